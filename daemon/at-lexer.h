@@ -1,0 +1,62 @@
+/* at-lexer.h — byte-level lexer for the modem's AT response stream.
+ *
+ * The lexer is a pure state machine: it is fed arbitrary chunks of bytes (a
+ * chunk may end anywhere, even in the middle of "OK" or of a payload) and
+ * reports complete events through a callback. It does no I/O and keeps no
+ * notion of which command is in flight; the AT engine above it decides what an
+ * event means. This separation lets it be unit-tested byte by byte and fuzzed.
+ *
+ * Events:
+ *  - AT_EVENT_LINE: one non-empty line of text, without its CR/LF framing.
+ *    Lines end at CR or LF (an echoed command ends with CR alone). Empty lines
+ *    are skipped. Lines longer than AT_LEXER_MAX_LINE are cut: the first
+ *    AT_LEXER_MAX_LINE bytes are reported with `truncated` set and the rest of
+ *    the line is dropped.
+ *  - AT_EVENT_PROMPT: the "> " data prompt of AT+QCOAPSEND (a '>' at the start
+ *    of a line; the space after it is optional and swallowed).
+ *  - AT_EVENT_RECV: a "+QCOAPRECV:" line whose last field is the payload length
+ *    N, reported together with exactly the N bytes that follow the line's
+ *    CR LF, whatever they contain. The CR LF after the payload is then skipped
+ *    as an empty line. A "+QCOAPRECV:" line whose last field is not a valid
+ *    length (0..AT_LEXER_MAX_PAYLOAD) is reported as a plain LINE.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define AT_LEXER_MAX_LINE    2048
+#define AT_LEXER_MAX_PAYLOAD 1024
+
+typedef enum
+{
+  AT_EVENT_LINE,
+  AT_EVENT_PROMPT,
+  AT_EVENT_RECV,
+} AtEventKind;
+
+typedef struct
+{
+  AtEventKind kind;
+  const char *line; /* NUL-terminated copy valid during the callback; "" for PROMPT */
+  gsize line_length;
+  gboolean truncated;
+  const guint8 *payload; /* RECV only; valid during the callback */
+  gsize payload_length;
+} AtEvent;
+
+typedef void (*AtLexerEventFunc) (const AtEvent *event, gpointer user_data);
+
+typedef struct _AtLexer AtLexer;
+
+AtLexer *at_lexer_new (AtLexerEventFunc func, gpointer user_data);
+void at_lexer_free (AtLexer *lexer);
+/* Feeds bytes; events are delivered synchronously from inside this call. */
+void at_lexer_feed (AtLexer *lexer, const guint8 *data, gsize length);
+/* Forgets any partial line or payload (after a port reopen or a resync). */
+void at_lexer_reset (AtLexer *lexer);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AtLexer, at_lexer_free)
+
+G_END_DECLS

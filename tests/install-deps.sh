@@ -1,0 +1,29 @@
+#!/bin/sh
+# Installs the Debian 12 packages that building, testing and the demo need,
+# only when one of them is missing (so a second run costs nothing).
+set -eu
+
+packages="
+  meson ninja-build pkg-config gcc clang
+  libglib2.0-dev libglib2.0-bin libsystemd-dev
+  libcoap3-bin dbus
+  python3 python3-gi
+  valgrind
+"
+
+missing=""
+for p in $packages; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing packages:$missing (run as root to install them)" >&2
+    exit 1
+  fi
+  echo "install-deps: installing$missing"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+  # shellcheck disable=SC2086
+  apt-get install -y --no-install-recommends $missing
+fi
