@@ -1,0 +1,50 @@
+/* Feeds arbitrary bytes to the AT input parser and command splitter.
+ *
+ * The first byte of the input chooses when a line switches the parser into a
+ * payload mode, so the fuzzer explores every mode and its transitions.
+ * Run by hand: fuzz-sim-at -max_total_time=30
+ */
+#include "sim-at-parser.h"
+
+#include <stdint.h>
+
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  g_autoptr (SimAtParser) parser = sim_at_parser_new ();
+  guint8 selector;
+  gsize offset = 1;
+
+  if (size < 1)
+    return 0;
+  selector = data[0];
+
+  while (offset < size)
+    {
+      SimAtEvent event;
+      gsize used = sim_at_parser_feed (parser, data + offset, size - offset, &event);
+
+      g_assert (used > 0 && used <= size - offset);
+      offset += used;
+      if (event.kind == SIM_AT_EVENT_LINE)
+        {
+          g_autoptr (SimAtCommand) command = sim_at_command_parse ((const char *)event.data);
+          guint value;
+
+          if (command != NULL && sim_at_command_get_uint (command, 0, 1, 1024, &value))
+            {
+              if (selector & 1)
+                sim_at_parser_expect_payload (parser, SIM_AT_MODE_FIXED, value);
+              else
+                sim_at_parser_expect_payload (parser, SIM_AT_MODE_CTRLZ, value);
+            }
+          if (command != NULL && sim_at_command_get_string (command, 1) != NULL)
+            {
+              g_autoptr (GBytes) bytes = sim_at_hex_decode (sim_at_command_get_string (command, 1));
+            }
+        }
+    }
+  return 0;
+}

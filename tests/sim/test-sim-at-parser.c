@@ -1,0 +1,330 @@
+/* Unit tests of the simulator's I/O-free pieces: the AT input parser, the
+ * command-line splitter and the QFUPL checksum. */
+#include "sim-at-parser.h"
+#include "sim-files.h"
+
+#include <string.h>
+
+/* Feeds @input whole and returns the events, one string per event:
+ * "L:text", "O" (overlong), "P:hex", "C" (cancelled), "X" (overflow). The
+ * callback-free loop mirrors how the simulator drives the parser. */
+typedef void (*ModeSwitch) (SimAtParser *parser, const char *line);
+
+static GPtrArray *
+collect_events (const guint8 *input, gsize length, gsize chunk, ModeSwitch on_line)
+{
+  g_autoptr (SimAtParser) parser = sim_at_parser_new ();
+  GPtrArray *events = g_ptr_array_new_with_free_func (g_free);
+  gsize offset = 0;
+
+  while (offset < length)
+    {
+      gsize avail = MIN (chunk, length - offset);
+      gsize used = 0;
+
+      while (used < avail)
+        {
+          SimAtEvent event;
+          gsize n = sim_at_parser_feed (parser, input + offset + used, avail - used, &event);
+
+          g_assert_cmpuint (n, >, 0);
+          used += n;
+          switch (event.kind)
+            {
+              case SIM_AT_EVENT_NONE:
+                break;
+              case SIM_AT_EVENT_LINE:
+                g_assert_cmpuint (strlen ((const char *)event.data), ==, event.length);
+                g_ptr_array_add (events, g_strdup_printf ("L:%s", (const char *)event.data));
+                if (on_line != NULL)
+                  on_line (parser, (const char *)event.data);
+                break;
+              case SIM_AT_EVENT_OVERLONG:
+                g_ptr_array_add (events, g_strdup ("O"));
+                break;
+              case SIM_AT_EVENT_PAYLOAD:
+                {
+                  GString *hex = g_string_new ("P:");
+
+                  for (gsize i = 0; i < event.length; i++)
+                    g_string_append_printf (hex, "%02X", event.data[i]);
+                  g_ptr_array_add (events, g_string_free (hex, FALSE));
+                }
+                break;
+              case SIM_AT_EVENT_CANCELLED:
+                g_ptr_array_add (events, g_strdup ("C"));
+                break;
+              case SIM_AT_EVENT_OVERFLOW:
+                g_ptr_array_add (events, g_strdup ("X"));
+                break;
+            }
+        }
+      offset += avail;
+    }
+  g_ptr_array_add (events, NULL);
+  return events;
+}
+
+static void
+assert_events (const void *input, gsize length, ModeSwitch on_line, const char *const *expected)
+{
+  /* Whole, and byte by byte: the result must not depend on how reads split. */
+  const gsize chunks[] = { 1, 3, length };
+
+  for (guint i = 0; i < G_N_ELEMENTS (chunks); i++)
+    {
+      g_autoptr (GPtrArray) events = collect_events (input, length, chunks[i], on_line);
+
+      g_assert_cmpstrv ((const char *const *)events->pdata, expected);
+    }
+}
+
+static void
+test_lines (void)
+{
+  const char input[] = "AT\r\nATE0\rat+gsn\r\n\r";
+  const char *expected[] = { "L:AT", "L:ATE0", "L:at+gsn", "L:", NULL };
+
+  assert_events (input, sizeof input - 1, NULL, expected);
+}
+
+static void
+test_control_bytes_dropped (void)
+{
+  /* NUL, LF, Esc and Ctrl+Z vanish from lines; backspace edits. */
+  const char input[] = "A\0T\x1b\x1a+X\bCGMR\r";
+  const char *expected[] = { "L:AT+CGMR", NULL };
+
+  assert_events (input, sizeof input - 1, NULL, expected);
+}
+
+static void
+test_overlong (void)
+{
+  g_autoptr (GByteArray) input = g_byte_array_new ();
+  const char *expected[] = { "O", "L:AT", NULL };
+  guint8 a = 'A';
+
+  for (guint i = 0; i < SIM_AT_MAX_LINE + 10; i++)
+    g_byte_array_append (input, &a, 1);
+  g_byte_array_append (input, (const guint8 *)"\rAT\r", 4);
+  assert_events (input->data, input->len, NULL, expected);
+}
+
+static void
+test_longest_line_kept (void)
+{
+  g_autoptr (GString) input = g_string_new ("AT");
+  g_autofree char *expected_line = NULL;
+
+  while (input->len < SIM_AT_MAX_LINE)
+    g_string_append_c (input, 'x');
+  expected_line = g_strconcat ("L:", input->str, NULL);
+  g_string_append_c (input, '\r');
+  {
+    const char *expected[] = { expected_line, NULL };
+
+    assert_events (input->str, input->len, NULL, expected);
+  }
+}
+
+static void
+switch_to_fixed_5 (SimAtParser *parser, const char *line)
+{
+  if (strcmp (line, "SEND") == 0)
+    sim_at_parser_expect_payload (parser, SIM_AT_MODE_FIXED, 5);
+}
+
+static void
+test_fixed_payload (void)
+{
+  /* Any byte values, including CR, LF, Ctrl+Z, Esc and NUL. */
+  const char input[] = "SEND\r\r\n\x1a\x1b\0AT\r";
+  const char *expected[] = { "L:SEND", "P:0D0A1A1B00", "L:AT", NULL };
+
+  assert_events (input, sizeof input - 1, switch_to_fixed_5, expected);
+}
+
+static void
+switch_to_ctrlz (SimAtParser *parser, const char *line)
+{
+  if (strcmp (line, "SEND") == 0)
+    sim_at_parser_expect_payload (parser, SIM_AT_MODE_CTRLZ, 4);
+}
+
+static void
+test_ctrlz_payload (void)
+{
+  /* The stray CR LF after Ctrl+Z is an empty line. */
+  const char input[] = "SEND\rab\r\n\x1a\r\nSEND\r\x1a";
+  const char *expected[] = { "L:SEND", "P:61620D0A", "L:", "L:SEND", "P:", NULL };
+
+  assert_events (input, sizeof input - 1, switch_to_ctrlz, expected);
+}
+
+static void
+test_ctrlz_cancel (void)
+{
+  const char input[] = "SEND\rabc\x1b"
+                       "AT\r";
+  const char *expected[] = { "L:SEND", "C", "L:AT", NULL };
+
+  assert_events (input, sizeof input - 1, switch_to_ctrlz, expected);
+}
+
+static void
+test_ctrlz_overflow (void)
+{
+  /* The fifth byte exceeds the maximum of 4; the rest is a line again. */
+  const char input[] = "SEND\rabcdeAT\r";
+  const char *expected[] = { "L:SEND", "X", "L:AT", NULL };
+
+  assert_events (input, sizeof input - 1, switch_to_ctrlz, expected);
+}
+
+static void
+test_reset (void)
+{
+  g_autoptr (SimAtParser) parser = sim_at_parser_new ();
+  SimAtEvent event;
+
+  sim_at_parser_expect_payload (parser, SIM_AT_MODE_FIXED, 10);
+  g_assert_cmpuint (sim_at_parser_feed (parser, (const guint8 *)"abc", 3, &event), ==, 3);
+  g_assert_cmpint (event.kind, ==, SIM_AT_EVENT_NONE);
+  sim_at_parser_reset (parser);
+  g_assert_cmpint (sim_at_parser_get_mode (parser), ==, SIM_AT_MODE_LINE);
+  g_assert_cmpuint (sim_at_parser_feed (parser, (const guint8 *)"AT\r", 3, &event), ==, 3);
+  g_assert_cmpint (event.kind, ==, SIM_AT_EVENT_LINE);
+  g_assert_cmpstr ((const char *)event.data, ==, "AT");
+}
+
+static void
+test_command_kinds (void)
+{
+  struct
+  {
+    const char *line;
+    const char *name;
+    SimAtKind kind;
+  } cases[] = {
+    { "AT", "", SIM_AT_KIND_EXEC },
+    { "ate0", "E0", SIM_AT_KIND_EXEC },
+    { "ATI", "I", SIM_AT_KIND_EXEC },
+    { "AT+CMEE?", "+CMEE", SIM_AT_KIND_READ },
+    { "AT+qcoapcfg=?", "+QCOAPCFG", SIM_AT_KIND_TEST },
+    { "AT+CFUN=1,1", "+CFUN", SIM_AT_KIND_WRITE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (SimAtCommand) command = sim_at_command_parse (cases[i].line);
+
+      g_assert_nonnull (command);
+      g_assert_cmpstr (command->name, ==, cases[i].name);
+      g_assert_cmpint (command->kind, ==, cases[i].kind);
+    }
+  g_assert_null (sim_at_command_parse ("hello"));
+  g_assert_null (sim_at_command_parse ("A"));
+  g_assert_null (sim_at_command_parse ("AT+X?1"));
+}
+
+static void
+test_command_arguments (void)
+{
+  g_autoptr (SimAtCommand) command
+      = sim_at_command_parse ("AT+QCOAPOPTION=0, 0,\"a,b\" ,11,,\"\",65536");
+  guint v = 0;
+  guint64 v64 = 0;
+
+  g_assert_nonnull (command);
+  g_assert_cmpuint (sim_at_command_n_args (command), ==, 7);
+  g_assert_true (sim_at_command_get_uint (command, 0, 0, 5, &v));
+  g_assert_cmpuint (v, ==, 0);
+  g_assert_true (sim_at_command_get_uint (command, 1, 0, 5, &v));
+  g_assert_cmpstr (sim_at_command_get_string (command, 2), ==, "a,b");
+  g_assert_false (sim_at_command_get_uint (command, 2, 0, 5, &v));  /* quoted */
+  g_assert_null (sim_at_command_get_string (command, 3));           /* unquoted */
+  g_assert_false (sim_at_command_get_uint (command, 3, 0, 10, &v)); /* above max */
+  g_assert_true (sim_at_command_get_uint (command, 3, 11, 11, &v));
+  g_assert_false (sim_at_command_get_uint (command, 4, 0, 10, &v)); /* empty */
+  g_assert_cmpstr (sim_at_command_get_string (command, 5), ==, "");
+  g_assert_false (sim_at_command_get_uint (command, 6, 0, 65535, &v));
+  g_assert_true (sim_at_command_get_uint64 (command, 6, G_MAXUINT32, &v64));
+  g_assert_cmpuint (v64, ==, 65536);
+  g_assert_false (sim_at_command_get_uint (command, 7, 0, 5, &v)); /* absent */
+
+  g_assert_null (sim_at_command_parse ("AT+X=\"open"));
+  g_assert_null (sim_at_command_parse ("AT+X=\"a\"b"));
+  g_clear_pointer (&command, sim_at_command_free);
+  command = sim_at_command_parse ("AT+X=-1");
+  g_assert_false (sim_at_command_get_uint (command, 0, 0, 5, &v));
+}
+
+static void
+test_hex_decode (void)
+{
+  g_autoptr (GBytes) bytes = sim_at_hex_decode ("0a0B1cFF");
+  const guint8 expected[] = { 0x0a, 0x0b, 0x1c, 0xff };
+
+  g_assert_nonnull (bytes);
+  g_assert_cmpmem (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), expected,
+                   sizeof expected);
+  g_assert_null (sim_at_hex_decode ("ABC"));
+  g_assert_null (sim_at_hex_decode ("G0"));
+  g_clear_pointer (&bytes, g_bytes_unref);
+  bytes = sim_at_hex_decode ("");
+  g_assert_cmpuint (g_bytes_get_size (bytes), ==, 0);
+}
+
+static void
+test_checksum (void)
+{
+  /* "0123": 0x3031 ^ 0x3233 = 0x0202; "ABC": 0x4142 ^ 0x4300 = 0x0242. */
+  g_assert_cmphex (sim_files_checksum ((const guint8 *)"0123", 4), ==, 0x0202);
+  g_assert_cmphex (sim_files_checksum ((const guint8 *)"ABC", 3), ==, 0x0242);
+  g_assert_cmphex (sim_files_checksum ((const guint8 *)"", 0), ==, 0);
+  g_assert_cmphex (sim_files_checksum ((const guint8 *)"\xff", 1), ==, 0xff00);
+}
+
+static void
+test_file_names (void)
+{
+  g_autoptr (SimFiles) files = sim_files_new ();
+  g_autoptr (GBytes) data = g_bytes_new_static ("x", 1);
+  g_autofree char *a = sim_files_canonical_name ("0_server.psk");
+  g_autofree char *b = sim_files_canonical_name ("ufs:0_server.psk");
+  g_autofree char *c = sim_files_canonical_name ("RAM:0_server.psk");
+
+  g_assert_cmpstr (a, ==, "UFS:0_server.psk");
+  g_assert_cmpstr (b, ==, a);
+  g_assert_cmpstr (c, ==, "RAM:0_server.psk");
+  g_assert_null (sim_files_canonical_name ("UFS:"));
+  g_assert_null (sim_files_canonical_name ("SD:x"));
+
+  sim_files_store (files, a, data);
+  g_assert_true (sim_files_exists (files, b));
+  g_assert_false (sim_files_exists (files, c));
+  g_assert_true (sim_files_delete (files, a));
+  g_assert_false (sim_files_delete (files, a));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/sim/at-parser/lines", test_lines);
+  g_test_add_func ("/sim/at-parser/control-bytes-dropped", test_control_bytes_dropped);
+  g_test_add_func ("/sim/at-parser/overlong", test_overlong);
+  g_test_add_func ("/sim/at-parser/longest-line-kept", test_longest_line_kept);
+  g_test_add_func ("/sim/at-parser/fixed-payload", test_fixed_payload);
+  g_test_add_func ("/sim/at-parser/ctrlz-payload", test_ctrlz_payload);
+  g_test_add_func ("/sim/at-parser/ctrlz-cancel", test_ctrlz_cancel);
+  g_test_add_func ("/sim/at-parser/ctrlz-overflow", test_ctrlz_overflow);
+  g_test_add_func ("/sim/at-parser/reset", test_reset);
+  g_test_add_func ("/sim/at-command/kinds", test_command_kinds);
+  g_test_add_func ("/sim/at-command/arguments", test_command_arguments);
+  g_test_add_func ("/sim/at-command/hex", test_hex_decode);
+  g_test_add_func ("/sim/files/checksum", test_checksum);
+  g_test_add_func ("/sim/files/names", test_file_names);
+  return g_test_run ();
+}
