@@ -54,7 +54,10 @@ AtLexer *at_lexer_new (AtLexerEventFunc func, gpointer user_data);
 void at_lexer_free (AtLexer *lexer);
 /* Feeds bytes; events are delivered synchronously from inside this call. */
 void at_lexer_feed (AtLexer *lexer, const guint8 *data, gsize length);
-/* Forgets any partial line or payload (after a port reopen or a resync). */
+/* Forgets any partial line or payload (after a port reopen or a resync).
+ * May be called from inside the event callback: the rest of the chunk being
+ * fed is then dropped, as it was read before the reset. (at_lexer_free() must
+ * not be called from inside the callback.) */
 void at_lexer_reset (AtLexer *lexer);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AtLexer, at_lexer_free)
