@@ -1,0 +1,158 @@
+/* qcoap-options.h — CoAP options as the BG96 takes them, and request URIs.
+ *
+ * The modem accepts only the fifteen options of its option table (AT
+ * reference, AT+QCOAPOPTION), each with a format and a value length range.
+ * This module holds that table, checks the options a D-Bus caller gives as
+ * a(qv) before any AT traffic, turns options received from the modem back
+ * into a(qv), and turns a coap:// or coaps:// URI (or the "uri-path" and
+ * "uri-query" flags) into Uri-Path and Uri-Query options. It does no I/O.
+ *
+ * Every validation failure is QCOAP_ERROR_INVALID_ARGUMENT with a message
+ * that names the option (number and name) or the part of the URI and says
+ * what is wrong with it.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* How many options one message may carry: the modem has 8 option slots. */
+#define QCOAP_MAX_OPTIONS 8
+
+/* Longest value of a string option that fits one AT+QCOAPOPTION (Proxy-Uri). */
+#define QCOAP_MAX_OPTION_LENGTH 1034
+
+typedef enum
+{
+  QCOAP_OPTION_FORMAT_EMPTY,  /* no value; D-Bus ay of length 0 */
+  QCOAP_OPTION_FORMAT_OPAQUE, /* bytes; D-Bus ay; AT: quoted upper-case hex */
+  QCOAP_OPTION_FORMAT_UINT,   /* unsigned integer; D-Bus u; AT: decimal */
+  QCOAP_OPTION_FORMAT_STRING, /* UTF-8 text; D-Bus s; AT: quoted text */
+} QcoapOptionFormat;
+
+/* Well-known option numbers (RFC 7252 section 5.10). */
+enum
+{
+  QCOAP_OPTION_IF_MATCH = 1,
+  QCOAP_OPTION_URI_HOST = 3,
+  QCOAP_OPTION_ETAG = 4,
+  QCOAP_OPTION_IF_NONE_MATCH = 5,
+  QCOAP_OPTION_URI_PORT = 7,
+  QCOAP_OPTION_LOCATION_PATH = 8,
+  QCOAP_OPTION_URI_PATH = 11,
+  QCOAP_OPTION_CONTENT_FORMAT = 12,
+  QCOAP_OPTION_MAX_AGE = 14,
+  QCOAP_OPTION_URI_QUERY = 15,
+  QCOAP_OPTION_ACCEPT = 17,
+  QCOAP_OPTION_LOCATION_QUERY = 20,
+  QCOAP_OPTION_PROXY_URI = 35,
+  QCOAP_OPTION_PROXY_SCHEME = 39,
+  QCOAP_OPTION_SIZE1 = 60,
+};
+
+/* One row of the modem's option table. Lengths are in bytes; for a uint
+ * option the length of a value is the number of bytes needed to encode it
+ * (0 for the value 0). */
+typedef struct
+{
+  guint16 number;
+  const char *name;
+  QcoapOptionFormat format;
+  guint16 min_length;
+  guint16 max_length;
+} QcoapOptionInfo;
+
+/* The table row for @number, or NULL if the modem does not support it. */
+const QcoapOptionInfo *qcoap_option_info_lookup (guint number);
+
+/* All rows, in ascending option number; *n_infos receives their count (15). */
+const QcoapOptionInfo *qcoap_option_info_table (gsize *n_infos);
+
+/* Bytes needed to encode @value as a CoAP uint: 0 for 0, then 1..4. */
+guint qcoap_uint_length (guint32 value);
+
+/* One option with a typed value.
+ *
+ * @format says which field holds the value: @uint_value for UINT, @value for
+ * STRING (the text, without a terminating NUL), OPAQUE and EMPTY (0 bytes).
+ * An option received from the modem that could not be typed (an unknown
+ * number, or a value that does not parse in its option's format) is OPAQUE
+ * and holds the bytes of the text the modem printed. */
+typedef struct
+{
+  guint16 number;
+  QcoapOptionFormat format;
+  guint32 uint_value;
+  GBytes *value;
+} QcoapOption;
+
+QcoapOption *qcoap_option_new_uint (guint16 number, guint32 value);
+QcoapOption *qcoap_option_new_string (guint16 number, const char *text);
+QcoapOption *qcoap_option_new_bytes (guint16 number, QcoapOptionFormat format, const guint8 *data,
+                                     gsize length);
+void qcoap_option_free (QcoapOption *option);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (QcoapOption, qcoap_option_free)
+
+/* A NUL-terminated copy of a STRING option's text; NULL for other formats. */
+char *qcoap_option_dup_string (const QcoapOption *option);
+
+/* A new, empty GPtrArray of QcoapOption that frees its elements. */
+GPtrArray *qcoap_option_list_new (void);
+
+/* Checks one option against the option table: known number, the format of
+ * the table, a length in range, and, for strings, text the AT command can
+ * carry (no '"' and no control characters). */
+gboolean qcoap_option_validate (const QcoapOption *option, GError **error);
+
+/* Fails if @options holds more than QCOAP_MAX_OPTIONS options. */
+gboolean qcoap_option_list_check_count (GPtrArray *options, GError **error);
+
+/* Turns the a(qv) a D-Bus caller gave into a list of validated options, in
+ * the caller's order. @variant must be of type a(qv). Fails on a value of
+ * the wrong type, an unknown option number, a value whose length is out of
+ * range, a string the AT command cannot carry, or more than
+ * QCOAP_MAX_OPTIONS options. */
+GPtrArray *qcoap_option_list_from_variant (GVariant *variant, GError **error);
+
+/* The a(qv) form of @options (may be NULL or empty): s for STRING, u for
+ * UINT, ay for OPAQUE and EMPTY. Returns a floating reference. */
+GVariant *qcoap_option_list_to_variant (GPtrArray *options);
+
+/* Appends one STRING option @number for each of @values (validating each),
+ * e.g. the Uri-Path segments of a URI. Appends nothing on failure. */
+gboolean qcoap_option_list_add_strings (GPtrArray *options, guint16 number,
+                                        const char *const *values, GError **error);
+
+/* The "uri-path" flag: "/a/b" gives { "a", "b" }; "" and "/" give no
+ * segment; a trailing '/' gives a last, empty segment ("/a/" → "a", ""),
+ * as RFC 7252 section 6.4 does for URIs. Segments are taken literally (no
+ * percent-decoding). Never fails; the segments are checked when they become
+ * options. */
+GStrv qcoap_split_uri_path (const char *path);
+
+/* The "uri-query" flag: "k=v&x=y" gives { "k=v", "x=y" }; "" gives none.
+ * Parts are taken literally, empty parts included. */
+GStrv qcoap_split_uri_query (const char *query);
+
+/* A parsed request URI (coap://host[:port]/path?query or coaps://...). */
+typedef struct
+{
+  char *host;      /* IPv4 address, IPv6 address without brackets, or name */
+  guint16 port;    /* explicit, or 5683 for coap and 5684 for coaps */
+  gboolean secure; /* coaps */
+  GStrv path;      /* percent-decoded Uri-Path segments, possibly empty */
+  GStrv query;     /* percent-decoded Uri-Query parts, possibly empty */
+} QcoapUri;
+
+/* Parses @uri. The scheme is "coap" or "coaps" (any case); the host is an
+ * IPv4 address, a bracketed IPv6 address or a name of letters, digits, '-',
+ * '_' and '.'; the port, if given, is 1-65535. Path segments and query parts
+ * are percent-decoded and must not decode to NUL, '"' or control characters.
+ * Rejects other schemes, an empty host, user information ("user@host") and
+ * fragments ("#..."). */
+QcoapUri *qcoap_uri_parse (const char *uri, GError **error);
+void qcoap_uri_free (QcoapUri *uri);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (QcoapUri, qcoap_uri_free)
+
+G_END_DECLS

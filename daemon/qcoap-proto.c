@@ -1,0 +1,850 @@
+/* qcoap-proto.c — builders and parsers for the BG96's CoAP AT commands. */
+
+#include "qcoap-proto.h"
+
+#include <gio/gio.h>
+#include <string.h>
+
+#include "qcoap-error.h"
+
+/* --- Checks ----------------------------------------------------------------- */
+
+gboolean
+qcoap_validate_host (const char *host, GError **error)
+{
+  gsize length = strlen (host);
+
+  if (length == 0)
+    {
+      g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT, "The host is empty");
+      return FALSE;
+    }
+  if (length > QCOAP_MAX_HOST)
+    {
+      g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+                   "The host is %zu bytes long; the modem takes at most %d", length,
+                   QCOAP_MAX_HOST);
+      return FALSE;
+    }
+  if (!g_utf8_validate (host, length, NULL))
+    {
+      g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT, "The host is not valid UTF-8");
+      return FALSE;
+    }
+  /* AT+QCOAPOPEN quotes the host without any escape. */
+  for (const char *c = host; *c != '\0'; c++)
+    {
+      if (*c == '"')
+        {
+          g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+                       "The host \"%s\" contains a double quote", host);
+          return FALSE;
+        }
+      if ((guchar)*c < 0x20 || *c == 0x7f)
+        {
+          g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+                       "The host contains the control character 0x%02x", (guchar)*c);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* --- Builders --------------------------------------------------------------- */
+
+char *
+qcoap_cmd_cfg_pdpcid (guint client_id, guint pdp_cid)
+{
+  g_return_val_if_fail (client_id < QCOAP_MAX_CLIENTS, NULL);
+  g_return_val_if_fail (pdp_cid >= 1 && pdp_cid <= 16, NULL);
+  return g_strdup_printf ("AT+QCOAPCFG=\"pdpcid\",%u,%u", client_id, pdp_cid);
+}
+
+char *
+qcoap_cmd_cfg_pdpcid_query (guint client_id)
+{
+  g_return_val_if_fail (client_id < QCOAP_MAX_CLIENTS, NULL);
+  return g_strdup_printf ("AT+QCOAPCFG=\"pdpcid\",%u", client_id);
+}
+
+char *
+qcoap_cmd_cfg_dtls (guint client_id, gboolean enable, guint ssl_ctx)
+{
+  g_return_val_if_fail (client_id < QCOAP_MAX_CLIENTS, NULL);
+  g_return_val_if_fail (ssl_ctx <= 5, NULL);
+  return g_strdup_printf ("AT+QCOAPCFG=\"dtls\",%u,%d,%u", client_id, enable ? 1 : 0, ssl_ctx);
+}
+
+char *
+qcoap_cmd_cfg_dtls_query (guint client_id)
+{
+  g_return_val_if_fail (client_id < QCOAP_MAX_CLIENTS, NULL);
+  return g_strdup_printf ("AT+QCOAPCFG=\"dtls\",%u", client_id);
+}
+
+char *
+qcoap_cmd_cfg_trans (guint client_id, guint ack_timeout, guint max_retransmit)
+{
+  g_return_val_if_fail (client_id < QCOAP_MAX_CLIENTS, NULL);
+  g_return_val_if_fail (ack_timeout >= 2 && ack_timeout <= 60, NULL);
+  g_return_val_if_fail (max_retransmit >= 4 && max_retransmit <= 8, NULL);
+  return g_strdup_printf ("AT+QCOAPCFG=\"trans\",%u,%u,%u", client_id, ack_timeout, max_retransmit);
+}
+
+char *
+qcoap_cmd_cfg_trans_query (guint client_id)
+{
+  g_return_val_if_fail (client_id < QCOAP_MAX_CLIENTS, NULL);
+  return g_strdup_printf ("AT+QCOAPCFG=\"trans\",%u", client_id);
+}
+
+char *
+qcoap_cmd_open (guint client_id, const char *host, guint16 port, GError **error)
+{
+  g_return_val_if_fail (client_id < QCOAP_MAX_CLIENTS, NULL);
+
+  if (!qcoap_validate_host (host, error))
+    return NULL;
+  if (port == 0)
+    {
+      g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+                   "Port 0 is not a valid server port; use 1 to 65535");
+      return NULL;
+    }
+  return g_strdup_printf ("AT+QCOAPOPEN=%u,\"%s\",%u", client_id, host, port);
+}
+
+char *
+qcoap_cmd_open_query (void)
+{
+  return g_strdup ("AT+QCOAPOPEN?");
+}
+
+char *
+qcoap_cmd_close (guint client_id)
+{
+  g_return_val_if_fail (client_id < QCOAP_MAX_CLIENTS, NULL);
+  return g_strdup_printf ("AT+QCOAPCLOSE=%u", client_id);
+}
+
+static void
+append_hex_upper (GString *out, const guint8 *data, gsize length)
+{
+  static const char digits[] = "0123456789ABCDEF";
+
+  for (gsize i = 0; i < length; i++)
+    {
+      g_string_append_c (out, digits[data[i] >> 4]);
+      g_string_append_c (out, digits[data[i] & 0xf]);
+    }
+}
+
+char *
+qcoap_cmd_header (guint client_id, guint16 message_id, GBytes *token)
+{
+  GString *command;
+  gsize length;
+  const guint8 *data;
+
+  g_return_val_if_fail (client_id < QCOAP_MAX_CLIENTS, NULL);
+  if (token == NULL)
+    return g_strdup_printf ("AT+QCOAPHEADER=%u,%u,1", client_id, message_id);
+
+  data = g_bytes_get_data (token, &length);
+  g_return_val_if_fail (length <= QCOAP_MAX_TOKEN, NULL);
+
+  command = g_string_new (NULL);
+  g_string_printf (command, "AT+QCOAPHEADER=%u,%u,0,%zu,\"", client_id, message_id, length);
+  append_hex_upper (command, data, length);
+  g_string_append_c (command, '"');
+  return g_string_free (command, FALSE);
+}
+
+char *
+qcoap_cmd_option_add (guint client_id, guint slot, const QcoapOption *option)
+{
+  GString *command;
+  gsize length = 0;
+  const guint8 *data = NULL;
+
+  g_return_val_if_fail (client_id < QCOAP_MAX_CLIENTS, NULL);
+  g_return_val_if_fail (slot < QCOAP_MAX_OPTIONS, NULL);
+
+  command = g_string_new (NULL);
+  g_string_printf (command, "AT+QCOAPOPTION=%u,0,%u,%u,", client_id, slot, option->number);
+  if (option->format == QCOAP_OPTION_FORMAT_UINT)
+    {
+      g_string_append_printf (command, "%u", option->uint_value);
+      return g_string_free (command, FALSE);
+    }
+
+  data = g_bytes_get_data (option->value, &length);
+  g_string_append_c (command, '"');
+  if (option->format == QCOAP_OPTION_FORMAT_STRING)
+    g_string_append_len (command, (const char *)data, length);
+  else
+    append_hex_upper (command, data, length);
+  g_string_append_c (command, '"');
+  return g_string_free (command, FALSE);
+}
+
+char *
+qcoap_cmd_option_remove (guint client_id, guint slot)
+{
+  g_return_val_if_fail (client_id < QCOAP_MAX_CLIENTS, NULL);
+  g_return_val_if_fail (slot < QCOAP_MAX_OPTIONS, NULL);
+  return g_strdup_printf ("AT+QCOAPOPTION=%u,1,%u", client_id, slot);
+}
+
+char *
+qcoap_cmd_send (guint client_id, guint8 type, guint8 code, guint8 slot_mask, gsize length)
+{
+  g_return_val_if_fail (client_id < QCOAP_MAX_CLIENTS, NULL);
+  g_return_val_if_fail (type <= QCOAP_TYPE_RST, NULL);
+  g_return_val_if_fail (length <= QCOAP_MAX_PAYLOAD, NULL);
+
+  if (length == 0)
+    return g_strdup_printf ("AT+QCOAPSEND=%u,%u,%u,%u", client_id, type, code, slot_mask);
+  return g_strdup_printf ("AT+QCOAPSEND=%u,%u,%u,%u,%zu", client_id, type, code, slot_mask, length);
+}
+
+char *
+qcoap_psk_file_name (guint ssl_ctx)
+{
+  g_return_val_if_fail (ssl_ctx <= 5, NULL);
+  return g_strdup_printf ("UFS:%u_server.psk", ssl_ctx);
+}
+
+char *
+qcoap_psk_file_contents (const char *identity, GBytes *key, GError **error)
+{
+  gsize identity_length = strlen (identity);
+  gsize key_length = g_bytes_get_size (key);
+  const guint8 *key_data = g_bytes_get_data (key, NULL);
+  GString *contents;
+
+  if (identity_length == 0 || identity_length > 255)
+    {
+      g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+                   "The DTLS PSK identity must be 1 to 255 bytes long, not %zu", identity_length);
+      return NULL;
+    }
+  /* The file separates identity and key with '&', so the identity cannot
+   * hold one; the file is text, so no control characters either. */
+  for (const char *c = identity; *c != '\0'; c++)
+    if (*c == '&' || (guchar)*c < 0x20 || *c == 0x7f)
+      {
+        g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+                     "The DTLS PSK identity must not contain '&' or control characters");
+        return NULL;
+      }
+  if (key_length == 0 || key_length > 64)
+    {
+      g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+                   "The DTLS PSK key must be 1 to 64 bytes long, not %zu", key_length);
+      return NULL;
+    }
+
+  contents = g_string_new (identity);
+  g_string_append_c (contents, '&');
+  for (gsize i = 0; i < key_length; i++)
+    g_string_append_printf (contents, "%02x", key_data[i]);
+  return g_string_free (contents, FALSE);
+}
+
+char *
+qcoap_cmd_qfupl (const char *file_name, gsize size)
+{
+  return g_strdup_printf ("AT+QFUPL=\"%s\",%zu", file_name, size);
+}
+
+char *
+qcoap_cmd_qfdel (const char *file_name)
+{
+  return g_strdup_printf ("AT+QFDEL=\"%s\"", file_name);
+}
+
+char *
+qcoap_cmd_ssl_dtls (guint ssl_ctx)
+{
+  g_return_val_if_fail (ssl_ctx <= 5, NULL);
+  return g_strdup_printf ("AT+QSSLCFG=\"dtls\",%u,1", ssl_ctx);
+}
+
+char *
+qcoap_cmd_ssl_dtls_version (guint ssl_ctx)
+{
+  g_return_val_if_fail (ssl_ctx <= 5, NULL);
+  return g_strdup_printf ("AT+QSSLCFG=\"dtlsversion\",%u,1", ssl_ctx);
+}
+
+guint16
+qcoap_qfupl_checksum (const guint8 *data, gsize length)
+{
+  guint16 sum = 0;
+
+  for (gsize i = 0; i + 1 < length; i += 2)
+    sum ^= (guint16)(data[i] << 8 | data[i + 1]);
+  if (length % 2 == 1)
+    sum ^= (guint16)(data[length - 1] << 8);
+  return sum;
+}
+
+/* --- Field reading ---------------------------------------------------------- */
+
+/* One comma-separated field of a response line. Quoted fields have their
+ * quotes removed; a quoted field ends at the first '"' followed by ',' or by
+ * the end of the line, so it may contain commas and other quotes. */
+typedef struct
+{
+  const char *start;
+  gsize length;
+  gboolean quoted;
+} Field;
+
+static gboolean
+set_parse_error (GError **error, const char *line, const char *problem)
+{
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Malformed modem line \"%s\": %s", line,
+               problem);
+  return FALSE;
+}
+
+static const char *
+skip_spaces (const char *p)
+{
+  while (*p == ' ')
+    p++;
+  return p;
+}
+
+/* Reads the field at *cursor and moves *cursor past it and its ','; *more
+ * says whether a ',' (and so another field) followed. */
+static gboolean
+read_field (const char **cursor, Field *field, gboolean *more)
+{
+  const char *p = skip_spaces (*cursor);
+
+  if (*p == '"')
+    {
+      const char *close = p + 1;
+
+      for (;; close++)
+        {
+          const char *after;
+
+          close = strchr (close, '"');
+          if (close == NULL)
+            return FALSE;
+          after = skip_spaces (close + 1);
+          if (*after == ',' || *after == '\0')
+            break;
+        }
+      field->start = p + 1;
+      field->length = close - p - 1;
+      field->quoted = TRUE;
+      p = skip_spaces (close + 1);
+    }
+  else
+    {
+      const char *end = p + strcspn (p, ",");
+
+      field->start = p;
+      field->length = end - p;
+      field->quoted = FALSE;
+      while (field->length > 0 && field->start[field->length - 1] == ' ')
+        field->length--;
+      p = end;
+    }
+
+  *more = *p == ',';
+  *cursor = *more ? p + 1 : p;
+  return TRUE;
+}
+
+/* Strips @prefix and splits the rest of @line into exactly @n_fields fields. */
+static gboolean
+split_line (const char *line, const char *prefix, Field *fields, gsize n_fields, GError **error)
+{
+  const char *cursor;
+  gsize n = 0;
+  gboolean more = TRUE;
+
+  if (!g_str_has_prefix (line, prefix))
+    return set_parse_error (error, line, "unexpected prefix");
+  cursor = line + strlen (prefix);
+
+  while (more)
+    {
+      if (n == n_fields)
+        return set_parse_error (error, line, "too many fields");
+      if (!read_field (&cursor, &fields[n], &more))
+        return set_parse_error (error, line, "a quoted field is not closed");
+      n++;
+    }
+  if (n != n_fields)
+    return set_parse_error (error, line, "too few fields");
+  return TRUE;
+}
+
+/* Decimal digits only, at most @max. Rejects empty fields, signs and
+ * anything that overflows. */
+static gboolean
+parse_unsigned (const char *text, gsize length, guint64 max, guint64 *value)
+{
+  guint64 result = 0;
+
+  if (length == 0)
+    return FALSE;
+  for (gsize i = 0; i < length; i++)
+    {
+      guint64 digit;
+
+      if (!g_ascii_isdigit (text[i]))
+        return FALSE;
+      /* Checked before multiplying, so even max = G_MAXUINT64 cannot wrap. */
+      digit = (guint64)(text[i] - '0');
+      if (digit > max || result > (max - digit) / 10)
+        return FALSE;
+      result = result * 10 + digit;
+    }
+  *value = result;
+  return TRUE;
+}
+
+static gboolean
+field_unsigned (const Field *field, guint64 max, guint64 *value)
+{
+  return parse_unsigned (field->start, field->length, max, value);
+}
+
+/* An optional '-' and digits, within the range of int. */
+static gboolean
+field_int (const Field *field, int *value)
+{
+  guint64 magnitude;
+  gboolean negative = field->length > 0 && field->start[0] == '-';
+  gsize skip = negative ? 1 : 0;
+
+  if (!parse_unsigned (field->start + skip, field->length - skip,
+                       negative ? (guint64)G_MAXINT + 1 : (guint64)G_MAXINT, &magnitude))
+    return FALSE;
+  *value = negative ? (int)(-(gint64)magnitude) : (int)magnitude;
+  return TRUE;
+}
+
+static gboolean
+read_client_id (const char *line, const Field *field, guint *client_id, GError **error)
+{
+  guint64 value;
+
+  if (!field_unsigned (field, QCOAP_MAX_CLIENTS - 1, &value))
+    return set_parse_error (error, line, "the client ID is not 0 to 5");
+  *client_id = (guint)value;
+  return TRUE;
+}
+
+static gboolean
+read_message_id (const char *line, const Field *field, guint16 *message_id, GError **error)
+{
+  guint64 value;
+
+  if (!field_unsigned (field, G_MAXUINT16, &value))
+    return set_parse_error (error, line, "the message ID is not 0 to 65535");
+  *message_id = (guint16)value;
+  return TRUE;
+}
+
+static gboolean
+read_type (const char *line, const Field *field, guint8 *type, GError **error)
+{
+  guint64 value;
+
+  if (!field_unsigned (field, QCOAP_TYPE_RST, &value))
+    return set_parse_error (error, line, "the message type is not 0 to 3");
+  *type = (guint8)value;
+  return TRUE;
+}
+
+static gboolean
+read_result (const char *line, const Field *field, int *result, GError **error)
+{
+  if (!field_int (field, result))
+    return set_parse_error (error, line, "the result is not an integer");
+  return TRUE;
+}
+
+/* Hex digits in either case, an even number of them, into bytes. */
+static GBytes *
+decode_hex (const char *text, gsize length)
+{
+  g_autofree guint8 *data = NULL;
+
+  if (length % 2 != 0)
+    return NULL;
+  data = g_malloc (length / 2 + 1);
+  for (gsize i = 0; i < length; i += 2)
+    {
+      if (!g_ascii_isxdigit (text[i]) || !g_ascii_isxdigit (text[i + 1]))
+        return NULL;
+      data[i / 2]
+          = (guint8)(g_ascii_xdigit_value (text[i]) << 4 | g_ascii_xdigit_value (text[i + 1]));
+    }
+  return g_bytes_new_take (g_steal_pointer (&data), length / 2);
+}
+
+/* --- Codes ----------------------------------------------------------------- */
+
+gboolean
+qcoap_code_parse (const char *text, guint8 *code)
+{
+  guint64 detail;
+
+  if (!g_ascii_isdigit (text[0]) || text[0] > '7' || text[1] != '.' || strlen (text) != 4)
+    return FALSE;
+  if (!parse_unsigned (text + 2, 2, 31, &detail))
+    return FALSE;
+  *code = (guint8)((text[0] - '0') * 32 + detail);
+  return TRUE;
+}
+
+char *
+qcoap_code_to_string (guint8 code)
+{
+  return g_strdup_printf ("%u.%02u", code >> 5, code & 0x1f);
+}
+
+/* --- Classification --------------------------------------------------------- */
+
+QcoapUrcKind
+qcoap_urc_classify (const char *line)
+{
+  if (g_str_has_prefix (line, "+QCOAPRECV:"))
+    return QCOAP_URC_RECV;
+  if (g_str_has_prefix (line, "+QCOAPACK:") || g_str_has_prefix (line, "+COAPACK:"))
+    return QCOAP_URC_ACK;
+  if (g_str_has_prefix (line, "+QCOAPIND:"))
+    return QCOAP_URC_IND;
+  if (g_str_has_prefix (line, "+QCOAPCLOSE:"))
+    return QCOAP_URC_CLOSE;
+  if (g_str_has_prefix (line, "+QCOAPCFG:"))
+    return QCOAP_URC_CFG;
+  if (g_str_has_prefix (line, "+QFUPL:"))
+    return QCOAP_URC_QFUPL;
+  if (g_str_has_prefix (line, "+QCOAPOPEN:"))
+    {
+      /* The result URC has two fields; the status line quotes the host. */
+      const char *comma = strchr (line, ',');
+
+      if (comma != NULL && *skip_spaces (comma + 1) == '"')
+        return QCOAP_URC_OPEN_STATUS;
+      return QCOAP_URC_OPEN_RESULT;
+    }
+  return QCOAP_URC_NONE;
+}
+
+/* --- Simple URCs ------------------------------------------------------------ */
+
+gboolean
+qcoap_ack_parse (const char *line, QcoapAck *ack, GError **error)
+{
+  const char *prefix = g_str_has_prefix (line, "+COAPACK:") ? "+COAPACK:" : "+QCOAPACK:";
+  Field fields[4];
+
+  return split_line (line, prefix, fields, G_N_ELEMENTS (fields), error)
+         && read_client_id (line, &fields[0], &ack->client_id, error)
+         && read_type (line, &fields[1], &ack->type, error)
+         && read_message_id (line, &fields[2], &ack->message_id, error)
+         && read_result (line, &fields[3], &ack->result, error);
+}
+
+gboolean
+qcoap_ind_parse (const char *line, QcoapInd *ind, GError **error)
+{
+  Field fields[5];
+  guint64 attempt;
+
+  if (!split_line (line, "+QCOAPIND:", fields, G_N_ELEMENTS (fields), error)
+      || !read_client_id (line, &fields[0], &ind->client_id, error)
+      || !read_type (line, &fields[1], &ind->type, error)
+      || !read_message_id (line, &fields[2], &ind->message_id, error))
+    return FALSE;
+  if (!field_unsigned (&fields[3], G_MAXUINT, &attempt))
+    return set_parse_error (error, line, "the retransmission count is not a number");
+  ind->attempt = (guint)attempt;
+  return read_result (line, &fields[4], &ind->result, error);
+}
+
+static gboolean
+parse_id_result (const char *line, const char *prefix, guint *client_id, int *result,
+                 GError **error)
+{
+  Field fields[2];
+
+  return split_line (line, prefix, fields, G_N_ELEMENTS (fields), error)
+         && read_client_id (line, &fields[0], client_id, error)
+         && read_result (line, &fields[1], result, error);
+}
+
+gboolean
+qcoap_open_result_parse (const char *line, guint *client_id, int *result, GError **error)
+{
+  return parse_id_result (line, "+QCOAPOPEN:", client_id, result, error);
+}
+
+gboolean
+qcoap_close_result_parse (const char *line, guint *client_id, int *result, GError **error)
+{
+  return parse_id_result (line, "+QCOAPCLOSE:", client_id, result, error);
+}
+
+gboolean
+qcoap_open_status_parse (const char *line, guint *client_id, char **host, guint16 *port,
+                         QcoapClientStatus *status, GError **error)
+{
+  Field fields[4];
+  guint64 value;
+
+  if (!split_line (line, "+QCOAPOPEN:", fields, G_N_ELEMENTS (fields), error)
+      || !read_client_id (line, &fields[0], client_id, error))
+    return FALSE;
+  if (!fields[1].quoted)
+    return set_parse_error (error, line, "the host is not quoted");
+  if (!field_unsigned (&fields[2], G_MAXUINT16, &value))
+    return set_parse_error (error, line, "the port is not 0 to 65535");
+  *port = (guint16)value;
+  if (!field_unsigned (&fields[3], QCOAP_STATUS_DISCONNECTING, &value))
+    return set_parse_error (error, line, "the status is not 0 to 4");
+  *status = (QcoapClientStatus)value;
+  *host = g_strndup (fields[1].start, fields[1].length);
+  return TRUE;
+}
+
+gboolean
+qcoap_qfupl_parse (const char *line, gsize *size, guint16 *checksum, GError **error)
+{
+  Field fields[2];
+  guint64 value;
+  guint16 sum = 0;
+
+  if (!split_line (line, "+QFUPL:", fields, G_N_ELEMENTS (fields), error))
+    return FALSE;
+  if (!field_unsigned (&fields[0], G_MAXSIZE, &value))
+    return set_parse_error (error, line, "the size is not a number");
+  if (fields[1].length == 0 || fields[1].length > 4)
+    return set_parse_error (error, line, "the checksum is not 1 to 4 hexadecimal digits");
+  for (gsize i = 0; i < fields[1].length; i++)
+    {
+      if (!g_ascii_isxdigit (fields[1].start[i]))
+        return set_parse_error (error, line, "the checksum is not hexadecimal");
+      sum = (guint16)(sum << 4 | g_ascii_xdigit_value (fields[1].start[i]));
+    }
+  *size = (gsize)value;
+  *checksum = sum;
+  return TRUE;
+}
+
+/* --- +QCOAPRECV ------------------------------------------------------------- */
+
+void
+qcoap_recv_free (QcoapRecv *recv)
+{
+  if (recv == NULL)
+    return;
+  g_clear_pointer (&recv->token, g_bytes_unref);
+  g_clear_pointer (&recv->options, g_ptr_array_unref);
+  g_free (recv);
+}
+
+/* Types a received option value by the option table (see the header). */
+static QcoapOption *
+type_received_option (guint16 number, const char *text, gsize length)
+{
+  const QcoapOptionInfo *info = qcoap_option_info_lookup (number);
+  guint64 uint_value;
+  g_autoptr (GBytes) bytes = NULL;
+
+  switch (info != NULL ? (int)info->format : -1)
+    {
+      case QCOAP_OPTION_FORMAT_STRING:
+        return qcoap_option_new_bytes (number, QCOAP_OPTION_FORMAT_STRING, (const guint8 *)text,
+                                       length);
+      case QCOAP_OPTION_FORMAT_UINT:
+        if (parse_unsigned (text, length, G_MAXUINT32, &uint_value))
+          return qcoap_option_new_uint (number, (guint32)uint_value);
+        break;
+      case QCOAP_OPTION_FORMAT_OPAQUE:
+        bytes = decode_hex (text, length);
+        if (bytes != NULL)
+          return qcoap_option_new_bytes (number, QCOAP_OPTION_FORMAT_OPAQUE,
+                                         g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+        break;
+      case QCOAP_OPTION_FORMAT_EMPTY:
+        if (length == 0)
+          return qcoap_option_new_bytes (number, QCOAP_OPTION_FORMAT_EMPTY, NULL, 0);
+        break;
+      default:
+        break;
+    }
+  return qcoap_option_new_bytes (number, QCOAP_OPTION_FORMAT_OPAQUE, (const guint8 *)text, length);
+}
+
+/* Does @p start ",<digits>" followed by ',' (@then_comma) or the end? */
+static gboolean
+is_comma_number (const char *p, gboolean then_comma)
+{
+  if (*p != ',' || !g_ascii_isdigit (p[1]))
+    return FALSE;
+  for (p++; g_ascii_isdigit (*p); p++)
+    ;
+  return then_comma ? *p == ',' : *p == '\0';
+}
+
+/* Reads one <number>,<value> pair at *cursor, leaving *cursor at the ',' after
+ * the value. A quoted value of any but the @last option ends at the first
+ * '"' followed by ",<number>,"; the last one's at the '"' before the final
+ * ",<length>". So values may hold commas and quotes. */
+static QcoapOption *
+read_received_option (const char *line, const char **cursor, gboolean last, GError **error)
+{
+  const char *p = skip_spaces (*cursor);
+  const char *number_end = strchr (p, ',');
+  const char *value;
+  const char *value_end = NULL;
+  guint64 number;
+
+  if (number_end == NULL || !parse_unsigned (p, number_end - p, G_MAXUINT16, &number))
+    {
+      set_parse_error (error, line, "an option number is not 0 to 65535");
+      return NULL;
+    }
+  value = skip_spaces (number_end + 1);
+
+  if (*value != '"')
+    value_end = value + strcspn (value, ",");
+  else if (!last)
+    {
+      for (const char *q = strchr (value + 1, '"'); q != NULL; q = strchr (q + 1, '"'))
+        if (is_comma_number (q + 1, TRUE))
+          {
+            value_end = q;
+            break;
+          }
+    }
+  else
+    {
+      const char *length_comma = strrchr (value, ',');
+
+      if (length_comma != NULL && length_comma - 1 > value && length_comma[-1] == '"'
+          && is_comma_number (length_comma, FALSE))
+        value_end = length_comma - 1;
+    }
+  if (value_end == NULL || (*value == '"' && value_end == value))
+    {
+      set_parse_error (error, line, "an option value is not closed by a quote");
+      return NULL;
+    }
+
+  *cursor = *value == '"' ? value_end + 1 : value_end;
+  if (*value == '"')
+    value++;
+  return type_received_option ((guint16)number, value, value_end - value);
+}
+
+static gboolean
+read_recv_token (const char *line, const Field *tkl_field, const Field *token_field,
+                 QcoapRecv *recv, GError **error)
+{
+  guint64 tkl;
+
+  if (!field_unsigned (tkl_field, QCOAP_MAX_TOKEN, &tkl))
+    return set_parse_error (error, line, "the token length is not 0 to 8");
+  if (token_field->length != 2 * tkl)
+    return set_parse_error (error, line, "the token does not have 2*TKL hexadecimal digits");
+  recv->token = decode_hex (token_field->start, token_field->length);
+  if (recv->token == NULL)
+    return set_parse_error (error, line, "the token is not hexadecimal");
+  return TRUE;
+}
+
+QcoapRecv *
+qcoap_recv_parse (const char *line, GError **error)
+{
+  g_autoptr (QcoapRecv) recv = g_new0 (QcoapRecv, 1);
+  Field fields[6];
+  gboolean more = TRUE;
+  const char *cursor;
+  guint64 value;
+  g_autofree char *code = NULL;
+
+  if (!g_str_has_prefix (line, "+QCOAPRECV:"))
+    {
+      set_parse_error (error, line, "unexpected prefix");
+      return NULL;
+    }
+  cursor = line + strlen ("+QCOAPRECV:");
+
+  /* id, msgID, code, TKL, token, opt_count: none of them hold a comma. */
+  for (gsize i = 0; i < G_N_ELEMENTS (fields); i++)
+    if (!more || !read_field (&cursor, &fields[i], &more))
+      {
+        set_parse_error (error, line, "too few fields");
+        return NULL;
+      }
+  if (!more)
+    {
+      set_parse_error (error, line, "the payload length is missing");
+      return NULL;
+    }
+
+  code = g_strndup (fields[2].start, fields[2].length);
+  if (!read_client_id (line, &fields[0], &recv->client_id, error)
+      || !read_message_id (line, &fields[1], &recv->message_id, error))
+    return NULL;
+  if (!qcoap_code_parse (code, &recv->code))
+    {
+      set_parse_error (error, line, "the code is not of the form c.dd");
+      return NULL;
+    }
+  if (!read_recv_token (line, &fields[3], &fields[4], recv, error))
+    return NULL;
+  /* More than the modem's slots can only be garbage; the bound also keeps a
+   * hostile line from making us allocate much. */
+  if (!field_unsigned (&fields[5], 64, &value))
+    {
+      set_parse_error (error, line, "the option count is not 0 to 64");
+      return NULL;
+    }
+
+  recv->options = qcoap_option_list_new ();
+  for (guint64 i = 0; i < value; i++)
+    {
+      QcoapOption *option = read_received_option (line, &cursor, i + 1 == value, error);
+
+      if (option == NULL)
+        return NULL;
+      g_ptr_array_add (recv->options, option);
+      cursor = skip_spaces (cursor);
+      if (*cursor != ',')
+        {
+          set_parse_error (error, line, "fewer options than the option count says");
+          return NULL;
+        }
+      cursor++;
+    }
+
+  {
+    const char *end = skip_spaces (cursor);
+    gsize length = strlen (end);
+
+    while (length > 0 && end[length - 1] == ' ')
+      length--;
+    if (!parse_unsigned (end, length, QCOAP_MAX_PAYLOAD, &value))
+      {
+        set_parse_error (error, line, "the payload length is not 0 to 1024");
+        return NULL;
+      }
+    recv->payload_length = (gsize)value;
+  }
+  return g_steal_pointer (&recv);
+}
