@@ -1,0 +1,139 @@
+/* at-engine.h — the AT command queue on top of the lexer.
+ *
+ * The engine does no I/O of its own: the owner feeds it the bytes read from
+ * the port (at_engine_feed()) and gives it a function that writes to the port.
+ * On top of the lexer's events it keeps a FIFO of commands with exactly one in
+ * flight: the next command is written only when the previous one has its final
+ * result (OK, ERROR, +CME ERROR: …) or has failed.
+ *
+ * Lines are sorted as follows, wherever they arrive (idle, between a command
+ * and its final result, before a prompt):
+ *  - URCs go to the URC function (see at_line_is_urc()); +QCOAPRECV events with
+ *    their payload too. A line that looks like a URC but names the command in
+ *    flight ("+CFUN: 1" while "AT+CFUN?" runs) is that command's answer;
+ *    "+QCOAPOPEN: <id>,<result>" and "+QCOAPCLOSE: <id>,<result>" (two integer
+ *    fields) are always URCs, the four-field "+QCOAPOPEN:" lines of the read
+ *    command never are.
+ *  - While a command is in flight: a line equal to the command is its echo and
+ *    is dropped; a final result completes it; anything else is one of its
+ *    intermediate lines.
+ *  - While idle, anything else (a stray OK, garbage) is logged and dropped.
+ *
+ * Timeouts and back-off delays run on the thread-default main context of the
+ * thread that created the engine.
+ *
+ * After a timeout the modem may still answer the timed-out command, and that
+ * late answer must not be taken for the answer of the next command. So before
+ * the next queued command is written the engine resynchronises: it writes a
+ * probe whose answer is recognisable (ATI → "Revision: …", AT+GSN → a line of
+ * 15 digits, AT+QCOAPCFG=? → a "+QCOAPCFG:" line with a range), never one that
+ * could give the same lines as the timed-out command, and waits for that line
+ * followed by a final result. A bare "AT" would not do: its OK cannot be told
+ * from the late OK of the timed-out command. The modem answers in order, so
+ * once the probe's own answer is seen, nothing older can still come. Failed
+ * probes are retried with exponential back-off (at most 1 s) and a different
+ * probe each time; after AT_ENGINE_RESYNC_ATTEMPTS consecutive failures the
+ * queued commands fail with QCOAP_ERROR_MODEM_UNAVAILABLE, new ones fail at
+ * once, the failure function is told, and probing goes on (so the engine
+ * recovers by itself) until a probe succeeds or at_engine_reset() is called.
+ *
+ * Errors: QCOAP_ERROR_MODEM_ERROR for ERROR and +CME ERROR (the message quotes
+ * the command and the modem's words), QCOAP_ERROR_TIMEOUT, QCOAP_ERROR_
+ * MODEM_UNAVAILABLE (write failed, modem does not answer, engine freed),
+ * G_IO_ERROR_CANCELLED, or the reason given to at_engine_reset().
+ *
+ * AtEngine is a GObject so that GTask keeps it alive while a command's
+ * callback runs; owners use at_engine_new()/at_engine_free().
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "at-lexer.h"
+
+G_BEGIN_DECLS
+
+/* Used when at_engine_command() is given a timeout of 0. */
+#define AT_ENGINE_DEFAULT_TIMEOUT_MS 5000
+/* How long a resynchronisation probe may take (local commands answer within
+ * 300 ms). */
+#define AT_ENGINE_PROBE_TIMEOUT_MS 1000
+/* Back-off between failed probes: 125 ms, doubled each time, at most 1 s. */
+#define AT_ENGINE_FIRST_BACKOFF_MS 125
+#define AT_ENGINE_MAX_BACKOFF_MS   1000
+/* Consecutive failed probes after which the modem counts as unresponsive. */
+#define AT_ENGINE_RESYNC_ATTEMPTS 4
+
+#define AT_TYPE_ENGINE (at_engine_get_type ())
+G_DECLARE_FINAL_TYPE (AtEngine, at_engine, AT, ENGINE, GObject)
+
+/* Writes all of @data to the port; FALSE if that failed. */
+typedef gboolean (*AtEngineWriteFunc) (const guint8 *data, gsize length, gpointer user_data);
+/* A URC line (AT_EVENT_LINE) or a +QCOAPRECV event (AT_EVENT_RECV); the event
+ * and its strings are valid during the call only. */
+typedef void (*AtEngineUrcFunc) (const AtEvent *event, gpointer user_data);
+/* The modem failed @failed_probes resynchronisation probes in a row (called
+ * once when that count reaches AT_ENGINE_RESYNC_ATTEMPTS): the owner may want
+ * to reopen the port, and then calls at_engine_reset(). */
+typedef void (*AtEngineFailureFunc) (AtEngine *engine, guint failed_probes, gpointer user_data);
+
+typedef enum
+{
+  AT_PAYLOAD_NONE,
+  /* The modem answers "> " (AT+QCOAPSEND); the payload is written then, byte
+   * for byte, as given (with a trailing Ctrl+Z if the command has no length).
+   * If a final result comes instead of the prompt, the command ends with it. */
+  AT_PAYLOAD_AFTER_PROMPT,
+  /* The modem answers a "CONNECT" line (AT+QFUPL); the payload is written
+   * then, and the lines up to the final result are collected as usual. */
+  AT_PAYLOAD_AFTER_CONNECT,
+} AtPayloadMode;
+
+typedef struct
+{
+  GPtrArray *lines; /* char *: the intermediate lines, in order, without echo or URCs */
+  char *final;      /* the final result: "OK" */
+} AtResponse;
+
+void at_response_free (AtResponse *response);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AtResponse, at_response_free)
+
+AtEngine *at_engine_new (AtEngineWriteFunc write, AtEngineUrcFunc urc, gpointer user_data);
+/* Fails every queued and in-flight command with QCOAP_ERROR_MODEM_UNAVAILABLE,
+ * stops all timers and drops the owner's reference. The functions given to
+ * at_engine_new() are not called any more. */
+void at_engine_free (AtEngine *engine);
+
+void at_engine_set_failure_func (AtEngine *engine, AtEngineFailureFunc func, gpointer user_data);
+/* For tests: the time a probe may take (default AT_ENGINE_PROBE_TIMEOUT_MS). */
+void at_engine_set_probe_timeout (AtEngine *engine, guint timeout_ms);
+
+/* Bytes read from the port, in any chunking. */
+void at_engine_feed (AtEngine *engine, const guint8 *data, gsize length);
+
+/* Queues @command (without CR: the engine appends it). @payload is required
+ * for the two payload modes and ignored otherwise. @timeout_ms (0: the
+ * default) runs from the moment the command is written until its final
+ * result. Cancelling a command that is still queued removes it at once;
+ * cancelling one already written still waits for its final result (so the
+ * reply is absorbed), writes Esc instead of the payload if the prompt had not
+ * come yet, and then completes with G_IO_ERROR_CANCELLED. */
+void at_engine_command (AtEngine *engine, const char *command, AtPayloadMode mode, GBytes *payload,
+                        guint timeout_ms, GCancellable *cancellable, GAsyncReadyCallback callback,
+                        gpointer user_data);
+/* Returns the response of a command whose final result was OK. */
+AtResponse *at_engine_command_finish (AtEngine *engine, GAsyncResult *result, GError **error);
+
+/* The port was lost or the modem restarted: fails the in-flight and every
+ * queued command with a copy of @reason, forgets partial input and any
+ * resynchronisation in progress. */
+void at_engine_reset (AtEngine *engine, const GError *reason);
+
+/* FALSE while the engine resynchronises or the modem counts as unresponsive. */
+gboolean at_engine_is_synchronized (AtEngine *engine);
+
+/* Classification used by the engine, exposed for the QCOAP layer and tests. */
+gboolean at_line_is_urc (const char *line);
+gboolean at_line_is_final (const char *line);
+
+G_END_DECLS

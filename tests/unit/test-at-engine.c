@@ -1,0 +1,800 @@
+/* test-at-engine.c — the AT command queue, driven without a port.
+ *
+ * The engine writes into a byte array the test inspects; the test plays the
+ * modem by feeding response bytes. Timeouts run on a private main context that
+ * the test iterates.
+ */
+#include "at-engine.h"
+
+#include <string.h>
+
+#include "qcoap-error.h"
+
+typedef struct
+{
+  GMainContext *context;
+  AtEngine *engine;
+  GByteArray *written;
+  GPtrArray *urcs; /* char *: "L:<line>" or "R:<line>|<payload>" */
+  gboolean write_fails;
+  guint failure_calls;
+  guint failed_probes;
+} Fixture;
+
+typedef struct
+{
+  gboolean done;
+  AtResponse *response;
+  GError *error;
+} Result;
+
+static void
+result_clear (Result *result)
+{
+  g_clear_pointer (&result->response, at_response_free);
+  g_clear_error (&result->error);
+  result->done = FALSE;
+}
+
+static gboolean
+record_write (const guint8 *data, gsize length, gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  if (f->write_fails)
+    return FALSE;
+  g_byte_array_append (f->written, data, (guint)length);
+  return TRUE;
+}
+
+static void
+record_urc (const AtEvent *event, gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  if (event->kind == AT_EVENT_RECV)
+    g_ptr_array_add (f->urcs, g_strdup_printf ("R:%s|%.*s", event->line, (int)event->payload_length,
+                                               (const char *)event->payload));
+  else
+    g_ptr_array_add (f->urcs, g_strdup_printf ("L:%s", event->line));
+}
+
+static void
+record_failure (AtEngine *engine, guint failed_probes, gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  f->failure_calls++;
+  f->failed_probes = failed_probes;
+}
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  f->context = g_main_context_new ();
+  g_main_context_push_thread_default (f->context);
+  f->written = g_byte_array_new ();
+  f->urcs = g_ptr_array_new_with_free_func (g_free);
+  f->engine = at_engine_new (record_write, record_urc, f);
+  at_engine_set_failure_func (f->engine, record_failure, f);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  gpointer engine = f->engine;
+
+  /* Every command has ended, so nothing may keep the engine alive. */
+  if (engine != NULL)
+    g_object_add_weak_pointer (engine, &engine);
+  g_clear_pointer (&f->engine, at_engine_free);
+  while (g_main_context_iteration (f->context, FALSE))
+    ;
+  g_assert_null (engine);
+  g_main_context_pop_thread_default (f->context);
+  g_main_context_unref (f->context);
+  g_byte_array_unref (f->written);
+  g_ptr_array_unref (f->urcs);
+}
+
+static void
+on_command_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Result *r = user_data;
+
+  g_assert_false (r->done);
+  r->response = at_engine_command_finish (AT_ENGINE (source), result, &r->error);
+  g_assert_true ((r->response == NULL) != (r->error == NULL));
+  r->done = TRUE;
+}
+
+static void
+command (Fixture *f, const char *text, guint timeout_ms, GCancellable *cancellable, Result *r)
+{
+  at_engine_command (f->engine, text, AT_PAYLOAD_NONE, NULL, timeout_ms, cancellable,
+                     on_command_done, r);
+}
+
+static void
+feed (Fixture *f, const char *bytes)
+{
+  at_engine_feed (f->engine, (const guint8 *)bytes, strlen (bytes));
+}
+
+static void
+feed_bytewise (Fixture *f, const char *bytes)
+{
+  for (const char *p = bytes; *p != '\0'; p++)
+    at_engine_feed (f->engine, (const guint8 *)p, 1);
+}
+
+static void
+iterate (Fixture *f)
+{
+  while (g_main_context_iteration (f->context, FALSE))
+    ;
+}
+
+static gboolean
+wake_up (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Runs the context until *@flag is set; fails the test after @limit_ms. */
+static void
+run_until (Fixture *f, const gboolean *flag, guint limit_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64)limit_ms * 1000;
+  GSource *ticker = g_timeout_source_new (5);
+
+  g_source_set_callback (ticker, wake_up, NULL, NULL);
+  g_source_attach (ticker, f->context);
+  while (!*flag && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (f->context, TRUE);
+  g_source_destroy (ticker);
+  g_source_unref (ticker);
+  g_assert_true (*flag);
+}
+
+/* Returns what the engine wrote since the last call, as text. */
+static char *
+take_written (Fixture *f)
+{
+  char *text = g_strndup ((const char *)f->written->data, f->written->len);
+
+  g_byte_array_set_size (f->written, 0);
+  return text;
+}
+
+static void
+assert_written (Fixture *f, const char *expected)
+{
+  g_autofree char *written = take_written (f);
+
+  g_assert_cmpstr (written, ==, expected);
+}
+
+static void
+assert_lines (const AtResponse *response, const char *const *expected)
+{
+  guint n = g_strv_length ((char **)expected);
+
+  g_assert_cmpuint (response->lines->len, ==, n);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpstr (g_ptr_array_index (response->lines, i), ==, expected[i]);
+  g_assert_cmpstr (response->final, ==, "OK");
+}
+
+static void
+assert_urcs (Fixture *f, const char *const *expected)
+{
+  guint n = g_strv_length ((char **)expected);
+
+  g_assert_cmpuint (f->urcs->len, ==, n);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpstr (g_ptr_array_index (f->urcs, i), ==, expected[i]);
+  g_ptr_array_set_size (f->urcs, 0);
+}
+
+static const char *const no_lines[] = { NULL };
+
+/* ---- classification --------------------------------------------------------- */
+
+static void
+test_classification (void)
+{
+  const char *const urcs[] = {
+    "+QCOAPRECV: 0,1,2.05,0,,0,0",
+    "+QCOAPACK: 0,0,1,0",
+    "+COAPACK: 0,0,1,-11",
+    "+QCOAPIND: 0,0,1,1,0",
+    "+QIURC: \"pdpdeact\",1",
+    "RDY",
+    "APP RDY",
+    "POWERED DOWN",
+    "+CFUN: 1",
+    "+CPIN: READY",
+    "+QUSIM: 1",
+    "+QIND: SMS DONE",
+    "+QCOAPOPEN: 0,0",
+    "+QCOAPOPEN: 3, -10",
+    "+QCOAPCLOSE: 5,-3",
+  };
+  const char *const not_urcs[] = {
+    "+QCOAPOPEN: 0,\"127.0.0.1\",5683,3",
+    "+QCOAPOPEN: 0",
+    "+QCOAPCLOSE: 0,0,1",
+    "OK",
+    "Quectel",
+    "RDYX",
+    "+QCOAPCFG: \"trans\",2,5",
+    "+QFUPL: 5,1234",
+    "CONNECT",
+  };
+  const char *const finals[]
+      = { "OK", "ERROR", "+CME ERROR: 407", "+CME ERROR: Operation not supported" };
+  const char *const not_finals[] = { "OKAY", "ERRORS", "+CME: 1", "CONNECT", "> " };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (urcs); i++)
+    g_assert_true (at_line_is_urc (urcs[i]));
+  for (gsize i = 0; i < G_N_ELEMENTS (not_urcs); i++)
+    g_assert_false (at_line_is_urc (not_urcs[i]));
+  for (gsize i = 0; i < G_N_ELEMENTS (finals); i++)
+    g_assert_true (at_line_is_final (finals[i]));
+  for (gsize i = 0; i < G_N_ELEMENTS (not_finals); i++)
+    g_assert_false (at_line_is_final (not_finals[i]));
+}
+
+/* ---- queue ---------------------------------------------------------------------- */
+
+static void
+test_queue_order (Fixture *f, gconstpointer data)
+{
+  Result a = { 0 }, b = { 0 }, c = { 0 };
+
+  command (f, "AT", 0, NULL, &a);
+  command (f, "AT+GSN", 0, NULL, &b);
+  command (f, "AT+QCOAPCLOSE=3", 0, NULL, &c);
+  iterate (f);
+  /* One command in flight: the others wait for its final result. */
+  assert_written (f, "AT\r");
+  g_assert_false (a.done);
+
+  feed (f, "\r\nOK\r\n");
+  iterate (f);
+  g_assert_true (a.done);
+  g_assert_no_error (a.error);
+  assert_lines (a.response, no_lines);
+  g_assert_false (b.done);
+  assert_written (f, "AT+GSN\r");
+
+  feed (f, "\r\n866425030123456\r\n\r\nOK");
+  iterate (f);
+  g_assert_false (b.done); /* "OK" is not a line before its line end */
+  assert_written (f, "");
+  feed (f, "\r\n");
+  iterate (f);
+  g_assert_true (b.done);
+  assert_lines (b.response, (const char *const[]){ "866425030123456", NULL });
+  assert_written (f, "AT+QCOAPCLOSE=3\r");
+
+  feed (f, "\r\nERROR\r\n");
+  iterate (f);
+  g_assert_true (c.done);
+  g_assert_error (c.error, QCOAP_ERROR, QCOAP_ERROR_MODEM_ERROR);
+  g_assert_nonnull (strstr (c.error->message, "AT+QCOAPCLOSE=3"));
+  g_assert_nonnull (strstr (c.error->message, "ERROR"));
+  assert_written (f, "");
+
+  result_clear (&a);
+  result_clear (&b);
+  result_clear (&c);
+}
+
+static void
+test_echo_and_intermediate_lines (Fixture *f, gconstpointer data)
+{
+  Result r = { 0 };
+
+  command (f, "ATI", 0, NULL, &r);
+  assert_written (f, "ATI\r");
+  feed_bytewise (f, "ATI\r\r\nQuectel\r\nBG96\r\nRevision: BG96MAR02A07M1G\r\n\r\nOK\r\n");
+  iterate (f);
+  g_assert_true (r.done);
+  assert_lines (r.response,
+                (const char *const[]){ "Quectel", "BG96", "Revision: BG96MAR02A07M1G", NULL });
+  result_clear (&r);
+}
+
+static void
+test_cme_errors (Fixture *f, gconstpointer data)
+{
+  const char *const answers[] = { "+CME ERROR: 407", "+CME ERROR: Operation not supported" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (answers); i++)
+    {
+      Result r = { 0 };
+      g_autofree char *reply = g_strdup_printf ("\r\n%s\r\n", answers[i]);
+
+      command (f, "AT+QFDEL=\"UFS:0_server.psk\"", 0, NULL, &r);
+      feed (f, reply);
+      iterate (f);
+      g_assert_true (r.done);
+      g_assert_error (r.error, QCOAP_ERROR, QCOAP_ERROR_MODEM_ERROR);
+      g_assert_nonnull (strstr (r.error->message, answers[i]));
+      g_assert_nonnull (strstr (r.error->message, "AT+QFDEL=\"UFS:0_server.psk\""));
+      result_clear (&r);
+    }
+  assert_written (f, "AT+QFDEL=\"UFS:0_server.psk\"\rAT+QFDEL=\"UFS:0_server.psk\"\r");
+}
+
+static void
+test_urc_inside_response (Fixture *f, gconstpointer data)
+{
+  Result r = { 0 };
+
+  command (f, "AT+QCOAPOPEN?", 0, NULL, &r);
+  feed_bytewise (f, "\r\n+QCOAPOPEN: 0,\"127.0.0.1\",5683,3\r\n"
+                    "\r\n+QCOAPACK: 0,0,1,0\r\n"
+                    "\r\n+QCOAPOPEN: 1,0\r\n"
+                    "\r\n+QCOAPRECV: 0,1,2.05,0,,0,6\r\n\r\nOK\r\n\r\n"
+                    "\r\n+QCOAPOPEN: 2,\"example.com\",5684,1\r\n"
+                    "\r\nOK\r\n");
+  iterate (f);
+  g_assert_true (r.done);
+  assert_lines (r.response, (const char *const[]){ "+QCOAPOPEN: 0,\"127.0.0.1\",5683,3",
+                                                   "+QCOAPOPEN: 2,\"example.com\",5684,1", NULL });
+  assert_urcs (f, (const char *const[]){ "L:+QCOAPACK: 0,0,1,0", "L:+QCOAPOPEN: 1,0",
+                                         "R:+QCOAPRECV: 0,1,2.05,0,,0,6|\r\nOK\r\n", NULL });
+  result_clear (&r);
+}
+
+/* "+CFUN: 1" is a URC after a reset, but the answer to AT+CFUN?. */
+static void
+test_read_answer_named_like_urc (Fixture *f, gconstpointer data)
+{
+  Result r = { 0 };
+
+  command (f, "AT+CFUN?", 0, NULL, &r);
+  feed (f, "\r\n+CFUN: 1\r\n\r\n+CPIN: READY\r\n\r\nOK\r\n");
+  iterate (f);
+  assert_lines (r.response, (const char *const[]){ "+CFUN: 1", NULL });
+  assert_urcs (f, (const char *const[]){ "L:+CPIN: READY", NULL });
+
+  feed (f, "\r\n+CFUN: 1\r\n");
+  assert_urcs (f, (const char *const[]){ "L:+CFUN: 1", NULL });
+  result_clear (&r);
+}
+
+static void
+test_idle_lines_dropped (Fixture *f, gconstpointer data)
+{
+  Result r = { 0 };
+
+  feed (f, "\r\nOK\r\n\r\ngarbage\x01\r\n\r\nERROR\r\n\r\nRDY\r\n");
+  iterate (f);
+  assert_urcs (f, (const char *const[]){ "L:RDY", NULL });
+
+  command (f, "AT+CGMR", 0, NULL, &r);
+  iterate (f);
+  g_assert_false (r.done);
+  feed (f, "\r\nBG96MAR02A07M1G\r\n\r\nOK\r\n");
+  iterate (f);
+  assert_lines (r.response, (const char *const[]){ "BG96MAR02A07M1G", NULL });
+  result_clear (&r);
+}
+
+/* ---- payloads ------------------------------------------------------------------ */
+
+static const guint8 binary_payload[] = { 'a', 0, '\r', '\n', 'O', 'K', '\r', '\n', 0x1a, 0xff };
+
+static void
+test_prompt_payload (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GBytes) payload = g_bytes_new_static (binary_payload, sizeof binary_payload);
+  const char *text = "AT+QCOAPSEND=0,1,2,0,10";
+  Result r = { 0 };
+
+  at_engine_command (f->engine, text, AT_PAYLOAD_AFTER_PROMPT, payload, 0, NULL, on_command_done,
+                     &r);
+  assert_written (f, "AT+QCOAPSEND=0,1,2,0,10\r");
+
+  /* Echo and a URC before the prompt: the payload waits for the prompt. */
+  feed (f, "AT+QCOAPSEND=0,1,2,0,10\r\r\n+QCOAPIND: 0,0,5,1,0\r\n\r\n");
+  assert_written (f, "");
+  assert_urcs (f, (const char *const[]){ "L:+QCOAPIND: 0,0,5,1,0", NULL });
+
+  feed (f, ">");
+  g_assert_cmpmem (f->written->data, f->written->len, binary_payload, sizeof binary_payload);
+  g_byte_array_set_size (f->written, 0);
+  feed (f, " \r\nOK\r\n");
+  iterate (f);
+  g_assert_true (r.done);
+  assert_lines (r.response, no_lines);
+  assert_written (f, "");
+  result_clear (&r);
+}
+
+static void
+test_prompt_replaced_by_error (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GBytes) payload = g_bytes_new_static ("hello", 5);
+  Result r = { 0 }, next = { 0 };
+
+  at_engine_command (f->engine, "AT+QCOAPSEND=4,1,2,0,5", AT_PAYLOAD_AFTER_PROMPT, payload, 0, NULL,
+                     on_command_done, &r);
+  command (f, "AT", 0, NULL, &next);
+  feed (f, "\r\nERROR\r\n");
+  iterate (f);
+  g_assert_error (r.error, QCOAP_ERROR, QCOAP_ERROR_MODEM_ERROR);
+  /* The payload is never written; the next command is. */
+  assert_written (f, "AT+QCOAPSEND=4,1,2,0,5\rAT\r");
+  feed (f, "\r\nOK\r\n");
+  iterate (f);
+  g_assert_no_error (next.error);
+  result_clear (&r);
+  result_clear (&next);
+}
+
+static void
+test_connect_payload (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GBytes) payload = g_bytes_new_static (binary_payload, sizeof binary_payload);
+  Result r = { 0 };
+
+  at_engine_command (f->engine, "AT+QFUPL=\"UFS:0_server.psk\",10", AT_PAYLOAD_AFTER_CONNECT,
+                     payload, 0, NULL, on_command_done, &r);
+  assert_written (f, "AT+QFUPL=\"UFS:0_server.psk\",10\r");
+  feed (f, "\r\n+QIURC: \"pdpdeact\",1\r\n\r\nCONNECT");
+  assert_written (f, "");
+  feed (f, "\r\n");
+  g_assert_cmpmem (f->written->data, f->written->len, binary_payload, sizeof binary_payload);
+  g_byte_array_set_size (f->written, 0);
+  feed (f, "\r\n+QFUPL: 10,1234\r\n\r\nOK\r\n");
+  iterate (f);
+  assert_lines (r.response, (const char *const[]){ "+QFUPL: 10,1234", NULL });
+  assert_urcs (f, (const char *const[]){ "L:+QIURC: \"pdpdeact\",1", NULL });
+  result_clear (&r);
+}
+
+/* ---- timeouts and resynchronisation ------------------------------------------- */
+
+static void
+test_timeout_absorbs_late_reply (Fixture *f, gconstpointer data)
+{
+  Result slow = { 0 }, next = { 0 };
+
+  command (f, "AT+QCOAPCFG=\"trans\",0", 50, NULL, &slow);
+  command (f, "AT+QCOAPCFG=\"pdpcid\",0", 0, NULL, &next);
+  assert_written (f, "AT+QCOAPCFG=\"trans\",0\r");
+
+  run_until (f, &slow.done, 2000);
+  g_assert_error (slow.error, QCOAP_ERROR, QCOAP_ERROR_TIMEOUT);
+  g_assert_false (at_engine_is_synchronized (f->engine));
+  /* Not the next command: a probe whose answer can be told apart. */
+  assert_written (f, "ATI\r");
+
+  /* The late reply of the timed-out command looks like an answer to the
+   * next one; it must be absorbed. */
+  feed (f, "\r\n+QCOAPCFG: \"trans\",2,5\r\n\r\nOK\r\n");
+  iterate (f);
+  assert_written (f, "");
+  g_assert_false (next.done);
+
+  feed (f,
+        "\r\nQuectel\r\nBG96\r\n\r\n+QCOAPACK: 0,0,7,0\r\nRevision: BG96MAR02A07M1G\r\n\r\nOK\r\n");
+  iterate (f);
+  g_assert_true (at_engine_is_synchronized (f->engine));
+  assert_urcs (f, (const char *const[]){ "L:+QCOAPACK: 0,0,7,0", NULL });
+  assert_written (f, "AT+QCOAPCFG=\"pdpcid\",0\r");
+
+  feed (f, "\r\n+QCOAPCFG: \"pdpcid\",1\r\n\r\nOK\r\n");
+  iterate (f);
+  g_assert_true (next.done);
+  assert_lines (next.response, (const char *const[]){ "+QCOAPCFG: \"pdpcid\",1", NULL });
+  g_assert_cmpuint (f->failure_calls, ==, 0);
+  result_clear (&slow);
+  result_clear (&next);
+}
+
+/* A probe's OK before its marker line is somebody else's OK; and the probe
+ * never is the command that timed out. */
+static void
+test_probe_differs_from_timed_out_command (Fixture *f, gconstpointer data)
+{
+  Result slow = { 0 }, next = { 0 };
+
+  command (f, "ATI", 30, NULL, &slow);
+  command (f, "AT", 0, NULL, &next);
+  run_until (f, &slow.done, 2000);
+  g_assert_error (slow.error, QCOAP_ERROR, QCOAP_ERROR_TIMEOUT);
+  assert_written (f, "ATI\rAT+GSN\r");
+
+  /* The late ATI answer has a Revision line but is no IMEI. */
+  feed (f, "\r\nQuectel\r\nBG96\r\nRevision: BG96MAR02A07M1G\r\n\r\nOK\r\n");
+  iterate (f);
+  g_assert_false (at_engine_is_synchronized (f->engine));
+  feed (f, "\r\n866425030123456\r\n\r\nOK\r\n");
+  iterate (f);
+  g_assert_true (at_engine_is_synchronized (f->engine));
+  assert_written (f, "AT\r");
+  feed (f, "\r\nOK\r\n");
+  iterate (f);
+  g_assert_no_error (next.error);
+  result_clear (&slow);
+  result_clear (&next);
+}
+
+/* A prompt that arrives after its command timed out is cancelled with Esc,
+ * before the probe, so that the probe is not read as payload. */
+static void
+test_timeout_waiting_for_prompt (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GBytes) payload = g_bytes_new_static ("hello", 5);
+  Result r = { 0 };
+
+  at_engine_command (f->engine, "AT+QCOAPSEND=0,1,2,0,5", AT_PAYLOAD_AFTER_PROMPT, payload, 30,
+                     NULL, on_command_done, &r);
+  run_until (f, &r.done, 2000);
+  g_assert_error (r.error, QCOAP_ERROR, QCOAP_ERROR_TIMEOUT);
+  assert_written (f, "AT+QCOAPSEND=0,1,2,0,5\r\x1b"
+                     "ATI\r");
+
+  feed (f, "\r\n> ");
+  assert_written (f, "\x1b");
+  result_clear (&r);
+}
+
+static const char *
+answer_to_probe (const char *probe)
+{
+  if (g_str_equal (probe, "ATI"))
+    return "\r\nQuectel\r\nBG96\r\nRevision: BG96MAR02A07M1G\r\n\r\nOK\r\n";
+  if (g_str_equal (probe, "AT+GSN"))
+    return "\r\n866425030123456\r\n\r\nOK\r\n";
+  if (g_str_equal (probe, "AT+QCOAPCFG=?"))
+    return "\r\n+QCOAPCFG: \"pdpcid\",(0-5),(1-16)\r\n+QCOAPCFG: \"dtls\",(0-5),(0,1),(0-5)\r\n"
+           "+QCOAPCFG: \"trans\",(0-5),(2-60),(4-8)\r\n\r\nOK\r\n";
+  g_assert_not_reached ();
+}
+
+static void
+test_resync_failure_and_recovery (Fixture *f, gconstpointer data)
+{
+  Result slow = { 0 }, queued = { 0 }, refused = { 0 }, later = { 0 };
+  g_autofree char *all_written = NULL;
+  g_auto (GStrv) writes = NULL;
+  gint64 started;
+  gint64 elapsed_ms;
+
+  at_engine_set_probe_timeout (f->engine, 20);
+  command (f, "AT+QCOAPOPEN=0,\"127.0.0.1\",5683", 20, NULL, &slow);
+  command (f, "AT", 0, NULL, &queued);
+  started = g_get_monotonic_time ();
+  run_until (f, &queued.done, 5000);
+  elapsed_ms = (g_get_monotonic_time () - started) / 1000;
+
+  /* Four probes failed: the queued command fails, the owner is told once. */
+  g_assert_error (slow.error, QCOAP_ERROR, QCOAP_ERROR_TIMEOUT);
+  g_assert_error (queued.error, QCOAP_ERROR, QCOAP_ERROR_MODEM_UNAVAILABLE);
+  g_assert_cmpuint (f->failure_calls, ==, 1);
+  g_assert_cmpuint (f->failed_probes, ==, AT_ENGINE_RESYNC_ATTEMPTS);
+  /* Back-off 125 + 250 + 500 ms between the four probes. */
+  g_assert_cmpint (elapsed_ms, >=, 125 + 250 + 500);
+
+  all_written = take_written (f);
+  writes = g_strsplit (all_written, "\r", -1);
+  g_assert_cmpuint (g_strv_length (writes), ==, 1 + AT_ENGINE_RESYNC_ATTEMPTS + 1);
+  g_assert_cmpstr (writes[0], ==, "AT+QCOAPOPEN=0,\"127.0.0.1\",5683");
+  for (guint i = 2; i <= AT_ENGINE_RESYNC_ATTEMPTS; i++)
+    g_assert_cmpstr (writes[i], !=, writes[i - 1]);
+
+  /* While the modem counts as unresponsive, new commands fail at once. */
+  command (f, "AT+GSN", 0, NULL, &refused);
+  run_until (f, &refused.done, 100);
+  g_assert_error (refused.error, QCOAP_ERROR, QCOAP_ERROR_MODEM_UNAVAILABLE);
+
+  /* Probing goes on at most a second apart; an answer ends it. */
+  while (f->written->len == 0)
+    g_main_context_iteration (f->context, TRUE);
+  {
+    g_autofree char *probe = take_written (f);
+
+    probe[strlen (probe) - 1] = '\0';
+    feed (f, answer_to_probe (probe));
+  }
+  g_assert_true (at_engine_is_synchronized (f->engine));
+  command (f, "AT", 0, NULL, &later);
+  assert_written (f, "AT\r");
+  feed (f, "\r\nOK\r\n");
+  run_until (f, &later.done, 100);
+  g_assert_no_error (later.error);
+
+  result_clear (&slow);
+  result_clear (&queued);
+  result_clear (&refused);
+  result_clear (&later);
+}
+
+/* ---- cancellation, reset, write failures ---------------------------------------- */
+
+static void
+test_cancel_queued (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  Result a = { 0 }, b = { 0 }, c = { 0 };
+
+  command (f, "AT", 0, NULL, &a);
+  command (f, "AT+CGMR", 0, cancellable, &b);
+  command (f, "AT+GSN", 0, NULL, &c);
+  g_cancellable_cancel (cancellable);
+  run_until (f, &b.done, 100);
+  g_assert_error (b.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_false (a.done);
+
+  feed (f, "\r\nOK\r\n");
+  iterate (f);
+  g_assert_no_error (a.error);
+  /* The cancelled command was never written. */
+  assert_written (f, "AT\rAT+GSN\r");
+  feed (f, "\r\n866425030123456\r\n\r\nOK\r\n");
+  iterate (f);
+  assert_lines (c.response, (const char *const[]){ "866425030123456", NULL });
+  result_clear (&a);
+  result_clear (&b);
+  result_clear (&c);
+}
+
+static void
+test_cancel_in_flight (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  Result a = { 0 }, b = { 0 };
+
+  command (f, "AT+CGMR", 0, cancellable, &a);
+  command (f, "AT+GSN", 0, NULL, &b);
+  g_cancellable_cancel (cancellable);
+  iterate (f);
+  /* Written already: it waits for its reply, so the reply is absorbed. */
+  g_assert_false (a.done);
+  assert_written (f, "AT+CGMR\r");
+
+  feed (f, "\r\nBG96MAR02A07M1G\r\n\r\nOK\r\n");
+  iterate (f);
+  g_assert_error (a.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  assert_written (f, "AT+GSN\r");
+  feed (f, "\r\n866425030123456\r\n\r\nOK\r\n");
+  iterate (f);
+  assert_lines (b.response, (const char *const[]){ "866425030123456", NULL });
+  result_clear (&a);
+  result_clear (&b);
+}
+
+static void
+test_cancel_before_prompt (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GBytes) payload = g_bytes_new_static ("hello", 5);
+  Result r = { 0 };
+
+  at_engine_command (f->engine, "AT+QCOAPSEND=0,1,2,0,5", AT_PAYLOAD_AFTER_PROMPT, payload, 0,
+                     cancellable, on_command_done, &r);
+  assert_written (f, "AT+QCOAPSEND=0,1,2,0,5\r");
+  g_cancellable_cancel (cancellable);
+  iterate (f);
+  feed (f, "\r\n> ");
+  /* Esc instead of the payload: the module then sends nothing. */
+  assert_written (f, "\x1b");
+  g_assert_false (r.done);
+  feed (f, "\r\nOK\r\n");
+  iterate (f);
+  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  result_clear (&r);
+}
+
+static void
+test_reset_fails_everything (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) reason
+      = g_error_new_literal (QCOAP_ERROR, QCOAP_ERROR_CLOSED, "The modem restarted");
+  Result results[3] = { 0 };
+  Result after = { 0 };
+
+  command (f, "AT+QCOAPCLOSE=0", 0, NULL, &results[0]);
+  command (f, "AT+QCOAPCLOSE=1", 0, NULL, &results[1]);
+  command (f, "AT+QCOAPCLOSE=2", 0, NULL, &results[2]);
+  feed (f, "\r\nOK\r\n\r\n+QCOAPCL"); /* a partial line is forgotten too */
+  iterate (f);
+  g_assert_no_error (results[0].error);
+  result_clear (&results[0]);
+  command (f, "AT+QCOAPCLOSE=0", 0, NULL, &results[0]);
+
+  at_engine_reset (f->engine, reason);
+  iterate (f);
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    {
+      g_assert_true (results[i].done);
+      g_assert_error (results[i].error, QCOAP_ERROR, QCOAP_ERROR_CLOSED);
+      g_assert_cmpstr (results[i].error->message, ==, "The modem restarted");
+      result_clear (&results[i]);
+    }
+  g_byte_array_set_size (f->written, 0);
+
+  command (f, "AT", 0, NULL, &after);
+  assert_written (f, "AT\r");
+  feed (f, "OSE: 0,0\r\n\r\nOK\r\n");
+  iterate (f);
+  g_assert_no_error (after.error);
+  /* The half line from before the reset was not joined to the new one. */
+  assert_lines (after.response, (const char *const[]){ "OSE: 0,0", NULL });
+  assert_urcs (f, no_lines);
+  result_clear (&after);
+}
+
+static void
+test_write_failure (Fixture *f, gconstpointer data)
+{
+  Result a = { 0 }, b = { 0 };
+
+  f->write_fails = TRUE;
+  command (f, "AT", 0, NULL, &a);
+  iterate (f);
+  g_assert_error (a.error, QCOAP_ERROR, QCOAP_ERROR_MODEM_UNAVAILABLE);
+
+  f->write_fails = FALSE;
+  command (f, "AT", 0, NULL, &b);
+  assert_written (f, "AT\r");
+  feed (f, "\r\nOK\r\n");
+  iterate (f);
+  g_assert_no_error (b.error);
+  result_clear (&a);
+  result_clear (&b);
+}
+
+static void
+test_free_fails_pending (Fixture *f, gconstpointer data)
+{
+  Result a = { 0 }, b = { 0 };
+
+  command (f, "AT", 0, NULL, &a);
+  command (f, "AT", 0, NULL, &b);
+  g_clear_pointer (&f->engine, at_engine_free);
+  iterate (f);
+  g_assert_error (a.error, QCOAP_ERROR, QCOAP_ERROR_MODEM_UNAVAILABLE);
+  g_assert_error (b.error, QCOAP_ERROR, QCOAP_ERROR_MODEM_UNAVAILABLE);
+  result_clear (&a);
+  result_clear (&b);
+}
+
+#define ADD(path, func)                                                                            \
+  g_test_add ("/at-engine/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/at-engine/classification", test_classification);
+  ADD ("queue-order", test_queue_order);
+  ADD ("echo-and-intermediate-lines", test_echo_and_intermediate_lines);
+  ADD ("cme-errors", test_cme_errors);
+  ADD ("urc-inside-response", test_urc_inside_response);
+  ADD ("read-answer-named-like-urc", test_read_answer_named_like_urc);
+  ADD ("idle-lines-dropped", test_idle_lines_dropped);
+  ADD ("prompt-payload", test_prompt_payload);
+  ADD ("prompt-replaced-by-error", test_prompt_replaced_by_error);
+  ADD ("connect-payload", test_connect_payload);
+  ADD ("timeout-absorbs-late-reply", test_timeout_absorbs_late_reply);
+  ADD ("probe-differs-from-timed-out-command", test_probe_differs_from_timed_out_command);
+  ADD ("timeout-waiting-for-prompt", test_timeout_waiting_for_prompt);
+  ADD ("resync-failure-and-recovery", test_resync_failure_and_recovery);
+  ADD ("cancel-queued", test_cancel_queued);
+  ADD ("cancel-in-flight", test_cancel_in_flight);
+  ADD ("cancel-before-prompt", test_cancel_before_prompt);
+  ADD ("reset-fails-everything", test_reset_fails_everything);
+  ADD ("write-failure", test_write_failure);
+  ADD ("free-fails-pending", test_free_fails_pending);
+
+  return g_test_run ();
+}
