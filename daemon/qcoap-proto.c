@@ -412,10 +412,12 @@ parse_unsigned (const char *text, gsize length, guint64 max, guint64 *value)
   return TRUE;
 }
 
+/* Numbers are never quoted in the modem's lines; a quoted one means the line
+ * is not the one we think it is. */
 static gboolean
 field_unsigned (const Field *field, guint64 max, guint64 *value)
 {
-  return parse_unsigned (field->start, field->length, max, value);
+  return !field->quoted && parse_unsigned (field->start, field->length, max, value);
 }
 
 /* An optional '-' and digits, within the range of int. */
@@ -426,6 +428,8 @@ field_int (const Field *field, int *value)
   gboolean negative = field->length > 0 && field->start[0] == '-';
   gsize skip = negative ? 1 : 0;
 
+  if (field->quoted)
+    return FALSE;
   if (!parse_unsigned (field->start + skip, field->length - skip,
                        negative ? (guint64)G_MAXINT + 1 : (guint64)G_MAXINT, &magnitude))
     return FALSE;

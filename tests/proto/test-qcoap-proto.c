@@ -323,6 +323,7 @@ test_ack_parse_rejects (void)
   assert_ack_rejected ("+QCOAPACK: 0,0,-1,0");  /* negative message ID */
   assert_ack_rejected ("+QCOAPACK: 0,0,1,-");
   assert_ack_rejected ("+QCOAPACK: 0,0,0x10,0");
+  assert_ack_rejected ("+QCOAPACK: 0,0,\"1\",0"); /* numbers are never quoted */
   assert_ack_rejected ("+QCOAPACK: ");
   assert_ack_rejected ("+QCOAPIND: 0,0,1,0"); /* wrong URC */
 }
@@ -374,6 +375,10 @@ test_open_close_parse (void)
   g_clear_error (&error);
   g_assert_false (
       qcoap_open_result_parse ("+QCOAPOPEN: 0,\"1.2.3.4\",5683,3", &id, &result, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+  /* Found by fuzzing: a quoted second field is a status line, not a result. */
+  g_assert_false (qcoap_open_result_parse ("+QCOAPOPEN: 1,\"12\"", &id, &result, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
   g_clear_error (&error);
   g_assert_false (qcoap_open_result_parse ("+QCOAPOPEN: 0", &id, &result, &error));
