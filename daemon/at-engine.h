@@ -81,7 +81,8 @@ typedef enum
 {
   AT_PAYLOAD_NONE,
   /* The modem answers "> " (AT+QCOAPSEND); the payload is written then, byte
-   * for byte, as given (with a trailing Ctrl+Z if the command has no length).
+   * for byte, as given: a command without a length must end its payload with
+   * Ctrl+Z itself.
    * If a final result comes instead of the prompt, the command ends with it. */
   AT_PAYLOAD_AFTER_PROMPT,
   /* The modem answers a "CONNECT" line (AT+QFUPL); the payload is written

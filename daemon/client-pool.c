@@ -1,0 +1,359 @@
+/* client-pool.c — see client-pool.h. */
+#include "client-pool.h"
+
+#include "qcoap-error.h"
+
+typedef struct
+{
+  ClientPool *pool;
+  guint id;
+  GPtrArray *steps;     /* AtStep */
+  GPtrArray *responses; /* AtResponse */
+  guint next_step;
+  GTask *task;
+  gulong cancelled_handler;
+} Transaction;
+
+struct _ClientPool
+{
+  Modem *modem;
+  guint queue_limit;
+  gboolean taken[CLIENT_POOL_SIZE];
+  GQueue queues[CLIENT_POOL_SIZE]; /* Transaction*, not yet started */
+  Transaction *running;
+  guint last_served;
+  guint dispatch_source;
+  guint16 next_message_id;
+  GHashTable *messages_in_flight; /* GUINT_TO_POINTER (mid) set */
+};
+
+static void schedule_dispatch (ClientPool *pool);
+
+AtStep *
+at_step_new (char *command, AtPayloadMode mode, GBytes *payload, guint timeout_ms)
+{
+  AtStep *step = g_new0 (AtStep, 1);
+
+  step->command = command;
+  step->mode = mode;
+  step->payload = payload ? g_bytes_ref (payload) : NULL;
+  step->timeout_ms = timeout_ms;
+  return step;
+}
+
+void
+at_step_free (AtStep *step)
+{
+  g_free (step->command);
+  g_clear_pointer (&step->payload, g_bytes_unref);
+  g_free (step);
+}
+
+ClientPool *
+client_pool_new (Modem *modem, guint queue_limit)
+{
+  ClientPool *pool = g_new0 (ClientPool, 1);
+
+  pool->modem = modem;
+  pool->queue_limit = queue_limit;
+  for (guint i = 0; i < CLIENT_POOL_SIZE; i++)
+    g_queue_init (&pool->queues[i]);
+  pool->last_served = CLIENT_POOL_SIZE - 1;
+  /* A random start keeps a restarted daemon from repeating the message IDs
+   * of its previous life, which a server may still hold for deduplication. */
+  pool->next_message_id = (guint16)g_random_int_range (0, 65536);
+  pool->messages_in_flight = g_hash_table_new (NULL, NULL);
+  return pool;
+}
+
+/* ---- client IDs --------------------------------------------------------- */
+
+gboolean
+client_pool_acquire (ClientPool *pool, int wanted, guint *id, GError **error)
+{
+  if (wanted >= 0)
+    {
+      if (pool->taken[wanted])
+        {
+          g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_CLIENT_BUSY,
+                       "Client ID %d is already in use; omit client-id to get any free one",
+                       wanted);
+          return FALSE;
+        }
+      pool->taken[wanted] = TRUE;
+      *id = (guint)wanted;
+      return TRUE;
+    }
+  for (guint i = 0; i < CLIENT_POOL_SIZE; i++)
+    if (!pool->taken[i])
+      {
+        pool->taken[i] = TRUE;
+        *id = i;
+        return TRUE;
+      }
+  g_set_error_literal (error, QCOAP_ERROR, QCOAP_ERROR_NO_FREE_CLIENT,
+                       "All six CoAP client IDs of the modem are in use; close a session first");
+  return FALSE;
+}
+
+void
+client_pool_release (ClientPool *pool, guint id)
+{
+  g_return_if_fail (id < CLIENT_POOL_SIZE);
+  pool->taken[id] = FALSE;
+}
+
+gboolean
+client_pool_is_taken (ClientPool *pool, guint id)
+{
+  return id < CLIENT_POOL_SIZE && pool->taken[id];
+}
+
+guint
+client_pool_count_free (ClientPool *pool)
+{
+  guint count = 0;
+
+  for (guint i = 0; i < CLIENT_POOL_SIZE; i++)
+    count += !pool->taken[i];
+  return count;
+}
+
+/* ---- message IDs ---------------------------------------------------------- */
+
+guint16
+client_pool_take_message_id (ClientPool *pool)
+{
+  /* At most 65536 IDs can be in flight; the modem's six clients come
+   * nowhere near, so this loop ends after a step or two. */
+  while (g_hash_table_contains (pool->messages_in_flight, GUINT_TO_POINTER (pool->next_message_id)))
+    pool->next_message_id++;
+  g_hash_table_add (pool->messages_in_flight, GUINT_TO_POINTER (pool->next_message_id));
+  return pool->next_message_id++;
+}
+
+gboolean
+client_pool_claim_message_id (ClientPool *pool, guint16 message_id)
+{
+  if (g_hash_table_contains (pool->messages_in_flight, GUINT_TO_POINTER (message_id)))
+    return FALSE;
+  g_hash_table_add (pool->messages_in_flight, GUINT_TO_POINTER (message_id));
+  return TRUE;
+}
+
+void
+client_pool_message_done (ClientPool *pool, guint16 message_id)
+{
+  g_hash_table_remove (pool->messages_in_flight, GUINT_TO_POINTER (message_id));
+}
+
+gboolean
+client_pool_message_in_flight (ClientPool *pool, guint16 message_id)
+{
+  return g_hash_table_contains (pool->messages_in_flight, GUINT_TO_POINTER (message_id));
+}
+
+/* ---- transactions ---------------------------------------------------------- */
+
+static void
+transaction_free (Transaction *transaction)
+{
+  g_clear_pointer (&transaction->steps, g_ptr_array_unref);
+  g_clear_pointer (&transaction->responses, g_ptr_array_unref);
+  g_clear_object (&transaction->task);
+  g_free (transaction);
+}
+
+static void
+transaction_disconnect_cancellable (Transaction *transaction)
+{
+  GCancellable *cancellable = g_task_get_cancellable (transaction->task);
+
+  if (transaction->cancelled_handler)
+    g_cancellable_disconnect (cancellable, transaction->cancelled_handler);
+  transaction->cancelled_handler = 0;
+}
+
+static void
+transaction_finish (Transaction *transaction, GError *error)
+{
+  GTask *task = g_steal_pointer (&transaction->task);
+
+  if (error)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&transaction->responses),
+                           (GDestroyNotify)g_ptr_array_unref);
+  g_object_unref (task);
+  transaction_free (transaction);
+}
+
+static void run_next_step (Transaction *transaction);
+
+static void
+on_step_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Transaction *transaction = user_data;
+  ClientPool *pool = transaction->pool;
+  GError *error = NULL;
+  AtResponse *response;
+
+  response = modem_command_finish (pool->modem, result, &error);
+  if (response == NULL)
+    {
+      pool->running = NULL;
+      transaction_finish (transaction, error);
+      schedule_dispatch (pool);
+      return;
+    }
+  g_ptr_array_add (transaction->responses, response);
+  run_next_step (transaction);
+}
+
+static void
+run_next_step (Transaction *transaction)
+{
+  ClientPool *pool = transaction->pool;
+  AtStep *step;
+
+  if (transaction->next_step == transaction->steps->len)
+    {
+      pool->running = NULL;
+      transaction_finish (transaction, NULL);
+      schedule_dispatch (pool);
+      return;
+    }
+  step = g_ptr_array_index (transaction->steps, transaction->next_step++);
+  /* No cancellable: a started transaction always runs to its end. */
+  modem_command (pool->modem, step->command, step->mode, step->payload, step->timeout_ms, NULL,
+                 on_step_done, transaction);
+}
+
+static Transaction *
+pick_next_transaction (ClientPool *pool)
+{
+  for (guint n = 1; n <= CLIENT_POOL_SIZE; n++)
+    {
+      guint id = (pool->last_served + n) % CLIENT_POOL_SIZE;
+      Transaction *transaction = g_queue_pop_head (&pool->queues[id]);
+
+      if (transaction)
+        {
+          pool->last_served = id;
+          return transaction;
+        }
+    }
+  return NULL;
+}
+
+static gboolean
+dispatch (gpointer user_data)
+{
+  ClientPool *pool = user_data;
+  Transaction *transaction;
+
+  pool->dispatch_source = 0;
+  if (pool->running)
+    return G_SOURCE_REMOVE;
+  transaction = pick_next_transaction (pool);
+  if (transaction == NULL)
+    return G_SOURCE_REMOVE;
+  transaction_disconnect_cancellable (transaction);
+  pool->running = transaction;
+  run_next_step (transaction);
+  return G_SOURCE_REMOVE;
+}
+
+/* Dispatching from an idle callback keeps completion callbacks from nesting
+ * inside each other when many transactions finish back to back. */
+static void
+schedule_dispatch (ClientPool *pool)
+{
+  if (pool->dispatch_source == 0 && pool->running == NULL)
+    pool->dispatch_source = g_idle_add (dispatch, pool);
+}
+
+static gboolean
+complete_cancelled (gpointer user_data)
+{
+  Transaction *transaction = user_data;
+
+  transaction_finish (transaction,
+                      g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Cancelled"));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_transaction_cancelled (GCancellable *cancellable, gpointer user_data)
+{
+  Transaction *transaction = user_data;
+  ClientPool *pool = transaction->pool;
+
+  /* Still queued (the handler is disconnected once it starts). The task is
+   * completed from an idle so as not to re-enter the canceller. */
+  g_queue_remove (&pool->queues[transaction->id], transaction);
+  g_idle_add (complete_cancelled, transaction);
+}
+
+void
+client_pool_run (ClientPool *pool, guint id, GPtrArray *steps, GCancellable *cancellable,
+                 GAsyncReadyCallback callback, gpointer user_data)
+{
+  Transaction *transaction;
+  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, client_pool_run);
+  if (g_queue_get_length (&pool->queues[id]) >= pool->queue_limit)
+    {
+      g_ptr_array_unref (steps);
+      g_task_return_new_error (task, QCOAP_ERROR, QCOAP_ERROR_QUEUE_FULL,
+                               "Session %u already has %u messages waiting for the modem; "
+                               "wait for some to finish",
+                               id, pool->queue_limit);
+      return;
+    }
+  transaction = g_new0 (Transaction, 1);
+  transaction->pool = pool;
+  transaction->id = id;
+  transaction->steps = steps;
+  transaction->responses = g_ptr_array_new_with_free_func ((GDestroyNotify)at_response_free);
+  transaction->task = g_steal_pointer (&task);
+  g_queue_push_tail (&pool->queues[id], transaction);
+  if (cancellable)
+    transaction->cancelled_handler = g_cancellable_connect (
+        cancellable, G_CALLBACK (on_transaction_cancelled), transaction, NULL);
+  schedule_dispatch (pool);
+}
+
+GPtrArray *
+client_pool_run_finish (ClientPool *pool, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+client_pool_fail_queued (ClientPool *pool, guint id, const GError *error)
+{
+  Transaction *transaction;
+
+  while ((transaction = g_queue_pop_head (&pool->queues[id])) != NULL)
+    {
+      transaction_disconnect_cancellable (transaction);
+      transaction_finish (transaction, g_error_copy (error));
+    }
+}
+
+void
+client_pool_free (ClientPool *pool)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (pool == NULL)
+    return;
+  error = g_error_new_literal (QCOAP_ERROR, QCOAP_ERROR_CLOSED, "The daemon is shutting down");
+  for (guint i = 0; i < CLIENT_POOL_SIZE; i++)
+    client_pool_fail_queued (pool, i, error);
+  g_clear_handle_id (&pool->dispatch_source, g_source_remove);
+  g_hash_table_unref (pool->messages_in_flight);
+  g_free (pool);
+}

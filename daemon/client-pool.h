@@ -1,0 +1,71 @@
+/* client-pool.h — the modem's six CoAP client IDs and the order in which
+ * their AT work reaches the port.
+ *
+ * Each client ID has a bounded queue of transactions. A transaction is a short
+ * list of AT commands that must reach the modem back to back for that ID
+ * (HEADER, OPTION…, SEND: the module keeps one header and one option table per
+ * client, so nothing of the same ID may come between them). Transactions are
+ * served round-robin across client IDs, one at a time, so a caller with a long
+ * queue cannot starve the others.
+ *
+ * The pool also hands out message IDs from one per-modem sequence that starts
+ * at a random value and skips IDs still in flight.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "modem.h"
+
+G_BEGIN_DECLS
+
+#define CLIENT_POOL_SIZE 6
+
+typedef struct _ClientPool ClientPool;
+
+typedef struct
+{
+  char *command;
+  AtPayloadMode mode;
+  GBytes *payload; /* nullable */
+  guint timeout_ms;
+} AtStep;
+
+AtStep *at_step_new (char *command /* owned */, AtPayloadMode mode, GBytes *payload,
+                     guint timeout_ms);
+void at_step_free (AtStep *step);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AtStep, at_step_free)
+
+ClientPool *client_pool_new (Modem *modem, guint queue_limit);
+void client_pool_free (ClientPool *pool);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClientPool, client_pool_free)
+
+/* Takes client ID @wanted (0–5) or, with -1, the lowest free one.
+ * QCOAP_ERROR_CLIENT_BUSY / QCOAP_ERROR_NO_FREE_CLIENT otherwise. */
+gboolean client_pool_acquire (ClientPool *pool, int wanted, guint *id, GError **error);
+void client_pool_release (ClientPool *pool, guint id);
+gboolean client_pool_is_taken (ClientPool *pool, guint id);
+guint client_pool_count_free (ClientPool *pool);
+
+/* Queues a transaction (an array of AtStep, taken over) for client @id.
+ * Completes with the array of AtResponse of every step, or with the first
+ * step's error (the remaining steps are then not sent). A queue already
+ * holding its limit fails at once with QCOAP_ERROR_QUEUE_FULL. Cancelling
+ * works until the transaction starts; once started it runs to its end so the
+ * module is never left with half a message. */
+void client_pool_run (ClientPool *pool, guint id, GPtrArray *steps, GCancellable *cancellable,
+                      GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray *client_pool_run_finish (ClientPool *pool, GAsyncResult *result, GError **error);
+
+/* Fails every queued (not yet started) transaction of @id with @error. */
+void client_pool_fail_queued (ClientPool *pool, guint id, const GError *error);
+
+/* Message IDs: next free ID of the sequence, marked in flight until
+ * client_pool_message_done(). */
+guint16 client_pool_take_message_id (ClientPool *pool);
+/* Marks a caller-chosen ID in flight; FALSE if it already is. */
+gboolean client_pool_claim_message_id (ClientPool *pool, guint16 message_id);
+void client_pool_message_done (ClientPool *pool, guint16 message_id);
+gboolean client_pool_message_in_flight (ClientPool *pool, guint16 message_id);
+
+G_END_DECLS

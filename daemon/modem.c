@@ -1,0 +1,471 @@
+/* modem.c — see modem.h. */
+#include "modem.h"
+
+#include "qcoap-error.h"
+#include "serial-port.h"
+
+#define INIT_COMMAND_TIMEOUT_MS 2000
+#define INIT_ATTEMPTS           5
+#define INIT_RETRY_DELAY_MS     1000
+/* After RDY the firmware needs a moment before it takes commands; APP RDY
+ * says when, but real modules sometimes skip it, so a fallback delay. */
+#define BOOT_SETTLE_MS 3000
+
+struct _Modem
+{
+  char *device;
+  guint baud;
+  gboolean rtscts;
+  ModemListener listener;
+  gpointer user_data;
+
+  ModemState state;
+  SerialPort *port;
+  AtEngine *engine;
+  GFileMonitor *device_monitor;
+  GCancellable *init_cancellable;
+  guint init_attempt;
+  guint retry_source;
+
+  char *manufacturer;
+  char *model;
+  char *revision;
+  char *imei;
+};
+
+static void modem_begin_init (Modem *modem);
+
+static void
+replace_string (char **slot, const char *value)
+{
+  g_free (*slot);
+  *slot = g_strdup (value);
+}
+static void modem_watch_for_device (Modem *modem);
+
+const char *
+modem_state_to_string (ModemState state)
+{
+  static const char *const names[] = { "absent", "initializing", "ready", "failed" };
+
+  return names[state];
+}
+
+static void
+set_state (Modem *modem, ModemState state)
+{
+  if (modem->state == state)
+    return;
+  g_info ("Modem state: %s → %s", modem_state_to_string (modem->state),
+          modem_state_to_string (state));
+  modem->state = state;
+  if (modem->listener.state_changed)
+    modem->listener.state_changed (modem, modem->user_data);
+}
+
+static void
+cancel_init (Modem *modem)
+{
+  g_cancellable_cancel (modem->init_cancellable);
+  g_clear_object (&modem->init_cancellable);
+  g_clear_handle_id (&modem->retry_source, g_source_remove);
+}
+
+static void
+forget_sessions (Modem *modem, const char *reason, QcoapError code, const char *message)
+{
+  g_autoptr (GError) error = g_error_new_literal (QCOAP_ERROR, code, message);
+
+  at_engine_reset (modem->engine, error);
+  if (modem->listener.sessions_lost)
+    modem->listener.sessions_lost (modem, reason, modem->user_data);
+}
+
+/* ---- port ---------------------------------------------------------------- */
+
+static void
+on_port_data (const guint8 *data, gsize length, gpointer user_data)
+{
+  Modem *modem = user_data;
+
+  at_engine_feed (modem->engine, data, length);
+}
+
+static gboolean
+write_to_port (const guint8 *data, gsize length, gpointer user_data)
+{
+  Modem *modem = user_data;
+
+  return modem->port != NULL && serial_port_write (modem->port, data, length);
+}
+
+static void
+on_port_lost (const GError *error, gpointer user_data)
+{
+  Modem *modem = user_data;
+
+  g_warning ("Modem port lost: %s", error->message);
+  cancel_init (modem);
+  g_clear_pointer (&modem->port, serial_port_close);
+  set_state (modem, MODEM_STATE_ABSENT);
+  forget_sessions (modem, "modem-lost", QCOAP_ERROR_MODEM_UNAVAILABLE,
+                   "The modem's port went away");
+  modem_watch_for_device (modem);
+}
+
+static gboolean
+try_open_port (Modem *modem)
+{
+  g_autoptr (GError) error = NULL;
+
+  modem->port = serial_port_open (modem->device, modem->baud, modem->rtscts, on_port_data,
+                                  on_port_lost, modem, &error);
+  if (modem->port == NULL)
+    {
+      g_info ("Modem port not available: %s", error->message);
+      return FALSE;
+    }
+  g_info ("Opened %s at %u baud%s", modem->device, modem->baud,
+          modem->rtscts ? " with RTS/CTS" : "");
+  g_clear_object (&modem->device_monitor);
+  modem_begin_init (modem);
+  return TRUE;
+}
+
+static void
+on_device_dir_changed (GFileMonitor *monitor, GFile *file, GFile *other, GFileMonitorEvent event,
+                       gpointer user_data)
+{
+  Modem *modem = user_data;
+  g_autofree char *name = g_file_get_basename (file);
+  g_autofree char *wanted = g_path_get_basename (modem->device);
+
+  if (modem->port != NULL || g_strcmp0 (name, wanted) != 0)
+    return;
+  if (event == G_FILE_MONITOR_EVENT_CREATED || event == G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT
+      || event == G_FILE_MONITOR_EVENT_ATTRIBUTE_CHANGED)
+    try_open_port (modem);
+}
+
+/* Waits for the device node (or the simulator's link) to appear, through
+ * inotify on its directory: no polling. */
+static void
+modem_watch_for_device (Modem *modem)
+{
+  g_autofree char *dir_path = g_path_get_dirname (modem->device);
+  g_autoptr (GFile) dir = g_file_new_for_path (dir_path);
+  g_autoptr (GError) error = NULL;
+
+  if (modem->device_monitor != NULL)
+    return;
+  modem->device_monitor = g_file_monitor_directory (dir, G_FILE_MONITOR_NONE, NULL, &error);
+  if (modem->device_monitor == NULL)
+    {
+      g_warning ("Cannot watch %s for the modem: %s", dir_path, error->message);
+      return;
+    }
+  g_signal_connect (modem->device_monitor, "changed", G_CALLBACK (on_device_dir_changed), modem);
+  /* It may have appeared between the failed open and the watch. */
+  if (g_file_test (modem->device, G_FILE_TEST_EXISTS))
+    try_open_port (modem);
+}
+
+/* ---- initialisation ------------------------------------------------------- */
+
+typedef struct
+{
+  const char *command;
+  void (*take) (Modem *modem, AtResponse *response);
+} InitStep;
+
+static void
+take_ati (Modem *modem, AtResponse *response)
+{
+  /* ATI answers "Quectel", "BG96", "Revision: BG96MAR02A07M1G". */
+  for (guint i = 0; i < response->lines->len; i++)
+    {
+      const char *line = g_ptr_array_index (response->lines, i);
+
+      if (g_str_has_prefix (line, "Revision: "))
+        replace_string (&modem->revision, line + strlen ("Revision: "));
+      else if (i == 0)
+        replace_string (&modem->manufacturer, line);
+      else if (i == 1)
+        replace_string (&modem->model, line);
+    }
+}
+
+static void
+take_gsn (Modem *modem, AtResponse *response)
+{
+  if (response->lines->len > 0)
+    replace_string (&modem->imei, g_ptr_array_index (response->lines, 0));
+}
+
+static void
+take_cgmr (Modem *modem, AtResponse *response)
+{
+  if (response->lines->len > 0)
+    replace_string (&modem->revision, g_ptr_array_index (response->lines, 0));
+}
+
+static const InitStep init_steps[] = {
+  { "ATE0", NULL },      /* echo off: every later line is an answer */
+  { "AT+CMEE=2", NULL }, /* errors in words, for messages users can act on */
+  { "ATI", take_ati },   { "AT+GSN", take_gsn }, { "AT+CGMR", take_cgmr },
+};
+
+typedef struct
+{
+  Modem *modem;
+  guint step;
+} InitRun;
+
+static void run_init_step (Modem *modem, guint step);
+
+static gboolean
+retry_init (gpointer user_data)
+{
+  Modem *modem = user_data;
+
+  modem->retry_source = 0;
+  modem_begin_init (modem);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+init_failed (Modem *modem, const GError *error)
+{
+  if (++modem->init_attempt >= INIT_ATTEMPTS)
+    {
+      g_warning ("Modem initialisation failed %u times, giving up: %s", modem->init_attempt,
+                 error->message);
+      set_state (modem, MODEM_STATE_FAILED);
+      return;
+    }
+  g_info ("Modem initialisation failed (%s); retrying", error->message);
+  modem->retry_source = g_timeout_add (INIT_RETRY_DELAY_MS, retry_init, modem);
+}
+
+static void
+on_init_step_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autofree InitRun *run = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (AtResponse) response = NULL;
+  Modem *modem = run->modem;
+
+  response = at_engine_command_finish (AT_ENGINE (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (response == NULL)
+    {
+      init_failed (modem, error);
+      return;
+    }
+  if (init_steps[run->step].take)
+    init_steps[run->step].take (modem, response);
+  run_init_step (modem, run->step + 1);
+}
+
+static void
+run_init_step (Modem *modem, guint step)
+{
+  InitRun *run;
+
+  if (step == G_N_ELEMENTS (init_steps))
+    {
+      g_info ("Modem ready: %s %s, revision %s, IMEI %s", modem->manufacturer, modem->model,
+              modem->revision, modem->imei);
+      modem->init_attempt = 0;
+      set_state (modem, MODEM_STATE_READY);
+      return;
+    }
+  run = g_new0 (InitRun, 1);
+  run->modem = modem;
+  run->step = step;
+  at_engine_command (modem->engine, init_steps[step].command, AT_PAYLOAD_NONE, NULL,
+                     INIT_COMMAND_TIMEOUT_MS, modem->init_cancellable, on_init_step_done, run);
+}
+
+static void
+modem_begin_init (Modem *modem)
+{
+  cancel_init (modem);
+  modem->init_cancellable = g_cancellable_new ();
+  set_state (modem, MODEM_STATE_INITIALIZING);
+  run_init_step (modem, 0);
+}
+
+/* ---- unsolicited results --------------------------------------------------- */
+
+static gboolean
+settle_after_boot (gpointer user_data)
+{
+  Modem *modem = user_data;
+
+  modem->retry_source = 0;
+  modem_begin_init (modem);
+  return G_SOURCE_REMOVE;
+}
+
+/* The module rebooted (by itself, or AT+CFUN=1,1): every CoAP session on it
+ * is gone, and the echo and error settings are back to factory values. */
+static void
+handle_reboot (Modem *modem, const char *line)
+{
+  gboolean was_running = modem->state == MODEM_STATE_READY || modem->init_cancellable != NULL;
+
+  if (g_str_equal (line, "APP RDY"))
+    {
+      if (modem->state != MODEM_STATE_READY)
+        {
+          cancel_init (modem);
+          modem_begin_init (modem);
+        }
+      return;
+    }
+  if (!was_running && modem->retry_source != 0)
+    return;
+  g_warning ("Modem reports \"%s\": it restarted", line);
+  cancel_init (modem);
+  set_state (modem, MODEM_STATE_INITIALIZING);
+  forget_sessions (modem, "modem-reset", QCOAP_ERROR_CLOSED, "The modem restarted");
+  modem->retry_source = g_timeout_add (BOOT_SETTLE_MS, settle_after_boot, modem);
+}
+
+static void
+on_urc (const AtEvent *event, gpointer user_data)
+{
+  Modem *modem = user_data;
+
+  if (event->kind == AT_EVENT_LINE
+      && (g_str_equal (event->line, "RDY") || g_str_equal (event->line, "POWERED DOWN")
+          || g_str_equal (event->line, "APP RDY")))
+    {
+      handle_reboot (modem, event->line);
+      return;
+    }
+  if (modem->listener.urc)
+    modem->listener.urc (modem, event, modem->user_data);
+}
+
+/* ---- public ----------------------------------------------------------------- */
+
+Modem *
+modem_new (const char *device, guint baud, gboolean rtscts, const ModemListener *listener,
+           gpointer user_data)
+{
+  Modem *modem = g_new0 (Modem, 1);
+
+  modem->device = g_strdup (device);
+  modem->baud = baud;
+  modem->rtscts = rtscts;
+  modem->listener = *listener;
+  modem->user_data = user_data;
+  modem->state = MODEM_STATE_ABSENT;
+  modem->engine = at_engine_new (write_to_port, on_urc, modem);
+  modem->manufacturer = g_strdup ("");
+  modem->model = g_strdup ("");
+  modem->revision = g_strdup ("");
+  modem->imei = g_strdup ("");
+  return modem;
+}
+
+void
+modem_start (Modem *modem)
+{
+  if (!try_open_port (modem))
+    modem_watch_for_device (modem);
+}
+
+void
+modem_free (Modem *modem)
+{
+  if (modem == NULL)
+    return;
+  cancel_init (modem);
+  g_clear_object (&modem->device_monitor);
+  g_clear_pointer (&modem->engine, at_engine_free);
+  g_clear_pointer (&modem->port, serial_port_close);
+  g_free (modem->device);
+  g_free (modem->manufacturer);
+  g_free (modem->model);
+  g_free (modem->revision);
+  g_free (modem->imei);
+  g_free (modem);
+}
+
+ModemState
+modem_get_state (Modem *modem)
+{
+  return modem->state;
+}
+
+const char *
+modem_get_device (Modem *modem)
+{
+  return modem->device;
+}
+
+const char *
+modem_get_manufacturer (Modem *modem)
+{
+  return modem->manufacturer;
+}
+
+const char *
+modem_get_model (Modem *modem)
+{
+  return modem->model;
+}
+
+const char *
+modem_get_revision (Modem *modem)
+{
+  return modem->revision;
+}
+
+const char *
+modem_get_imei (Modem *modem)
+{
+  return modem->imei;
+}
+
+static void
+on_command_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  g_autoptr (GError) error = NULL;
+  AtResponse *response = at_engine_command_finish (AT_ENGINE (source), result, &error);
+
+  if (response == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, response, (GDestroyNotify)at_response_free);
+}
+
+void
+modem_command (Modem *modem, const char *command, AtPayloadMode mode, GBytes *payload,
+               guint timeout_ms, GCancellable *cancellable, GAsyncReadyCallback callback,
+               gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, modem_command);
+  if (modem->state != MODEM_STATE_READY)
+    {
+      g_task_return_new_error (task, QCOAP_ERROR, QCOAP_ERROR_MODEM_UNAVAILABLE,
+                               "The modem is %s; try again when it is ready",
+                               modem_state_to_string (modem->state));
+      return;
+    }
+  at_engine_command (modem->engine, command, mode, payload, timeout_ms, cancellable,
+                     on_command_done, g_steal_pointer (&task));
+}
+
+AtResponse *
+modem_command_finish (Modem *modem, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

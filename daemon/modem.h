@@ -1,0 +1,60 @@
+/* modem.h — the modem's life cycle: port, AT engine, initialisation, identity.
+ *
+ * The modem owns the serial port and the AT engine on top of it. It opens the
+ * configured device (staying up in state "absent" while there is none, and
+ * watching the device's directory for it to appear), initialises the module
+ * (echo off, verbose errors, identity), and tells its listener when the state
+ * changes, when a URC arrives, and when every session on the module is gone
+ * (the port was lost or the module rebooted).
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "at-engine.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  MODEM_STATE_ABSENT,
+  MODEM_STATE_INITIALIZING,
+  MODEM_STATE_READY,
+  MODEM_STATE_FAILED,
+} ModemState;
+
+typedef struct _Modem Modem;
+
+typedef struct
+{
+  void (*state_changed) (Modem *modem, gpointer user_data);
+  void (*urc) (Modem *modem, const AtEvent *event, gpointer user_data);
+  /* Every CoAP session on the module is gone; @reason is "modem-lost" or
+   * "modem-reset", as the Closed signal spells it. */
+  void (*sessions_lost) (Modem *modem, const char *reason, gpointer user_data);
+} ModemListener;
+
+Modem *modem_new (const char *device, guint baud, gboolean rtscts, const ModemListener *listener,
+                  gpointer user_data);
+void modem_free (Modem *modem);
+/* Opens the port (or starts waiting for it) and initialises the module. */
+void modem_start (Modem *modem);
+
+ModemState modem_get_state (Modem *modem);
+const char *modem_state_to_string (ModemState state);
+const char *modem_get_device (Modem *modem);
+const char *modem_get_manufacturer (Modem *modem);
+const char *modem_get_model (Modem *modem);
+const char *modem_get_revision (Modem *modem);
+const char *modem_get_imei (Modem *modem);
+
+/* Runs one AT command. Fails with QCOAP_ERROR_MODEM_UNAVAILABLE unless the
+ * modem is ready. */
+void modem_command (Modem *modem, const char *command, AtPayloadMode mode, GBytes *payload,
+                    guint timeout_ms, GCancellable *cancellable, GAsyncReadyCallback callback,
+                    gpointer user_data);
+AtResponse *modem_command_finish (Modem *modem, GAsyncResult *result, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Modem, modem_free)
+
+G_END_DECLS

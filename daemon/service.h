@@ -1,0 +1,43 @@
+/* service.h — the D-Bus service: the manager object and its sessions.
+ *
+ * The service exports org.qcoapd.CoAP1 (and an ObjectManager) at
+ * /org/qcoapd/CoAP1, creates one session object per open client ID, routes the
+ * modem's URCs to the sessions they belong to, and enforces the ownership
+ * rules of the API: a session belongs to the Unix user that opened it (root
+ * excepted), and a non-persistent one also to the caller's connection.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define SERVICE_BUS_NAME    "org.qcoapd.CoAP1"
+#define SERVICE_OBJECT_PATH "/org/qcoapd/CoAP1"
+
+typedef struct
+{
+  char *device;
+  guint baud;
+  gboolean rtscts;
+  guint max_clients_per_user; /* for users other than root */
+  guint queue_limit;          /* AT transactions waiting per session */
+} ServiceConfig;
+
+void service_config_init (ServiceConfig *config);
+void service_config_clear (ServiceConfig *config);
+
+typedef struct _Service Service;
+
+/* @status_func gets a one-line status for systemd (STATUS=) on changes. */
+Service *service_new (GDBusConnection *connection, const ServiceConfig *config,
+                      void (*status_func) (const char *status, gpointer user_data),
+                      gpointer user_data);
+gboolean service_export (Service *service, GError **error);
+/* Opens the modem's port and starts serving. */
+void service_start (Service *service);
+/* Closes every session on the modem, then calls @done. */
+void service_stop (Service *service, void (*done) (gpointer user_data), gpointer user_data);
+void service_free (Service *service);
+
+G_END_DECLS
