@@ -1,0 +1,158 @@
+/* harness.h — helpers for tests that run the real peers: a CoAP server
+ * (libcoap's coap-server-openssl), the BG96 simulator and a serial port.
+ *
+ * Every process started here gets PR_SET_PDEATHSIG(SIGKILL), so a test that
+ * crashes leaves nothing behind; a fixture's teardown still stops them with
+ * harness_process_free() (SIGTERM, wait, then SIGKILL).
+ *
+ * Paths of built programs come from the environment, set by meson's
+ * test(env: ...): BG96_SIM (the simulator), COAP_SERVER (default
+ * "coap-server-openssl", looked up in PATH).
+ *
+ * All addresses are 127.0.0.1. Functions that wait take a timeout in
+ * milliseconds and fail with G_IO_ERROR_TIMED_OUT.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* ---- processes ---- */
+
+typedef struct
+{
+  GPid pid;
+  int stdin_fd;           /* a pipe to the child's stdin, or -1 */
+  int stdout_fd;          /* a pipe from the child's stdout, or -1 */
+  GString *stdout_buffer; /* read but not yet returned by harness_process_read_line */
+  gboolean exited;
+  int wait_status;
+} HarnessProcess;
+
+/* Starts @argv (argv[0] looked up in PATH). With @log_path, stdout and
+ * stderr go to that file; otherwise stdin and stdout are pipes (stdout_fd,
+ * stdin_fd) and stderr is inherited. */
+HarnessProcess *harness_process_spawn (const char *const *argv, const char *log_path,
+                                       GError **error);
+
+/* Reads one line (without "\n") from the child's stdout. */
+char *harness_process_read_line (HarnessProcess *process, guint timeout_ms, GError **error);
+
+/* Writes @line and "\n" to the child's stdin. */
+gboolean harness_process_write_line (HarnessProcess *process, const char *line, GError **error);
+
+/* TRUE while the child has not exited (reaps it when it has). */
+gboolean harness_process_is_running (HarnessProcess *process);
+
+/* SIGTERM, wait up to @timeout_ms, then SIGKILL and wait. Returns TRUE if it
+ * exited on SIGTERM. Idempotent. */
+gboolean harness_process_stop (HarnessProcess *process, guint timeout_ms);
+
+/* Stops (SIGKILL at once if still running) and frees. */
+void harness_process_free (HarnessProcess *process);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HarnessProcess, harness_process_free)
+
+/* ---- network ---- */
+
+/* A UDP port on 127.0.0.1 that is free for UDP and TCP right now. */
+guint16 harness_find_free_udp_port (void);
+
+/* Sends a CoAP ping (empty CON) to 127.0.0.1:@port until something answers
+ * or @timeout_ms passes. */
+gboolean harness_coap_ping (guint16 port, guint timeout_ms);
+
+/* ---- the CoAP server ---- */
+
+typedef struct
+{
+  HarnessProcess *process;
+  guint16 port;
+  char *log_path; /* the server's -v 7 log */
+} HarnessCoapServer;
+
+/* Starts `coap-server-openssl -A 127.0.0.1 -p PORT -v 7 [extra_args]` on a
+ * free port, logging to @dir/coap-server.log, and waits until it answers a
+ * ping. */
+HarnessCoapServer *harness_coap_server_start (const char *dir, const char *const *extra_args,
+                                              GError **error);
+/* Kills at once: the server takes 1-2 s to honour SIGTERM. */
+void harness_coap_server_free (HarnessCoapServer *server);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HarnessCoapServer, harness_coap_server_free)
+
+/* ---- the simulator ---- */
+
+typedef struct
+{
+  HarnessProcess *process;
+  char *link_path; /* @dir/modem */
+  char *log_path;  /* @dir/bg96-sim.log, its traffic log */
+} HarnessSim;
+
+/* Starts `$BG96_SIM --link DIR/modem --log DIR/bg96-sim.log [extra_args]`
+ * and waits for its "READY" line. */
+HarnessSim *harness_sim_start (const char *dir, const char *const *extra_args, GError **error);
+
+/* Sends a control-channel command and returns its answer line ("OK ..." or
+ * "ERROR ..."). */
+char *harness_sim_control (HarnessSim *sim, const char *command, guint timeout_ms, GError **error);
+
+void harness_sim_free (HarnessSim *sim);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HarnessSim, harness_sim_free)
+
+/* ---- the serial port ---- */
+
+/* A host's end of the serial line. Bytes read past what a call returns
+ * (a URC right behind an OK, say) stay in @pending for the next call, so
+ * every call returns an exact piece of the transcript. */
+typedef struct
+{
+  int fd;
+  GByteArray *pending;
+} HarnessSerial;
+
+/* Opens @path raw (no echo, no translation, 8N1, 115200), non-blocking, and
+ * discards anything already queued (the boot URCs). */
+HarnessSerial *harness_serial_open (const char *path, GError **error);
+void harness_serial_close (HarnessSerial *serial);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HarnessSerial, harness_serial_close)
+
+gboolean harness_serial_write (HarnessSerial *serial, const void *data, gsize length,
+                               GError **error);
+
+/* Appends to @buffer everything that arrives within @timeout_ms (pending
+ * bytes first); returns the number of bytes appended. */
+gsize harness_serial_read_for (HarnessSerial *serial, GByteArray *buffer, guint timeout_ms);
+
+/* Appends to @buffer the bytes up to and including the first @needle. On
+ * timeout (or hang-up) appends what came and fails. */
+gboolean harness_serial_read_until (HarnessSerial *serial, GByteArray *buffer, const char *needle,
+                                    guint timeout_ms, GError **error);
+
+/* Appends exactly @length bytes to @buffer. */
+gboolean harness_serial_read_bytes (HarnessSerial *serial, GByteArray *buffer, gsize length,
+                                    guint timeout_ms, GError **error);
+
+/* Length of the complete response at the start of @data: up to and
+ * including the first final result code (OK, ERROR, +CME ERROR: …), CONNECT
+ * or "> " prompt, +QCOAPRECV payloads skipped by their length; 0 when
+ * incomplete. */
+gsize harness_response_length (const guint8 *data, gsize length);
+
+/* Writes @command and CR and returns the response (echo, intermediate
+ * lines, URCs that came first, final result code). */
+GByteArray *harness_serial_command (HarnessSerial *serial, const char *command, guint timeout_ms,
+                                    GError **error);
+
+/* Writes raw bytes (a payload) and returns the response, as above. */
+GByteArray *harness_serial_exchange (HarnessSerial *serial, const void *data, gsize length,
+                                     guint timeout_ms, GError **error);
+
+/* ---- directories ---- */
+
+/* A new directory under $TMPDIR for one test's files. */
+char *harness_make_temp_dir (void);
+/* Removes @dir and what it holds (one level, as tests leave it). */
+void harness_remove_temp_dir (const char *dir);
+
+G_END_DECLS

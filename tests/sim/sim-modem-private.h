@@ -1,0 +1,135 @@
+/* sim-modem-private.h — what the command handlers see of the modem. */
+#pragma once
+
+#include "sim-at-parser.h"
+#include "sim-coap-client.h"
+#include "sim-files.h"
+#include "sim-modem.h"
+
+G_BEGIN_DECLS
+
+#define SIM_COAP_N_SLOTS 8
+
+typedef enum
+{
+  SIM_POWER_OFF, /* before RDY, or the silence of a reset: input ignored */
+  SIM_POWER_BOOTING,
+  SIM_POWER_READY,
+} SimPowerState;
+
+typedef struct
+{
+  guint delay_final_ms;       /* hold every final result code this long */
+  guint drop_final;           /* final result codes still to swallow */
+  gboolean urc_before_final;  /* a URC between every command and its result */
+  gboolean urc_before_prompt; /* a URC between AT+QCOAPSEND and "> " */
+} SimFaults;
+
+/* AT+QCOAPCFG values of one client ID. */
+typedef struct
+{
+  guint pdp_cid;
+  guint dtls_enable;
+  guint dtls_ctx;
+  guint ack_timeout_s;
+  guint max_retransmit;
+} SimCoapConfig;
+
+/* AT+QCOAPHEADER of one client ID. */
+typedef struct
+{
+  guint16 message_id;
+  gboolean generate_token;
+  guint8 token_length;
+  guint8 token[8];
+} SimCoapHeader;
+
+/* One AT+QCOAPOPTION slot. */
+typedef struct
+{
+  gboolean used;
+  guint16 number;
+  GBytes *value;
+} SimCoapSlot;
+
+/* Receives the payload after a prompt (CONNECT or "> "): the event kind
+ * says whether it is complete, cancelled or too long. */
+typedef void (*SimPayloadFunc) (SimModem *modem, SimAtEventKind kind, const guint8 *data,
+                                gsize length, gpointer user_data);
+
+struct _SimModem
+{
+  SimPort *port;
+  SimModemConfig config;
+  SimCoapNetwork network;
+  SimAtParser *parser;
+  SimFiles *files;
+  SimModemBootedFunc booted_func;
+  gpointer booted_data;
+
+  SimPowerState power;
+  guint boot_source;
+  guint generation; /* bumped by every reset: stale timers check it */
+  gboolean echo;
+  guint cmee;
+  guint cfun;
+  gboolean pdp_active;
+
+  SimPayloadFunc payload_func;
+  gpointer payload_data;
+  GDestroyNotify payload_destroy;
+  GByteArray *deferred_urcs; /* framed URCs held back while a payload is read */
+
+  SimFaults faults;
+  gboolean holding; /* a delayed final result code holds all output */
+  GByteArray *held;
+  guint hold_source;
+
+  SimCoapClient *clients[SIM_COAP_N_CLIENTS];
+  SimCoapConfig coap_config[SIM_COAP_N_CLIENTS];
+  SimCoapHeader header[SIM_COAP_N_CLIENTS];
+  SimCoapSlot slots[SIM_COAP_N_CLIENTS][SIM_COAP_N_SLOTS];
+  GHashTable *ssl_config; /* "<key>,<ctx>" -> value as printed */
+
+  guint64 command_lines;
+};
+
+typedef void (*SimCommandFunc) (SimModem *modem, const SimAtCommand *command);
+
+typedef struct
+{
+  const char *name; /* as SimAtCommand.name */
+  SimCommandFunc func;
+} SimCommandEntry;
+
+/* Tables, ended by a NULL name. */
+extern const SimCommandEntry sim_basic_commands[];
+extern const SimCommandEntry sim_coap_commands[];
+
+/* Responses. Each command ends with exactly one final result code, or a
+ * prompt whose payload handler sends it. */
+void sim_modem_send_info (SimModem *modem, const char *format, ...) G_GNUC_PRINTF (2, 3);
+void sim_modem_send_ok (SimModem *modem);
+void sim_modem_send_error (SimModem *modem);
+void sim_modem_send_cme_error (SimModem *modem, guint code);
+void sim_modem_send_intermediate (SimModem *modem, const char *text);
+
+/* A URC now (or after the payload being read); @payload follows +QCOAPRECV. */
+void sim_modem_send_urc (SimModem *modem, const char *line, const guint8 *payload, gsize length);
+/* A URC after @delay_ms, unless the modem resets in between. */
+void sim_modem_send_urc_later (SimModem *modem, guint delay_ms, const char *line);
+/* The URC the faults insert before final results and prompts. */
+void sim_modem_send_fault_urc (SimModem *modem);
+
+/* Writes @prompt and reads a payload in @mode (see sim_at_parser_expect_payload). */
+void sim_modem_expect_payload (SimModem *modem, const char *prompt, SimAtMode mode, gsize length,
+                               SimPayloadFunc func, gpointer user_data, GDestroyNotify destroy);
+
+/* AT+CFUN=1,1: POWERED DOWN, silence, boot. */
+void sim_modem_power_cycle (SimModem *modem, gboolean say_powered_down);
+
+/* Factory state of the CoAP clients' settings (after boot). */
+void sim_modem_reset_coap_state (SimModem *modem);
+void sim_modem_close_all_clients (SimModem *modem);
+
+G_END_DECLS

@@ -1,0 +1,58 @@
+/* sim-modem.h — the simulated BG96: boot, the AT command engine and the
+ * fidelity faults. It reads and writes the serial line through a SimPort and
+ * talks CoAP through its six SimCoapClients.
+ */
+#pragma once
+
+#include "sim-port.h"
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  guint boot_delay_ms;    /* RDY to APP RDY */
+  guint reset_silence_ms; /* POWERED DOWN to RDY */
+  guint net_delay_ms;     /* one-way delay of every datagram */
+  guint time_scale;       /* CoAP timers run this many times faster */
+} SimModemConfig;
+
+typedef struct _SimModem SimModem;
+
+/* Called each time the modem has booted (after APP RDY). */
+typedef void (*SimModemBootedFunc) (SimModem *modem, gpointer user_data);
+
+/* Creates the modem and its serial port at @link_path (see sim_port_new). */
+SimModem *sim_modem_new (const char *link_path, guint baud, const SimModemConfig *config,
+                         GError **error);
+void sim_modem_free (SimModem *modem);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SimModem, sim_modem_free)
+
+void sim_modem_set_booted_func (SimModem *modem, SimModemBootedFunc func, gpointer user_data);
+
+/* Powers up: the boot URCs, then APP RDY after the boot delay. */
+void sim_modem_boot (SimModem *modem);
+
+/* Resets at once, as a watchdog would: silence, then the boot URCs. */
+void sim_modem_reboot (SimModem *modem);
+
+/* The network drops the data call (+QIURC: "pdpdeact",1, all sessions
+ * gone, opens fail with -4) / brings it back. */
+void sim_modem_pdp_drop (SimModem *modem);
+void sim_modem_pdp_restore (SimModem *modem);
+
+/* Closes the pty and removes the link / makes a new one and boots. */
+void sim_modem_unplug (SimModem *modem);
+gboolean sim_modem_replug (SimModem *modem, GError **error);
+
+/* Sets a fault from "NAME[=ARG]" (see README.md). */
+gboolean sim_modem_set_fault (SimModem *modem, const char *spec, GError **error);
+
+/* Sends an arbitrary URC line to the host. */
+void sim_modem_inject_urc (SimModem *modem, const char *line);
+
+/* "rx=… tx=… lines=… udp-tx=… udp-rx=…" */
+char *sim_modem_describe_stats (SimModem *modem);
+
+G_END_DECLS
