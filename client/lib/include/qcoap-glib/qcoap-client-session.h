@@ -1,0 +1,86 @@
+/* qcoap-client-session.h — one session of qcoapd: one of the modem's CoAP
+ * client IDs, connected to one server. */
+#pragma once
+
+#if !defined(QCOAP_GLIB_INSIDE) && !defined(QCOAP_GLIB_COMPILATION)
+#error "Only <qcoap-glib/qcoap-glib.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+#include "qcoap-codes.h"
+#include "qcoap-response.h"
+
+G_BEGIN_DECLS
+
+#define QCOAP_TYPE_CLIENT_SESSION (qcoap_client_session_get_type ())
+G_DECLARE_FINAL_TYPE (QcoapClientSession, qcoap_client_session, QCOAP, CLIENT_SESSION, GObject)
+
+/* Signals, all emitted in the thread-default main context of the
+ * QcoapClient's creation:
+ *
+ *   received (QcoapResponse *message)       every message the modem receives
+ *                                           for the session, with message ID
+ *                                           and token;
+ *   ack (guint type, guint message_id, int result)
+ *                                           a delivery result: 0, or the
+ *                                           modem's negative result code;
+ *   retransmission (guint type, guint message_id, guint attempt, int result)
+ *   closed (const char *reason)             once, when the session ends:
+ *                                           "closed", "owner-vanished",
+ *                                           "idle", "modem-lost",
+ *                                           "modem-reset", "error", or
+ *                                           "vanished" when the session
+ *                                           object went away without a
+ *                                           reason (e.g. qcoapd stopped).
+ */
+
+const char *qcoap_client_session_get_object_path (QcoapClientSession *self);
+guint qcoap_client_session_get_client_id (QcoapClientSession *self);
+const char *qcoap_client_session_get_host (QcoapClientSession *self);
+guint16 qcoap_client_session_get_port (QcoapClientSession *self);
+gboolean qcoap_client_session_get_secure (QcoapClientSession *self);
+gboolean qcoap_client_session_get_persistent (QcoapClientSession *self);
+/* "opening", "open", "closing", or "closed" once the closed signal came. */
+const char *qcoap_client_session_get_state (QcoapClientSession *self);
+
+/* Sends one message as given (the raw path) and returns its message ID and
+ * token. @options is an a(qv) or NULL, @flags an a{sv} with "message-id"
+ * (q) and "token" (ay), or NULL; floating references are sunk. */
+void qcoap_client_session_send (QcoapClientSession *self, QcoapMessageType type, guint8 code,
+                                GVariant *options, GBytes *payload, GVariant *flags,
+                                GCancellable *cancellable, GAsyncReadyCallback callback,
+                                gpointer user_data);
+gboolean qcoap_client_session_send_finish (QcoapClientSession *self, GAsyncResult *result,
+                                           guint16 *out_message_id, GBytes **out_token,
+                                           GError **error);
+gboolean qcoap_client_session_send_sync (QcoapClientSession *self, QcoapMessageType type,
+                                         guint8 code, GVariant *options, GBytes *payload,
+                                         GVariant *flags, guint16 *out_message_id,
+                                         GBytes **out_token, GCancellable *cancellable,
+                                         GError **error);
+
+/* Sends a request and returns the response with the same token. @path is
+ * "/a/b?k=v&x=y" (Uri-Path and Uri-Query options) or NULL; @options an
+ * a(qv) of further options or NULL; @flags an a{sv} with "confirmable" (b)
+ * and "timeout" (u, ms), or NULL. */
+void qcoap_client_session_request (QcoapClientSession *self, guint8 code, const char *path,
+                                   GVariant *options, GBytes *payload, GVariant *flags,
+                                   GCancellable *cancellable, GAsyncReadyCallback callback,
+                                   gpointer user_data);
+QcoapResponse *qcoap_client_session_request_finish (QcoapClientSession *self, GAsyncResult *result,
+                                                    GError **error);
+QcoapResponse *qcoap_client_session_request_sync (QcoapClientSession *self, guint8 code,
+                                                  const char *path, GVariant *options,
+                                                  GBytes *payload, GVariant *flags,
+                                                  GCancellable *cancellable, GError **error);
+
+/* Closes the session; the closed signal follows. */
+void qcoap_client_session_close (QcoapClientSession *self, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer user_data);
+gboolean qcoap_client_session_close_finish (QcoapClientSession *self, GAsyncResult *result,
+                                            GError **error);
+gboolean qcoap_client_session_close_sync (QcoapClientSession *self, GCancellable *cancellable,
+                                          GError **error);
+
+G_END_DECLS

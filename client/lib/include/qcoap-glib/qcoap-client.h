@@ -1,0 +1,91 @@
+/* qcoap-client.h — a connection to qcoapd: the modem's state and identity,
+ * its sessions, opening new ones and one-shot requests. */
+#pragma once
+
+#if !defined(QCOAP_GLIB_INSIDE) && !defined(QCOAP_GLIB_COMPILATION)
+#error "Only <qcoap-glib/qcoap-glib.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+#include "qcoap-client-session.h"
+#include "qcoap-response.h"
+
+G_BEGIN_DECLS
+
+#define QCOAP_SERVICE_NAME "org.qcoapd.CoAP1"
+#define QCOAP_MANAGER_PATH "/org/qcoapd/CoAP1"
+
+#define QCOAP_TYPE_CLIENT (qcoap_client_get_type ())
+G_DECLARE_FINAL_TYPE (QcoapClient, qcoap_client, QCOAP, CLIENT, GObject)
+
+/* Connects to qcoapd on the system or session bus. Fails with
+ * G_DBUS_ERROR_SERVICE_UNKNOWN when qcoapd is not running there (after
+ * trying to have the bus start it). */
+void qcoap_client_new (GBusType bus_type, GCancellable *cancellable, GAsyncReadyCallback callback,
+                       gpointer user_data);
+QcoapClient *qcoap_client_new_finish (GAsyncResult *result, GError **error);
+QcoapClient *qcoap_client_new_sync (GBusType bus_type, GCancellable *cancellable, GError **error);
+
+/* The same on a private connection to the bus at @address (a D-Bus address
+ * such as "unix:path=/run/…"). */
+void qcoap_client_new_for_address (const char *address, GCancellable *cancellable,
+                                   GAsyncReadyCallback callback, gpointer user_data);
+QcoapClient *qcoap_client_new_for_address_finish (GAsyncResult *result, GError **error);
+QcoapClient *qcoap_client_new_for_address_sync (const char *address, GCancellable *cancellable,
+                                                GError **error);
+
+/* The same on a connection the caller already has. */
+QcoapClient *qcoap_client_new_for_connection_sync (GDBusConnection *connection,
+                                                   GCancellable *cancellable, GError **error);
+
+/* The connection. A session that is not persistent lives as long as it. */
+GDBusConnection *qcoap_client_get_connection (QcoapClient *self);
+
+/* The manager's properties (also GObject properties of the same names, with
+ * notify:: emitted when the daemon reports a change). Strings are "" until
+ * the daemon has read them. */
+const char *qcoap_client_get_state (QcoapClient *self);
+const char *qcoap_client_get_device (QcoapClient *self);
+const char *qcoap_client_get_manufacturer (QcoapClient *self);
+const char *qcoap_client_get_model (QcoapClient *self);
+const char *qcoap_client_get_revision (QcoapClient *self);
+const char *qcoap_client_get_imei (QcoapClient *self);
+const char *qcoap_client_get_version (QcoapClient *self);
+guint qcoap_client_get_free_clients (QcoapClient *self);
+
+/* Every session that exists now, whoever opened it, sorted by client ID.
+ * The "session-added" and "session-removed" signals report changes. */
+GList *qcoap_client_get_sessions (QcoapClient *self);
+
+/* The session with this client ID (0-5) or object path, or NULL. */
+QcoapClientSession *qcoap_client_lookup_session (QcoapClient *self, const char *id_or_path);
+
+/* Opens a session to @host:@port. @options is an a{sv} with the keys of the
+ * D-Bus Open method ("persistent", "dtls-psk-identity", "dtls-psk-key",
+ * "ack-timeout", "max-retransmit", "client-id", "pdp-context",
+ * "idle-timeout", "timeout"), or NULL; a floating reference is sunk. */
+void qcoap_client_open (QcoapClient *self, const char *host, guint16 port, GVariant *options,
+                        GCancellable *cancellable, GAsyncReadyCallback callback,
+                        gpointer user_data);
+QcoapClientSession *qcoap_client_open_finish (QcoapClient *self, GAsyncResult *result,
+                                              GError **error);
+QcoapClientSession *qcoap_client_open_sync (QcoapClient *self, const char *host, guint16 port,
+                                            GVariant *options, GCancellable *cancellable,
+                                            GError **error);
+
+/* A one-shot confirmable request to @uri (coap://host[:port]/path?query or
+ * coaps://…): the daemon opens a session, sends the request, waits for the
+ * response and closes the session. @options is an a(qv) of further options
+ * or NULL, @payload NULL for none, @flags an a{sv} with "timeout" (u, ms)
+ * and for coaps the DTLS keys of qcoap_client_open(), or NULL. */
+void qcoap_client_request (QcoapClient *self, guint8 code, const char *uri, GVariant *options,
+                           GBytes *payload, GVariant *flags, GCancellable *cancellable,
+                           GAsyncReadyCallback callback, gpointer user_data);
+QcoapResponse *qcoap_client_request_finish (QcoapClient *self, GAsyncResult *result,
+                                            GError **error);
+QcoapResponse *qcoap_client_request_sync (QcoapClient *self, guint8 code, const char *uri,
+                                          GVariant *options, GBytes *payload, GVariant *flags,
+                                          GCancellable *cancellable, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,30 @@
+/* qcoap-client-private.h — what QcoapClient and QcoapClientSession share. */
+#pragma once
+
+#include <qcoap-glib/qcoap-glib.h>
+
+#include "qcoap-dbus-generated.h"
+
+G_BEGIN_DECLS
+
+/* Wraps a Session proxy (from the object manager or made for an Open). */
+QcoapClientSession *_qcoap_client_session_new (QcoapSession *proxy);
+
+QcoapSession *_qcoap_client_session_get_proxy (QcoapClientSession *self);
+
+/* The session object went away: emits "closed" ("vanished") unless the
+ * daemon's Closed signal came first. */
+void _qcoap_client_session_vanished (QcoapClientSession *self);
+
+/* An ay variant holding @bytes (NULL: empty), floating. */
+GVariant *_qcoap_bytes_to_variant (GBytes *bytes);
+
+/* An empty a(qv) or a{sv} when @variant is NULL; @variant otherwise. */
+GVariant *_qcoap_options_or_empty (GVariant *options);
+GVariant *_qcoap_dict_or_empty (GVariant *dict);
+
+/* D-Bus errors carry "GDBus.Error:org.qcoapd.CoAP1.Error.Timeout: " in front
+ * of the daemon's words; callers get the words alone. */
+void _qcoap_error_strip (GError *error);
+
+G_END_DECLS

@@ -1,0 +1,464 @@
+/* qcoap-client-session.c — see qcoap-client-session.h. */
+#include "qcoap-client-private.h"
+
+#include <string.h>
+
+struct _QcoapClientSession
+{
+  GObject parent_instance;
+
+  QcoapSession *proxy;
+  gboolean closed;
+};
+
+enum
+{
+  SIGNAL_RECEIVED,
+  SIGNAL_ACK,
+  SIGNAL_RETRANSMISSION,
+  SIGNAL_CLOSED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_TYPE (QcoapClientSession, qcoap_client_session, G_TYPE_OBJECT)
+
+/* ---- helpers shared with qcoap-client.c ---- */
+
+GVariant *
+_qcoap_bytes_to_variant (GBytes *bytes)
+{
+  g_autoptr (GBytes) empty = NULL;
+
+  if (bytes == NULL)
+    bytes = empty = g_bytes_new (NULL, 0);
+  return g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, bytes, TRUE);
+}
+
+GVariant *
+_qcoap_options_or_empty (GVariant *options)
+{
+  return options ? options : g_variant_new_array (G_VARIANT_TYPE ("(qv)"), NULL, 0);
+}
+
+GVariant *
+_qcoap_dict_or_empty (GVariant *dict)
+{
+  return dict ? dict : g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0);
+}
+
+void
+_qcoap_error_strip (GError *error)
+{
+  if (error != NULL && g_dbus_error_is_remote_error (error))
+    g_dbus_error_strip_remote_error (error);
+}
+
+/* ---- signals from the proxy ---- */
+
+static void
+on_received (QcoapSession *proxy, guint message_id, guchar code, GVariant *token, GVariant *options,
+             GVariant *payload, QcoapClientSession *self)
+{
+  g_autoptr (GBytes) token_bytes = g_variant_get_data_as_bytes (token);
+  g_autoptr (GBytes) payload_bytes = g_variant_get_data_as_bytes (payload);
+  g_autoptr (QcoapResponse) message
+      = qcoap_response_new_received (message_id, code, token_bytes, options, payload_bytes);
+
+  g_signal_emit (self, signals[SIGNAL_RECEIVED], 0, message);
+}
+
+static void
+on_ack (QcoapSession *proxy, guchar type, guint message_id, int result, QcoapClientSession *self)
+{
+  g_signal_emit (self, signals[SIGNAL_ACK], 0, (guint)type, message_id, result);
+}
+
+static void
+on_retransmission (QcoapSession *proxy, guchar type, guint message_id, guint attempt, int result,
+                   QcoapClientSession *self)
+{
+  g_signal_emit (self, signals[SIGNAL_RETRANSMISSION], 0, (guint)type, message_id, attempt, result);
+}
+
+static void
+emit_closed_once (QcoapClientSession *self, const char *reason)
+{
+  if (self->closed)
+    return;
+  self->closed = TRUE;
+  g_signal_emit (self, signals[SIGNAL_CLOSED], 0, reason);
+}
+
+static void
+on_closed (QcoapSession *proxy, const char *reason, QcoapClientSession *self)
+{
+  emit_closed_once (self, reason);
+}
+
+void
+_qcoap_client_session_vanished (QcoapClientSession *self)
+{
+  emit_closed_once (self, "vanished");
+}
+
+QcoapClientSession *
+_qcoap_client_session_new (QcoapSession *proxy)
+{
+  QcoapClientSession *self = g_object_new (QCOAP_TYPE_CLIENT_SESSION, NULL);
+
+  self->proxy = g_object_ref (proxy);
+  /* Without a reply timeout of our own: the daemon bounds every call
+   * (Request by the exchange lifetime, up to minutes), and the bus answers
+   * for it if it disappears. */
+  g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (proxy), G_MAXINT);
+  g_signal_connect_object (proxy, "received", G_CALLBACK (on_received), self, 0);
+  g_signal_connect_object (proxy, "ack", G_CALLBACK (on_ack), self, 0);
+  g_signal_connect_object (proxy, "retransmission", G_CALLBACK (on_retransmission), self, 0);
+  g_signal_connect_object (proxy, "closed", G_CALLBACK (on_closed), self, 0);
+  return self;
+}
+
+QcoapSession *
+_qcoap_client_session_get_proxy (QcoapClientSession *self)
+{
+  return self->proxy;
+}
+
+/* ---- GObject ---- */
+
+static void
+qcoap_client_session_dispose (GObject *object)
+{
+  QcoapClientSession *self = QCOAP_CLIENT_SESSION (object);
+
+  g_clear_object (&self->proxy);
+  G_OBJECT_CLASS (qcoap_client_session_parent_class)->dispose (object);
+}
+
+static void
+qcoap_client_session_class_init (QcoapClientSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = qcoap_client_session_dispose;
+
+  signals[SIGNAL_RECEIVED]
+      = g_signal_new ("received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                      G_TYPE_NONE, 1, QCOAP_TYPE_RESPONSE);
+  signals[SIGNAL_ACK]
+      = g_signal_new ("ack", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                      G_TYPE_NONE, 3, G_TYPE_UINT, G_TYPE_UINT, G_TYPE_INT);
+  signals[SIGNAL_RETRANSMISSION]
+      = g_signal_new ("retransmission", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 4, G_TYPE_UINT, G_TYPE_UINT, G_TYPE_UINT, G_TYPE_INT);
+  signals[SIGNAL_CLOSED] = g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                         NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+qcoap_client_session_init (QcoapClientSession *self)
+{
+}
+
+/* ---- properties ---- */
+
+const char *
+qcoap_client_session_get_object_path (QcoapClientSession *self)
+{
+  g_return_val_if_fail (QCOAP_IS_CLIENT_SESSION (self), NULL);
+
+  return g_dbus_proxy_get_object_path (G_DBUS_PROXY (self->proxy));
+}
+
+guint
+qcoap_client_session_get_client_id (QcoapClientSession *self)
+{
+  g_return_val_if_fail (QCOAP_IS_CLIENT_SESSION (self), 0);
+
+  return qcoap_session_get_client_id (self->proxy);
+}
+
+const char *
+qcoap_client_session_get_host (QcoapClientSession *self)
+{
+  g_return_val_if_fail (QCOAP_IS_CLIENT_SESSION (self), NULL);
+
+  return qcoap_session_get_host (self->proxy) ?: "";
+}
+
+guint16
+qcoap_client_session_get_port (QcoapClientSession *self)
+{
+  g_return_val_if_fail (QCOAP_IS_CLIENT_SESSION (self), 0);
+
+  return qcoap_session_get_port (self->proxy);
+}
+
+gboolean
+qcoap_client_session_get_secure (QcoapClientSession *self)
+{
+  g_return_val_if_fail (QCOAP_IS_CLIENT_SESSION (self), FALSE);
+
+  return qcoap_session_get_secure (self->proxy);
+}
+
+gboolean
+qcoap_client_session_get_persistent (QcoapClientSession *self)
+{
+  g_return_val_if_fail (QCOAP_IS_CLIENT_SESSION (self), FALSE);
+
+  return qcoap_session_get_persistent (self->proxy);
+}
+
+const char *
+qcoap_client_session_get_state (QcoapClientSession *self)
+{
+  g_return_val_if_fail (QCOAP_IS_CLIENT_SESSION (self), NULL);
+
+  if (self->closed)
+    return "closed";
+  return qcoap_session_get_state (self->proxy) ?: "";
+}
+
+/* ---- Send ---- */
+
+static void
+send_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) token = NULL;
+  guint16 message_id;
+
+  if (!qcoap_session_call_send_finish (QCOAP_SESSION (source), &message_id, &token, result, &error))
+    {
+      _qcoap_error_strip (error);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  /* The message ID rides in the task data, the token is the value. */
+  g_task_set_task_data (task, GUINT_TO_POINTER (message_id), NULL);
+  g_task_return_pointer (task, g_variant_get_data_as_bytes (token), (GDestroyNotify)g_bytes_unref);
+}
+
+void
+qcoap_client_session_send (QcoapClientSession *self, QcoapMessageType type, guint8 code,
+                           GVariant *options, GBytes *payload, GVariant *flags,
+                           GCancellable *cancellable, GAsyncReadyCallback callback,
+                           gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (QCOAP_IS_CLIENT_SESSION (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, qcoap_client_session_send);
+  qcoap_session_call_send (self->proxy, type, code, _qcoap_options_or_empty (options),
+                           _qcoap_bytes_to_variant (payload), _qcoap_dict_or_empty (flags),
+                           cancellable, send_done, task);
+}
+
+gboolean
+qcoap_client_session_send_finish (QcoapClientSession *self, GAsyncResult *result,
+                                  guint16 *out_message_id, GBytes **out_token, GError **error)
+{
+  g_autoptr (GBytes) token = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  token = g_task_propagate_pointer (G_TASK (result), error);
+  if (token == NULL)
+    return FALSE;
+  if (out_message_id)
+    *out_message_id = GPOINTER_TO_UINT (g_task_get_task_data (G_TASK (result)));
+  if (out_token)
+    *out_token = g_steal_pointer (&token);
+  return TRUE;
+}
+
+gboolean
+qcoap_client_session_send_sync (QcoapClientSession *self, QcoapMessageType type, guint8 code,
+                                GVariant *options, GBytes *payload, GVariant *flags,
+                                guint16 *out_message_id, GBytes **out_token,
+                                GCancellable *cancellable, GError **error)
+{
+  g_autoptr (GVariant) token = NULL;
+  guint16 message_id;
+
+  g_return_val_if_fail (QCOAP_IS_CLIENT_SESSION (self), FALSE);
+
+  if (!qcoap_session_call_send_sync (self->proxy, type, code, _qcoap_options_or_empty (options),
+                                     _qcoap_bytes_to_variant (payload),
+                                     _qcoap_dict_or_empty (flags), &message_id, &token, cancellable,
+                                     error))
+    {
+      _qcoap_error_strip (error ? *error : NULL);
+      return FALSE;
+    }
+  if (out_message_id)
+    *out_message_id = message_id;
+  if (out_token)
+    *out_token = g_variant_get_data_as_bytes (token);
+  return TRUE;
+}
+
+/* ---- Request ---- */
+
+/* The caller's flags with "uri-path" and "uri-query" taken from @path
+ * ("/a/b?k=v"). Floating. */
+static GVariant *
+request_flags (const char *path, GVariant *flags)
+{
+  g_autoptr (GVariantDict) dict = NULL;
+  const char *query;
+
+  if (flags)
+    g_variant_ref_sink (flags);
+  dict = g_variant_dict_new (flags);
+  if (flags)
+    g_variant_unref (flags);
+  if (path != NULL)
+    {
+      query = strchr (path, '?');
+      if (query)
+        {
+          g_autofree char *path_only = g_strndup (path, query - path);
+
+          g_variant_dict_insert (dict, "uri-path", "s", path_only);
+          g_variant_dict_insert (dict, "uri-query", "s", query + 1);
+        }
+      else
+        g_variant_dict_insert (dict, "uri-path", "s", path);
+    }
+  return g_variant_dict_end (dict);
+}
+
+/* A response from the out-arguments of a Request call. */
+static QcoapResponse *
+response_from_reply (guint8 code, GVariant *options, GVariant *payload)
+{
+  g_autoptr (GBytes) bytes = g_variant_get_data_as_bytes (payload);
+
+  return qcoap_response_new (code, options, bytes);
+}
+
+static void
+session_request_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) options = NULL;
+  g_autoptr (GVariant) payload = NULL;
+  guchar code;
+
+  if (!qcoap_session_call_request_finish (QCOAP_SESSION (source), &code, &options, &payload, result,
+                                          &error))
+    {
+      _qcoap_error_strip (error);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, response_from_reply (code, options, payload),
+                         (GDestroyNotify)qcoap_response_unref);
+}
+
+void
+qcoap_client_session_request (QcoapClientSession *self, guint8 code, const char *path,
+                              GVariant *options, GBytes *payload, GVariant *flags,
+                              GCancellable *cancellable, GAsyncReadyCallback callback,
+                              gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (QCOAP_IS_CLIENT_SESSION (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, qcoap_client_session_request);
+  qcoap_session_call_request (self->proxy, code, _qcoap_options_or_empty (options),
+                              _qcoap_bytes_to_variant (payload), request_flags (path, flags),
+                              cancellable, session_request_done, task);
+}
+
+QcoapResponse *
+qcoap_client_session_request_finish (QcoapClientSession *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+QcoapResponse *
+qcoap_client_session_request_sync (QcoapClientSession *self, guint8 code, const char *path,
+                                   GVariant *options, GBytes *payload, GVariant *flags,
+                                   GCancellable *cancellable, GError **error)
+{
+  g_autoptr (GVariant) response_options = NULL;
+  g_autoptr (GVariant) response_payload = NULL;
+  guchar response_code;
+
+  g_return_val_if_fail (QCOAP_IS_CLIENT_SESSION (self), NULL);
+
+  if (!qcoap_session_call_request_sync (self->proxy, code, _qcoap_options_or_empty (options),
+                                        _qcoap_bytes_to_variant (payload),
+                                        request_flags (path, flags), &response_code,
+                                        &response_options, &response_payload, cancellable, error))
+    {
+      _qcoap_error_strip (error ? *error : NULL);
+      return NULL;
+    }
+  return response_from_reply (response_code, response_options, response_payload);
+}
+
+/* ---- Close ---- */
+
+static void
+close_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!qcoap_session_call_close_finish (QCOAP_SESSION (source), result, &error))
+    {
+      _qcoap_error_strip (error);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+qcoap_client_session_close (QcoapClientSession *self, GCancellable *cancellable,
+                            GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (QCOAP_IS_CLIENT_SESSION (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, qcoap_client_session_close);
+  qcoap_session_call_close (self->proxy, cancellable, close_done, task);
+}
+
+gboolean
+qcoap_client_session_close_finish (QcoapClientSession *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gboolean
+qcoap_client_session_close_sync (QcoapClientSession *self, GCancellable *cancellable,
+                                 GError **error)
+{
+  g_return_val_if_fail (QCOAP_IS_CLIENT_SESSION (self), FALSE);
+
+  if (!qcoap_session_call_close_sync (self->proxy, cancellable, error))
+    {
+      _qcoap_error_strip (error ? *error : NULL);
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -1,0 +1,653 @@
+/* qcoap-client.c — see qcoap-client.h. */
+#include "qcoap-client-private.h"
+
+#define SESSION_INTERFACE "org.qcoapd.CoAP1.Session"
+
+struct _QcoapClient
+{
+  GObject parent_instance;
+
+  GDBusConnection *connection;
+  QcoapManager *manager;
+  GDBusObjectManager *object_manager;
+  GHashTable *sessions; /* object path → QcoapClientSession */
+};
+
+enum
+{
+  PROP_0,
+  PROP_STATE,
+  PROP_DEVICE,
+  PROP_MANUFACTURER,
+  PROP_MODEL,
+  PROP_REVISION,
+  PROP_IMEI,
+  PROP_VERSION,
+  PROP_FREE_CLIENTS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+enum
+{
+  SIGNAL_SESSION_ADDED,
+  SIGNAL_SESSION_REMOVED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_TYPE (QcoapClient, qcoap_client, G_TYPE_OBJECT)
+
+/* ---- sessions, as the object manager reports them ---- */
+
+static QcoapSession *
+session_proxy_of (GDBusObject *object)
+{
+  GDBusInterface *interface = g_dbus_object_get_interface (object, SESSION_INTERFACE);
+
+  return interface ? QCOAP_SESSION (interface) : NULL;
+}
+
+/* Tracks @proxy's session unless it is known already; returns it (borrowed). */
+static QcoapClientSession *
+track_session (QcoapClient *self, QcoapSession *proxy, gboolean announce)
+{
+  const char *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (proxy));
+  QcoapClientSession *session = g_hash_table_lookup (self->sessions, path);
+
+  if (session != NULL)
+    return session;
+  session = _qcoap_client_session_new (proxy);
+  g_hash_table_insert (self->sessions, g_strdup (path), session);
+  if (announce)
+    g_signal_emit (self, signals[SIGNAL_SESSION_ADDED], 0, session);
+  return session;
+}
+
+static void
+on_object_added (GDBusObjectManager *manager, GDBusObject *object, QcoapClient *self)
+{
+  g_autoptr (QcoapSession) proxy = session_proxy_of (object);
+
+  if (proxy != NULL)
+    track_session (self, proxy, TRUE);
+}
+
+static void
+on_object_removed (GDBusObjectManager *manager, GDBusObject *object, QcoapClient *self)
+{
+  const char *path = g_dbus_object_get_object_path (object);
+  g_autoptr (QcoapClientSession) session = NULL;
+  g_autofree char *key = NULL;
+
+  if (!g_hash_table_steal_extended (self->sessions, path, (gpointer *)&key, (gpointer *)&session))
+    return;
+  _qcoap_client_session_vanished (session);
+  g_signal_emit (self, signals[SIGNAL_SESSION_REMOVED], 0, session);
+}
+
+static void
+on_manager_notify (GObject *manager, GParamSpec *pspec, QcoapClient *self)
+{
+  /* The generated proxy's properties have the names of ours. */
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (self), pspec->name) != NULL)
+    g_object_notify (G_OBJECT (self), pspec->name);
+}
+
+static gboolean
+check_daemon_present (QcoapManager *manager, GError **error)
+{
+  g_autofree char *owner = g_dbus_proxy_get_name_owner (G_DBUS_PROXY (manager));
+
+  if (owner != NULL)
+    return TRUE;
+  g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN,
+               "qcoapd is not running on this bus (nobody owns the name %s)", QCOAP_SERVICE_NAME);
+  return FALSE;
+}
+
+static QcoapClient *
+client_new (GDBusConnection *connection, QcoapManager *manager, GDBusObjectManager *object_manager)
+{
+  QcoapClient *self = g_object_new (QCOAP_TYPE_CLIENT, NULL);
+  GList *objects = g_dbus_object_manager_get_objects (object_manager);
+
+  self->connection = g_object_ref (connection);
+  self->manager = g_object_ref (manager);
+  self->object_manager = g_object_ref (object_manager);
+  g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (manager), G_MAXINT);
+  for (GList *l = objects; l != NULL; l = l->next)
+    {
+      g_autoptr (QcoapSession) proxy = session_proxy_of (l->data);
+
+      if (proxy != NULL)
+        track_session (self, proxy, FALSE);
+    }
+  g_list_free_full (objects, g_object_unref);
+  g_signal_connect_object (object_manager, "object-added", G_CALLBACK (on_object_added), self, 0);
+  g_signal_connect_object (object_manager, "object-removed", G_CALLBACK (on_object_removed), self,
+                           0);
+  g_signal_connect_object (manager, "notify", G_CALLBACK (on_manager_notify), self, 0);
+  return self;
+}
+
+/* ---- construction, synchronous ---- */
+
+QcoapClient *
+qcoap_client_new_for_connection_sync (GDBusConnection *connection, GCancellable *cancellable,
+                                      GError **error)
+{
+  g_autoptr (QcoapManager) manager = NULL;
+  g_autoptr (GDBusObjectManager) object_manager = NULL;
+
+  g_return_val_if_fail (G_IS_DBUS_CONNECTION (connection), NULL);
+
+  /* Registers the QCOAP_ERROR domain's D-Bus names before any call. */
+  (void)QCOAP_ERROR;
+  manager = qcoap_manager_proxy_new_sync (connection, G_DBUS_PROXY_FLAGS_NONE, QCOAP_SERVICE_NAME,
+                                          QCOAP_MANAGER_PATH, cancellable, error);
+  if (manager == NULL || !check_daemon_present (manager, error))
+    return NULL;
+  object_manager = qcoap_object_manager_client_new_sync (
+      connection, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE, QCOAP_SERVICE_NAME, QCOAP_MANAGER_PATH,
+      cancellable, error);
+  if (object_manager == NULL)
+    return NULL;
+  return client_new (connection, manager, object_manager);
+}
+
+QcoapClient *
+qcoap_client_new_sync (GBusType bus_type, GCancellable *cancellable, GError **error)
+{
+  g_autoptr (GDBusConnection) connection = g_bus_get_sync (bus_type, cancellable, error);
+
+  if (connection == NULL)
+    return NULL;
+  return qcoap_client_new_for_connection_sync (connection, cancellable, error);
+}
+
+static const GDBusConnectionFlags address_flags = G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+                                                  | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION;
+
+QcoapClient *
+qcoap_client_new_for_address_sync (const char *address, GCancellable *cancellable, GError **error)
+{
+  g_autoptr (GDBusConnection) connection = NULL;
+
+  g_return_val_if_fail (address != NULL, NULL);
+
+  connection
+      = g_dbus_connection_new_for_address_sync (address, address_flags, NULL, cancellable, error);
+  if (connection == NULL)
+    return NULL;
+  return qcoap_client_new_for_connection_sync (connection, cancellable, error);
+}
+
+/* ---- construction, asynchronous: connection → manager → object manager ---- */
+
+typedef struct
+{
+  GDBusConnection *connection;
+  QcoapManager *manager;
+} NewData;
+
+static void
+new_data_free (NewData *data)
+{
+  g_clear_object (&data->connection);
+  g_clear_object (&data->manager);
+  g_free (data);
+}
+
+static void
+new_got_object_manager (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  NewData *data = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDBusObjectManager) object_manager
+      = qcoap_object_manager_client_new_finish (result, &error);
+
+  if (object_manager == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, client_new (data->connection, data->manager, object_manager),
+                         g_object_unref);
+}
+
+static void
+new_got_manager (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  NewData *data = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+
+  data->manager = qcoap_manager_proxy_new_finish (result, &error);
+  if (data->manager == NULL || !check_daemon_present (data->manager, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  qcoap_object_manager_client_new (data->connection, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE,
+                                   QCOAP_SERVICE_NAME, QCOAP_MANAGER_PATH,
+                                   g_task_get_cancellable (task), new_got_object_manager,
+                                   g_object_ref (task));
+}
+
+static void
+new_start_on_connection (GTask *task, GDBusConnection *connection)
+{
+  NewData *data = g_task_get_task_data (task);
+
+  (void)QCOAP_ERROR;
+  data->connection = connection;
+  qcoap_manager_proxy_new (connection, G_DBUS_PROXY_FLAGS_NONE, QCOAP_SERVICE_NAME,
+                           QCOAP_MANAGER_PATH, g_task_get_cancellable (task), new_got_manager,
+                           g_object_ref (task));
+}
+
+static void
+new_got_bus (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  g_autoptr (GError) error = NULL;
+  GDBusConnection *connection = g_bus_get_finish (result, &error);
+
+  if (connection == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    new_start_on_connection (task, connection);
+}
+
+static void
+new_got_address_connection (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  g_autoptr (GError) error = NULL;
+  GDBusConnection *connection = g_dbus_connection_new_for_address_finish (result, &error);
+
+  if (connection == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    new_start_on_connection (task, connection);
+}
+
+static GTask *
+new_task (gpointer source_tag, GCancellable *cancellable, GAsyncReadyCallback callback,
+          gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, g_new0 (NewData, 1), (GDestroyNotify)new_data_free);
+  return task;
+}
+
+void
+qcoap_client_new (GBusType bus_type, GCancellable *cancellable, GAsyncReadyCallback callback,
+                  gpointer user_data)
+{
+  GTask *task = new_task (qcoap_client_new, cancellable, callback, user_data);
+
+  g_bus_get (bus_type, cancellable, new_got_bus, task);
+}
+
+QcoapClient *
+qcoap_client_new_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+qcoap_client_new_for_address (const char *address, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = new_task (qcoap_client_new_for_address, cancellable, callback, user_data);
+
+  g_dbus_connection_new_for_address (address, address_flags, NULL, cancellable,
+                                     new_got_address_connection, task);
+}
+
+QcoapClient *
+qcoap_client_new_for_address_finish (GAsyncResult *result, GError **error)
+{
+  return qcoap_client_new_finish (result, error);
+}
+
+/* ---- GObject ---- */
+
+static void
+qcoap_client_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  QcoapClient *self = QCOAP_CLIENT (object);
+
+  switch (prop_id)
+    {
+      case PROP_STATE:
+        g_value_set_string (value, qcoap_client_get_state (self));
+        break;
+      case PROP_DEVICE:
+        g_value_set_string (value, qcoap_client_get_device (self));
+        break;
+      case PROP_MANUFACTURER:
+        g_value_set_string (value, qcoap_client_get_manufacturer (self));
+        break;
+      case PROP_MODEL:
+        g_value_set_string (value, qcoap_client_get_model (self));
+        break;
+      case PROP_REVISION:
+        g_value_set_string (value, qcoap_client_get_revision (self));
+        break;
+      case PROP_IMEI:
+        g_value_set_string (value, qcoap_client_get_imei (self));
+        break;
+      case PROP_VERSION:
+        g_value_set_string (value, qcoap_client_get_version (self));
+        break;
+      case PROP_FREE_CLIENTS:
+        g_value_set_uint (value, qcoap_client_get_free_clients (self));
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+qcoap_client_dispose (GObject *object)
+{
+  QcoapClient *self = QCOAP_CLIENT (object);
+
+  g_clear_pointer (&self->sessions, g_hash_table_unref);
+  g_clear_object (&self->object_manager);
+  g_clear_object (&self->manager);
+  g_clear_object (&self->connection);
+  G_OBJECT_CLASS (qcoap_client_parent_class)->dispose (object);
+}
+
+static GParamSpec *
+string_property (const char *name, const char *blurb)
+{
+  return g_param_spec_string (name, NULL, blurb, "",
+                              G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+}
+
+static void
+qcoap_client_class_init (QcoapClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = qcoap_client_get_property;
+  object_class->dispose = qcoap_client_dispose;
+
+  properties[PROP_STATE] = string_property ("state", "absent, initializing, ready or failed");
+  properties[PROP_DEVICE] = string_property ("device", "The modem's serial port");
+  properties[PROP_MANUFACTURER] = string_property ("manufacturer", "The modem's manufacturer");
+  properties[PROP_MODEL] = string_property ("model", "The modem's model");
+  properties[PROP_REVISION] = string_property ("revision", "The modem's firmware revision");
+  properties[PROP_IMEI] = string_property ("imei", "The modem's IMEI");
+  properties[PROP_VERSION] = string_property ("version", "The daemon's version");
+  properties[PROP_FREE_CLIENTS]
+      = g_param_spec_uint ("free-clients", NULL, "Free client IDs, 0-6", 0, 6, 0,
+                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[SIGNAL_SESSION_ADDED]
+      = g_signal_new ("session-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 1, QCOAP_TYPE_CLIENT_SESSION);
+  signals[SIGNAL_SESSION_REMOVED]
+      = g_signal_new ("session-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                      NULL, NULL, G_TYPE_NONE, 1, QCOAP_TYPE_CLIENT_SESSION);
+}
+
+static void
+qcoap_client_init (QcoapClient *self)
+{
+  self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+}
+
+/* ---- properties ---- */
+
+GDBusConnection *
+qcoap_client_get_connection (QcoapClient *self)
+{
+  g_return_val_if_fail (QCOAP_IS_CLIENT (self), NULL);
+
+  return self->connection;
+}
+
+#define STRING_GETTER(name)                                                                        \
+  const char *qcoap_client_get_##name (QcoapClient *self)                                          \
+  {                                                                                                \
+    g_return_val_if_fail (QCOAP_IS_CLIENT (self), NULL);                                           \
+    return qcoap_manager_get_##name (self->manager) ?: "";                                         \
+  }
+
+STRING_GETTER (state)
+STRING_GETTER (device)
+STRING_GETTER (manufacturer)
+STRING_GETTER (model)
+STRING_GETTER (revision)
+STRING_GETTER (imei)
+STRING_GETTER (version)
+
+guint
+qcoap_client_get_free_clients (QcoapClient *self)
+{
+  g_return_val_if_fail (QCOAP_IS_CLIENT (self), 0);
+
+  return qcoap_manager_get_free_clients (self->manager);
+}
+
+static gint
+compare_by_client_id (gconstpointer a, gconstpointer b)
+{
+  guint id_a = qcoap_client_session_get_client_id ((QcoapClientSession *)a);
+  guint id_b = qcoap_client_session_get_client_id ((QcoapClientSession *)b);
+
+  return (id_a > id_b) - (id_a < id_b);
+}
+
+GList *
+qcoap_client_get_sessions (QcoapClient *self)
+{
+  GList *sessions;
+
+  g_return_val_if_fail (QCOAP_IS_CLIENT (self), NULL);
+
+  sessions = g_hash_table_get_values (self->sessions);
+  g_list_foreach (sessions, (GFunc)(void (*) (void))g_object_ref, NULL);
+  return g_list_sort (sessions, compare_by_client_id);
+}
+
+QcoapClientSession *
+qcoap_client_lookup_session (QcoapClient *self, const char *id_or_path)
+{
+  g_autofree char *path = NULL;
+  guint64 id;
+
+  g_return_val_if_fail (QCOAP_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (id_or_path != NULL, NULL);
+
+  if (g_ascii_string_to_unsigned (id_or_path, 10, 0, 255, &id, NULL))
+    path = g_strdup_printf (QCOAP_MANAGER_PATH "/Session/%u", (guint)id);
+  else
+    path = g_strdup (id_or_path);
+  return g_hash_table_lookup (self->sessions, path);
+}
+
+/* ---- Open ---- */
+
+static void
+open_got_proxy (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  QcoapClient *self = g_task_get_source_object (task);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (QcoapSession) proxy = qcoap_session_proxy_new_finish (result, &error);
+
+  if (proxy == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, g_object_ref (track_session (self, proxy, FALSE)), g_object_unref);
+}
+
+static void
+open_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  QcoapClient *self = g_task_get_source_object (task);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+  QcoapClientSession *session;
+
+  if (!qcoap_manager_call_open_finish (QCOAP_MANAGER (source), &path, result, &error))
+    {
+      _qcoap_error_strip (error);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  /* The object manager has normally announced the object already (the
+   * daemon exports it before it replies); otherwise make a proxy here. */
+  session = g_hash_table_lookup (self->sessions, path);
+  if (session != NULL)
+    {
+      g_task_return_pointer (task, g_object_ref (session), g_object_unref);
+      return;
+    }
+  qcoap_session_proxy_new (self->connection, G_DBUS_PROXY_FLAGS_NONE, QCOAP_SERVICE_NAME, path,
+                           g_task_get_cancellable (task), open_got_proxy, g_object_ref (task));
+}
+
+void
+qcoap_client_open (QcoapClient *self, const char *host, guint16 port, GVariant *options,
+                   GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (QCOAP_IS_CLIENT (self));
+  g_return_if_fail (host != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, qcoap_client_open);
+  qcoap_manager_call_open (self->manager, host, port, _qcoap_dict_or_empty (options), cancellable,
+                           open_done, task);
+}
+
+QcoapClientSession *
+qcoap_client_open_finish (QcoapClient *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+QcoapClientSession *
+qcoap_client_open_sync (QcoapClient *self, const char *host, guint16 port, GVariant *options,
+                        GCancellable *cancellable, GError **error)
+{
+  g_autofree char *path = NULL;
+  g_autoptr (QcoapSession) proxy = NULL;
+  QcoapClientSession *session;
+
+  g_return_val_if_fail (QCOAP_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (host != NULL, NULL);
+
+  if (!qcoap_manager_call_open_sync (self->manager, host, port, _qcoap_dict_or_empty (options),
+                                     &path, cancellable, error))
+    {
+      _qcoap_error_strip (error ? *error : NULL);
+      return NULL;
+    }
+  /* A synchronous call does not run the main loop, so the object manager
+   * may not have seen the new object yet. */
+  session = g_hash_table_lookup (self->sessions, path);
+  if (session != NULL)
+    return g_object_ref (session);
+  proxy = qcoap_session_proxy_new_sync (self->connection, G_DBUS_PROXY_FLAGS_NONE,
+                                        QCOAP_SERVICE_NAME, path, cancellable, error);
+  if (proxy == NULL)
+    return NULL;
+  return g_object_ref (track_session (self, proxy, FALSE));
+}
+
+/* ---- one-shot Request ---- */
+
+static void
+request_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) options = NULL;
+  g_autoptr (GVariant) payload = NULL;
+  g_autoptr (GBytes) payload_bytes = NULL;
+  guchar code;
+
+  if (!qcoap_manager_call_request_finish (QCOAP_MANAGER (source), &code, &options, &payload, result,
+                                          &error))
+    {
+      _qcoap_error_strip (error);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  payload_bytes = g_variant_get_data_as_bytes (payload);
+  g_task_return_pointer (task, qcoap_response_new (code, options, payload_bytes),
+                         (GDestroyNotify)qcoap_response_unref);
+}
+
+void
+qcoap_client_request (QcoapClient *self, guint8 code, const char *uri, GVariant *options,
+                      GBytes *payload, GVariant *flags, GCancellable *cancellable,
+                      GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (QCOAP_IS_CLIENT (self));
+  g_return_if_fail (uri != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, qcoap_client_request);
+  qcoap_manager_call_request (self->manager, uri, code, _qcoap_options_or_empty (options),
+                              _qcoap_bytes_to_variant (payload), _qcoap_dict_or_empty (flags),
+                              cancellable, request_done, task);
+}
+
+QcoapResponse *
+qcoap_client_request_finish (QcoapClient *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+QcoapResponse *
+qcoap_client_request_sync (QcoapClient *self, guint8 code, const char *uri, GVariant *options,
+                           GBytes *payload, GVariant *flags, GCancellable *cancellable,
+                           GError **error)
+{
+  g_autoptr (GVariant) response_options = NULL;
+  g_autoptr (GVariant) response_payload = NULL;
+  g_autoptr (GBytes) payload_bytes = NULL;
+  guchar response_code;
+
+  g_return_val_if_fail (QCOAP_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (uri != NULL, NULL);
+
+  if (!qcoap_manager_call_request_sync (self->manager, uri, code, _qcoap_options_or_empty (options),
+                                        _qcoap_bytes_to_variant (payload),
+                                        _qcoap_dict_or_empty (flags), &response_code,
+                                        &response_options, &response_payload, cancellable, error))
+    {
+      _qcoap_error_strip (error ? *error : NULL);
+      return NULL;
+    }
+  payload_bytes = g_variant_get_data_as_bytes (response_payload);
+  return qcoap_response_new (response_code, response_options, payload_bytes);
+}
