@@ -1,0 +1,67 @@
+#!/usr/bin/python3
+"""Applies the sysusers.d entry with `systemd-sysusers --root` to a scratch
+root holding only root's user and the dialout and nogroup groups, and checks
+the result: a system user qcoapd with a group of its own, no login shell,
+and membership in dialout.
+
+Usage: check-sysusers.py SYSUSERS_FILE
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+failures = []
+
+
+def check(condition, message):
+    print(("ok   " if condition else "FAIL ") + message)
+    if not condition:
+        failures.append(message)
+
+
+def table(path):
+    with open(path) as f:
+        return {line.split(":")[0]: line.rstrip("\n").split(":") for line in f if line.strip()}
+
+
+def main():
+    entry = os.path.abspath(sys.argv[1])
+    with tempfile.TemporaryDirectory() as root:
+        etc = os.path.join(root, "etc")
+        os.makedirs(etc)
+        with open(os.path.join(etc, "passwd"), "w") as f:
+            f.write("root:x:0:0:root:/root:/bin/sh\n")
+        with open(os.path.join(etc, "group"), "w") as f:
+            f.write("root:x:0:\ndialout:x:20:\nnogroup:x:65534:\n")
+        # sysusers reads the file by the name it is installed under.
+        installed = os.path.join(root, "qcoapd.conf")
+        shutil.copy(entry, installed)
+        run = subprocess.run(["systemd-sysusers", "--root=" + root, installed],
+                             capture_output=True, text=True, check=False)
+        print(run.stdout + run.stderr)
+        check(run.returncode == 0, "systemd-sysusers accepts the entry")
+
+        users, groups = table(os.path.join(etc, "passwd")), table(os.path.join(etc, "group"))
+        user = users.get("qcoapd")
+        check(user is not None, "user qcoapd is created")
+        if user is None:
+            return 1
+        print("     " + ":".join(user))
+        check(0 < int(user[2]) < 1000, "qcoapd is a system user (uid %s)" % user[2])
+        check(user[6].endswith("nologin"), "qcoapd has no login shell (%s)" % user[6])
+        group = groups.get("qcoapd")
+        check(group is not None and group[2] == user[3],
+              "qcoapd's primary group is group qcoapd")
+        check("qcoapd" in groups["dialout"][3].split(","), "qcoapd is a member of dialout")
+        check(groups["dialout"][2] == "20", "dialout keeps its gid")
+    if failures:
+        print("%d check(s) failed" % len(failures))
+        return 1
+    print("PASS: the sysusers entry makes user qcoapd as intended")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
