@@ -7,6 +7,7 @@
 #include "sim-at-parser.h"
 
 #include <stdint.h>
+#include <string.h>
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
@@ -42,7 +43,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             }
           if (command != NULL && sim_at_command_get_string (command, 1) != NULL)
             {
-              g_autoptr (GBytes) bytes = sim_at_hex_decode (sim_at_command_get_string (command, 1));
+              const char *hex = sim_at_command_get_string (command, 1);
+              g_autoptr (GBytes) bytes = sim_at_hex_decode (hex);
+
+              g_assert (bytes == NULL || g_bytes_get_size (bytes) * 2 == strlen (hex));
             }
         }
     }

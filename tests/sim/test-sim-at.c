@@ -581,12 +581,11 @@ static void
 test_ack_rst_and_separate_response (Fixture *f, gconstpointer data)
 {
   g_autoptr (GBytes) request = NULL;
-  g_autoptr (GBytes) ack = NULL;
   g_autoptr (GByteArray) buffer = g_byte_array_new ();
   g_autoptr (GByteArray) payload = g_byte_array_new ();
   g_auto (GStrv) fields = NULL;
-  /* Separate response: CON 2.05, mid 0x7777, token 0xAA, Content-Format 0,
-   * Uri-Path-free, payload "late". */
+  /* Separate response: CON 2.05, mid 0x7777, token 0xAA, Content-Format 0
+   * (zero-length uint), payload "late". */
   const guint8 response[] = { 0x41, 0x45, 0x77, 0x77, 0xaa, 0xc0, 0xff, 'l', 'a', 't', 'e' };
 
   echo_off (f);
