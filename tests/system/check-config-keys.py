@@ -1,0 +1,90 @@
+#!/usr/bin/python3
+"""Checks that the configuration keys agree in three places: the keys the
+daemon reads (daemon/main.c, g_key_file_* calls), the commented defaults of
+the installed /etc/qcoapd/qcoapd.conf, and the sections of qcoapd.conf(5).
+Also checks that the default file, once uncommented, is a valid key file.
+
+Usage: check-config-keys.py DAEMON_MAIN_C DEFAULT_CONFIG MAN_PAGE
+"""
+import configparser
+import re
+import sys
+
+failures = []
+
+
+def check(condition, message):
+    print(("ok   " if condition else "FAIL ") + message)
+    if not condition:
+        failures.append(message)
+
+
+def daemon_keys(path):
+    with open(path) as f:
+        text = f.read()
+    return set(re.findall(r'g_key_file_\w+\s*\(\s*\w+\s*,\s*"(\w+)"\s*,\s*"(\w+)"', text))
+
+
+def config_keys(path):
+    keys, group, uncommented = set(), None, []
+    with open(path) as f:
+        for line in f:
+            heading = re.match(r"^\[(\w+)\]", line)
+            if heading:
+                group = heading.group(1)
+            default = re.match(r"^#(\w+)=(.*)$", line)
+            if default and group:
+                keys.add((group, default.group(1)))
+                uncommented.append("%s=%s\n" % (default.group(1), default.group(2)))
+            elif not line.startswith("#"):
+                uncommented.append(line)
+            if re.match(r"^\w+=", line):
+                check(False, "the default file sets nothing, only shows defaults: %r"
+                      % line.strip())
+    return keys, "".join(uncommented)
+
+
+def man_keys(path):
+    keys, group = set(), None
+    with open(path) as f:
+        for line in f:
+            section = re.match(r"^\.SH \[(\w+)\]", line)
+            if section:
+                group = section.group(1)
+            elif line.startswith(".SH"):
+                group = None
+            key = re.match(r"^\.B[IR]? (\w+)=", line)
+            if key and group:
+                keys.add((group, key.group(1)))
+    return keys
+
+
+def main():
+    code, config, man = sys.argv[1:4]
+    read = daemon_keys(code)
+    listed, uncommented = config_keys(config)
+    documented = man_keys(man)
+    show = lambda keys: ", ".join("[%s] %s" % k for k in sorted(keys))
+    print("daemon reads:      " + show(read))
+    print("default file has:  " + show(listed))
+    print("manual documents:  " + show(documented))
+    check(len(read) > 0, "the daemon reads some keys")
+    check(read == listed, "the default file lists exactly the keys the daemon reads")
+    check(read == documented, "qcoapd.conf(5) documents exactly the keys the daemon reads")
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str
+    try:
+        parser.read_string(uncommented)
+        parsed = {(g, k) for g in parser.sections() for k in parser[g]}
+        check(parsed == listed, "the uncommented default file parses with every key")
+    except configparser.Error as error:
+        check(False, "the uncommented default file parses: %s" % error)
+    if failures:
+        print("%d check(s) failed" % len(failures))
+        return 1
+    print("PASS: configuration keys agree")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
