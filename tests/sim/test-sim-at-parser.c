@@ -1,6 +1,7 @@
 /* Unit tests of the simulator's I/O-free pieces: the AT input parser, the
  * command-line splitter and the QFUPL checksum. */
 #include "sim-at-parser.h"
+#include "sim-coap-format.h"
 #include "sim-files.h"
 
 #include <string.h>
@@ -308,6 +309,74 @@ test_file_names (void)
   g_assert_false (sim_files_delete (files, a));
 }
 
+static void
+test_format_recv (void)
+{
+  /* ACK 2.05 mid 0x1234, token D204D52E814B, ETag 0A0B, Uri-Path "a,b",
+   * Content-Format 0 (zero-length uint), Max-Age 60, If-None-Match, an
+   * unknown option 2049 (opaque), payload "hi". */
+  CoapPdu pdu = { .type = COAP_TYPE_ACK, .code = 69, .message_id = 0x1234, .token_length = 6 };
+  const guint8 token[] = { 0xd2, 0x04, 0xd5, 0x2e, 0x81, 0x4b };
+  const guint8 max_age = 60;
+  g_autofree char *line = NULL;
+  g_autofree char *summary = NULL;
+
+  memcpy (pdu.token, token, sizeof token);
+  coap_pdu_add_option (&pdu, 4, (const guint8 *)"\x0a\x0b", 2);
+  coap_pdu_add_option (&pdu, 11, (const guint8 *)"a,b", 3);
+  coap_pdu_add_option (&pdu, 12, NULL, 0);
+  coap_pdu_add_option (&pdu, 14, &max_age, 1);
+  coap_pdu_add_option (&pdu, 5, NULL, 0);
+  coap_pdu_add_option (&pdu, 2049, (const guint8 *)"\xff", 1);
+  pdu.payload = (const guint8 *)"hi";
+  pdu.payload_length = 2;
+
+  line = sim_coap_format_recv (3, &pdu);
+  g_assert_cmpstr (line, ==,
+                   "+QCOAPRECV: 3,4660,2.05,6,D204D52E814B,6,4,\"0A0B\",11,\"a,b\",12,\"0\","
+                   "14,\"60\",5,\"\",2049,\"FF\",2");
+  summary = sim_coap_describe (&pdu);
+  g_assert_true (g_str_has_prefix (summary, "ACK 2.05 mid=4660 token=D204D52E814B ["));
+  g_assert_true (g_str_has_suffix (summary, "] payload=2"));
+
+  /* No token, no options, no payload. */
+  g_clear_pointer (&line, g_free);
+  pdu = (CoapPdu){ .type = COAP_TYPE_NON, .code = 132, .message_id = 1 };
+  line = sim_coap_format_recv (0, &pdu);
+  g_assert_cmpstr (line, ==, "+QCOAPRECV: 0,1,4.04,0,,0,0");
+}
+
+static void
+test_option_table (void)
+{
+  const guint settable[] = { 1, 3, 4, 5, 7, 8, 11, 12, 14, 15, 17, 20, 35, 39, 60 };
+  guint count = 0;
+  guint8 bytes[8];
+
+  for (guint number = 0; number < 100; number++)
+    {
+      const SimOptionInfo *info = sim_coap_option_info (number);
+
+      if (info != NULL && info->settable)
+        g_assert_cmpuint (number, ==, settable[count++]);
+    }
+  g_assert_cmpuint (count, ==, G_N_ELEMENTS (settable));
+  g_assert_cmpuint (sim_coap_option_info (35)->max_length, ==, 1034);
+  g_assert_cmpuint (sim_coap_option_info (4)->min_length, ==, 1);
+
+  g_assert_cmpuint (sim_coap_uint_encode (0, bytes), ==, 0);
+  g_assert_cmpuint (sim_coap_uint_encode (300, bytes), ==, 2);
+  g_assert_cmphex (bytes[0], ==, 0x01);
+  g_assert_cmphex (bytes[1], ==, 0x2c);
+  g_assert_cmpuint (sim_coap_uint_decode (bytes, 2), ==, 300);
+  g_assert_cmpuint (sim_coap_uint_encode (G_MAXUINT32, bytes), ==, 4);
+
+  g_assert_true (sim_coap_code_is_valid (69));
+  g_assert_true (sim_coap_code_is_valid (165));
+  g_assert_false (sim_coap_code_is_valid (5));
+  g_assert_false (sim_coap_code_is_valid (70));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -326,5 +395,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/at-command/hex", test_hex_decode);
   g_test_add_func ("/sim/files/checksum", test_checksum);
   g_test_add_func ("/sim/files/names", test_file_names);
+  g_test_add_func ("/sim/format/recv", test_format_recv);
+  g_test_add_func ("/sim/format/options", test_option_table);
   return g_test_run ();
 }

@@ -530,6 +530,31 @@ test_non_post (Fixture *f, gconstpointer data)
   g_assert_cmpstr (fields[4], ==, "0101");
 }
 
+static void
+test_async_separate_response (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GByteArray) buffer = g_byte_array_new ();
+  g_autoptr (GByteArray) payload = g_byte_array_new ();
+  g_auto (GStrv) fields = NULL;
+  const char *ack = "\r\n+QCOAPACK: 0,0,40,0\r\n";
+
+  echo_off (f);
+  open_client (f, 0, coap_server->port);
+  assert_exchange (f, "AT+QCOAPHEADER=0,40,0,2,\"A5A5\"", "\r\nOK\r\n");
+  assert_exchange (f, "AT+QCOAPOPTION=0,0,0,11,\"async\"", "\r\nOK\r\n");
+  assert_exchange (f, "AT+QCOAPOPTION=0,0,1,15,\"1\"", "\r\nOK\r\n");
+  send_ctrlz_request (f, "AT+QCOAPSEND=0,0,1,3");
+  /* The server's empty ACK ends the CON; a second later the response
+   * arrives as a CON of its own, with a new message ID and our token. */
+  fields = read_recv (f, buffer, payload);
+  g_assert_cmpmem (buffer->data, strlen (ack), ack, strlen (ack));
+  g_assert_cmpstr (fields[1], !=, "40");
+  g_assert_cmpstr (fields[2], ==, "2.05");
+  g_assert_cmpstr (fields[4], ==, "A5A5");
+  /* Acknowledged by the simulator, so the server does not repeat it. */
+  assert_quiet (f, 2500);
+}
+
 /* ---- CoAP against a peer the test controls ---- */
 
 static void
@@ -1009,6 +1034,7 @@ main (int argc, char **argv)
   ADD ("/sim/coap/put-get-binary", test_put_get_binary, NULL);
   ADD ("/sim/coap/not-found", test_not_found, NULL);
   ADD ("/sim/coap/non-post", test_non_post, NULL);
+  ADD ("/sim/coap/async-separate-response", test_async_separate_response, NULL);
   ADD ("/sim/coap/retransmission-exhausted", test_retransmission_exhausted, NULL);
   ADD ("/sim/coap/ack-rst-separate", test_ack_rst_and_separate_response, NULL);
   ADD ("/sim/coap/esc-cancels", test_esc_cancels, NULL);
