@@ -56,7 +56,7 @@ set_state (Modem *modem, ModemState state)
 {
   if (modem->state == state)
     return;
-  g_info ("Modem state: %s → %s", modem_state_to_string (modem->state),
+  g_info ("Modem state: %s -> %s", modem_state_to_string (modem->state),
           modem_state_to_string (state));
   modem->state = state;
   if (modem->listener.state_changed)

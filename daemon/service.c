@@ -148,7 +148,6 @@ service_session_removed (Service *service, Session *session)
 {
   g_dbus_object_manager_server_unexport (service->object_manager,
                                          session_get_object_path (session));
-  /* The ID is released right after; count it free already. */
   update_sessions_property (service);
 }
 
@@ -365,7 +364,7 @@ on_temporary_session_closed (GObject *source, GAsyncResult *result, gpointer use
 
   session_close_finish (result, NULL);
   if (call->response)
-    g_dbus_method_invocation_return_value (call->invocation, g_steal_pointer (&call->response));
+    g_dbus_method_invocation_return_value (call->invocation, call->response);
   else
     service_return_error (call->invocation, call->request_error);
 }

@@ -314,6 +314,7 @@ session_end (Session *session, const char *reason)
   Service *service = session->service;
   g_autofree char *message = NULL;
   g_autoptr (Session) self = session; /* the service's reference */
+  gboolean was_opening;
 
   if (session->state == SESSION_ENDED)
     return;
@@ -327,7 +328,8 @@ session_end (Session *session, const char *reason)
   g_clear_handle_id (&session->close_timeout_source, g_source_remove);
   fail_pending_requests (session, message);
   release_messages_in_flight (session);
-  if (session->open_task)
+  was_opening = session->open_task != NULL;
+  if (was_opening)
     {
       GTask *task = g_steal_pointer (&session->open_task);
 
@@ -335,7 +337,10 @@ session_end (Session *session, const char *reason)
                                "The modem went away while the session was opening (%s)", reason);
       g_object_unref (task);
     }
-  else
+  service->sessions[session->id] = NULL;
+  client_pool_release (service->pool, session->id);
+  /* Only an exported session announces its end. */
+  if (!was_opening)
     {
       qcoap_session_emit_closed (session->iface, reason);
       service_session_removed (service, session);
@@ -347,8 +352,6 @@ session_end (Session *session, const char *reason)
       g_task_return_boolean (task, TRUE);
       g_object_unref (task);
     }
-  service->sessions[session->id] = NULL;
-  client_pool_release (service->pool, session->id);
 }
 
 /* ---- ownership --------------------------------------------------------------------- */
@@ -1211,7 +1214,7 @@ on_request_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (response == NULL)
     service_return_error (invocation, error);
   else
-    g_dbus_method_invocation_return_value (invocation, g_steal_pointer (&response));
+    g_dbus_method_invocation_return_value (invocation, response);
 }
 
 static gboolean

@@ -1,0 +1,246 @@
+/* e2e-env.c — see e2e-env.h. */
+#include "e2e-env.h"
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+typedef struct
+{
+  E2eEnv public;
+  GTestDBus *test_bus;
+  HarnessCoapServer *coap_server;
+  HarnessSim *simulator;
+  GSubprocess *daemon;
+  GSocket *silent_socket;
+} Env;
+
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static GSubprocess *
+spawn_daemon (Env *env, const E2eOptions *options)
+{
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *config_path = g_build_filename (env->public.tmpdir, "qcoapd.conf", NULL);
+  g_autoptr (GError) error = NULL;
+  GSubprocess *process;
+
+  g_file_set_contents (config_path, options->config_text ? options->config_text : "", -1, &error);
+  g_assert_no_error (error);
+  if (options->under_valgrind)
+    {
+      g_ptr_array_add (argv, g_strdup ("valgrind"));
+      g_ptr_array_add (argv, g_strdup ("--leak-check=full"));
+      g_ptr_array_add (argv, g_strdup ("--errors-for-leak-kinds=definite"));
+      g_ptr_array_add (argv, g_strdup ("--error-exitcode=99"));
+      g_ptr_array_add (argv,
+                       g_strdup_printf ("--suppressions=%s", g_getenv ("QCOAPD_VALGRIND_SUPP")));
+    }
+  g_ptr_array_add (argv, g_strdup (g_getenv ("QCOAPD")));
+  g_ptr_array_add (argv, g_strdup_printf ("--bus=%s", env->public.bus_address));
+  g_ptr_array_add (argv, g_strdup_printf ("--device=%s", env->public.modem_link));
+  g_ptr_array_add (argv, g_strdup_printf ("--config=%s", config_path));
+  g_ptr_array_add (argv, g_strdup ("--verbose"));
+  g_ptr_array_add (argv, NULL);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_stderr_file_path (launcher, env->public.daemon_log_path);
+  g_subprocess_launcher_set_stdout_file_path (launcher, env->public.daemon_log_path);
+  process = g_subprocess_launcher_spawnv (launcher, (const char *const *)argv->pdata, &error);
+  g_assert_no_error (error);
+  return process;
+}
+
+static void
+wait_until_ready (Env *env)
+{
+  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  g_autoptr (GError) error = NULL;
+
+  while (g_get_monotonic_time () < end)
+    {
+      g_autoptr (GVariant) reply = NULL;
+      g_autoptr (GVariant) state = NULL;
+
+      reply = g_dbus_connection_call_sync (env->public.bus, "org.qcoapd.CoAP1", "/org/qcoapd/CoAP1",
+                                           "org.freedesktop.DBus.Properties", "Get",
+                                           g_variant_new ("(ss)", "org.qcoapd.CoAP1", "State"),
+                                           G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, 1000,
+                                           NULL, NULL);
+      if (reply)
+        {
+          g_variant_get (reply, "(v)", &state);
+          if (g_str_equal (g_variant_get_string (state, NULL), "ready"))
+            break;
+        }
+      g_usleep (50000);
+    }
+  env->public.manager
+      = qcoap_manager_proxy_new_sync (env->public.bus, G_DBUS_PROXY_FLAGS_NONE, "org.qcoapd.CoAP1",
+                                      "/org/qcoapd/CoAP1", NULL, &error);
+  g_assert_no_error (error);
+  if (g_strcmp0 (qcoap_manager_get_state (env->public.manager), "ready") != 0)
+    {
+      g_autofree char *log = NULL;
+
+      g_file_get_contents (env->public.daemon_log_path, &log, NULL, NULL);
+      g_error ("qcoapd did not become ready; its log:\n%s", log);
+    }
+}
+
+static guint16
+bind_silent_port (Env *env)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+
+  env->silent_socket
+      = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (env->silent_socket, address, FALSE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (env->silent_socket, &error);
+  g_assert_no_error (error);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+E2eEnv *
+e2e_env_start (const E2eOptions *options)
+{
+  Env *env = g_new0 (Env, 1);
+  E2eEnv *pub = &env->public;
+  g_autoptr (GError) error = NULL;
+
+  pub->tmpdir = harness_make_temp_dir ();
+  pub->daemon_log_path = g_build_filename (pub->tmpdir, "qcoapd.log", NULL);
+
+  env->test_bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_test_dbus_up (env->test_bus);
+  pub->bus_address = g_strdup (g_test_dbus_get_bus_address (env->test_bus));
+  pub->bus = e2e_env_connect (pub);
+
+  env->coap_server = harness_coap_server_start (pub->tmpdir, NULL, &error);
+  g_assert_no_error (error);
+  pub->coap_port = env->coap_server->port;
+  pub->coap_log_path = g_strdup (env->coap_server->log_path);
+  pub->silent_port = bind_silent_port (env);
+  env->simulator = harness_sim_start (pub->tmpdir, NULL, &error);
+  g_assert_no_error (error);
+  pub->modem_link = g_strdup (env->simulator->link_path);
+  pub->sim_log_path = g_strdup (env->simulator->log_path);
+  env->daemon = spawn_daemon (env, options);
+  wait_until_ready (env);
+  return pub;
+}
+
+static void
+dump_file_on_failure (gboolean failed, const char *title, const char *path)
+{
+  g_autofree char *text = NULL;
+
+  if (!failed || !g_file_get_contents (path, &text, NULL, NULL))
+    return;
+  g_printerr ("---- %s (%s) ----\n%s\n", title, path, text);
+}
+
+gboolean
+e2e_env_stop (E2eEnv *pub, gboolean tests_failed)
+{
+  Env *env = (Env *)pub;
+  g_autoptr (GError) error = NULL;
+  gboolean clean_exit;
+
+  g_clear_object (&pub->manager);
+  g_subprocess_send_signal (env->daemon, SIGTERM);
+  g_subprocess_wait_check (env->daemon, NULL, &error);
+  clean_exit = error == NULL;
+  if (error)
+    g_printerr ("qcoapd exited badly (under valgrind: leaks or errors): %s\n", error->message);
+  dump_file_on_failure (tests_failed || !clean_exit, "qcoapd log", pub->daemon_log_path);
+  dump_file_on_failure (tests_failed, "bg96-sim log", pub->sim_log_path);
+  g_clear_object (&env->daemon);
+  g_clear_pointer (&env->simulator, harness_sim_free);
+  g_clear_pointer (&env->coap_server, harness_coap_server_free);
+  g_clear_object (&env->silent_socket);
+  g_dbus_connection_close_sync (pub->bus, NULL, NULL);
+  g_clear_object (&pub->bus);
+  g_test_dbus_down (env->test_bus);
+  g_clear_object (&env->test_bus);
+  if (!tests_failed && clean_exit && g_getenv ("QCOAPD_KEEP_LOGS") == NULL)
+    harness_remove_temp_dir (pub->tmpdir);
+  else
+    g_printerr ("logs kept in %s\n", pub->tmpdir);
+  g_free (pub->tmpdir);
+  g_free (pub->bus_address);
+  g_free (pub->modem_link);
+  g_free (pub->sim_log_path);
+  g_free (pub->coap_log_path);
+  g_free (pub->daemon_log_path);
+  g_free (env);
+  return clean_exit;
+}
+
+GDBusConnection *
+e2e_env_connect (E2eEnv *env)
+{
+  g_autoptr (GError) error = NULL;
+  GDBusConnection *connection = g_dbus_connection_new_for_address_sync (
+      env->bus_address,
+      G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+          | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+      NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  g_dbus_connection_set_exit_on_close (connection, FALSE);
+  return connection;
+}
+
+gsize
+e2e_env_sim_log_offset (E2eEnv *env)
+{
+  g_autofree char *text = NULL;
+  gsize length = 0;
+
+  g_file_get_contents (env->sim_log_path, &text, &length, NULL);
+  return length;
+}
+
+char *
+e2e_env_sim_log_since (E2eEnv *env, gsize offset)
+{
+  g_autofree char *text = NULL;
+  gsize length = 0;
+
+  g_file_get_contents (env->sim_log_path, &text, &length, NULL);
+  return g_strdup (offset < length ? text + offset : "");
+}
+
+char *
+e2e_env_coap_log (E2eEnv *env)
+{
+  char *text = NULL;
+
+  if (!g_file_get_contents (env->coap_log_path, &text, NULL, NULL))
+    return g_strdup ("");
+  return text;
+}
+
+gboolean
+e2e_wait_for (gboolean *done, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
+
+  while (!*done && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  return *done;
+}

@@ -1,0 +1,52 @@
+/* e2e-env.h — the whole real path for end-to-end tests: a private
+ * dbus-daemon, libcoap's coap-server on 127.0.0.1, bg96-sim on a
+ * pseudo-terminal, and qcoapd serving on the private bus. Started once per
+ * test program; every process dies with the test program. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "qcoap-dbus-generated.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char *tmpdir;
+  char *bus_address;
+  guint16 coap_port;
+  guint16 silent_port; /* a UDP port that reads and never answers */
+  char *modem_link;
+  char *sim_log_path;
+  char *coap_log_path;
+  char *daemon_log_path;
+  GDBusConnection *bus; /* the test's own connection */
+  QcoapManager *manager;
+} E2eEnv;
+
+typedef struct
+{
+  const char *config_text; /* extra qcoapd.conf content, or NULL */
+  gboolean under_valgrind;
+} E2eOptions;
+
+E2eEnv *e2e_env_start (const E2eOptions *options);
+/* Stops everything, printing the logs if @tests_failed; FALSE if qcoapd did not exit cleanly on
+ * SIGTERM (under valgrind: it found errors or definite leaks). */
+gboolean e2e_env_stop (E2eEnv *env, gboolean tests_failed);
+
+/* A new, separate client connection to the private bus. */
+GDBusConnection *e2e_env_connect (E2eEnv *env);
+
+/* The sim log's size now, and its text from @offset: tests assert on the AT
+ * traffic a call caused. */
+gsize e2e_env_sim_log_offset (E2eEnv *env);
+char *e2e_env_sim_log_since (E2eEnv *env, gsize offset);
+/* coap-server's log text. */
+char *e2e_env_coap_log (E2eEnv *env);
+
+/* Waits (iterating the default main context) until @done is TRUE or the
+ * timeout passes; returns the final value of *done. */
+gboolean e2e_wait_for (gboolean *done, guint timeout_ms);
+
+G_END_DECLS

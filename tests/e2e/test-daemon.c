@@ -1,0 +1,933 @@
+/* test-daemon.c — qcoapd end to end: D-Bus call → daemon → serial bytes →
+ * bg96-sim → UDP → libcoap's coap-server, and back. */
+#include <string.h>
+
+#include "e2e-env.h"
+
+#define ERROR_PREFIX "org.qcoapd.CoAP1.Error."
+#define CALL_TIMEOUT 30000
+
+static E2eEnv *env;
+
+/* ---- helpers ------------------------------------------------------------------------- */
+
+typedef struct
+{
+  GPtrArray *signals; /* GVariant (s member, s path, v args) */
+  guint subscription;
+  GDBusConnection *connection;
+} SignalLog;
+
+static void
+on_signal (GDBusConnection *connection, const char *sender, const char *path, const char *interface,
+           const char *member, GVariant *parameters, gpointer user_data)
+{
+  SignalLog *log = user_data;
+
+  g_ptr_array_add (log->signals,
+                   g_variant_ref_sink (g_variant_new ("(ssv)", member, path, parameters)));
+}
+
+static SignalLog *
+signal_log_new (GDBusConnection *connection, const char *path)
+{
+  SignalLog *log = g_new0 (SignalLog, 1);
+
+  log->signals = g_ptr_array_new_with_free_func ((GDestroyNotify)g_variant_unref);
+  log->connection = g_object_ref (connection);
+  log->subscription = g_dbus_connection_signal_subscribe (
+      connection, "org.qcoapd.CoAP1", "org.qcoapd.CoAP1.Session", NULL, path, NULL,
+      G_DBUS_SIGNAL_FLAGS_NONE, on_signal, log, NULL);
+  return log;
+}
+
+static void
+signal_log_free (SignalLog *log)
+{
+  g_dbus_connection_signal_unsubscribe (log->connection, log->subscription);
+  g_object_unref (log->connection);
+  g_ptr_array_unref (log->signals);
+  g_free (log);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SignalLog, signal_log_free)
+
+/* The @n-th signal called @member (0-based), or NULL. */
+static GVariant *
+signal_log_find (SignalLog *log, const char *member, guint n)
+{
+  for (guint i = 0; i < log->signals->len; i++)
+    {
+      const char *name;
+      g_autoptr (GVariant) args = NULL;
+
+      g_variant_get (g_ptr_array_index (log->signals, i), "(&s&sv)", &name, NULL, &args);
+      if (g_str_equal (name, member) && n-- == 0)
+        return g_steal_pointer (&args);
+    }
+  return NULL;
+}
+
+static guint
+signal_log_count (SignalLog *log, const char *member)
+{
+  guint count = 0;
+
+  while (TRUE)
+    {
+      g_autoptr (GVariant) found = signal_log_find (log, member, count);
+
+      if (found == NULL)
+        return count;
+      count++;
+    }
+}
+
+static gboolean
+wait_for_signal (SignalLog *log, const char *member, guint count, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
+
+  while (signal_log_count (log, member) < count && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  return signal_log_count (log, member) >= count;
+}
+
+static GVariant *
+call (GDBusConnection *connection, const char *path, const char *interface, const char *method,
+      GVariant *args, GError **error)
+{
+  return g_dbus_connection_call_sync (connection, "org.qcoapd.CoAP1", path, interface, method, args,
+                                      NULL, G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, error);
+}
+
+static char *
+open_session (GDBusConnection *connection, guint16 port, GVariant *options)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  char *path;
+
+  if (options == NULL)
+    options = g_variant_new ("a{sv}", NULL);
+  reply = call (connection, "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Open",
+                g_variant_new ("(sq@a{sv})", "127.0.0.1", port, options), &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(o)", &path);
+  return path;
+}
+
+static void
+close_session (GDBusConnection *connection, const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+
+  reply = call (connection, path, "org.qcoapd.CoAP1.Session", "Close", NULL, &error);
+  g_assert_no_error (error);
+}
+
+static GVariant *
+bytes_variant (const void *data, gsize length)
+{
+  return g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, data, length, 1);
+}
+
+static GVariant *
+no_options (void)
+{
+  return g_variant_new ("a(qv)", NULL);
+}
+
+static GVariant *
+no_flags (void)
+{
+  return g_variant_new ("a{sv}", NULL);
+}
+
+static GVariant *
+path_options (const char *segment)
+{
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(qv)"));
+  g_variant_builder_add (&builder, "(qv)", 11, g_variant_new_string (segment));
+  return g_variant_builder_end (&builder);
+}
+
+static guint8
+manager_free_clients (void)
+{
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) value = NULL;
+  g_autoptr (GError) error = NULL;
+
+  reply = call (env->bus, "/org/qcoapd/CoAP1", "org.freedesktop.DBus.Properties", "Get",
+                g_variant_new ("(ss)", "org.qcoapd.CoAP1", "FreeClients"), &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(v)", &value);
+  return g_variant_get_byte (value);
+}
+
+/* Waits until the daemon reports @n free client IDs (sessions end
+ * asynchronously after their caller's call returns). */
+static void
+wait_free_clients (guint8 n)
+{
+  gint64 end = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
+
+  while (manager_free_clients () != n && g_get_monotonic_time () < end)
+    g_usleep (20000);
+  g_assert_cmpuint (manager_free_clients (), ==, n);
+}
+
+/* ---- tests ------------------------------------------------------------------------- */
+
+static void
+test_manager_properties (void)
+{
+  g_assert_cmpstr (qcoap_manager_get_state (env->manager), ==, "ready");
+  g_assert_cmpstr (qcoap_manager_get_manufacturer (env->manager), ==, "Quectel");
+  g_assert_cmpstr (qcoap_manager_get_model (env->manager), ==, "BG96");
+  g_assert_cmpuint (strlen (qcoap_manager_get_imei (env->manager)), ==, 15);
+  g_assert_cmpstr (qcoap_manager_get_device (env->manager), ==, env->modem_link);
+  g_assert_cmpuint (manager_free_clients (), ==, 6);
+}
+
+/* Open, NON POST with Send, Close: coap-server logs the request, payload intact. */
+static void
+test_send_non_post (void)
+{
+  g_autofree char *path = open_session (env->bus, env->coap_port, NULL);
+  g_autoptr (SignalLog) log = signal_log_new (env->bus, path);
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) token = NULL;
+  g_autoptr (GVariant) ack = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *coap_log = NULL;
+  g_autofree char *expected = NULL;
+  const char *body = "{\"t\":21.5,\"n\":\"qcoapd-non-post\"}";
+  guint16 message_id;
+  guint8 type;
+  int result;
+
+  reply = call (env->bus, path, "org.qcoapd.CoAP1.Session", "Send",
+                g_variant_new ("(yy@a(qv)@ay@a{sv})", 1, 2, path_options ("sensors"),
+                               bytes_variant (body, strlen (body)), no_flags ()),
+                &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(q@ay)", &message_id, &token);
+  g_assert_cmpuint (g_variant_n_children (token), ==, 4);
+
+  g_assert_true (wait_for_signal (log, "Ack", 1, 10000));
+  ack = signal_log_find (log, "Ack", 0);
+  {
+    guint16 acked_id;
+
+    g_variant_get (ack, "(yqi)", &type, &acked_id, &result);
+    g_assert_cmpuint (acked_id, ==, message_id);
+  }
+  g_assert_cmpuint (type, ==, 1);
+  g_assert_cmpint (result, ==, 0);
+
+  /* coap-server logs the message ID in hex and the payload quoted. */
+  expected = g_strdup_printf ("i:%04x", message_id);
+  for (int i = 0; i < 100; i++)
+    {
+      g_free (coap_log);
+      coap_log = e2e_env_coap_log (env);
+      if (strstr (coap_log, expected) && strstr (coap_log, body))
+        break;
+      g_usleep (20000);
+    }
+  g_assert_nonnull (strstr (coap_log, expected));
+  g_assert_nonnull (strstr (coap_log, body));
+  g_assert_nonnull (strstr (coap_log, "Uri-Path:sensors"));
+
+  close_session (env->bus, path);
+  g_assert_true (wait_for_signal (log, "Closed", 1, 5000));
+  {
+    g_autoptr (GVariant) closed = signal_log_find (log, "Closed", 0);
+    const char *reason;
+
+    g_variant_get (closed, "(&s)", &reason);
+    g_assert_cmpstr (reason, ==, "closed");
+  }
+  wait_free_clients (6);
+}
+
+/* CON GET /time with Send: Ack result 0, then Received 2.05 with our token. */
+static void
+test_send_con_get (void)
+{
+  g_autofree char *path = open_session (env->bus, env->coap_port, NULL);
+  g_autoptr (SignalLog) log = signal_log_new (env->bus, path);
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) token = NULL;
+  g_autoptr (GVariant) ack = NULL;
+  g_autoptr (GVariant) received = NULL;
+  g_autoptr (GVariant) received_token = NULL;
+  g_autoptr (GVariant) payload = NULL;
+  g_autoptr (GError) error = NULL;
+  guint16 message_id, acked_id, received_id;
+  guint8 type, code;
+  int result;
+
+  reply = call (env->bus, path, "org.qcoapd.CoAP1.Session", "Send",
+                g_variant_new ("(yy@a(qv)@ay@a{sv})", 0, 1, path_options ("time"),
+                               bytes_variant ("", 0), no_flags ()),
+                &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(q@ay)", &message_id, &token);
+
+  g_assert_true (wait_for_signal (log, "Ack", 1, 10000));
+  g_assert_true (wait_for_signal (log, "Received", 1, 10000));
+  ack = signal_log_find (log, "Ack", 0);
+  g_variant_get (ack, "(yqi)", &type, &acked_id, &result);
+  g_assert_cmpuint (type, ==, 0);
+  g_assert_cmpuint (acked_id, ==, message_id);
+  g_assert_cmpint (result, ==, 0);
+
+  received = signal_log_find (log, "Received", 0);
+  g_variant_get (received, "(qy@ay@a(qv)@ay)", &received_id, &code, &received_token, NULL,
+                 &payload);
+  g_assert_cmpuint (code, ==, 69);
+  g_assert_true (g_variant_equal (received_token, token));
+  g_assert_cmpuint (g_variant_n_children (payload), >, 0);
+
+  close_session (env->bus, path);
+  wait_free_clients (6);
+}
+
+static GVariant *
+one_shot (const char *uri, guint8 code, GVariant *payload, GError **error)
+{
+  g_autofree char *full = g_strdup_printf ("coap://127.0.0.1:%u%s", env->coap_port, uri);
+
+  return call (env->bus, "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Request",
+               g_variant_new ("(sy@a(qv)@ay@a{sv})", full, code, no_options (),
+                              payload ? payload : bytes_variant ("", 0), no_flags ()),
+               error);
+}
+
+/* Request: piggybacked (/time) and separate (/async) responses, 4.04. */
+static void
+test_request_piggybacked_and_separate (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) time_reply = NULL;
+  g_autoptr (GVariant) async_reply = NULL;
+  g_autoptr (GVariant) missing_reply = NULL;
+  g_autoptr (GVariant) payload = NULL;
+  guint8 code;
+  gsize length;
+  const char *text;
+
+  time_reply = one_shot ("/time", 1, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (time_reply, "(y@a(qv)@ay)", &code, NULL, &payload);
+  g_assert_cmpuint (code, ==, 69);
+  text = g_variant_get_fixed_array (payload, &length, 1);
+  g_assert_cmpuint (length, >=, 8);
+  g_assert_true (g_ascii_isdigit (text[length - 1]));
+  g_clear_pointer (&payload, g_variant_unref);
+
+  async_reply = one_shot ("/async?1", 1, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (async_reply, "(y@a(qv)@ay)", &code, NULL, &payload);
+  g_assert_cmpuint (code, ==, 69);
+
+  missing_reply = one_shot ("/no-such-resource", 1, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (missing_reply, "(y@a(qv)@ay)", &code, NULL, NULL);
+  g_assert_cmpuint (code, ==, 132);
+  wait_free_clients (6);
+}
+
+/* PUT then GET of every byte value that could confuse the AT dialogue. */
+static void
+test_binary_round_trip (void)
+{
+  g_autofree char *path = open_session (env->bus, env->coap_port, NULL);
+  guint8 data[600];
+  g_autoptr (GVariant) put = NULL;
+  g_autoptr (GVariant) get = NULL;
+  g_autoptr (GVariant) payload = NULL;
+  g_autoptr (GError) error = NULL;
+  GVariantBuilder flags;
+  const guint8 *got;
+  gsize got_length;
+  guint8 code;
+
+  for (gsize i = 0; i < sizeof data; i++)
+    data[i] = (guint8)(i * 7 + 13);
+  memcpy (data, "\r\nOK\r\n\x1a\x1b\0+QCOAPRECV: 0,1\r\n", 26);
+
+  g_variant_builder_init (&flags, G_VARIANT_TYPE ("a{sv}"));
+  g_variant_builder_add (&flags, "{sv}", "uri-path", g_variant_new_string ("/example_data"));
+  put = call (env->bus, path, "org.qcoapd.CoAP1.Session", "Request",
+              g_variant_new ("(y@a(qv)@ay@a{sv})", 3, no_options (),
+                             bytes_variant (data, sizeof data), g_variant_builder_end (&flags)),
+              &error);
+  g_assert_no_error (error);
+  g_variant_get (put, "(y@a(qv)@ay)", &code, NULL, NULL);
+  /* 2.01 Created the first time, 2.04 Changed afterwards. */
+  g_assert_true (code == 65 || code == 68);
+
+  g_variant_builder_init (&flags, G_VARIANT_TYPE ("a{sv}"));
+  g_variant_builder_add (&flags, "{sv}", "uri-path", g_variant_new_string ("/example_data"));
+  get = call (env->bus, path, "org.qcoapd.CoAP1.Session", "Request",
+              g_variant_new ("(y@a(qv)@ay@a{sv})", 1, no_options (), bytes_variant ("", 0),
+                             g_variant_builder_end (&flags)),
+              &error);
+  g_assert_no_error (error);
+  g_variant_get (get, "(y@a(qv)@ay)", &code, NULL, &payload);
+  g_assert_cmpuint (code, ==, 69);
+  got = g_variant_get_fixed_array (payload, &got_length, 1);
+  g_assert_cmpmem (got, got_length, data, sizeof data);
+
+  close_session (env->bus, path);
+  wait_free_clients (6);
+}
+
+/* Six Opens succeed, the seventh fails with NoFreeClient. */
+static void
+test_seven_opens (void)
+{
+  char *paths[6];
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+
+  for (int i = 0; i < 6; i++)
+    paths[i] = open_session (env->bus, env->coap_port, NULL);
+  g_assert_cmpuint (manager_free_clients (), ==, 0);
+  reply = call (env->bus, "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Open",
+                g_variant_new ("(sq@a{sv})", "127.0.0.1", env->coap_port, no_flags ()), &error);
+  g_assert_null (reply);
+  g_assert_true (g_dbus_error_is_remote_error (error));
+  g_assert_cmpstr (g_dbus_error_get_remote_error (error), ==, ERROR_PREFIX "NoFreeClient");
+  for (int i = 0; i < 6; i++)
+    {
+      close_session (env->bus, paths[i]);
+      g_free (paths[i]);
+    }
+  wait_free_clients (6);
+}
+
+/* A caller that leaves the bus loses its sessions. */
+static void
+test_owner_vanished (void)
+{
+  g_autoptr (GDBusConnection) other = e2e_env_connect (env);
+  g_autofree char *path = open_session (other, env->coap_port, NULL);
+  g_autoptr (SignalLog) log = signal_log_new (env->bus, path);
+  g_autoptr (GVariant) closed = NULL;
+  const char *reason;
+
+  g_assert_cmpuint (manager_free_clients (), ==, 5);
+  g_dbus_connection_close_sync (other, NULL, NULL);
+  g_assert_true (wait_for_signal (log, "Closed", 1, 10000));
+  closed = signal_log_find (log, "Closed", 0);
+  g_variant_get (closed, "(&s)", &reason);
+  g_assert_cmpstr (reason, ==, "owner-vanished");
+  wait_free_clients (6);
+}
+
+/* A persistent session survives its caller and ends after its idle timeout. */
+static void
+test_persistent_idle (void)
+{
+  g_autoptr (GDBusConnection) other = e2e_env_connect (env);
+  GVariantBuilder options;
+  g_autofree char *path = NULL;
+  g_autoptr (SignalLog) log = NULL;
+  g_autoptr (GVariant) closed = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *reason;
+
+  g_variant_builder_init (&options, G_VARIANT_TYPE ("a{sv}"));
+  g_variant_builder_add (&options, "{sv}", "persistent", g_variant_new_boolean (TRUE));
+  g_variant_builder_add (&options, "{sv}", "idle-timeout", g_variant_new_uint32 (2));
+  path = open_session (other, env->coap_port, g_variant_builder_end (&options));
+  log = signal_log_new (env->bus, path);
+  g_dbus_connection_close_sync (other, NULL, NULL);
+
+  /* Still usable from another connection of the same user after its caller left. */
+  g_usleep (500000);
+  reply = call (env->bus, path, "org.qcoapd.CoAP1.Session", "Send",
+                g_variant_new ("(yy@a(qv)@ay@a{sv})", 1, 2, path_options ("p"),
+                               bytes_variant ("x", 1), no_flags ()),
+                &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (signal_log_count (log, "Closed"), ==, 0);
+
+  g_assert_true (wait_for_signal (log, "Closed", 1, 8000));
+  closed = signal_log_find (log, "Closed", 0);
+  g_variant_get (closed, "(&s)", &reason);
+  g_assert_cmpstr (reason, ==, "idle");
+  wait_free_clients (6);
+}
+
+/* A server that never answers: Retransmission signals, then Ack −11. */
+static void
+test_retransmissions_exhausted (void)
+{
+  GVariantBuilder options;
+  g_autofree char *path = NULL;
+  g_autoptr (SignalLog) log = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) ack = NULL;
+  g_autoptr (GError) error = NULL;
+  guint16 message_id, acked_id;
+  guint8 type;
+  int result;
+
+  g_variant_builder_init (&options, G_VARIANT_TYPE ("a{sv}"));
+  g_variant_builder_add (&options, "{sv}", "ack-timeout", g_variant_new_uint32 (2));
+  g_variant_builder_add (&options, "{sv}", "max-retransmit", g_variant_new_uint32 (4));
+  path = open_session (env->bus, env->silent_port, g_variant_builder_end (&options));
+  log = signal_log_new (env->bus, path);
+  reply = call (env->bus, path, "org.qcoapd.CoAP1.Session", "Send",
+                g_variant_new ("(yy@a(qv)@ay@a{sv})", 0, 1, path_options ("void"),
+                               bytes_variant ("", 0), no_flags ()),
+                &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(q@ay)", &message_id, NULL);
+
+  /* 2 + 4 + 8 + 16 + 32 s at most, times the random factor of 1.5. */
+  g_assert_true (wait_for_signal (log, "Ack", 1, 100000));
+  g_assert_cmpuint (signal_log_count (log, "Retransmission"), ==, 4);
+  ack = signal_log_find (log, "Ack", 0);
+  g_variant_get (ack, "(yqi)", &type, &acked_id, &result);
+  g_assert_cmpuint (acked_id, ==, message_id);
+  g_assert_cmpint (result, ==, -11);
+  close_session (env->bus, path);
+  wait_free_clients (6);
+}
+
+/* ---- bad input: the named error, and no AT traffic ------------------------------------ */
+
+typedef struct
+{
+  const char *name;
+  const char *error;
+  GVariant *(*args) (void);
+} BadSend;
+
+static GVariant *
+options_of (guint16 number, GVariant *value)
+{
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(qv)"));
+  g_variant_builder_add (&builder, "(qv)", number, value);
+  return g_variant_builder_end (&builder);
+}
+
+static GVariant *
+send_args (guint8 type, guint8 code, GVariant *options, gsize payload_length, GVariant *flags)
+{
+  g_autofree guint8 *payload = g_malloc0 (payload_length + 1);
+
+  return g_variant_new ("(yy@a(qv)@ay@a{sv})", type, code, options ? options : no_options (),
+                        bytes_variant (payload, payload_length), flags ? flags : no_flags ());
+}
+
+static GVariant *
+bad_type (void)
+{
+  return send_args (4, 1, NULL, 0, NULL);
+}
+
+static GVariant *
+bad_code (void)
+{
+  return send_args (0, 5, NULL, 0, NULL);
+}
+
+static GVariant *
+unknown_option (void)
+{
+  return send_args (0, 1, options_of (6, g_variant_new_uint32 (0)), 0, NULL);
+}
+
+static GVariant *
+wrong_value_type (void)
+{
+  return send_args (0, 1, options_of (11, g_variant_new_uint32 (7)), 0, NULL);
+}
+
+static GVariant *
+value_too_long (void)
+{
+  g_autofree char *long_text = g_strnfill (256, 'a');
+
+  return send_args (0, 1, options_of (11, g_variant_new_string (long_text)), 0, NULL);
+}
+
+static GVariant *
+nine_options (void)
+{
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(qv)"));
+  for (int i = 0; i < 9; i++)
+    g_variant_builder_add (&builder, "(qv)", 11, g_variant_new_string ("x"));
+  return send_args (0, 1, g_variant_builder_end (&builder), 0, NULL);
+}
+
+static GVariant *
+payload_too_long (void)
+{
+  return send_args (1, 2, NULL, 1025, NULL);
+}
+
+static GVariant *
+token_too_long (void)
+{
+  GVariantBuilder flags;
+
+  g_variant_builder_init (&flags, G_VARIANT_TYPE ("a{sv}"));
+  g_variant_builder_add (&flags, "{sv}", "token", bytes_variant ("123456789", 9));
+  return send_args (0, 1, NULL, 0, g_variant_builder_end (&flags));
+}
+
+static GVariant *
+unknown_flag (void)
+{
+  GVariantBuilder flags;
+
+  g_variant_builder_init (&flags, G_VARIANT_TYPE ("a{sv}"));
+  g_variant_builder_add (&flags, "{sv}", "colour", g_variant_new_string ("red"));
+  return send_args (0, 1, NULL, 0, g_variant_builder_end (&flags));
+}
+
+static const BadSend bad_sends[] = {
+  { "type 4", "InvalidArgument", bad_type },
+  { "code 5", "InvalidArgument", bad_code },
+  { "unknown option 6", "InvalidArgument", unknown_option },
+  { "u for Uri-Path", "InvalidArgument", wrong_value_type },
+  { "256-byte Uri-Path", "InvalidArgument", value_too_long },
+  { "9 options", "InvalidArgument", nine_options },
+  { "1025-byte payload", "InvalidArgument", payload_too_long },
+  { "9-byte token", "InvalidArgument", token_too_long },
+  { "unknown flag", "InvalidArgument", unknown_flag },
+};
+
+static void
+assert_no_at_traffic (gsize offset, const char *what)
+{
+  g_autofree char *traffic = NULL;
+
+  /* Let anything the call might have caused reach the simulator's log. */
+  g_usleep (200000);
+  traffic = e2e_env_sim_log_since (env, offset);
+  if (strstr (traffic, "at-rx ") != NULL)
+    g_error ("%s caused AT traffic:\n%s", what, traffic);
+}
+
+static void
+assert_remote_error (const GError *error, const char *name, const char *what)
+{
+  g_autofree char *remote = NULL;
+
+  if (error == NULL)
+    g_error ("%s: no error", what);
+  remote = g_dbus_error_get_remote_error (error);
+  if (g_strcmp0 (remote, name) != 0)
+    g_error ("%s: expected %s, got %s (%s)", what, name, remote, error->message);
+}
+
+static void
+test_bad_send_arguments (void)
+{
+  g_autofree char *path = open_session (env->bus, env->coap_port, NULL);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_sends); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GVariant) reply = NULL;
+      g_autofree char *expected = g_strconcat (ERROR_PREFIX, bad_sends[i].error, NULL);
+      gsize offset = e2e_env_sim_log_offset (env);
+
+      reply
+          = call (env->bus, path, "org.qcoapd.CoAP1.Session", "Send", bad_sends[i].args (), &error);
+      g_assert_null (reply);
+      assert_remote_error (error, expected, bad_sends[i].name);
+      g_assert_nonnull (error->message);
+      assert_no_at_traffic (offset, bad_sends[i].name);
+    }
+  close_session (env->bus, path);
+  wait_free_clients (6);
+}
+
+static void
+test_bad_open_arguments (void)
+{
+  struct
+  {
+    const char *what;
+    const char *host;
+    guint16 port;
+    const char *key;
+    GVariant *value;
+  } cases[] = {
+    { "port 0", "127.0.0.1", 0, NULL, NULL },
+    { "empty host", "", 5683, NULL, NULL },
+    { "host with a quote", "a\"b", 5683, NULL, NULL },
+    { "unknown key", "127.0.0.1", 5683, "colour", g_variant_new_string ("red") },
+    { "wrong value type", "127.0.0.1", 5683, "ack-timeout", g_variant_new_string ("2") },
+    { "ack-timeout out of range", "127.0.0.1", 5683, "ack-timeout", g_variant_new_uint32 (61) },
+    { "client-id 6", "127.0.0.1", 5683, "client-id", g_variant_new_byte (6) },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GVariant) reply = NULL;
+      GVariantBuilder options;
+      gsize offset = e2e_env_sim_log_offset (env);
+
+      g_variant_builder_init (&options, G_VARIANT_TYPE ("a{sv}"));
+      if (cases[i].key)
+        g_variant_builder_add (&options, "{sv}", cases[i].key, cases[i].value);
+      reply = call (env->bus, "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Open",
+                    g_variant_new ("(sq@a{sv})", cases[i].host, cases[i].port,
+                                   g_variant_builder_end (&options)),
+                    &error);
+      g_assert_null (reply);
+      assert_remote_error (error, ERROR_PREFIX "InvalidArgument", cases[i].what);
+      assert_no_at_traffic (offset, cases[i].what);
+    }
+  g_assert_cmpuint (manager_free_clients (), ==, 6);
+}
+
+static void
+test_bad_request_uri (void)
+{
+  const char *uris[] = { "http://127.0.0.1/x", "coap://", "coap://127.0.0.1:0/x",
+                         "coap://127.0.0.1:70000/x", "coap://user@127.0.0.1/x" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (uris); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GVariant) reply = NULL;
+      gsize offset = e2e_env_sim_log_offset (env);
+
+      reply = call (env->bus, "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Request",
+                    g_variant_new ("(sy@a(qv)@ay@a{sv})", uris[i], 1, no_options (),
+                                   bytes_variant ("", 0), no_flags ()),
+                    &error);
+      g_assert_null (reply);
+      assert_remote_error (error, ERROR_PREFIX "InvalidArgument", uris[i]);
+      assert_no_at_traffic (offset, uris[i]);
+    }
+}
+
+/* ---- concurrency ------------------------------------------------------------------------ */
+
+#define CALLERS           6
+#define MESSAGES_PER      200
+#define WINDOW_PER_CALLER 6
+
+typedef struct
+{
+  GDBusConnection *connection;
+  char *path;
+  guint sent;
+  guint replied;
+  guint failed;
+  guint outstanding;
+  GHashTable *sent_ids; /* message IDs Send returned */
+} Caller;
+
+typedef struct
+{
+  Caller callers[CALLERS];
+  GHashTable *acks; /* message ID → object path of the Ack */
+  guint ack_count;
+  guint duplicate_acks;
+} Traffic;
+
+static Traffic *traffic;
+
+static void caller_pump (Caller *caller);
+
+static void
+on_traffic_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Caller *caller = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  caller->outstanding--;
+  caller->replied++;
+  if (reply == NULL)
+    {
+      g_printerr ("call failed: %s\n", error->message);
+      caller->failed++;
+    }
+  else if (g_variant_is_of_type (reply, G_VARIANT_TYPE ("(qay)")))
+    {
+      guint16 message_id;
+
+      g_variant_get (reply, "(qay)", &message_id, NULL);
+      g_hash_table_add (caller->sent_ids, GUINT_TO_POINTER (message_id));
+    }
+  caller_pump (caller);
+}
+
+static void
+caller_pump (Caller *caller)
+{
+  while (caller->outstanding < WINDOW_PER_CALLER && caller->sent < MESSAGES_PER)
+    {
+      guint n = caller->sent++;
+      GVariantBuilder flags;
+      const char *method = "Send";
+      GVariant *args;
+
+      switch (n % 3)
+        {
+          case 0: /* NON POST with a payload */
+            args = send_args (1, 2, path_options ("load"), 1 + n % 300, NULL);
+            break;
+          case 1: /* CON GET */
+            args = send_args (0, 1, path_options ("time"), 0, NULL);
+            break;
+          default: /* Request GET */
+            method = "Request";
+            g_variant_builder_init (&flags, G_VARIANT_TYPE ("a{sv}"));
+            g_variant_builder_add (&flags, "{sv}", "uri-path", g_variant_new_string ("/time"));
+            g_variant_builder_add (&flags, "{sv}", "timeout", g_variant_new_uint32 (20000));
+            args = g_variant_new ("(y@a(qv)@ay@a{sv})", 1, no_options (), bytes_variant ("", 0),
+                                  g_variant_builder_end (&flags));
+        }
+      caller->outstanding++;
+      g_dbus_connection_call (caller->connection, "org.qcoapd.CoAP1", caller->path,
+                              "org.qcoapd.CoAP1.Session", method, args, NULL,
+                              G_DBUS_CALL_FLAGS_NONE, 60000, NULL, on_traffic_reply, caller);
+    }
+}
+
+static void
+on_traffic_signal (GDBusConnection *connection, const char *sender, const char *path,
+                   const char *interface, const char *member, GVariant *parameters,
+                   gpointer user_data)
+{
+  guint8 type;
+  guint16 message_id;
+  int result;
+
+  if (!g_str_equal (member, "Ack"))
+    return;
+  g_variant_get (parameters, "(yqi)", &type, &message_id, &result);
+  traffic->ack_count++;
+  if (g_hash_table_contains (traffic->acks, GUINT_TO_POINTER (message_id)))
+    traffic->duplicate_acks++;
+  g_hash_table_insert (traffic->acks, GUINT_TO_POINTER (message_id), g_strdup (path));
+}
+
+static gboolean
+traffic_done (void)
+{
+  for (int i = 0; i < CALLERS; i++)
+    if (traffic->callers[i].replied < MESSAGES_PER)
+      return FALSE;
+  return traffic->ack_count >= CALLERS * MESSAGES_PER;
+}
+
+static void
+test_six_callers (void)
+{
+  guint subscription;
+  gint64 end;
+
+  traffic = g_new0 (Traffic, 1);
+  traffic->acks = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  subscription = g_dbus_connection_signal_subscribe (
+      env->bus, "org.qcoapd.CoAP1", "org.qcoapd.CoAP1.Session", "Ack", NULL, NULL,
+      G_DBUS_SIGNAL_FLAGS_NONE, on_traffic_signal, NULL, NULL);
+  for (int i = 0; i < CALLERS; i++)
+    {
+      Caller *caller = &traffic->callers[i];
+
+      caller->connection = e2e_env_connect (env);
+      caller->path = open_session (caller->connection, env->coap_port, NULL);
+      caller->sent_ids = g_hash_table_new (NULL, NULL);
+    }
+  for (int i = 0; i < CALLERS; i++)
+    caller_pump (&traffic->callers[i]);
+
+  end = g_get_monotonic_time () + 240 * G_USEC_PER_SEC;
+  while (!traffic_done () && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  /* Any Ack beyond one per message would arrive now. */
+  end = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+
+  for (int i = 0; i < CALLERS; i++)
+    {
+      Caller *caller = &traffic->callers[i];
+      GHashTableIter iter;
+      gpointer id;
+
+      g_assert_cmpuint (caller->replied, ==, MESSAGES_PER);
+      g_assert_cmpuint (caller->failed, ==, 0);
+      /* Every message ID Send returned was acknowledged on the caller's own
+       * session, and message IDs were unique. */
+      g_hash_table_iter_init (&iter, caller->sent_ids);
+      while (g_hash_table_iter_next (&iter, &id, NULL))
+        g_assert_cmpstr (g_hash_table_lookup (traffic->acks, id), ==, caller->path);
+      g_assert_cmpuint (g_hash_table_size (caller->sent_ids), ==, MESSAGES_PER - MESSAGES_PER / 3);
+    }
+  g_assert_cmpuint (traffic->duplicate_acks, ==, 0);
+  g_assert_cmpuint (traffic->ack_count, ==, CALLERS * MESSAGES_PER);
+  g_assert_cmpuint (g_hash_table_size (traffic->acks), ==, CALLERS * MESSAGES_PER);
+
+  g_dbus_connection_signal_unsubscribe (env->bus, subscription);
+  for (int i = 0; i < CALLERS; i++)
+    {
+      Caller *caller = &traffic->callers[i];
+
+      close_session (caller->connection, caller->path);
+      g_object_unref (caller->connection);
+      g_free (caller->path);
+      g_hash_table_unref (caller->sent_ids);
+    }
+  g_hash_table_unref (traffic->acks);
+  g_clear_pointer (&traffic, g_free);
+  wait_free_clients (6);
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+  E2eOptions options = { .config_text = NULL };
+
+  g_test_init (&argc, &argv, NULL);
+  options.under_valgrind = g_getenv ("QCOAPD_VALGRIND") != NULL;
+  g_test_add_func ("/daemon/manager-properties", test_manager_properties);
+  g_test_add_func ("/daemon/send-non-post", test_send_non_post);
+  g_test_add_func ("/daemon/send-con-get", test_send_con_get);
+  g_test_add_func ("/daemon/request", test_request_piggybacked_and_separate);
+  g_test_add_func ("/daemon/binary-round-trip", test_binary_round_trip);
+  g_test_add_func ("/daemon/seven-opens", test_seven_opens);
+  g_test_add_func ("/daemon/owner-vanished", test_owner_vanished);
+  g_test_add_func ("/daemon/persistent-idle", test_persistent_idle);
+  g_test_add_func ("/daemon/bad-send-arguments", test_bad_send_arguments);
+  g_test_add_func ("/daemon/bad-open-arguments", test_bad_open_arguments);
+  g_test_add_func ("/daemon/bad-request-uri", test_bad_request_uri);
+  g_test_add_func ("/daemon/six-callers", test_six_callers);
+  g_test_add_func ("/daemon/slow/retransmissions-exhausted", test_retransmissions_exhausted);
+
+  env = e2e_env_start (&options);
+  status = g_test_run ();
+  if (!e2e_env_stop (env, status != 0))
+    status = 1;
+  return status;
+}
