@@ -1,0 +1,374 @@
+/* qcoapctl-sessions.c — open, close, sessions and status. */
+#include "qcoapctl.h"
+
+#include <glib-unix.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ---- open ---- */
+
+typedef struct
+{
+  gboolean persistent;
+  char *psk_identity;
+  char *psk_key;
+  gint client_id;
+  gint pdp_context;
+  gint ack_timeout;
+  gint max_retransmit;
+  gint idle_timeout;
+  gint timeout_ms;
+} OpenArgs;
+
+static void
+open_args_clear (OpenArgs *args)
+{
+  g_clear_pointer (&args->psk_identity, g_free);
+  g_clear_pointer (&args->psk_key, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (OpenArgs, open_args_clear)
+
+static GVariant *
+open_options (OpenArgs *args)
+{
+  g_autoptr (GVariantDict) dict = g_variant_dict_new (NULL);
+
+  if (args->persistent)
+    g_variant_dict_insert (dict, "persistent", "b", TRUE);
+  if (args->psk_identity)
+    g_variant_dict_insert (dict, "dtls-psk-identity", "s", args->psk_identity);
+  if (args->psk_key)
+    g_variant_dict_insert_value (
+        dict, "dtls-psk-key",
+        g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, args->psk_key, strlen (args->psk_key), 1));
+  if (args->client_id >= 0)
+    g_variant_dict_insert (dict, "client-id", "y", (guint8)args->client_id);
+  if (args->pdp_context > 0)
+    g_variant_dict_insert (dict, "pdp-context", "y", (guint8)args->pdp_context);
+  if (args->ack_timeout > 0)
+    g_variant_dict_insert (dict, "ack-timeout", "u", (guint32)args->ack_timeout);
+  if (args->max_retransmit > 0)
+    g_variant_dict_insert (dict, "max-retransmit", "u", (guint32)args->max_retransmit);
+  if (args->idle_timeout > 0)
+    g_variant_dict_insert (dict, "idle-timeout", "u", (guint32)args->idle_timeout);
+  if (args->timeout_ms > 0)
+    g_variant_dict_insert (dict, "timeout", "u", (guint32)args->timeout_ms);
+  return g_variant_dict_end (dict);
+}
+
+static void
+print_opened (Qcoapctl *ctl, QcoapClientSession *session)
+{
+  if (ctl->json)
+    g_print ("{\"session\":\"%s\",\"client_id\":%u}\n",
+             qcoap_client_session_get_object_path (session),
+             qcoap_client_session_get_client_id (session));
+  else
+    g_print ("%s\n", qcoap_client_session_get_object_path (session));
+  fflush (stdout);
+}
+
+typedef struct
+{
+  GMainLoop *loop;
+  const char *closed_reason;
+} HoldState;
+
+static gboolean
+on_stop_signal (gpointer user_data)
+{
+  HoldState *state = user_data;
+
+  g_main_loop_quit (state->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_held_session_closed (QcoapClientSession *session, const char *reason, HoldState *state)
+{
+  state->closed_reason = g_intern_string (reason);
+  g_main_loop_quit (state->loop);
+}
+
+/* A session that is not persistent lives as long as our connection: keep it
+ * open until SIGINT, SIGTERM or SIGHUP, then close it. */
+static int
+hold_session (Qcoapctl *ctl, QcoapClientSession *session)
+{
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  HoldState state = { loop, NULL };
+  g_autoptr (GError) error = NULL;
+  guint sources[3];
+  int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (stop_signals); i++)
+    sources[i] = g_unix_signal_add (stop_signals[i], on_stop_signal, &state);
+  g_signal_connect (session, "closed", G_CALLBACK (on_held_session_closed), &state);
+  g_main_loop_run (loop);
+  g_signal_handlers_disconnect_by_data (session, &state);
+  for (gsize i = 0; i < G_N_ELEMENTS (sources); i++)
+    g_source_remove (sources[i]);
+
+  if (state.closed_reason)
+    {
+      g_printerr ("qcoapctl: the session closed (%s)\n", state.closed_reason);
+      return QCOAPCTL_EXIT_FAILURE;
+    }
+  if (!qcoap_client_session_close_sync (session, NULL, &error))
+    return qcoapctl_report_error (ctl, error);
+  return QCOAPCTL_EXIT_OK;
+}
+
+int
+qcoapctl_open (Qcoapctl *ctl, int argc, char **argv)
+{
+  g_auto (OpenArgs) args = { .client_id = -1 };
+  GOptionEntry entries[] = {
+    { "persistent", 0, 0, G_OPTION_ARG_NONE, &args.persistent,
+      "Keep the session after qcoapctl exits (until closed, or idle)", NULL },
+    { "psk-identity", 'u', 0, G_OPTION_ARG_STRING, &args.psk_identity,
+      "Use DTLS with this PSK identity", "IDENTITY" },
+    { "psk-key", 'k', 0, G_OPTION_ARG_STRING, &args.psk_key, "Use DTLS with this PSK key", "KEY" },
+    { "client-id", 0, 0, G_OPTION_ARG_INT, &args.client_id, "Ask for this client ID (0-5)", "ID" },
+    { "pdp-context", 0, 0, G_OPTION_ARG_INT, &args.pdp_context, "PDP context (1-16)", "N" },
+    { "ack-timeout", 0, 0, G_OPTION_ARG_INT, &args.ack_timeout,
+      "Initial acknowledgement timeout in seconds (2-60)", "S" },
+    { "max-retransmit", 0, 0, G_OPTION_ARG_INT, &args.max_retransmit,
+      "Retransmissions of a confirmable message (4-8)", "N" },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &args.idle_timeout,
+      "Close a persistent session unused for S seconds", "S" },
+    { "timeout", 'T', 0, G_OPTION_ARG_INT, &args.timeout_ms,
+      "Wait at most MS milliseconds for the modem to connect", "MS" },
+    { NULL },
+  };
+  g_autoptr (QcoapClientSession) session = NULL;
+  g_autoptr (GError) error = NULL;
+  guint64 port = 5683;
+
+  if (!qcoapctl_parse (ctl, "open", "HOST [PORT]",
+                       "Opens a session to HOST (port 5683 unless given) and prints its object "
+                       "path. With --persistent the session outlives qcoapctl; otherwise "
+                       "qcoapctl keeps it open until interrupted (Ctrl-C), then closes it.",
+                       entries, &argc, &argv))
+    return QCOAPCTL_EXIT_USAGE;
+  if (argc < 2 || argc > 3)
+    return qcoapctl_usage_error ("open takes HOST and an optional PORT");
+  if (argc == 3 && !g_ascii_string_to_unsigned (argv[2], 10, 1, 65535, &port, NULL))
+    return qcoapctl_usage_error ("“%s” is not a port (1-65535)", argv[2]);
+  if ((args.psk_identity == NULL) != (args.psk_key == NULL))
+    return qcoapctl_usage_error ("-u and -k go together");
+
+  if (!qcoapctl_connect (ctl))
+    return QCOAPCTL_EXIT_UNREACHABLE;
+  session = qcoap_client_open_sync (ctl->client, argv[1], port, open_options (&args), NULL, &error);
+  if (session == NULL)
+    return qcoapctl_report_error (ctl, error);
+  print_opened (ctl, session);
+  if (args.persistent)
+    return QCOAPCTL_EXIT_OK;
+  return hold_session (ctl, session);
+}
+
+/* ---- close ---- */
+
+int
+qcoapctl_close (Qcoapctl *ctl, int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  QcoapClientSession *session;
+
+  if (!qcoapctl_parse (ctl, "close", "SESSION",
+                       "Closes SESSION, given as a client ID (0-5) or an object path.", NULL, &argc,
+                       &argv))
+    return QCOAPCTL_EXIT_USAGE;
+  if (argc != 2)
+    return qcoapctl_usage_error ("close takes one SESSION");
+  if (!qcoapctl_connect (ctl))
+    return QCOAPCTL_EXIT_UNREACHABLE;
+  session = qcoapctl_find_session (ctl, argv[1]);
+  if (session == NULL)
+    return QCOAPCTL_EXIT_FAILURE;
+  if (!qcoap_client_session_close_sync (session, NULL, &error))
+    return qcoapctl_report_error (ctl, error);
+  if (ctl->json)
+    g_print ("{\"closed\":\"%s\"}\n", qcoap_client_session_get_object_path (session));
+  return QCOAPCTL_EXIT_OK;
+}
+
+/* ---- sessions ---- */
+
+static void
+json_append_session (GString *json, QcoapClientSession *session)
+{
+  g_string_append (json, "{\"session\":");
+  json_append_string (json, qcoap_client_session_get_object_path (session), -1);
+  g_string_append_printf (
+      json, ",\"client_id\":%u,\"host\":", qcoap_client_session_get_client_id (session));
+  json_append_string (json, qcoap_client_session_get_host (session), -1);
+  g_string_append_printf (json, ",\"port\":%u,\"secure\":%s,\"persistent\":%s,\"state\":",
+                          qcoap_client_session_get_port (session),
+                          qcoap_client_session_get_secure (session) ? "true" : "false",
+                          qcoap_client_session_get_persistent (session) ? "true" : "false");
+  json_append_string (json, qcoap_client_session_get_state (session), -1);
+  g_string_append_c (json, '}');
+}
+
+static void
+json_append_sessions (GString *json, GList *sessions)
+{
+  g_string_append_c (json, '[');
+  for (GList *l = sessions; l; l = l->next)
+    {
+      json_append_session (json, l->data);
+      if (l->next)
+        g_string_append_c (json, ',');
+    }
+  g_string_append_c (json, ']');
+}
+
+/* "0  coaps://127.0.0.1:5684  open  persistent" */
+static char *
+describe_session (QcoapClientSession *session)
+{
+  gboolean secure = qcoap_client_session_get_secure (session);
+  const char *host = qcoap_client_session_get_host (session);
+  gboolean ipv6 = strchr (host, ':') != NULL;
+
+  return g_strdup_printf ("%u  %s://%s%s%s:%u  %s%s", qcoap_client_session_get_client_id (session),
+                          secure ? "coaps" : "coap", ipv6 ? "[" : "", host, ipv6 ? "]" : "",
+                          qcoap_client_session_get_port (session),
+                          qcoap_client_session_get_state (session),
+                          qcoap_client_session_get_persistent (session) ? "  persistent" : "");
+}
+
+int
+qcoapctl_sessions (Qcoapctl *ctl, int argc, char **argv)
+{
+  GList *sessions;
+
+  if (!qcoapctl_parse (ctl, "sessions", "",
+                       "Lists the sessions: client ID, server, state, and whether persistent.",
+                       NULL, &argc, &argv))
+    return QCOAPCTL_EXIT_USAGE;
+  if (argc != 1)
+    return qcoapctl_usage_error ("sessions takes no arguments");
+  if (!qcoapctl_connect (ctl))
+    return QCOAPCTL_EXIT_UNREACHABLE;
+
+  sessions = qcoap_client_get_sessions (ctl->client);
+  if (ctl->json)
+    {
+      g_autoptr (GString) json = g_string_new (NULL);
+
+      json_append_sessions (json, sessions);
+      g_print ("%s\n", json->str);
+    }
+  else if (sessions == NULL)
+    g_print ("No sessions\n");
+  else
+    for (GList *l = sessions; l; l = l->next)
+      {
+        g_autofree char *text = describe_session (l->data);
+
+        g_print ("%s  %s\n", qcoap_client_session_get_object_path (l->data), text);
+      }
+  g_list_free_full (sessions, g_object_unref);
+  return QCOAPCTL_EXIT_OK;
+}
+
+/* ---- status ---- */
+
+static const char rule[] = "  ----------------------------\n";
+
+static void
+print_field (const char *section, const char *key, const char *value)
+{
+  g_print ("  %-9s| %13s: %s\n", section, key, value && *value ? value : "unknown");
+}
+
+static void
+print_status_text (QcoapClient *client, GList *sessions)
+{
+  g_autofree char *free_clients
+      = g_strdup_printf ("%u of 6", qcoap_client_get_free_clients (client));
+
+  g_print ("%s", rule);
+  print_field ("Modem", "state", qcoap_client_get_state (client));
+  print_field ("", "device", qcoap_client_get_device (client));
+  g_print ("%s", rule);
+  print_field ("Hardware", "manufacturer", qcoap_client_get_manufacturer (client));
+  print_field ("", "model", qcoap_client_get_model (client));
+  print_field ("", "revision", qcoap_client_get_revision (client));
+  print_field ("", "imei", qcoap_client_get_imei (client));
+  g_print ("%s", rule);
+  print_field ("Clients", "free", free_clients);
+  g_print ("%s", rule);
+  if (sessions == NULL)
+    print_field ("Sessions", "sessions", "none");
+  for (GList *l = sessions; l; l = l->next)
+    {
+      g_autofree char *key = g_strdup_printf ("%u", qcoap_client_session_get_client_id (l->data));
+      g_autofree char *text = describe_session (l->data);
+
+      /* The ID is in the key already. */
+      print_field (l == sessions ? "Sessions" : "", key, strchr (text, ' ') + 2);
+    }
+  g_print ("%s", rule);
+  print_field ("Daemon", "version", qcoap_client_get_version (client));
+}
+
+static void
+print_status_json (QcoapClient *client, GList *sessions)
+{
+  g_autoptr (GString) json = g_string_new ("{");
+  struct
+  {
+    const char *key;
+    const char *value;
+  } fields[] = {
+    { "state", qcoap_client_get_state (client) },
+    { "device", qcoap_client_get_device (client) },
+    { "manufacturer", qcoap_client_get_manufacturer (client) },
+    { "model", qcoap_client_get_model (client) },
+    { "revision", qcoap_client_get_revision (client) },
+    { "imei", qcoap_client_get_imei (client) },
+    { "version", qcoap_client_get_version (client) },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      g_string_append_printf (json, "\"%s\":", fields[i].key);
+      json_append_string (json, fields[i].value, -1);
+      g_string_append_c (json, ',');
+    }
+  g_string_append_printf (
+      json, "\"free_clients\":%u,\"sessions\":", qcoap_client_get_free_clients (client));
+  json_append_sessions (json, sessions);
+  g_string_append_c (json, '}');
+  g_print ("%s\n", json->str);
+}
+
+int
+qcoapctl_status (Qcoapctl *ctl, int argc, char **argv)
+{
+  GList *sessions;
+
+  if (!qcoapctl_parse (ctl, "status", "",
+                       "Shows the modem's state and identity, the free client IDs, the sessions "
+                       "and the daemon's version.",
+                       NULL, &argc, &argv))
+    return QCOAPCTL_EXIT_USAGE;
+  if (argc != 1)
+    return qcoapctl_usage_error ("status takes no arguments");
+  if (!qcoapctl_connect (ctl))
+    return QCOAPCTL_EXIT_UNREACHABLE;
+
+  sessions = qcoap_client_get_sessions (ctl->client);
+  if (ctl->json)
+    print_status_json (ctl->client, sessions);
+  else
+    print_status_text (ctl->client, sessions);
+  g_list_free_full (sessions, g_object_unref);
+  return QCOAPCTL_EXIT_OK;
+}
