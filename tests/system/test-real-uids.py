@@ -1,0 +1,482 @@
+#!/usr/bin/python3
+"""Access control with real user IDs on a system-like bus.
+
+Starts, as root: a private dbus-daemon whose configuration is the system
+bus's default policy plus data/org.qcoapd.CoAP1.conf, a CoAP server on
+127.0.0.1, the BG96 simulator and qcoapd, both as user qcoapd. Clients run
+as root, as members of group qcoapd (users qcoapd-test and qcoapd-test2) and
+as nobody, through setpriv. Checks:
+
+- only user qcoapd (and root) may own the name; the daemon runs as qcoapd;
+- nobody is refused by the bus (method calls, properties, introspection) and
+  the daemon sends nothing to the modem for it;
+- root and group members succeed, and of the signals their sessions cause a
+  group member's listener receives some and nobody's listener none;
+- a session of one user: Send, Request and Close from another user answer
+  AccessDenied with no AT traffic in the simulator's log; root may close it;
+- MaxClientsPerUser (default 4) holds for a user while IDs are still free;
+  root and other users can still open sessions.
+
+Needs root (exit 77, "skipped", otherwise). Creates user qcoapd from the
+sysusers entry, and the test users qcoapd-test and qcoapd-test2 in group
+qcoapd, when they are missing.
+
+Usage: test-real-uids.py  (paths from the environment: QCOAPD, BG96_SIM,
+QCOAPD_POLICY, QCOAPD_SYSUSERS, BUS_CLIENT)
+"""
+import ctypes
+import grp
+import json
+import os
+import pwd
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+SKIP = 77
+NAME = "org.qcoapd.CoAP1"
+MANAGER = "/org/qcoapd/CoAP1"
+SESSION_IFACE = "org.qcoapd.CoAP1.Session"
+BUS_DENIED = "org.freedesktop.DBus.Error.AccessDenied"
+QCOAP_ERROR = "org.qcoapd.CoAP1.Error."
+USER_A, USER_B = "qcoapd-test", "qcoapd-test2"
+
+failures = []
+libc = ctypes.CDLL(None, use_errno=True)
+PR_SET_PDEATHSIG = 1
+
+
+def check(condition, message):
+    print(("ok   " if condition else "FAIL ") + message, flush=True)
+    if not condition:
+        failures.append(message)
+    return condition
+
+
+def die_with_parent():
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def run(argv):
+    print("     $ " + " ".join(argv), flush=True)
+    subprocess.run(argv, check=True)
+
+
+# ---- users -----------------------------------------------------------------
+
+def user_exists(name):
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+def ensure_users(sysusers):
+    if not user_exists("qcoapd"):
+        if shutil.which("systemd-sysusers"):
+            run(["systemd-sysusers", sysusers])
+        else:
+            run(["useradd", "--system", "--user-group", "--no-create-home", "--home-dir", "/",
+                 "--shell", "/usr/sbin/nologin", "--groups", "dialout", "qcoapd"])
+    for name in (USER_A, USER_B):
+        if not user_exists(name):
+            run(["useradd", "--system", "--user-group", "--no-create-home", "--home-dir", "/",
+                 "--shell", "/usr/sbin/nologin", "--groups", "qcoapd", name])
+        elif name not in grp.getgrnam("qcoapd").gr_mem:
+            run(["usermod", "-a", "-G", "qcoapd", name])
+
+
+def as_user(user):
+    """The setpriv prefix that runs a command as @user with that user's groups."""
+    if user == "root":
+        return []
+    entry = pwd.getpwnam(user)
+    return ["setpriv", "--reuid", str(entry.pw_uid), "--regid", str(entry.pw_gid),
+            "--init-groups", "--pdeathsig", "SIGKILL", "--"]
+
+
+# ---- processes -------------------------------------------------------------
+
+class Processes:
+    def __init__(self):
+        self.running = []
+
+    def spawn(self, argv, user="root", **kwargs):
+        process = subprocess.Popen(as_user(user) + argv, preexec_fn=die_with_parent, **kwargs)
+        self.running.append(process)
+        return process
+
+    def stop_all(self):
+        for process in reversed(self.running):
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(5)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
+def free_udp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def coap_ping(port, timeout):
+    """An empty CON; a CoAP server answers RST."""
+    end = time.monotonic() + timeout
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(0.2)
+        while time.monotonic() < end:
+            s.sendto(bytes([0x40, 0x00, 0x12, 0x34]), ("127.0.0.1", port))
+            try:
+                if s.recv(64):
+                    return True
+            except (socket.timeout, ConnectionRefusedError):
+                time.sleep(0.1)
+    return False
+
+
+BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path={socket}</listen>
+  <auth>EXTERNAL</auth>
+  <!-- The default policy of a system bus: holes are punched by the
+       policies of services, here only qcoapd's. -->
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus"
+           send_interface="org.freedesktop.DBus.Introspectable"/>
+  </policy>
+  <include>{policy}</include>
+</busconfig>
+"""
+
+
+class Environment:
+    def __init__(self):
+        self.processes = Processes()
+        self.tmp = tempfile.mkdtemp(prefix="qcoapd-system-")
+        os.chmod(self.tmp, 0o755)
+        # Programs and the client are run by other users, who may not be able
+        # to reach the build directory: they get copies here.
+        self.qcoapd = self.copy(os.environ["QCOAPD"])
+        self.sim = self.copy(os.environ["BG96_SIM"])
+        self.client = self.copy(os.environ["BUS_CLIENT"])
+        self.modem_dir = os.path.join(self.tmp, "modem")
+        os.mkdir(self.modem_dir)
+        qcoapd = pwd.getpwnam("qcoapd")
+        os.chown(self.modem_dir, qcoapd.pw_uid, qcoapd.pw_gid)
+        self.modem = os.path.join(self.modem_dir, "modem")
+        self.sim_log = os.path.join(self.modem_dir, "bg96-sim.log")
+        self.daemon_log = os.path.join(self.tmp, "qcoapd.log")
+        self.address = None
+        self.coap_port = None
+
+    def copy(self, path):
+        target = os.path.join(self.tmp, os.path.basename(path))
+        shutil.copy(path, target)
+        os.chmod(target, 0o755)
+        return target
+
+    def start_bus(self):
+        config = os.path.join(self.tmp, "bus.conf")
+        with open(config, "w") as f:
+            f.write(BUS_CONFIG.format(socket=os.path.join(self.tmp, "system_bus_socket"),
+                                      policy=os.path.abspath(os.environ["QCOAPD_POLICY"])))
+        bus = self.processes.spawn(["dbus-daemon", "--config-file=" + config, "--nofork",
+                                    "--print-address=1"], stdout=subprocess.PIPE, text=True)
+        self.address = bus.stdout.readline().strip()
+        check(self.address.startswith("unix:"), "dbus-daemon listens at %s" % self.address)
+
+    def start_coap_server(self):
+        self.coap_port = free_udp_port()
+        with open(os.path.join(self.tmp, "coap-server.log"), "w") as log:
+            self.processes.spawn(["coap-server-openssl", "-A", "127.0.0.1",
+                                  "-p", str(self.coap_port)], user="nobody",
+                                 stdout=log, stderr=log)
+        check(coap_ping(self.coap_port, 10), "coap-server answers on 127.0.0.1:%d"
+              % self.coap_port)
+
+    def start_simulator(self):
+        # As user qcoapd, so that the pty it creates belongs to qcoapd, as a
+        # serial port in group dialout would be reachable by it.
+        sim = self.processes.spawn([self.sim, "--link", self.modem, "--log", self.sim_log,
+                                    "--boot-delay", "100"], user="qcoapd",
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        line = sim.stdout.readline().strip()
+        check(line.startswith("READY"), "bg96-sim is ready (%s)" % line)
+
+    def start_daemon(self):
+        config = os.path.join(self.tmp, "qcoapd.conf")
+        with open(config, "w") as f:
+            f.write("# defaults only\n")
+        os.chmod(config, 0o644)
+        with open(self.daemon_log, "w") as log:
+            self.processes.spawn([self.qcoapd, "--bus=" + self.address, "--device=" + self.modem,
+                                  "--config=" + config, "--verbose"], user="qcoapd",
+                                 stdout=log, stderr=subprocess.STDOUT)
+        end = time.monotonic() + 60
+        state = None
+        while time.monotonic() < end:
+            reply = self.call("root", MANAGER, "org.freedesktop.DBus.Properties", "Get",
+                              "(ss)", "('%s', 'State')" % NAME, quiet=True)
+            state = reply.get("reply", [None])[0]
+            if state == "ready":
+                break
+            time.sleep(0.2)
+        check(state == "ready", "qcoapd, run as user qcoapd, reports State ready")
+
+    # ---- clients ----
+
+    def call(self, user, path, interface, method, signature="", args="", dest=NAME,
+             quiet=False):
+        argv = ["/usr/bin/python3", self.client, self.address, "call", dest, path, interface,
+                method, signature, args]
+        out = subprocess.run(as_user(user) + argv, capture_output=True, text=True,
+                             preexec_fn=die_with_parent, timeout=90, check=False)
+        try:
+            result = json.loads(out.stdout.strip().splitlines()[-1])
+        except (IndexError, ValueError):
+            result = {"error": "client-failed", "message": out.stdout + out.stderr}
+        if not quiet:
+            shown = json.dumps(result)
+            if len(shown) > 160:
+                shown = shown[:160] + "..."
+            print("     %s: %s.%s %s -> %s" % (user, interface, method, args, shown), flush=True)
+        return result
+
+    def bus_call(self, user, method, signature, args):
+        return self.call(user, "/org/freedesktop/DBus", "org.freedesktop.DBus", method,
+                         signature, args, dest="org.freedesktop.DBus")
+
+    def open_session(self, user):
+        return self.call(user, MANAGER, NAME, "Open", "(sqa{sv})",
+                         "('127.0.0.1', %d, {'persistent': <true>})" % self.coap_port)
+
+    def listen(self, user):
+        listener = self.processes.spawn(["/usr/bin/python3", self.client, self.address,
+                                         "listen"], user=user, stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True)
+        ready = json.loads(listener.stdout.readline())
+        check("ready" in ready, "%s listens to every signal as %s" % (user, ready.get("ready")))
+        return listener
+
+    def sim_log_size(self):
+        return os.path.getsize(self.sim_log)
+
+    def sim_log_since(self, offset):
+        with open(self.sim_log, errors="replace") as f:
+            f.seek(offset)
+            return f.read()
+
+    def dump_logs(self):
+        for path in (self.daemon_log, self.sim_log):
+            if os.path.exists(path):
+                with open(path, errors="replace") as f:
+                    print("---- %s (last 60 lines) ----" % path)
+                    print("".join(f.readlines()[-60:]))
+
+    def close(self):
+        self.processes.stop_all()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def session_path(result):
+    reply = result.get("reply")
+    return reply[0] if reply else None
+
+
+def stop_listener(listener):
+    listener.stdin.close()
+    output = listener.stdout.read()
+    listener.wait(10)
+    return [json.loads(line)["signal"] for line in output.splitlines() if '"signal"' in line]
+
+
+# ---- the checks ----------------------------------------------------------------
+
+def check_ownership(env):
+    print("== who owns the name")
+    owner = env.bus_call("root", "GetNameOwner", "(s)", "('%s',)" % NAME)
+    unique = owner["reply"][0]
+    uid = env.bus_call("root", "GetConnectionUnixUser", "(s)", "('%s',)" % unique)
+    check(uid.get("reply") == [pwd.getpwnam("qcoapd").pw_uid],
+          "the name is owned by a connection of user qcoapd")
+    for user in ("nobody", USER_A):
+        result = env.bus_call(user, "RequestName", "(su)", "('%s', 4)" % NAME)
+        check(result.get("error") == BUS_DENIED, "%s may not own %s" % (user, NAME))
+    return unique
+
+
+def check_nobody_refused(env):
+    print("== nobody is refused by the bus")
+    before = env.sim_log_size()
+    calls = [
+        (MANAGER, NAME, "Open", "(sqa{sv})", "('127.0.0.1', %d, {})" % env.coap_port),
+        (MANAGER, NAME, "Request", "(sya(qv)aya{sv})",
+         "('coap://127.0.0.1:%d/', 1, [], [], {})" % env.coap_port),
+        (MANAGER, "org.freedesktop.DBus.Properties", "Get", "(ss)", "('%s', 'State')" % NAME),
+        (MANAGER, "org.freedesktop.DBus.Properties", "GetAll", "(s)", "('%s',)" % NAME),
+        (MANAGER, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects", "", ""),
+        (MANAGER, "org.freedesktop.DBus.Introspectable", "Introspect", "", ""),
+        (MANAGER, "org.freedesktop.DBus.Peer", "Ping", "", ""),
+    ]
+    for path, interface, method, signature, args in calls:
+        result = env.call("nobody", path, interface, method, signature, args)
+        check(result.get("error") == BUS_DENIED,
+              "nobody's %s.%s is refused by the bus" % (interface, method))
+    time.sleep(0.5)
+    check("at-rx" not in env.sim_log_since(before), "no AT command was sent for nobody")
+
+
+def check_members_served(env, daemon):
+    print("== root and group qcoapd are served; nobody receives none of their signals")
+    stranger = env.listen("nobody")
+    member = env.listen(USER_B)
+    sessions = {}
+    for user in ("root", USER_A):
+        state = env.call(user, MANAGER, "org.freedesktop.DBus.Properties", "Get", "(ss)",
+                         "('%s', 'State')" % NAME)
+        check(state.get("reply") == ["ready"], "%s reads State" % user)
+        path = session_path(env.open_session(user))
+        if check(path is not None, "%s opens a session" % user):
+            sessions[user] = path
+    check(len(set(sessions.values())) == len(sessions), "the sessions are distinct objects")
+    for user, path in sessions.items():
+        response = env.call(user, path, SESSION_IFACE, "Request", "(ya(qv)aya{sv})",
+                            "(1, [], [], {})")
+        reply = response.get("reply")
+        check(reply is not None and reply[0] == 69,
+              "%s's GET / on its session is answered 2.05 (%s)" % (user, reply and reply[0]))
+    for user, path in sessions.items():
+        closed = env.call(user, path, SESSION_IFACE, "Close", "()", "()")
+        check(closed.get("reply") == [], "%s closes its session" % user)
+    time.sleep(0.5)
+    heard_by_member = stop_listener(member)
+    heard_by_stranger = stop_listener(stranger)
+    from_daemon = lambda signals: [s for s in signals if s["sender"] == daemon]
+    for path in sessions.values():
+        received = [s for s in from_daemon(heard_by_member)
+                    if s["path"] == path and s["member"] == "Received"]
+        check(len(received) > 0, "%s (group qcoapd) received Received from %s" % (USER_B, path))
+    check(len(from_daemon(heard_by_member)) > 0,
+          "%s received %d signals from the daemon in all"
+          % (USER_B, len(from_daemon(heard_by_member))))
+    check(from_daemon(heard_by_stranger) == [],
+          "nobody received none of the daemon's signals (%d)"
+          % len(from_daemon(heard_by_stranger)))
+
+
+def check_other_user_denied(env):
+    print("== a session belongs to its user")
+    path = session_path(env.open_session(USER_A))
+    if not check(path is not None, "%s opens a persistent session" % USER_A):
+        return
+    before = env.sim_log_size()
+    calls = [
+        ("Send", "(yya(qv)aya{sv})", "(0, 1, [], [], {})"),
+        ("Request", "(ya(qv)aya{sv})", "(1, [], [], {})"),
+        ("Close", "()", "()"),
+    ]
+    for method, signature, args in calls:
+        result = env.call(USER_B, path, SESSION_IFACE, method, signature, args)
+        check(result.get("error") == QCOAP_ERROR + "AccessDenied",
+              "%s's %s on %s's session answers AccessDenied" % (USER_B, method, USER_A))
+        check(bool(result.get("message")), "with a message: %s" % result.get("message"))
+    time.sleep(0.5)
+    traffic = env.sim_log_since(before)
+    check("at-rx" not in traffic, "no AT command was sent for them (log: %r)" % traffic[-300:])
+    before = env.sim_log_size()
+    result = env.call("root", path, SESSION_IFACE, "Close", "()", "()")
+    check(result.get("reply") == [], "root closes %s's session" % USER_A)
+    time.sleep(0.3)
+    check("QCOAPCLOSE" in env.sim_log_since(before), "and the modem was told AT+QCOAPCLOSE")
+
+
+def free_clients(env):
+    result = env.call("root", MANAGER, "org.freedesktop.DBus.Properties", "Get", "(ss)",
+                      "('%s', 'FreeClients')" % NAME, quiet=True)
+    return result.get("reply", [None])[0]
+
+
+def check_per_user_limit(env):
+    print("== MaxClientsPerUser (default 4)")
+    opened = []
+    for i in range(4):
+        path = session_path(env.open_session(USER_A))
+        check(path is not None, "%s opens session %d of 4" % (USER_A, i + 1))
+        if path:
+            opened.append((USER_A, path))
+    check(free_clients(env) == 2, "two client IDs are still free")
+    result = env.open_session(USER_A)
+    check(result.get("error") == QCOAP_ERROR + "NoFreeClient",
+          "%s's fifth Open answers NoFreeClient" % USER_A)
+    message = result.get("message", "")
+    check(re.search(r"\b4\b", message) is not None,
+          "and the message gives the limit: %s" % message)
+    for user in ("root", USER_B):
+        path = session_path(env.open_session(user))
+        check(path is not None, "%s can still open a session" % user)
+        if path:
+            opened.append((user, path))
+    check(free_clients(env) == 0, "all six client IDs are in use")
+    for user, path in opened:
+        result = env.call(user, path, SESSION_IFACE, "Close", "()", "()")
+        check(result.get("reply") == [], "%s closes %s" % (user, path))
+    check(free_clients(env) == 6, "all six client IDs are free again")
+
+
+def main():
+    if os.geteuid() != 0:
+        print("SKIP: needs root to create users and run processes as them")
+        return SKIP
+    for tool in ("setpriv", "dbus-daemon", "coap-server-openssl", "useradd"):
+        if shutil.which(tool) is None:
+            print("SKIP: %s is not installed" % tool)
+            return SKIP
+    ensure_users(os.environ["QCOAPD_SYSUSERS"])
+    env = Environment()
+    try:
+        env.start_bus()
+        env.start_coap_server()
+        env.start_simulator()
+        env.start_daemon()
+        if not failures:
+            daemon = check_ownership(env)
+            check_nobody_refused(env)
+            check_members_served(env, daemon)
+            check_other_user_denied(env)
+            check_per_user_limit(env)
+        if failures:
+            env.dump_logs()
+    finally:
+        env.close()
+    if failures:
+        print("%d check(s) failed" % len(failures))
+        return 1
+    print("PASS: the bus and the daemon keep users apart")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
