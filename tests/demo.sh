@@ -1,8 +1,7 @@
 #!/bin/bash
-# The demo: installs what is missing, builds into ./build, starts a real CoAP
-# server (libcoap's coap-server-openssl) on a free 127.0.0.1 port and the
-# BG96 simulator, and drives a short AT dialogue through the simulator's
-# serial port: open a session, GET /time, PUT and GET back /example_data.
+# The demo: qcoapd serving a simulated BG96 on a private D-Bus bus, the
+# modem's CoAP going over real UDP to libcoap's coap-server on 127.0.0.1.
+# Installs what is missing, builds, runs, shows each call, and cleans up.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -10,71 +9,79 @@ builddir=${QCOAPD_BUILDDIR:-$top/build}
 
 "$top/tests/install-deps.sh"
 if [ ! -d "$builddir/meson-private" ]; then
-  meson setup "$builddir" "$top"
+  meson setup "$builddir" "$top" >/dev/null
 fi
-meson compile -C "$builddir"
+meson compile -C "$builddir" >/dev/null
 
-work=$(mktemp -d)
+work=$(mktemp -d /tmp/qcoapd-demo-XXXXXX)
 pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do
-    kill "$pid" 2>/dev/null || true
-  done
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-port=$(/usr/bin/python3 -c 'import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+show() { printf '$ %s\n' "$*"; "$@"; }
 
-echo "== coap-server-openssl on 127.0.0.1:$port"
-coap-server-openssl -A 127.0.0.1 -p "$port" -v 7 >"$work/coap-server.log" 2>&1 &
+free_port() {
+  /usr/bin/python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+step "A private D-Bus bus (the gateway would use the system bus)"
+dbus-daemon --session --nofork --print-address=3 3>"$work/bus" 2>/dev/null &
 pids+=($!)
+for _ in $(seq 50); do [ -s "$work/bus" ] && break; sleep 0.1; done
+export DBUS_SESSION_BUS_ADDRESS=$(head -n1 "$work/bus")
+echo "$DBUS_SESSION_BUS_ADDRESS"
 
-echo "== bg96-sim on $work/modem"
+step "libcoap's coap-server on 127.0.0.1"
+port=$(free_port)
+coap-server-openssl -A 127.0.0.1 -p "$port" -d 16 -v 7 >"$work/coap-server.log" 2>&1 &
+pids+=($!)
+echo "coap-server-openssl -A 127.0.0.1 -p $port -d 16   (-d: POST and PUT create resources)"
+
+step "The simulated BG96 on a pseudo-terminal"
+mkfifo "$work/sim-control"
+sleep 1000000 >"$work/sim-control" &
+pids+=($!)
 "$builddir/tests/sim/bg96-sim" --link "$work/modem" --log "$work/bg96-sim.log" \
-  </dev/null >"$work/bg96-sim.out" 2>&1 &
+  <"$work/sim-control" >"$work/sim.out" &
+pids+=($!)
+for _ in $(seq 100); do grep -q READY "$work/sim.out" 2>/dev/null && break; sleep 0.05; done
+cat "$work/sim.out"
+
+step "qcoapd owning the modem's port"
+: >"$work/qcoapd.conf"
+"$builddir/daemon/qcoapd" --bus "$DBUS_SESSION_BUS_ADDRESS" --device "$work/modem" \
+  --config "$work/qcoapd.conf" 2>"$work/qcoapd.log" &
 pids+=($!)
 for _ in $(seq 100); do
-  grep -q '^READY' "$work/bg96-sim.out" 2>/dev/null && break
+  state=$(gdbus call --session -d org.qcoapd.CoAP1 -o /org/qcoapd/CoAP1 \
+    -m org.freedesktop.DBus.Properties.Get org.qcoapd.CoAP1 State 2>/dev/null || true)
+  [[ $state == *ready* ]] && break
   sleep 0.1
 done
-grep '^READY' "$work/bg96-sim.out"
+echo "qcoapd --bus \$DBUS_SESSION_BUS_ADDRESS --device $work/modem: $state"
+show busctl --address="$DBUS_SESSION_BUS_ADDRESS" introspect org.qcoapd.CoAP1 /org/qcoapd/CoAP1 org.qcoapd.CoAP1
 
-cat >"$work/script" <<SCRIPT
-# Who is there
-ATE0
-ATI
-# Open client 0 towards the server
-AT+QCOAPOPEN=0,"127.0.0.1",$port
-wait +QCOAPOPEN:
-# GET /time as a confirmable request with token 0A0B0C0D
-AT+QCOAPHEADER=0,1,0,4,"0A0B0C0D"
-AT+QCOAPOPTION=0,0,0,11,"time"
-AT+QCOAPSEND=0,0,1,1
-> \x1a
-wait +QCOAPRECV:
-# PUT 11 bytes (with a CR LF inside) to /example_data
-AT+QCOAPHEADER=0,2,0,4,"0A0B0C0E"
-AT+QCOAPOPTION=0,0,0,11,"example_data"
-AT+QCOAPSEND=0,0,3,1,11
-> Hello\r\nBG96
-wait +QCOAPRECV:
-# GET them back
-AT+QCOAPHEADER=0,3,0,4,"0A0B0C0F"
-AT+QCOAPSEND=0,0,1,1
-> \x1a
-wait +QCOAPRECV:
-# Close the session
-AT+QCOAPCLOSE=0
-wait +QCOAPCLOSE:
-SCRIPT
+step "GET coap://127.0.0.1:$port/time, one shot (Request)"
+show gdbus call --session -d org.qcoapd.CoAP1 -o /org/qcoapd/CoAP1 -m org.qcoapd.CoAP1.Request \
+  "coap://127.0.0.1:$port/time" 1 '[]' '[]' '{}'
 
-"$builddir/tests/sim/at-chat" "$work/modem" "$work/script"
+step "A session: Open, a NON POST with Send, a CON GET with Request, Close"
+session=$(gdbus call --session -d org.qcoapd.CoAP1 -o /org/qcoapd/CoAP1 -m org.qcoapd.CoAP1.Open \
+  127.0.0.1 "$port" '{"persistent": <true>}' | sed -E "s/^\(objectpath '([^']+)',\)$/\1/")
+echo "opened $session"
+show gdbus call --session -d org.qcoapd.CoAP1 -o "$session" -m org.qcoapd.CoAP1.Session.Send \
+  1 2 "[(11, <'sensors'>), (12, <uint32 50>)]" "$(printf '%s' '{"t":21.5}' | od -An -tu1 | tr -s ' ' ',' | sed 's/^,/[/; s/$/]/')" '{}'
+show gdbus call --session -d org.qcoapd.CoAP1 -o "$session" -m org.qcoapd.CoAP1.Session.Request \
+  1 '[]' '[]' "{'uri-path': <'/time'>}"
+show gdbus call --session -d org.qcoapd.CoAP1 -o "$session" -m org.qcoapd.CoAP1.Session.Close
 
-echo
-echo "== what the server saw"
-grep -E '^v:1 ' "$work/coap-server.log" || true
+step "What coap-server received"
+grep -E "^v:1 " "$work/coap-server.log" | sed 's/^/  /' || true
+
+step "The AT dialogue qcoapd held with the modem (first lines)"
+grep -E "at-(rx|tx)|urc" "$work/bg96-sim.log" | head -40 | sed 's/^/  /'
