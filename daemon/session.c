@@ -877,25 +877,38 @@ on_open_commands_done (GObject *source, GAsyncResult *result, gpointer user_data
   forget_failed_open (session);
 }
 
+/* Configures the session's client ID and connects it (AT+QCOAPOPEN); the
+ * +QCOAPOPEN URC then ends in finish_open(). Used for the first open and to
+ * reopen a persistent session after the modem restarted. */
+static void
+session_connect (Session *session)
+{
+  const SessionSettings *settings = &session->settings;
+  guint id = session->id;
+  GPtrArray *steps = g_ptr_array_new_with_free_func ((GDestroyNotify)at_step_free);
+
+  g_ptr_array_add (
+      steps, at_step_new (qcoap_cmd_cfg_trans (id, settings->ack_timeout, settings->max_retransmit),
+                          AT_PAYLOAD_NONE, NULL, LOCAL_COMMAND_TIMEOUT_MS));
+  g_ptr_array_add (steps, at_step_new (qcoap_cmd_cfg_pdpcid (id, settings->pdp_context),
+                                       AT_PAYLOAD_NONE, NULL, LOCAL_COMMAND_TIMEOUT_MS));
+  g_ptr_array_add (steps, at_step_new (qcoap_cmd_open (id, session->host, session->port, NULL),
+                                       AT_PAYLOAD_NONE, NULL, LOCAL_COMMAND_TIMEOUT_MS));
+  client_pool_run (session->service->pool, id, steps, NULL, on_open_commands_done,
+                   session_ref (session));
+}
+
 void
 session_open (Service *service, guint id, const char *host, guint16 port,
               const SessionSettings *settings, uid_t owner_uid, const char *owner_name,
               GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
   Session *session = session_new (service, id, host, port, settings, owner_uid, owner_name);
-  GPtrArray *steps = g_ptr_array_new_with_free_func ((GDestroyNotify)at_step_free);
 
   service->sessions[id] = session;
   session->open_task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (session->open_task, session_open);
-  g_ptr_array_add (
-      steps, at_step_new (qcoap_cmd_cfg_trans (id, settings->ack_timeout, settings->max_retransmit),
-                          AT_PAYLOAD_NONE, NULL, LOCAL_COMMAND_TIMEOUT_MS));
-  g_ptr_array_add (steps, at_step_new (qcoap_cmd_cfg_pdpcid (id, settings->pdp_context),
-                                       AT_PAYLOAD_NONE, NULL, LOCAL_COMMAND_TIMEOUT_MS));
-  g_ptr_array_add (steps, at_step_new (qcoap_cmd_open (id, host, port, NULL), AT_PAYLOAD_NONE, NULL,
-                                       LOCAL_COMMAND_TIMEOUT_MS));
-  client_pool_run (service->pool, id, steps, NULL, on_open_commands_done, session_ref (session));
+  session_connect (session);
 }
 
 Session *
