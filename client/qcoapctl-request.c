@@ -81,6 +81,14 @@ print_response (Qcoapctl *ctl, QcoapResponse *response)
 
   if (ctl->verbose)
     print_verbose (response);
+  else if (!qcoap_response_is_success (response))
+    {
+      /* As coap-client does: an error response says what it was, even
+       * when its payload (a diagnostic) goes to stdout. */
+      g_autofree char *code = format_code (qcoap_response_get_code (response));
+
+      g_printerr ("%s\n", code);
+    }
   if (ctl->json)
     {
       g_autofree char *json = json_response (response);
@@ -89,13 +97,6 @@ print_response (Qcoapctl *ctl, QcoapResponse *response)
     }
   else if (length > 0)
     fwrite (data, 1, length, stdout);
-  else if (!ctl->verbose && !qcoap_response_is_success (response))
-    {
-      /* An error without a diagnostic payload still says what it was. */
-      g_autofree char *code = format_code (qcoap_response_get_code (response));
-
-      g_printerr ("%s\n", code);
-    }
   fflush (stdout);
   return qcoapctl_exit_for_code (qcoap_response_get_code (response));
 }

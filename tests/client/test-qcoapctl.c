@@ -1,0 +1,648 @@
+/* test-qcoapctl.c — qcoapctl and the example program against the real
+ * daemon, simulator and coap-server. Runs inside client-env-run, which
+ * provides QCOAP_TEST_BUS and QCOAP_TEST_COAP_PORT; QCOAPCTL and
+ * QCOAP_EXAMPLE name the programs under test. */
+#include <gio/gio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+static const char *bus_address;
+static guint coap_port;
+static guint silent_port;
+static char *tmpdir;
+
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* Every program a test starts dies with the test, even after a failed
+ * assertion has skipped the cleanup. */
+static GSubprocess *
+spawn (const char *const *argv, GSubprocessFlags flags)
+{
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (flags);
+  g_autoptr (GError) error = NULL;
+  GSubprocess *process;
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  return process;
+}
+
+typedef struct
+{
+  int status;
+  GBytes *out;
+  char *err;
+} Run;
+
+static void
+run_clear (Run *run)
+{
+  g_clear_pointer (&run->out, g_bytes_unref);
+  g_clear_pointer (&run->err, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
+
+/* The stdout of @run as a string (without the terminating newlines). */
+static char *
+run_stdout_text (Run *run)
+{
+  gsize length;
+  const char *data = g_bytes_get_data (run->out, &length);
+  char *text = g_strndup (data, length);
+
+  return g_strchomp (text);
+}
+
+/* Runs @program with @args (NULL-terminated), @input on stdin; waits. */
+static void
+run_program (Run *run, const char *program, GBytes *input, const char *const *args)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GBytes) err = NULL;
+  g_autoptr (GBytes) empty = g_bytes_new (NULL, 0);
+  g_autoptr (GError) error = NULL;
+
+  g_ptr_array_add (argv, (gpointer)program);
+  for (const char *const *a = args; *a; a++)
+    g_ptr_array_add (argv, (gpointer)*a);
+  g_ptr_array_add (argv, NULL);
+  process = spawn ((const char *const *)argv->pdata, G_SUBPROCESS_FLAGS_STDIN_PIPE
+                                                         | G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                                         | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_communicate (process, input ? input : empty, NULL, &run->out, &err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  run->status = g_subprocess_get_exit_status (process);
+  run->err = g_strndup (g_bytes_get_size (err) ? g_bytes_get_data (err, NULL) : "",
+                        g_bytes_get_size (err));
+  g_test_message ("%s exited %d; stderr: %s", program, run->status, run->err);
+}
+
+/* qcoapctl --bus ADDRESS ARGS… */
+#define qcoapctl(run, input, ...)                                                                  \
+  run_program (run, g_getenv ("QCOAPCTL"), input,                                                  \
+               (const char *const[]){ "--bus", bus_address, __VA_ARGS__, NULL })
+
+static char *
+uri (const char *path)
+{
+  return g_strdup_printf ("coap://127.0.0.1:%u%s", coap_port, path);
+}
+
+/* Evaluates a Python expression over the JSON document @json (as `d`):
+ * the tests parse qcoapctl's JSON with a real JSON parser. */
+static char *
+json_eval (const char *json, const char *expression)
+{
+  g_autofree char *script
+      = g_strdup_printf ("import json, sys\nd = json.load(sys.stdin)\nprint(%s)\n", expression);
+  g_autoptr (GBytes) input = g_bytes_new (json, strlen (json));
+  g_auto (Run) run = { 0 };
+
+  run_program (&run, "/usr/bin/python3", input, (const char *const[]){ "-c", script, NULL });
+  g_assert_cmpint (run.status, ==, 0);
+  return run_stdout_text (&run);
+}
+
+/* ---- requests ---- */
+
+static void
+test_get_time (void)
+{
+  g_autofree char *time_uri = uri ("/time");
+  g_auto (Run) run = { 0 };
+  g_autofree char *text = NULL;
+
+  qcoapctl (&run, NULL, "get", time_uri);
+  g_assert_cmpint (run.status, ==, 0);
+  text = run_stdout_text (&run);
+  /* coap-server's clock, e.g. "Nov 25 18:05:53". */
+  g_assert_true (
+      g_regex_match_simple ("^[A-Z][a-z]{2} [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2}$", text, 0, 0));
+}
+
+static void
+test_get_verbose (void)
+{
+  g_autofree char *time_uri = uri ("/time?ticks");
+  g_auto (Run) run = { 0 };
+
+  qcoapctl (&run, NULL, "-v", "get", time_uri);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_true (g_str_has_prefix (run.err, "2.05 Content\n"));
+  g_assert_nonnull (strstr (run.err, "Max-Age: "));
+}
+
+static GBytes *
+binary_payload (gsize length, guint seed)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
+  guint8 *data = g_malloc (length);
+
+  for (gsize i = 0; i < length; i++)
+    data[i] = g_rand_int_range (rand, 0, 256);
+  /* Bytes that a string-minded path would mangle. */
+  data[0] = 0x00;
+  data[1] = '\r';
+  data[2] = '\n';
+  data[length / 2] = 0x00;
+  data[length - 1] = 0xff;
+  return g_bytes_new_take (data, length);
+}
+
+static void
+test_put_get_binary_file (void)
+{
+  g_autofree char *data_uri = uri ("/example_data");
+  g_autofree char *path = g_build_filename (tmpdir, "payload.bin", NULL);
+  g_autoptr (GBytes) payload = binary_payload (1000, 7);
+  g_autoptr (GError) error = NULL;
+  g_auto (Run) put = { 0 };
+  g_auto (Run) get = { 0 };
+
+  g_file_set_contents (path, g_bytes_get_data (payload, NULL), g_bytes_get_size (payload), &error);
+  g_assert_no_error (error);
+  qcoapctl (&put, NULL, "put", "-t", "application/octet-stream", "-f", path, data_uri);
+  g_assert_cmpint (put.status, ==, 0);
+  qcoapctl (&get, NULL, "get", data_uri);
+  g_assert_cmpint (get.status, ==, 0);
+  g_assert_cmpmem (g_bytes_get_data (get.out, NULL), g_bytes_get_size (get.out),
+                   g_bytes_get_data (payload, NULL), g_bytes_get_size (payload));
+}
+
+static void
+test_put_get_stdin (void)
+{
+  g_autofree char *data_uri = uri ("/example_data");
+  g_autoptr (GBytes) payload = binary_payload (1024, 11);
+  g_auto (Run) put = { 0 };
+  g_auto (Run) get = { 0 };
+
+  qcoapctl (&put, payload, "put", "-f", "-", data_uri);
+  g_assert_cmpint (put.status, ==, 0);
+  qcoapctl (&get, NULL, "get", "-N", data_uri);
+  g_assert_cmpint (get.status, ==, 0);
+  g_assert_true (g_bytes_equal (get.out, payload));
+}
+
+static void
+test_not_found (void)
+{
+  g_autofree char *missing = uri ("/no/such/resource");
+  g_auto (Run) run = { 0 };
+
+  qcoapctl (&run, NULL, "-v", "get", missing);
+  g_assert_cmpint (run.status, ==, 3);
+  g_assert_nonnull (strstr (run.err, "4.04 Not Found"));
+}
+
+static void
+test_method_not_allowed (void)
+{
+  g_autofree char *data_uri = uri ("/example_data");
+  g_auto (Run) run = { 0 };
+
+  qcoapctl (&run, NULL, "post", "-e", "x", data_uri);
+  g_assert_cmpint (run.status, ==, 3);
+  g_assert_nonnull (strstr (run.err, "4.05"));
+}
+
+static void
+test_timeout (void)
+{
+  g_autofree char *silent = g_strdup_printf ("coap://127.0.0.1:%u/time", silent_port);
+  g_auto (Run) run = { 0 };
+  gint64 start = g_get_monotonic_time ();
+
+  qcoapctl (&run, NULL, "get", "-T", "2000", silent);
+  g_assert_cmpint (run.status, ==, 5);
+  g_assert_nonnull (strstr (run.err, "org.qcoapd.CoAP1.Error.Timeout"));
+  /* -T bounds the wait: well under the exchange lifetime of 247 s. */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 60 * G_USEC_PER_SEC);
+}
+
+static void
+test_json (void)
+{
+  g_autofree char *time_uri = uri ("/time");
+  g_autofree char *missing = uri ("/missing");
+  g_autofree char *summary = NULL;
+  g_autofree char *json = NULL;
+  g_auto (Run) run = { 0 };
+  g_auto (Run) not_found = { 0 };
+
+  qcoapctl (&run, NULL, "--json", "get", time_uri);
+  g_assert_cmpint (run.status, ==, 0);
+  json = run_stdout_text (&run);
+  summary = json_eval (json, "d['code'], d['code_number'], d['description'], "
+                             "[o['name'] for o in d['options']], "
+                             "__import__('base64').b64decode(d['payload_base64']).decode() "
+                             "== d['payload'], len(d['payload'])");
+  g_assert_cmpstr (summary, ==, "2.05 69 Content ['Max-Age'] True 15");
+
+  qcoapctl (&not_found, NULL, "--json", "get", missing);
+  g_assert_cmpint (not_found.status, ==, 3);
+  g_clear_pointer (&json, g_free);
+  g_clear_pointer (&summary, g_free);
+  json = run_stdout_text (&not_found);
+  summary = json_eval (json, "d['code'], d['description']");
+  g_assert_cmpstr (summary, ==, "4.04 Not Found");
+}
+
+static void
+test_json_error (void)
+{
+  g_auto (Run) run = { 0 };
+  g_autofree char *json = NULL;
+  g_autofree char *summary = NULL;
+  g_autofree char *port = g_strdup_printf ("%u", coap_port);
+
+  /* A client ID the modem does not have: the daemon refuses. */
+  qcoapctl (&run, NULL, "--json", "open", "--persistent", "--client-id", "9", "127.0.0.1", port);
+  g_assert_cmpint (run.status, ==, 6);
+  json = run_stdout_text (&run);
+  summary = json_eval (json, "d['error']['name'], d['error']['exit_status'], "
+                             "len(d['error']['message']) > 0");
+  g_assert_cmpstr (summary, ==, "org.qcoapd.CoAP1.Error.InvalidArgument 6 True");
+}
+
+static void
+test_usage_errors (void)
+{
+  g_autofree char *time_uri = uri ("/time");
+  g_auto (Run) no_uri = { 0 };
+  g_auto (Run) bad_scheme = { 0 };
+  g_auto (Run) bad_format = { 0 };
+  g_auto (Run) unknown = { 0 };
+
+  qcoapctl (&no_uri, NULL, "get");
+  g_assert_cmpint (no_uri.status, ==, 2);
+  qcoapctl (&bad_scheme, NULL, "get", "http://127.0.0.1/time");
+  g_assert_cmpint (bad_scheme.status, ==, 2);
+  qcoapctl (&bad_format, NULL, "post", "-t", "image/png", "-e", "x", time_uri);
+  g_assert_cmpint (bad_format.status, ==, 2);
+  g_assert_nonnull (strstr (bad_format.err, "image/png"));
+  qcoapctl (&unknown, NULL, "fetch", time_uri);
+  g_assert_cmpint (unknown.status, ==, 2);
+}
+
+static void
+test_unreachable (void)
+{
+  g_autofree char *time_uri = uri ("/time");
+  g_autofree char *address = g_strdup_printf ("unix:path=%s/no-bus", tmpdir);
+  g_auto (Run) run = { 0 };
+
+  run_program (&run, g_getenv ("QCOAPCTL"), NULL,
+               (const char *const[]){ "--bus", address, "get", time_uri, NULL });
+  g_assert_cmpint (run.status, ==, 7);
+  g_assert_nonnull (strstr (run.err, "cannot reach qcoapd"));
+}
+
+/* ---- sessions and status ---- */
+
+static void
+test_sessions_and_status (void)
+{
+  g_autofree char *port = g_strdup_printf ("%u", coap_port);
+  g_autofree char *path = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *summary = NULL;
+  g_autofree char *time_text = NULL;
+  g_auto (Run) open = { 0 };
+  g_auto (Run) status = { 0 };
+  g_auto (Run) get = { 0 };
+  g_auto (Run) close = { 0 };
+  g_auto (Run) after = { 0 };
+
+  qcoapctl (&open, NULL, "open", "--persistent", "127.0.0.1", port);
+  g_assert_cmpint (open.status, ==, 0);
+  path = run_stdout_text (&open);
+  g_assert_true (g_str_has_prefix (path, "/org/qcoapd/CoAP1/Session/"));
+
+  qcoapctl (&status, NULL, "--json", "status");
+  g_assert_cmpint (status.status, ==, 0);
+  json = run_stdout_text (&status);
+  summary = json_eval (json, "d['state'], d['model'], d['free_clients'], "
+                             "[(s['session'], s['port'], s['persistent'], s['state']) "
+                             "for s in d['sessions']]");
+  {
+    g_autofree char *expected
+        = g_strdup_printf ("ready BG96 5 [('%s', %s, True, 'open')]", path, port);
+
+    g_assert_cmpstr (summary, ==, expected);
+  }
+
+  qcoapctl (&get, NULL, "get", "-S", path, "/time");
+  g_assert_cmpint (get.status, ==, 0);
+  time_text = run_stdout_text (&get);
+  g_assert_cmpuint (strlen (time_text), ==, 15);
+
+  qcoapctl (&close, NULL, "close", path);
+  g_assert_cmpint (close.status, ==, 0);
+  qcoapctl (&after, NULL, "sessions");
+  g_assert_cmpint (after.status, ==, 0);
+  g_assert_null (
+      g_strstr_len (g_bytes_get_data (after.out, NULL), g_bytes_get_size (after.out), path));
+}
+
+static void
+test_status_text (void)
+{
+  g_auto (Run) run = { 0 };
+  g_autofree char *text = NULL;
+
+  qcoapctl (&run, NULL, "status");
+  g_assert_cmpint (run.status, ==, 0);
+  text = run_stdout_text (&run);
+  g_assert_true (g_regex_match_simple ("state: ready$", text, G_REGEX_MULTILINE, 0));
+  g_assert_true (g_regex_match_simple ("model: BG96$", text, G_REGEX_MULTILINE, 0));
+  g_assert_true (g_regex_match_simple ("imei: [0-9]{15}$", text, G_REGEX_MULTILINE, 0));
+  g_assert_true (g_regex_match_simple ("free: 6 of 6$", text, G_REGEX_MULTILINE, 0));
+}
+
+/* ---- processes that keep running: open (held) and monitor ---- */
+
+typedef struct
+{
+  GSubprocess *process;
+  GDataInputStream *lines;
+} Background;
+
+static Background *
+background_start (const char *const *args)
+{
+  Background *background = g_new0 (Background, 1);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+
+  g_ptr_array_add (argv, (gpointer)g_getenv ("QCOAPCTL"));
+  g_ptr_array_add (argv, "--bus");
+  g_ptr_array_add (argv, (gpointer)bus_address);
+  for (const char *const *a = args; *a; a++)
+    g_ptr_array_add (argv, (gpointer)*a);
+  g_ptr_array_add (argv, NULL);
+  background->process = spawn ((const char *const *)argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  background->lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (background->process));
+  return background;
+}
+
+static void
+background_free (Background *background)
+{
+  /* Also on a failed assertion: nothing outlives the test. */
+  g_subprocess_force_exit (background->process);
+  g_subprocess_wait (background->process, NULL, NULL);
+  g_object_unref (background->lines);
+  g_object_unref (background->process);
+  g_free (background);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Background, background_free)
+
+typedef struct
+{
+  char *line;
+  gboolean done;
+} LineRead;
+
+static void
+line_read (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  LineRead *read = user_data;
+
+  read->line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result,
+                                                          NULL, NULL);
+  read->done = TRUE;
+}
+
+static gboolean
+on_read_timeout (gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* The next line of output, or NULL at the end or after 20 s. */
+static char *
+background_read_line (Background *background)
+{
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  LineRead read = { NULL, FALSE };
+  guint timeout = g_timeout_add (20000, on_read_timeout, cancellable);
+
+  g_data_input_stream_read_line_async (background->lines, G_PRIORITY_DEFAULT, cancellable,
+                                       line_read, &read);
+  while (!read.done)
+    g_main_context_iteration (NULL, TRUE);
+  if (!g_cancellable_is_cancelled (cancellable))
+    g_source_remove (timeout);
+  if (read.line)
+    g_test_message ("output: %s", read.line);
+  return read.line;
+}
+
+/* Reads lines until one matches @pattern; fails on end of output. */
+static char *
+background_expect (Background *background, const char *pattern)
+{
+  while (TRUE)
+    {
+      char *line = background_read_line (background);
+
+      if (line == NULL)
+        g_error ("no line matching /%s/ came", pattern);
+      if (g_regex_match_simple (pattern, line, 0, 0))
+        return line;
+      g_free (line);
+    }
+}
+
+static int
+background_stop (Background *background)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_subprocess_send_signal (background->process, SIGTERM);
+  g_subprocess_wait (background->process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (background->process));
+  return g_subprocess_get_exit_status (background->process);
+}
+
+/* The index of the first of @events matching @pattern, or -1. */
+static int
+find_event (GPtrArray *events, const char *pattern)
+{
+  for (guint i = 0; i < events->len; i++)
+    if (g_regex_match_simple (pattern, g_ptr_array_index (events, i), 0, 0))
+      return i;
+  return -1;
+}
+
+static void
+test_monitor_sees_other_client (void)
+{
+  g_autoptr (Background) monitor = background_start ((const char *const[]){ "monitor", NULL });
+  g_autofree char *port = g_strdup_printf ("%u", coap_port);
+  g_autofree char *first = background_expect (monitor, "^monitoring ");
+  g_autofree char *path = NULL;
+  g_autofree char *added = NULL;
+  g_autoptr (GPtrArray) events = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *id = NULL;
+  g_autofree char *pattern = NULL;
+  g_auto (Run) open = { 0 };
+  g_auto (Run) get = { 0 };
+  g_auto (Run) close = { 0 };
+
+  /* Another client (another process, another connection) does the work. */
+  qcoapctl (&open, NULL, "open", "--persistent", "127.0.0.1", port);
+  g_assert_cmpint (open.status, ==, 0);
+  path = run_stdout_text (&open);
+  id = g_strdup (strrchr (path, '/') + 1);
+  qcoapctl (&get, NULL, "get", "-S", id, "/time");
+  g_assert_cmpint (get.status, ==, 0);
+  qcoapctl (&close, NULL, "close", id);
+  g_assert_cmpint (close.status, ==, 0);
+
+  /* Everything up to the session's removal, in the order it came. */
+  pattern = g_strdup_printf ("^\\[%s\\] session-added: %s 127\\.0\\.0\\.1:%s$", id, path, port);
+  added = background_expect (monitor, pattern);
+  while (TRUE)
+    {
+      char *line = background_read_line (monitor);
+
+      g_assert_nonnull (line);
+      g_ptr_array_add (events, line);
+      if (g_str_has_prefix (line, "[") && strstr (line, "] session-removed: "))
+        break;
+    }
+  /* The piggybacked response brings both an Ack and a Received, in either
+   * order; Closed comes before the object goes. */
+  g_assert_cmpint (find_event (events, "^\\[[0-5]\\] received mid 0x[0-9a-f]{4} token [0-9a-f]+: "
+                                       "2\\.05 Content \\[Max-Age: [0-9]+\\] '.{15}'$"),
+                   >=, 0);
+  g_assert_cmpint (find_event (events, "^\\[[0-5]\\] ack CON mid 0x[0-9a-f]{4}: delivered$"), >=,
+                   0);
+  g_assert_cmpint (find_event (events, "^\\[[0-5]\\] closed: closed$"), ==, events->len - 2);
+  g_assert_cmpint (background_stop (monitor), ==, 0);
+}
+
+static void
+test_monitor_json (void)
+{
+  g_autoptr (Background) monitor
+      = background_start ((const char *const[]){ "--json", "monitor", NULL });
+  g_autofree char *time_uri = uri ("/time");
+  g_autofree char *first = background_expect (monitor, "\"event\":\"monitoring\"");
+  g_autofree char *received = NULL;
+  g_autofree char *summary = NULL;
+  g_auto (Run) get = { 0 };
+
+  /* The one-shot request's temporary session shows up too. */
+  qcoapctl (&get, NULL, "get", time_uri);
+  g_assert_cmpint (get.status, ==, 0);
+  received = background_expect (monitor, "\"event\":\"received\"");
+  summary = json_eval (received, "d['code'], d['description'], d['options'][0]['name'], "
+                                 "len(d['payload']), d['session'].startswith('/org/qcoapd/')");
+  g_assert_cmpstr (summary, ==, "2.05 Content Max-Age 15 True");
+  g_assert_cmpint (background_stop (monitor), ==, 0);
+}
+
+static void
+test_open_held_until_interrupted (void)
+{
+  g_autofree char *port = g_strdup_printf ("%u", coap_port);
+  g_autoptr (Background) open
+      = background_start ((const char *const[]){ "open", "127.0.0.1", port, NULL });
+  g_autofree char *path = background_read_line (open);
+  g_auto (Run) during = { 0 };
+  g_auto (Run) after = { 0 };
+
+  g_assert_nonnull (path);
+  g_assert_true (g_str_has_prefix (path, "/org/qcoapd/CoAP1/Session/"));
+  qcoapctl (&during, NULL, "sessions");
+  g_assert_nonnull (
+      g_strstr_len (g_bytes_get_data (during.out, NULL), g_bytes_get_size (during.out), path));
+  /* Ctrl-C: qcoapctl closes the session and exits 0. */
+  g_assert_cmpint (background_stop (open), ==, 0);
+  qcoapctl (&after, NULL, "--json", "sessions");
+  g_assert_cmpstr (g_bytes_get_data (after.out, NULL), ==, "[]\n");
+}
+
+/* ---- the example program ---- */
+
+static void
+test_example_program (void)
+{
+  g_autofree char *port = g_strdup_printf ("%u", coap_port);
+  g_auto (Run) run = { 0 };
+  g_autofree char *text = NULL;
+
+  run_program (&run, g_getenv ("QCOAP_EXAMPLE"), NULL,
+               (const char *const[]){ "--bus", bus_address, "127.0.0.1", port, NULL });
+  g_assert_cmpint (run.status, ==, 0);
+  text = run_stdout_text (&run);
+  g_assert_true (g_regex_match_simple ("^modem Quectel BG96, ready, 6 free client IDs$", text,
+                                       G_REGEX_MULTILINE, 0));
+  g_assert_true (
+      g_regex_match_simple ("^GET /time: [A-Z][a-z]{2} .{11}$", text, G_REGEX_MULTILINE, 0));
+  g_assert_true (
+      g_regex_match_simple ("^PUT /example_data: 2\\.0[14] ", text, G_REGEX_MULTILINE, 0));
+  g_assert_true (g_regex_match_simple ("^signal: received 2\\.05 ", text, G_REGEX_MULTILINE, 0));
+  g_assert_true (
+      g_regex_match_simple ("^signal: closed \\(closed\\)$", text, G_REGEX_MULTILINE, 0));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  bus_address = g_getenv ("QCOAP_TEST_BUS");
+  if (bus_address == NULL || g_getenv ("QCOAPCTL") == NULL)
+    {
+      g_printerr ("run me with client-env-run, QCOAPCTL and QCOAP_EXAMPLE set\n");
+      return 1;
+    }
+  coap_port = atoi (g_getenv ("QCOAP_TEST_COAP_PORT"));
+  silent_port = atoi (g_getenv ("QCOAP_TEST_SILENT_PORT"));
+  tmpdir = g_dir_make_tmp ("qcoapctl-test-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  g_test_add_func ("/qcoapctl/get/time", test_get_time);
+  g_test_add_func ("/qcoapctl/get/verbose", test_get_verbose);
+  g_test_add_func ("/qcoapctl/put-get/binary-file", test_put_get_binary_file);
+  g_test_add_func ("/qcoapctl/put-get/stdin-non-confirmable", test_put_get_stdin);
+  g_test_add_func ("/qcoapctl/exit/not-found", test_not_found);
+  g_test_add_func ("/qcoapctl/exit/method-not-allowed", test_method_not_allowed);
+  g_test_add_func ("/qcoapctl/exit/timeout", test_timeout);
+  g_test_add_func ("/qcoapctl/exit/usage", test_usage_errors);
+  g_test_add_func ("/qcoapctl/exit/unreachable", test_unreachable);
+  g_test_add_func ("/qcoapctl/json/response", test_json);
+  g_test_add_func ("/qcoapctl/json/error", test_json_error);
+  g_test_add_func ("/qcoapctl/status/text", test_status_text);
+  g_test_add_func ("/qcoapctl/sessions/open-get-close", test_sessions_and_status);
+  g_test_add_func ("/qcoapctl/sessions/open-held", test_open_held_until_interrupted);
+  g_test_add_func ("/qcoapctl/monitor/other-client", test_monitor_sees_other_client);
+  g_test_add_func ("/qcoapctl/monitor/json", test_monitor_json);
+  g_test_add_func ("/example/runs", test_example_program);
+  status = g_test_run ();
+
+  {
+    g_autofree char *command = g_strdup_printf ("rm -rf '%s'", tmpdir);
+
+    (void)system (command);
+  }
+  return status;
+}
