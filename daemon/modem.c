@@ -113,6 +113,30 @@ on_port_lost (const GError *error, gpointer user_data)
   modem_watch_for_device (modem);
 }
 
+static gboolean try_open_port (Modem *modem);
+
+/* The engine got no answer to several probes in a row: the port itself may
+ * be stuck (a USB serial converter that lost its endpoint answers nothing),
+ * so it is closed and opened again, which also re-initialises the module. */
+static void
+on_engine_unresponsive (AtEngine *engine, guint failed_probes, gpointer user_data)
+{
+  Modem *modem = user_data;
+
+  g_warning ("The modem did not answer %u probes in a row; reopening %s", failed_probes,
+             modem->device);
+  cancel_init (modem);
+  g_clear_pointer (&modem->port, serial_port_close);
+  set_state (modem, MODEM_STATE_INITIALIZING);
+  forget_sessions (modem, "modem-lost", QCOAP_ERROR_MODEM_UNAVAILABLE,
+                   "The modem stopped answering");
+  if (!try_open_port (modem))
+    {
+      set_state (modem, MODEM_STATE_ABSENT);
+      modem_watch_for_device (modem);
+    }
+}
+
 static gboolean
 try_open_port (Modem *modem)
 {
@@ -365,6 +389,7 @@ modem_new (const char *device, guint baud, gboolean rtscts, const ModemListener 
   modem->user_data = user_data;
   modem->state = MODEM_STATE_ABSENT;
   modem->engine = at_engine_new (write_to_port, on_urc, modem);
+  at_engine_set_failure_func (modem->engine, on_engine_unresponsive, modem);
   modem->manufacturer = g_strdup ("");
   modem->model = g_strdup ("");
   modem->revision = g_strdup ("");

@@ -71,8 +71,14 @@ void session_close (Session *session, const char *reason, GAsyncReadyCallback ca
                     gpointer user_data);
 gboolean session_close_finish (GAsyncResult *result, GError **error);
 
-/* The modem lost every session: ends @session without AT traffic. */
+/* Ends @session without AT traffic. */
 void session_end (Session *session, const char *reason);
+/* The modem restarted or went away (@reason "modem-reset" or "modem-lost"):
+ * a persistent session keeps its object and client ID and waits (State
+ * "opening"); any other session ends. */
+void session_suspend (Session *session, const char *reason);
+/* The modem is ready again: opens a waiting persistent session again. */
+void session_reopen (Session *session);
 /* A URC for this session's client ID. */
 void session_handle_urc (Session *session, const AtEvent *event);
 

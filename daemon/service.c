@@ -164,6 +164,10 @@ on_modem_state_changed (Modem *modem, gpointer user_data)
   qcoap_manager_set_revision (service->manager, modem_get_revision (modem));
   qcoap_manager_set_imei (service->manager, modem_get_imei (modem));
   update_status (service);
+  if (modem_get_state (modem) == MODEM_STATE_READY)
+    for (guint i = 0; i < CLIENT_POOL_SIZE; i++)
+      if (service->sessions[i])
+        session_reopen (service->sessions[i]);
 }
 
 /* The client ID is the first field of every +QCOAP URC. */
@@ -209,7 +213,7 @@ on_modem_sessions_lost (Modem *modem, const char *reason, gpointer user_data)
 
   for (guint i = 0; i < CLIENT_POOL_SIZE; i++)
     if (service->sessions[i])
-      session_end (service->sessions[i], reason);
+      session_suspend (service->sessions[i], reason);
 }
 
 /* ---- Open -------------------------------------------------------------------------- */

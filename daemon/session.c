@@ -18,6 +18,10 @@
 #define MAX_PAYLOAD             1024
 #define REQUEST_TOKEN_LENGTH    8
 #define SEND_TOKEN_LENGTH       4
+/* The Ack result of a message whose outcome the modem can no longer report:
+ * its session ended first (closed, modem restarted or gone). The modem's
+ * own "operation not allowed". */
+#define SESSION_RESULT_ENDED (-3)
 
 typedef enum
 {
@@ -56,7 +60,11 @@ struct _Session
   char *close_reason;
 
   GHashTable *requests_by_token; /* hex token → PendingRequest */
-  GHashTable *sends_in_flight;   /* message ID set, for release at the end */
+  /* Message ID → message type + 1 of every message the modem took (or may
+   * have taken) whose final +QCOAPACK has not come yet. */
+  GHashTable *sends_in_flight;
+  /* A persistent session being opened again after the modem restarted. */
+  gboolean reopening;
 };
 
 typedef struct
@@ -294,16 +302,25 @@ fail_pending_requests (Session *session, const char *message)
     }
 }
 
+/* Every message gets exactly one final Ack: those whose outcome the modem
+ * can no longer report (the session ended, the modem restarted or went
+ * away) get one with SESSION_RESULT_ENDED. */
 static void
-release_messages_in_flight (Session *session)
+end_messages_in_flight (Session *session)
 {
   GHashTableIter iter;
-  gpointer key;
+  gpointer key, value;
 
   g_hash_table_iter_init (&iter, session->sends_in_flight);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    client_pool_message_done (session->service->pool, (guint16)GPOINTER_TO_UINT (key));
-  g_hash_table_remove_all (session->sends_in_flight);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      guint16 message_id = (guint16)GPOINTER_TO_UINT (key);
+
+      qcoap_session_emit_ack (session->iface, (guint8)(GPOINTER_TO_UINT (value) - 1), message_id,
+                              SESSION_RESULT_ENDED);
+      client_pool_message_done (session->service->pool, message_id);
+      g_hash_table_iter_remove (&iter);
+    }
 }
 
 /* Ends the session without AT traffic: everything waiting fails with Closed,
@@ -327,8 +344,9 @@ session_end (Session *session, const char *reason)
   g_clear_handle_id (&session->open_timeout_source, g_source_remove);
   g_clear_handle_id (&session->close_timeout_source, g_source_remove);
   fail_pending_requests (session, message);
-  release_messages_in_flight (session);
   was_opening = session->open_task != NULL;
+  if (!was_opening)
+    end_messages_in_flight (session);
   if (was_opening)
     {
       GTask *task = g_steal_pointer (&session->open_task);
@@ -494,9 +512,13 @@ on_message_sent (GObject *source, GAsyncResult *result, gpointer user_data)
   responses = client_pool_run_finish (data->session->service->pool, result, &error);
   if (responses == NULL)
     {
-      /* The modem did not take the message: no Ack will ever come for it. */
-      g_hash_table_remove (data->session->sends_in_flight, GUINT_TO_POINTER (data->message_id));
-      client_pool_message_done (data->session->service->pool, data->message_id);
+      /* ERROR: the modem did not take the message, and no Ack will come for
+       * it. A timeout leaves that open (the modem may have sent it), so the
+       * message ID stays reserved until its +QCOAPACK or the session's end. */
+      if (!g_error_matches (error, QCOAP_ERROR, QCOAP_ERROR_TIMEOUT)
+          && g_hash_table_remove (data->session->sends_in_flight,
+                                  GUINT_TO_POINTER (data->message_id)))
+        client_pool_message_done (data->session->service->pool, data->message_id);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -516,7 +538,8 @@ send_message (Session *session, guint8 type, guint8 code, guint16 message_id, GB
   data->message_id = message_id;
   data->token = g_bytes_ref (token);
   g_task_set_task_data (task, data, (GDestroyNotify)send_data_free);
-  g_hash_table_add (session->sends_in_flight, GUINT_TO_POINTER (message_id));
+  g_hash_table_insert (session->sends_in_flight, GUINT_TO_POINTER (message_id),
+                       GUINT_TO_POINTER (type + 1u));
   client_pool_run (session->service->pool, session->id,
                    build_message_steps (session, type, code, message_id, token, options, payload),
                    session->cancellable, on_message_sent, task);
@@ -673,8 +696,8 @@ static void
 handle_ack (Session *session, const QcoapAck *ack)
 {
   qcoap_session_emit_ack (session->iface, ack->type, ack->message_id, ack->result);
-  g_hash_table_remove (session->sends_in_flight, GUINT_TO_POINTER (ack->message_id));
-  client_pool_message_done (session->service->pool, ack->message_id);
+  if (g_hash_table_remove (session->sends_in_flight, GUINT_TO_POINTER (ack->message_id)))
+    client_pool_message_done (session->service->pool, ack->message_id);
   if (ack->type == 3)
     fail_request_by_message_id (session, ack->message_id, QCOAP_ERROR_RESET,
                                 "The server rejected the request with a reset (RST)");
@@ -713,7 +736,8 @@ session_handle_urc (Session *session, const AtEvent *event)
                                              ind.result);
         break;
       case QCOAP_URC_OPEN_RESULT:
-        if (qcoap_open_result_parse (event->line, &id, &result, NULL) && session->open_task)
+        if (qcoap_open_result_parse (event->line, &id, &result, NULL)
+            && (session->open_task || session->reopening))
           finish_open (session, result);
         break;
       case QCOAP_URC_CLOSE:
@@ -785,15 +809,20 @@ forget_failed_open (Session *session)
   session_unref (session); /* the service's reference */
 }
 
+typedef struct
+{
+  Service *service;
+  guint id;
+} AbandonedClient;
+
 static void
 on_abandoned_close_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  Service *service = user_data;
+  g_autofree AbandonedClient *abandoned = user_data;
   g_autoptr (GPtrArray) responses = NULL;
-  guint id = GPOINTER_TO_UINT (g_task_get_task_data (G_TASK (result)));
 
-  responses = client_pool_run_finish (service->pool, result, NULL);
-  client_pool_release (service->pool, id);
+  responses = client_pool_run_finish (abandoned->service->pool, result, NULL);
+  client_pool_release (abandoned->service->pool, abandoned->id);
 }
 
 /* An open that timed out may still complete on the modem: close the client
@@ -802,10 +831,29 @@ static void
 abandon_client_id (Service *service, guint id)
 {
   GPtrArray *steps = g_ptr_array_new_with_free_func ((GDestroyNotify)at_step_free);
+  AbandonedClient *abandoned = g_new0 (AbandonedClient, 1);
 
   g_ptr_array_add (
       steps, at_step_new (qcoap_cmd_close (id), AT_PAYLOAD_NONE, NULL, LOCAL_COMMAND_TIMEOUT_MS));
-  client_pool_run (service->pool, id, steps, NULL, on_abandoned_close_done, service);
+  abandoned->service = service;
+  abandoned->id = id;
+  client_pool_run (service->pool, id, steps, NULL, on_abandoned_close_done, abandoned);
+}
+
+static void
+finish_reopen (Session *session, int result)
+{
+  session->reopening = FALSE;
+  if (result != 0)
+    {
+      g_warning ("Session %u could not be opened again to %s:%u (result %d)", session->id,
+                 session->host, session->port, result);
+      session_end (session, "error");
+      return;
+    }
+  g_info ("Session %u open again to %s:%u", session->id, session->host, session->port);
+  set_state (session, SESSION_OPEN);
+  touch (session);
 }
 
 static void
@@ -816,6 +864,11 @@ finish_open (Session *session, int result)
   guint id = session->id;
 
   g_clear_handle_id (&session->open_timeout_source, g_source_remove);
+  if (session->reopening)
+    {
+      finish_reopen (session, result);
+      return;
+    }
   if (result != 0)
     {
       g_task_return_new_error (task, QCOAP_ERROR, qcoap_error_from_result (result),
@@ -845,6 +898,11 @@ on_open_timeout (gpointer user_data)
   guint id = session->id;
 
   session->open_timeout_source = 0;
+  if (session->reopening)
+    {
+      finish_reopen (session, -2);
+      return G_SOURCE_REMOVE;
+    }
   g_task_return_new_error (task, QCOAP_ERROR, QCOAP_ERROR_TIMEOUT,
                            "The modem did not report the session to %s:%u as open within %u ms",
                            session->host, session->port, session->settings.timeout_ms);
@@ -862,8 +920,13 @@ on_open_commands_done (GObject *source, GAsyncResult *result, gpointer user_data
   g_autoptr (GTask) task = NULL;
 
   responses = client_pool_run_finish (session->service->pool, result, &error);
-  if (session->open_task == NULL)
+  if (session->open_task == NULL && !session->reopening)
     return; /* the modem went away meanwhile */
+  if (responses == NULL && session->reopening)
+    {
+      finish_reopen (session, -1);
+      return;
+    }
   if (responses != NULL)
     {
       /* Now wait for +QCOAPOPEN: <id>,<result>. */
@@ -915,6 +978,40 @@ Session *
 session_open_finish (GAsyncResult *result, GError **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- modem restarts --------------------------------------------------------------------- */
+
+void
+session_suspend (Session *session, const char *reason)
+{
+  g_autofree char *message = NULL;
+
+  if (!session->settings.persistent || session->state != SESSION_OPEN)
+    {
+      session_end (session, reason);
+      return;
+    }
+  g_info ("Session %u (%s:%u) waits for the modem (%s)", session->id, session->host, session->port,
+          reason);
+  message = g_strdup_printf ("The modem went away (%s) while the call waited", reason);
+  /* What was queued for the old modem session will not be sent. */
+  g_cancellable_cancel (session->cancellable);
+  g_object_unref (session->cancellable);
+  session->cancellable = g_cancellable_new ();
+  g_clear_handle_id (&session->idle_source, g_source_remove);
+  fail_pending_requests (session, message);
+  end_messages_in_flight (session);
+  set_state (session, SESSION_OPENING);
+}
+
+void
+session_reopen (Session *session)
+{
+  if (session->state != SESSION_OPENING || session->reopening || session->open_task != NULL)
+    return;
+  session->reopening = TRUE;
+  session_connect (session);
 }
 
 /* ---- Close ---------------------------------------------------------------------------- */
@@ -969,6 +1066,13 @@ session_close (Session *session, const char *reason, GAsyncReadyCallback callbac
   GPtrArray *steps;
 
   g_task_set_source_tag (task, session_close);
+  if (session->state == SESSION_OPENING && session->open_task == NULL)
+    {
+      /* Waiting for the modem to come back: the modem holds nothing. */
+      session_end (session, reason);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
   if (session->state != SESSION_OPEN)
     {
       g_task_return_new_error (task, QCOAP_ERROR, QCOAP_ERROR_CLOSED,
@@ -997,6 +1101,8 @@ session_close_finish (GAsyncResult *result, GError **error)
 /* ---- D-Bus methods ---------------------------------------------------------------------- */
 
 typedef void (*AuthorizedFunc) (Session *session, GDBusMethodInvocation *invocation);
+
+static void do_close (Session *session, GDBusMethodInvocation *invocation);
 
 typedef struct
 {
@@ -1027,7 +1133,14 @@ on_caller_uid (GObject *source, GAsyncResult *result, gpointer user_data)
                                              "Session %u belongs to another user", session->id);
       return;
     }
-  if (session->state != SESSION_OPEN)
+  if (session->state == SESSION_OPENING && check->func != do_close)
+    {
+      g_dbus_method_invocation_return_error (
+          check->invocation, QCOAP_ERROR, QCOAP_ERROR_MODEM_UNAVAILABLE,
+          "Session %u waits for the modem to come back; it reopens by itself", session->id);
+      return;
+    }
+  if (session->state != SESSION_OPEN && check->func != do_close)
     {
       g_dbus_method_invocation_return_error (check->invocation, QCOAP_ERROR, QCOAP_ERROR_CLOSED,
                                              "Session %u is %s", session->id,
