@@ -1,0 +1,58 @@
+#!/usr/bin/python3
+"""Prints every message that any qcoapd session receives (the Received signal).
+
+    observer.py [--bus BUS] [--duration S]
+
+Uses asyncio: the callback is registered inside the running loop, so it runs
+there, like the rest of an asyncio program.
+"""
+
+import argparse
+import asyncio
+import sys
+
+import qcoap
+
+
+def describe(path, message):
+    payload = message.payload
+    try:
+        text = repr(payload.decode())
+    except UnicodeDecodeError:
+        text = payload.hex()
+    options = ", ".join(f"{name}: {value}" for name, value in message.options)
+    return (f"{path}: {message.code} {message.description or ''} mid {message.message_id} "
+            f"token {message.token.hex() or '-'} [{options}] {text}")
+
+
+async def observe(client, duration):
+    def on_received(path, message):
+        print(describe(path, message), flush=True)
+
+    subscription = client.on_received(on_received)
+    print("observing", flush=True)
+    try:
+        if duration:
+            await asyncio.sleep(duration)
+        else:
+            await asyncio.Event().wait()
+    finally:
+        client.disconnect(subscription)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bus", default="system", help="system, session or a D-Bus address")
+    parser.add_argument("--duration", type=float, default=0, help="stop after S seconds")
+    args = parser.parse_args()
+
+    client = qcoap.connect(args.bus)
+    try:
+        asyncio.run(observe(client, args.duration))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,652 @@
+"""Client, Session and Response: qcoapd's D-Bus API for Python programs.
+
+Blocking calls use Gio's synchronous calls. The ``*_async`` methods are
+coroutines built on Gio's asynchronous calls: each Client runs a private
+GLib main context in a dispatcher thread, starts calls there and hands
+their results to the asyncio loop that awaits them. Signal callbacks run in
+that thread too, unless they were registered from inside a running asyncio
+loop, in which case they are called in that loop.
+"""
+
+import asyncio
+import threading
+from urllib.parse import unquote, urlsplit
+
+import gi
+
+gi.require_version("Gio", "2.0")
+from gi.repository import Gio, GLib  # noqa: E402
+
+from . import codes, errors  # noqa: E402
+
+SERVICE = "org.qcoapd.CoAP1"
+MANAGER_PATH = "/org/qcoapd/CoAP1"
+MANAGER_INTERFACE = "org.qcoapd.CoAP1"
+SESSION_INTERFACE = "org.qcoapd.CoAP1.Session"
+
+# The daemon bounds every call itself (a request by the exchange lifetime,
+# up to minutes), and the bus answers for it if it goes away.
+_NO_TIMEOUT = GLib.MAXINT32
+
+
+class Response:
+    """A CoAP message from a server: a response, or a received message.
+
+    ``code`` is the code as text (``"2.05"``), ``code_number`` as a number
+    (69), ``options`` a list of ``(name, value)`` pairs (the number when the
+    option has no name), ``payload`` bytes. Received messages also carry
+    ``message_id`` and ``token``.
+    """
+
+    def __init__(self, code, options, payload, message_id=None, token=None):
+        self.code_number = code
+        self.code = codes.code_to_string(code)
+        self.description = codes.code_description(code)
+        self.option_numbers = list(options)
+        self.options = [(codes.option_name(n) or n, v) for n, v in options]
+        self.payload = payload
+        self.message_id = message_id
+        self.token = token
+
+    @property
+    def ok(self):
+        """True for 2.xx codes."""
+        return self.code_number >> 5 == 2
+
+    @property
+    def text(self):
+        return self.payload.decode("utf-8", errors="replace")
+
+    def option(self, option, default=None):
+        """The value of the first option with this name or number."""
+        number = codes.option_number(option)
+        for n, value in self.option_numbers:
+            if n == number:
+                return value
+        return default
+
+    @property
+    def content_format(self):
+        """The Content-Format as a media type (or number), or None."""
+        number = self.option(12)
+        if number is None:
+            return None
+        return codes.content_format_name(number) or number
+
+    def __repr__(self):
+        payload = repr(self.payload[:32]) + ("…" if len(self.payload) > 32 else "")
+        return f"<Response {self.code} {self.description or ''} options={self.options} payload={payload}>"
+
+
+# ---- values to and from D-Bus ----
+
+def _bytes_variant(data):
+    if isinstance(data, str):
+        data = data.encode()
+    return GLib.Variant("ay", bytes(data or b""))
+
+
+def _option_value(number, value):
+    if isinstance(value, GLib.Variant):
+        return value
+    kind = codes.OPTIONS.get(number, (None, "ay"))[1]
+    if number in (12, 17) and isinstance(value, str):
+        value = codes.content_format_number(value)
+    if kind == "u":
+        return GLib.Variant("u", int(value))
+    if kind == "s":
+        return GLib.Variant("s", str(value))
+    return _bytes_variant(value)
+
+
+def _options_variant(options=None, content_format=None, accept=None):
+    """a(qv) from ``[(number or name, value), …]`` plus the two shortcuts."""
+    pairs = []
+    if content_format is not None:
+        pairs.append((12, GLib.Variant("u", codes.content_format_number(content_format))))
+    if accept is not None:
+        pairs.append((17, GLib.Variant("u", codes.content_format_number(accept))))
+    for option, value in options or ():
+        number = codes.option_number(option)
+        pairs.append((number, _option_value(number, value)))
+    return GLib.Variant("a(qv)", pairs)
+
+
+def _unpack_options(variant):
+    options = []
+    for i in range(variant.n_children()):
+        child = variant.get_child_value(i)
+        number = child.get_child_value(0).get_uint16()
+        value = child.get_child_value(1).get_variant()
+        if value.get_type_string() == "ay":
+            options.append((number, value.get_data_as_bytes().get_data()))
+        else:
+            options.append((number, value.unpack()))
+    return options
+
+
+def _response_from_reply(reply):
+    return Response(reply.get_child_value(0).get_byte(),
+                    _unpack_options(reply.get_child_value(1)),
+                    reply.get_child_value(2).get_data_as_bytes().get_data())
+
+
+def _received_message(parameters):
+    """The Response of a Received signal's (qyaya(qv)ay)."""
+    return Response(parameters.get_child_value(1).get_byte(),
+                    _unpack_options(parameters.get_child_value(3)),
+                    parameters.get_child_value(4).get_data_as_bytes().get_data(),
+                    message_id=parameters.get_child_value(0).get_uint16(),
+                    token=parameters.get_child_value(2).get_data_as_bytes().get_data())
+
+
+def _open_options(persistent=None, psk_identity=None, psk_key=None, client_id=None,
+                  pdp_context=None, ack_timeout=None, max_retransmit=None, idle_timeout=None,
+                  timeout=None):
+    """a{sv} for Open from keyword arguments (timeouts: ack and idle in
+    seconds, ``timeout`` in seconds as a float, like asyncio's)."""
+    options = {}
+    if persistent is not None:
+        options["persistent"] = GLib.Variant("b", bool(persistent))
+    if psk_identity is not None:
+        options["dtls-psk-identity"] = GLib.Variant("s", psk_identity)
+    if psk_key is not None:
+        options["dtls-psk-key"] = _bytes_variant(psk_key)
+    if client_id is not None:
+        options["client-id"] = GLib.Variant("y", client_id)
+    if pdp_context is not None:
+        options["pdp-context"] = GLib.Variant("y", pdp_context)
+    if ack_timeout is not None:
+        options["ack-timeout"] = GLib.Variant("u", ack_timeout)
+    if max_retransmit is not None:
+        options["max-retransmit"] = GLib.Variant("u", max_retransmit)
+    if idle_timeout is not None:
+        options["idle-timeout"] = GLib.Variant("u", idle_timeout)
+    if timeout is not None:
+        options["timeout"] = GLib.Variant("u", int(timeout * 1000))
+    return options
+
+
+# ---- the dispatcher thread ----
+
+class _Dispatcher:
+    """A GLib main context run by a thread of its own."""
+
+    def __init__(self):
+        self.context = GLib.MainContext()
+        self._loop = GLib.MainLoop(self.context)
+        started = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(started,),
+                                        name="qcoap-dispatcher", daemon=True)
+        self._thread.start()
+        started.wait()
+
+    def _run(self, started):
+        self.context.push_thread_default()
+        self.invoke(started.set)
+        self._loop.run()
+        self.context.pop_thread_default()
+
+    def invoke(self, function, *args):
+        """Runs ``function(*args)`` in the dispatcher thread, soon."""
+        def once(*_):
+            function(*args)
+            return GLib.SOURCE_REMOVE
+        source = GLib.Idle()
+        source.set_callback(once)
+        source.attach(self.context)
+
+    def invoke_sync(self, function, *args):
+        if threading.current_thread() is self._thread:
+            return function(*args)
+        done = threading.Event()
+        result = []
+        self.invoke(lambda: (result.append(function(*args)), done.set()))
+        done.wait()
+        return result[0]
+
+    def stop(self):
+        self.invoke(self._loop.quit)
+
+
+def _deliver(loop, future, function):
+    """Settles ``future`` (in its own loop) with ``function()``'s outcome."""
+    try:
+        value, error = function(), None
+    except GLib.Error as glib_error:
+        value, error = None, errors.from_glib(glib_error)
+
+    def settle():
+        if future.cancelled():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(value)
+    loop.call_soon_threadsafe(settle)
+
+
+class _Bus:
+    """A connection with the calls and subscriptions both APIs need."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.dispatcher = _Dispatcher()
+
+    def call_sync(self, path, interface, method, parameters, reply_type=None):
+        return errors.translate(lambda: self.connection.call_sync(
+            SERVICE, path, interface, method, parameters,
+            GLib.VariantType(reply_type) if reply_type else None,
+            Gio.DBusCallFlags.NONE, _NO_TIMEOUT, None))
+
+    async def call(self, path, interface, method, parameters, reply_type=None):
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+
+        def finish(connection, result, _data):
+            _deliver(loop, future, lambda: connection.call_finish(result))
+
+        def start():
+            self.connection.call(SERVICE, path, interface, method, parameters,
+                                 GLib.VariantType(reply_type) if reply_type else None,
+                                 Gio.DBusCallFlags.NONE, _NO_TIMEOUT, None, finish, None)
+        self.dispatcher.invoke(start)
+        return await future
+
+    def subscribe(self, path, interface, member, callback):
+        """Calls ``callback(member, path, parameters)`` for each signal; the
+        subscription is made in the dispatcher thread so that it runs there."""
+        def on_signal(_connection, _sender, signal_path, _interface, signal, parameters, *_):
+            callback(signal, signal_path, parameters)
+        return self.dispatcher.invoke_sync(
+            self.connection.signal_subscribe, SERVICE, interface, member, path, None,
+            Gio.DBusSignalFlags.NONE, on_signal)
+
+    def unsubscribe(self, subscription):
+        self.connection.signal_unsubscribe(subscription)
+
+
+def _in_callers_loop(callback):
+    """``callback`` as it should be called from the dispatcher thread: in the
+    asyncio loop running now, if any, else directly."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return callback
+    return lambda *args: loop.call_soon_threadsafe(callback, *args)
+
+
+def _request_flags(path, confirmable=True, timeout=None):
+    flags = {}
+    if path:
+        path_part, _, query = str(path).partition("?")
+        flags["uri-path"] = GLib.Variant("s", path_part)
+        if query:
+            flags["uri-query"] = GLib.Variant("s", query)
+    if not confirmable:
+        flags["confirmable"] = GLib.Variant("b", False)
+    if timeout is not None:
+        flags["timeout"] = GLib.Variant("u", int(timeout * 1000))
+    return flags
+
+
+class Session:
+    """An open session: one of the modem's client IDs, connected to a server.
+
+    A context manager: leaving the ``with`` block closes it.
+    """
+
+    def __init__(self, bus, path):
+        self._bus = bus
+        self.path = path
+        self._subscriptions = []
+        self.closed_reason = None
+        self._closed_subscription = bus.subscribe(path, SESSION_INTERFACE, "Closed",
+                                                  self._on_closed)
+
+    def _on_closed(self, _member, _path, parameters):
+        self.closed_reason = parameters.unpack()[0]
+
+    # properties
+
+    def _property(self, name):
+        reply = self._bus.call_sync(self.path, "org.freedesktop.DBus.Properties", "Get",
+                                    GLib.Variant("(ss)", (SESSION_INTERFACE, name)), "(v)")
+        return reply.unpack()[0]
+
+    @property
+    def client_id(self):
+        return self._property("ClientId")
+
+    @property
+    def host(self):
+        return self._property("Host")
+
+    @property
+    def port(self):
+        return self._property("Port")
+
+    @property
+    def state(self):
+        return self._property("State")
+
+    @property
+    def persistent(self):
+        return self._property("Persistent")
+
+    # requests
+
+    def _request_parameters(self, code, path, payload, options, content_format, accept,
+                            confirmable, timeout):
+        return GLib.Variant.new_tuple(
+            GLib.Variant("y", codes.parse_code(code)),
+            _options_variant(options, content_format, accept), _bytes_variant(payload),
+            GLib.Variant("a{sv}", _request_flags(path, confirmable, timeout)))
+
+    def request(self, code, path=None, payload=b"", *, options=None, content_format=None,
+                accept=None, confirmable=True, timeout=None):
+        """Sends a request and returns the Response with the same token.
+        ``timeout`` is in seconds."""
+        parameters = self._request_parameters(code, path, payload, options, content_format,
+                                              accept, confirmable, timeout)
+        reply = self._bus.call_sync(self.path, SESSION_INTERFACE, "Request", parameters,
+                                    "(ya(qv)ay)")
+        return _response_from_reply(reply)
+
+    async def request_async(self, code, path=None, payload=b"", *, options=None,
+                            content_format=None, accept=None, confirmable=True, timeout=None):
+        parameters = self._request_parameters(code, path, payload, options, content_format,
+                                              accept, confirmable, timeout)
+        reply = await self._bus.call(self.path, SESSION_INTERFACE, "Request", parameters,
+                                     "(ya(qv)ay)")
+        return _response_from_reply(reply)
+
+    def get(self, path, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path, payload=b"", **kwargs):
+        return self.request("POST", path, payload, **kwargs)
+
+    def put(self, path, payload=b"", **kwargs):
+        return self.request("PUT", path, payload, **kwargs)
+
+    def delete(self, path, **kwargs):
+        return self.request("DELETE", path, **kwargs)
+
+    async def get_async(self, path, **kwargs):
+        return await self.request_async("GET", path, **kwargs)
+
+    async def post_async(self, path, payload=b"", **kwargs):
+        return await self.request_async("POST", path, payload, **kwargs)
+
+    async def put_async(self, path, payload=b"", **kwargs):
+        return await self.request_async("PUT", path, payload, **kwargs)
+
+    async def delete_async(self, path, **kwargs):
+        return await self.request_async("DELETE", path, **kwargs)
+
+    # the raw path
+
+    def _send_parameters(self, message_type, code, options, payload, message_id, token):
+        flags = {}
+        if message_id is not None:
+            flags["message-id"] = GLib.Variant("q", message_id)
+        if token is not None:
+            flags["token"] = _bytes_variant(token)
+        return GLib.Variant.new_tuple(
+            GLib.Variant("y", codes.parse_message_type(message_type)),
+            GLib.Variant("y", codes.parse_code(code)), _options_variant(options),
+            _bytes_variant(payload), GLib.Variant("a{sv}", flags))
+
+    def send(self, message_type="con", code="get", options=None, payload=b"", *,
+             message_id=None, token=None):
+        """Sends one message as given; returns ``(message_id, token)``.
+        Answers arrive through :meth:`on_received`."""
+        reply = self._bus.call_sync(
+            self.path, SESSION_INTERFACE, "Send",
+            self._send_parameters(message_type, code, options, payload, message_id, token),
+            "(qay)")
+        return (reply.get_child_value(0).get_uint16(),
+                reply.get_child_value(1).get_data_as_bytes().get_data())
+
+    async def send_async(self, message_type="con", code="get", options=None, payload=b"", *,
+                         message_id=None, token=None):
+        reply = await self._bus.call(
+            self.path, SESSION_INTERFACE, "Send",
+            self._send_parameters(message_type, code, options, payload, message_id, token),
+            "(qay)")
+        return (reply.get_child_value(0).get_uint16(),
+                reply.get_child_value(1).get_data_as_bytes().get_data())
+
+    # signals
+
+    def _subscribe(self, member, callback, convert):
+        deliver = _in_callers_loop(callback)
+        subscription = self._bus.subscribe(
+            self.path, SESSION_INTERFACE, member,
+            lambda _member, _path, parameters: deliver(*convert(parameters)))
+        self._subscriptions.append(subscription)
+        return subscription
+
+    def on_received(self, callback):
+        """Calls ``callback(response)`` for every message received on this
+        session (Received), with ``message_id`` and ``token`` set."""
+        return self._subscribe("Received", callback, lambda p: (_received_message(p),))
+
+    def on_ack(self, callback):
+        """Calls ``callback(type, message_id, result)`` for each delivery result."""
+        return self._subscribe("Ack", callback, lambda p: tuple(p.unpack()))
+
+    def on_retransmission(self, callback):
+        """Calls ``callback(type, message_id, attempt, result)``."""
+        return self._subscribe("Retransmission", callback, lambda p: tuple(p.unpack()))
+
+    def on_closed(self, callback):
+        """Calls ``callback(reason)`` when the session closes."""
+        return self._subscribe("Closed", callback, lambda p: tuple(p.unpack()))
+
+    def disconnect(self, subscription):
+        self._bus.unsubscribe(subscription)
+        self._subscriptions.remove(subscription)
+
+    # closing
+
+    def close(self):
+        """Closes the session (once; later calls do nothing)."""
+        try:
+            if self.closed_reason is None:
+                self._bus.call_sync(self.path, SESSION_INTERFACE, "Close", None)
+        finally:
+            self._forget()
+
+    async def close_async(self):
+        try:
+            if self.closed_reason is None:
+                await self._bus.call(self.path, SESSION_INTERFACE, "Close", None)
+        finally:
+            self._forget()
+
+    def _forget(self):
+        self.closed_reason = self.closed_reason or "closed"
+        for subscription in self._subscriptions + [self._closed_subscription]:
+            self._bus.unsubscribe(subscription)
+        self._subscriptions = []
+        self._closed_subscription = 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            self.close()
+        except errors.Error:
+            # Already gone (the daemon closed it): nothing left to close.
+            pass
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        try:
+            await self.close_async()
+        except errors.Error:
+            pass
+
+    def __repr__(self):
+        return f"<qcoap.Session {self.path}>"
+
+
+class Client:
+    """A connection to qcoapd. Make one with :func:`connect`."""
+
+    def __init__(self, connection, private=False):
+        self._bus = _Bus(connection)
+        self._private = private
+        # Fails at once, with DaemonUnavailable, when qcoapd is not there.
+        self._bus.call_sync(MANAGER_PATH, "org.freedesktop.DBus.Peer", "Ping", None)
+
+    @property
+    def connection(self):
+        return self._bus.connection
+
+    def _properties(self):
+        reply = self._bus.call_sync(MANAGER_PATH, "org.freedesktop.DBus.Properties", "GetAll",
+                                    GLib.Variant("(s)", (MANAGER_INTERFACE,)), "(a{sv})")
+        return reply.unpack()[0]
+
+    def status(self):
+        """The manager's properties as a dict (State, Model, FreeClients, …)."""
+        return self._properties()
+
+    @property
+    def state(self):
+        return self._properties()["State"]
+
+    @property
+    def model(self):
+        return self._properties()["Model"]
+
+    @property
+    def imei(self):
+        return self._properties()["Imei"]
+
+    @property
+    def free_clients(self):
+        return self._properties()["FreeClients"]
+
+    @property
+    def sessions(self):
+        """Object paths of the sessions that exist now."""
+        return list(self._properties()["Sessions"])
+
+    def open(self, host, port=5683, **options):
+        """Opens a session to ``host:port``; use it as a context manager.
+        Keyword options: persistent, psk_identity, psk_key, client_id,
+        pdp_context, ack_timeout, max_retransmit, idle_timeout (seconds),
+        timeout (seconds)."""
+        reply = self._bus.call_sync(
+            MANAGER_PATH, MANAGER_INTERFACE, "Open",
+            GLib.Variant("(sqa{sv})", (host, port, _open_options(**options))), "(o)")
+        return Session(self._bus, reply.unpack()[0])
+
+    async def open_async(self, host, port=5683, **options):
+        reply = await self._bus.call(
+            MANAGER_PATH, MANAGER_INTERFACE, "Open",
+            GLib.Variant("(sqa{sv})", (host, port, _open_options(**options))), "(o)")
+        return Session(self._bus, reply.unpack()[0])
+
+    def session(self, path_or_id):
+        """A Session object for an existing session (e.g. a persistent one)."""
+        path = path_or_id
+        if isinstance(path_or_id, int) or str(path_or_id).isdigit():
+            path = f"{MANAGER_PATH}/Session/{int(path_or_id)}"
+        return Session(self._bus, path)
+
+    def on_received(self, callback):
+        """Calls ``callback(session_path, response)`` for every message any
+        session receives, whoever opened it. Returns a subscription ID for
+        :meth:`disconnect`."""
+        deliver = _in_callers_loop(callback)
+        return self._bus.subscribe(
+            None, SESSION_INTERFACE, "Received",
+            lambda _member, path, parameters: deliver(path, _received_message(parameters)))
+
+    def disconnect(self, subscription):
+        self._bus.unsubscribe(subscription)
+
+    # one-shot requests
+
+    def _request_parameters(self, code, uri, payload, options, content_format, accept,
+                            timeout, psk_identity, psk_key):
+        flags = _open_options(psk_identity=psk_identity, psk_key=psk_key)
+        if timeout is not None:
+            flags["timeout"] = GLib.Variant("u", int(timeout * 1000))
+        return GLib.Variant.new_tuple(
+            GLib.Variant("s", uri), GLib.Variant("y", codes.parse_code(code)),
+            _options_variant(options, content_format, accept), _bytes_variant(payload),
+            GLib.Variant("a{sv}", flags))
+
+    def request(self, code, uri, payload=b"", *, options=None, content_format=None,
+                accept=None, timeout=None, psk_identity=None, psk_key=None):
+        """A one-shot confirmable request to ``coap://host[:port]/path?query``
+        (or coaps:// with psk_identity and psk_key)."""
+        reply = self._bus.call_sync(
+            MANAGER_PATH, MANAGER_INTERFACE, "Request",
+            self._request_parameters(code, uri, payload, options, content_format, accept,
+                                     timeout, psk_identity, psk_key), "(ya(qv)ay)")
+        return _response_from_reply(reply)
+
+    async def request_async(self, code, uri, payload=b"", *, options=None, content_format=None,
+                            accept=None, timeout=None, psk_identity=None, psk_key=None):
+        reply = await self._bus.call(
+            MANAGER_PATH, MANAGER_INTERFACE, "Request",
+            self._request_parameters(code, uri, payload, options, content_format, accept,
+                                     timeout, psk_identity, psk_key), "(ya(qv)ay)")
+        return _response_from_reply(reply)
+
+    def get(self, uri, **kwargs):
+        return self.request("GET", uri, **kwargs)
+
+    async def get_async(self, uri, **kwargs):
+        return await self.request_async("GET", uri, **kwargs)
+
+    def close(self):
+        """Closes the connection (and with it the sessions that are not
+        persistent)."""
+        self._bus.dispatcher.stop()
+        if self._private:
+            errors.translate(lambda: self._bus.connection.close_sync(None))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def connect(bus="system"):
+    """Connects to qcoapd on ``bus``: ``"system"``, ``"session"``, or a D-Bus
+    address. Raises DaemonUnavailable when qcoapd is not reachable."""
+    if bus in ("system", "session"):
+        bus_type = Gio.BusType.SYSTEM if bus == "system" else Gio.BusType.SESSION
+        connection = errors.translate(lambda: Gio.bus_get_sync(bus_type, None))
+    else:
+        flags = (Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
+                 | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION)
+        try:
+            connection = Gio.DBusConnection.new_for_address_sync(bus, flags, None, None)
+        except GLib.Error as error:
+            raise errors.DaemonUnavailable(f"cannot reach the bus at {bus}: {error.message}")
+        connection.set_exit_on_close(False)
+        return Client(connection, private=True)
+    return Client(connection)
+
+
+def split_uri(uri):
+    """``(host, port, path)`` of a coap:// or coaps:// URI, for Client.open."""
+    parts = urlsplit(uri)
+    if parts.scheme not in ("coap", "coaps") or not parts.hostname:
+        raise ValueError(f"not a coap:// or coaps:// URI: {uri!r}")
+    port = parts.port or (5684 if parts.scheme == "coaps" else 5683)
+    path = unquote(parts.path or "/")
+    return parts.hostname, port, path + (f"?{parts.query}" if parts.query else "")

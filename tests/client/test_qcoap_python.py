@@ -1,0 +1,212 @@
+"""The qcoap Python module against the real daemon, simulator and coap-server.
+
+Runs under /usr/bin/python3 inside client-env-run, which provides
+QCOAP_TEST_BUS, QCOAP_TEST_COAP_PORT and QCOAP_TEST_SILENT_PORT;
+QCOAP_PY_EXAMPLES is the directory of the example programs.
+"""
+
+import asyncio
+import os
+import random
+import re
+import subprocess
+import sys
+import threading
+import time
+import unittest
+
+import qcoap
+
+BUS = os.environ["QCOAP_TEST_BUS"]
+PORT = int(os.environ["QCOAP_TEST_COAP_PORT"])
+SILENT_PORT = int(os.environ["QCOAP_TEST_SILENT_PORT"])
+EXAMPLES = os.environ["QCOAP_PY_EXAMPLES"]
+TIME = re.compile(rb"^[A-Z][a-z]{2} [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2}$")
+
+
+def binary_payload(length, seed):
+    data = bytearray(random.Random(seed).randbytes(length))
+    data[0], data[1], data[2], data[-1] = 0, 0x0D, 0x0A, 0xFF
+    return bytes(data)
+
+
+class Blocking(unittest.TestCase):
+    def setUp(self):
+        self.client = qcoap.connect(BUS)
+
+    def tearDown(self):
+        self.client.close()
+
+    def test_status(self):
+        status = self.client.status()
+        self.assertEqual(status["State"], "ready")
+        self.assertEqual(self.client.model, "BG96")
+        self.assertRegex(self.client.imei, r"^[0-9]{15}$")
+        self.assertEqual(self.client.free_clients, 6)
+
+    def test_get_time(self):
+        with self.client.open("127.0.0.1", PORT) as session:
+            response = session.get("/time")
+        self.assertEqual(response.code, "2.05")
+        self.assertEqual(response.code_number, 69)
+        self.assertEqual(response.description, "Content")
+        self.assertTrue(response.ok)
+        self.assertRegex(response.payload, TIME)
+        self.assertEqual([name for name, _ in response.options], ["Max-Age"])
+
+    def test_put_then_get_binary(self):
+        payload = binary_payload(1000, 3)
+        with self.client.open("127.0.0.1", PORT) as session:
+            stored = session.put("/example_data", payload,
+                                 content_format="application/octet-stream")
+            self.assertTrue(stored.ok, stored)
+            response = session.get("/example_data")
+        self.assertEqual(response.payload, payload)
+        self.assertEqual(response.content_format, "application/octet-stream")
+
+    def test_one_shot_not_found(self):
+        response = self.client.get(f"coap://127.0.0.1:{PORT}/no/such/thing")
+        self.assertEqual((response.code, response.code_number), ("4.04", 132))
+        self.assertEqual(response.description, "Not Found")
+        self.assertFalse(response.ok)
+
+    def test_post_with_options(self):
+        with self.client.open("127.0.0.1", PORT) as session:
+            response = session.post("/example_data", b'{"t":21.5}', content_format="json",
+                                    options=[("Max-Age", 5)])
+        self.assertEqual(response.code, "4.05")
+
+    def test_context_manager_closes(self):
+        with self.client.open("127.0.0.1", PORT) as session:
+            self.assertIn(session.path, self.client.sessions)
+            self.assertEqual(session.state, "open")
+            self.assertEqual(session.port, PORT)
+        self.assertNotIn(session.path, self.client.sessions)
+        self.assertEqual(self.client.free_clients, 6)
+
+    def test_on_received_and_raw_send(self):
+        messages = []
+        arrived = threading.Event()
+
+        def on_received(message):
+            messages.append(message)
+            arrived.set()
+
+        with self.client.open("127.0.0.1", PORT) as session:
+            session.on_received(on_received)
+            message_id, token = session.send("con", "get", options=[("Uri-Path", "time")])
+            self.assertTrue(arrived.wait(20), "no Received signal")
+        self.assertEqual(len(token), 4)
+        answer = messages[0]
+        self.assertEqual(answer.token, token)
+        self.assertEqual(answer.message_id, message_id)
+        self.assertEqual(answer.code, "2.05")
+        self.assertRegex(answer.payload, TIME)
+
+    def test_timeout_exception(self):
+        with self.client.open("127.0.0.1", SILENT_PORT) as session:
+            started = time.monotonic()
+            with self.assertRaises(qcoap.Timeout) as caught:
+                session.get("/time", timeout=2)
+            self.assertLess(time.monotonic() - started, 30)
+        self.assertIsInstance(caught.exception, TimeoutError)
+        self.assertEqual(caught.exception.name, "org.qcoapd.CoAP1.Error.Timeout")
+
+    def test_invalid_argument_exception(self):
+        with self.assertRaises(qcoap.InvalidArgument) as caught:
+            self.client.open("127.0.0.1", PORT, client_id=9)
+        self.assertEqual(caught.exception.name, "org.qcoapd.CoAP1.Error.InvalidArgument")
+        self.assertIn("client-id", caught.exception.message)
+
+    def test_client_busy_exception(self):
+        with self.client.open("127.0.0.1", PORT, client_id=3):
+            with self.assertRaises(qcoap.ClientBusy):
+                self.client.open("127.0.0.1", PORT, client_id=3)
+
+    def test_unreachable_bus(self):
+        with self.assertRaises(qcoap.DaemonUnavailable):
+            qcoap.connect("unix:path=/nonexistent/qcoap-test-bus")
+
+
+class Asyncio(unittest.TestCase):
+    def setUp(self):
+        self.client = qcoap.connect(BUS)
+
+    def tearDown(self):
+        self.client.close()
+
+    def test_three_concurrent_requests(self):
+        # /async?1 answers after one second: three at once take about one
+        # second, one after the other they would take three.
+        uri = f"coap://127.0.0.1:{PORT}/async?1"
+
+        async def three():
+            started = time.monotonic()
+            responses = await asyncio.gather(*(self.client.get_async(uri) for _ in range(3)))
+            return responses, time.monotonic() - started
+
+        responses, elapsed = asyncio.run(three())
+        self.assertEqual([r.code for r in responses], ["2.05"] * 3)
+        self.assertEqual([r.payload for r in responses], [b"done"] * 3)
+        self.assertLess(elapsed, 2.8)
+
+    def test_session_and_signal_in_loop(self):
+        async def run():
+            loop_thread = threading.current_thread()
+            received = asyncio.Queue()
+            async with await self.client.open_async("127.0.0.1", PORT) as session:
+                session.on_received(
+                    lambda message: received.put_nowait((message, threading.current_thread())))
+                response = await session.get_async("/time")
+                message, thread = await asyncio.wait_for(received.get(), 20)
+            return response, message, thread is loop_thread
+
+        response, message, in_loop = asyncio.run(run())
+        self.assertEqual(response.code, "2.05")
+        self.assertEqual(message.payload, response.payload)
+        self.assertTrue(in_loop, "the callback did not run in the asyncio loop")
+
+    def test_async_error(self):
+        async def run():
+            await self.client.open_async("127.0.0.1", PORT, max_retransmit=99)
+
+        with self.assertRaises(qcoap.InvalidArgument):
+            asyncio.run(run())
+
+
+class Examples(unittest.TestCase):
+    def run_example(self, *args, timeout=60):
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+        return subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True,
+                              timeout=timeout)
+
+    def test_sensor_upload(self):
+        result = self.run_example(os.path.join(EXAMPLES, "sensor_upload.py"), "--bus", BUS,
+                                  "--count", "3", "--interval", "0.2", "--method", "put",
+                                  f"coap://127.0.0.1:{PORT}/example_data")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        lines = result.stdout.splitlines()
+        self.assertEqual(len(lines), 3)
+        for line in lines:
+            self.assertRegex(line, r'^2\.0[14] \w+: \{"time": [0-9]+, "load": [0-9.]+\}$')
+
+    def test_observer_sees_another_client(self):
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+        observer = subprocess.Popen(
+            [sys.executable, os.path.join(EXAMPLES, "observer.py"), "--bus", BUS,
+             "--duration", "30"], env=env, stdout=subprocess.PIPE, text=True)
+        try:
+            self.assertEqual(observer.stdout.readline().strip(), "observing")
+            with qcoap.connect(BUS) as other, other.open("127.0.0.1", PORT) as session:
+                session.get("/time")
+            line = observer.stdout.readline()
+            self.assertRegex(line, r"^/org/qcoapd/CoAP1/Session/[0-5]: 2\.05 Content mid [0-9]+ "
+                                   r"token [0-9a-f]{2,16} \[Max-Age: [0-9]+\] '.{15}'$")
+        finally:
+            observer.kill()
+            observer.wait()
+            observer.stdout.close()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
