@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct
 {
@@ -96,7 +97,13 @@ print_response (Qcoapctl *ctl, QcoapResponse *response)
       g_print ("%s\n", json);
     }
   else if (length > 0)
-    fwrite (data, 1, length, stdout);
+    {
+      fwrite (data, 1, length, stdout);
+      /* A terminal gets its prompt back on a line of its own; pipes and
+       * files get the payload exactly. */
+      if (isatty (STDOUT_FILENO) && ((const char *)data)[length - 1] != '\n')
+        fputc ('\n', stdout);
+    }
   fflush (stdout);
   return qcoapctl_exit_for_code (qcoap_response_get_code (response));
 }
