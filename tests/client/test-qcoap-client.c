@@ -1,0 +1,252 @@
+/* test-qcoap-client.c — libqcoap-glib in process against the real daemon:
+ * asynchronous construction, Open, Request and Close, the typed signals,
+ * sessions appearing and going, and errors in the QCOAP_ERROR domain. Runs
+ * inside client-env-run (QCOAP_TEST_BUS, QCOAP_TEST_COAP_PORT,
+ * QCOAP_TEST_SILENT_PORT). */
+#include <qcoap-glib/qcoap-glib.h>
+
+static const char *bus_address;
+static guint16 coap_port;
+static guint16 silent_port;
+
+static void
+store_result (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  *(GAsyncResult **)user_data = g_object_ref (result);
+}
+
+/* Iterates the main context until the async call has finished. */
+static GAsyncResult *
+wait_result (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+/* Runs the main context until @condition holds or 20 s have passed, then
+ * asserts it. */
+#define WAIT_FOR(condition)                                                                        \
+  G_STMT_START                                                                                     \
+  {                                                                                                \
+    gint64 end_ = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;                                   \
+    while (!(condition) && g_get_monotonic_time () < end_)                                         \
+      if (!g_main_context_iteration (NULL, FALSE))                                                 \
+        g_usleep (1000);                                                                           \
+    g_assert_true (condition);                                                                     \
+  }                                                                                                \
+  G_STMT_END
+
+static QcoapClient *
+new_client_async (void)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  QcoapClient *client;
+
+  qcoap_client_new_for_address (bus_address, NULL, store_result, &result);
+  client = qcoap_client_new_for_address_finish (wait_result (&result), &error);
+  g_assert_no_error (error);
+  return client;
+}
+
+typedef struct
+{
+  GPtrArray *received; /* QcoapResponse */
+  guint acks;
+  int last_ack_result;
+  char *closed_reason;
+  gboolean closed;
+} SessionEvents;
+
+static void
+on_received (QcoapClientSession *session, QcoapResponse *message, SessionEvents *events)
+{
+  g_ptr_array_add (events->received, qcoap_response_ref (message));
+}
+
+static void
+on_ack (QcoapClientSession *session, guint type, guint message_id, int result,
+        SessionEvents *events)
+{
+  g_assert_cmpuint (type, ==, QCOAP_MESSAGE_CON);
+  events->acks++;
+  events->last_ack_result = result;
+}
+
+static void
+on_closed (QcoapClientSession *session, const char *reason, SessionEvents *events)
+{
+  g_assert_false (events->closed); /* once */
+  events->closed_reason = g_strdup (reason);
+  events->closed = TRUE;
+}
+
+static void
+test_async_open_request_close (void)
+{
+  g_autoptr (QcoapClient) client = new_client_async ();
+  g_autoptr (QcoapClientSession) session = NULL;
+  g_autoptr (QcoapResponse) response = NULL;
+  g_autoptr (GAsyncResult) opened = NULL;
+  g_autoptr (GAsyncResult) answered = NULL;
+  g_autoptr (GAsyncResult) closed = NULL;
+  g_autoptr (GError) error = NULL;
+  SessionEvents events = { g_ptr_array_new_with_free_func ((GDestroyNotify)qcoap_response_unref) };
+  QcoapResponse *received;
+  gsize length;
+
+  g_assert_cmpstr (qcoap_client_get_state (client), ==, "ready");
+  g_assert_cmpstr (qcoap_client_get_model (client), ==, "BG96");
+  g_assert_cmpuint (qcoap_client_get_free_clients (client), ==, 6);
+
+  qcoap_client_open (client, "127.0.0.1", coap_port, NULL, NULL, store_result, &opened);
+  session = qcoap_client_open_finish (client, wait_result (&opened), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (qcoap_client_session_get_host (session), ==, "127.0.0.1");
+  g_assert_cmpuint (qcoap_client_session_get_port (session), ==, coap_port);
+  g_assert_false (qcoap_client_session_get_persistent (session));
+  g_signal_connect (session, "received", G_CALLBACK (on_received), &events);
+  g_signal_connect (session, "ack", G_CALLBACK (on_ack), &events);
+  g_signal_connect (session, "closed", G_CALLBACK (on_closed), &events);
+
+  qcoap_client_session_request (session, QCOAP_METHOD_GET, "/time?ticks", NULL, NULL, NULL, NULL,
+                                store_result, &answered);
+  response = qcoap_client_session_request_finish (session, wait_result (&answered), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (qcoap_response_get_code (response), ==, QCOAP_CODE (2, 5));
+  g_assert_cmpuint (g_bytes_get_size (qcoap_response_get_payload (response)), >, 0);
+
+  /* The same response also comes as the typed received signal. */
+  WAIT_FOR (events.received->len > 0);
+  received = g_ptr_array_index (events.received, 0);
+  g_assert_cmpuint (qcoap_response_get_code (received), ==, 69);
+  g_assert_true (
+      g_bytes_equal (qcoap_response_get_payload (received), qcoap_response_get_payload (response)));
+  g_bytes_get_data (qcoap_response_get_token (received), &length);
+  g_assert_cmpuint (length, >, 0);
+
+  qcoap_client_session_close (session, NULL, store_result, &closed);
+  g_assert_true (qcoap_client_session_close_finish (session, wait_result (&closed), &error));
+  g_assert_no_error (error);
+  WAIT_FOR (events.closed);
+  g_assert_cmpstr (events.closed_reason, ==, "closed");
+  g_assert_cmpstr (qcoap_client_session_get_state (session), ==, "closed");
+  g_assert_cmpuint (events.acks, >=, 1);
+  g_assert_cmpint (events.last_ack_result, ==, 0);
+
+  g_ptr_array_unref (events.received);
+  g_free (events.closed_reason);
+}
+
+typedef struct
+{
+  QcoapClientSession *added;
+  QcoapClientSession *removed;
+} Watch;
+
+static void
+on_session_added (QcoapClient *client, QcoapClientSession *session, Watch *watch)
+{
+  g_set_object (&watch->added, session);
+}
+
+static void
+on_session_removed (QcoapClient *client, QcoapClientSession *session, Watch *watch)
+{
+  g_set_object (&watch->removed, session);
+}
+
+static void
+test_sessions_of_another_client (void)
+{
+  g_autoptr (QcoapClient) watcher = new_client_async ();
+  g_autoptr (QcoapClient) other = qcoap_client_new_for_address_sync (bus_address, NULL, NULL);
+  g_autoptr (QcoapClientSession) session = NULL;
+  g_autoptr (GError) error = NULL;
+  Watch watch = { NULL, NULL };
+  GList *sessions;
+
+  g_assert_nonnull (other);
+  g_signal_connect (watcher, "session-added", G_CALLBACK (on_session_added), &watch);
+  g_signal_connect (watcher, "session-removed", G_CALLBACK (on_session_removed), &watch);
+
+  session = qcoap_client_open_sync (other, "127.0.0.1", coap_port, NULL, NULL, &error);
+  g_assert_no_error (error);
+  WAIT_FOR (watch.added != NULL);
+  g_assert_cmpstr (qcoap_client_session_get_object_path (watch.added), ==,
+                   qcoap_client_session_get_object_path (session));
+  sessions = qcoap_client_get_sessions (watcher);
+  g_assert_cmpuint (g_list_length (sessions), ==, 1);
+  g_list_free_full (sessions, g_object_unref);
+  g_assert_true (
+      qcoap_client_lookup_session (watcher, qcoap_client_session_get_object_path (session))
+      == watch.added);
+
+  /* The owner's connection goes away: the daemon closes the session. */
+  g_clear_object (&session);
+  g_dbus_connection_close_sync (qcoap_client_get_connection (other), NULL, NULL);
+  WAIT_FOR (watch.removed != NULL);
+  g_assert_true (watch.removed == watch.added);
+  g_assert_cmpstr (qcoap_client_session_get_state (watch.removed), ==, "closed");
+  g_clear_object (&watch.added);
+  g_clear_object (&watch.removed);
+}
+
+static void
+test_errors (void)
+{
+  g_autoptr (QcoapClient) client = qcoap_client_new_for_address_sync (bus_address, NULL, NULL);
+  g_autoptr (GVariantDict) options = g_variant_dict_new (NULL);
+  g_autoptr (GVariantDict) flags = g_variant_dict_new (NULL);
+  g_autoptr (QcoapClientSession) bad = NULL;
+  g_autoptr (QcoapResponse) response = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *silent = g_strdup_printf ("coap://127.0.0.1:%u/time", silent_port);
+
+  g_variant_dict_insert (options, "client-id", "y", 9);
+  bad = qcoap_client_open_sync (client, "127.0.0.1", coap_port, g_variant_dict_end (options), NULL,
+                                &error);
+  g_assert_null (bad);
+  g_assert_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT);
+  /* The daemon's words, without the D-Bus wrapping. */
+  g_assert_false (g_str_has_prefix (error->message, "GDBus.Error:"));
+  g_clear_error (&error);
+
+  g_variant_dict_insert (flags, "timeout", "u", 1500);
+  response = qcoap_client_request_sync (client, QCOAP_METHOD_GET, silent, NULL, NULL,
+                                        g_variant_dict_end (flags), NULL, &error);
+  g_assert_null (response);
+  g_assert_error (error, QCOAP_ERROR, QCOAP_ERROR_TIMEOUT);
+}
+
+static void
+test_no_daemon (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (QcoapClient) client
+      = qcoap_client_new_for_address_sync ("unix:path=/nonexistent/qcoap-bus", NULL, &error);
+
+  g_assert_null (client);
+  g_assert_nonnull (error);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  bus_address = g_getenv ("QCOAP_TEST_BUS");
+  if (bus_address == NULL)
+    {
+      g_printerr ("run me with client-env-run\n");
+      return 1;
+    }
+  coap_port = atoi (g_getenv ("QCOAP_TEST_COAP_PORT"));
+  silent_port = atoi (g_getenv ("QCOAP_TEST_SILENT_PORT"));
+
+  g_test_add_func ("/qcoap-glib/async-open-request-close", test_async_open_request_close);
+  g_test_add_func ("/qcoap-glib/sessions-of-another-client", test_sessions_of_another_client);
+  g_test_add_func ("/qcoap-glib/errors", test_errors);
+  g_test_add_func ("/qcoap-glib/no-daemon", test_no_daemon);
+  return g_test_run ();
+}
