@@ -23,6 +23,12 @@
  * own "operation not allowed". */
 #define SESSION_RESULT_ENDED (-3)
 
+/* A message in flight: its type, and whether the modem has taken it (or may
+ * have: its AT+QCOAPSEND timed out). Stored in a pointer. */
+#define SEND_STATE(type, taken) GUINT_TO_POINTER (0x10u | ((taken) ? 0x4u : 0u) | (type))
+#define SEND_STATE_TYPE(state)  ((guint8)(GPOINTER_TO_UINT (state) & 0x3u))
+#define SEND_STATE_TAKEN(state) ((GPOINTER_TO_UINT (state) & 0x4u) != 0)
+
 typedef enum
 {
   SESSION_OPENING,
@@ -60,8 +66,8 @@ struct _Session
   char *close_reason;
 
   GHashTable *requests_by_token; /* hex token → PendingRequest */
-  /* Message ID → message type + 1 of every message the modem took (or may
-   * have taken) whose final +QCOAPACK has not come yet. */
+  /* Message ID → SendState of every message given to the modem whose final
+   * +QCOAPACK has not come yet. */
   GHashTable *sends_in_flight;
   /* A persistent session being opened again after the modem restarted. */
   gboolean reopening;
@@ -302,9 +308,10 @@ fail_pending_requests (Session *session, const char *message)
     }
 }
 
-/* Every message gets exactly one final Ack: those whose outcome the modem
- * can no longer report (the session ended, the modem restarted or went
- * away) get one with SESSION_RESULT_ENDED. */
+/* Every message the modem took gets exactly one final Ack: those whose
+ * outcome the modem can no longer report (the session ended, the modem
+ * restarted or went away) get one with SESSION_RESULT_ENDED. Messages the
+ * modem has not taken yet are left to their Send, which fails. */
 static void
 end_messages_in_flight (Session *session)
 {
@@ -316,7 +323,9 @@ end_messages_in_flight (Session *session)
     {
       guint16 message_id = (guint16)GPOINTER_TO_UINT (key);
 
-      qcoap_session_emit_ack (session->iface, (guint8)(GPOINTER_TO_UINT (value) - 1), message_id,
+      if (!SEND_STATE_TAKEN (value))
+        continue;
+      qcoap_session_emit_ack (session->iface, SEND_STATE_TYPE (value), message_id,
                               SESSION_RESULT_ENDED);
       client_pool_message_done (session->service->pool, message_id);
       g_hash_table_iter_remove (&iter);
@@ -509,20 +518,27 @@ on_message_sent (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) responses = NULL;
 
-  responses = client_pool_run_finish (data->session->service->pool, result, &error);
-  if (responses == NULL)
+  Session *session = data->session;
+  gpointer key = GUINT_TO_POINTER (data->message_id);
+  gpointer state = g_hash_table_lookup (session->sends_in_flight, key);
+  gboolean taken;
+
+  responses = client_pool_run_finish (session->service->pool, result, &error);
+  /* A timeout leaves it open whether the modem sent the message: it is then
+   * treated as taken, and its message ID stays reserved until its +QCOAPACK
+   * or the end of the session. Any other failure means not sent. */
+  taken = responses != NULL || g_error_matches (error, QCOAP_ERROR, QCOAP_ERROR_TIMEOUT);
+  if (state != NULL && taken)
+    g_hash_table_insert (session->sends_in_flight, key, SEND_STATE (SEND_STATE_TYPE (state), TRUE));
+  else if (state != NULL)
     {
-      /* ERROR: the modem did not take the message, and no Ack will come for
-       * it. A timeout leaves that open (the modem may have sent it), so the
-       * message ID stays reserved until its +QCOAPACK or the session's end. */
-      if (!g_error_matches (error, QCOAP_ERROR, QCOAP_ERROR_TIMEOUT)
-          && g_hash_table_remove (data->session->sends_in_flight,
-                                  GUINT_TO_POINTER (data->message_id)))
-        client_pool_message_done (data->session->service->pool, data->message_id);
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
+      g_hash_table_remove (session->sends_in_flight, key);
+      client_pool_message_done (session->service->pool, data->message_id);
     }
-  g_task_return_boolean (task, TRUE);
+  if (responses == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
 }
 
 /* Sends one message; completes when the modem has taken it. The message ID
@@ -539,7 +555,7 @@ send_message (Session *session, guint8 type, guint8 code, guint16 message_id, GB
   data->token = g_bytes_ref (token);
   g_task_set_task_data (task, data, (GDestroyNotify)send_data_free);
   g_hash_table_insert (session->sends_in_flight, GUINT_TO_POINTER (message_id),
-                       GUINT_TO_POINTER (type + 1u));
+                       SEND_STATE (type, FALSE));
   client_pool_run (session->service->pool, session->id,
                    build_message_steps (session, type, code, message_id, token, options, payload),
                    session->cancellable, on_message_sent, task);

@@ -45,7 +45,8 @@ spawn_daemon (Env *env, const E2eOptions *options)
     }
   g_ptr_array_add (argv, g_strdup (g_getenv ("QCOAPD")));
   g_ptr_array_add (argv, g_strdup_printf ("--bus=%s", env->public.bus_address));
-  g_ptr_array_add (argv, g_strdup_printf ("--device=%s", env->public.modem_link));
+  g_ptr_array_add (argv, g_strdup_printf ("--device=%s", options->device ? options->device
+                                                                         : env->public.modem_link));
   g_ptr_array_add (argv, g_strdup_printf ("--config=%s", config_path));
   g_ptr_array_add (argv, g_strdup ("--verbose"));
   g_ptr_array_add (argv, NULL);
@@ -59,40 +60,66 @@ spawn_daemon (Env *env, const E2eOptions *options)
   return process;
 }
 
-static void
-wait_until_ready (Env *env)
+char *
+e2e_env_modem_state (E2eEnv *env)
 {
-  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) state = NULL;
+
+  reply = g_dbus_connection_call_sync (
+      env->bus, "org.qcoapd.CoAP1", "/org/qcoapd/CoAP1", "org.freedesktop.DBus.Properties", "Get",
+      g_variant_new ("(ss)", "org.qcoapd.CoAP1", "State"), G_VARIANT_TYPE ("(v)"),
+      G_DBUS_CALL_FLAGS_NONE, 1000, NULL, NULL);
+  if (reply == NULL)
+    return g_strdup ("");
+  g_variant_get (reply, "(v)", &state);
+  return g_variant_dup_string (state, NULL);
+}
+
+gboolean
+e2e_env_wait_modem_state (E2eEnv *env, const char *state, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
+
+  while (TRUE)
+    {
+      g_autofree char *now = e2e_env_modem_state (env);
+
+      if (g_str_equal (now, state))
+        return TRUE;
+      if (g_get_monotonic_time () >= end)
+        return FALSE;
+      g_usleep (10000);
+    }
+}
+
+char *
+e2e_env_sim_control (E2eEnv *pub, const char *command)
+{
+  Env *env = (Env *)pub;
+  g_autoptr (GError) error = NULL;
+  char *answer = harness_sim_control (env->simulator, command, 10000, &error);
+
+  g_assert_no_error (error);
+  return answer;
+}
+
+static void
+wait_until_up (Env *env, const char *expected_state)
+{
   g_autoptr (GError) error = NULL;
 
-  while (g_get_monotonic_time () < end)
-    {
-      g_autoptr (GVariant) reply = NULL;
-      g_autoptr (GVariant) state = NULL;
-
-      reply = g_dbus_connection_call_sync (env->public.bus, "org.qcoapd.CoAP1", "/org/qcoapd/CoAP1",
-                                           "org.freedesktop.DBus.Properties", "Get",
-                                           g_variant_new ("(ss)", "org.qcoapd.CoAP1", "State"),
-                                           G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, 1000,
-                                           NULL, NULL);
-      if (reply)
-        {
-          g_variant_get (reply, "(v)", &state);
-          if (g_str_equal (g_variant_get_string (state, NULL), "ready"))
-            break;
-        }
-      g_usleep (50000);
-    }
+  e2e_env_wait_modem_state (&env->public, expected_state, 60000);
   env->public.manager
       = qcoap_manager_proxy_new_sync (env->public.bus, G_DBUS_PROXY_FLAGS_NONE, "org.qcoapd.CoAP1",
                                       "/org/qcoapd/CoAP1", NULL, &error);
   g_assert_no_error (error);
-  if (g_strcmp0 (qcoap_manager_get_state (env->public.manager), "ready") != 0)
+  if (g_strcmp0 (qcoap_manager_get_state (env->public.manager), expected_state) != 0)
     {
       g_autofree char *log = NULL;
 
       g_file_get_contents (env->public.daemon_log_path, &log, NULL, NULL);
-      g_error ("qcoapd did not become ready; its log:\n%s", log);
+      g_error ("qcoapd did not become %s; its log:\n%s", expected_state, log);
     }
 }
 
@@ -134,12 +161,12 @@ e2e_env_start (const E2eOptions *options)
   pub->coap_port = env->coap_server->port;
   pub->coap_log_path = g_strdup (env->coap_server->log_path);
   pub->silent_port = bind_silent_port (env);
-  env->simulator = harness_sim_start (pub->tmpdir, NULL, &error);
+  env->simulator = harness_sim_start (pub->tmpdir, options->sim_args, &error);
   g_assert_no_error (error);
   pub->modem_link = g_strdup (env->simulator->link_path);
   pub->sim_log_path = g_strdup (env->simulator->log_path);
   env->daemon = spawn_daemon (env, options);
-  wait_until_ready (env);
+  wait_until_up (env, options->device ? "absent" : "ready");
   return pub;
 }
 

@@ -28,12 +28,24 @@ typedef struct
 {
   const char *config_text; /* extra qcoapd.conf content, or NULL */
   gboolean under_valgrind;
+  const char *const *sim_args; /* extra bg96-sim arguments, or NULL */
+  /* qcoapd's --device instead of the simulator's link (a path that does not
+   * exist yet: the daemon then starts in state "absent"), or NULL. */
+  const char *device;
 } E2eOptions;
 
 E2eEnv *e2e_env_start (const E2eOptions *options);
 /* Stops everything, printing the logs if @tests_failed; FALSE if qcoapd did not exit cleanly on
  * SIGTERM (under valgrind: it found errors or definite leaks). */
 gboolean e2e_env_stop (E2eEnv *env, gboolean tests_failed);
+
+/* Sends a line to the simulator's control channel; returns its answer. */
+char *e2e_env_sim_control (E2eEnv *env, const char *command);
+
+/* The manager's State property, read from the bus now. */
+char *e2e_env_modem_state (E2eEnv *env);
+/* Waits until the manager's State is @state; FALSE on timeout. */
+gboolean e2e_env_wait_modem_state (E2eEnv *env, const char *state, guint timeout_ms);
 
 /* A new, separate client connection to the private bus. */
 GDBusConnection *e2e_env_connect (E2eEnv *env);

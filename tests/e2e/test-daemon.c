@@ -2,7 +2,7 @@
  * bg96-sim → UDP → libcoap's coap-server, and back. */
 #include <string.h>
 
-#include "e2e-env.h"
+#include "e2e-traffic.h"
 
 #define ERROR_PREFIX "org.qcoapd.CoAP1.Error."
 #define CALL_TIMEOUT 30000
@@ -727,179 +727,20 @@ test_bad_request_uri (void)
 
 /* ---- concurrency ------------------------------------------------------------------------ */
 
-#define CALLERS           6
-#define MESSAGES_PER      200
-#define WINDOW_PER_CALLER 6
-
-typedef struct
-{
-  GDBusConnection *connection;
-  char *path;
-  guint sent;
-  guint replied;
-  guint failed;
-  guint outstanding;
-  GHashTable *sent_ids; /* message IDs Send returned */
-} Caller;
-
-typedef struct
-{
-  Caller callers[CALLERS];
-  GHashTable *acks; /* message ID → object path of the Ack */
-  guint ack_count;
-  guint duplicate_acks;
-} Traffic;
-
-static Traffic *traffic;
-
-static void caller_pump (Caller *caller);
-
-static void
-on_traffic_reply (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Caller *caller = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = NULL;
-
-  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
-  caller->outstanding--;
-  caller->replied++;
-  if (reply == NULL)
-    {
-      g_printerr ("call failed: %s\n", error->message);
-      caller->failed++;
-    }
-  else if (g_variant_is_of_type (reply, G_VARIANT_TYPE ("(qay)")))
-    {
-      guint16 message_id;
-
-      g_variant_get (reply, "(qay)", &message_id, NULL);
-      g_hash_table_add (caller->sent_ids, GUINT_TO_POINTER (message_id));
-    }
-  caller_pump (caller);
-}
-
-static void
-caller_pump (Caller *caller)
-{
-  while (caller->outstanding < WINDOW_PER_CALLER && caller->sent < MESSAGES_PER)
-    {
-      guint n = caller->sent++;
-      GVariantBuilder flags;
-      const char *method = "Send";
-      GVariant *args;
-
-      switch (n % 3)
-        {
-          case 0: /* NON POST with a payload */
-            args = send_args (1, 2, path_options ("load"), 1 + n % 300, NULL);
-            break;
-          case 1: /* CON GET */
-            args = send_args (0, 1, path_options ("time"), 0, NULL);
-            break;
-          default: /* Request GET */
-            method = "Request";
-            g_variant_builder_init (&flags, G_VARIANT_TYPE ("a{sv}"));
-            g_variant_builder_add (&flags, "{sv}", "uri-path", g_variant_new_string ("/time"));
-            g_variant_builder_add (&flags, "{sv}", "timeout", g_variant_new_uint32 (20000));
-            args = g_variant_new ("(y@a(qv)@ay@a{sv})", 1, no_options (), bytes_variant ("", 0),
-                                  g_variant_builder_end (&flags));
-        }
-      caller->outstanding++;
-      g_dbus_connection_call (caller->connection, "org.qcoapd.CoAP1", caller->path,
-                              "org.qcoapd.CoAP1.Session", method, args, NULL,
-                              G_DBUS_CALL_FLAGS_NONE, 60000, NULL, on_traffic_reply, caller);
-    }
-}
-
-static void
-on_traffic_signal (GDBusConnection *connection, const char *sender, const char *path,
-                   const char *interface, const char *member, GVariant *parameters,
-                   gpointer user_data)
-{
-  guint8 type;
-  guint16 message_id;
-  int result;
-
-  if (!g_str_equal (member, "Ack"))
-    return;
-  g_variant_get (parameters, "(yqi)", &type, &message_id, &result);
-  traffic->ack_count++;
-  if (g_hash_table_contains (traffic->acks, GUINT_TO_POINTER (message_id)))
-    traffic->duplicate_acks++;
-  g_hash_table_insert (traffic->acks, GUINT_TO_POINTER (message_id), g_strdup (path));
-}
-
-static gboolean
-traffic_done (void)
-{
-  for (int i = 0; i < CALLERS; i++)
-    if (traffic->callers[i].replied < MESSAGES_PER)
-      return FALSE;
-  return traffic->ack_count >= CALLERS * MESSAGES_PER;
-}
-
+/* Six callers × 200 mixed messages at once: every call answered, every Ack on
+ * the right session, message IDs unique (see e2e-traffic.h). */
 static void
 test_six_callers (void)
 {
-  guint subscription;
-  gint64 end;
+  TrafficConfig config
+      = { .callers = 6, .messages_per_caller = 200, .window = 6, .request_timeout_ms = 20000 };
+  g_autoptr (Traffic) traffic = traffic_new (env, &config);
 
-  traffic = g_new0 (Traffic, 1);
-  traffic->acks = g_hash_table_new_full (NULL, NULL, NULL, g_free);
-  subscription = g_dbus_connection_signal_subscribe (
-      env->bus, "org.qcoapd.CoAP1", "org.qcoapd.CoAP1.Session", "Ack", NULL, NULL,
-      G_DBUS_SIGNAL_FLAGS_NONE, on_traffic_signal, NULL, NULL);
-  for (int i = 0; i < CALLERS; i++)
-    {
-      Caller *caller = &traffic->callers[i];
-
-      caller->connection = e2e_env_connect (env);
-      caller->path = open_session (caller->connection, env->coap_port, NULL);
-      caller->sent_ids = g_hash_table_new (NULL, NULL);
-    }
-  for (int i = 0; i < CALLERS; i++)
-    caller_pump (&traffic->callers[i]);
-
-  end = g_get_monotonic_time () + 240 * G_USEC_PER_SEC;
-  while (!traffic_done () && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, TRUE);
-  /* Any Ack beyond one per message would arrive now. */
-  end = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
-
-  for (int i = 0; i < CALLERS; i++)
-    {
-      Caller *caller = &traffic->callers[i];
-      GHashTableIter iter;
-      gpointer id;
-
-      g_assert_cmpuint (caller->replied, ==, MESSAGES_PER);
-      g_assert_cmpuint (caller->failed, ==, 0);
-      /* Every message ID Send returned was acknowledged on the caller's own
-       * session, and message IDs were unique. */
-      g_hash_table_iter_init (&iter, caller->sent_ids);
-      while (g_hash_table_iter_next (&iter, &id, NULL))
-        g_assert_cmpstr (g_hash_table_lookup (traffic->acks, id), ==, caller->path);
-      g_assert_cmpuint (g_hash_table_size (caller->sent_ids), ==, MESSAGES_PER - MESSAGES_PER / 3);
-    }
-  g_assert_cmpuint (traffic->duplicate_acks, ==, 0);
-  g_assert_cmpuint (traffic->ack_count, ==, CALLERS * MESSAGES_PER);
-  g_assert_cmpuint (g_hash_table_size (traffic->acks), ==, CALLERS * MESSAGES_PER);
-
-  g_dbus_connection_signal_unsubscribe (env->bus, subscription);
-  for (int i = 0; i < CALLERS; i++)
-    {
-      Caller *caller = &traffic->callers[i];
-
-      close_session (caller->connection, caller->path);
-      g_object_unref (caller->connection);
-      g_free (caller->path);
-      g_hash_table_unref (caller->sent_ids);
-    }
-  g_hash_table_unref (traffic->acks);
-  g_clear_pointer (&traffic, g_free);
+  traffic_start (traffic);
+  g_assert_true (traffic_wait (traffic, 240000));
+  g_assert_cmpuint (traffic_replied (traffic), ==, 6 * 200);
+  traffic_check (traffic, NULL);
+  traffic_close (traffic);
   wait_free_clients (6);
 }
 

@@ -1,0 +1,342 @@
+/* test-recovery.c — qcoapd under faults: the modem restarts or is unplugged
+ * in the middle of six callers' traffic, stops answering, or speaks through
+ * a noisy line. Every call must get its reply, every message one final Ack on
+ * its own session, persistent sessions must come back, and nothing may be
+ * delivered to the wrong session. */
+#include <string.h>
+
+#include "e2e-traffic.h"
+
+static E2eEnv *env;
+
+typedef struct
+{
+  GHashTable *reasons; /* object path → reason of its Closed signal */
+  guint subscription;
+} ClosedLog;
+
+static void
+on_closed (GDBusConnection *connection, const char *sender, const char *path, const char *interface,
+           const char *member, GVariant *parameters, gpointer user_data)
+{
+  ClosedLog *log = user_data;
+  const char *reason;
+
+  g_variant_get (parameters, "(&s)", &reason);
+  g_hash_table_insert (log->reasons, g_strdup (path), g_strdup (reason));
+}
+
+static ClosedLog *
+closed_log_new (void)
+{
+  ClosedLog *log = g_new0 (ClosedLog, 1);
+
+  log->reasons = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  log->subscription = g_dbus_connection_signal_subscribe (
+      env->bus, "org.qcoapd.CoAP1", "org.qcoapd.CoAP1.Session", "Closed", NULL, NULL,
+      G_DBUS_SIGNAL_FLAGS_NONE, on_closed, log, NULL);
+  return log;
+}
+
+static void
+closed_log_free (ClosedLog *log)
+{
+  g_dbus_connection_signal_unsubscribe (env->bus, log->subscription);
+  g_hash_table_unref (log->reasons);
+  g_free (log);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClosedLog, closed_log_free)
+
+static void
+iterate_until (gboolean (*done) (gpointer), gpointer data, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
+
+  while (!done (data) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static gboolean
+replied_enough (gpointer data)
+{
+  Traffic *traffic = data;
+
+  return traffic_replied (traffic) >= 60;
+}
+
+static void
+control (const char *command, const char *expected_prefix)
+{
+  g_autofree char *answer = e2e_env_sim_control (env, command);
+
+  if (!g_str_has_prefix (answer, expected_prefix))
+    g_error ("simulator answered \"%s\" to \"%s\"", answer, command);
+}
+
+static char *
+session_state (const char *path)
+{
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) state = NULL;
+  g_autoptr (GError) error = NULL;
+
+  reply = g_dbus_connection_call_sync (
+      env->bus, "org.qcoapd.CoAP1", path, "org.freedesktop.DBus.Properties", "Get",
+      g_variant_new ("(ss)", "org.qcoapd.CoAP1.Session", "State"), G_VARIANT_TYPE ("(v)"),
+      G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(v)", &state);
+  return g_variant_dup_string (state, NULL);
+}
+
+static void
+wait_session_state (const char *path, const char *state, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
+  g_autofree char *now = NULL;
+
+  do
+    {
+      g_free (now);
+      now = session_state (path);
+      if (g_str_equal (now, state))
+        return;
+      g_usleep (20000);
+    }
+  while (g_get_monotonic_time () < end);
+  g_error ("session %s stayed \"%s\", not \"%s\"", path, now, state);
+}
+
+/* A GET /time on @path through Request must succeed. */
+static void
+assert_session_works (const char *path)
+{
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
+  GVariantBuilder flags;
+  guint8 code;
+
+  g_variant_builder_init (&flags, G_VARIANT_TYPE ("a{sv}"));
+  g_variant_builder_add (&flags, "{sv}", "uri-path", g_variant_new_string ("/time"));
+  reply = g_dbus_connection_call_sync (
+      env->bus, "org.qcoapd.CoAP1", path, "org.qcoapd.CoAP1.Session", "Request",
+      g_variant_new ("(y@a(qv)@ay@a{sv})", 1, g_variant_new ("a(qv)", NULL),
+                     g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "", 0, 1),
+                     g_variant_builder_end (&flags)),
+      G_VARIANT_TYPE ("(ya(qv)ay)"), G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(ya(qv)ay)", &code, NULL, NULL);
+  g_assert_cmpuint (code, ==, 69);
+}
+
+static void
+wait_all_free (void)
+{
+  gint64 end = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
+
+  while (qcoap_manager_get_free_clients (env->manager) != 6 && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (qcoap_manager_get_free_clients (env->manager), ==, 6);
+}
+
+/* A call made while its session was ending can find the object gone. */
+static const char *const errors_of_a_lost_modem[]
+    = { "Closed", "ModemUnavailable", "Timeout", "org.freedesktop.DBus.Error.UnknownMethod", NULL };
+
+/* The modem loses everything (@trigger) under traffic; @lost_reason is the
+ * Closed reason of non-persistent sessions. */
+static void
+run_loss_under_traffic (const char *trigger, const char *restore, const char *lost_reason)
+{
+  TrafficConfig config
+      = { .callers = 3, .messages_per_caller = 150, .window = 4, .request_timeout_ms = 20000 };
+  g_autoptr (Traffic) plain = NULL;
+  g_autoptr (Traffic) persistent = NULL;
+  g_autoptr (ClosedLog) closed = closed_log_new ();
+
+  plain = traffic_new (env, &config);
+  config.persistent = TRUE;
+  persistent = traffic_new (env, &config);
+  traffic_start (plain);
+  traffic_start (persistent);
+  iterate_until (replied_enough, persistent, 30000);
+
+  control (trigger, "OK");
+  if (restore)
+    {
+      g_assert_true (e2e_env_wait_modem_state (env, "absent", 5000));
+      control (restore, "OK");
+    }
+  g_assert_true (e2e_env_wait_modem_state (env, "ready", 10000));
+
+  g_assert_true (traffic_wait (plain, 60000));
+  g_assert_true (traffic_wait (persistent, 60000));
+  traffic_check (plain, errors_of_a_lost_modem);
+  traffic_check (persistent, errors_of_a_lost_modem);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      /* Non-persistent sessions ended with the modem... */
+      g_assert_cmpstr (g_hash_table_lookup (closed->reasons, traffic_session_path (plain, i)), ==,
+                       lost_reason);
+      /* ...persistent ones came back, same object, and work. */
+      g_assert_null (g_hash_table_lookup (closed->reasons, traffic_session_path (persistent, i)));
+      wait_session_state (traffic_session_path (persistent, i), "open", 10000);
+      assert_session_works (traffic_session_path (persistent, i));
+    }
+  traffic_close (persistent);
+  wait_all_free ();
+}
+
+static void
+test_modem_reset_under_traffic (void)
+{
+  run_loss_under_traffic ("reboot", NULL, "modem-reset");
+}
+
+static void
+test_unplug_under_traffic (void)
+{
+  run_loss_under_traffic ("unplug", "replug", "modem-lost");
+}
+
+/* The device comes back: qcoapd is ready within a second of the modem's
+ * APP RDY (replug answers once the modem has booted). */
+static void
+test_ready_within_a_second_of_return (void)
+{
+  gint64 back;
+
+  control ("unplug", "OK");
+  g_assert_true (e2e_env_wait_modem_state (env, "absent", 5000));
+  control ("replug", "OK");
+  back = g_get_monotonic_time ();
+  g_assert_true (e2e_env_wait_modem_state (env, "ready", 5000));
+  g_test_message ("ready %.0f ms after the modem booted",
+                  (g_get_monotonic_time () - back) / 1000.0);
+  g_assert_cmpint (g_get_monotonic_time () - back, <, G_USEC_PER_SEC);
+}
+
+/* A final result that never comes: the call fails with Timeout, the engine
+ * resynchronises, and the next call works. */
+static void
+test_silence_then_resync (void)
+{
+  TrafficConfig config = { .callers = 1, .messages_per_caller = 1, .window = 1 };
+  g_autoptr (Traffic) traffic = traffic_new (env, &config);
+  const char *const timeout_only[] = { "Timeout", NULL };
+
+  control ("fault drop-final=1", "OK");
+  traffic_start (traffic);
+  g_assert_true (traffic_wait (traffic, 30000));
+  g_assert_cmpuint (traffic_errors (traffic), ==, 1);
+  traffic_check (traffic, timeout_only);
+  assert_session_works (traffic_session_path (traffic, 0));
+  traffic_close (traffic);
+  wait_all_free ();
+}
+
+typedef struct
+{
+  Traffic *traffic;
+  guint next_fault_at;
+  guint step;
+  const char *undo;
+  gint64 undo_at;
+} Chaos;
+
+#define FAULT_WINDOW_US (200 * 1000)
+
+/* Roughly one fault per 100 messages: garbage bytes, short bursts of
+ * byte-by-byte writes, URCs inside responses and before prompts, delayed
+ * final results, and now and then a final result that never comes. */
+static void
+chaos_tick (Chaos *chaos)
+{
+  static const struct
+  {
+    const char *on;
+    const char *off;
+  } faults[] = {
+    { "fault garbage=12", NULL },
+    { "fault split-writes=on", "fault split-writes=off" },
+    { "fault urc-before-final=on", "fault urc-before-final=off" },
+    { "fault urc-before-prompt=on", "fault urc-before-prompt=off" },
+    { "fault delay-final=150", "fault delay-final=0" },
+    { "fault garbage=3", NULL },
+  };
+  guint replied = traffic_replied (chaos->traffic);
+
+  if (chaos->undo)
+    {
+      if (g_get_monotonic_time () < chaos->undo_at)
+        return;
+      control (chaos->undo, "OK");
+      chaos->undo = NULL;
+      chaos->next_fault_at = replied + 50 + g_random_int_range (0, 100);
+    }
+  if (replied < chaos->next_fault_at)
+    return;
+  if (chaos->step % 40 == 39)
+    control ("fault drop-final=1", "OK");
+  else
+    {
+      control (faults[chaos->step % G_N_ELEMENTS (faults)].on, "OK");
+      chaos->undo = faults[chaos->step % G_N_ELEMENTS (faults)].off;
+      chaos->undo_at = g_get_monotonic_time () + FAULT_WINDOW_US;
+    }
+  chaos->step++;
+  chaos->next_fault_at = replied + 50 + g_random_int_range (0, 100);
+}
+
+static void
+test_noise_ten_thousand_messages (void)
+{
+  TrafficConfig config
+      = { .callers = 6, .messages_per_caller = 1667, .window = 4, .request_timeout_ms = 20000 };
+  g_autoptr (Traffic) traffic = traffic_new (env, &config);
+  const char *const timeout_only[] = { "Timeout", NULL };
+  Chaos chaos = { .traffic = traffic, .next_fault_at = 50 };
+  gint64 end = g_get_monotonic_time () + 400 * G_USEC_PER_SEC;
+
+  traffic_start (traffic);
+  while (traffic_replied (traffic) < config.callers * config.messages_per_caller
+         && g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, TRUE);
+      chaos_tick (&chaos);
+    }
+  if (chaos.undo)
+    control (chaos.undo, "OK");
+  g_assert_true (traffic_wait (traffic, 60000));
+  g_test_message ("%u calls, %u faults injected, %u calls timed out", traffic_replied (traffic),
+                  chaos.step, traffic_errors (traffic));
+  traffic_check (traffic, timeout_only);
+  /* Timeouts only where a final result was dropped (a drop can cost the
+   * command in flight and, during the resync, nothing else). */
+  g_assert_cmpuint (traffic_errors (traffic), <=, chaos.step / 40 + 1);
+  traffic_close (traffic);
+  wait_all_free ();
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+  const char *const sim_args[] = { "--reset-silence", "500", NULL };
+  E2eOptions options = { .sim_args = sim_args };
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/recovery/silence-then-resync", test_silence_then_resync);
+  g_test_add_func ("/recovery/modem-reset-under-traffic", test_modem_reset_under_traffic);
+  g_test_add_func ("/recovery/unplug-under-traffic", test_unplug_under_traffic);
+  g_test_add_func ("/recovery/ready-within-a-second", test_ready_within_a_second_of_return);
+  g_test_add_func ("/recovery/noise-ten-thousand-messages", test_noise_ten_thousand_messages);
+
+  env = e2e_env_start (&options);
+  status = g_test_run ();
+  if (!e2e_env_stop (env, status != 0))
+    status = 1;
+  return status;
+}
