@@ -64,21 +64,36 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 echo "qcoapd --bus \$DBUS_SESSION_BUS_ADDRESS --device $work/modem: $state"
-show busctl --address="$DBUS_SESSION_BUS_ADDRESS" introspect org.qcoapd.CoAP1 /org/qcoapd/CoAP1 org.qcoapd.CoAP1
 
-step "GET coap://127.0.0.1:$port/time, one shot (Request)"
-show gdbus call --session -d org.qcoapd.CoAP1 -o /org/qcoapd/CoAP1 -m org.qcoapd.CoAP1.Request \
-  "coap://127.0.0.1:$port/time" 1 '[]' '[]' '{}'
+qcoapctl="$builddir/client/qcoapctl"
+uri="coap://127.0.0.1:$port"
 
-step "A session: Open, a NON POST with Send, a CON GET with Request, Close"
+step "GET $uri/time with qcoapctl (a one-shot Request)"
+show "$qcoapctl" --session -v get "$uri/time"
+
+step "POST a JSON reading, then PUT and GET back binary bytes"
+echo '{"t":21.5}' >"$work/reading.json"
+show "$qcoapctl" --session -v post -t application/json -f "$work/reading.json" "$uri/sensors"
+printf 'bytes\r\n\x00\x1a\x1b end' >"$work/blob"
+show "$qcoapctl" --session put -f "$work/blob" "$uri/example_data"
+"$qcoapctl" --session get "$uri/example_data" >"$work/blob.back"
+show cmp "$work/blob" "$work/blob.back"
+echo "the bytes came back unchanged"
+
+step "The same API with gdbus: a persistent session, a NON POST with Send, a Request, Close"
 session=$(gdbus call --session -d org.qcoapd.CoAP1 -o /org/qcoapd/CoAP1 -m org.qcoapd.CoAP1.Open \
-  127.0.0.1 "$port" '{"persistent": <true>}' | sed -E "s/^\(objectpath '([^']+)',\)$/\1/")
+  127.0.0.1 "$port" "{'persistent': <true>}" | cut -d"'" -f2)
 echo "opened $session"
 show gdbus call --session -d org.qcoapd.CoAP1 -o "$session" -m org.qcoapd.CoAP1.Session.Send \
-  1 2 "[(11, <'sensors'>), (12, <uint32 50>)]" "$(printf '%s' '{"t":21.5}' | od -An -tu1 | tr -s ' ' ',' | sed 's/^,/[/; s/$/]/')" '{}'
+  1 2 "[(11, <'sensors'>), (12, <uint32 50>)]" '[byte 0x7b, 0x7d]' '{}'
 show gdbus call --session -d org.qcoapd.CoAP1 -o "$session" -m org.qcoapd.CoAP1.Session.Request \
   1 '[]' '[]' "{'uri-path': <'/time'>}"
+show "$qcoapctl" --session status
 show gdbus call --session -d org.qcoapd.CoAP1 -o "$session" -m org.qcoapd.CoAP1.Session.Close
+
+step "And with busctl: a one-shot Request (code 1 = GET)"
+show busctl --address="$DBUS_SESSION_BUS_ADDRESS" call org.qcoapd.CoAP1 /org/qcoapd/CoAP1 \
+  org.qcoapd.CoAP1 Request 'sya(qv)aya{sv}' "$uri/time" 1 0 0 0
 
 step "What coap-server received"
 grep -E "^v:1 " "$work/coap-server.log" | sed 's/^/  /' || true

@@ -1,4 +1,4 @@
-/* test-readme-usage.c — runs the shell blocks of client/README-usage.md that
+/* test-readme-usage.c — runs the shell blocks of the README that
  * are marked "<!-- tested: NAME -->", line for line, against the real
  * daemon, and checks what they print. Runs inside client-env-run: the
  * blocks use the system bus, which here is the private test bus
