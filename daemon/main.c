@@ -6,7 +6,7 @@
 
 #include "service.h"
 
-#define DEFAULT_CONFIG_FILE "/etc/qcoapd/qcoapd.conf"
+#define DEFAULT_CONFIG_FILE QCOAPD_CONFIG_FILE
 #define SHUTDOWN_GRACE_MS   3000
 
 typedef struct
