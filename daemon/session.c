@@ -9,6 +9,7 @@
  */
 #include "service-private.h"
 
+#include "option-mirror.h"
 #include "qcoap-error.h"
 
 #define LOCAL_COMMAND_TIMEOUT_MS 2000
@@ -66,6 +67,8 @@ struct _Session
   char *close_reason;
 
   GHashTable *requests_by_token; /* hex token → PendingRequest */
+  /* What the modem holds of this client's header and option slots. */
+  OptionMirror *option_mirror;
   /* Message ID → SendState of every message given to the modem whose final
    * +QCOAPACK has not come yet. */
   GHashTable *sends_in_flight;
@@ -254,6 +257,7 @@ session_unref (Session *session)
   g_assert (session->open_task == NULL && session->close_task == NULL);
   g_clear_object (&session->cancellable);
   g_clear_pointer (&session->requests_by_token, g_hash_table_unref);
+  g_clear_pointer (&session->option_mirror, option_mirror_free);
   g_clear_pointer (&session->sends_in_flight, g_hash_table_unref);
   g_clear_object (&session->iface);
   g_clear_object (&session->object);
@@ -465,31 +469,32 @@ random_token (gsize length)
   return g_bytes_new (token, length);
 }
 
-/* HEADER, OPTION for each option (slot i holds option i), SEND with the
- * payload: one uninterrupted transaction for the client ID. */
+/* The header and the options the modem does not hold yet (the option
+ * mirror plans them and picks the slots), then SEND with the payload: one
+ * uninterrupted transaction for the client ID. *plan must be finished when
+ * the transaction ends. */
 static GPtrArray *
 build_message_steps (Session *session, guint8 type, guint8 code, guint16 message_id, GBytes *token,
-                     GPtrArray *options, GBytes *payload)
+                     GPtrArray *options, GBytes *payload, OptionMirrorPlan **plan)
 {
   GPtrArray *steps = g_ptr_array_new_with_free_func ((GDestroyNotify)at_step_free);
   /* The modem takes lengths 1-1024 only: an empty payload is announced
    * without a length and ended at once with Ctrl+Z. */
   static const guint8 ctrl_z_byte = 0x1A;
   g_autoptr (GBytes) ctrl_z = g_bytes_new_static (&ctrl_z_byte, 1);
-  guint bitmask = 0;
+  GPtrArray *commands;
 
-  g_ptr_array_add (steps, at_step_new (qcoap_cmd_header (session->id, message_id, token),
-                                       AT_PAYLOAD_NONE, NULL, LOCAL_COMMAND_TIMEOUT_MS));
-  for (guint i = 0; options && i < options->len; i++)
-    {
-      g_ptr_array_add (
-          steps, at_step_new (qcoap_cmd_option_add (session->id, i, g_ptr_array_index (options, i)),
-                              AT_PAYLOAD_NONE, NULL, LOCAL_COMMAND_TIMEOUT_MS));
-      bitmask |= 1u << i;
-    }
+  if (session->option_mirror == NULL)
+    session->option_mirror = option_mirror_new (session->id);
+  *plan = option_mirror_plan (session->option_mirror, message_id, token, options);
+  commands = option_mirror_plan_get_commands (*plan);
+  for (guint i = 0; i < commands->len; i++)
+    g_ptr_array_add (steps, at_step_new (g_strdup (g_ptr_array_index (commands, i)),
+                                         AT_PAYLOAD_NONE, NULL, LOCAL_COMMAND_TIMEOUT_MS));
   g_ptr_array_add (
       steps,
-      at_step_new (qcoap_cmd_send (session->id, type, code, bitmask, g_bytes_get_size (payload)),
+      at_step_new (qcoap_cmd_send (session->id, type, code, option_mirror_plan_get_bitmask (*plan),
+                                   g_bytes_get_size (payload)),
                    AT_PAYLOAD_AFTER_PROMPT, g_bytes_get_size (payload) > 0 ? payload : ctrl_z,
                    SEND_COMMAND_TIMEOUT_MS));
   return steps;
@@ -500,6 +505,7 @@ typedef struct
   Session *session;
   guint16 message_id;
   GBytes *token;
+  OptionMirrorPlan *plan;
 } SendData;
 
 static void
@@ -507,6 +513,7 @@ send_data_free (SendData *data)
 {
   session_unref (data->session);
   g_bytes_unref (data->token);
+  option_mirror_plan_free (data->plan);
   g_free (data);
 }
 
@@ -524,6 +531,8 @@ on_message_sent (GObject *source, GAsyncResult *result, gpointer user_data)
   gboolean taken;
 
   responses = client_pool_run_finish (session->service->pool, result, &error);
+  /* A failure leaves the modem's slots unknown: the mirror forgets them. */
+  option_mirror_plan_finish (session->option_mirror, data->plan, responses != NULL);
   /* A timeout leaves it open whether the modem sent the message: it is then
    * treated as taken, and its message ID stays reserved until its +QCOAPACK
    * or the end of the session. Any other failure means not sent. */
@@ -556,9 +565,10 @@ send_message (Session *session, guint8 type, guint8 code, guint16 message_id, GB
   g_task_set_task_data (task, data, (GDestroyNotify)send_data_free);
   g_hash_table_insert (session->sends_in_flight, GUINT_TO_POINTER (message_id),
                        SEND_STATE (type, FALSE));
-  client_pool_run (session->service->pool, session->id,
-                   build_message_steps (session, type, code, message_id, token, options, payload),
-                   session->cancellable, on_message_sent, task);
+  client_pool_run (
+      session->service->pool, session->id,
+      build_message_steps (session, type, code, message_id, token, options, payload, &data->plan),
+      session->cancellable, on_message_sent, task);
 }
 
 static gboolean
@@ -1026,6 +1036,9 @@ session_reopen (Session *session)
 {
   if (session->state != SESSION_OPENING || session->reopening || session->open_task != NULL)
     return;
+  /* The restarted modem holds no header and no options. */
+  if (session->option_mirror)
+    option_mirror_invalidate (session->option_mirror);
   session->reopening = TRUE;
   session_connect (session);
 }
