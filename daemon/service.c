@@ -391,6 +391,8 @@ on_session_opened (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (session == NULL)
     {
+      /* The failed open gave its client ID back. */
+      update_sessions_property (call->service);
       service_return_error (call->invocation, error);
       open_call_free (call);
       return;

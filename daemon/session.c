@@ -9,6 +9,7 @@
  */
 #include "service-private.h"
 
+#include "dtls-psk.h"
 #include "option-mirror.h"
 #include "qcoap-error.h"
 
@@ -229,14 +230,10 @@ session_settings_parse (SessionSettings *settings, GVariant *options, const char
                            "DTLS needs both \"dtls-psk-identity\" and \"dtls-psk-key\"");
       return FALSE;
     }
-  if (settings->psk_identity)
-    {
-      /* DTLS itself is not wired to the modem yet: refuse it rather than
-       * silently opening a plain session. */
-      g_set_error_literal (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
-                           "DTLS sessions are not supported by this version of qcoapd");
-      return FALSE;
-    }
+  /* Checked here, before anything reaches the modem. */
+  if (settings->psk_identity
+      && !dtls_psk_validate (settings->psk_identity, settings->psk_key, error))
+    return FALSE;
   return TRUE;
 }
 
@@ -336,6 +333,16 @@ end_messages_in_flight (Session *session)
     }
 }
 
+/* A DTLS session's key does not stay on the modem after it: the removal is
+ * queued on the client ID, so it runs before anything a next session of
+ * that ID queues. */
+static void
+forget_psk (Session *session)
+{
+  if (session->settings.psk_identity)
+    dtls_psk_remove (session->service->pool, session->id, session->id, NULL, NULL);
+}
+
 /* Ends the session without AT traffic: everything waiting fails with Closed,
  * Closed(@reason) is emitted, and the object and the client ID go away. */
 void
@@ -369,6 +376,7 @@ session_end (Session *session, const char *reason)
       g_object_unref (task);
     }
   service->sessions[session->id] = NULL;
+  forget_psk (session);
   client_pool_release (service->pool, session->id);
   /* Only an exported session announces its end. */
   if (!was_opening)
@@ -832,6 +840,7 @@ forget_failed_open (Session *session)
   g_cancellable_cancel (session->cancellable);
   g_clear_handle_id (&session->open_timeout_source, g_source_remove);
   service->sessions[session->id] = NULL;
+  forget_psk (session);
   session_unref (session); /* the service's reference */
 }
 
@@ -897,11 +906,14 @@ finish_open (Session *session, int result)
     }
   if (result != 0)
     {
-      g_task_return_new_error (task, QCOAP_ERROR, qcoap_error_from_result (result),
-                               "The modem could not open a session to %s:%u (result %d)",
-                               session->host, session->port, result);
+      GError *error = g_error_new (QCOAP_ERROR, qcoap_error_from_result (result),
+                                   "The modem could not open a session to %s:%u (result %d)",
+                                   session->host, session->port, result);
+
+      /* The client ID is free before the caller hears of the failure. */
       forget_failed_open (session);
       client_pool_release (service->pool, id);
+      g_task_return_error (task, error);
       return;
     }
   g_info ("Session %u open to %s:%u for uid %u%s", id, session->host, session->port,
@@ -966,11 +978,8 @@ on_open_commands_done (GObject *source, GAsyncResult *result, gpointer user_data
   forget_failed_open (session);
 }
 
-/* Configures the session's client ID and connects it (AT+QCOAPOPEN); the
- * +QCOAPOPEN URC then ends in finish_open(). Used for the first open and to
- * reopen a persistent session after the modem restarted. */
 static void
-session_connect (Session *session)
+send_connect_commands (Session *session)
 {
   const SessionSettings *settings = &session->settings;
   guint id = session->id;
@@ -985,6 +994,54 @@ session_connect (Session *session)
                                        AT_PAYLOAD_NONE, NULL, LOCAL_COMMAND_TIMEOUT_MS));
   client_pool_run (session->service->pool, id, steps, NULL, on_open_commands_done,
                    session_ref (session));
+}
+
+static void
+on_psk_installed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (Session) session = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GTask) task = NULL;
+
+  if (!dtls_psk_install_finish (result, &error))
+    {
+      if (session->state == SESSION_ENDED || (session->open_task == NULL && !session->reopening))
+        return; /* the session ended meanwhile */
+      g_info ("Client %u: the DTLS key could not be put on the modem: %s", session->id,
+              error->message);
+      if (session->reopening)
+        {
+          finish_reopen (session, -9);
+          return;
+        }
+      task = g_steal_pointer (&session->open_task);
+      client_pool_release (session->service->pool, session->id);
+      forget_failed_open (session);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (session->state != SESSION_ENDED)
+    send_connect_commands (session);
+}
+
+/* Configures the session's client ID and connects it (AT+QCOAPOPEN); the
+ * +QCOAPOPEN URC then ends in finish_open(). Used for the first open and to
+ * reopen a persistent session after the modem restarted. A DTLS session
+ * first puts its key on the modem, in DTLS context N for client ID N (the
+ * modem's settings of the context do not survive a restart). */
+static void
+session_connect (Session *session)
+{
+  const SessionSettings *settings = &session->settings;
+
+  if (settings->psk_identity == NULL)
+    {
+      send_connect_commands (session);
+      return;
+    }
+  dtls_psk_install (session->service->pool, session->id, session->id, settings->psk_identity,
+                    settings->psk_key, session->cancellable, on_psk_installed,
+                    session_ref (session));
 }
 
 void
