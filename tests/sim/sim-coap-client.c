@@ -2,6 +2,7 @@
 #include "sim-coap-client.h"
 
 #include "sim-coap-format.h"
+#include "sim-dtls.h"
 #include "sim-log.h"
 
 /* RFC 7252 EXCHANGE_LIFETIME: how long a received message ID is remembered. */
@@ -37,6 +38,7 @@ struct _SimCoapClient
   guint port;
   GSocket *socket;
   GSource *socket_source;
+  SimDtls *dtls; /* while a DTLS session runs (or is being set up) */
 
   guint ack_timeout_s;
   guint max_retransmit;
@@ -100,9 +102,13 @@ sim_coap_client_free (SimCoapClient *client)
   g_free (client);
 }
 
+/* Datagrams of a DTLS session are logged as the CoAP they carry, under
+ * dtls-tx / dtls-rx instead of udp-tx / udp-rx. */
 static void
-log_datagram (const char *tag, SimCoapClient *client, GBytes *datagram)
+log_datagram (gboolean outgoing, SimCoapClient *client, GBytes *datagram)
 {
+  const char *tag = client->dtls != NULL ? (outgoing ? "dtls-tx" : "dtls-rx")
+                                         : (outgoing ? "udp-tx" : "udp-rx");
   gsize length;
   const guint8 *data = g_bytes_get_data (datagram, &length);
   g_autofree char *hex = sim_log_hex (data, length);
@@ -121,6 +127,18 @@ log_datagram (const char *tag, SimCoapClient *client, GBytes *datagram)
              client->server, client->port, length, hex, error->message);
 }
 
+/* One datagram onto the network, as it is (a CoAP message, or a DTLS
+ * record). */
+static void
+send_to_wire (SimCoapClient *client, const guint8 *data, gsize length)
+{
+  g_autoptr (GError) error = NULL;
+
+  client->tx_count++;
+  if (g_socket_send (client->socket, (const char *)data, length, NULL, &error) < 0)
+    sim_log ("info", "%u send failed: %s", client->id, error->message);
+}
+
 static void
 send_now (SimCoapClient *client, GBytes *datagram)
 {
@@ -130,9 +148,10 @@ send_now (SimCoapClient *client, GBytes *datagram)
 
   if (client->socket == NULL)
     return;
-  log_datagram ("udp-tx", client, datagram);
-  client->tx_count++;
-  if (g_socket_send (client->socket, (const char *)data, length, NULL, &error) < 0)
+  log_datagram (TRUE, client, datagram);
+  if (client->dtls == NULL)
+    send_to_wire (client, data, length);
+  else if (!sim_dtls_send (client->dtls, data, length, &error))
     sim_log ("info", "%u send failed: %s", client->id, error->message);
 }
 
@@ -297,7 +316,7 @@ handle_datagram (SimCoapClient *client, GBytes *datagram)
 
   if (client->socket == NULL)
     return;
-  log_datagram ("udp-rx", client, datagram);
+  log_datagram (FALSE, client, datagram);
   if (!coap_pdu_decode (data, length, &pdu, &error))
     {
       sim_log ("info", "%u datagram dropped: %s", client->id, error->message);
@@ -332,6 +351,16 @@ handle_datagram (SimCoapClient *client, GBytes *datagram)
     }
 }
 
+/* A CoAP datagram from the server (decrypted, for DTLS) crosses the link. */
+static void
+arrive (SimCoapClient *client, GBytes *datagram)
+{
+  if (client->network->net_delay_ms > 0)
+    delay_datagram (client, datagram, FALSE);
+  else
+    handle_datagram (client, datagram);
+}
+
 static gboolean
 on_socket_readable (GSocket *socket, GIOCondition condition, gpointer user_data)
 {
@@ -351,20 +380,27 @@ on_socket_readable (GSocket *socket, GIOCondition condition, gpointer user_data)
           break;
         }
       client->rx_count++;
-      datagram = g_bytes_new (buffer, n);
-      if (client->network->net_delay_ms > 0)
-        delay_datagram (client, datagram, FALSE);
+      if (client->dtls != NULL)
+        {
+          g_autoptr (GPtrArray) records = sim_dtls_receive (client->dtls, buffer, n);
+
+          for (guint i = 0; i < records->len && client->socket != NULL; i++)
+            arrive (client, g_ptr_array_index (records, i));
+        }
       else
-        handle_datagram (client, datagram);
+        {
+          datagram = g_bytes_new (buffer, n);
+          arrive (client, datagram);
+        }
       if (client->socket == NULL)
         break; /* closed by a URC handler */
     }
   return G_SOURCE_CONTINUE;
 }
 
-gboolean
-sim_coap_client_open (SimCoapClient *client, GSocketAddress *address, const char *server,
-                      guint port, GError **error)
+static gboolean
+connect_socket (SimCoapClient *client, GSocketAddress *address, const char *server, guint port,
+                GError **error)
 {
   g_autoptr (GSocket) socket = NULL;
 
@@ -384,7 +420,70 @@ sim_coap_client_open (SimCoapClient *client, GSocketAddress *address, const char
   g_source_attach (client->socket_source, NULL);
   client->server = g_strdup (server);
   client->port = port;
+  return TRUE;
+}
+
+gboolean
+sim_coap_client_open (SimCoapClient *client, GSocketAddress *address, const char *server,
+                      guint port, GError **error)
+{
+  if (!connect_socket (client, address, server, port, error))
+    return FALSE;
   client->status = SIM_COAP_STATUS_CONNECTED;
+  return TRUE;
+}
+
+/* DTLS records leave unlogged: their bytes say nothing readable, and the
+ * CoAP inside is logged as dtls-tx. */
+static void
+on_dtls_send (const guint8 *data, gsize length, gpointer user_data)
+{
+  SimCoapClient *client = user_data;
+
+  if (client->socket != NULL)
+    send_to_wire (client, data, length);
+}
+
+static void
+on_handshake_done (SimDtls *dtls, gboolean ok, const char *reason, gpointer user_data)
+{
+  SimCoapClient *client = user_data;
+  g_autofree char *line = NULL;
+
+  if (ok)
+    {
+      sim_log ("info", "%u DTLS session with %s:%u established", client->id, client->server,
+               client->port);
+      client->status = SIM_COAP_STATUS_CONNECTED;
+      line = g_strdup_printf ("+QCOAPOPEN: %u,0", client->id);
+    }
+  else
+    {
+      sim_log ("info", "%u DTLS handshake with %s:%u failed: %s", client->id, client->server,
+               client->port, reason);
+      sim_coap_client_close (client);
+      line = g_strdup_printf ("+QCOAPOPEN: %u,-9", client->id);
+    }
+  emit_urc (client, line, NULL, 0);
+}
+
+gboolean
+sim_coap_client_open_dtls (SimCoapClient *client, GSocketAddress *address, const char *server,
+                           guint port, const char *identity, GBytes *key, GError **error)
+{
+  g_return_val_if_fail (client->socket == NULL, FALSE);
+
+  client->dtls = sim_dtls_new (identity, key, on_dtls_send, client, error);
+  if (client->dtls == NULL)
+    return FALSE;
+  if (!connect_socket (client, address, server, port, error))
+    {
+      g_clear_pointer (&client->dtls, sim_dtls_free);
+      return FALSE;
+    }
+  sim_log ("info", "%u DTLS handshake with %s:%u as \"%s\"", client->id, server, port, identity);
+  client->status = SIM_COAP_STATUS_CONNECTING;
+  sim_dtls_handshake (client->dtls, SIM_DTLS_HANDSHAKE_TIMEOUT_MS, on_handshake_done);
   return TRUE;
 }
 
@@ -394,6 +493,8 @@ sim_coap_client_close (SimCoapClient *client)
   g_list_free_full (g_steal_pointer (&client->delayed), (GDestroyNotify)delayed_datagram_free);
   g_hash_table_remove_all (client->pending);
   g_hash_table_remove_all (client->recent);
+  /* Before the socket goes: an established session says goodbye on it. */
+  g_clear_pointer (&client->dtls, sim_dtls_free);
   if (client->socket_source != NULL)
     {
       g_source_destroy (client->socket_source);

@@ -48,6 +48,16 @@ void sim_coap_client_free (SimCoapClient *client);
 /* Connects to @address; @server and @port are what AT+QCOAPOPEN? shows. */
 gboolean sim_coap_client_open (SimCoapClient *client, GSocketAddress *address, const char *server,
                                guint port, GError **error);
+/* Connects to @address and runs a DTLS 1.2 handshake with the pre-shared
+ * key (@identity, @key); the status is CONNECTING meanwhile. The outcome is
+ * reported later through the URC function, "+QCOAPOPEN: <id>,0" or
+ * "+QCOAPOPEN: <id>,-9" (the socket is closed again then), never before this
+ * returns. Afterwards every message of the client travels inside the DTLS
+ * session. FALSE (nothing reported) if the socket or DTLS could not be set
+ * up at all. */
+gboolean sim_coap_client_open_dtls (SimCoapClient *client, GSocketAddress *address,
+                                    const char *server, guint port, const char *identity,
+                                    GBytes *key, GError **error);
 /* Closes the socket and forgets pending exchanges, without URCs. */
 void sim_coap_client_close (SimCoapClient *client);
 

@@ -209,6 +209,8 @@ at_qfupl (SimModem *modem, const SimAtCommand *command)
   upload->name = g_steal_pointer (&name);
   sim_modem_expect_payload (modem, "\r\nCONNECT\r\n", SIM_AT_MODE_FIXED, size, on_upload_payload,
                             upload, upload_free);
+  /* Uploaded files are DTLS keys: the traffic log shows their size only. */
+  modem->payload_secret = TRUE;
 }
 
 /* AT+QFDEL="<name>" ("*" removes every file). */

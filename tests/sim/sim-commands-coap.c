@@ -124,7 +124,42 @@ resolve_locally (const char *server, guint port)
   return g_inet_socket_address_new (address, port);
 }
 
-/* The result code of the +QCOAPOPEN URC. */
+/* open_client()'s answer when the client reports the result itself, after
+ * its DTLS handshake. */
+#define OPEN_RESULT_LATER 1
+
+/* Starts a DTLS session with the key of the client's DTLS context, read from
+ * the PSK file "<ctx>_server.psk". -9 if that file is missing or malformed. */
+static int
+open_dtls_client (SimModem *modem, guint id, GSocketAddress *address, const char *server,
+                  guint port)
+{
+  guint ctx = modem->coap_config[id].dtls_ctx;
+  g_autofree char *file_name = g_strdup_printf ("UFS:%u_server.psk", ctx);
+  GBytes *contents = sim_files_lookup (modem->files, file_name);
+  g_autofree char *identity = NULL;
+  g_autoptr (GBytes) key = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (contents == NULL)
+    {
+      sim_log ("info", "%u DTLS: no %s, so no key", id, file_name);
+      return -9;
+    }
+  if (!sim_files_parse_psk (contents, &identity, &key, &error))
+    {
+      sim_log ("info", "%u DTLS: %s is malformed: %s", id, file_name, error->message);
+      return -9;
+    }
+  if (!sim_coap_client_open_dtls (modem->clients[id], address, server, port, identity, key, &error))
+    {
+      sim_log ("info", "%u DTLS open failed: %s", id, error->message);
+      return -9;
+    }
+  return OPEN_RESULT_LATER;
+}
+
+/* The result code of the +QCOAPOPEN URC, or OPEN_RESULT_LATER. */
 static int
 open_client (SimModem *modem, guint id, const char *server, guint port)
 {
@@ -138,10 +173,8 @@ open_client (SimModem *modem, guint id, const char *server, guint port)
   address = resolve_locally (server, port);
   if (address == NULL)
     return -5;
-  /* DTLS arrives in a later version of the simulator: until then every
-   * handshake fails. */
   if (modem->coap_config[id].dtls_enable)
-    return -9;
+    return open_dtls_client (modem, id, address, server, port);
   if (!sim_coap_client_open (modem->clients[id], address, server, port, &error))
     {
       sim_log ("info", "%u open failed: %s", id, error->message);
@@ -157,6 +190,7 @@ at_qcoapopen (SimModem *modem, const SimAtCommand *command)
   g_autofree char *urc = NULL;
   guint id;
   guint port;
+  int result;
 
   switch (command->kind)
     {
@@ -182,9 +216,13 @@ at_qcoapopen (SimModem *modem, const SimAtCommand *command)
             || server[0] == '\0' || strlen (server) > 255
             || !sim_at_command_get_uint (command, 2, 1, 65535, &port))
           break;
-        urc = g_strdup_printf ("+QCOAPOPEN: %u,%d", id, open_client (modem, id, server, port));
+        result = open_client (modem, id, server, port);
         sim_modem_send_ok (modem);
-        sim_modem_send_urc_later (modem, SESSION_URC_DELAY_MS, urc);
+        if (result != OPEN_RESULT_LATER)
+          {
+            urc = g_strdup_printf ("+QCOAPOPEN: %u,%d", id, result);
+            sim_modem_send_urc_later (modem, SESSION_URC_DELAY_MS, urc);
+          }
         return;
       case SIM_AT_KIND_EXEC:
       default:

@@ -89,3 +89,57 @@ sim_files_checksum (const guint8 *data, gsize length)
     }
   return sum;
 }
+
+static int
+hex_digit_value (char c)
+{
+  return g_ascii_isxdigit (c) ? g_ascii_xdigit_value (c) : -1;
+}
+
+gboolean
+sim_files_parse_psk (GBytes *contents, char **identity, GBytes **key, GError **error)
+{
+  gsize length;
+  const char *data = g_bytes_get_data (contents, &length);
+  const char *separator = data != NULL ? memchr (data, '&', length) : NULL;
+  const char *hex;
+  gsize hex_length;
+  guint8 buffer[64];
+
+  if (separator == NULL || separator == data || separator - data > 255
+      || memchr (data, '\0', separator - data) != NULL)
+    {
+      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                           "not \"<identity>&<hex key>\" with an identity of 1-255 bytes");
+      return FALSE;
+    }
+  hex = separator + 1;
+  hex_length = length - (gsize)(hex - data);
+  while (hex_length > 0 && (hex[hex_length - 1] == '\n' || hex[hex_length - 1] == '\r'))
+    hex_length--;
+  if (hex_length == 0 || hex_length % 2 != 0 || hex_length / 2 > sizeof buffer)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                   "the key has %" G_GSIZE_FORMAT " hex digits; it needs an even 2-128",
+                   hex_length);
+      return FALSE;
+    }
+  for (gsize i = 0; i < hex_length / 2; i++)
+    {
+      int high = hex_digit_value (hex[2 * i]);
+      int low = hex_digit_value (hex[2 * i + 1]);
+
+      if (high < 0 || low < 0)
+        {
+          memset (buffer, 0, sizeof buffer);
+          g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                               "the key is not hexadecimal");
+          return FALSE;
+        }
+      buffer[i] = (guint8)(high << 4 | low);
+    }
+  *identity = g_strndup (data, separator - data);
+  *key = g_bytes_new (buffer, hex_length / 2);
+  memset (buffer, 0, sizeof buffer);
+  return TRUE;
+}

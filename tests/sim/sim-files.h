@@ -29,4 +29,9 @@ GBytes *sim_files_lookup (SimFiles *files, const char *name);
  * odd last byte padded with 0x00. */
 guint16 sim_files_checksum (const guint8 *data, gsize length);
 
+/* Reads a DTLS PSK file, "<identity>&<key in hexadecimal>" (either case; a
+ * trailing line end is tolerated): identity 1-255 bytes, key 1-64 bytes.
+ * FALSE, with a message that never quotes the key, if it is not that. */
+gboolean sim_files_parse_psk (GBytes *contents, char **identity, GBytes **key, GError **error);
+
 G_END_DECLS

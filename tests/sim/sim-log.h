@@ -4,7 +4,8 @@
  * stderr or a file, so tests can follow what crossed the serial line and the
  * network. Tags: at-rx (a command line from the host), at-tx (a response
  * line), urc (an unsolicited line), payload-rx (payload bytes after a prompt),
- * udp-tx / udp-rx (datagrams, as hex and decoded), ctl (control channel),
+ * udp-tx / udp-rx (datagrams, as hex and decoded), dtls-tx / dtls-rx (the
+ * same for CoAP inside a DTLS session), ctl (control channel),
  * info (anything else, e.g. a dropped datagram or an injected fault).
  */
 #pragma once

@@ -78,6 +78,7 @@ struct _SimModem
   SimPayloadFunc payload_func;
   gpointer payload_data;
   GDestroyNotify payload_destroy;
+  gboolean payload_secret;   /* the payload is not logged (file uploads: they hold keys) */
   GByteArray *deferred_urcs; /* framed URCs held back while a payload is read */
 
   SimFaults faults;

@@ -53,6 +53,7 @@ clear_payload_handler (SimModem *modem)
   modem->payload_func = NULL;
   modem->payload_data = NULL;
   modem->payload_destroy = NULL;
+  modem->payload_secret = FALSE;
   if (destroy != NULL)
     destroy (data);
 }
@@ -352,11 +353,15 @@ handle_payload_event (SimModem *modem, const SimAtEvent *event)
   modem->payload_func = NULL;
   modem->payload_data = NULL;
   modem->payload_destroy = NULL;
-  if (event->kind == SIM_AT_EVENT_PAYLOAD)
+  if (event->kind == SIM_AT_EVENT_PAYLOAD && modem->payload_secret)
+    sim_log ("payload-rx", "(%" G_GSIZE_FORMAT " bytes of file contents, not logged)",
+             event->length);
+  else if (event->kind == SIM_AT_EVENT_PAYLOAD)
     sim_log_text ("payload-rx", event->data, event->length);
   else
     sim_log ("payload-rx", "%s",
              event->kind == SIM_AT_EVENT_CANCELLED ? "cancelled by Esc" : "too long");
+  modem->payload_secret = FALSE;
   if (func != NULL)
     func (modem, event->kind, event->data, event->length, data);
   if (destroy != NULL)

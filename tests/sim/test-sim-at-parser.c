@@ -310,6 +310,52 @@ test_file_names (void)
 }
 
 static void
+assert_psk_rejected (const char *text)
+{
+  g_autoptr (GBytes) contents = g_bytes_new (text, strlen (text));
+  g_autoptr (GError) error = NULL;
+  g_autofree char *identity = NULL;
+  g_autoptr (GBytes) key = NULL;
+
+  g_assert_false (sim_files_parse_psk (contents, &identity, &key, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL);
+  g_assert_null (key);
+}
+
+static void
+test_psk_file (void)
+{
+  g_autoptr (GBytes) contents = g_bytes_new_static ("dev-7&00FfA5\n", 13);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *identity = NULL;
+  g_autoptr (GBytes) key = NULL;
+  g_autofree char *long_key = g_strnfill (130, 'a');
+  g_autofree char *too_long = g_strconcat ("id&", long_key, NULL);
+
+  g_assert_true (sim_files_parse_psk (contents, &identity, &key, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (identity, ==, "dev-7");
+  g_assert_cmpmem (g_bytes_get_data (key, NULL), g_bytes_get_size (key), "\x00\xff\xa5", 3);
+
+  assert_psk_rejected ("");
+  assert_psk_rejected ("no-separator");
+  assert_psk_rejected ("&00ff");
+  assert_psk_rejected ("id&");
+  assert_psk_rejected ("id&0ff");
+  assert_psk_rejected ("id&zz");
+  assert_psk_rejected (too_long);
+  too_long[strlen (too_long) - 2] = '\0'; /* 64 bytes: the longest key */
+  {
+    g_autoptr (GBytes) longest = g_bytes_new (too_long, strlen (too_long));
+    g_autofree char *longest_identity = NULL;
+    g_autoptr (GBytes) longest_key = NULL;
+
+    g_assert_true (sim_files_parse_psk (longest, &longest_identity, &longest_key, NULL));
+    g_assert_cmpuint (g_bytes_get_size (longest_key), ==, 64);
+  }
+}
+
+static void
 test_format_recv (void)
 {
   /* ACK 2.05 mid 0x1234, token D204D52E814B, ETag 0A0B, Uri-Path "a,b",
@@ -395,6 +441,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/at-command/hex", test_hex_decode);
   g_test_add_func ("/sim/files/checksum", test_checksum);
   g_test_add_func ("/sim/files/names", test_file_names);
+  g_test_add_func ("/sim/files/psk", test_psk_file);
   g_test_add_func ("/sim/format/recv", test_format_recv);
   g_test_add_func ("/sim/format/options", test_option_table);
   return g_test_run ();
