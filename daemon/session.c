@@ -1070,9 +1070,18 @@ session_suspend (Session *session, const char *reason)
 {
   g_autofree char *message = NULL;
 
-  if (!session->settings.persistent || session->state != SESSION_OPEN)
+  if (!session->settings.persistent || session->open_task != NULL
+      || session->state == SESSION_CLOSING)
     {
       session_end (session, reason);
+      return;
+    }
+  if (session->state == SESSION_OPENING)
+    {
+      /* Already waiting (the modem restarted again, or while it was being
+       * reopened): go on waiting for the next "ready". */
+      session->reopening = FALSE;
+      g_clear_handle_id (&session->open_timeout_source, g_source_remove);
       return;
     }
   g_info ("Session %u (%s:%u) waits for the modem (%s)", session->id, session->host, session->port,

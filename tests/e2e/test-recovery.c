@@ -320,6 +320,137 @@ test_noise_ten_thousand_messages (void)
   wait_all_free ();
 }
 
+static GDBusConnection *
+connect_and_open (gboolean persistent, char **path)
+{
+  GDBusConnection *connection = e2e_env_connect (env);
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
+  GVariantBuilder options;
+
+  g_variant_builder_init (&options, G_VARIANT_TYPE ("a{sv}"));
+  g_variant_builder_add (&options, "{sv}", "persistent", g_variant_new_boolean (persistent));
+  reply = g_dbus_connection_call_sync (
+      connection, "org.qcoapd.CoAP1", "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Open",
+      g_variant_new ("(sq@a{sv})", "127.0.0.1", env->coap_port, g_variant_builder_end (&options)),
+      G_VARIANT_TYPE ("(o)"), G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(o)", path);
+  return connection;
+}
+
+/* A caller that dies in the middle of Open, or of a Request waiting for a
+ * separate response, leaves nothing behind: its client ID comes back. */
+static void
+test_caller_crashes (void)
+{
+  g_autoptr (GDBusConnection) opener = e2e_env_connect (env);
+  g_autoptr (GDBusConnection) requester = NULL;
+  g_autofree char *path = NULL;
+  GVariantBuilder flags;
+
+  /* Mid-Open: the modem's answers are slowed so the caller is gone first. */
+  control ("fault delay-final=300", "OK");
+  g_dbus_connection_call (
+      opener, "org.qcoapd.CoAP1", "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Open",
+      g_variant_new ("(sq@a{sv})", "127.0.0.1", env->coap_port, g_variant_new ("a{sv}", NULL)),
+      NULL, G_DBUS_CALL_FLAGS_NONE, 30000, NULL, NULL, NULL);
+  g_dbus_connection_flush_sync (opener, NULL, NULL);
+  g_dbus_connection_close_sync (opener, NULL, NULL);
+  control ("fault delay-final=0", "OK");
+  wait_all_free ();
+
+  /* Mid-Request: /async answers after 3 s; the caller leaves at once. */
+  requester = connect_and_open (FALSE, &path);
+  g_variant_builder_init (&flags, G_VARIANT_TYPE ("a{sv}"));
+  g_variant_builder_add (&flags, "{sv}", "uri-path", g_variant_new_string ("/async"));
+  g_variant_builder_add (&flags, "{sv}", "uri-query", g_variant_new_string ("3"));
+  g_dbus_connection_call (requester, "org.qcoapd.CoAP1", path, "org.qcoapd.CoAP1.Session",
+                          "Request",
+                          g_variant_new ("(y@a(qv)@ay@a{sv})", 1, g_variant_new ("a(qv)", NULL),
+                                         g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "", 0, 1),
+                                         g_variant_builder_end (&flags)),
+                          NULL, G_DBUS_CALL_FLAGS_NONE, 30000, NULL, NULL, NULL);
+  g_dbus_connection_flush_sync (requester, NULL, NULL);
+  g_usleep (200000);
+  g_dbus_connection_close_sync (requester, NULL, NULL);
+  wait_all_free ();
+  /* And the daemon still serves. */
+  {
+    g_autoptr (GDBusConnection) again = connect_and_open (FALSE, &path);
+
+    assert_session_works (path);
+  }
+  wait_all_free ();
+}
+
+#define FLOOD_CALLS 120
+
+typedef struct
+{
+  guint replied;
+  guint queue_full;
+  guint other_errors;
+} FloodCount;
+
+static void
+on_flood_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  FloodCount *count = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply
+      = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  g_autofree char *name = error ? g_dbus_error_get_remote_error (error) : NULL;
+
+  count->replied++;
+  if (g_strcmp0 (name, "org.qcoapd.CoAP1.Error.QueueFull") == 0)
+    count->queue_full++;
+  else if (error)
+    count->other_errors++;
+}
+
+static gboolean
+flood_done (gpointer data)
+{
+  FloodCount *count = data;
+
+  return count->replied == FLOOD_CALLS;
+}
+
+/* One caller floods its session with calls at once (fewer than the bus's
+ * own limit of pending replies per connection, far more than a session's
+ * queue): beyond its queue it gets QueueFull, while another caller's
+ * messages go through meanwhile. */
+static void
+test_flood_gets_queue_full (void)
+{
+  g_autofree char *flood_path = NULL;
+  g_autoptr (GDBusConnection) flooder = connect_and_open (FALSE, &flood_path);
+  TrafficConfig config
+      = { .callers = 1, .messages_per_caller = 60, .window = 1, .request_timeout_ms = 20000 };
+  g_autoptr (Traffic) polite = traffic_new (env, &config);
+  FloodCount count = { 0 };
+
+  for (guint i = 0; i < FLOOD_CALLS; i++)
+    g_dbus_connection_call (
+        flooder, "org.qcoapd.CoAP1", flood_path, "org.qcoapd.CoAP1.Session", "Send",
+        g_variant_new ("(yy@a(qv)@ay@a{sv})", 1, 2, g_variant_new ("a(qv)", NULL),
+                       g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "flood", 5, 1),
+                       g_variant_new ("a{sv}", NULL)),
+        NULL, G_DBUS_CALL_FLAGS_NONE, 60000, NULL, on_flood_reply, &count);
+  traffic_start (polite);
+  g_assert_true (traffic_wait (polite, 60000));
+  traffic_check (polite, NULL);
+  iterate_until (flood_done, &count, 60000);
+  g_test_message ("flood: %u QueueFull of %u", count.queue_full, FLOOD_CALLS);
+  g_assert_cmpuint (count.replied, ==, FLOOD_CALLS);
+  g_assert_cmpuint (count.queue_full, >, 0);
+  g_assert_cmpuint (count.other_errors, ==, 0);
+  g_dbus_connection_close_sync (flooder, NULL, NULL);
+  traffic_close (polite);
+  wait_all_free ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -332,6 +463,8 @@ main (int argc, char **argv)
   g_test_add_func ("/recovery/modem-reset-under-traffic", test_modem_reset_under_traffic);
   g_test_add_func ("/recovery/unplug-under-traffic", test_unplug_under_traffic);
   g_test_add_func ("/recovery/ready-within-a-second", test_ready_within_a_second_of_return);
+  g_test_add_func ("/recovery/caller-crashes", test_caller_crashes);
+  g_test_add_func ("/recovery/flood-gets-queue-full", test_flood_gets_queue_full);
   g_test_add_func ("/recovery/noise-ten-thousand-messages", test_noise_ten_thousand_messages);
 
   env = e2e_env_start (&options);
