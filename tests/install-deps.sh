@@ -4,7 +4,7 @@
 set -eu
 
 packages="
-  meson ninja-build pkg-config gcc clang
+  meson ninja-build pkg-config gcc clang libclang-rt-14-dev
   libglib2.0-dev libglib2.0-bin libsystemd-dev libgnutls28-dev
   libcoap3-bin dbus
   python3 python3-gi

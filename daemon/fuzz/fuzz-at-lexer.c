@@ -93,7 +93,8 @@ lex (const guint8 *data, size_t size, ChunkSizeFunc chunk_size)
 static void
 check_same (const GByteArray *a, const GByteArray *b)
 {
-  if (a->len != b->len || memcmp (a->data, b->data, a->len) != 0)
+  /* An empty GByteArray has no data at all, and memcmp() must not be given NULL. */
+  if (a->len != b->len || (a->len > 0 && memcmp (a->data, b->data, a->len) != 0))
     abort ();
 }
 
