@@ -3,6 +3,7 @@
 
 #include <glib-unix.h>
 #include <stdio.h>
+#include <pwd.h>
 #include <string.h>
 
 /* ---- open ---- */
@@ -206,10 +207,12 @@ json_append_session (GString *json, QcoapClientSession *session)
   g_string_append_printf (
       json, ",\"client_id\":%u,\"host\":", qcoap_client_session_get_client_id (session));
   json_append_string (json, qcoap_client_session_get_host (session), -1);
-  g_string_append_printf (json, ",\"port\":%u,\"secure\":%s,\"persistent\":%s,\"state\":",
+  g_string_append_printf (json,
+                          ",\"port\":%u,\"secure\":%s,\"persistent\":%s,\"owner\":%u,\"state\":",
                           qcoap_client_session_get_port (session),
                           qcoap_client_session_get_secure (session) ? "true" : "false",
-                          qcoap_client_session_get_persistent (session) ? "true" : "false");
+                          qcoap_client_session_get_persistent (session) ? "true" : "false",
+                          qcoap_client_session_get_owner (session));
   json_append_string (json, qcoap_client_session_get_state (session), -1);
   g_string_append_c (json, '}');
 }
@@ -227,19 +230,29 @@ json_append_sessions (GString *json, GList *sessions)
   g_string_append_c (json, ']');
 }
 
-/* "0  coaps://127.0.0.1:5684  open  persistent" */
+/* "root", or the number when the user has no name here. */
+static char *
+owner_name (guint uid)
+{
+  struct passwd *entry = getpwuid ((uid_t)uid);
+
+  return entry ? g_strdup (entry->pw_name) : g_strdup_printf ("%u", uid);
+}
+
+/* "0  coaps://127.0.0.1:5684  open  owner root  persistent" */
 static char *
 describe_session (QcoapClientSession *session)
 {
   gboolean secure = qcoap_client_session_get_secure (session);
   const char *host = qcoap_client_session_get_host (session);
   gboolean ipv6 = strchr (host, ':') != NULL;
+  g_autofree char *owner = owner_name (qcoap_client_session_get_owner (session));
 
-  return g_strdup_printf ("%u  %s://%s%s%s:%u  %s%s", qcoap_client_session_get_client_id (session),
-                          secure ? "coaps" : "coap", ipv6 ? "[" : "", host, ipv6 ? "]" : "",
-                          qcoap_client_session_get_port (session),
-                          qcoap_client_session_get_state (session),
-                          qcoap_client_session_get_persistent (session) ? "  persistent" : "");
+  return g_strdup_printf (
+      "%u  %s://%s%s%s:%u  %s  owner %s%s", qcoap_client_session_get_client_id (session),
+      secure ? "coaps" : "coap", ipv6 ? "[" : "", host, ipv6 ? "]" : "",
+      qcoap_client_session_get_port (session), qcoap_client_session_get_state (session), owner,
+      qcoap_client_session_get_persistent (session) ? "  persistent" : "");
 }
 
 int

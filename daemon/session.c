@@ -822,6 +822,7 @@ session_new (Service *service, guint id, const char *host, guint16 port,
   qcoap_session_set_port (session->iface, port);
   qcoap_session_set_secure (session->iface, settings->psk_identity != NULL);
   qcoap_session_set_persistent (session->iface, settings->persistent);
+  qcoap_session_set_owner (session->iface, (guint32)owner_uid);
   g_signal_connect (session->iface, "handle-send", G_CALLBACK (on_handle_send), session);
   g_signal_connect (session->iface, "handle-request", G_CALLBACK (on_handle_request), session);
   g_signal_connect (session->iface, "handle-close", G_CALLBACK (on_handle_close), session);

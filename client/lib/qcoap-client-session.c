@@ -212,6 +212,14 @@ qcoap_client_session_get_persistent (QcoapClientSession *self)
   return qcoap_session_get_persistent (self->proxy);
 }
 
+guint
+qcoap_client_session_get_owner (QcoapClientSession *self)
+{
+  g_return_val_if_fail (QCOAP_IS_CLIENT_SESSION (self), 0);
+
+  return qcoap_session_get_owner (self->proxy);
+}
+
 const char *
 qcoap_client_session_get_state (QcoapClientSession *self)
 {

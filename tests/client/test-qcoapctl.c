@@ -2,6 +2,8 @@
  * daemon, simulator and coap-server. Runs inside client-env-run, which
  * provides QCOAP_TEST_BUS and QCOAP_TEST_COAP_PORT; QCOAPCTL and
  * QCOAP_EXAMPLE name the programs under test. */
+#include <pwd.h>
+#include <unistd.h>
 #include <gio/gio.h>
 #include <signal.h>
 #include <string.h>
@@ -572,6 +574,15 @@ test_open_held_until_interrupted (void)
   qcoapctl (&during, NULL, "sessions");
   g_assert_nonnull (
       g_strstr_len (g_bytes_get_data (during.out, NULL), g_bytes_get_size (during.out), path));
+  /* The session's owner is the user the bus saw open it: this test's. */
+  {
+    g_autofree char *listing = run_stdout_text (&during);
+    struct passwd *me = getpwuid (getuid ());
+
+    g_assert_nonnull (me);
+    g_assert_nonnull (strstr (listing, me->pw_name));
+    g_assert_nonnull (strstr (listing, "owner "));
+  }
   /* Ctrl-C: qcoapctl closes the session and exits 0. */
   g_assert_cmpint (background_stop (open), ==, 0);
   qcoapctl (&after, NULL, "--json", "sessions");

@@ -41,6 +41,8 @@ const char *qcoap_client_session_get_host (QcoapClientSession *self);
 guint16 qcoap_client_session_get_port (QcoapClientSession *self);
 gboolean qcoap_client_session_get_secure (QcoapClientSession *self);
 gboolean qcoap_client_session_get_persistent (QcoapClientSession *self);
+/* The Unix user ID that opened the session. */
+guint qcoap_client_session_get_owner (QcoapClientSession *self);
 /* "opening", "open", "closing", or "closed" once the closed signal came. */
 const char *qcoap_client_session_get_state (QcoapClientSession *self);
 
