@@ -132,9 +132,62 @@ check_range (const char *key, guint value, guint min, guint max, GError **error)
   return FALSE;
 }
 
+/* Open's numeric options: their D-Bus type, their range, and the guint of
+ * SessionSettings they set. */
+typedef struct
+{
+  const char *key;
+  const GVariantType *type;
+  guint min;
+  guint max;
+  gsize offset;
+} NumericSetting;
+
+static const NumericSetting numeric_settings[] = {
+  { "pdp-context", G_VARIANT_TYPE_BYTE, 1, 16, G_STRUCT_OFFSET (SessionSettings, pdp_context) },
+  { "ack-timeout", G_VARIANT_TYPE_UINT32, 2, 60, G_STRUCT_OFFSET (SessionSettings, ack_timeout) },
+  { "max-retransmit", G_VARIANT_TYPE_UINT32, 4, 8,
+    G_STRUCT_OFFSET (SessionSettings, max_retransmit) },
+  { "idle-timeout", G_VARIANT_TYPE_UINT32, 1, 7 * 24 * 3600,
+    G_STRUCT_OFFSET (SessionSettings, idle_timeout) },
+  { "timeout", G_VARIANT_TYPE_UINT32, 1, 3600 * 1000,
+    G_STRUCT_OFFSET (SessionSettings, timeout_ms) },
+};
+
+static guint
+variant_get_number (GVariant *value)
+{
+  return g_variant_is_of_type (value, G_VARIANT_TYPE_BYTE) ? g_variant_get_byte (value)
+                                                           : g_variant_get_uint32 (value);
+}
+
+/* Sets a numeric option; FALSE (without error) if @key is not one. */
+static gboolean
+parse_numeric_setting (SessionSettings *settings, const char *key, GVariant *value, gboolean *ok,
+                       GError **error)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (numeric_settings); i++)
+    {
+      const NumericSetting *setting = &numeric_settings[i];
+
+      if (!g_str_equal (key, setting->key))
+        continue;
+      *ok = check_type (key, value, setting->type, error)
+            && check_range (key, variant_get_number (value), setting->min, setting->max, error);
+      if (*ok)
+        G_STRUCT_MEMBER (guint, settings, setting->offset) = variant_get_number (value);
+      return TRUE;
+    }
+  return FALSE;
+}
+
 static gboolean
 parse_setting (SessionSettings *settings, const char *key, GVariant *value, GError **error)
 {
+  gboolean ok;
+
+  if (parse_numeric_setting (settings, key, value, &ok, error))
+    return ok;
   if (g_str_equal (key, "client-id"))
     {
       if (!check_type (key, value, G_VARIANT_TYPE_BYTE, error)
@@ -142,46 +195,11 @@ parse_setting (SessionSettings *settings, const char *key, GVariant *value, GErr
         return FALSE;
       settings->client_id = g_variant_get_byte (value);
     }
-  else if (g_str_equal (key, "pdp-context"))
-    {
-      if (!check_type (key, value, G_VARIANT_TYPE_BYTE, error)
-          || !check_range (key, g_variant_get_byte (value), 1, 16, error))
-        return FALSE;
-      settings->pdp_context = g_variant_get_byte (value);
-    }
-  else if (g_str_equal (key, "ack-timeout"))
-    {
-      if (!check_type (key, value, G_VARIANT_TYPE_UINT32, error)
-          || !check_range (key, g_variant_get_uint32 (value), 2, 60, error))
-        return FALSE;
-      settings->ack_timeout = g_variant_get_uint32 (value);
-    }
-  else if (g_str_equal (key, "max-retransmit"))
-    {
-      if (!check_type (key, value, G_VARIANT_TYPE_UINT32, error)
-          || !check_range (key, g_variant_get_uint32 (value), 4, 8, error))
-        return FALSE;
-      settings->max_retransmit = g_variant_get_uint32 (value);
-    }
   else if (g_str_equal (key, "persistent"))
     {
       if (!check_type (key, value, G_VARIANT_TYPE_BOOLEAN, error))
         return FALSE;
       settings->persistent = g_variant_get_boolean (value);
-    }
-  else if (g_str_equal (key, "idle-timeout"))
-    {
-      if (!check_type (key, value, G_VARIANT_TYPE_UINT32, error)
-          || !check_range (key, g_variant_get_uint32 (value), 1, 7 * 24 * 3600, error))
-        return FALSE;
-      settings->idle_timeout = g_variant_get_uint32 (value);
-    }
-  else if (g_str_equal (key, "timeout"))
-    {
-      if (!check_type (key, value, G_VARIANT_TYPE_UINT32, error)
-          || !check_range (key, g_variant_get_uint32 (value), 1, 3600 * 1000, error))
-        return FALSE;
-      settings->timeout_ms = g_variant_get_uint32 (value);
     }
   else if (g_str_equal (key, "dtls-psk-identity"))
     {
