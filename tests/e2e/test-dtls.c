@@ -156,14 +156,16 @@ wait_sim_log (gsize offset, const char *needle)
   return text;
 }
 
-/* The position of @needle in @text at or after @from; fails if absent. */
+/* The position of @needle in @text after the match at @from (or anywhere
+ * in @text, for NULL); fails if absent. */
 static const char *
 find_after (const char *text, const char *from, const char *needle)
 {
-  const char *found = strstr (from ? from : text, needle);
+  const char *start = from ? from + 1 : text;
+  const char *found = strstr (start, needle);
 
   if (found == NULL)
-    g_error ("“%s” not found in the simulator's log:\n%s", needle, from ? from : text);
+    g_error ("“%s” not found in the simulator's log:\n%s", needle, start);
   return found;
 }
 
@@ -299,6 +301,63 @@ test_wrong_key (void)
   at = find_after (log, at, "DTLS handshake with 127.0.0.1");
   at = find_after (log, at, "urc +QCOAPOPEN: 2,-9");
   find_after (log, at, "at-rx AT+QFDEL=\"UFS:2_server.psk\"");
+}
+
+static void
+sim_fault (const char *spec)
+{
+  g_autofree char *command = g_strdup_printf ("fault %s", spec);
+  g_autofree char *answer = e2e_env_sim_control (env, command);
+
+  g_assert_true (g_str_has_prefix (answer, "OK"));
+}
+
+/* The modem reports a damaged upload once: the daemon deletes it, uploads
+ * again, and the session works. */
+static void
+test_upload_retried (void)
+{
+  gsize offset = e2e_env_sim_log_offset (env);
+  g_autofree char *path = NULL;
+  g_autofree char *log = NULL;
+  const char *at;
+
+  sim_fault ("corrupt-upload=1");
+  path = open_secure (1);
+  g_assert_cmpuint (session_request (path, 1, "/time", NULL, 0, NULL), ==, 69);
+  close_session (path);
+  wait_free_clients (6);
+  log = wait_sim_log (offset, "at-rx AT+QCOAPCFG=\"dtls\",1,0,1");
+  at = find_after (log, NULL, "at-rx AT+QFUPL=\"UFS:1_server.psk\"");
+  at = find_after (log, at, "stored with a flipped bit");
+  at = find_after (log, at, "at-rx AT+QFDEL=\"UFS:1_server.psk\"");
+  at = find_after (log, at, "at-rx AT+QFUPL=\"UFS:1_server.psk\"");
+  find_after (log, at, "DTLS session with 127.0.0.1");
+}
+
+/* Damaged twice: Open fails with ModemError, nothing is left behind. */
+static void
+test_upload_damaged_twice (void)
+{
+  gsize offset = e2e_env_sim_log_offset (env);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autofree char *log = NULL;
+  const char *at;
+
+  sim_fault ("corrupt-upload=2");
+  reply = open_with (dtls_port, psk_options (IDENTITY, KEY, strlen (KEY), 1), &error);
+  g_assert_null (reply);
+  g_assert_cmpstr (g_dbus_error_get_remote_error (error), ==, ERROR_PREFIX "ModemError");
+  g_assert_nonnull (strstr (error->message, "UFS:1_server.psk"));
+  wait_free_clients (6);
+  log = wait_sim_log (offset, "at-rx AT+QCOAPCFG=\"dtls\",1,0,1");
+  at = find_after (log, NULL, "at-rx AT+QFUPL=\"UFS:1_server.psk\"");
+  at = find_after (log, at, "at-rx AT+QFUPL=\"UFS:1_server.psk\"");
+  at = find_after (log, at, "at-rx AT+QFDEL=\"UFS:1_server.psk\"");
+  /* Two uploads only, and no open. */
+  g_assert_null (strstr (at, "AT+QFUPL="));
+  g_assert_null (strstr (log, "AT+QCOAPOPEN=1,"));
 }
 
 /* Bad keys are refused before anything reaches the modem. */
@@ -451,10 +510,13 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
 
   g_test_init (&argc, &argv, NULL);
+  options.under_valgrind = g_getenv ("QCOAPD_VALGRIND") != NULL;
   g_test_add_func ("/dtls/session", test_session);
   g_test_add_func ("/dtls/plain-after-secure", test_plain_after_secure);
   g_test_add_func ("/dtls/one-shot", test_one_shot);
   g_test_add_func ("/dtls/wrong-key", test_wrong_key);
+  g_test_add_func ("/dtls/upload-retried", test_upload_retried);
+  g_test_add_func ("/dtls/upload-damaged-twice", test_upload_damaged_twice);
   g_test_add_func ("/dtls/bad-input", test_bad_input);
   g_test_add_func ("/dtls/qcoapctl", test_qcoapctl);
   g_test_add_func ("/dtls/no-key-in-logs", test_no_key_in_logs);

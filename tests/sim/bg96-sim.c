@@ -26,6 +26,8 @@
  *       urc-before-final=on|off   a URC (+QIND: "csq",20,99) between every
  *                             command and its final result code
  *       urc-before-prompt=on|off  the same URC between AT+QCOAPSEND and "> "
+ *       corrupt-upload=N      store the next N AT+QFUPL uploads with a bit
+ *                             flipped (their +QFUPL checksum shows it)
  *   reboot        reset now (no POWERED DOWN); answered "OK booted" after
  *                 APP RDY
  *   pdp-drop      the network drops the data call: +QIURC: "pdpdeact",1, every

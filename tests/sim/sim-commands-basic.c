@@ -153,12 +153,23 @@ on_upload_payload (SimModem *modem, SimAtEventKind kind, const guint8 *data, gsi
                    gpointer user_data)
 {
   Upload *upload = user_data;
-  g_autoptr (GBytes) contents = g_bytes_new (data, length);
+  g_autofree guint8 *stored = g_memdup2 (data, length);
+  g_autoptr (GBytes) contents = NULL;
 
+  /* The fault damages what is stored, and the answer reports what was
+   * stored, as a module whose flash write went wrong would. */
+  if (modem->faults.corrupt_uploads > 0 && length > 0)
+    {
+      modem->faults.corrupt_uploads--;
+      stored[0] ^= 0x01;
+      sim_log ("info", "fault: %s stored with a flipped bit (%u more to damage)", upload->name,
+               modem->faults.corrupt_uploads);
+    }
+  contents = g_bytes_new (stored, length);
   sim_files_store (modem->files, upload->name, contents);
   sim_log ("info", "file %s stored (%" G_GSIZE_FORMAT " bytes)", upload->name, length);
   sim_modem_send_info (modem, "+QFUPL: %" G_GSIZE_FORMAT ",%x", length,
-                       sim_files_checksum (data, length));
+                       sim_files_checksum (stored, length));
   sim_modem_send_ok (modem);
 }
 

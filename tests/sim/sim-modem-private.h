@@ -23,6 +23,7 @@ typedef struct
   guint drop_final;           /* final result codes still to swallow */
   gboolean urc_before_final;  /* a URC between every command and its result */
   gboolean urc_before_prompt; /* a URC between AT+QCOAPSEND and "> " */
+  guint corrupt_uploads;      /* AT+QFUPL uploads still to store with a flipped bit */
 } SimFaults;
 
 /* AT+QCOAPCFG values of one client ID. */

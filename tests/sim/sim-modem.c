@@ -609,6 +609,8 @@ sim_modem_set_fault (SimModem *modem, const char *spec, GError **error)
     ok = parse_switch (arg, &modem->faults.urc_before_final);
   else if (g_strcmp0 (name, "urc-before-prompt") == 0)
     ok = parse_switch (arg, &modem->faults.urc_before_prompt);
+  else if (g_strcmp0 (name, "corrupt-upload") == 0)
+    ok = parse_count (arg, G_MAXINT, &modem->faults.corrupt_uploads);
   else
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "unknown fault \"%s\"", name);
