@@ -1,0 +1,22 @@
+#!/bin/sh
+# Runs the performance benchmark: qcoapd against the straightforward AT host
+# on bg96-sim at 115 200 baud and unpaced, with the D-Bus echo floor and the
+# daemon's memory. Builds what it needs first.
+#
+#   tests/bench/run-bench.sh [--json] [--quick]
+#
+# BUILD_DIR chooses the meson build directory (default: build).
+set -eu
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=${BUILD_DIR:-$root/build}
+
+[ -f "$build/build.ninja" ] || meson setup "$build" "$root" >&2
+ninja -C "$build" daemon/qcoapd tests/sim/bg96-sim tests/bench/bench tests/bench/bench-baseline \
+  tests/bench/bench-echo >&2
+
+export QCOAPD="$build/daemon/qcoapd"
+export BG96_SIM="$build/tests/sim/bg96-sim"
+export BENCH_BASELINE="$build/tests/bench/bench-baseline"
+export BENCH_ECHO="$build/tests/bench/bench-echo"
+export COAP_SERVER="${COAP_SERVER:-coap-server-openssl}"
+exec "$build/tests/bench/bench" "$@"
