@@ -43,7 +43,9 @@ static const struct
   { "qcoapctl", "^hello from the gateway$", 1 },
   { "qcoapctl", "^\\{\"code\":\"2\\.05\",\"code_number\":69,\"description\":\"Content\",", 1 },
   { "qcoapctl",
-    "^/org/qcoapd/CoAP1/Session/[0-5]  [0-5]  coap://127\\.0\\.0\\.1:[0-9]+  open  persistent$",
+    "^/org/qcoapd/CoAP1/Session/[0-5]  [0-5]  coap://127\\.0\\.0\\.1:[0-9]+  open  owner "
+    "[a-z0-9_-]+  "
+    "persistent$",
     1 },
   { "qcoapctl", "^message ID [0-9]+ \\(0x[0-9a-f]{4}\\), token [0-9a-f]{8}$", 1 },
   { "qcoapctl", "^4\\.04 Not Found$", 1 },
