@@ -991,10 +991,11 @@ on_open_commands_done (GObject *source, GAsyncResult *result, gpointer user_data
           = g_timeout_add (session->settings.timeout_ms, on_open_timeout, session);
       return;
     }
+  /* The client ID is free before the caller hears of the failure. */
   task = g_steal_pointer (&session->open_task);
-  g_task_return_error (task, g_steal_pointer (&error));
   client_pool_release (session->service->pool, session->id);
   forget_failed_open (session);
+  g_task_return_error (task, g_steal_pointer (&error));
 }
 
 static void
