@@ -1,25 +1,39 @@
 #!/bin/bash
 # The whole test suite: installs what is missing, builds with -Werror and runs
 # every test with meson. Used as is by .ci/run.
+#
+# With QCOAPD_FULL_CHECK=1 (set by .ci/run) it then also
+#   - builds with AddressSanitizer and UndefinedBehaviorSanitizer and runs the
+#     whole suite again there (build dir $QCOAPD_ASAN_BUILDDIR, default
+#     build-asan), and
+#   - runs every libFuzzer target for $QCOAPD_FUZZ_SECONDS (default 60) on a
+#     copy of its seed corpus (tests/fuzz/run-fuzzers.sh, build dir
+#     $QCOAPD_FUZZ_BUILDDIR, default build-fuzz).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 builddir=${QCOAPD_BUILDDIR:-$top/build}
 
-"$top/tests/install-deps.sh"
+# Any sanitizer finding fails the test that made it, with a stack to read.
+sanitizer_env=(
+  ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1
+  UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
+  G_SLICE=always-malloc
+)
 
-if [ -d "$builddir/meson-private" ]; then
-  meson setup --reconfigure -Dwerror=true "$builddir" "$top" >/dev/null
-else
-  meson setup -Dwerror=true "$builddir" "$top"
-fi
-meson compile -C "$builddir"
-
-status=0
-meson test -C "$builddir" --print-errorlogs "$@" || status=$?
+configure() {
+  local dir=$1
+  shift
+  if [ -d "$dir/meson-private" ]; then
+    meson setup --reconfigure "$@" "$dir" "$top" >/dev/null
+  else
+    meson setup "$@" "$dir" "$top"
+  fi
+}
 
 # One plain summary line that any reader of the log can count.
-/usr/bin/python3 - "$builddir/meson-logs/testlog.json" <<'PY'
+summarize() {
+  /usr/bin/python3 - "$1/meson-logs/testlog.json" <<'PY'
 import json, sys
 passed = failed = skipped = 0
 with open(sys.argv[1]) as log:
@@ -33,4 +47,33 @@ with open(sys.argv[1]) as log:
             failed += 1
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
 PY
+}
+
+"$top/tests/install-deps.sh"
+
+status=0
+start=$SECONDS
+configure "$builddir" -Dwerror=true
+meson compile -C "$builddir"
+meson test -C "$builddir" --print-errorlogs "$@" || status=$?
+summarize "$builddir"
+
+if [ "${QCOAPD_FULL_CHECK:-0}" = 1 ]; then
+  echo "check: test suite took $((SECONDS - start)) s"
+
+  start=$SECONDS
+  asan_builddir=${QCOAPD_ASAN_BUILDDIR:-$top/build-asan}
+  # -Db_lundef=false: the sanitizer runtimes resolve symbols at load time.
+  configure "$asan_builddir" -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
+  meson compile -C "$asan_builddir"
+  env "${sanitizer_env[@]}" meson test -C "$asan_builddir" --print-errorlogs \
+    --timeout-multiplier 3 "$@" || status=$?
+  echo -n "check: sanitizer build: "
+  summarize "$asan_builddir"
+  echo "check: sanitizer build and suite took $((SECONDS - start)) s"
+
+  start=$SECONDS
+  "$top/tests/fuzz/run-fuzzers.sh" "${QCOAPD_FUZZ_SECONDS:-60}" || status=$?
+  echo "check: fuzzing took $((SECONDS - start)) s"
+fi
 exit $status
