@@ -749,9 +749,19 @@ main (int argc, char **argv)
 {
   int status;
   E2eOptions options = { .config_text = NULL };
+  const char *sim_args[3] = { NULL };
 
   g_test_init (&argc, &argv, NULL);
   options.under_valgrind = g_getenv ("QCOAPD_VALGRIND") != NULL;
+  /* The simulator can run the modem's ACK timeouts faster (retransmission
+   * tests would otherwise wait 2 + 4 + 8 + 16 + 32 s); the daemon is not
+   * told and must cope with whatever timing the modem has. */
+  if (g_getenv ("BG96_SIM_TIME_SCALE"))
+    {
+      sim_args[0] = "--time-scale";
+      sim_args[1] = g_getenv ("BG96_SIM_TIME_SCALE");
+      options.sim_args = sim_args;
+    }
   g_test_add_func ("/daemon/manager-properties", test_manager_properties);
   g_test_add_func ("/daemon/send-non-post", test_send_non_post);
   g_test_add_func ("/daemon/send-con-get", test_send_con_get);
