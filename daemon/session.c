@@ -230,12 +230,12 @@ session_settings_parse (SessionSettings *settings, GVariant *options, const char
 {
   GVariantIter iter;
   const char *key;
-  GVariant *value;
+  GVariant *next;
 
   g_variant_iter_init (&iter, options);
-  while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
+  while (g_variant_iter_next (&iter, "{&sv}", &key, &next))
     {
-      g_autoptr (GVariant) owned = value;
+      g_autoptr (GVariant) value = next;
 
       if (extra_keys && g_strv_contains (extra_keys, key))
         continue;
@@ -368,7 +368,6 @@ session_end (Session *session, const char *reason)
 {
   Service *service = session->service;
   g_autofree char *message = NULL;
-  g_autoptr (Session) self = session; /* the service's reference */
   gboolean was_opening;
 
   if (session->state == SESSION_ENDED)
@@ -409,6 +408,7 @@ session_end (Session *session, const char *reason)
       g_task_return_boolean (task, TRUE);
       g_object_unref (task);
     }
+  session_unref (session); /* the service's reference */
 }
 
 /* ---- ownership --------------------------------------------------------------------- */
@@ -952,7 +952,9 @@ on_open_timeout (gpointer user_data)
 {
   Session *session = user_data;
   g_autoptr (GTask) task = g_steal_pointer (&session->open_task);
+  Service *service = session->service;
   guint id = session->id;
+  GError *error;
 
   session->open_timeout_source = 0;
   if (session->reopening)
@@ -960,11 +962,13 @@ on_open_timeout (gpointer user_data)
       finish_reopen (session, -2);
       return G_SOURCE_REMOVE;
     }
-  g_task_return_new_error (task, QCOAP_ERROR, QCOAP_ERROR_TIMEOUT,
-                           "The modem did not report the session to %s:%u as open within %u ms",
-                           session->host, session->port, session->settings.timeout_ms);
+  error = g_error_new (QCOAP_ERROR, QCOAP_ERROR_TIMEOUT,
+                       "The modem did not report the session to %s:%u as open within %u ms",
+                       session->host, session->port, session->settings.timeout_ms);
+  /* forget_failed_open() drops the session: nothing of it is used after. */
   forget_failed_open (session);
-  abandon_client_id (session->service, id);
+  abandon_client_id (service, id);
+  g_task_return_error (task, error);
   return G_SOURCE_REMOVE;
 }
 
@@ -1287,14 +1291,14 @@ parse_send_flags (GVariant *flags, guint8 type, int *message_id, GBytes **token,
 {
   GVariantIter iter;
   const char *key;
-  GVariant *value;
+  GVariant *next;
 
   *message_id = -1;
   *token = NULL;
   g_variant_iter_init (&iter, flags);
-  while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
+  while (g_variant_iter_next (&iter, "{&sv}", &key, &next))
     {
-      g_autoptr (GVariant) owned = value;
+      g_autoptr (GVariant) value = next;
 
       if (g_str_equal (key, "message-id") && check_type (key, value, G_VARIANT_TYPE_UINT16, error))
         *message_id = g_variant_get_uint16 (value);
@@ -1401,14 +1405,14 @@ parse_request_flags (Session *session, GVariant *flags, GPtrArray *options, gboo
   g_auto (GStrv) query = NULL;
   GVariantIter iter;
   const char *key;
-  GVariant *value;
+  GVariant *next;
 
   *confirmable = TRUE;
   *timeout_ms = exchange_lifetime_ms (&session->settings);
   g_variant_iter_init (&iter, flags);
-  while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
+  while (g_variant_iter_next (&iter, "{&sv}", &key, &next))
     {
-      g_autoptr (GVariant) owned = value;
+      g_autoptr (GVariant) value = next;
       const GVariantType *type = g_str_equal (key, "confirmable") ? G_VARIANT_TYPE_BOOLEAN
                                  : g_str_equal (key, "timeout")   ? G_VARIANT_TYPE_UINT32
                                                                   : G_VARIANT_TYPE_STRING;
@@ -1430,9 +1434,16 @@ parse_request_flags (Session *session, GVariant *flags, GPtrArray *options, gboo
       else if (g_str_equal (key, "timeout"))
         *timeout_ms = MAX (g_variant_get_uint32 (value), 1);
       else if (g_str_equal (key, "uri-path"))
-        path = qcoap_split_uri_path (g_variant_get_string (value, NULL));
+        {
+          /* An a{sv} may repeat a key: the last one counts. */
+          g_strfreev (path);
+          path = qcoap_split_uri_path (g_variant_get_string (value, NULL));
+        }
       else
-        query = qcoap_split_uri_query (g_variant_get_string (value, NULL));
+        {
+          g_strfreev (query);
+          query = qcoap_split_uri_query (g_variant_get_string (value, NULL));
+        }
     }
   if (path
       && !qcoap_option_list_add_strings (options, QCOAP_OPTION_URI_PATH, (const char *const *)path,

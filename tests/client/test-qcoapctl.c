@@ -384,7 +384,6 @@ background_start (const char *const *args)
 {
   Background *background = g_new0 (Background, 1);
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GError) error = NULL;
 
   g_ptr_array_add (argv, (gpointer)g_getenv ("QCOAPCTL"));
   g_ptr_array_add (argv, "--bus");
@@ -496,6 +495,8 @@ test_monitor_sees_other_client (void)
   g_autoptr (Background) monitor = background_start ((const char *const[]){ "monitor", NULL });
   g_autofree char *port = g_strdup_printf ("%u", coap_port);
   g_autofree char *first = background_expect (monitor, "^monitoring ");
+
+  g_assert_nonnull (first);
   g_autofree char *path = NULL;
   g_autofree char *added = NULL;
   g_autoptr (GPtrArray) events = g_ptr_array_new_with_free_func (g_free);
@@ -545,6 +546,8 @@ test_monitor_json (void)
       = background_start ((const char *const[]){ "--json", "monitor", NULL });
   g_autofree char *time_uri = uri ("/time");
   g_autofree char *first = background_expect (monitor, "\"event\":\"monitoring\"");
+
+  g_assert_nonnull (first);
   g_autofree char *received = NULL;
   g_autofree char *summary = NULL;
   g_auto (Run) get = { 0 };

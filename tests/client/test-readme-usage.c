@@ -69,7 +69,6 @@ extract_blocks (const char *markdown)
 
   for (guint i = 0; lines[i]; i++)
     {
-      g_autoptr (GMatchInfo) match = NULL;
       GString *script;
       Block *block;
 

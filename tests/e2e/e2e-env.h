@@ -61,4 +61,13 @@ char *e2e_env_coap_log (E2eEnv *env);
  * timeout passes; returns the final value of *done. */
 gboolean e2e_wait_for (gboolean *done, guint timeout_ms);
 
+/* Asserts that @error is the D-Bus error @name (freeing what it looks up). */
+#define e2e_assert_remote_error(error, name)                                                       \
+  G_STMT_START                                                                                     \
+  {                                                                                                \
+    g_autofree char *e2e_remote_name_ = g_dbus_error_get_remote_error (error);                     \
+    g_assert_cmpstr (e2e_remote_name_, ==, (name));                                                \
+  }                                                                                                \
+  G_STMT_END
+
 G_END_DECLS

@@ -405,7 +405,7 @@ test_seven_opens (void)
                 g_variant_new ("(sq@a{sv})", "127.0.0.1", env->coap_port, no_flags ()), &error);
   g_assert_null (reply);
   g_assert_true (g_dbus_error_is_remote_error (error));
-  g_assert_cmpstr (g_dbus_error_get_remote_error (error), ==, ERROR_PREFIX "NoFreeClient");
+  e2e_assert_remote_error (error, ERROR_PREFIX "NoFreeClient");
   for (int i = 0; i < 6; i++)
     {
       close_session (env->bus, paths[i]);

@@ -76,6 +76,7 @@ close_session (const char *path)
   g_autoptr (GVariant) reply = call (path, "org.qcoapd.CoAP1.Session", "Close", NULL, &error);
 
   g_assert_no_error (error);
+  g_assert_nonnull (reply);
 }
 
 /* Session.Request on @path; returns the code and (in @payload) the body. */
@@ -292,7 +293,7 @@ test_wrong_key (void)
   reply = open_with (dtls_port, psk_options (IDENTITY, WRONG_KEY, strlen (WRONG_KEY), 2), &error);
   elapsed_ms = (g_get_monotonic_time () - start) / 1000;
   g_assert_null (reply);
-  g_assert_cmpstr (g_dbus_error_get_remote_error (error), ==, ERROR_PREFIX "DtlsHandshake");
+  e2e_assert_remote_error (error, ERROR_PREFIX "DtlsHandshake");
   g_test_message ("wrong key reported after %" G_GINT64_FORMAT " ms", elapsed_ms);
   wait_free_clients (6);
 
@@ -348,7 +349,7 @@ test_upload_damaged_twice (void)
   sim_fault ("corrupt-upload=2");
   reply = open_with (dtls_port, psk_options (IDENTITY, KEY, strlen (KEY), 1), &error);
   g_assert_null (reply);
-  g_assert_cmpstr (g_dbus_error_get_remote_error (error), ==, ERROR_PREFIX "ModemError");
+  e2e_assert_remote_error (error, ERROR_PREFIX "ModemError");
   g_assert_nonnull (strstr (error->message, "UFS:1_server.psk"));
   wait_free_clients (6);
   log = wait_sim_log (offset, "at-rx AT+QCOAPCFG=\"dtls\",1,0,1");
@@ -397,8 +398,7 @@ test_bad_input (void)
                          psk_options (cases[i].identity, cases[i].key, cases[i].key_length, -1),
                          &open_error);
       g_assert_null (reply);
-      g_assert_cmpstr (g_dbus_error_get_remote_error (open_error), ==,
-                       ERROR_PREFIX "InvalidArgument");
+      e2e_assert_remote_error (open_error, ERROR_PREFIX "InvalidArgument");
       reply = call (
           "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Request",
           g_variant_new ("(sy@a(qv)@ay@a{sv})", uri, 1, g_variant_new ("a(qv)", NULL),
@@ -406,8 +406,7 @@ test_bad_input (void)
                          psk_options (cases[i].identity, cases[i].key, cases[i].key_length, -1)),
           &request_error);
       g_assert_null (reply);
-      g_assert_cmpstr (g_dbus_error_get_remote_error (request_error), ==,
-                       ERROR_PREFIX "InvalidArgument");
+      e2e_assert_remote_error (request_error, ERROR_PREFIX "InvalidArgument");
     }
   g_assert_cmpuint (e2e_env_sim_log_offset (env), ==, offset);
   g_assert_cmpuint (manager_free_clients (), ==, 6);

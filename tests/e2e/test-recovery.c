@@ -376,9 +376,11 @@ test_caller_crashes (void)
   g_dbus_connection_close_sync (requester, NULL, NULL);
   wait_all_free ();
   /* And the daemon still serves. */
+  g_clear_pointer (&path, g_free);
   {
     g_autoptr (GDBusConnection) again = connect_and_open (FALSE, &path);
 
+    g_assert_false (g_dbus_connection_is_closed (again));
     assert_session_works (path);
   }
   wait_all_free ();
@@ -403,6 +405,7 @@ on_flood_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autofree char *name = error ? g_dbus_error_get_remote_error (error) : NULL;
 
   count->replied++;
+  g_assert_true ((reply == NULL) == (error != NULL));
   if (g_strcmp0 (name, "org.qcoapd.CoAP1.Error.QueueFull") == 0)
     count->queue_full++;
   else if (error)
