@@ -140,6 +140,22 @@ connect_bus (const char *address, gboolean session, GError **error)
   return g_bus_get_sync (session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, NULL, error);
 }
 
+/* The bus dropped us (the bus restarted, or GDBus could not read a message
+ * and gave up on the connection): every session's owner is unknown now. Exit
+ * with a failure so that systemd restarts the daemon afresh; GDBus's own
+ * reaction would be a SIGTERM, which counts as a clean stop. */
+static void
+on_connection_closed (GDBusConnection *connection, gboolean remote_peer_vanished, GError *error,
+                      gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  g_warning ("Lost the bus connection%s%s; exiting so that the service restarts", error ? ": " : "",
+             error ? error->message : "");
+  daemon->exit_status = 1;
+  g_main_loop_quit (daemon->loop);
+}
+
 /* ---- shutdown ---------------------------------------------------------------------------------
  */
 
@@ -241,6 +257,8 @@ main (int argc, char **argv)
     }
 
   daemon.loop = g_main_loop_new (NULL, FALSE);
+  g_dbus_connection_set_exit_on_close (daemon.connection, FALSE);
+  g_signal_connect (daemon.connection, "closed", G_CALLBACK (on_connection_closed), &daemon);
   daemon.service = service_new (daemon.connection, &daemon.config, on_service_status, &daemon);
   if (!service_export (daemon.service, &error))
     {

@@ -47,6 +47,10 @@ char *e2e_env_modem_state (E2eEnv *env);
 /* Waits until the manager's State is @state; FALSE on timeout. */
 gboolean e2e_env_wait_modem_state (E2eEnv *env, const char *state, guint timeout_ms);
 
+/* Waits for qcoapd to exit by itself (the test fails if it is still running
+ * after @timeout_ms); returns its exit status, or -1 if a signal killed it. */
+int e2e_env_wait_daemon_exit (E2eEnv *env, guint timeout_ms);
+
 /* A new, separate client connection to the private bus. */
 GDBusConnection *e2e_env_connect (E2eEnv *env);
 
