@@ -218,6 +218,23 @@ lock_exclusively (int fd, const char *path, GError **error)
   return TRUE;
 }
 
+/* The read watch may recurse: nothing dispatched from it runs a nested main
+ * loop, and a source that may not recurse is blocked around each dispatch —
+ * its descriptor leaves the poll set and comes back, and each of those
+ * changes wakes the main context once more. That was two extra wake-ups (a
+ * write, a poll and a read of the context's eventfd each) per read of the
+ * port. */
+static guint
+add_read_watch (SerialPort *port)
+{
+  g_autoptr (GSource) source = g_unix_fd_source_new (port->fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
+
+  g_source_set_callback (source, G_SOURCE_FUNC (on_readable), port, NULL);
+  g_source_set_can_recurse (source, TRUE);
+  g_source_set_static_name (source, "[qcoapd] serial port reader");
+  return g_source_attach (source, NULL);
+}
+
 SerialPort *
 serial_port_open (const char *path, guint baud, gboolean rtscts, SerialPortDataFunc data_func,
                   SerialPortLostFunc lost_func, gpointer user_data, GError **error)
@@ -245,7 +262,7 @@ serial_port_open (const char *path, guint baud, gboolean rtscts, SerialPortDataF
   port->data_func = data_func;
   port->lost_func = lost_func;
   port->user_data = user_data;
-  port->read_watch = g_unix_fd_add (fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_readable, port);
+  port->read_watch = add_read_watch (port);
   return port;
 }
 
