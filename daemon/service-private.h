@@ -99,6 +99,8 @@ void service_session_removed (Service *service, Session *session);
 void service_get_caller_uid (Service *service, const char *sender, GAsyncReadyCallback callback,
                              gpointer user_data);
 gboolean service_get_caller_uid_finish (GAsyncResult *result, uid_t *uid, GError **error);
+/* The Unix user of a bus peer if it is cached; FALSE if it must be looked up. */
+gboolean service_lookup_caller_uid (Service *service, const char *sender, uid_t *uid);
 
 /* Replies to @invocation with @error, mapping non-QCOAP errors. */
 void service_return_error (GDBusMethodInvocation *invocation, const GError *error);

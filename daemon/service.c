@@ -69,18 +69,29 @@ on_unix_user (GObject *source, GAsyncResult *result, gpointer user_data)
 
 /* Unique bus names are never reused within a bus's life, so a name's uid can
  * be cached. */
+gboolean
+service_lookup_caller_uid (Service *service, const char *sender, uid_t *uid)
+{
+  gpointer cached;
+
+  if (!g_hash_table_lookup_extended (service->uid_cache, sender, NULL, &cached))
+    return FALSE;
+  *uid = (uid_t)GPOINTER_TO_UINT (cached);
+  return TRUE;
+}
+
 void
 service_get_caller_uid (Service *service, const char *sender, GAsyncReadyCallback callback,
                         gpointer user_data)
 {
   g_autoptr (GTask) task = g_task_new (NULL, NULL, callback, user_data);
-  gpointer cached;
+  uid_t uid;
 
   g_task_set_task_data (task, service, NULL);
   g_task_set_name (task, sender);
-  if (g_hash_table_lookup_extended (service->uid_cache, sender, NULL, &cached))
+  if (service_lookup_caller_uid (service, sender, &uid))
     {
-      g_task_return_int (task, GPOINTER_TO_UINT (cached));
+      g_task_return_int (task, uid);
       return;
     }
   g_dbus_connection_call (service->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
