@@ -22,12 +22,12 @@ struct _ClientPool
   GQueue queues[CLIENT_POOL_SIZE]; /* Transaction*, not yet started */
   Transaction *running;
   guint last_served;
-  guint dispatch_source;
+  gboolean dispatching; /* in dispatch(): a nested call leaves the work to it */
   guint16 next_message_id;
   GHashTable *messages_in_flight; /* GUINT_TO_POINTER (mid) set */
 };
 
-static void schedule_dispatch (ClientPool *pool);
+static void dispatch (ClientPool *pool);
 
 AtStep *
 at_step_new (char *command, AtPayloadMode mode, GBytes *payload, guint timeout_ms)
@@ -203,7 +203,7 @@ on_step_done (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       pool->running = NULL;
       transaction_finish (transaction, error);
-      schedule_dispatch (pool);
+      dispatch (pool);
       return;
     }
   g_ptr_array_add (transaction->responses, response);
@@ -220,7 +220,7 @@ run_next_step (Transaction *transaction)
     {
       pool->running = NULL;
       transaction_finish (transaction, NULL);
-      schedule_dispatch (pool);
+      dispatch (pool);
       return;
     }
   step = g_ptr_array_index (transaction->steps, transaction->next_step++);
@@ -246,31 +246,28 @@ pick_next_transaction (ClientPool *pool)
   return NULL;
 }
 
-static gboolean
-dispatch (gpointer user_data)
+/* Starts queued transactions while the modem's port is free. The first AT
+ * command is written at once, from the caller's own main-loop iteration: a
+ * dispatch from an idle cost one more iteration per transaction. Completion
+ * callbacks still never nest inside each other: a transaction's task
+ * completes from a later iteration (its command's reply) or, if it ends in
+ * the iteration that started it, from GTask's idle; and a dispatch asked for
+ * while one is under way only leaves the work to the loop below it. */
+static void
+dispatch (ClientPool *pool)
 {
-  ClientPool *pool = user_data;
   Transaction *transaction;
 
-  pool->dispatch_source = 0;
-  if (pool->running)
-    return G_SOURCE_REMOVE;
-  transaction = pick_next_transaction (pool);
-  if (transaction == NULL)
-    return G_SOURCE_REMOVE;
-  transaction_disconnect_cancellable (transaction);
-  pool->running = transaction;
-  run_next_step (transaction);
-  return G_SOURCE_REMOVE;
-}
-
-/* Dispatching from an idle callback keeps completion callbacks from nesting
- * inside each other when many transactions finish back to back. */
-static void
-schedule_dispatch (ClientPool *pool)
-{
-  if (pool->dispatch_source == 0 && pool->running == NULL)
-    pool->dispatch_source = g_idle_add (dispatch, pool);
+  if (pool->dispatching)
+    return;
+  pool->dispatching = TRUE;
+  while (pool->running == NULL && (transaction = pick_next_transaction (pool)) != NULL)
+    {
+      transaction_disconnect_cancellable (transaction);
+      pool->running = transaction;
+      run_next_step (transaction);
+    }
+  pool->dispatching = FALSE;
 }
 
 static gboolean
@@ -322,7 +319,7 @@ client_pool_run (ClientPool *pool, guint id, GPtrArray *steps, GCancellable *can
   if (cancellable)
     transaction->cancelled_handler = g_cancellable_connect (
         cancellable, G_CALLBACK (on_transaction_cancelled), transaction, NULL);
-  schedule_dispatch (pool);
+  dispatch (pool);
 }
 
 GPtrArray *
@@ -353,7 +350,6 @@ client_pool_free (ClientPool *pool)
   error = g_error_new_literal (QCOAP_ERROR, QCOAP_ERROR_CLOSED, "The daemon is shutting down");
   for (guint i = 0; i < CLIENT_POOL_SIZE; i++)
     client_pool_fail_queued (pool, i, error);
-  g_clear_handle_id (&pool->dispatch_source, g_source_remove);
   g_hash_table_unref (pool->messages_in_flight);
   g_free (pool);
 }
