@@ -38,8 +38,8 @@ typedef struct
 
 typedef struct
 {
-  guint8 type;       /* CoapType */
-  guint8 code;       /* class * 32 + detail */
+  guint8 type; /* CoapType */
+  guint8 code; /* class * 32 + detail */
   guint16 message_id;
   guint8 token_length; /* 0..8 */
   guint8 token[COAP_MAX_TOKEN_LEN];
