@@ -77,6 +77,32 @@ e2e_env_modem_state (E2eEnv *env)
   return g_variant_dup_string (state, NULL);
 }
 
+guint8
+e2e_env_free_clients (E2eEnv *env)
+{
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) value = NULL;
+  g_autoptr (GError) error = NULL;
+
+  reply = g_dbus_connection_call_sync (
+      env->bus, "org.qcoapd.CoAP1", "/org/qcoapd/CoAP1", "org.freedesktop.DBus.Properties", "Get",
+      g_variant_new ("(ss)", "org.qcoapd.CoAP1", "FreeClients"), G_VARIANT_TYPE ("(v)"),
+      G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(v)", &value);
+  return g_variant_get_byte (value);
+}
+
+void
+e2e_env_wait_free_clients (E2eEnv *env, guint8 n)
+{
+  gint64 end = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
+
+  while (e2e_env_free_clients (env) != n && g_get_monotonic_time () < end)
+    g_usleep (20000);
+  g_assert_cmpuint (e2e_env_free_clients (env), ==, n);
+}
+
 gboolean
 e2e_env_wait_modem_state (E2eEnv *env, const char *state, guint timeout_ms)
 {

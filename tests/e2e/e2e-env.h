@@ -44,6 +44,12 @@ char *e2e_env_sim_control (E2eEnv *env, const char *command);
 
 /* The manager's State property, read from the bus now. */
 char *e2e_env_modem_state (E2eEnv *env);
+/* The manager's FreeClients property, read from the bus now. */
+guint8 e2e_env_free_clients (E2eEnv *env);
+/* Asserts that FreeClients becomes @n within 15 s (sessions end
+ * asynchronously after the call that ended them returned). */
+void e2e_env_wait_free_clients (E2eEnv *env, guint8 n);
+
 /* Waits until the manager's State is @state; FALSE on timeout. */
 gboolean e2e_env_wait_modem_state (E2eEnv *env, const char *state, guint timeout_ms);
 

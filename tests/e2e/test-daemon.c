@@ -155,32 +155,6 @@ path_options (const char *segment)
   return g_variant_builder_end (&builder);
 }
 
-static guint8
-manager_free_clients (void)
-{
-  g_autoptr (GVariant) reply = NULL;
-  g_autoptr (GVariant) value = NULL;
-  g_autoptr (GError) error = NULL;
-
-  reply = call (env->bus, "/org/qcoapd/CoAP1", "org.freedesktop.DBus.Properties", "Get",
-                g_variant_new ("(ss)", "org.qcoapd.CoAP1", "FreeClients"), &error);
-  g_assert_no_error (error);
-  g_variant_get (reply, "(v)", &value);
-  return g_variant_get_byte (value);
-}
-
-/* Waits until the daemon reports @n free client IDs (sessions end
- * asynchronously after their caller's call returns). */
-static void
-wait_free_clients (guint8 n)
-{
-  gint64 end = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
-
-  while (manager_free_clients () != n && g_get_monotonic_time () < end)
-    g_usleep (20000);
-  g_assert_cmpuint (manager_free_clients (), ==, n);
-}
-
 /* ---- tests ------------------------------------------------------------------------- */
 
 static void
@@ -191,7 +165,7 @@ test_manager_properties (void)
   g_assert_cmpstr (qcoap_manager_get_model (env->manager), ==, "BG96");
   g_assert_cmpuint (strlen (qcoap_manager_get_imei (env->manager)), ==, 15);
   g_assert_cmpstr (qcoap_manager_get_device (env->manager), ==, env->modem_link);
-  g_assert_cmpuint (manager_free_clients (), ==, 6);
+  g_assert_cmpuint (e2e_env_free_clients (env), ==, 6);
 }
 
 /* Open, NON POST with Send, Close: coap-server logs the request, payload intact. */
@@ -253,7 +227,7 @@ test_send_non_post (void)
     g_variant_get (closed, "(&s)", &reason);
     g_assert_cmpstr (reason, ==, "closed");
   }
-  wait_free_clients (6);
+  e2e_env_wait_free_clients (env, 6);
 }
 
 /* CON GET /time with Send: Ack result 0, then Received 2.05 with our token. */
@@ -296,7 +270,7 @@ test_send_con_get (void)
   g_assert_cmpuint (g_variant_n_children (payload), >, 0);
 
   close_session (env->bus, path);
-  wait_free_clients (6);
+  e2e_env_wait_free_clients (env, 6);
 }
 
 static GVariant *
@@ -341,7 +315,7 @@ test_request_piggybacked_and_separate (void)
   g_assert_no_error (error);
   g_variant_get (missing_reply, "(y@a(qv)@ay)", &code, NULL, NULL);
   g_assert_cmpuint (code, ==, 132);
-  wait_free_clients (6);
+  e2e_env_wait_free_clients (env, 6);
 }
 
 /* PUT then GET of every byte value that could confuse the AT dialogue. */
@@ -387,7 +361,7 @@ test_binary_round_trip (void)
   g_assert_cmpmem (got, got_length, data, sizeof data);
 
   close_session (env->bus, path);
-  wait_free_clients (6);
+  e2e_env_wait_free_clients (env, 6);
 }
 
 /* Six Opens succeed, the seventh fails with NoFreeClient. */
@@ -400,7 +374,7 @@ test_seven_opens (void)
 
   for (int i = 0; i < 6; i++)
     paths[i] = open_session (env->bus, env->coap_port, NULL);
-  g_assert_cmpuint (manager_free_clients (), ==, 0);
+  g_assert_cmpuint (e2e_env_free_clients (env), ==, 0);
   reply = call (env->bus, "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Open",
                 g_variant_new ("(sq@a{sv})", "127.0.0.1", env->coap_port, no_flags ()), &error);
   g_assert_null (reply);
@@ -411,7 +385,7 @@ test_seven_opens (void)
       close_session (env->bus, paths[i]);
       g_free (paths[i]);
     }
-  wait_free_clients (6);
+  e2e_env_wait_free_clients (env, 6);
 }
 
 /* A caller that leaves the bus loses its sessions. */
@@ -424,13 +398,13 @@ test_owner_vanished (void)
   g_autoptr (GVariant) closed = NULL;
   const char *reason;
 
-  g_assert_cmpuint (manager_free_clients (), ==, 5);
+  g_assert_cmpuint (e2e_env_free_clients (env), ==, 5);
   g_dbus_connection_close_sync (other, NULL, NULL);
   g_assert_true (wait_for_signal (log, "Closed", 1, 10000));
   closed = signal_log_find (log, "Closed", 0);
   g_variant_get (closed, "(&s)", &reason);
   g_assert_cmpstr (reason, ==, "owner-vanished");
-  wait_free_clients (6);
+  e2e_env_wait_free_clients (env, 6);
 }
 
 /* A persistent session survives its caller and ends after its idle timeout. */
@@ -466,7 +440,7 @@ test_persistent_idle (void)
   closed = signal_log_find (log, "Closed", 0);
   g_variant_get (closed, "(&s)", &reason);
   g_assert_cmpstr (reason, ==, "idle");
-  wait_free_clients (6);
+  e2e_env_wait_free_clients (env, 6);
 }
 
 /* A server that never answers: Retransmission signals, then Ack −11. */
@@ -503,7 +477,7 @@ test_retransmissions_exhausted (void)
   g_assert_cmpuint (acked_id, ==, message_id);
   g_assert_cmpint (result, ==, -11);
   close_session (env->bus, path);
-  wait_free_clients (6);
+  e2e_env_wait_free_clients (env, 6);
 }
 
 /* ---- bad input: the named error, and no AT traffic ------------------------------------ */
@@ -659,7 +633,7 @@ test_bad_send_arguments (void)
       assert_no_at_traffic (offset, bad_sends[i].name);
     }
   close_session (env->bus, path);
-  wait_free_clients (6);
+  e2e_env_wait_free_clients (env, 6);
 }
 
 static void
@@ -700,7 +674,7 @@ test_bad_open_arguments (void)
       assert_remote_error (error, ERROR_PREFIX "InvalidArgument", cases[i].what);
       assert_no_at_traffic (offset, cases[i].what);
     }
-  g_assert_cmpuint (manager_free_clients (), ==, 6);
+  g_assert_cmpuint (e2e_env_free_clients (env), ==, 6);
 }
 
 static void
@@ -741,7 +715,7 @@ test_six_callers (void)
   g_assert_cmpuint (traffic_replied (traffic), ==, 6 * 200);
   traffic_check (traffic, NULL);
   traffic_close (traffic);
-  wait_free_clients (6);
+  e2e_env_wait_free_clients (env, 6);
 }
 
 int

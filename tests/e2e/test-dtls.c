@@ -117,30 +117,6 @@ session_is_secure (const char *path)
   return g_variant_get_boolean (value);
 }
 
-static guint8
-manager_free_clients (void)
-{
-  g_autoptr (GVariant) reply = NULL;
-  g_autoptr (GVariant) value = NULL;
-  g_autoptr (GError) error = NULL;
-
-  reply = call ("/org/qcoapd/CoAP1", "org.freedesktop.DBus.Properties", "Get",
-                g_variant_new ("(ss)", "org.qcoapd.CoAP1", "FreeClients"), &error);
-  g_assert_no_error (error);
-  g_variant_get (reply, "(v)", &value);
-  return g_variant_get_byte (value);
-}
-
-static void
-wait_free_clients (guint8 n)
-{
-  gint64 end = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
-
-  while (manager_free_clients () != n && g_get_monotonic_time () < end)
-    g_usleep (20000);
-  g_assert_cmpuint (manager_free_clients (), ==, n);
-}
-
 /* Waits until the sim log since @offset contains @needle; returns that text. */
 static char *
 wait_sim_log (gsize offset, const char *needle)
@@ -208,7 +184,7 @@ test_session (void)
                    sizeof body);
 
   close_session (path);
-  wait_free_clients (6);
+  e2e_env_wait_free_clients (env, 6);
   log = wait_sim_log (offset, "at-rx AT+QCOAPCFG=\"dtls\",0,0,0");
 
   /* Install: delete, upload (size and checksum answered), configure, open. */
@@ -245,14 +221,14 @@ test_plain_after_secure (void)
   g_autofree char *plain = NULL;
 
   close_session (secure);
-  wait_free_clients (6);
+  e2e_env_wait_free_clients (env, 6);
   reply = open_with (env->coap_port, psk_options (NULL, NULL, 0, 0), &error);
   g_assert_no_error (error);
   g_variant_get (reply, "(o)", &plain);
   g_assert_false (session_is_secure (plain));
   g_assert_cmpuint (session_request (plain, 1, "/time", NULL, 0, NULL), ==, 69);
   close_session (plain);
-  wait_free_clients (6);
+  e2e_env_wait_free_clients (env, 6);
 }
 
 /* Manager.Request with a coaps:// URI and the key in its flags. */
@@ -274,7 +250,7 @@ test_one_shot (void)
   g_variant_get (reply, "(y@a(qv)@ay)", &code, NULL, &payload);
   g_assert_cmpuint (code, ==, 69);
   g_assert_cmpuint (g_variant_n_children (payload), >, 0);
-  wait_free_clients (6);
+  e2e_env_wait_free_clients (env, 6);
 }
 
 /* The wrong key: the server stays silent, the handshake times out, Open
@@ -295,7 +271,7 @@ test_wrong_key (void)
   g_assert_null (reply);
   e2e_assert_remote_error (error, ERROR_PREFIX "DtlsHandshake");
   g_test_message ("wrong key reported after %" G_GINT64_FORMAT " ms", elapsed_ms);
-  wait_free_clients (6);
+  e2e_env_wait_free_clients (env, 6);
 
   log = wait_sim_log (offset, "at-rx AT+QCOAPCFG=\"dtls\",2,0,2");
   at = find_after (log, NULL, "at-rx AT+QCOAPOPEN=2,");
@@ -327,7 +303,7 @@ test_upload_retried (void)
   path = open_secure (1);
   g_assert_cmpuint (session_request (path, 1, "/time", NULL, 0, NULL), ==, 69);
   close_session (path);
-  wait_free_clients (6);
+  e2e_env_wait_free_clients (env, 6);
   log = wait_sim_log (offset, "at-rx AT+QCOAPCFG=\"dtls\",1,0,1");
   at = find_after (log, NULL, "at-rx AT+QFUPL=\"UFS:1_server.psk\"");
   at = find_after (log, at, "stored with a flipped bit");
@@ -351,7 +327,7 @@ test_upload_damaged_twice (void)
   g_assert_null (reply);
   e2e_assert_remote_error (error, ERROR_PREFIX "ModemError");
   g_assert_nonnull (strstr (error->message, "UFS:1_server.psk"));
-  wait_free_clients (6);
+  e2e_env_wait_free_clients (env, 6);
   log = wait_sim_log (offset, "at-rx AT+QCOAPCFG=\"dtls\",1,0,1");
   at = find_after (log, NULL, "at-rx AT+QFUPL=\"UFS:1_server.psk\"");
   at = find_after (log, at, "at-rx AT+QFUPL=\"UFS:1_server.psk\"");
@@ -409,7 +385,7 @@ test_bad_input (void)
       e2e_assert_remote_error (request_error, ERROR_PREFIX "InvalidArgument");
     }
   g_assert_cmpuint (e2e_env_sim_log_offset (env), ==, offset);
-  g_assert_cmpuint (manager_free_clients (), ==, 6);
+  g_assert_cmpuint (e2e_env_free_clients (env), ==, 6);
 }
 
 /* qcoapctl's coaps:// with -u and -k. */
@@ -437,7 +413,7 @@ test_qcoapctl (void)
     g_error ("qcoapctl failed: %s", err);
   /* /time answers like "Nov 25 18:05:53". */
   g_assert_true (g_regex_match_simple ("^[A-Z][a-z]{2} [ 0-9][0-9] [0-9:]{8}", out, 0, 0));
-  wait_free_clients (6);
+  e2e_env_wait_free_clients (env, 6);
 }
 
 /* Asserts that no *.log file in @dir holds any of @needles; returns how

@@ -130,16 +130,6 @@ assert_session_works (const char *path)
   g_assert_cmpuint (code, ==, 69);
 }
 
-static void
-wait_all_free (void)
-{
-  gint64 end = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
-
-  while (qcoap_manager_get_free_clients (env->manager) != 6 && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_cmpuint (qcoap_manager_get_free_clients (env->manager), ==, 6);
-}
-
 /* A call made while its session was ending can find the object gone. */
 static const char *const errors_of_a_lost_modem[]
     = { "Closed", "ModemUnavailable", "Timeout", "org.freedesktop.DBus.Error.UnknownMethod", NULL };
@@ -186,7 +176,7 @@ run_loss_under_traffic (const char *trigger, const char *restore, const char *lo
       assert_session_works (traffic_session_path (persistent, i));
     }
   traffic_close (persistent);
-  wait_all_free ();
+  e2e_env_wait_free_clients (env, 6);
 }
 
 static void
@@ -234,7 +224,7 @@ test_silence_then_resync (void)
   traffic_check (traffic, timeout_only);
   assert_session_works (traffic_session_path (traffic, 0));
   traffic_close (traffic);
-  wait_all_free ();
+  e2e_env_wait_free_clients (env, 6);
 }
 
 typedef struct
@@ -317,7 +307,7 @@ test_noise_ten_thousand_messages (void)
    * command in flight and, during the resync, nothing else). */
   g_assert_cmpuint (traffic_errors (traffic), <=, chaos.step / 40 + 1);
   traffic_close (traffic);
-  wait_all_free ();
+  e2e_env_wait_free_clients (env, 6);
 }
 
 static GDBusConnection *
@@ -358,7 +348,7 @@ test_caller_crashes (void)
   g_dbus_connection_flush_sync (opener, NULL, NULL);
   g_dbus_connection_close_sync (opener, NULL, NULL);
   control ("fault delay-final=0", "OK");
-  wait_all_free ();
+  e2e_env_wait_free_clients (env, 6);
 
   /* Mid-Request: /async answers after 3 s; the caller leaves at once. */
   requester = connect_and_open (FALSE, &path);
@@ -374,7 +364,7 @@ test_caller_crashes (void)
   g_dbus_connection_flush_sync (requester, NULL, NULL);
   g_usleep (200000);
   g_dbus_connection_close_sync (requester, NULL, NULL);
-  wait_all_free ();
+  e2e_env_wait_free_clients (env, 6);
   /* And the daemon still serves. */
   g_clear_pointer (&path, g_free);
   {
@@ -383,7 +373,7 @@ test_caller_crashes (void)
     g_assert_false (g_dbus_connection_is_closed (again));
     assert_session_works (path);
   }
-  wait_all_free ();
+  e2e_env_wait_free_clients (env, 6);
 }
 
 #define FLOOD_CALLS 120
@@ -451,7 +441,7 @@ test_flood_gets_queue_full (void)
   g_assert_cmpuint (count.other_errors, ==, 0);
   g_dbus_connection_close_sync (flooder, NULL, NULL);
   traffic_close (polite);
-  wait_all_free ();
+  e2e_env_wait_free_clients (env, 6);
 }
 
 int
