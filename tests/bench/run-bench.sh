@@ -10,6 +10,7 @@ set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD_DIR:-$root/build}
 
+"$root/tests/install-deps.sh" >&2
 [ -f "$build/build.ninja" ] || meson setup "$build" "$root" >&2
 ninja -C "$build" daemon/qcoapd tests/sim/bg96-sim tests/bench/bench tests/bench/bench-baseline \
   tests/bench/bench-echo >&2
