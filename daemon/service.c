@@ -225,6 +225,12 @@ on_modem_sessions_lost (Modem *modem, const char *reason, gpointer user_data)
   for (guint i = 0; i < CLIENT_POOL_SIZE; i++)
     if (service->sessions[i])
       session_suspend (service->sessions[i], reason);
+  /* Lost while the modem stays ready (the data call dropped): waiting
+   * persistent sessions try to open again at once. */
+  if (modem_get_state (modem) == MODEM_STATE_READY)
+    for (guint i = 0; i < CLIENT_POOL_SIZE; i++)
+      if (service->sessions[i])
+        session_reopen (service->sessions[i]);
 }
 
 /* ---- Open -------------------------------------------------------------------------- */

@@ -24,6 +24,9 @@
  * its session ended first (closed, modem restarted or gone). The modem's
  * own "operation not allowed". */
 #define SESSION_RESULT_ENDED (-3)
+/* Attempts to open a persistent session again after the modem lost it:
+ * with pauses of 1, 2, 4 … 30 s, about four minutes in all. */
+#define REOPEN_ATTEMPTS 12
 
 /* A message in flight: its type, and whether the modem has taken it (or may
  * have: its AT+QCOAPSEND timed out). Stored in a pointer. */
@@ -75,6 +78,9 @@ struct _Session
   GHashTable *sends_in_flight;
   /* A persistent session being opened again after the modem restarted. */
   gboolean reopening;
+  /* Failed attempts to open it again, and the timer of the next one. */
+  guint reopen_failures;
+  guint reopen_retry_source;
 };
 
 typedef struct
@@ -380,6 +386,7 @@ session_end (Session *session, const char *reason)
   g_clear_handle_id (&session->idle_source, g_source_remove);
   g_clear_handle_id (&session->open_timeout_source, g_source_remove);
   g_clear_handle_id (&session->close_timeout_source, g_source_remove);
+  g_clear_handle_id (&session->reopen_retry_source, g_source_remove);
   fail_pending_requests (session, message);
   was_opening = session->open_task != NULL;
   if (!was_opening)
@@ -894,20 +901,43 @@ abandon_client_id (Service *service, guint id)
   client_pool_run (service->pool, id, steps, NULL, on_abandoned_close_done, abandoned);
 }
 
+static gboolean
+retry_reopen (gpointer user_data)
+{
+  Session *session = user_data;
+
+  session->reopen_retry_source = 0;
+  session_reopen (session);
+  return G_SOURCE_REMOVE;
+}
+
+/* A reopen can fail for a while after a restart (no data call yet: −4), so
+ * it is tried again with a growing pause, up to REOPEN_ATTEMPTS times. */
 static void
 finish_reopen (Session *session, int result)
 {
+  guint pause_s;
+
   session->reopening = FALSE;
-  if (result != 0)
+  if (result == 0)
     {
-      g_warning ("Session %u could not be opened again to %s:%u (result %d)", session->id,
-                 session->host, session->port, result);
+      g_info ("Session %u open again to %s:%u", session->id, session->host, session->port);
+      session->reopen_failures = 0;
+      set_state (session, SESSION_OPEN);
+      touch (session);
+      return;
+    }
+  if (++session->reopen_failures >= REOPEN_ATTEMPTS)
+    {
+      g_warning ("Session %u could not be opened again to %s:%u (result %d, %u attempts)",
+                 session->id, session->host, session->port, result, session->reopen_failures);
       session_end (session, "error");
       return;
     }
-  g_info ("Session %u open again to %s:%u", session->id, session->host, session->port);
-  set_state (session, SESSION_OPEN);
-  touch (session);
+  pause_s = MIN (1u << (session->reopen_failures - 1), 30u);
+  g_info ("Session %u could not be opened again (result %d); next attempt in %u s", session->id,
+          result, pause_s);
+  session->reopen_retry_source = g_timeout_add_seconds (pause_s, retry_reopen, session);
 }
 
 static void
@@ -1103,8 +1133,9 @@ session_suspend (Session *session, const char *reason)
   if (session->state == SESSION_OPENING)
     {
       /* Already waiting (the modem restarted again, or while it was being
-       * reopened): go on waiting for the next "ready". */
+       * reopened): go on waiting for the next "ready", with fresh attempts. */
       session->reopening = FALSE;
+      session->reopen_failures = 0;
       g_clear_handle_id (&session->open_timeout_source, g_source_remove);
       return;
     }
@@ -1118,6 +1149,7 @@ session_suspend (Session *session, const char *reason)
   g_clear_handle_id (&session->idle_source, g_source_remove);
   fail_pending_requests (session, message);
   end_messages_in_flight (session);
+  session->reopen_failures = 0;
   set_state (session, SESSION_OPENING);
 }
 
@@ -1126,6 +1158,7 @@ session_reopen (Session *session)
 {
   if (session->state != SESSION_OPENING || session->reopening || session->open_task != NULL)
     return;
+  g_clear_handle_id (&session->reopen_retry_source, g_source_remove);
   /* The restarted modem holds no header and no options. */
   if (session->option_mirror)
     option_mirror_invalidate (session->option_mirror);

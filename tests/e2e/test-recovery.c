@@ -48,6 +48,30 @@ closed_log_free (ClosedLog *log)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClosedLog, closed_log_free)
 
+typedef struct
+{
+  ClosedLog *log;
+  const char *path;
+} ClosedWait;
+
+static gboolean
+closed_seen (gpointer data)
+{
+  ClosedWait *wait = data;
+
+  return g_hash_table_contains (wait->log->reasons, wait->path);
+}
+
+static void iterate_until (gboolean (*done) (gpointer), gpointer data, guint timeout_ms);
+
+static void
+iterate_until_closed (ClosedLog *log, const char *path)
+{
+  ClosedWait wait = { log, path };
+
+  iterate_until (closed_seen, &wait, 10000);
+}
+
 static void
 iterate_until (gboolean (*done) (gpointer), gpointer data, guint timeout_ms)
 {
@@ -444,6 +468,45 @@ test_flood_gets_queue_full (void)
   e2e_env_wait_free_clients (env, 6);
 }
 
+/* The network drops the data call: the modem stays ready but its CoAP
+ * sessions are gone. A non-persistent session ends with Closed("error"); a
+ * persistent one keeps trying to open again (the modem answers −4 while the
+ * data call is down) and is open again once the network is back. */
+static void
+test_data_call_dropped (void)
+{
+  g_autofree char *plain_path = NULL;
+  g_autofree char *persistent_path = NULL;
+  g_autoptr (GDBusConnection) plain = connect_and_open (FALSE, &plain_path);
+  g_autoptr (GDBusConnection) persistent = connect_and_open (TRUE, &persistent_path);
+  g_autoptr (ClosedLog) closed = closed_log_new ();
+  gsize offset = e2e_env_sim_log_offset (env);
+  g_autofree char *traffic = NULL;
+
+  control ("pdp-drop", "OK");
+  wait_session_state (persistent_path, "opening", 5000);
+  /* At least one attempt fails while the data call is down. */
+  g_usleep (1500 * 1000);
+  traffic = e2e_env_sim_log_since (env, offset);
+  g_assert_nonnull (strstr (traffic, ",-4"));
+  control ("pdp-restore", "OK");
+  wait_session_state (persistent_path, "open", 10000);
+  assert_session_works (persistent_path);
+
+  iterate_until_closed (closed, plain_path);
+  g_assert_cmpstr (g_hash_table_lookup (closed->reasons, plain_path), ==, "error");
+  g_assert_null (g_hash_table_lookup (closed->reasons, persistent_path));
+  g_dbus_connection_close_sync (persistent, NULL, NULL);
+  {
+    g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
+        env->bus, "org.qcoapd.CoAP1", persistent_path, "org.qcoapd.CoAP1.Session", "Close", NULL,
+        NULL, G_DBUS_CALL_FLAGS_NONE, 10000, NULL, NULL);
+
+    g_assert_nonnull (reply);
+  }
+  e2e_env_wait_free_clients (env, 6);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -456,6 +519,7 @@ main (int argc, char **argv)
   g_test_add_func ("/recovery/modem-reset-under-traffic", test_modem_reset_under_traffic);
   g_test_add_func ("/recovery/unplug-under-traffic", test_unplug_under_traffic);
   g_test_add_func ("/recovery/ready-within-a-second", test_ready_within_a_second_of_return);
+  g_test_add_func ("/recovery/data-call-dropped", test_data_call_dropped);
   g_test_add_func ("/recovery/caller-crashes", test_caller_crashes);
   g_test_add_func ("/recovery/flood-gets-queue-full", test_flood_gets_queue_full);
   g_test_add_func ("/recovery/noise-ten-thousand-messages", test_noise_ten_thousand_messages);
