@@ -9,7 +9,7 @@ packages="
   libcoap3-bin dbus
   python3 python3-gi
   valgrind
-  systemd udev libdbus-1-dev util-linux passwd groff-base
+  systemd udev libdbus-1-dev util-linux passwd groff-base man-db
 "
 
 missing=""
