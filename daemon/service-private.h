@@ -58,6 +58,10 @@ void session_open (Service *service, guint id, const char *host, guint16 port,
                    GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
 Session *session_open_finish (GAsyncResult *result, GError **error);
 
+/* Checks a request's code (a method) and payload (at most 1024 bytes), as
+ * both Request methods need before any AT traffic. */
+gboolean session_validate_request (guint8 code, GBytes *payload, GError **error);
+
 /* Sends a request on @session and waits for its response. A @timeout_ms
  * of 0 means RFC 7252's exchange lifetime for the session's settings. */
 void session_request (Session *session, guint8 code, GPtrArray *options, GBytes *payload,

@@ -436,23 +436,12 @@ prepare_one_shot (OpenCall *call, const char *uri_text, GVariant *options, GVari
   g_autoptr (GVariant) timeout = NULL;
   g_autoptr (GVariant) identity = NULL;
 
-  if (call->code < 1 || call->code > 4)
-    {
-      g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
-                   "Code %u is not a request method (1 GET, 2 POST, 3 PUT, 4 DELETE)", call->code);
-      return FALSE;
-    }
+  call->payload = g_variant_get_data_as_bytes (payload);
+  if (!session_validate_request (call->code, call->payload, error))
+    return FALSE;
   uri = qcoap_uri_parse (uri_text, error);
   if (uri == NULL)
     return FALSE;
-  call->payload = g_variant_get_data_as_bytes (payload);
-  if (g_bytes_get_size (call->payload) > QCOAP_MAX_PAYLOAD)
-    {
-      g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
-                   "The payload has %zu bytes; the modem sends at most %d",
-                   g_bytes_get_size (call->payload), QCOAP_MAX_PAYLOAD);
-      return FALSE;
-    }
   extra = qcoap_option_list_from_variant (options, error);
   if (extra == NULL)
     return FALSE;

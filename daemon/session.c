@@ -480,6 +480,18 @@ validate_payload (GBytes *payload, GError **error)
   return FALSE;
 }
 
+gboolean
+session_validate_request (guint8 code, GBytes *payload, GError **error)
+{
+  if (code < 1 || code > 4)
+    {
+      g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+                   "Code %u is not a request method (1 GET, 2 POST, 3 PUT, 4 DELETE)", code);
+      return FALSE;
+    }
+  return validate_payload (payload, error);
+}
+
 static char *
 token_to_hex (GBytes *token)
 {
@@ -1517,16 +1529,6 @@ on_request_done (GObject *source, GAsyncResult *result, gpointer user_data)
     g_dbus_method_invocation_return_value (invocation, response);
 }
 
-static gboolean
-validate_request_code (guint8 code, GError **error)
-{
-  if (code >= 1 && code <= 4)
-    return TRUE;
-  g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
-               "Code %u is not a request method (1 GET, 2 POST, 3 PUT, 4 DELETE)", code);
-  return FALSE;
-}
-
 static void
 do_request (Session *session, GDBusMethodInvocation *invocation)
 {
@@ -1543,7 +1545,7 @@ do_request (Session *session, GDBusMethodInvocation *invocation)
   g_variant_get (g_dbus_method_invocation_get_parameters (invocation), "(y@a(qv)@ay@a{sv})", &code,
                  &options_variant, &payload_variant, &flags);
   payload = g_variant_get_data_as_bytes (payload_variant);
-  if (!validate_request_code (code, &error) || !validate_payload (payload, &error)
+  if (!session_validate_request (code, payload, &error)
       || !(options = qcoap_option_list_from_variant (options_variant, &error))
       || !parse_request_flags (session, flags, options, &confirmable, &timeout_ms, &error))
     {
