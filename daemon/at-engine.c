@@ -3,8 +3,6 @@
 
 #include <string.h>
 
-#include "qcoap-error.h"
-
 #define ESCAPE_BYTE 0x1b /* cancels the data mode that a "> " prompt opened */
 
 typedef enum
@@ -70,6 +68,8 @@ struct _AtEngine
   char *timed_out_command;
   gboolean escape_pending; /* the timed-out command may have left the modem in data mode */
 };
+
+G_DEFINE_QUARK (at - error - quark, at_error)
 
 G_DEFINE_FINAL_TYPE (AtEngine, at_engine, G_TYPE_OBJECT)
 
@@ -350,8 +350,8 @@ finish_current (AtEngine *self, const char *final)
   if (command_is_cancelled (command))
     fail_command_cancelled (command);
   else if (!g_str_equal (final, "OK"))
-    fail_command (command, g_error_new (QCOAP_ERROR, QCOAP_ERROR_MODEM_ERROR,
-                                        "The modem answered “%s” to “%s”", final, command->text));
+    fail_command (command, g_error_new (AT_ERROR, AT_ERROR_MODEM, "The modem answered “%s” to “%s”",
+                                        final, command->text));
   else
     {
       response = g_new0 (AtResponse, 1);
@@ -384,7 +384,7 @@ on_command_timeout (gpointer user_data)
   if (command_is_cancelled (command))
     fail_command_cancelled (command);
   else
-    fail_command (command, g_error_new (QCOAP_ERROR, QCOAP_ERROR_TIMEOUT,
+    fail_command (command, g_error_new (AT_ERROR, AT_ERROR_TIMEOUT,
                                         "The modem did not answer “%s” within %u ms", command->text,
                                         command->timeout_ms));
   return G_SOURCE_REMOVE;
@@ -413,7 +413,7 @@ start_command (AtEngine *self, Command *command)
     {
       self->current = NULL;
       stop_timer (self);
-      fail_command (command, g_error_new (QCOAP_ERROR, QCOAP_ERROR_MODEM_UNAVAILABLE,
+      fail_command (command, g_error_new (AT_ERROR, AT_ERROR_PORT_LOST,
                                           "Could not write “%s” to the modem", command->text));
     }
 }
@@ -476,7 +476,7 @@ on_probe_timeout (gpointer user_data)
   if (self->failed_probes == AT_ENGINE_RESYNC_ATTEMPTS)
     {
       g_autoptr (GError) error
-          = g_error_new (QCOAP_ERROR, QCOAP_ERROR_MODEM_UNAVAILABLE, "The modem does not answer");
+          = g_error_new (AT_ERROR, AT_ERROR_PORT_LOST, "The modem does not answer");
 
       g_message ("The modem failed %u probes in a row; it counts as unresponsive",
                  self->failed_probes);
@@ -658,7 +658,7 @@ at_engine_command (AtEngine *self, const char *command, AtPayloadMode mode, GByt
 
   if (self->closed || self->failed_probes >= AT_ENGINE_RESYNC_ATTEMPTS)
     {
-      g_task_return_new_error (task, QCOAP_ERROR, QCOAP_ERROR_MODEM_UNAVAILABLE,
+      g_task_return_new_error (task, AT_ERROR, AT_ERROR_PORT_LOST,
                                self->closed ? "The modem connection is closed"
                                             : "The modem does not answer");
       return;
@@ -721,8 +721,8 @@ at_engine_reset (AtEngine *self, const GError *reason)
   hold = g_object_ref (self);
   if (reason == NULL)
     {
-      fallback = g_error_new_literal (QCOAP_ERROR, QCOAP_ERROR_MODEM_UNAVAILABLE,
-                                      "The modem connection was reset");
+      fallback
+          = g_error_new_literal (AT_ERROR, AT_ERROR_PORT_LOST, "The modem connection was reset");
       reason = fallback;
     }
 
@@ -753,8 +753,7 @@ at_engine_free (AtEngine *self)
   self->write = NULL;
   self->urc = NULL;
   self->failure = NULL;
-  error = g_error_new_literal (QCOAP_ERROR, QCOAP_ERROR_MODEM_UNAVAILABLE,
-                               "The modem connection is closed");
+  error = g_error_new_literal (AT_ERROR, AT_ERROR_PORT_LOST, "The modem connection is closed");
   at_engine_reset (self, error);
   g_object_unref (self);
 }

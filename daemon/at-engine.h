@@ -33,13 +33,14 @@
  * once the probe's own answer is seen, nothing older can still come. Failed
  * probes are retried with exponential back-off (at most 1 s) and a different
  * probe each time; after AT_ENGINE_RESYNC_ATTEMPTS consecutive failures the
- * queued commands fail with QCOAP_ERROR_MODEM_UNAVAILABLE, new ones fail at
+ * queued commands fail with AT_ERROR_PORT_LOST, new ones fail at
  * once, the failure function is told, and probing goes on (so the engine
  * recovers by itself) until a probe succeeds or at_engine_reset() is called.
  *
- * Errors: QCOAP_ERROR_MODEM_ERROR for ERROR and +CME ERROR (the message quotes
- * the command and the modem's words), QCOAP_ERROR_TIMEOUT, QCOAP_ERROR_
- * MODEM_UNAVAILABLE (write failed, modem does not answer, engine freed),
+ * Errors are the engine's own (AT_ERROR): the layers above decide what they
+ * mean to their callers. AT_ERROR_MODEM for ERROR and +CME ERROR (the message
+ * quotes the command and the modem's words), AT_ERROR_TIMEOUT, AT_ERROR_
+ * PORT_LOST (write failed, modem does not answer, engine freed),
  * G_IO_ERROR_CANCELLED, or the reason given to at_engine_reset().
  *
  * AtEngine is a GObject so that GTask keeps it alive while a command's
@@ -52,6 +53,16 @@
 #include "at-lexer.h"
 
 G_BEGIN_DECLS
+
+#define AT_ERROR (at_error_quark ())
+GQuark at_error_quark (void);
+
+typedef enum
+{
+  AT_ERROR_TIMEOUT,   /* no final result within the command's timeout */
+  AT_ERROR_PORT_LOST, /* the port failed, the modem stopped answering, the engine closed */
+  AT_ERROR_MODEM,     /* ERROR or +CME ERROR: the message quotes the modem's words */
+} AtError;
 
 /* Used when at_engine_command() is given a timeout of 0. */
 #define AT_ENGINE_DEFAULT_TIMEOUT_MS 5000
@@ -100,7 +111,7 @@ void at_response_free (AtResponse *response);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AtResponse, at_response_free)
 
 AtEngine *at_engine_new (AtEngineWriteFunc write, AtEngineUrcFunc urc, gpointer user_data);
-/* Fails every queued and in-flight command with QCOAP_ERROR_MODEM_UNAVAILABLE,
+/* Fails every queued and in-flight command with AT_ERROR_PORT_LOST,
  * stops all timers and drops the owner's reference. The functions given to
  * at_engine_new() are not called any more. */
 void at_engine_free (AtEngine *engine);

@@ -18,8 +18,8 @@ struct _ClientPool
 {
   Modem *modem;
   guint queue_limit;
-  gboolean taken[CLIENT_POOL_SIZE];
-  GQueue queues[CLIENT_POOL_SIZE]; /* Transaction*, not yet started */
+  gboolean taken[QCOAP_MAX_CLIENTS];
+  GQueue queues[QCOAP_MAX_CLIENTS]; /* Transaction*, not yet started */
   Transaction *running;
   guint last_served;
   gboolean dispatching; /* in dispatch(): a nested call leaves the work to it */
@@ -56,9 +56,9 @@ client_pool_new (Modem *modem, guint queue_limit)
 
   pool->modem = modem;
   pool->queue_limit = queue_limit;
-  for (guint i = 0; i < CLIENT_POOL_SIZE; i++)
+  for (guint i = 0; i < QCOAP_MAX_CLIENTS; i++)
     g_queue_init (&pool->queues[i]);
-  pool->last_served = CLIENT_POOL_SIZE - 1;
+  pool->last_served = QCOAP_MAX_CLIENTS - 1;
   /* A random start keeps a restarted daemon from repeating the message IDs
    * of its previous life, which a server may still hold for deduplication. */
   pool->next_message_id = (guint16)g_random_int_range (0, 65536);
@@ -84,7 +84,7 @@ client_pool_acquire (ClientPool *pool, int wanted, guint *id, GError **error)
       *id = (guint)wanted;
       return TRUE;
     }
-  for (guint i = 0; i < CLIENT_POOL_SIZE; i++)
+  for (guint i = 0; i < QCOAP_MAX_CLIENTS; i++)
     if (!pool->taken[i])
       {
         pool->taken[i] = TRUE;
@@ -99,14 +99,14 @@ client_pool_acquire (ClientPool *pool, int wanted, guint *id, GError **error)
 void
 client_pool_release (ClientPool *pool, guint id)
 {
-  g_return_if_fail (id < CLIENT_POOL_SIZE);
+  g_return_if_fail (id < QCOAP_MAX_CLIENTS);
   pool->taken[id] = FALSE;
 }
 
 gboolean
 client_pool_is_taken (ClientPool *pool, guint id)
 {
-  return id < CLIENT_POOL_SIZE && pool->taken[id];
+  return id < QCOAP_MAX_CLIENTS && pool->taken[id];
 }
 
 guint
@@ -114,7 +114,7 @@ client_pool_count_free (ClientPool *pool)
 {
   guint count = 0;
 
-  for (guint i = 0; i < CLIENT_POOL_SIZE; i++)
+  for (guint i = 0; i < QCOAP_MAX_CLIENTS; i++)
     count += !pool->taken[i];
   return count;
 }
@@ -232,9 +232,9 @@ run_next_step (Transaction *transaction)
 static Transaction *
 pick_next_transaction (ClientPool *pool)
 {
-  for (guint n = 1; n <= CLIENT_POOL_SIZE; n++)
+  for (guint n = 1; n <= QCOAP_MAX_CLIENTS; n++)
     {
-      guint id = (pool->last_served + n) % CLIENT_POOL_SIZE;
+      guint id = (pool->last_served + n) % QCOAP_MAX_CLIENTS;
       Transaction *transaction = g_queue_pop_head (&pool->queues[id]);
 
       if (transaction)
@@ -348,7 +348,7 @@ client_pool_free (ClientPool *pool)
   if (pool == NULL)
     return;
   error = g_error_new_literal (QCOAP_ERROR, QCOAP_ERROR_CLOSED, "The daemon is shutting down");
-  for (guint i = 0; i < CLIENT_POOL_SIZE; i++)
+  for (guint i = 0; i < QCOAP_MAX_CLIENTS; i++)
     client_pool_fail_queued (pool, i, error);
   g_hash_table_unref (pool->messages_in_flight);
   g_free (pool);

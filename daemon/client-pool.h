@@ -16,10 +16,9 @@
 #include <gio/gio.h>
 
 #include "modem.h"
+#include "qcoap-proto.h"
 
 G_BEGIN_DECLS
-
-#define CLIENT_POOL_SIZE 6
 
 typedef struct _ClientPool ClientPool;
 

@@ -58,7 +58,7 @@ add_step (GPtrArray *steps, char *command)
 static gboolean
 is_file_not_found (const GError *error)
 {
-  return g_error_matches (error, QCOAP_ERROR, QCOAP_ERROR_MODEM_ERROR)
+  return g_error_matches (error, AT_ERROR, AT_ERROR_MODEM)
          && (strstr (error->message, "CME ERROR: 405") != NULL
              || strstr (error->message, "not found") != NULL);
 }

@@ -1,13 +1,38 @@
-/* service.c — see service.h. The manager object, URC routing and ownership. */
-#include "service-private.h"
+/* service.c — see service.h. The manager object, the session table and URC
+ * routing. The session table is written here only. */
+#include "service.h"
 
+#include "caller.h"
+#include "client-pool.h"
+#include "dbus-args.h"
+#include "modem.h"
+#include "qcoap-dbus-generated.h"
 #include "qcoap-error.h"
+#include "session.h"
 
 #define DEFAULT_BAUD                 115200
 #define DEFAULT_DEVICE               "/dev/bg96-at"
 #define DEFAULT_MAX_CLIENTS_PER_USER 4
 #define DEFAULT_QUEUE_LIMIT          32
-#define UID_CACHE_LIMIT              1024
+#define ROOT_UID                     0
+
+struct _Service
+{
+  GDBusConnection *connection;
+  ServiceConfig config;
+  void (*status_func) (const char *status, gpointer user_data);
+  gpointer status_data;
+
+  QcoapManager *manager;
+  GDBusObjectManagerServer *object_manager;
+  Modem *modem;
+  ClientPool *pool;
+  CallerRegistry *callers;
+  Session *sessions[QCOAP_MAX_CLIENTS];
+
+  void (*stop_done) (gpointer user_data);
+  gpointer stop_data;
+};
 
 void
 service_config_init (ServiceConfig *config)
@@ -25,92 +50,6 @@ service_config_clear (ServiceConfig *config)
   g_clear_pointer (&config->device, g_free);
 }
 
-/* ---- errors ------------------------------------------------------------------ */
-
-void
-service_return_error (GDBusMethodInvocation *invocation, const GError *error)
-{
-  if (error->domain == QCOAP_ERROR)
-    g_dbus_method_invocation_return_gerror (invocation, error);
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_dbus_method_invocation_return_error_literal (
-        invocation, QCOAP_ERROR, QCOAP_ERROR_CLOSED,
-        "The session was closed before the modem took the message");
-  else
-    g_dbus_method_invocation_return_error (invocation, QCOAP_ERROR, QCOAP_ERROR_MODEM_ERROR, "%s",
-                                           error->message);
-}
-
-/* ---- callers ------------------------------------------------------------------ */
-
-static void
-on_unix_user (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  Service *service = g_task_get_task_data (task);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = NULL;
-  guint32 uid;
-
-  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
-  if (reply == NULL)
-    {
-      g_task_return_new_error (task, QCOAP_ERROR, QCOAP_ERROR_ACCESS_DENIED,
-                               "Cannot tell who the caller is: %s", error->message);
-      return;
-    }
-  g_variant_get (reply, "(u)", &uid);
-  if (g_hash_table_size (service->uid_cache) >= UID_CACHE_LIMIT)
-    g_hash_table_remove_all (service->uid_cache);
-  g_hash_table_insert (service->uid_cache, g_strdup (g_task_get_name (task)),
-                       GUINT_TO_POINTER (uid));
-  g_task_return_int (task, uid);
-}
-
-/* Unique bus names are never reused within a bus's life, so a name's uid can
- * be cached. */
-gboolean
-service_lookup_caller_uid (Service *service, const char *sender, uid_t *uid)
-{
-  gpointer cached;
-
-  if (!g_hash_table_lookup_extended (service->uid_cache, sender, NULL, &cached))
-    return FALSE;
-  *uid = (uid_t)GPOINTER_TO_UINT (cached);
-  return TRUE;
-}
-
-void
-service_get_caller_uid (Service *service, const char *sender, GAsyncReadyCallback callback,
-                        gpointer user_data)
-{
-  g_autoptr (GTask) task = g_task_new (NULL, NULL, callback, user_data);
-  uid_t uid;
-
-  g_task_set_task_data (task, service, NULL);
-  g_task_set_name (task, sender);
-  if (service_lookup_caller_uid (service, sender, &uid))
-    {
-      g_task_return_int (task, uid);
-      return;
-    }
-  g_dbus_connection_call (service->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                          "org.freedesktop.DBus", "GetConnectionUnixUser",
-                          g_variant_new ("(s)", sender), G_VARIANT_TYPE ("(u)"),
-                          G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_unix_user, g_steal_pointer (&task));
-}
-
-gboolean
-service_get_caller_uid_finish (GAsyncResult *result, uid_t *uid, GError **error)
-{
-  gssize value = g_task_propagate_int (G_TASK (result), error);
-
-  if (value < 0)
-    return FALSE;
-  *uid = (uid_t)value;
-  return TRUE;
-}
-
 /* ---- properties ----------------------------------------------------------------- */
 
 static void
@@ -121,10 +60,17 @@ update_status (Service *service)
 
   if (!service->status_func)
     return;
-  status = g_strdup_printf ("Modem %s, %u of 6 client IDs in use",
+  status = g_strdup_printf ("Modem %s, %u of %u client IDs in use",
                             modem_state_to_string (modem_get_state (service->modem)),
-                            6 - free_clients);
+                            QCOAP_MAX_CLIENTS - free_clients, QCOAP_MAX_CLIENTS);
   service->status_func (status, service->status_data);
+}
+
+static gboolean
+is_exported (Service *service, Session *session)
+{
+  return g_dbus_object_manager_server_is_exported (service->object_manager,
+                                                   session_get_object (session));
 }
 
 static void
@@ -132,37 +78,102 @@ update_sessions_property (Service *service)
 {
   g_autoptr (GPtrArray) paths = g_ptr_array_new ();
 
-  for (guint i = 0; i < CLIENT_POOL_SIZE; i++)
-    {
-      Session *session = service->sessions[i];
-
-      if (session
-          && g_dbus_object_manager_server_is_exported (service->object_manager,
-                                                       session_get_object (session)))
-        g_ptr_array_add (paths, (gpointer)session_get_object_path (session));
-    }
+  for (guint i = 0; i < QCOAP_MAX_CLIENTS; i++)
+    if (service->sessions[i] && is_exported (service, service->sessions[i]))
+      g_ptr_array_add (paths, (gpointer)session_get_object_path (service->sessions[i]));
   g_ptr_array_add (paths, NULL);
   qcoap_manager_set_sessions (service->manager, (const char *const *)paths->pdata);
   qcoap_manager_set_free_clients (service->manager, (guint8)client_pool_count_free (service->pool));
   update_status (service);
 }
 
-void
-service_session_added (Service *service, Session *session)
+/* ---- the session table ---------------------------------------------------------- */
+
+/* A session that had opened has ended (after its Closed signal). */
+static void
+on_session_ended (Session *session, gpointer user_data)
+{
+  Service *service = user_data;
+  guint id = session_get_id (session);
+
+  g_return_if_fail (service->sessions[id] == session);
+  service->sessions[id] = NULL;
+  if (is_exported (service, session))
+    g_dbus_object_manager_server_unexport (service->object_manager,
+                                           session_get_object_path (session));
+  update_sessions_property (service);
+  session_unref (session);
+}
+
+/* A session whose open failed: it never was in anyone's hands but ours. */
+static void
+drop_session (Service *service, Session *session)
+{
+  guint id = session_get_id (session);
+
+  if (service->sessions[id] == session)
+    {
+      service->sessions[id] = NULL;
+      session_unref (session);
+    }
+  update_sessions_property (service);
+}
+
+static void
+add_session (Service *service, Session *session)
+{
+  service->sessions[session_get_id (session)] = session;
+  update_sessions_property (service);
+}
+
+static void
+export_session (Service *service, Session *session)
 {
   g_dbus_object_manager_server_export (service->object_manager, session_get_object (session));
   update_sessions_property (service);
 }
 
-void
-service_session_removed (Service *service, Session *session)
+static guint
+count_sessions_of (Service *service, uid_t uid)
 {
-  g_dbus_object_manager_server_unexport (service->object_manager,
-                                         session_get_object_path (session));
-  update_sessions_property (service);
+  guint count = 0;
+
+  for (guint i = 0; i < QCOAP_MAX_CLIENTS; i++)
+    count += service->sessions[i] && session_get_owner_uid (service->sessions[i]) == uid;
+  return count;
+}
+
+static gboolean
+all_sessions_gone (Service *service)
+{
+  for (guint i = 0; i < QCOAP_MAX_CLIENTS; i++)
+    if (service->sessions[i])
+      return FALSE;
+  return TRUE;
+}
+
+/* Runs @func on every session; @func may end the session. */
+static void
+for_each_session (Service *service, void (*func) (Session *session, gpointer data), gpointer data)
+{
+  for (guint i = 0; i < QCOAP_MAX_CLIENTS; i++)
+    if (service->sessions[i])
+      func (service->sessions[i], data);
 }
 
 /* ---- modem events ---------------------------------------------------------------- */
+
+static void
+reopen_session (Session *session, gpointer data)
+{
+  session_reopen (session);
+}
+
+static void
+suspend_session (Session *session, gpointer reason)
+{
+  session_suspend (session, reason);
+}
 
 static void
 on_modem_state_changed (Modem *modem, gpointer user_data)
@@ -176,9 +187,7 @@ on_modem_state_changed (Modem *modem, gpointer user_data)
   qcoap_manager_set_imei (service->manager, modem_get_imei (modem));
   update_status (service);
   if (modem_get_state (modem) == MODEM_STATE_READY)
-    for (guint i = 0; i < CLIENT_POOL_SIZE; i++)
-      if (service->sessions[i])
-        session_reopen (service->sessions[i]);
+    for_each_session (service, reopen_session, NULL);
 }
 
 /* The client ID is the first field of every +QCOAP URC. */
@@ -192,7 +201,7 @@ urc_client_id (const char *line, guint *id)
   if (colon == NULL || !g_str_has_prefix (line, "+") || !strstr (line, "COAP"))
     return FALSE;
   value = g_ascii_strtoull (colon + 1, &end, 10);
-  if (end == colon + 1 || value >= CLIENT_POOL_SIZE)
+  if (end == colon + 1 || value >= QCOAP_MAX_CLIENTS)
     return FALSE;
   *id = (guint)value;
   return TRUE;
@@ -222,18 +231,14 @@ on_modem_sessions_lost (Modem *modem, const char *reason, gpointer user_data)
 {
   Service *service = user_data;
 
-  for (guint i = 0; i < CLIENT_POOL_SIZE; i++)
-    if (service->sessions[i])
-      session_suspend (service->sessions[i], reason);
+  for_each_session (service, suspend_session, (gpointer)reason);
   /* Lost while the modem stays ready (the data call dropped): waiting
    * persistent sessions try to open again at once. */
   if (modem_get_state (modem) == MODEM_STATE_READY)
-    for (guint i = 0; i < CLIENT_POOL_SIZE; i++)
-      if (service->sessions[i])
-        session_reopen (service->sessions[i]);
+    for_each_session (service, reopen_session, NULL);
 }
 
-/* ---- Open -------------------------------------------------------------------------- */
+/* ---- Open and the one-shot Request ---------------------------------------------- */
 
 typedef struct
 {
@@ -241,23 +246,32 @@ typedef struct
   GDBusMethodInvocation *invocation;
   char *host;
   guint16 port;
-  SessionSettings settings;
-  /* Request only: */
+  OpenArgs args;
+  /* One-shot Request only (options != NULL): */
   guint8 code;
   GPtrArray *options;
   GBytes *payload;
-  guint request_timeout_ms;
-  gboolean has_request_timeout;
   Session *session;
   GError *request_error;
   GVariant *response;
 } OpenCall;
 
+static OpenCall *
+open_call_new (Service *service, GDBusMethodInvocation *invocation)
+{
+  OpenCall *call = g_new0 (OpenCall, 1);
+
+  call->service = service;
+  call->invocation = invocation;
+  open_args_init (&call->args);
+  return call;
+}
+
 static void
 open_call_free (OpenCall *call)
 {
   g_free (call->host);
-  session_settings_clear (&call->settings);
+  open_args_clear (&call->args);
   g_clear_pointer (&call->options, g_ptr_array_unref);
   g_clear_pointer (&call->payload, g_bytes_unref);
   g_clear_error (&call->request_error);
@@ -268,14 +282,11 @@ open_call_free (OpenCall *call)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OpenCall, open_call_free)
 
-static guint
-count_sessions_of (Service *service, uid_t uid)
+static void
+fail_call (OpenCall *call, const GError *error)
 {
-  guint count = 0;
-
-  for (guint i = 0; i < CLIENT_POOL_SIZE; i++)
-    count += service->sessions[i] && session_get_owner_uid (service->sessions[i]) == uid;
-  return count;
+  dbus_args_return_error (call->invocation, error);
+  open_call_free (call);
 }
 
 static gboolean
@@ -291,38 +302,45 @@ check_modem_ready (Service *service, GError **error)
   return FALSE;
 }
 
+/* No user but root may hold more than MaxClientsPerUser client IDs. */
+static gboolean
+check_user_share (Service *service, Caller *caller, GError **error)
+{
+  uid_t uid = caller_get_uid (caller);
+
+  if (uid == ROOT_UID || count_sessions_of (service, uid) < service->config.max_clients_per_user)
+    return TRUE;
+  g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_NO_FREE_CLIENT,
+               "User %u already holds %u sessions, the most one user may hold "
+               "(MaxClientsPerUser); close one first",
+               (guint)uid, service->config.max_clients_per_user);
+  return FALSE;
+}
+
 static void on_session_opened (GObject *source, GAsyncResult *result, gpointer user_data);
 
 static void
-on_open_caller_uid (GObject *source, GAsyncResult *result, gpointer user_data)
+on_open_caller (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   OpenCall *call = user_data;
   Service *service = call->service;
   g_autoptr (GError) error = NULL;
-  uid_t uid;
+  g_autoptr (Caller) caller = caller_registry_lookup_finish (service->callers, result, &error);
+  Session *session;
   guint id;
 
-  if (!service_get_caller_uid_finish (result, &uid, &error) || !check_modem_ready (service, &error))
-    goto fail;
-  if (uid != 0 && count_sessions_of (service, uid) >= service->config.max_clients_per_user)
+  if (caller == NULL || !check_modem_ready (service, &error)
+      || !check_user_share (service, caller, &error)
+      || !client_pool_acquire (service->pool, call->args.client_id, &id, &error))
     {
-      g_set_error (&error, QCOAP_ERROR, QCOAP_ERROR_NO_FREE_CLIENT,
-                   "User %u already holds %u sessions, the most one user may hold "
-                   "(MaxClientsPerUser); close one first",
-                   (guint)uid, service->config.max_clients_per_user);
-      goto fail;
+      fail_call (call, error);
+      return;
     }
-  if (!client_pool_acquire (service->pool, call->settings.client_id, &id, &error))
-    goto fail;
-  update_sessions_property (service);
-  session_open (service, id, call->host, call->port, &call->settings, uid,
-                g_dbus_method_invocation_get_sender (call->invocation), NULL, on_session_opened,
-                call);
-  return;
-
-fail:
-  service_return_error (call->invocation, error);
-  open_call_free (call);
+  session = session_new (service->pool, service->callers, id, call->host, call->port, &call->args,
+                         caller, on_session_ended, service);
+  add_session (service, session);
+  call->session = session_ref (session);
+  session_open (session, on_session_opened, call);
 }
 
 static gboolean
@@ -335,33 +353,13 @@ validate_port (guint16 port, GError **error)
   return FALSE;
 }
 
-/* Checks everything the caller gave before any AT traffic, then asks the
- * bus who the caller is. */
+/* Everything the caller gave has been checked: ask the bus who it is. */
 static void
-start_open (OpenCall *call, GVariant *options, const char *const *extra_keys)
+start_open (OpenCall *call)
 {
-  g_autoptr (GError) error = NULL;
-
-  if (!qcoap_validate_host (call->host, &error) || !validate_port (call->port, &error)
-      || !session_settings_parse (&call->settings, options, extra_keys, &error))
-    {
-      service_return_error (call->invocation, error);
-      open_call_free (call);
-      return;
-    }
-  service_get_caller_uid (call->service, g_dbus_method_invocation_get_sender (call->invocation),
-                          on_open_caller_uid, call);
-}
-
-static OpenCall *
-open_call_new (Service *service, GDBusMethodInvocation *invocation)
-{
-  OpenCall *call = g_new0 (OpenCall, 1);
-
-  call->service = service;
-  call->invocation = invocation;
-  session_settings_init (&call->settings);
-  return call;
+  caller_registry_lookup (call->service->callers,
+                          g_dbus_method_invocation_get_sender (call->invocation), NULL,
+                          on_open_caller, call);
 }
 
 static gboolean
@@ -369,14 +367,17 @@ on_handle_open (QcoapManager *manager, GDBusMethodInvocation *invocation, const 
                 guint16 port, GVariant *options, Service *service)
 {
   OpenCall *call = open_call_new (service, invocation);
+  g_autoptr (GError) error = NULL;
 
   call->host = g_strdup (host);
   call->port = port;
-  start_open (call, options, NULL);
+  if (!qcoap_validate_host (host, &error) || !validate_port (port, &error)
+      || !open_args_parse (&call->args, options, &error))
+    fail_call (call, error);
+  else
+    start_open (call);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
-
-/* ---- Request (one-shot) ------------------------------------------------------------ */
 
 static void
 on_temporary_session_closed (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -387,7 +388,7 @@ on_temporary_session_closed (GObject *source, GAsyncResult *result, gpointer use
   if (call->response)
     g_dbus_method_invocation_return_value (call->invocation, call->response);
   else
-    service_return_error (call->invocation, call->request_error);
+    dbus_args_return_error (call->invocation, call->request_error);
 }
 
 static void
@@ -403,72 +404,55 @@ static void
 on_session_opened (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   OpenCall *call = user_data;
+  Service *service = call->service;
   g_autoptr (GError) error = NULL;
-  Session *session = session_open_finish (result, &error);
 
-  if (session == NULL)
+  if (!session_open_finish (result, &error))
     {
       /* The failed open gave its client ID back. */
-      update_sessions_property (call->service);
-      service_return_error (call->invocation, error);
-      open_call_free (call);
+      drop_session (service, call->session);
+      fail_call (call, error);
       return;
     }
+  export_session (service, call->session);
   if (call->options == NULL)
     {
       g_dbus_method_invocation_return_value (
-          call->invocation, g_variant_new ("(o)", session_get_object_path (session)));
+          call->invocation, g_variant_new ("(o)", session_get_object_path (call->session)));
       open_call_free (call);
       return;
     }
-  call->session = session_ref (session);
-  session_request (session, call->code, call->options, call->payload, TRUE,
-                   call->has_request_timeout ? call->request_timeout_ms : 0, on_one_shot_response,
+  session_request (call->session, call->code, call->options, call->payload,
+                   call->args.timeout_given ? call->args.timeout_ms : 0, on_one_shot_response,
                    call);
 }
 
+static gboolean
+require_dtls_keys (const QcoapUri *uri, const OpenArgs *args, GError **error)
+{
+  if (!uri->secure || args->psk_identity != NULL)
+    return TRUE;
+  g_set_error_literal (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+                       "A coaps:// URI needs the \"dtls-psk-identity\" and \"dtls-psk-key\" flags");
+  return FALSE;
+}
+
+/* The one-shot Request's arguments: the URI gives the server and the
+ * request's path and query; the flags are Open's options. */
 static gboolean
 prepare_one_shot (OpenCall *call, const char *uri_text, GVariant *options, GVariant *payload,
                   GVariant *flags, GError **error)
 {
   g_autoptr (QcoapUri) uri = NULL;
-  g_autoptr (GPtrArray) extra = NULL;
-  g_autoptr (GVariant) timeout = NULL;
-  g_autoptr (GVariant) identity = NULL;
 
   call->payload = g_variant_get_data_as_bytes (payload);
-  if (!session_validate_request (call->code, call->payload, error))
+  if (!dbus_args_check_request (call->code, call->payload, error)
+      || !(uri = qcoap_uri_parse (uri_text, error))
+      || !(call->options = dbus_args_build_options (options, (const char *const *)uri->path,
+                                                    (const char *const *)uri->query, error))
+      || !open_args_parse (&call->args, flags, error)
+      || !require_dtls_keys (uri, &call->args, error))
     return FALSE;
-  uri = qcoap_uri_parse (uri_text, error);
-  if (uri == NULL)
-    return FALSE;
-  extra = qcoap_option_list_from_variant (options, error);
-  if (extra == NULL)
-    return FALSE;
-  call->options = qcoap_option_list_new ();
-  if (!qcoap_option_list_add_strings (call->options, QCOAP_OPTION_URI_PATH,
-                                      (const char *const *)uri->path, error)
-      || !qcoap_option_list_add_strings (call->options, QCOAP_OPTION_URI_QUERY,
-                                         (const char *const *)uri->query, error))
-    return FALSE;
-  for (guint i = 0; i < extra->len; i++)
-    g_ptr_array_add (call->options, g_ptr_array_steal_index (extra, 0));
-  if (!qcoap_option_list_check_count (call->options, error))
-    return FALSE;
-  identity = g_variant_lookup_value (flags, "dtls-psk-identity", NULL);
-  if (uri->secure && identity == NULL)
-    {
-      g_set_error_literal (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
-                           "A coaps:// URI needs the \"dtls-psk-identity\" and \"dtls-psk-key\" "
-                           "flags");
-      return FALSE;
-    }
-  timeout = g_variant_lookup_value (flags, "timeout", NULL);
-  if (timeout && g_variant_is_of_type (timeout, G_VARIANT_TYPE_UINT32))
-    {
-      call->has_request_timeout = TRUE;
-      call->request_timeout_ms = MAX (g_variant_get_uint32 (timeout), 1);
-    }
   call->host = g_strdup (uri->host);
   call->port = uri->port;
   return TRUE;
@@ -484,13 +468,9 @@ on_handle_request (QcoapManager *manager, GDBusMethodInvocation *invocation, con
 
   call->code = code;
   if (!prepare_one_shot (call, uri, options, payload, flags, &error))
-    {
-      service_return_error (invocation, error);
-      open_call_free (call);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-  /* A one-shot session never outlives the call. */
-  start_open (call, flags, NULL);
+    fail_call (call, error);
+  else
+    start_open (call);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -512,7 +492,7 @@ service_new (GDBusConnection *connection, const ServiceConfig *config,
   service->config.device = g_strdup (config->device);
   service->status_func = status_func;
   service->status_data = user_data;
-  service->uid_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  service->callers = caller_registry_new (connection);
   service->modem = modem_new (config->device, config->baud, config->rtscts, &listener, service);
   service->pool = client_pool_new (service->modem, config->queue_limit);
 
@@ -543,15 +523,6 @@ service_start (Service *service)
   modem_start (service->modem);
 }
 
-static gboolean
-all_sessions_gone (Service *service)
-{
-  for (guint i = 0; i < CLIENT_POOL_SIZE; i++)
-    if (service->sessions[i])
-      return FALSE;
-  return TRUE;
-}
-
 static void
 on_shutdown_close_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -567,14 +538,18 @@ on_shutdown_close_done (GObject *source, GAsyncResult *result, gpointer user_dat
     }
 }
 
+static void
+close_session (Session *session, gpointer service)
+{
+  session_close (session, "closed", on_shutdown_close_done, service);
+}
+
 void
 service_stop (Service *service, void (*done) (gpointer user_data), gpointer user_data)
 {
   service->stop_done = done;
   service->stop_data = user_data;
-  for (guint i = 0; i < CLIENT_POOL_SIZE; i++)
-    if (service->sessions[i])
-      session_close (service->sessions[i], "closed", on_shutdown_close_done, service);
+  for_each_session (service, close_session, service);
   if (all_sessions_gone (service))
     {
       service->stop_done = NULL;
@@ -582,20 +557,24 @@ service_stop (Service *service, void (*done) (gpointer user_data), gpointer user
     }
 }
 
+static void
+end_session (Session *session, gpointer data)
+{
+  session_end (session, "closed");
+}
+
 void
 service_free (Service *service)
 {
   if (service == NULL)
     return;
-  for (guint i = 0; i < CLIENT_POOL_SIZE; i++)
-    if (service->sessions[i])
-      session_end (service->sessions[i], "closed");
+  for_each_session (service, end_session, NULL);
   g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (service->manager));
   g_clear_object (&service->object_manager);
   g_clear_object (&service->manager);
   g_clear_pointer (&service->pool, client_pool_free);
   g_clear_pointer (&service->modem, modem_free);
-  g_clear_pointer (&service->uid_cache, g_hash_table_unref);
+  g_clear_pointer (&service->callers, caller_registry_free);
   service_config_clear (&service->config);
   g_clear_object (&service->connection);
   g_free (service);

@@ -8,8 +8,6 @@
 
 #include <string.h>
 
-#include "qcoap-error.h"
-
 typedef struct
 {
   GMainContext *context;
@@ -282,7 +280,7 @@ test_queue_order (Fixture *f, gconstpointer data)
   feed (f, "\r\nERROR\r\n");
   iterate (f);
   g_assert_true (c.done);
-  g_assert_error (c.error, QCOAP_ERROR, QCOAP_ERROR_MODEM_ERROR);
+  g_assert_error (c.error, AT_ERROR, AT_ERROR_MODEM);
   g_assert_nonnull (strstr (c.error->message, "AT+QCOAPCLOSE=3"));
   g_assert_nonnull (strstr (c.error->message, "ERROR"));
   assert_written (f, "");
@@ -321,7 +319,7 @@ test_cme_errors (Fixture *f, gconstpointer data)
       feed (f, reply);
       iterate (f);
       g_assert_true (r.done);
-      g_assert_error (r.error, QCOAP_ERROR, QCOAP_ERROR_MODEM_ERROR);
+      g_assert_error (r.error, AT_ERROR, AT_ERROR_MODEM);
       g_assert_nonnull (strstr (r.error->message, answers[i]));
       g_assert_nonnull (strstr (r.error->message, "AT+QFDEL=\"UFS:0_server.psk\""));
       result_clear (&r);
@@ -427,7 +425,7 @@ test_prompt_replaced_by_error (Fixture *f, gconstpointer data)
   command (f, "AT", 0, NULL, &next);
   feed (f, "\r\nERROR\r\n");
   iterate (f);
-  g_assert_error (r.error, QCOAP_ERROR, QCOAP_ERROR_MODEM_ERROR);
+  g_assert_error (r.error, AT_ERROR, AT_ERROR_MODEM);
   /* The payload is never written; the next command is. */
   assert_written (f, "AT+QCOAPSEND=4,1,2,0,5\rAT\r");
   feed (f, "\r\nOK\r\n");
@@ -470,7 +468,7 @@ test_timeout_absorbs_late_reply (Fixture *f, gconstpointer data)
   assert_written (f, "AT+QCOAPCFG=\"trans\",0\r");
 
   run_until (f, &slow.done, 2000);
-  g_assert_error (slow.error, QCOAP_ERROR, QCOAP_ERROR_TIMEOUT);
+  g_assert_error (slow.error, AT_ERROR, AT_ERROR_TIMEOUT);
   g_assert_false (at_engine_is_synchronized (f->engine));
   /* Not the next command: a probe whose answer can be told apart. */
   assert_written (f, "ATI\r");
@@ -508,7 +506,7 @@ test_probe_differs_from_timed_out_command (Fixture *f, gconstpointer data)
   command (f, "ATI", 30, NULL, &slow);
   command (f, "AT", 0, NULL, &next);
   run_until (f, &slow.done, 2000);
-  g_assert_error (slow.error, QCOAP_ERROR, QCOAP_ERROR_TIMEOUT);
+  g_assert_error (slow.error, AT_ERROR, AT_ERROR_TIMEOUT);
   assert_written (f, "ATI\rAT+GSN\r");
 
   /* The late ATI answer has a Revision line but is no IMEI. */
@@ -537,7 +535,7 @@ test_timeout_waiting_for_prompt (Fixture *f, gconstpointer data)
   at_engine_command (f->engine, "AT+QCOAPSEND=0,1,2,0,5", AT_PAYLOAD_AFTER_PROMPT, payload, 30,
                      NULL, on_command_done, &r);
   run_until (f, &r.done, 2000);
-  g_assert_error (r.error, QCOAP_ERROR, QCOAP_ERROR_TIMEOUT);
+  g_assert_error (r.error, AT_ERROR, AT_ERROR_TIMEOUT);
   assert_written (f, "AT+QCOAPSEND=0,1,2,0,5\r\x1b"
                      "ATI\r");
 
@@ -576,8 +574,8 @@ test_resync_failure_and_recovery (Fixture *f, gconstpointer data)
   elapsed_ms = (g_get_monotonic_time () - started) / 1000;
 
   /* Four probes failed: the queued command fails, the owner is told once. */
-  g_assert_error (slow.error, QCOAP_ERROR, QCOAP_ERROR_TIMEOUT);
-  g_assert_error (queued.error, QCOAP_ERROR, QCOAP_ERROR_MODEM_UNAVAILABLE);
+  g_assert_error (slow.error, AT_ERROR, AT_ERROR_TIMEOUT);
+  g_assert_error (queued.error, AT_ERROR, AT_ERROR_PORT_LOST);
   g_assert_cmpuint (f->failure_calls, ==, 1);
   g_assert_cmpuint (f->failed_probes, ==, AT_ENGINE_RESYNC_ATTEMPTS);
   /* Back-off 125 + 250 + 500 ms between the four probes. */
@@ -593,7 +591,7 @@ test_resync_failure_and_recovery (Fixture *f, gconstpointer data)
   /* While the modem counts as unresponsive, new commands fail at once. */
   command (f, "AT+GSN", 0, NULL, &refused);
   run_until (f, &refused.done, 100);
-  g_assert_error (refused.error, QCOAP_ERROR, QCOAP_ERROR_MODEM_UNAVAILABLE);
+  g_assert_error (refused.error, AT_ERROR, AT_ERROR_PORT_LOST);
 
   /* Probing goes on at most a second apart; an answer ends it. */
   while (f->written->len == 0)
@@ -697,7 +695,7 @@ static void
 test_reset_fails_everything (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) reason
-      = g_error_new_literal (QCOAP_ERROR, QCOAP_ERROR_CLOSED, "The modem restarted");
+      = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED, "The modem restarted");
   Result results[3] = { 0 };
   Result after = { 0 };
 
@@ -715,7 +713,7 @@ test_reset_fails_everything (Fixture *f, gconstpointer data)
   for (guint i = 0; i < G_N_ELEMENTS (results); i++)
     {
       g_assert_true (results[i].done);
-      g_assert_error (results[i].error, QCOAP_ERROR, QCOAP_ERROR_CLOSED);
+      g_assert_error (results[i].error, G_IO_ERROR, G_IO_ERROR_CLOSED);
       g_assert_cmpstr (results[i].error->message, ==, "The modem restarted");
       result_clear (&results[i]);
     }
@@ -740,7 +738,7 @@ test_write_failure (Fixture *f, gconstpointer data)
   f->write_fails = TRUE;
   command (f, "AT", 0, NULL, &a);
   iterate (f);
-  g_assert_error (a.error, QCOAP_ERROR, QCOAP_ERROR_MODEM_UNAVAILABLE);
+  g_assert_error (a.error, AT_ERROR, AT_ERROR_PORT_LOST);
 
   f->write_fails = FALSE;
   command (f, "AT", 0, NULL, &b);
@@ -761,8 +759,8 @@ test_free_fails_pending (Fixture *f, gconstpointer data)
   command (f, "AT", 0, NULL, &b);
   g_clear_pointer (&f->engine, at_engine_free);
   iterate (f);
-  g_assert_error (a.error, QCOAP_ERROR, QCOAP_ERROR_MODEM_UNAVAILABLE);
-  g_assert_error (b.error, QCOAP_ERROR, QCOAP_ERROR_MODEM_UNAVAILABLE);
+  g_assert_error (a.error, AT_ERROR, AT_ERROR_PORT_LOST);
+  g_assert_error (b.error, AT_ERROR, AT_ERROR_PORT_LOST);
   result_clear (&a);
   result_clear (&b);
 }

@@ -1,0 +1,51 @@
+/* caller.h — a D-Bus caller of the service, as the bus describes it.
+ *
+ * A caller is one connection to the bus (one unique name). Who it is comes
+ * from the bus (GetConnectionCredentials), never from anything it sends: its
+ * Unix user decides what it may do, its process ID and command name only
+ * make the logs readable. The registry keeps one Caller per unique name
+ * while that name is on the bus, so a caller seen before is known at once,
+ * and tells whoever holds a Caller when it leaves the bus ("vanished").
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <sys/types.h>
+
+G_BEGIN_DECLS
+
+#define CALLER_TYPE (caller_get_type ())
+G_DECLARE_FINAL_TYPE (Caller, caller, QCOAPD, CALLER, GObject)
+
+const char *caller_get_bus_name (Caller *caller);
+uid_t caller_get_uid (Caller *caller);
+/* "uid 1000, pid 4242 (sensor-upload)", for logs. */
+const char *caller_describe (Caller *caller);
+/* FALSE once the caller's connection has left the bus. */
+gboolean caller_is_on_bus (Caller *caller);
+
+/* May @caller use what @owner_uid owns? Its owner and root may; anyone
+ * else gets QCOAP_ERROR_ACCESS_DENIED, with @what named in the message. */
+gboolean caller_authorize (Caller *caller, uid_t owner_uid, const char *what, GError **error);
+
+typedef struct _CallerRegistry CallerRegistry;
+
+CallerRegistry *caller_registry_new (GDBusConnection *connection);
+void caller_registry_free (CallerRegistry *registry);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CallerRegistry, caller_registry_free)
+
+/* The bus connection changed (it was lost and made again): callers known
+ * on the old one are forgotten, as their names meant nothing on the new. */
+void caller_registry_set_connection (CallerRegistry *registry, GDBusConnection *connection);
+
+/* The caller with unique name @bus_name if it is known already, else NULL. */
+Caller *caller_registry_peek (CallerRegistry *registry, const char *bus_name);
+/* Finds or asks the bus who @bus_name is. Fails with
+ * QCOAP_ERROR_ACCESS_DENIED if the bus cannot tell (the caller left). */
+void caller_registry_lookup (CallerRegistry *registry, const char *bus_name,
+                             GCancellable *cancellable, GAsyncReadyCallback callback,
+                             gpointer user_data);
+Caller *caller_registry_lookup_finish (CallerRegistry *registry, GAsyncResult *result,
+                                       GError **error);
+
+G_END_DECLS

@@ -1,0 +1,413 @@
+/* dbus-args.c — see dbus-args.h. */
+#include "dbus-args.h"
+
+#include "at-engine.h"
+#include "dtls-psk.h"
+#include "qcoap-error.h"
+#include "qcoap-options.h"
+#include "qcoap-proto.h"
+
+#define DEFAULT_PDP_CONTEXT    1
+#define DEFAULT_ACK_TIMEOUT_S  2
+#define DEFAULT_MAX_RETRANSMIT 5
+#define DEFAULT_IDLE_TIMEOUT_S 300
+#define DEFAULT_OPEN_TIMEOUT   75000
+#define MAX_IDLE_TIMEOUT_S     (7 * 24 * 3600)
+#define MAX_OPEN_TIMEOUT_MS    (3600 * 1000)
+/* The longest uri-path or uri-query that eight options of the longest
+ * length, with their separators, can hold: anything longer is refused
+ * before it is split. */
+#define URI_OPTION_MAX_LENGTH 255
+#define MAX_URI_PART_LENGTH   (QCOAP_MAX_OPTIONS * (URI_OPTION_MAX_LENGTH + 1))
+/* Request methods: 1 GET … 4 DELETE. */
+#define CODE_FIRST_METHOD 1
+#define CODE_LAST_METHOD  4
+#define NOT_GIVEN         (-1)
+
+/* ---- the reader ------------------------------------------------------------------- */
+
+/* One key of an a{sv}: the type of its value, the range of a number or the
+ * length of a string or byte array, where it goes in the target struct
+ * (a guint or int for numbers, a gboolean, a char *, a GBytes *), and
+ * optionally a gboolean that records that the key was given. */
+typedef struct
+{
+  const char *key;
+  const char *type;
+  guint min;
+  guint max;
+  gsize offset;
+  gssize given_offset;
+} ArgSpec;
+
+typedef struct
+{
+  const char *method;
+  const char *noun; /* "option" or "flag", as the API calls them */
+  const ArgSpec *specs;
+  gsize n_specs;
+} ArgTable;
+
+static char *
+list_keys (const ArgTable *table)
+{
+  GString *keys = g_string_new (NULL);
+
+  for (gsize i = 0; i < table->n_specs; i++)
+    g_string_append_printf (keys, "%s\"%s\"", i > 0 ? ", " : "", table->specs[i].key);
+  return g_string_free (keys, FALSE);
+}
+
+static const ArgSpec *
+find_spec (const ArgTable *table, const char *key, GError **error)
+{
+  g_autofree char *keys = NULL;
+
+  for (gsize i = 0; i < table->n_specs; i++)
+    if (g_str_equal (table->specs[i].key, key))
+      return &table->specs[i];
+  keys = list_keys (table);
+  g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT, "Unknown %s \"%s\"; %s takes %s",
+               table->noun, key, table->method, keys);
+  return NULL;
+}
+
+static guint
+value_as_number (GVariant *value)
+{
+  switch (g_variant_classify (value))
+    {
+      case G_VARIANT_CLASS_BYTE:
+        return g_variant_get_byte (value);
+      case G_VARIANT_CLASS_UINT16:
+        return g_variant_get_uint16 (value);
+      default:
+        return g_variant_get_uint32 (value);
+    }
+}
+
+/* The size that the range of a spec applies to: a number's value, or the
+ * length of a string or byte array. */
+static gsize
+value_measure (GVariant *value)
+{
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+    return strlen (g_variant_get_string (value, NULL));
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_BYTESTRING))
+    return g_variant_get_size (value);
+  return value_as_number (value);
+}
+
+static gboolean
+check_value (const ArgTable *table, const ArgSpec *spec, GVariant *value, GError **error)
+{
+  gsize measure;
+
+  if (!g_variant_is_of_type (value, G_VARIANT_TYPE (spec->type)))
+    {
+      g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+                   "The %s \"%s\" of %s must be of type %s, not %s", table->noun, spec->key,
+                   table->method, spec->type, g_variant_get_type_string (value));
+      return FALSE;
+    }
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
+    return TRUE;
+  measure = value_measure (value);
+  if (measure >= spec->min && measure <= spec->max)
+    return TRUE;
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING)
+      || g_variant_is_of_type (value, G_VARIANT_TYPE_BYTESTRING))
+    g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+                 "The %s \"%s\" of %s has %zu bytes; it may have %u to %u", table->noun, spec->key,
+                 table->method, measure, spec->min, spec->max);
+  else
+    g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+                 "The %s \"%s\" of %s is %zu; it must be between %u and %u", table->noun, spec->key,
+                 table->method, measure, spec->min, spec->max);
+  return FALSE;
+}
+
+/* An a{sv} may repeat a key: the last one counts. */
+static void
+store_value (const ArgSpec *spec, GVariant *value, gpointer target)
+{
+  gpointer field = G_STRUCT_MEMBER_P (target, spec->offset);
+
+  if (spec->given_offset >= 0)
+    G_STRUCT_MEMBER (gboolean, target, spec->given_offset) = TRUE;
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
+    *(gboolean *)field = g_variant_get_boolean (value);
+  else if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+    {
+      g_free (*(char **)field);
+      *(char **)field = g_variant_dup_string (value, NULL);
+    }
+  else if (g_variant_is_of_type (value, G_VARIANT_TYPE_BYTESTRING))
+    {
+      g_clear_pointer ((GBytes **)field, g_bytes_unref);
+      *(GBytes **)field = g_variant_get_data_as_bytes (value);
+    }
+  else
+    *(guint *)field = value_as_number (value);
+}
+
+static gboolean
+read_args (const ArgTable *table, GVariant *dict, gpointer target, GError **error)
+{
+  GVariantIter iter;
+  const char *key;
+  GVariant *next;
+
+  g_variant_iter_init (&iter, dict);
+  while (g_variant_iter_next (&iter, "{&sv}", &key, &next))
+    {
+      g_autoptr (GVariant) value = next;
+      const ArgSpec *spec = find_spec (table, key, error);
+
+      if (spec == NULL || !check_value (table, spec, value, error))
+        return FALSE;
+      store_value (spec, value, target);
+    }
+  return TRUE;
+}
+
+#define FIELD(type, member) G_STRUCT_OFFSET (type, member)
+
+/* ---- Open ------------------------------------------------------------------------- */
+
+static const ArgSpec open_specs[] = {
+  { "client-id", "y", 0, QCOAP_MAX_CLIENTS - 1, FIELD (OpenArgs, client_id), NOT_GIVEN },
+  { "pdp-context", "y", 1, 16, FIELD (OpenArgs, pdp_context), NOT_GIVEN },
+  { "ack-timeout", "u", 2, 60, FIELD (OpenArgs, ack_timeout), NOT_GIVEN },
+  { "max-retransmit", "u", 4, 8, FIELD (OpenArgs, max_retransmit), NOT_GIVEN },
+  { "persistent", "b", 0, 0, FIELD (OpenArgs, persistent), NOT_GIVEN },
+  { "idle-timeout", "u", 1, MAX_IDLE_TIMEOUT_S, FIELD (OpenArgs, idle_timeout), NOT_GIVEN },
+  { "timeout", "u", 1, MAX_OPEN_TIMEOUT_MS, FIELD (OpenArgs, timeout_ms),
+    FIELD (OpenArgs, timeout_given) },
+  /* Their contents are checked by dtls_psk_validate(). */
+  { "dtls-psk-identity", "s", 0, G_MAXUINT, FIELD (OpenArgs, psk_identity), NOT_GIVEN },
+  { "dtls-psk-key", "ay", 0, G_MAXUINT, FIELD (OpenArgs, psk_key), NOT_GIVEN },
+};
+
+static const ArgTable open_table = { "Open", "option", open_specs, G_N_ELEMENTS (open_specs) };
+
+void
+open_args_init (OpenArgs *args)
+{
+  *args = (OpenArgs){
+    .client_id = -1,
+    .pdp_context = DEFAULT_PDP_CONTEXT,
+    .ack_timeout = DEFAULT_ACK_TIMEOUT_S,
+    .max_retransmit = DEFAULT_MAX_RETRANSMIT,
+    .idle_timeout = DEFAULT_IDLE_TIMEOUT_S,
+    .timeout_ms = DEFAULT_OPEN_TIMEOUT,
+  };
+}
+
+void
+open_args_clear (OpenArgs *args)
+{
+  g_clear_pointer (&args->psk_identity, g_free);
+  g_clear_pointer (&args->psk_key, g_bytes_unref);
+}
+
+void
+open_args_copy (OpenArgs *dest, const OpenArgs *src)
+{
+  *dest = *src;
+  dest->psk_identity = g_strdup (src->psk_identity);
+  dest->psk_key = src->psk_key ? g_bytes_ref (src->psk_key) : NULL;
+}
+
+gboolean
+open_args_parse (OpenArgs *args, GVariant *options, GError **error)
+{
+  if (!read_args (&open_table, options, args, error))
+    return FALSE;
+  if ((args->psk_identity == NULL) != (args->psk_key == NULL))
+    {
+      g_set_error_literal (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+                           "DTLS needs both \"dtls-psk-identity\" and \"dtls-psk-key\"");
+      return FALSE;
+    }
+  /* Checked here, before anything reaches the modem. */
+  return args->psk_identity == NULL || dtls_psk_validate (args->psk_identity, args->psk_key, error);
+}
+
+/* ---- Send ------------------------------------------------------------------------- */
+
+static const ArgSpec send_specs[] = {
+  { "message-id", "q", 0, G_MAXUINT16, FIELD (SendFlags, message_id), NOT_GIVEN },
+  { "token", "ay", 0, QCOAP_MAX_TOKEN, FIELD (SendFlags, token), NOT_GIVEN },
+};
+
+static const ArgTable send_table = { "Send", "flag", send_specs, G_N_ELEMENTS (send_specs) };
+
+void
+send_flags_clear (SendFlags *flags)
+{
+  g_clear_pointer (&flags->token, g_bytes_unref);
+}
+
+gboolean
+send_flags_parse (SendFlags *flags, GVariant *variant, GError **error)
+{
+  *flags = (SendFlags){ .message_id = -1 };
+  return read_args (&send_table, variant, flags, error);
+}
+
+/* ---- Request ---------------------------------------------------------------------- */
+
+static const ArgSpec request_specs[] = {
+  { "confirmable", "b", 0, 0, FIELD (RequestFlags, confirmable), NOT_GIVEN },
+  { "timeout", "u", 0, G_MAXUINT32, FIELD (RequestFlags, timeout_ms),
+    FIELD (RequestFlags, timeout_given) },
+  { "uri-path", "s", 0, MAX_URI_PART_LENGTH, FIELD (RequestFlags, uri_path), NOT_GIVEN },
+  { "uri-query", "s", 0, MAX_URI_PART_LENGTH, FIELD (RequestFlags, uri_query), NOT_GIVEN },
+};
+
+static const ArgTable request_table
+    = { "Request", "flag", request_specs, G_N_ELEMENTS (request_specs) };
+
+void
+request_flags_clear (RequestFlags *flags)
+{
+  g_clear_pointer (&flags->uri_path, g_free);
+  g_clear_pointer (&flags->uri_query, g_free);
+}
+
+gboolean
+request_flags_parse (RequestFlags *flags, GVariant *variant, GError **error)
+{
+  *flags = (RequestFlags){ .confirmable = TRUE };
+  if (!read_args (&request_table, variant, flags, error))
+    return FALSE;
+  /* A timeout of 0 would fire before anything was sent. */
+  if (flags->timeout_given)
+    flags->timeout_ms = MAX (flags->timeout_ms, 1);
+  return TRUE;
+}
+
+/* ---- messages --------------------------------------------------------------------- */
+
+static gboolean
+check_code (guint8 code, GError **error)
+{
+  /* The codes of the modem's code table: it sends no other. */
+  static const guint8 known[] = { 0,   1,   2,   3,   4,   65,  66,  67,  68,  69,  128, 129, 130,
+                                  131, 132, 133, 134, 140, 141, 143, 160, 161, 162, 163, 164, 165 };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (known); i++)
+    if (known[i] == code)
+      return TRUE;
+  g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+               "Code %u (%u.%02u) is not one the modem can send", code, code >> 5, code & 31);
+  return FALSE;
+}
+
+static gboolean
+check_payload (GBytes *payload, GError **error)
+{
+  if (g_bytes_get_size (payload) <= QCOAP_MAX_PAYLOAD)
+    return TRUE;
+  g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+               "The payload has %zu bytes; the modem sends at most %d", g_bytes_get_size (payload),
+               QCOAP_MAX_PAYLOAD);
+  return FALSE;
+}
+
+gboolean
+dbus_args_check_message (guint8 type, guint8 code, GBytes *payload, GError **error)
+{
+  if (type > QCOAP_TYPE_RST)
+    {
+      g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+                   "Message type %u is not one of 0 CON, 1 NON, 2 ACK, 3 RST", type);
+      return FALSE;
+    }
+  return check_code (code, error) && check_payload (payload, error);
+}
+
+gboolean
+dbus_args_check_request (guint8 code, GBytes *payload, GError **error)
+{
+  if (code < CODE_FIRST_METHOD || code > CODE_LAST_METHOD)
+    {
+      g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+                   "Code %u is not a request method (1 GET, 2 POST, 3 PUT, 4 DELETE)", code);
+      return FALSE;
+    }
+  return check_payload (payload, error);
+}
+
+/* ---- options ---------------------------------------------------------------------- */
+
+static gboolean
+check_option_count (gsize count, GError **error)
+{
+  if (count <= QCOAP_MAX_OPTIONS)
+    return TRUE;
+  g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+               "The request has %zu options; the modem sends at most %d", count, QCOAP_MAX_OPTIONS);
+  return FALSE;
+}
+
+GPtrArray *
+dbus_args_build_options (GVariant *options, const char *const *path, const char *const *query,
+                         GError **error)
+{
+  gsize count = g_variant_n_children (options);
+  g_autoptr (GPtrArray) list = NULL;
+
+  count += path ? g_strv_length ((char **)path) : 0;
+  count += query ? g_strv_length ((char **)query) : 0;
+  if (!check_option_count (count, error))
+    return NULL;
+  list = qcoap_option_list_from_variant (options, error);
+  if (list == NULL)
+    return NULL;
+  if ((path && !qcoap_option_list_add_strings (list, QCOAP_OPTION_URI_PATH, path, error))
+      || (query && !qcoap_option_list_add_strings (list, QCOAP_OPTION_URI_QUERY, query, error)))
+    return NULL;
+  return g_steal_pointer (&list);
+}
+
+/* ---- errors ----------------------------------------------------------------------- */
+
+static QcoapError
+contract_code (const GError *error)
+{
+  if (error->domain == QCOAP_ERROR)
+    return (QcoapError)error->code;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return QCOAP_ERROR_CLOSED;
+  if (error->domain != AT_ERROR)
+    return QCOAP_ERROR_MODEM_ERROR;
+  switch ((AtError)error->code)
+    {
+      case AT_ERROR_TIMEOUT:
+        return QCOAP_ERROR_TIMEOUT;
+      case AT_ERROR_PORT_LOST:
+        return QCOAP_ERROR_MODEM_UNAVAILABLE;
+      case AT_ERROR_MODEM:
+      default:
+        return QCOAP_ERROR_MODEM_ERROR;
+    }
+}
+
+void
+dbus_args_return_error (GDBusMethodInvocation *invocation, const GError *error)
+{
+  QcoapError code = contract_code (error);
+
+  if (error->domain == QCOAP_ERROR)
+    g_dbus_method_invocation_return_gerror (invocation, error);
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_dbus_method_invocation_return_error_literal (
+        invocation, QCOAP_ERROR, code, "The session was closed before the modem took the message");
+  else if (g_error_matches (error, AT_ERROR, AT_ERROR_TIMEOUT))
+    g_dbus_method_invocation_return_error (invocation, QCOAP_ERROR, code, "AT command timeout: %s",
+                                           error->message);
+  else
+    g_dbus_method_invocation_return_error (invocation, QCOAP_ERROR, code, "%s", error->message);
+}

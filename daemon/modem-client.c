@@ -1,0 +1,1062 @@
+/* modem-client.c — see modem-client.h. */
+#include "modem-client.h"
+
+#include "dtls-psk.h"
+#include "option-mirror.h"
+#include "qcoap-error.h"
+
+#define LOCAL_COMMAND_TIMEOUT_MS 2000
+/* Paced at 9600 baud a full 1024-byte payload takes ~1.1 s on the line. */
+#define SEND_COMMAND_TIMEOUT_MS 5000
+#define CLOSE_RESULT_TIMEOUT_MS 10000
+#define REQUEST_TOKEN_LENGTH    8
+#define SEND_TOKEN_LENGTH       4
+#define REOPEN_MAX_PAUSE_S      30
+/* RFC 7252 §4.8: MAX_LATENCY, in ms. */
+#define COAP_MAX_LATENCY_MS (100 * 1000)
+/* Result codes the open path gives itself when it fails before the modem
+ * reports one: an open that timed out ("operation in progress"), commands
+ * the modem refused ("invalid parameter"), a key it did not take. */
+#define RESULT_OPEN_TIMED_OUT (-2)
+#define RESULT_REFUSED        (-1)
+#define RESULT_DTLS_FAILED    (-9)
+#define RESULT_SEND_FAILED    (-11)
+
+/* A message in flight: its type, and whether the modem has taken it (or may
+ * have: its AT+QCOAPSEND timed out). Stored in a pointer. */
+#define SEND_STATE(type, taken) GUINT_TO_POINTER (0x10u | ((taken) ? 0x4u : 0u) | (type))
+#define SEND_STATE_TYPE(state)  ((guint8)(GPOINTER_TO_UINT (state) & 0x3u))
+#define SEND_STATE_TAKEN(state) ((GPOINTER_TO_UINT (state) & 0x4u) != 0)
+
+struct _ModemClient
+{
+  GObject parent;
+  ClientPool *pool;
+  guint id;
+  ModemClientConfig config;
+  ModemClientListener listener;
+  gpointer listener_data;
+  ModemClientState state;
+
+  /* Cancelled when the client ends or the modem loses it: fails its queued
+   * AT work. */
+  GCancellable *cancellable;
+  GTask *open_task;
+  guint open_timeout_source;
+  GTask *close_task;
+  guint close_timeout_source;
+  char *close_reason;
+
+  GHashTable *requests_by_token; /* hex token → PendingRequest */
+  /* What the modem holds of this client's header and option slots. */
+  OptionMirror *option_mirror;
+  /* Message ID → SEND_STATE of every message given to the modem whose
+   * final +QCOAPACK has not come yet. */
+  GHashTable *sends_in_flight;
+  /* A persistent client being opened again after the modem lost it. */
+  gboolean reopening;
+  /* Failed attempts to open it again, and the timer of the next one. */
+  guint reopen_failures;
+  guint reopen_retry_source;
+};
+
+G_DEFINE_FINAL_TYPE (ModemClient, modem_client, G_TYPE_OBJECT)
+
+typedef struct
+{
+  ModemClient *client;
+  char *token_hex;
+  guint16 message_id;
+  GTask *task;
+  guint timeout_source;
+} PendingRequest;
+
+static void finish_close (ModemClient *self);
+
+/* ---- values --------------------------------------------------------------------- */
+
+void
+modem_client_config_clear (ModemClientConfig *config)
+{
+  g_clear_pointer (&config->host, g_free);
+  g_clear_pointer (&config->psk_identity, g_free);
+  g_clear_pointer (&config->psk_key, g_bytes_unref);
+}
+
+static void
+config_copy (ModemClientConfig *dest, const ModemClientConfig *src)
+{
+  *dest = *src;
+  dest->host = g_strdup (src->host);
+  dest->psk_identity = g_strdup (src->psk_identity);
+  dest->psk_key = src->psk_key ? g_bytes_ref (src->psk_key) : NULL;
+}
+
+void
+modem_client_message_free (ModemClientMessage *message)
+{
+  if (message == NULL)
+    return;
+  g_clear_pointer (&message->token, g_bytes_unref);
+  g_clear_pointer (&message->options, g_ptr_array_unref);
+  g_clear_pointer (&message->payload, g_bytes_unref);
+  g_free (message);
+}
+
+static ModemClientMessage *
+message_from_recv (QcoapRecv *recv, GBytes *payload)
+{
+  ModemClientMessage *message = g_new0 (ModemClientMessage, 1);
+
+  message->message_id = recv->message_id;
+  message->code = recv->code;
+  message->token = g_bytes_ref (recv->token);
+  message->options = g_ptr_array_ref (recv->options);
+  message->payload = g_bytes_ref (payload);
+  return message;
+}
+
+static char *
+token_to_hex (GBytes *token)
+{
+  gsize length;
+  const guint8 *data = g_bytes_get_data (token, &length);
+  GString *hex = g_string_sized_new (length * 2);
+
+  for (gsize i = 0; i < length; i++)
+    g_string_append_printf (hex, "%02X", data[i]);
+  return g_string_free (hex, FALSE);
+}
+
+static GBytes *
+random_token (gsize length)
+{
+  guint8 token[QCOAP_MAX_TOKEN];
+
+  g_assert (length <= sizeof token);
+  for (gsize i = 0; i < length; i++)
+    token[i] = (guint8)g_random_int_range (0, 256);
+  return g_bytes_new (token, length);
+}
+
+/* ---- life cycle ----------------------------------------------------------------- */
+
+static void
+modem_client_finalize (GObject *object)
+{
+  ModemClient *self = MODEM_CLIENT (object);
+
+  g_assert (self->open_task == NULL && self->close_task == NULL);
+  g_clear_handle_id (&self->reopen_retry_source, g_source_remove);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->requests_by_token, g_hash_table_unref);
+  g_clear_pointer (&self->option_mirror, option_mirror_free);
+  g_clear_pointer (&self->sends_in_flight, g_hash_table_unref);
+  modem_client_config_clear (&self->config);
+  g_free (self->close_reason);
+  G_OBJECT_CLASS (modem_client_parent_class)->finalize (object);
+}
+
+static void
+modem_client_class_init (ModemClientClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = modem_client_finalize;
+}
+
+static void pending_request_free (PendingRequest *pending);
+
+static void
+modem_client_init (ModemClient *self)
+{
+  self->cancellable = g_cancellable_new ();
+  self->requests_by_token
+      = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)pending_request_free);
+  self->sends_in_flight = g_hash_table_new (NULL, NULL);
+  self->state = MODEM_CLIENT_OPENING;
+}
+
+ModemClient *
+modem_client_new (ClientPool *pool, guint id, const ModemClientConfig *config,
+                  const ModemClientListener *listener, gpointer user_data)
+{
+  ModemClient *self = g_object_new (MODEM_TYPE_CLIENT, NULL);
+
+  self->pool = pool;
+  self->id = id;
+  config_copy (&self->config, config);
+  self->listener = *listener;
+  self->listener_data = user_data;
+  self->option_mirror = option_mirror_new (id);
+  return self;
+}
+
+guint
+modem_client_get_id (ModemClient *client)
+{
+  return client->id;
+}
+
+ModemClientState
+modem_client_get_state (ModemClient *client)
+{
+  return client->state;
+}
+
+const ModemClientConfig *
+modem_client_get_config (ModemClient *client)
+{
+  return &client->config;
+}
+
+static void
+set_state (ModemClient *self, ModemClientState state)
+{
+  if (self->state == state)
+    return;
+  self->state = state;
+  if (state != MODEM_CLIENT_ENDED && self->listener.state_changed)
+    self->listener.state_changed (self, self->listener_data);
+}
+
+static void
+pending_request_free (PendingRequest *pending)
+{
+  g_clear_handle_id (&pending->timeout_source, g_source_remove);
+  g_clear_object (&pending->task);
+  g_free (pending->token_hex);
+  g_free (pending);
+}
+
+static void
+fail_pending_requests (ModemClient *self, const char *message)
+{
+  GHashTableIter iter;
+  PendingRequest *pending;
+
+  g_hash_table_iter_init (&iter, self->requests_by_token);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&pending))
+    {
+      g_task_return_new_error (pending->task, QCOAP_ERROR, QCOAP_ERROR_CLOSED, "%s", message);
+      g_hash_table_iter_remove (&iter);
+    }
+}
+
+/* Every message the modem took gets exactly one final Ack: those whose
+ * outcome the modem can no longer report get one with
+ * MODEM_CLIENT_RESULT_ENDED. Messages the modem has not taken yet are left
+ * to their send, which fails. */
+static void
+end_messages_in_flight (ModemClient *self)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, self->sends_in_flight);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      guint16 message_id = (guint16)GPOINTER_TO_UINT (key);
+
+      if (!SEND_STATE_TAKEN (value))
+        continue;
+      self->listener.ack (self, SEND_STATE_TYPE (value), message_id, MODEM_CLIENT_RESULT_ENDED,
+                          self->listener_data);
+      client_pool_message_done (self->pool, message_id);
+      g_hash_table_iter_remove (&iter);
+    }
+}
+
+/* A DTLS client's key does not stay on the modem after it: the removal is
+ * queued on the client ID, so it runs before anything a next client of that
+ * ID queues. */
+static void
+forget_psk (ModemClient *self)
+{
+  if (self->config.psk_identity)
+    dtls_psk_remove (self->pool, self->id, self->id, NULL, NULL);
+}
+
+static void
+stop_timers (ModemClient *self)
+{
+  g_clear_handle_id (&self->open_timeout_source, g_source_remove);
+  g_clear_handle_id (&self->close_timeout_source, g_source_remove);
+  g_clear_handle_id (&self->reopen_retry_source, g_source_remove);
+}
+
+static void
+return_open_error (ModemClient *self, GError *error)
+{
+  g_autoptr (GTask) task = g_steal_pointer (&self->open_task);
+
+  g_task_return_error (task, error);
+}
+
+void
+modem_client_end (ModemClient *self, const char *reason)
+{
+  g_autoptr (ModemClient) hold = NULL;
+  g_autoptr (GTask) open_task = NULL;
+  g_autoptr (GTask) close_task = NULL;
+  g_autofree char *message = NULL;
+
+  if (self->state == MODEM_CLIENT_ENDED)
+    return;
+  hold = g_object_ref (self);
+  g_info ("Client %u (%s:%u) ends: %s", self->id, self->config.host, self->config.port, reason);
+  message = g_strdup_printf ("The session was closed (%s) while the call waited", reason);
+  self->state = MODEM_CLIENT_ENDED;
+  g_cancellable_cancel (self->cancellable);
+  stop_timers (self);
+  fail_pending_requests (self, message);
+  open_task = g_steal_pointer (&self->open_task);
+  close_task = g_steal_pointer (&self->close_task);
+  if (open_task == NULL)
+    end_messages_in_flight (self);
+  forget_psk (self);
+  /* The ID is free before anyone hears of the end. */
+  client_pool_release (self->pool, self->id);
+  /* Only a client that opened announces its end. */
+  if (open_task)
+    g_task_return_new_error (open_task, QCOAP_ERROR, QCOAP_ERROR_CLOSED,
+                             "The modem went away while the session was opening (%s)", reason);
+  else
+    self->listener.ended (self, reason, self->listener_data);
+  if (close_task)
+    g_task_return_boolean (close_task, TRUE);
+}
+
+/* ---- sending -------------------------------------------------------------------- */
+
+/* The header and the options the modem does not hold yet (the option mirror
+ * plans them and picks the slots), then SEND with the payload: one
+ * uninterrupted transaction for the client ID. *plan must be finished when
+ * the transaction ends. */
+static GPtrArray *
+build_message_steps (ModemClient *self, guint8 type, guint8 code, guint16 message_id, GBytes *token,
+                     GPtrArray *options, GBytes *payload, OptionMirrorPlan **plan)
+{
+  GPtrArray *steps = g_ptr_array_new_with_free_func ((GDestroyNotify)at_step_free);
+  /* The modem takes lengths 1-1024 only: an empty payload is announced
+   * without a length and ended at once with Ctrl+Z. */
+  static const guint8 ctrl_z_byte = 0x1A;
+  g_autoptr (GBytes) ctrl_z = g_bytes_new_static (&ctrl_z_byte, 1);
+  gsize length = g_bytes_get_size (payload);
+  GPtrArray *commands;
+
+  *plan = option_mirror_plan (self->option_mirror, message_id, token, options);
+  commands = option_mirror_plan_get_commands (*plan);
+  for (guint i = 0; i < commands->len; i++)
+    g_ptr_array_add (steps, at_step_new (g_strdup (g_ptr_array_index (commands, i)),
+                                         AT_PAYLOAD_NONE, NULL, LOCAL_COMMAND_TIMEOUT_MS));
+  g_ptr_array_add (steps,
+                   at_step_new (qcoap_cmd_send (self->id, type, code,
+                                                option_mirror_plan_get_bitmask (*plan), length),
+                                AT_PAYLOAD_AFTER_PROMPT, length > 0 ? payload : ctrl_z,
+                                SEND_COMMAND_TIMEOUT_MS));
+  return steps;
+}
+
+typedef struct
+{
+  guint16 message_id;
+  GBytes *token;
+  OptionMirrorPlan *plan;
+} SendData;
+
+static void
+send_data_free (SendData *data)
+{
+  g_bytes_unref (data->token);
+  option_mirror_plan_free (data->plan);
+  g_free (data);
+}
+
+static void
+on_message_sent (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  ModemClient *self = g_task_get_source_object (task);
+  SendData *data = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) responses = client_pool_run_finish (self->pool, result, &error);
+  gpointer key = GUINT_TO_POINTER (data->message_id);
+  gpointer state = g_hash_table_lookup (self->sends_in_flight, key);
+  gboolean taken;
+
+  /* A failure leaves the modem's slots unknown: the mirror forgets them. */
+  option_mirror_plan_finish (self->option_mirror, data->plan, responses != NULL);
+  /* A timeout leaves it open whether the modem sent the message: it is then
+   * treated as taken, and its message ID stays reserved until its
+   * +QCOAPACK or the end of the client. Any other failure means not sent. */
+  taken = responses != NULL || g_error_matches (error, AT_ERROR, AT_ERROR_TIMEOUT);
+  if (state != NULL && taken)
+    g_hash_table_insert (self->sends_in_flight, key, SEND_STATE (SEND_STATE_TYPE (state), TRUE));
+  else if (state != NULL)
+    {
+      g_hash_table_remove (self->sends_in_flight, key);
+      client_pool_message_done (self->pool, data->message_id);
+    }
+  if (responses == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* Queues one message whose message ID is already in flight. */
+static void
+send_message (ModemClient *self, GTask *task, guint8 type, guint8 code, guint16 message_id,
+              GBytes *token, GPtrArray *options, GBytes *payload)
+{
+  SendData *data = g_new0 (SendData, 1);
+
+  data->message_id = message_id;
+  data->token = g_bytes_ref (token);
+  g_task_set_task_data (task, data, (GDestroyNotify)send_data_free);
+  g_hash_table_insert (self->sends_in_flight, GUINT_TO_POINTER (message_id),
+                       SEND_STATE (type, FALSE));
+  client_pool_run (
+      self->pool, self->id,
+      build_message_steps (self, type, code, message_id, token, options, payload, &data->plan),
+      self->cancellable, on_message_sent, task);
+}
+
+static gboolean
+take_message_id (ModemClient *self, int wanted, guint16 *message_id, GError **error)
+{
+  if (wanted < 0)
+    {
+      *message_id = client_pool_take_message_id (self->pool);
+      return TRUE;
+    }
+  if (!client_pool_claim_message_id (self->pool, (guint16)wanted))
+    {
+      g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+                   "Message ID %d is still in flight; choose another or let the daemon pick one",
+                   wanted);
+      return FALSE;
+    }
+  *message_id = (guint16)wanted;
+  return TRUE;
+}
+
+void
+modem_client_send (ModemClient *self, guint8 type, guint8 code, int message_id, GBytes *token,
+                   GPtrArray *options, GBytes *payload, GAsyncReadyCallback callback,
+                   gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (self, NULL, callback, user_data);
+  g_autoptr (GBytes) chosen_token = NULL;
+  g_autoptr (GError) error = NULL;
+  guint16 id;
+
+  g_task_set_source_tag (task, modem_client_send);
+  if (!take_message_id (self, message_id, &id, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (token)
+    chosen_token = g_bytes_ref (token);
+  else if (type == QCOAP_TYPE_CON || type == QCOAP_TYPE_NON)
+    chosen_token = random_token (SEND_TOKEN_LENGTH);
+  else
+    chosen_token = g_bytes_new (NULL, 0);
+  send_message (self, g_steal_pointer (&task), type, code, id, chosen_token, options, payload);
+}
+
+gboolean
+modem_client_send_finish (ModemClient *self, GAsyncResult *result, guint16 *message_id,
+                          GBytes **token, GError **error)
+{
+  SendData *data;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  data = g_task_get_task_data (G_TASK (result));
+  *message_id = data->message_id;
+  *token = g_bytes_ref (data->token);
+  return TRUE;
+}
+
+/* ---- requests ------------------------------------------------------------------- */
+
+static gboolean
+on_request_timeout (gpointer user_data)
+{
+  PendingRequest *pending = user_data;
+  ModemClient *self = pending->client;
+
+  pending->timeout_source = 0;
+  g_task_return_new_error (pending->task, QCOAP_ERROR, QCOAP_ERROR_TIMEOUT,
+                           "CoAP exchange timeout: no response from %s:%u in time",
+                           self->config.host, self->config.port);
+  g_hash_table_remove (self->requests_by_token, pending->token_hex);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_request_sent (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autofree char *token_hex = user_data;
+  ModemClient *self = MODEM_CLIENT (source);
+  g_autoptr (GError) error = NULL;
+  PendingRequest *pending;
+
+  if (g_task_propagate_boolean (G_TASK (result), &error))
+    return;
+  pending = g_hash_table_lookup (self->requests_by_token, token_hex);
+  if (pending == NULL)
+    return;
+  g_task_return_error (pending->task, g_steal_pointer (&error));
+  g_hash_table_remove (self->requests_by_token, token_hex);
+}
+
+/* The default request timeout: RFC 7252's EXCHANGE_LIFETIME for the client's
+ * transmission parameters (MAX_TRANSMIT_SPAN + 2 × MAX_LATENCY + the
+ * processing delay, with ACK_RANDOM_FACTOR 1.5). */
+static guint
+exchange_lifetime_ms (const ModemClientConfig *config)
+{
+  guint ack_timeout_ms = config->ack_timeout * 1000;
+  guint span_ms = ack_timeout_ms * ((1u << config->max_retransmit) - 1) * 3 / 2;
+
+  return span_ms + 2 * COAP_MAX_LATENCY_MS + ack_timeout_ms;
+}
+
+/* A token no waiting request uses: the response is matched by token alone. */
+static GBytes *
+unused_token (ModemClient *self, char **token_hex)
+{
+  GBytes *token = NULL;
+
+  do
+    {
+      g_clear_pointer (&token, g_bytes_unref);
+      g_clear_pointer (token_hex, g_free);
+      token = random_token (REQUEST_TOKEN_LENGTH);
+      *token_hex = token_to_hex (token);
+    }
+  while (g_hash_table_contains (self->requests_by_token, *token_hex));
+  return token;
+}
+
+void
+modem_client_request (ModemClient *self, guint8 code, GPtrArray *options, GBytes *payload,
+                      gboolean confirmable, guint timeout_ms, GAsyncReadyCallback callback,
+                      gpointer user_data)
+{
+  PendingRequest *pending = g_new0 (PendingRequest, 1);
+  g_autoptr (GBytes) token = NULL;
+  GTask *send_task;
+
+  pending->client = self;
+  pending->task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (pending->task, modem_client_request);
+  token = unused_token (self, &pending->token_hex);
+  pending->message_id = client_pool_take_message_id (self->pool);
+  if (timeout_ms == 0)
+    timeout_ms = exchange_lifetime_ms (&self->config);
+  pending->timeout_source = g_timeout_add (timeout_ms, on_request_timeout, pending);
+  g_hash_table_insert (self->requests_by_token, pending->token_hex, pending);
+  send_task = g_task_new (self, NULL, on_request_sent, g_strdup (pending->token_hex));
+  send_message (self, send_task, confirmable ? QCOAP_TYPE_CON : QCOAP_TYPE_NON, code,
+                pending->message_id, token, options, payload);
+}
+
+ModemClientMessage *
+modem_client_request_finish (ModemClient *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == modem_client_request, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- URCs ----------------------------------------------------------------------- */
+
+static void
+complete_request (ModemClient *self, const ModemClientMessage *message)
+{
+  g_autofree char *token_hex = token_to_hex (message->token);
+  PendingRequest *pending = g_hash_table_lookup (self->requests_by_token, token_hex);
+  ModemClientMessage *response;
+
+  if (pending == NULL)
+    return;
+  response = g_new0 (ModemClientMessage, 1);
+  response->message_id = message->message_id;
+  response->code = message->code;
+  response->token = g_bytes_ref (message->token);
+  response->options = g_ptr_array_ref (message->options);
+  response->payload = g_bytes_ref (message->payload);
+  g_task_return_pointer (pending->task, response, (GDestroyNotify)modem_client_message_free);
+  g_hash_table_remove (self->requests_by_token, token_hex);
+}
+
+static void
+handle_recv (ModemClient *self, const AtEvent *event)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (QcoapRecv) recv = qcoap_recv_parse (event->line, &error);
+  g_autoptr (GBytes) payload = NULL;
+  g_autoptr (ModemClientMessage) message = NULL;
+
+  if (recv == NULL)
+    {
+      g_warning ("Client %u: ignoring a message the modem reported oddly: %s", self->id,
+                 error->message);
+      return;
+    }
+  payload = g_bytes_new (event->payload, event->payload_length);
+  g_debug ("Client %u received %u.%02u, message ID %u, %zu bytes", self->id, recv->code >> 5,
+           recv->code & 31, recv->message_id, event->payload_length);
+  message = message_from_recv (recv, payload);
+  self->listener.received (self, message, self->listener_data);
+  complete_request (self, message);
+}
+
+static void
+fail_request_by_message_id (ModemClient *self, guint16 message_id, QcoapError code,
+                            const char *message)
+{
+  GHashTableIter iter;
+  PendingRequest *pending;
+
+  g_hash_table_iter_init (&iter, self->requests_by_token);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&pending))
+    if (pending->message_id == message_id)
+      {
+        g_task_return_new_error (pending->task, QCOAP_ERROR, code, "%s", message);
+        g_hash_table_iter_remove (&iter);
+        return;
+      }
+}
+
+static void
+handle_ack (ModemClient *self, const QcoapAck *ack)
+{
+  self->listener.ack (self, ack->type, ack->message_id, ack->result, self->listener_data);
+  if (g_hash_table_remove (self->sends_in_flight, GUINT_TO_POINTER (ack->message_id)))
+    client_pool_message_done (self->pool, ack->message_id);
+  if (ack->type == QCOAP_TYPE_RST)
+    fail_request_by_message_id (self, ack->message_id, QCOAP_ERROR_RESET,
+                                "The server rejected the request with a reset (RST)");
+  else if (ack->result != 0)
+    fail_request_by_message_id (self, ack->message_id, qcoap_error_from_result (ack->result),
+                                ack->result == RESULT_SEND_FAILED
+                                    ? "The server did not acknowledge the request after all "
+                                      "retransmissions"
+                                    : "The modem could not send the request");
+}
+
+static void handle_open_result (ModemClient *self, int result);
+
+static void
+handle_line (ModemClient *self, const char *line)
+{
+  QcoapAck ack;
+  QcoapInd ind;
+  guint id;
+  int result;
+
+  switch (qcoap_urc_classify (line))
+    {
+      case QCOAP_URC_ACK:
+        if (qcoap_ack_parse (line, &ack, NULL))
+          handle_ack (self, &ack);
+        break;
+      case QCOAP_URC_IND:
+        if (qcoap_ind_parse (line, &ind, NULL))
+          self->listener.retransmission (self, ind.type, ind.message_id, ind.attempt, ind.result,
+                                         self->listener_data);
+        break;
+      case QCOAP_URC_OPEN_RESULT:
+        if (qcoap_open_result_parse (line, &id, &result, NULL)
+            && (self->open_task || self->reopening))
+          handle_open_result (self, result);
+        break;
+      case QCOAP_URC_CLOSE:
+        if (qcoap_close_result_parse (line, &id, &result, NULL) && self->close_task)
+          finish_close (self);
+        break;
+      default:
+        g_debug ("Client %u: unhandled URC \"%s\"", self->id, line);
+    }
+}
+
+void
+modem_client_handle_urc (ModemClient *self, const AtEvent *event)
+{
+  g_autoptr (ModemClient) hold = g_object_ref (self);
+
+  if (event->kind == AT_EVENT_RECV)
+    handle_recv (self, event);
+  else
+    handle_line (self, event->line);
+}
+
+/* ---- open ----------------------------------------------------------------------- */
+
+/* An open that failed: the client ends without telling its listener, and its
+ * ID is free before the caller hears of the failure. */
+static void
+fail_open (ModemClient *self, GError *error)
+{
+  g_autoptr (ModemClient) hold = g_object_ref (self);
+
+  self->state = MODEM_CLIENT_ENDED;
+  g_cancellable_cancel (self->cancellable);
+  stop_timers (self);
+  forget_psk (self);
+  client_pool_release (self->pool, self->id);
+  return_open_error (self, error);
+}
+
+typedef struct
+{
+  ClientPool *pool;
+  guint id;
+} AbandonedClient;
+
+static void
+on_abandoned_close_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autofree AbandonedClient *abandoned = user_data;
+  g_autoptr (GPtrArray) responses = client_pool_run_finish (abandoned->pool, result, NULL);
+
+  client_pool_release (abandoned->pool, abandoned->id);
+}
+
+/* An open that timed out may still complete on the modem: close the client
+ * ID there before it can be handed out again. */
+static void
+abandon_client_id (ModemClient *self)
+{
+  GPtrArray *steps = g_ptr_array_new_with_free_func ((GDestroyNotify)at_step_free);
+  AbandonedClient *abandoned = g_new0 (AbandonedClient, 1);
+  g_autoptr (GTask) task = g_steal_pointer (&self->open_task);
+
+  self->state = MODEM_CLIENT_ENDED;
+  g_cancellable_cancel (self->cancellable);
+  stop_timers (self);
+  forget_psk (self);
+  g_ptr_array_add (steps, at_step_new (qcoap_cmd_close (self->id), AT_PAYLOAD_NONE, NULL,
+                                       LOCAL_COMMAND_TIMEOUT_MS));
+  abandoned->pool = self->pool;
+  abandoned->id = self->id;
+  client_pool_run (self->pool, self->id, steps, NULL, on_abandoned_close_done, abandoned);
+  g_task_return_new_error (task, QCOAP_ERROR, QCOAP_ERROR_TIMEOUT,
+                           "The modem did not report the session to %s:%u as open within %u ms",
+                           self->config.host, self->config.port, self->config.open_timeout_ms);
+}
+
+static void connect_client (ModemClient *self);
+
+static gboolean
+retry_reopen (gpointer user_data)
+{
+  ModemClient *self = user_data;
+
+  self->reopen_retry_source = 0;
+  modem_client_reopen (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* A reopen can fail for a while after a restart (no data call yet: −4), so
+ * it is tried again with a growing pause, up to
+ * MODEM_CLIENT_REOPEN_ATTEMPTS times. */
+static void
+finish_reopen (ModemClient *self, int result)
+{
+  guint pause_s;
+
+  self->reopening = FALSE;
+  if (result == 0)
+    {
+      g_info ("Client %u open again to %s:%u", self->id, self->config.host, self->config.port);
+      self->reopen_failures = 0;
+      set_state (self, MODEM_CLIENT_OPEN);
+      return;
+    }
+  if (++self->reopen_failures >= MODEM_CLIENT_REOPEN_ATTEMPTS)
+    {
+      g_warning ("Client %u could not be opened again to %s:%u (result %d, %u attempts)", self->id,
+                 self->config.host, self->config.port, result, self->reopen_failures);
+      modem_client_end (self, "error");
+      return;
+    }
+  pause_s = MIN (1u << (self->reopen_failures - 1), REOPEN_MAX_PAUSE_S);
+  g_info ("Client %u could not be opened again (result %d); next attempt in %u s", self->id, result,
+          pause_s);
+  self->reopen_retry_source = g_timeout_add_seconds (pause_s, retry_reopen, self);
+}
+
+static void
+handle_open_result (ModemClient *self, int result)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_clear_handle_id (&self->open_timeout_source, g_source_remove);
+  if (self->reopening)
+    {
+      finish_reopen (self, result);
+      return;
+    }
+  if (result != 0)
+    {
+      fail_open (self, g_error_new (QCOAP_ERROR, qcoap_error_from_result (result),
+                                    "The modem could not open a session to %s:%u (result %d)",
+                                    self->config.host, self->config.port, result));
+      return;
+    }
+  task = g_steal_pointer (&self->open_task);
+  set_state (self, MODEM_CLIENT_OPEN);
+  g_task_return_boolean (task, TRUE);
+}
+
+static gboolean
+on_open_timeout (gpointer user_data)
+{
+  ModemClient *self = user_data;
+
+  self->open_timeout_source = 0;
+  if (self->reopening)
+    finish_reopen (self, RESULT_OPEN_TIMED_OUT);
+  else
+    abandon_client_id (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Whether the open this callback belongs to still matters: the client may
+ * have ended meanwhile (the modem went away). */
+static gboolean
+open_in_progress (ModemClient *self)
+{
+  return self->state != MODEM_CLIENT_ENDED && (self->open_task != NULL || self->reopening);
+}
+
+static void
+on_open_commands_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (ModemClient) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) responses = client_pool_run_finish (self->pool, result, &error);
+
+  if (!open_in_progress (self))
+    return;
+  if (responses != NULL)
+    {
+      /* Now wait for +QCOAPOPEN: <id>,<result>. */
+      self->open_timeout_source
+          = g_timeout_add (self->config.open_timeout_ms, on_open_timeout, self);
+      return;
+    }
+  if (self->reopening)
+    finish_reopen (self, RESULT_REFUSED);
+  else
+    fail_open (self, g_steal_pointer (&error));
+}
+
+static void
+add_local_step (GPtrArray *steps, char *command)
+{
+  g_ptr_array_add (steps, at_step_new (command, AT_PAYLOAD_NONE, NULL, LOCAL_COMMAND_TIMEOUT_MS));
+}
+
+static void
+send_connect_commands (ModemClient *self)
+{
+  const ModemClientConfig *config = &self->config;
+  GPtrArray *steps = g_ptr_array_new_with_free_func ((GDestroyNotify)at_step_free);
+
+  add_local_step (steps,
+                  qcoap_cmd_cfg_trans (self->id, config->ack_timeout, config->max_retransmit));
+  add_local_step (steps, qcoap_cmd_cfg_pdpcid (self->id, config->pdp_context));
+  add_local_step (steps, qcoap_cmd_open (self->id, config->host, config->port, NULL));
+  client_pool_run (self->pool, self->id, steps, NULL, on_open_commands_done, g_object_ref (self));
+}
+
+static void
+on_psk_installed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (ModemClient) self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (dtls_psk_install_finish (result, &error))
+    {
+      if (self->state != MODEM_CLIENT_ENDED)
+        send_connect_commands (self);
+      return;
+    }
+  if (!open_in_progress (self))
+    return;
+  g_info ("Client %u: the DTLS key could not be put on the modem: %s", self->id, error->message);
+  if (self->reopening)
+    finish_reopen (self, RESULT_DTLS_FAILED);
+  else
+    fail_open (self, g_steal_pointer (&error));
+}
+
+/* Configures the client ID and connects it (AT+QCOAPOPEN); the +QCOAPOPEN
+ * URC then ends in handle_open_result(). Used for the first open and to
+ * reopen a persistent client after the modem lost it. A DTLS client first
+ * puts its key on the modem, in DTLS context N for client ID N (the modem's
+ * settings of the context do not survive a restart). */
+static void
+connect_client (ModemClient *self)
+{
+  const ModemClientConfig *config = &self->config;
+
+  if (config->psk_identity == NULL)
+    {
+      send_connect_commands (self);
+      return;
+    }
+  dtls_psk_install (self->pool, self->id, self->id, config->psk_identity, config->psk_key,
+                    self->cancellable, on_psk_installed, g_object_ref (self));
+}
+
+void
+modem_client_open (ModemClient *self, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (self->open_task == NULL && self->state == MODEM_CLIENT_OPENING);
+
+  self->open_task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (self->open_task, modem_client_open);
+  connect_client (self);
+}
+
+gboolean
+modem_client_open_finish (ModemClient *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == modem_client_open, FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- modem restarts ------------------------------------------------------------- */
+
+void
+modem_client_suspend (ModemClient *self, const char *reason)
+{
+  g_autofree char *message = NULL;
+
+  if (!self->config.persistent || self->open_task != NULL || self->state == MODEM_CLIENT_CLOSING)
+    {
+      modem_client_end (self, reason);
+      return;
+    }
+  if (self->state == MODEM_CLIENT_OPENING)
+    {
+      /* Already waiting (the modem restarted again, or while it was being
+       * reopened): go on waiting for the next "ready", with fresh attempts. */
+      self->reopening = FALSE;
+      self->reopen_failures = 0;
+      g_clear_handle_id (&self->open_timeout_source, g_source_remove);
+      return;
+    }
+  g_info ("Client %u (%s:%u) waits for the modem (%s)", self->id, self->config.host,
+          self->config.port, reason);
+  message = g_strdup_printf ("The modem went away (%s) while the call waited", reason);
+  /* What was queued for the old modem session will not be sent. */
+  g_cancellable_cancel (self->cancellable);
+  g_set_object (&self->cancellable, NULL);
+  self->cancellable = g_cancellable_new ();
+  fail_pending_requests (self, message);
+  end_messages_in_flight (self);
+  self->reopen_failures = 0;
+  set_state (self, MODEM_CLIENT_OPENING);
+}
+
+void
+modem_client_reopen (ModemClient *self)
+{
+  if (self->state != MODEM_CLIENT_OPENING || self->reopening || self->open_task != NULL)
+    return;
+  g_clear_handle_id (&self->reopen_retry_source, g_source_remove);
+  /* The restarted modem holds no header and no options. */
+  option_mirror_invalidate (self->option_mirror);
+  self->reopening = TRUE;
+  connect_client (self);
+}
+
+/* ---- close ---------------------------------------------------------------------- */
+
+static void
+finish_close (ModemClient *self)
+{
+  g_autofree char *reason = g_steal_pointer (&self->close_reason);
+
+  g_clear_handle_id (&self->close_timeout_source, g_source_remove);
+  modem_client_end (self, reason ? reason : "closed");
+}
+
+static gboolean
+on_close_timeout (gpointer user_data)
+{
+  ModemClient *self = user_data;
+
+  self->close_timeout_source = 0;
+  g_warning ("Client %u: no +QCOAPCLOSE result from the modem; freeing it anyway", self->id);
+  finish_close (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_close_command_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (ModemClient) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) responses = client_pool_run_finish (self->pool, result, &error);
+
+  if (self->state == MODEM_CLIENT_ENDED)
+    return;
+  if (responses == NULL)
+    {
+      /* ERROR: the modem holds no session on this ID any more (it closed by
+       * itself); there is nothing left to wait for. */
+      g_info ("Client %u: close answered \"%s\"", self->id, error->message);
+      finish_close (self);
+      return;
+    }
+  self->close_timeout_source = g_timeout_add (CLOSE_RESULT_TIMEOUT_MS, on_close_timeout, self);
+}
+
+void
+modem_client_close (ModemClient *self, const char *reason, GAsyncReadyCallback callback,
+                    gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (self, NULL, callback, user_data);
+  GPtrArray *steps;
+
+  g_task_set_source_tag (task, modem_client_close);
+  if (self->state == MODEM_CLIENT_OPENING && self->open_task == NULL)
+    {
+      /* Waiting for the modem to come back: the modem holds nothing. */
+      modem_client_end (self, reason);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  if (self->state != MODEM_CLIENT_OPEN)
+    {
+      g_task_return_new_error (task, QCOAP_ERROR, QCOAP_ERROR_CLOSED,
+                               "The session is already closing");
+      return;
+    }
+  self->close_task = g_steal_pointer (&task);
+  self->close_reason = g_strdup (reason);
+  set_state (self, MODEM_CLIENT_CLOSING);
+  /* Queued messages will not be sent any more. */
+  g_cancellable_cancel (self->cancellable);
+  steps = g_ptr_array_new_with_free_func ((GDestroyNotify)at_step_free);
+  add_local_step (steps, qcoap_cmd_close (self->id));
+  client_pool_run (self->pool, self->id, steps, NULL, on_close_command_done, g_object_ref (self));
+}
+
+gboolean
+modem_client_close_finish (ModemClient *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == modem_client_close, FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
