@@ -699,6 +699,46 @@ test_bad_request_uri (void)
     }
 }
 
+/* The one-shot Request sends every option the caller gives, besides the
+ * URI's path and query: three here, each of which coap-server must see. */
+static void
+test_one_shot_options (void)
+{
+  g_autofree char *uri = g_strdup_printf ("coap://127.0.0.1:%u/time?ticks", env->coap_port);
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *coap_log = NULL;
+  GVariantBuilder options;
+  static const guint8 etag[] = { 0xAB, 0xCD };
+  const char *expected[] = { "Uri-Path:time", "Uri-Query:ticks", "Accept:text/plain",
+                             "ETag:0xabcd", "Uri-Query:qcoapd=three" };
+  guint8 code;
+
+  g_variant_builder_init (&options, G_VARIANT_TYPE ("a(qv)"));
+  g_variant_builder_add (&options, "(qv)", 17, g_variant_new_uint32 (0));
+  g_variant_builder_add (&options, "(qv)", 4, bytes_variant ((const char *)etag, sizeof etag));
+  g_variant_builder_add (&options, "(qv)", 15, g_variant_new_string ("qcoapd=three"));
+  reply = call (env->bus, "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Request",
+                g_variant_new ("(sy@a(qv)@ay@a{sv})", uri, 1, g_variant_builder_end (&options),
+                               bytes_variant ("", 0), no_flags ()),
+                &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(y@a(qv)@ay)", &code, NULL, NULL);
+  g_assert_cmpuint (code, ==, 69);
+  for (int i = 0; i < 100; i++)
+    {
+      g_free (coap_log);
+      coap_log = e2e_env_coap_log (env);
+      if (strstr (coap_log, "qcoapd=three"))
+        break;
+      g_usleep (20000);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (expected); i++)
+    if (strstr (coap_log, expected[i]) == NULL)
+      g_error ("coap-server did not see %s in:\n%s", expected[i], coap_log);
+  e2e_env_wait_free_clients (env, 6);
+}
+
 /* ---- concurrency ------------------------------------------------------------------------ */
 
 /* Six callers × 200 mixed messages at once: every call answered, every Ack on
@@ -747,6 +787,7 @@ main (int argc, char **argv)
   g_test_add_func ("/daemon/bad-send-arguments", test_bad_send_arguments);
   g_test_add_func ("/daemon/bad-open-arguments", test_bad_open_arguments);
   g_test_add_func ("/daemon/bad-request-uri", test_bad_request_uri);
+  g_test_add_func ("/daemon/one-shot-options", test_one_shot_options);
   g_test_add_func ("/daemon/six-callers", test_six_callers);
   g_test_add_func ("/daemon/slow/retransmissions-exhausted", test_retransmissions_exhausted);
 

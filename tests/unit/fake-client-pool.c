@@ -1,0 +1,165 @@
+/* fake-client-pool.c — see fake-client-pool.h. Implements client-pool.h. */
+#include "fake-client-pool.h"
+
+typedef struct
+{
+  GPtrArray *steps;
+  GTask *task;
+} Transaction;
+
+struct _ClientPool
+{
+  GQueue transactions;
+  guint16 next_message_id;
+  GHashTable *in_flight;
+  guint releases[QCOAP_MAX_CLIENTS];
+};
+
+AtStep *
+at_step_new (char *command, AtPayloadMode mode, GBytes *payload, guint timeout_ms)
+{
+  AtStep *step = g_new0 (AtStep, 1);
+
+  step->command = command;
+  step->mode = mode;
+  step->payload = payload ? g_bytes_ref (payload) : NULL;
+  step->timeout_ms = timeout_ms;
+  return step;
+}
+
+void
+at_step_free (AtStep *step)
+{
+  g_free (step->command);
+  g_clear_pointer (&step->payload, g_bytes_unref);
+  g_free (step);
+}
+
+ClientPool *
+fake_pool_new (void)
+{
+  ClientPool *pool = g_new0 (ClientPool, 1);
+
+  g_queue_init (&pool->transactions);
+  pool->next_message_id = 100;
+  pool->in_flight = g_hash_table_new (NULL, NULL);
+  return pool;
+}
+
+void
+fake_pool_free (ClientPool *pool)
+{
+  while (fake_pool_pending (pool) > 0)
+    fake_pool_answer (pool, NULL);
+  g_hash_table_unref (pool->in_flight);
+  g_free (pool);
+}
+
+void
+client_pool_run (ClientPool *pool, guint id, GPtrArray *steps, GCancellable *cancellable,
+                 GAsyncReadyCallback callback, gpointer user_data)
+{
+  Transaction *transaction = g_new0 (Transaction, 1);
+
+  transaction->steps = steps;
+  transaction->task = g_task_new (NULL, cancellable, callback, user_data);
+  g_queue_push_tail (&pool->transactions, transaction);
+}
+
+GPtrArray *
+client_pool_run_finish (ClientPool *pool, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+guint
+fake_pool_pending (ClientPool *pool)
+{
+  return g_queue_get_length (&pool->transactions);
+}
+
+GPtrArray *
+fake_pool_peek_commands (ClientPool *pool)
+{
+  Transaction *transaction = g_queue_peek_head (&pool->transactions);
+  GPtrArray *commands = g_ptr_array_new ();
+
+  g_assert_nonnull (transaction);
+  for (guint i = 0; i < transaction->steps->len; i++)
+    g_ptr_array_add (commands, ((AtStep *)g_ptr_array_index (transaction->steps, i))->command);
+  return commands;
+}
+
+static GPtrArray *
+ok_responses (guint count)
+{
+  GPtrArray *responses = g_ptr_array_new_with_free_func ((GDestroyNotify)at_response_free);
+
+  for (guint i = 0; i < count; i++)
+    {
+      AtResponse *response = g_new0 (AtResponse, 1);
+
+      response->lines = g_ptr_array_new_with_free_func (g_free);
+      response->final = g_strdup ("OK");
+      g_ptr_array_add (responses, response);
+    }
+  return responses;
+}
+
+void
+fake_pool_answer (ClientPool *pool, const GError *error)
+{
+  Transaction *transaction = g_queue_pop_head (&pool->transactions);
+  g_autoptr (GTask) task = NULL;
+
+  g_assert_nonnull (transaction);
+  task = transaction->task;
+  if (g_task_return_error_if_cancelled (task))
+    ;
+  else if (error)
+    g_task_return_error (task, g_error_copy (error));
+  else
+    g_task_return_pointer (task, ok_responses (transaction->steps->len),
+                           (GDestroyNotify)g_ptr_array_unref);
+  g_ptr_array_unref (transaction->steps);
+  g_free (transaction);
+}
+
+void
+client_pool_release (ClientPool *pool, guint id)
+{
+  pool->releases[id]++;
+}
+
+guint
+fake_pool_releases (ClientPool *pool, guint id)
+{
+  return pool->releases[id];
+}
+
+guint16
+client_pool_take_message_id (ClientPool *pool)
+{
+  while (g_hash_table_contains (pool->in_flight, GUINT_TO_POINTER (pool->next_message_id)))
+    pool->next_message_id++;
+  g_hash_table_add (pool->in_flight, GUINT_TO_POINTER (pool->next_message_id));
+  return pool->next_message_id++;
+}
+
+gboolean
+client_pool_claim_message_id (ClientPool *pool, guint16 message_id)
+{
+  return g_hash_table_add (pool->in_flight, GUINT_TO_POINTER (message_id));
+}
+
+void
+client_pool_message_done (ClientPool *pool, guint16 message_id)
+{
+  g_assert_true (g_hash_table_remove (pool->in_flight, GUINT_TO_POINTER (message_id)));
+}
+
+gboolean
+client_pool_message_in_flight (ClientPool *pool, guint16 message_id)
+{
+  return g_hash_table_contains (pool->in_flight, GUINT_TO_POINTER (message_id));
+}
