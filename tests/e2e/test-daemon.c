@@ -710,8 +710,8 @@ test_one_shot_options (void)
   g_autofree char *coap_log = NULL;
   GVariantBuilder options;
   static const guint8 etag[] = { 0xAB, 0xCD };
-  const char *expected[] = { "Uri-Path:time", "Uri-Query:ticks", "Accept:text/plain",
-                             "ETag:0xabcd", "Uri-Query:qcoapd=three" };
+  const char *expected[] = { "Uri-Path:time", "Uri-Query:ticks", "Accept:text/plain", "ETag:0xabcd",
+                             "Uri-Query:qcoapd=three" };
   guint8 code;
 
   g_variant_builder_init (&options, G_VARIANT_TYPE ("a(qv)"));
