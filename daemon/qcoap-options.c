@@ -7,23 +7,35 @@
 
 #include "qcoap-error.h"
 
-/* The AT reference's option table (AT+QCOAPOPTION), ascending by number. */
+#define SENDABLE      TRUE
+#define RECEIVED_ONLY FALSE
+
+/* The modem's option table (AT+QCOAPOPTION), and the integer options CoAP
+ * defines beyond it, which the modem only receives; ascending by number. */
 static const QcoapOptionInfo option_table[] = {
-  { QCOAP_OPTION_IF_MATCH, "If-Match", QCOAP_OPTION_FORMAT_OPAQUE, 0, 8 },
-  { QCOAP_OPTION_URI_HOST, "Uri-Host", QCOAP_OPTION_FORMAT_STRING, 1, 255 },
-  { QCOAP_OPTION_ETAG, "ETag", QCOAP_OPTION_FORMAT_OPAQUE, 1, 8 },
-  { QCOAP_OPTION_IF_NONE_MATCH, "If-None-Match", QCOAP_OPTION_FORMAT_EMPTY, 0, 0 },
-  { QCOAP_OPTION_URI_PORT, "Uri-Port", QCOAP_OPTION_FORMAT_UINT, 0, 2 },
-  { QCOAP_OPTION_LOCATION_PATH, "Location-Path", QCOAP_OPTION_FORMAT_STRING, 0, 255 },
-  { QCOAP_OPTION_URI_PATH, "Uri-Path", QCOAP_OPTION_FORMAT_STRING, 0, 255 },
-  { QCOAP_OPTION_CONTENT_FORMAT, "Content-Format", QCOAP_OPTION_FORMAT_UINT, 0, 2 },
-  { QCOAP_OPTION_MAX_AGE, "Max-Age", QCOAP_OPTION_FORMAT_UINT, 0, 4 },
-  { QCOAP_OPTION_URI_QUERY, "Uri-Query", QCOAP_OPTION_FORMAT_STRING, 0, 255 },
-  { QCOAP_OPTION_ACCEPT, "Accept", QCOAP_OPTION_FORMAT_UINT, 0, 2 },
-  { QCOAP_OPTION_LOCATION_QUERY, "Location-Query", QCOAP_OPTION_FORMAT_STRING, 0, 255 },
-  { QCOAP_OPTION_PROXY_URI, "Proxy-Uri", QCOAP_OPTION_FORMAT_STRING, 1, 1034 },
-  { QCOAP_OPTION_PROXY_SCHEME, "Proxy-Scheme", QCOAP_OPTION_FORMAT_STRING, 1, 255 },
-  { QCOAP_OPTION_SIZE1, "Size1", QCOAP_OPTION_FORMAT_UINT, 0, 4 },
+  { QCOAP_OPTION_IF_MATCH, "If-Match", QCOAP_OPTION_FORMAT_OPAQUE, 0, 8, SENDABLE },
+  { QCOAP_OPTION_URI_HOST, "Uri-Host", QCOAP_OPTION_FORMAT_STRING, 1, 255, SENDABLE },
+  { QCOAP_OPTION_ETAG, "ETag", QCOAP_OPTION_FORMAT_OPAQUE, 1, 8, SENDABLE },
+  { QCOAP_OPTION_IF_NONE_MATCH, "If-None-Match", QCOAP_OPTION_FORMAT_EMPTY, 0, 0, SENDABLE },
+  { QCOAP_OPTION_OBSERVE, "Observe", QCOAP_OPTION_FORMAT_UINT, 0, 3, RECEIVED_ONLY },
+  { QCOAP_OPTION_URI_PORT, "Uri-Port", QCOAP_OPTION_FORMAT_UINT, 0, 2, SENDABLE },
+  { QCOAP_OPTION_LOCATION_PATH, "Location-Path", QCOAP_OPTION_FORMAT_STRING, 0, 255, SENDABLE },
+  { QCOAP_OPTION_URI_PATH, "Uri-Path", QCOAP_OPTION_FORMAT_STRING, 0, 255, SENDABLE },
+  { QCOAP_OPTION_CONTENT_FORMAT, "Content-Format", QCOAP_OPTION_FORMAT_UINT, 0, 2, SENDABLE },
+  { QCOAP_OPTION_MAX_AGE, "Max-Age", QCOAP_OPTION_FORMAT_UINT, 0, 4, SENDABLE },
+  { QCOAP_OPTION_URI_QUERY, "Uri-Query", QCOAP_OPTION_FORMAT_STRING, 0, 255, SENDABLE },
+  { QCOAP_OPTION_HOP_LIMIT, "Hop-Limit", QCOAP_OPTION_FORMAT_UINT, 1, 1, RECEIVED_ONLY },
+  { QCOAP_OPTION_ACCEPT, "Accept", QCOAP_OPTION_FORMAT_UINT, 0, 2, SENDABLE },
+  { QCOAP_OPTION_Q_BLOCK1, "Q-Block1", QCOAP_OPTION_FORMAT_UINT, 0, 3, RECEIVED_ONLY },
+  { QCOAP_OPTION_LOCATION_QUERY, "Location-Query", QCOAP_OPTION_FORMAT_STRING, 0, 255, SENDABLE },
+  { QCOAP_OPTION_BLOCK2, "Block2", QCOAP_OPTION_FORMAT_UINT, 0, 3, RECEIVED_ONLY },
+  { QCOAP_OPTION_BLOCK1, "Block1", QCOAP_OPTION_FORMAT_UINT, 0, 3, RECEIVED_ONLY },
+  { QCOAP_OPTION_SIZE2, "Size2", QCOAP_OPTION_FORMAT_UINT, 0, 4, RECEIVED_ONLY },
+  { QCOAP_OPTION_Q_BLOCK2, "Q-Block2", QCOAP_OPTION_FORMAT_UINT, 0, 3, RECEIVED_ONLY },
+  { QCOAP_OPTION_PROXY_URI, "Proxy-Uri", QCOAP_OPTION_FORMAT_STRING, 1, 1034, SENDABLE },
+  { QCOAP_OPTION_PROXY_SCHEME, "Proxy-Scheme", QCOAP_OPTION_FORMAT_STRING, 1, 255, SENDABLE },
+  { QCOAP_OPTION_SIZE1, "Size1", QCOAP_OPTION_FORMAT_UINT, 0, 4, SENDABLE },
+  { QCOAP_OPTION_NO_RESPONSE, "No-Response", QCOAP_OPTION_FORMAT_UINT, 0, 1, RECEIVED_ONLY },
 };
 
 const QcoapOptionInfo *
@@ -160,8 +172,22 @@ supported_numbers (void)
   GString *list = g_string_new (NULL);
 
   for (gsize i = 0; i < G_N_ELEMENTS (option_table); i++)
-    g_string_append_printf (list, "%s%u", i == 0 ? "" : ", ", option_table[i].number);
+    if (option_table[i].sendable)
+      g_string_append_printf (list, "%s%u", list->len == 0 ? "" : ", ", option_table[i].number);
   return g_string_free (list, FALSE);
+}
+
+/* An option AT+QCOAPOPTION does not take; @info is its row if it is one the
+ * modem only receives. */
+static gboolean
+set_unsendable_error (GError **error, const char *what, const QcoapOptionInfo *info)
+{
+  g_autofree char *numbers = supported_numbers ();
+
+  g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+               "%s is not supported by the modem%s; supported option numbers are %s", what,
+               info != NULL ? " (it can receive it, but not send it)" : "", numbers);
+  return FALSE;
 }
 
 /* The AT command quotes string values and has no escape, so a '"' or a line
@@ -202,15 +228,8 @@ validate_option_at (const QcoapOption *option, int position, GError **error)
   const QcoapOptionInfo *info = qcoap_option_info_lookup (option->number);
   gsize length;
 
-  if (info == NULL)
-    {
-      g_autofree char *numbers = supported_numbers ();
-
-      g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
-                   "%s is not supported by the modem; supported option numbers are %s", what,
-                   numbers);
-      return FALSE;
-    }
+  if (info == NULL || !info->sendable)
+    return set_unsendable_error (error, what, info);
   if (option->format != info->format)
     {
       g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT, "%s takes %s, not %s", what,
@@ -295,14 +314,8 @@ option_from_value (guint16 number, GVariant *value, int position, GError **error
   {
     g_autofree char *what = describe_option (number, position);
 
-    if (info == NULL)
-      {
-        g_autofree char *numbers = supported_numbers ();
-
-        g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
-                     "%s is not supported by the modem; supported option numbers are %s", what,
-                     numbers);
-      }
+    if (info == NULL || !info->sendable)
+      set_unsendable_error (error, what, info);
     else
       g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
                    "%s takes %s, not a value of D-Bus type %s", what,

@@ -1,7 +1,11 @@
 /* qcoap-options.h — CoAP options as the BG96 takes them, and request URIs.
  *
- * The modem accepts only the fifteen options of its option table (AT
- * reference, AT+QCOAPOPTION), each with a format and a value length range.
+ * The modem sends only the fifteen options of its option table
+ * (AT+QCOAPOPTION), each with a format and a value length range. It receives
+ * any option, and prints the integer ones CoAP defines beyond its table
+ * (Observe, Block1/Block2, Size2, ...) as decimal numbers too: those are
+ * rows of the table as well, marked as not sendable, so that they are typed
+ * when received and refused when a caller tries to send them.
  * This module holds that table, checks the options a D-Bus caller gives as
  * a(qv) before any AT traffic, turns options received from the modem back
  * into a(qv), and turns a coap:// or coaps:// URI (or the "uri-path" and
@@ -49,11 +53,20 @@ enum
   QCOAP_OPTION_PROXY_URI = 35,
   QCOAP_OPTION_PROXY_SCHEME = 39,
   QCOAP_OPTION_SIZE1 = 60,
+  /* Received only: the modem's option table lacks them. */
+  QCOAP_OPTION_OBSERVE = 6,       /* RFC 7641 */
+  QCOAP_OPTION_HOP_LIMIT = 16,    /* RFC 8768 */
+  QCOAP_OPTION_Q_BLOCK1 = 19,     /* RFC 9177 */
+  QCOAP_OPTION_BLOCK2 = 23,       /* RFC 7959 */
+  QCOAP_OPTION_BLOCK1 = 27,       /* RFC 7959 */
+  QCOAP_OPTION_SIZE2 = 28,        /* RFC 7959 */
+  QCOAP_OPTION_Q_BLOCK2 = 31,     /* RFC 9177 */
+  QCOAP_OPTION_NO_RESPONSE = 258, /* RFC 7967 */
 };
 
-/* One row of the modem's option table. Lengths are in bytes; for a uint
- * option the length of a value is the number of bytes needed to encode it
- * (0 for the value 0). */
+/* One row of the option table. Lengths are in bytes; for a uint option the
+ * length of a value is the number of bytes needed to encode it (0 for the
+ * value 0). @sendable says whether AT+QCOAPOPTION takes the option. */
 typedef struct
 {
   guint16 number;
@@ -61,12 +74,15 @@ typedef struct
   QcoapOptionFormat format;
   guint16 min_length;
   guint16 max_length;
+  gboolean sendable;
 } QcoapOptionInfo;
 
-/* The table row for @number, or NULL if the modem does not support it. */
+/* The table row for @number (sendable or not), or NULL for a number the
+ * table does not know. */
 const QcoapOptionInfo *qcoap_option_info_lookup (guint number);
 
-/* All rows, in ascending option number; *n_infos receives their count (15). */
+/* All rows, in ascending option number; *n_infos receives their count: the
+ * fifteen sendable ones and the integer options received only. */
 const QcoapOptionInfo *qcoap_option_info_table (gsize *n_infos);
 
 /* Bytes needed to encode @value as a CoAP uint: 0 for 0, then 1..4. */
@@ -100,8 +116,8 @@ char *qcoap_option_dup_string (const QcoapOption *option);
 /* A new, empty GPtrArray of QcoapOption that frees its elements. */
 GPtrArray *qcoap_option_list_new (void);
 
-/* Checks one option against the option table: known number, the format of
- * the table, a length in range, and, for strings, text the AT command can
+/* Checks one option against the option table: a sendable number, the format
+ * of the table, a length in range, and, for strings, text the AT command can
  * carry (no '"' and no control characters). */
 gboolean qcoap_option_validate (const QcoapOption *option, GError **error);
 
@@ -110,7 +126,7 @@ gboolean qcoap_option_list_check_count (GPtrArray *options, GError **error);
 
 /* Turns the a(qv) a D-Bus caller gave into a list of validated options, in
  * the caller's order. @variant must be of type a(qv). Fails on a value of
- * the wrong type, an unknown option number, a value whose length is out of
+ * the wrong type, an option the modem cannot send, a value whose length is out of
  * range, a string the AT command cannot carry, or more than
  * QCOAP_MAX_OPTIONS options. */
 GPtrArray *qcoap_option_list_from_variant (GVariant *variant, GError **error);

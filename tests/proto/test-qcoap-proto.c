@@ -556,15 +556,15 @@ test_recv_parse_commas_and_quotes (void)
 static void
 test_recv_parse_untyped_options (void)
 {
-  /* Observe (6) is not in the table; an opaque value that is not hex and a
+  /* Option 2 is not in the table; an opaque value that is not hex and a
    * uint that is not a number keep the printed text as bytes. */
   g_autoptr (QcoapRecv) recv = parse_recv_ok (
-      "+QCOAPRECV: 0,7,2.05,1,\"0f\",4,6,\"12\",4,\"xyz\",12,\"abc\",60,\"4294967296\",0");
+      "+QCOAPRECV: 0,7,2.05,1,\"0f\",4,2,\"12\",4,\"xyz\",12,\"abc\",60,\"4294967296\",0");
   const guint8 token[] = { 0x0f };
 
   g_assert_cmpmem (g_bytes_get_data (recv->token, NULL), g_bytes_get_size (recv->token), token,
                    sizeof token);
-  assert_option_bytes (option_at (recv, 0), 6, QCOAP_OPTION_FORMAT_OPAQUE, "12", 2);
+  assert_option_bytes (option_at (recv, 0), 2, QCOAP_OPTION_FORMAT_OPAQUE, "12", 2);
   assert_option_bytes (option_at (recv, 1), 4, QCOAP_OPTION_FORMAT_OPAQUE, "xyz", 3);
   assert_option_bytes (option_at (recv, 2), 12, QCOAP_OPTION_FORMAT_OPAQUE, "abc", 3);
   assert_option_bytes (option_at (recv, 3), 60, QCOAP_OPTION_FORMAT_OPAQUE, "4294967296", 10);
@@ -580,6 +580,38 @@ test_recv_parse_unquoted_values (void)
   g_assert_cmpint (option_at (recv, 0)->format, ==, QCOAP_OPTION_FORMAT_UINT);
   g_assert_cmpuint (option_at (recv, 0)->uint_value, ==, 40);
   assert_option_string (option_at (recv, 1), 11, "p");
+}
+
+static void
+assert_option_uint (const QcoapOption *option, guint16 number, guint32 value)
+{
+  g_assert_cmpuint (option->number, ==, number);
+  g_assert_cmpint (option->format, ==, QCOAP_OPTION_FORMAT_UINT);
+  g_assert_cmpuint (option->uint_value, ==, value);
+}
+
+/* The integer options CoAP defines beyond the modem's table are numbers too:
+ * a first block of a large response, a notification, a No-Response echo. */
+static void
+test_recv_parse_integer_options_beyond_the_table (void)
+{
+  g_autoptr (QcoapRecv) block
+      = parse_recv_ok ("+QCOAPRECV: 0,7,2.05,2,0A0B,3,12,\"0\",23,\"14\",28,\"1500\",1024");
+  g_autoptr (QcoapRecv) notification
+      = parse_recv_ok ("+QCOAPRECV: 1,8,2.05,1,01,2,6,\"16777215\",27,\"8\",4");
+  g_autoptr (QcoapRecv) others
+      = parse_recv_ok ("+QCOAPRECV: 2,9,2.04,0,,4,16,\"255\",19,\"22\",31,\"1000\",258,\"26\",0");
+
+  assert_option_uint (option_at (block, 0), 12, 0);
+  /* Block2 14: block 0, more to come, 1024-byte blocks (SZX 6). */
+  assert_option_uint (option_at (block, 1), 23, 14);
+  assert_option_uint (option_at (block, 2), 28, 1500);
+  assert_option_uint (option_at (notification, 0), 6, 16777215);
+  assert_option_uint (option_at (notification, 1), 27, 8);
+  assert_option_uint (option_at (others, 0), 16, 255);
+  assert_option_uint (option_at (others, 1), 19, 22);
+  assert_option_uint (option_at (others, 2), 31, 1000);
+  assert_option_uint (option_at (others, 3), 258, 26);
 }
 
 static void
@@ -649,6 +681,8 @@ main (int argc, char **argv)
   g_test_add_func ("/proto/recv/commas-and-quotes", test_recv_parse_commas_and_quotes);
   g_test_add_func ("/proto/recv/untyped-options", test_recv_parse_untyped_options);
   g_test_add_func ("/proto/recv/unquoted-values", test_recv_parse_unquoted_values);
+  g_test_add_func ("/proto/recv/integer-options-beyond-the-table",
+                   test_recv_parse_integer_options_beyond_the_table);
   g_test_add_func ("/proto/recv/rejects", test_recv_parse_rejects);
   return g_test_run ();
 }
