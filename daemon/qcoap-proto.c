@@ -693,66 +693,241 @@ type_received_option (guint16 number, const char *text, gsize length)
   return qcoap_option_new_bytes (number, QCOAP_OPTION_FORMAT_OPAQUE, (const guint8 *)text, length);
 }
 
-/* Does @p start ",<digits>" followed by ',' (@then_comma) or the end? */
-static gboolean
-is_comma_number (const char *p, gboolean then_comma)
-{
-  if (*p != ',' || !g_ascii_isdigit (p[1]))
-    return FALSE;
-  for (p++; g_ascii_isdigit (*p); p++)
-    ;
-  return then_comma ? *p == ',' : *p == '\0';
-}
+/* Splitting the options of +QCOAPRECV.
+ *
+ * The modem prints string values raw between their quotes: a '"' or a ','
+ * inside one is not escaped, so neither a comma nor a quote ends a value by
+ * itself. What is certain is the option count and the final ",<length>".
+ * The text between the option count and that comma is read as exactly
+ * <opt_count> pieces "<number>,<value>", where <value> is quoted (everything
+ * between the piece's first and last quote) or bare (no quote, no comma).
+ * A piece can only end at a comma that is followed by "<digits>," (the next
+ * option's number), so the candidate ends are known in advance; a front to
+ * back search with memory (each candidate and option index is tried once)
+ * finds the split.
+ *
+ * Consistent splits are preferred: option numbers that do not decrease (a
+ * CoAP message carries its options in ascending order) and values that parse
+ * in their option's format (a decimal number for Observe or Block2, hex for
+ * ETag). Among those, each option takes the earliest end that lets the rest
+ * of the line fit. Only if no split is consistent is any split taken, the
+ * values then typed as far as they go (see type_received_option).
+ *
+ * What remains ambiguous: a string value (not the last one) that itself
+ * holds '",<n>,"' with a number n no smaller than its own option's, when
+ * the option count also fits a cut there; the earlier cut is taken, and the
+ * rest of that value goes to the next option. */
 
-/* Reads one <number>,<value> pair at *cursor, leaving *cursor at the ',' after
- * the value. A quoted value of any but the @last option ends at the first
- * '"' followed by ",<number>,"; the last one's at the '"' before the final
- * ",<length>". So values may hold commas and quotes. */
-static QcoapOption *
-read_received_option (const char *line, const char **cursor, gboolean last, GError **error)
+/* One option's text: its number and the value without its quotes. */
+typedef struct
 {
-  const char *p = skip_spaces (*cursor);
-  const char *number_end = strchr (p, ',');
+  guint16 number;
   const char *value;
-  const char *value_end = NULL;
+  gsize length;
+} OptionText;
+
+/* A comma at which an option may end, the number that follows it, and
+ * whether a quote comes right before it (spaces aside). */
+typedef struct
+{
+  const char *at;
+  guint64 next_number;
+  gboolean after_quote;
+} OptionEnd;
+
+typedef struct
+{
+  GArray *ends; /* of OptionEnd: [0] before the first option, the last before <length> */
+  guint n_options;
+  gboolean strict;
+  gint8 *known;  /* per (end, option): 0 not tried yet, 1 the rest fits, -1 it does not */
+  guint *chosen; /* per (end, option) that fits: where that option ends */
+} OptionSplit;
+
+/* Reads "<number>,<value>" from [start, end). */
+static gboolean
+option_text_parse (const char *start, const char *end, OptionText *text)
+{
+  const char *p = skip_spaces (start);
+  const char *comma = memchr (p, ',', end - p);
   guint64 number;
 
-  if (number_end == NULL || !parse_unsigned (p, number_end - p, G_MAXUINT16, &number))
+  if (comma == NULL || !parse_unsigned (p, comma - p, G_MAXUINT16, &number))
+    return FALSE;
+  p = skip_spaces (comma + 1);
+  while (end > p && end[-1] == ' ')
+    end--;
+  if (p < end && *p == '"')
     {
-      set_parse_error (error, line, "an option number is not 0 to 65535");
-      return NULL;
-    }
-  value = skip_spaces (number_end + 1);
-
-  if (*value != '"')
-    value_end = value + strcspn (value, ",");
-  else if (!last)
-    {
-      for (const char *q = strchr (value + 1, '"'); q != NULL; q = strchr (q + 1, '"'))
-        if (is_comma_number (q + 1, TRUE))
-          {
-            value_end = q;
-            break;
-          }
+      if (end - p < 2 || end[-1] != '"')
+        return FALSE;
+      text->value = p + 1;
+      text->length = end - p - 2;
     }
   else
     {
-      const char *length_comma = strrchr (value, ',');
-
-      if (length_comma != NULL && length_comma - 1 > value && length_comma[-1] == '"'
-          && is_comma_number (length_comma, FALSE))
-        value_end = length_comma - 1;
+      if (memchr (p, '"', end - p) != NULL || memchr (p, ',', end - p) != NULL)
+        return FALSE;
+      text->value = p;
+      text->length = end - p;
     }
-  if (value_end == NULL || (*value == '"' && value_end == value))
+  text->number = (guint16)number;
+  return TRUE;
+}
+
+static gboolean
+is_hex (const char *text, gsize length)
+{
+  for (gsize i = 0; i < length; i++)
+    if (!g_ascii_isxdigit (text[i]))
+      return FALSE;
+  return length % 2 == 0;
+}
+
+/* Does the value parse in its option's format? Strings and numbers the
+ * table does not know take anything. */
+static gboolean
+option_text_fits_format (const OptionText *text)
+{
+  const QcoapOptionInfo *info = qcoap_option_info_lookup (text->number);
+  guint64 value;
+
+  switch (info != NULL ? info->format : QCOAP_OPTION_FORMAT_STRING)
     {
-      set_parse_error (error, line, "an option value is not closed by a quote");
-      return NULL;
+      case QCOAP_OPTION_FORMAT_UINT:
+        return parse_unsigned (text->value, text->length, G_MAXUINT32, &value);
+      case QCOAP_OPTION_FORMAT_OPAQUE:
+        return is_hex (text->value, text->length);
+      case QCOAP_OPTION_FORMAT_EMPTY:
+        return text->length == 0;
+      case QCOAP_OPTION_FORMAT_STRING:
+      default:
+        return TRUE;
     }
+}
 
-  *cursor = *value == '"' ? value_end + 1 : value_end;
-  if (*value == '"')
-    value++;
-  return type_received_option ((guint16)number, value, value_end - value);
+/* Does the comma at @p start ",<digits>,"? Then *number receives the
+ * digits' value (G_MAXUINT64 if it overflows). */
+static gboolean
+is_option_start (const char *p, guint64 *number)
+{
+  const char *digits = skip_spaces (p + 1);
+  const char *q = digits;
+
+  while (g_ascii_isdigit (*q))
+    q++;
+  if (q == digits || *q != ',')
+    return FALSE;
+  if (!parse_unsigned (digits, q - digits, G_MAXUINT64, number))
+    *number = G_MAXUINT64;
+  return TRUE;
+}
+
+/* The candidate ends between @first (the comma before the first option) and
+ * @last (the comma before <length>), both included. */
+static GArray *
+find_option_ends (const char *first, const char *last)
+{
+  GArray *ends = g_array_new (FALSE, FALSE, sizeof (OptionEnd));
+
+  /* @last is a comma after @first, so strchr() reaches it. */
+  for (const char *p = first;; p = strchr (p + 1, ','))
+    {
+      OptionEnd end = { p, 0, FALSE };
+      const char *before = p;
+
+      while (before > first && before[-1] == ' ')
+        before--;
+      end.after_quote = before > first && before[-1] == '"';
+      if (p == first || p == last || is_option_start (p, &end.next_number))
+        g_array_append_val (ends, end);
+      if (p == last)
+        return ends;
+    }
+}
+
+/* Can option @option and those after it be laid out from candidate @from
+ * on? Remembers the answer and, when it is yes, where @option ends. */
+static gboolean
+split_fits (OptionSplit *split, guint from, guint option)
+{
+  gsize state = (gsize)from * split->n_options + option;
+  gboolean last = option + 1 == split->n_options;
+  const OptionEnd *ends = (const OptionEnd *)(gpointer)split->ends->data;
+  guint n_ends = split->ends->len;
+
+  const char *number_comma = strchr (ends[from].at + 1, ',');
+  /* A bare value holds no comma: it ends at the comma after its number's. */
+  const char *bare_end = number_comma != NULL ? strchr (number_comma + 1, ',') : NULL;
+
+  if (split->known[state] != 0)
+    return split->known[state] > 0;
+  split->known[state] = -1;
+  for (guint to = last ? n_ends - 1 : from + 1; to + (last ? 0 : 1) < n_ends; to++)
+    {
+      OptionText text;
+
+      /* Cheap first: a quoted value ends with a quote, a bare one at once. */
+      if ((!ends[to].after_quote && ends[to].at != bare_end)
+          || !option_text_parse (ends[from].at + 1, ends[to].at, &text))
+        continue;
+      if (split->strict
+          && (!option_text_fits_format (&text) || (!last && ends[to].next_number < text.number)))
+        continue;
+      if (!last && !split_fits (split, to, option + 1))
+        continue;
+      split->chosen[state] = to;
+      split->known[state] = 1;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* The options between @first and @last (commas of the line), typed. */
+static gboolean
+read_received_options (const char *first, const char *last, guint n_options, GPtrArray *options)
+{
+  g_autoptr (GArray) ends = find_option_ends (first, last);
+  gsize n_states = (gsize)ends->len * n_options;
+  g_autofree gint8 *known = g_new0 (gint8, n_states);
+  g_autofree guint *chosen = g_new0 (guint, n_states);
+  OptionSplit split = { ends, n_options, TRUE, known, chosen };
+  guint from = 0;
+
+  if (!split_fits (&split, 0, 0))
+    {
+      split.strict = FALSE;
+      memset (known, 0, n_states);
+      if (!split_fits (&split, 0, 0))
+        return FALSE;
+    }
+  for (guint option = 0; option < n_options; option++)
+    {
+      guint to = chosen[(gsize)from * n_options + option];
+      OptionText text;
+
+      option_text_parse (g_array_index (ends, OptionEnd, from).at + 1,
+                         g_array_index (ends, OptionEnd, to).at, &text);
+      g_ptr_array_add (options, type_received_option (text.number, text.value, text.length));
+      from = to;
+    }
+  return TRUE;
+}
+
+/* The comma before the line's final "<length>" field (spaces tolerated
+ * around the digits), or NULL. */
+static const char *
+find_length_comma (const char *line)
+{
+  const char *p = line + strlen (line);
+
+  while (p > line && p[-1] == ' ')
+    p--;
+  while (p > line && g_ascii_isdigit (p[-1]))
+    p--;
+  while (p > line && p[-1] == ' ')
+    p--;
+  return p > line && p[-1] == ',' ? p - 1 : NULL;
 }
 
 static gboolean
@@ -821,20 +996,18 @@ qcoap_recv_parse (const char *line, GError **error)
     }
 
   recv->options = qcoap_option_list_new ();
-  for (guint64 i = 0; i < value; i++)
+  if (value > 0)
     {
-      QcoapOption *option = read_received_option (line, &cursor, i + 1 == value, error);
+      const char *length_comma = find_length_comma (line);
 
-      if (option == NULL)
-        return NULL;
-      g_ptr_array_add (recv->options, option);
-      cursor = skip_spaces (cursor);
-      if (*cursor != ',')
+      /* cursor[-1] is the comma after the option count. */
+      if (length_comma == NULL || length_comma < cursor
+          || !read_received_options (cursor - 1, length_comma, (guint)value, recv->options))
         {
-          set_parse_error (error, line, "fewer options than the option count says");
+          set_parse_error (error, line, "the options do not match the option count");
           return NULL;
         }
-      cursor++;
+      cursor = length_comma + 1;
     }
 
   {

@@ -145,11 +145,13 @@ QcoapUrcKind qcoap_urc_classify (const char *line);
  *
  * The token is hex in either case, quoted or not, and must have 2*TKL
  * digits. Options are typed back by the option table: string options as
- * text, uint options as numbers, opaque options from hex, If-None-Match as
+ * text, uint options as numbers (also those the modem cannot send, such as
+ * Observe, Block2 and Size2), opaque options from hex, If-None-Match as
  * empty; an unknown number, or a value that does not parse in its format,
- * comes back as OPAQUE holding the bytes of the printed text. A quoted value
- * may contain commas and quotes: it ends at the first '"' that is followed by
- * ',' and the rest of the line still fits the format. */
+ * comes back as OPAQUE holding the bytes of the printed text. String values
+ * are printed raw, so a '"' or ',' inside one is not escaped: the line is
+ * split by <opt_count> and the final <length> (the rule, and what it leaves
+ * ambiguous, is described in qcoap-proto.c and daemon/AT-INTERFACE.md). */
 typedef struct
 {
   guint client_id;

@@ -614,6 +614,84 @@ test_recv_parse_integer_options_beyond_the_table (void)
   assert_option_uint (option_at (others, 3), 258, 26);
 }
 
+/* String values are printed raw: a '"', a ',' or even '","' inside one stays
+ * as it is, and the option count and final length split the line. */
+static void
+test_recv_parse_raw_strings (void)
+{
+  g_autoptr (QcoapRecv) quote_comma_quote
+      = parse_recv_ok ("+QCOAPRECV: 0,1,2.01,0,,1,8,\"a\",\"b\",7");
+  g_autoptr (QcoapRecv) then_another
+      = parse_recv_ok ("+QCOAPRECV: 0,1,2.01,0,,2,8,\"a\",\"b\",8,\"c\",7");
+  g_autoptr (QcoapRecv) only_quotes
+      = parse_recv_ok ("+QCOAPRECV: 0,1,2.01,0,,2,8,\"\"\"\",20,\",\",0");
+  g_autoptr (QcoapRecv) empty_values
+      = parse_recv_ok ("+QCOAPRECV: 0,1,2.01,0,,3,8,\"\",8,\"\",20,\"\",0");
+
+  assert_option_string (option_at (quote_comma_quote, 0), 8, "a\",\"b");
+  assert_option_string (option_at (then_another, 0), 8, "a\",\"b");
+  assert_option_string (option_at (then_another, 1), 8, "c");
+  assert_option_string (option_at (only_quotes, 0), 8, "\"\"");
+  assert_option_string (option_at (only_quotes, 1), 20, ",");
+  for (guint i = 0; i < 3; i++)
+    assert_option_string (option_at (empty_values, i), i < 2 ? 8 : 20, "");
+  g_assert_cmpuint (quote_comma_quote->payload_length, ==, 7);
+}
+
+/* A value that holds '",<n>,"' could end there; the cut is taken only if the
+ * numbers stay in ascending order and the values fit their formats. */
+static void
+test_recv_parse_raw_strings_that_look_like_options (void)
+{
+  /* The earliest cut would make Content-Format 'y",12,"40': not a number. */
+  g_autoptr (QcoapRecv) format
+      = parse_recv_ok ("+QCOAPRECV: 0,1,2.05,0,,2,8,\"x\",12,\"y\",12,\"40\",0");
+  /* The earliest cut would put Location-Path (8) after Uri-Path (11). */
+  g_autoptr (QcoapRecv) order
+      = parse_recv_ok ("+QCOAPRECV: 0,1,2.05,0,,2,11,\"a\",8,\"b\",11,\"c\",0");
+  /* Both cuts fit: the earliest is taken (the ambiguity that remains). */
+  g_autoptr (QcoapRecv) ambiguous
+      = parse_recv_ok ("+QCOAPRECV: 0,1,2.05,0,,2,8,\"a\",8,\"b\",8,\"c\",0");
+  /* The last value reaches the final length, whatever it holds. */
+  g_autoptr (QcoapRecv) last = parse_recv_ok ("+QCOAPRECV: 0,1,2.05,0,,1,8,\"a\",8,\"b\",3");
+
+  assert_option_string (option_at (format, 0), 8, "x\",12,\"y");
+  assert_option_uint (option_at (format, 1), 12, 40);
+  assert_option_string (option_at (order, 0), 11, "a\",8,\"b");
+  assert_option_string (option_at (order, 1), 11, "c");
+  assert_option_string (option_at (ambiguous, 0), 8, "a");
+  assert_option_string (option_at (ambiguous, 1), 8, "b\",8,\"c");
+  assert_option_string (option_at (last, 0), 8, "a\",8,\"b");
+  g_assert_cmpuint (last->payload_length, ==, 3);
+}
+
+/* A hostile line full of places where an option could end: the search
+ * tries each (place, option) pair once, so it ends, whether a split fits or
+ * (with a last value that cannot be closed) none does. */
+static void
+test_recv_parse_many_candidate_ends (void)
+{
+  g_autoptr (GString) line = g_string_new ("+QCOAPRECV: 0,1,2.05,0,,64");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (QcoapRecv) recv = NULL;
+
+  for (guint i = 0; i < 63; i++)
+    g_string_append (line, ",8,\"\"");
+  g_string_append (line, ",8,\"");
+  for (guint i = 0; i < 300; i++)
+    g_string_append (line, ",1,\"");
+  g_string_append (line, "\",0");
+  recv = parse_recv_ok (line->str);
+  g_assert_cmpuint (recv->options->len, ==, 64);
+
+  /* A last value ending in 'x"x' is neither quoted nor bare. */
+  g_string_truncate (line, line->len - strlen ("\",0"));
+  g_string_append (line, "x\"x,0");
+  recv = qcoap_recv_parse (line->str, &error);
+  g_assert_null (recv);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+}
+
 static void
 test_recv_parse_rejects (void)
 {
@@ -683,6 +761,10 @@ main (int argc, char **argv)
   g_test_add_func ("/proto/recv/unquoted-values", test_recv_parse_unquoted_values);
   g_test_add_func ("/proto/recv/integer-options-beyond-the-table",
                    test_recv_parse_integer_options_beyond_the_table);
+  g_test_add_func ("/proto/recv/raw-strings", test_recv_parse_raw_strings);
+  g_test_add_func ("/proto/recv/raw-strings-that-look-like-options",
+                   test_recv_parse_raw_strings_that_look_like_options);
+  g_test_add_func ("/proto/recv/many-candidate-ends", test_recv_parse_many_candidate_ends);
   g_test_add_func ("/proto/recv/rejects", test_recv_parse_rejects);
   return g_test_run ();
 }
