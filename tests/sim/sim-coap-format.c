@@ -1,8 +1,6 @@
 /* sim-coap-format.c — see sim-coap-format.h. */
 #include "sim-coap-format.h"
 
-#include <string.h>
-
 static const SimOptionInfo options[] = {
   { 1, SIM_OPTION_OPAQUE, 0, 8, TRUE },     /* If-Match */
   { 3, SIM_OPTION_STRING, 1, 255, TRUE },   /* Uri-Host */
@@ -76,16 +74,15 @@ append_hex (GString *out, const guint8 *data, gsize length)
 }
 
 /* Option values as +QCOAPRECV prints them, without the quotes. Unknown
- * options are shown as opaque; a string with a '"' cannot be quoted in AT
- * syntax, so it is shown as hexadecimal too. */
+ * options are shown as opaque. Strings are printed raw, as Quectel's own
+ * formatter does: a '"' or a ',' inside one is not escaped, and the host
+ * splits the line by the option count and the final length. */
 static void
 append_option_value (GString *out, const CoapOption *option)
 {
   const SimOptionInfo *info = sim_coap_option_info (option->number);
   SimOptionFormat format = info != NULL ? info->format : SIM_OPTION_OPAQUE;
 
-  if (format == SIM_OPTION_STRING && memchr (option->value, '"', option->length) != NULL)
-    format = SIM_OPTION_OPAQUE;
   switch (format)
     {
       case SIM_OPTION_UINT:

@@ -392,6 +392,25 @@ test_format_recv (void)
   g_assert_cmpstr (line, ==, "+QCOAPRECV: 0,1,4.04,0,,0,0");
 }
 
+/* String values go out raw, quotes and commas included; Block2 and Size2
+ * (integer options the modem cannot send) as decimal numbers. */
+static void
+test_format_recv_raw_strings (void)
+{
+  CoapPdu pdu = { .type = COAP_TYPE_ACK, .code = 65, .message_id = 7 };
+  const guint8 block2[] = { 0x0e };
+  const guint8 size2[] = { 0x05, 0xdc };
+  g_autofree char *line = NULL;
+
+  coap_pdu_add_option (&pdu, 8, (const guint8 *)"a\",\"b", 5);
+  coap_pdu_add_option (&pdu, 8, (const guint8 *)"\"", 1);
+  coap_pdu_add_option (&pdu, 23, block2, sizeof block2);
+  coap_pdu_add_option (&pdu, 28, size2, sizeof size2);
+  line = sim_coap_format_recv (1, &pdu);
+  g_assert_cmpstr (line, ==,
+                   "+QCOAPRECV: 1,7,2.01,0,,4,8,\"a\",\"b\",8,\"\"\",23,\"14\",28,\"1500\",0");
+}
+
 static void
 test_option_table (void)
 {
@@ -443,6 +462,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/files/names", test_file_names);
   g_test_add_func ("/sim/files/psk", test_psk_file);
   g_test_add_func ("/sim/format/recv", test_format_recv);
+  g_test_add_func ("/sim/format/recv-raw-strings", test_format_recv_raw_strings);
   g_test_add_func ("/sim/format/options", test_option_table);
   return g_test_run ();
 }

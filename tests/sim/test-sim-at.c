@@ -719,6 +719,27 @@ test_options_on_the_wire (Fixture *f, gconstpointer data)
   assert_datagram (request, expected, sizeof expected);
 }
 
+/* Bits for empty slots are accepted, as real firmware does: with slots 0-2
+ * set, a mask of 255 adds those three options and nothing else. */
+static void
+test_mask_selects_empty_slots (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GBytes) request = NULL;
+  /* NON POST mid 3, no token: Uri-Path(11) "a", "b", Content-Format(12) 0. */
+  const guint8 expected[] = { 0x50, 0x02, 0x00, 0x03, 0xb1, 'a', 0x01, 'b', 0x10 };
+
+  echo_off (f);
+  open_peer (f);
+  open_client (f, 0, f->peer_port);
+  assert_exchange (f, "AT+QCOAPHEADER=0,3,0,0,\"\"", "\r\nOK\r\n");
+  assert_exchange (f, "AT+QCOAPOPTION=0,0,0,11,\"a\"", "\r\nOK\r\n");
+  assert_exchange (f, "AT+QCOAPOPTION=0,0,1,11,\"b\"", "\r\nOK\r\n");
+  assert_exchange (f, "AT+QCOAPOPTION=0,0,2,12,0", "\r\nOK\r\n");
+  send_ctrlz_request (f, "AT+QCOAPSEND=0,1,2,255");
+  request = peer_receive (f, TIMEOUT_MS);
+  assert_datagram (request, expected, sizeof expected);
+}
+
 /* ---- errors and bad input ---- */
 
 static void
@@ -791,7 +812,6 @@ test_error_cases (Fixture *f, gconstpointer data)
     "AT+QCOAPSEND=0,0,1,256",
     "AT+QCOAPSEND=0,0,1,0,0",
     "AT+QCOAPSEND=0,0,1,0,1025",
-    "AT+QCOAPSEND=0,0,1,2",
     /* files and SSL */
     "AT+QFUPL=\"x\",0",
     "AT+QFUPL=x,5",
@@ -1039,6 +1059,7 @@ main (int argc, char **argv)
   ADD ("/sim/coap/ack-rst-separate", test_ack_rst_and_separate_response, NULL);
   ADD ("/sim/coap/esc-cancels", test_esc_cancels, NULL);
   ADD ("/sim/coap/options-on-the-wire", test_options_on_the_wire, NULL);
+  ADD ("/sim/coap/mask-selects-empty-slots", test_mask_selects_empty_slots, NULL);
   ADD ("/sim/faults", test_faults, NULL);
   ADD ("/sim/unplug-replug", test_unplug_replug, NULL);
   ADD ("/sim/baud-and-net-delay", test_baud_and_net_delay, slow_sim);
