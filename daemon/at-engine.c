@@ -80,7 +80,8 @@ static const char *const urc_prefixes[] = {
   "+CFUN:",      "+CPIN:",     "+QUSIM:",   "+QIND:",
 };
 
-static const char *const urc_lines[] = { "RDY", "APP RDY", "POWERED DOWN" };
+/* Some firmware says NORMAL POWER DOWN where the BG96 says POWERED DOWN. */
+static const char *const urc_lines[] = { "RDY", "APP RDY", "POWERED DOWN", "NORMAL POWER DOWN" };
 
 /* TRUE if @text is exactly @count comma-separated decimal integers, each
  * optionally signed and surrounded by spaces. */

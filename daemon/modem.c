@@ -358,14 +358,26 @@ handle_reboot (Modem *modem, const char *line)
   modem->retry_source = g_timeout_add (BOOT_SETTLE_MS, settle_after_boot, modem);
 }
 
+/* The lines a module prints when it powers down or boots. Some firmware
+ * says NORMAL POWER DOWN where the BG96 says POWERED DOWN. */
+static const char *const restart_lines[]
+    = { "RDY", "APP RDY", "POWERED DOWN", "NORMAL POWER DOWN" };
+
+static gboolean
+is_restart_line (const char *line)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (restart_lines); i++)
+    if (g_str_equal (line, restart_lines[i]))
+      return TRUE;
+  return FALSE;
+}
+
 static void
 on_urc (const AtEvent *event, gpointer user_data)
 {
   Modem *modem = user_data;
 
-  if (event->kind == AT_EVENT_LINE
-      && (g_str_equal (event->line, "RDY") || g_str_equal (event->line, "POWERED DOWN")
-          || g_str_equal (event->line, "APP RDY")))
+  if (event->kind == AT_EVENT_LINE && is_restart_line (event->line))
     {
       handle_reboot (modem, event->line);
       return;

@@ -110,6 +110,75 @@ test_first_block (void)
   g_assert_cmpuint (uint_option (options, OPTION_SIZE2), ==, EXAMPLE_DATA_SIZE);
 }
 
+typedef struct
+{
+  char *reason;
+  gboolean sim_had_booted; /* the sim log showed the boot when Closed came */
+  gsize log_offset;
+} ClosedSeen;
+
+static void
+on_closed (GDBusConnection *connection, const char *sender, const char *path, const char *interface,
+           const char *member, GVariant *parameters, gpointer user_data)
+{
+  ClosedSeen *seen = user_data;
+  g_autofree char *log = e2e_env_sim_log_since (env, seen->log_offset);
+
+  g_variant_get (parameters, "(s)", &seen->reason);
+  seen->sim_had_booted = strstr (log, "urc RDY") != NULL;
+}
+
+static gpointer
+reboot_sim (gpointer line)
+{
+  g_autofree char *command = g_strdup_printf ("reboot %s", (const char *)line);
+
+  return e2e_env_sim_control (env, command);
+}
+
+static char *
+open_session (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
+      env->bus, "org.qcoapd.CoAP1", "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Open",
+      g_variant_new ("(sq@a{sv})", "127.0.0.1", env->coap_port, g_variant_new ("a{sv}", NULL)),
+      G_VARIANT_TYPE ("(o)"), G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, &error);
+  char *path;
+
+  g_assert_no_error (error);
+  g_variant_get (reply, "(o)", &path);
+  return path;
+}
+
+/* Some firmware prints NORMAL POWER DOWN where the BG96 prints POWERED
+ * DOWN. The daemon takes it for the restart it is: the session ends with
+ * Closed("modem-reset") during the modem's silence, before it boots again
+ * (RDY), and the modem is ready again afterwards. */
+static void
+test_normal_power_down (void)
+{
+  g_autofree char *path = open_session ();
+  ClosedSeen seen = { .log_offset = e2e_env_sim_log_offset (env) };
+  guint subscription = g_dbus_connection_signal_subscribe (
+      env->bus, "org.qcoapd.CoAP1", "org.qcoapd.CoAP1.Session", "Closed", path, NULL,
+      G_DBUS_SIGNAL_FLAGS_NONE, on_closed, &seen, NULL);
+  GThread *reboot = g_thread_new ("reboot", reboot_sim, "NORMAL POWER DOWN");
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  g_autofree char *answer = NULL;
+
+  while (seen.reason == NULL && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  answer = g_thread_join (reboot);
+  g_dbus_connection_signal_unsubscribe (env->bus, subscription);
+  g_assert_cmpstr (answer, ==, "OK booted");
+  g_assert_cmpstr (seen.reason, ==, "modem-reset");
+  g_assert_false (seen.sim_had_booted);
+  g_free (seen.reason);
+  g_assert_true (e2e_env_wait_modem_state (env, "ready", 20000));
+  e2e_env_wait_free_clients (env, 6);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -120,6 +189,8 @@ main (int argc, char **argv)
 
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/field/first-block", test_first_block);
+  /* Last: it restarts the modem. */
+  g_test_add_func ("/field/normal-power-down", test_normal_power_down);
 
   env = e2e_env_start (&options);
   dtls_dir = harness_make_temp_dir ();

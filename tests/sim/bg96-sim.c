@@ -28,8 +28,8 @@
  *       urc-before-prompt=on|off  the same URC between AT+QCOAPSEND and "> "
  *       corrupt-upload=N      store the next N AT+QFUPL uploads with a bit
  *                             flipped (their +QFUPL checksum shows it)
- *   reboot        reset now (no POWERED DOWN); answered "OK booted" after
- *                 APP RDY
+ *   reboot [LINE] reset now (no POWERED DOWN; LINE, e.g. NORMAL POWER DOWN,
+ *                 is printed first); answered "OK booted" after APP RDY
  *   pdp-drop      the network drops the data call: +QIURC: "pdpdeact",1, every
  *                 session is gone, opens fail with -4
  *   pdp-restore   the data call is back

@@ -66,6 +66,9 @@ sim_control_execute (SimControl *control, const char *line)
     return run_fault (control, argument);
   if (strcmp (command, "reboot") == 0)
     {
+      /* "reboot NORMAL POWER DOWN": that line first, as some firmware says. */
+      if (argument != NULL)
+        sim_modem_inject_urc (control->modem, argument);
       sim_modem_reboot (control->modem);
       control->waiting_for_boot++;
       return NULL;

@@ -211,6 +211,7 @@ test_classification (void)
     "RDY",
     "APP RDY",
     "POWERED DOWN",
+    "NORMAL POWER DOWN",
     "+CFUN: 1",
     "+CPIN: READY",
     "+QUSIM: 1",
