@@ -11,6 +11,16 @@
  * 9600 baud, plus the modem's flash write. */
 #define UPLOAD_TIMEOUT_MS 5000
 
+/* From the configuration: the whole daemon uses one cipher suite, or none. */
+static char *cipher_suite;
+
+void
+dtls_psk_set_cipher_suite (const char *suite)
+{
+  g_free (cipher_suite);
+  cipher_suite = g_strdup (suite);
+}
+
 /* ---- the file contents, wiped when the last reference goes ---- */
 
 static void
@@ -143,6 +153,8 @@ configure (GTask *task)
   install->stage = INSTALL_CONFIGURE;
   add_step (steps, qcoap_cmd_ssl_dtls (install->ssl_ctx));
   add_step (steps, qcoap_cmd_ssl_dtls_version (install->ssl_ctx));
+  if (cipher_suite != NULL)
+    add_step (steps, qcoap_cmd_ssl_cipher_suite (install->ssl_ctx, cipher_suite));
   add_step (steps, qcoap_cmd_cfg_dtls (install->client_id, TRUE, install->ssl_ctx));
   run (task, steps);
 }

@@ -6,7 +6,8 @@
  * removes any old file (AT+QFDEL; "not found" is fine), uploads the new one
  * (AT+QFUPL, checking the size and checksum the modem reports and uploading
  * once more if they differ), then turns DTLS 1.2 on for the context
- * (AT+QSSLCFG "dtls" and "dtlsversion") and for the client
+ * (AT+QSSLCFG "dtls" and "dtlsversion", and "ciphersuite" when one is
+ * configured) and for the client
  * (AT+QCOAPCFG="dtls",N,1,N). Removing deletes the file and turns DTLS off
  * for the client again, so a later plain session on that ID is plain.
  *
@@ -28,6 +29,12 @@ G_BEGIN_DECLS
  * bytes: what the PSK file can hold. Fails with
  * QCOAP_ERROR_INVALID_ARGUMENT, in words that never quote the key. */
 gboolean dtls_psk_validate (const char *identity, GBytes *key, GError **error);
+
+/* The TLS cipher suite every DTLS context is set to before its session
+ * opens (AT+QSSLCFG="ciphersuite"), as qcoap_cipher_suite_normalize() writes
+ * it; NULL (the default) sends no such command and leaves the module's own
+ * choice. Set once, from the configuration, before the first session. */
+void dtls_psk_set_cipher_suite (const char *suite);
 
 void dtls_psk_install (ClientPool *pool, guint client_id, guint ssl_ctx, const char *identity,
                        GBytes *key, GCancellable *cancellable, GAsyncReadyCallback callback,

@@ -278,6 +278,44 @@ qcoap_cmd_ssl_dtls_version (guint ssl_ctx)
   return g_strdup_printf ("AT+QSSLCFG=\"dtlsversion\",%u,1", ssl_ctx);
 }
 
+#define CIPHER_SUITE_DIGITS 4
+
+char *
+qcoap_cipher_suite_normalize (const char *text, GError **error)
+{
+  gsize length = strlen (text);
+
+  if (length != 2 + CIPHER_SUITE_DIGITS || text[0] != '0' || (text[1] != 'x' && text[1] != 'X'))
+    {
+      g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+                   "\"%s\" is not a cipher suite: write 0x and four hexadecimal digits, "
+                   "e.g. 0x00AE",
+                   text);
+      return NULL;
+    }
+  for (gsize i = 2; i < length; i++)
+    if (!g_ascii_isxdigit (text[i]))
+      {
+        g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+                     "\"%s\" is not a cipher suite: '%c' is not a hexadecimal digit", text,
+                     text[i]);
+        return NULL;
+      }
+  {
+    g_autofree char *digits = g_ascii_strup (text + 2, -1);
+
+    return g_strconcat ("0X", digits, NULL);
+  }
+}
+
+char *
+qcoap_cmd_ssl_cipher_suite (guint ssl_ctx, const char *suite)
+{
+  g_return_val_if_fail (ssl_ctx <= 5, NULL);
+  g_return_val_if_fail (suite != NULL, NULL);
+  return g_strdup_printf ("AT+QSSLCFG=\"ciphersuite\",%u,%s", ssl_ctx, suite);
+}
+
 guint16
 qcoap_qfupl_checksum (const guint8 *data, gsize length)
 {

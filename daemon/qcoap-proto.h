@@ -118,6 +118,15 @@ char *qcoap_cmd_qfdel (const char *file_name);
 char *qcoap_cmd_ssl_dtls (guint ssl_ctx);
 char *qcoap_cmd_ssl_dtls_version (guint ssl_ctx);
 
+/* A TLS cipher suite as AT+QSSLCFG="ciphersuite" takes it: "0x" or "0X" and
+ * four hexadecimal digits, e.g. 0x00AE (TLS_PSK_WITH_AES_128_CBC_SHA256);
+ * returned as the modem prints it, "0X00AE". Fails with
+ * QCOAP_ERROR_INVALID_ARGUMENT, saying what is wrong. */
+char *qcoap_cipher_suite_normalize (const char *text, GError **error);
+
+/* AT+QSSLCFG="ciphersuite",<ctx>,<suite>; @suite as normalised above. */
+char *qcoap_cmd_ssl_cipher_suite (guint ssl_ctx, const char *suite);
+
 /* The checksum +QFUPL reports: the XOR of the data as 16-bit big-endian
  * words, an odd last byte padded with 0x00. */
 guint16 qcoap_qfupl_checksum (const guint8 *data, gsize length);

@@ -151,6 +151,29 @@ test_build_dtls (void)
 }
 
 static void
+test_cipher_suite (void)
+{
+  const char *bad[]
+      = { "", "0x", "00AE", "0x00A", "0x00AEF", "0x00AG", "0y00AE", "0x00 E", "0x00AE\r", "AE" };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *upper = qcoap_cipher_suite_normalize ("0X00AE", &error);
+  g_autofree char *lower = qcoap_cipher_suite_normalize ("0xc0a8", &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (upper, ==, "0X00AE");
+  g_assert_cmpstr (lower, ==, "0XC0A8");
+  assert_command (qcoap_cmd_ssl_cipher_suite (3, upper), "AT+QSSLCFG=\"ciphersuite\",3,0X00AE");
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GError) bad_error = NULL;
+
+      g_assert_null (qcoap_cipher_suite_normalize (bad[i], &bad_error));
+      g_assert_error (bad_error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT);
+      g_assert_nonnull (strstr (bad_error->message, "is not a cipher suite"));
+    }
+}
+
+static void
 test_build_psk_rejects (void)
 {
   g_autoptr (GBytes) key = g_bytes_new_static ("k", 1);
@@ -744,6 +767,7 @@ main (int argc, char **argv)
   g_test_add_func ("/proto/build/send", test_build_send);
   g_test_add_func ("/proto/build/dtls", test_build_dtls);
   g_test_add_func ("/proto/build/psk-rejects", test_build_psk_rejects);
+  g_test_add_func ("/proto/build/cipher-suite", test_cipher_suite);
   g_test_add_func ("/proto/qfupl-checksum", test_qfupl_checksum);
   g_test_add_func ("/proto/code/parse", test_code_parse);
   g_test_add_func ("/proto/code/to-string", test_code_to_string);
