@@ -4,34 +4,38 @@
 #include <stdio.h>
 #include <systemd/sd-daemon.h>
 
+#include "config.h"
+#include "dtls-psk.h"
 #include "service.h"
 
 #define DEFAULT_CONFIG_FILE QCOAPD_CONFIG_FILE
 #define SHUTDOWN_GRACE_MS   3000
+#define EXIT_BAD_SETUP      2 /* bad command line or configuration */
 
 typedef struct
 {
   GMainLoop *loop;
-  ServiceConfig config;
+  DaemonConfig config;
   Service *service;
   GDBusConnection *connection;
   guint name_id;
   guint watchdog_source;
-  gboolean verbose;
   int exit_status;
 } Daemon;
 
 /* ---- logging ------------------------------------------------------------------ */
 
-static gboolean log_verbose;
+/* The least severe level written: LogLevel=, or debug with --verbose. */
+static GLogLevelFlags log_threshold = G_LOG_LEVEL_INFO;
 
 /* Under systemd stderr is the journal's stream: structured fields go to
  * journald directly when it is there, plain lines otherwise. Debug messages
- * (which may contain payloads) appear only with --verbose. */
+ * (which may contain payloads) appear only with LogLevel=debug or
+ * --verbose. */
 static GLogWriterOutput
 write_log (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
 {
-  if ((level & G_LOG_LEVEL_DEBUG) && !log_verbose)
+  if ((level & G_LOG_LEVEL_MASK) > log_threshold)
     return G_LOG_WRITER_HANDLED;
   if (g_log_writer_is_journald (fileno (stderr))
       && g_log_writer_journald (level, fields, n_fields, user_data) == G_LOG_WRITER_HANDLED)
@@ -49,40 +53,6 @@ write_log (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpoint
         fflush (stderr);
       }
   return G_LOG_WRITER_HANDLED;
-}
-
-/* ---- configuration -------------------------------------------------------------- */
-
-static gboolean
-load_config (const char *path, gboolean must_exist, ServiceConfig *config, GError **error)
-{
-  g_autoptr (GKeyFile) keys = g_key_file_new ();
-  g_autoptr (GError) local_error = NULL;
-  g_autofree char *flow = NULL;
-
-  if (!g_key_file_load_from_file (keys, path, G_KEY_FILE_NONE, &local_error))
-    {
-      if (!must_exist && g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        return TRUE;
-      g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "%s: ", path);
-      return FALSE;
-    }
-  if (g_key_file_has_key (keys, "modem", "Device", NULL))
-    {
-      g_free (config->device);
-      config->device = g_key_file_get_string (keys, "modem", "Device", NULL);
-    }
-  if (g_key_file_has_key (keys, "modem", "Baud", NULL))
-    config->baud = (guint)g_key_file_get_integer (keys, "modem", "Baud", NULL);
-  flow = g_key_file_get_string (keys, "modem", "FlowControl", NULL);
-  if (flow)
-    config->rtscts = g_str_equal (flow, "rtscts");
-  if (g_key_file_has_key (keys, "service", "MaxClientsPerUser", NULL))
-    config->max_clients_per_user
-        = (guint)g_key_file_get_integer (keys, "service", "MaxClientsPerUser", NULL);
-  if (g_key_file_has_key (keys, "service", "QueueLimit", NULL))
-    config->queue_limit = (guint)g_key_file_get_integer (keys, "service", "QueueLimit", NULL);
-  return TRUE;
 }
 
 /* ---- systemd -------------------------------------------------------------------------- */
@@ -189,98 +159,178 @@ on_terminate (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* ---- command line --------------------------------------------------------------------------- */
+
+typedef struct
+{
+  char *device;
+  char *config_file;
+  char *bus_address;
+  gint baud;
+  gboolean session_bus;
+  gboolean verbose;
+  gboolean show_version;
+  gboolean show_help;
+  gboolean check_config;
+} CommandLine;
+
+static void
+command_line_clear (CommandLine *line)
+{
+  g_free (line->device);
+  g_free (line->config_file);
+  g_free (line->bus_address);
+}
+
+static GOptionContext *
+option_context_new (CommandLine *line)
+{
+  const GOptionEntry entries[] = {
+    { "device", 'd', 0, G_OPTION_ARG_FILENAME, &line->device, "Serial AT port of the modem",
+      "PATH" },
+    { "baud", 'b', 0, G_OPTION_ARG_INT, &line->baud, "Line speed (default 115200)", "N" },
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &line->config_file,
+      "Configuration file (default " DEFAULT_CONFIG_FILE ")", "FILE" },
+    { "check-config", 0, 0, G_OPTION_ARG_NONE, &line->check_config,
+      "Read and check the configuration, then exit", NULL },
+    { "session", 0, 0, G_OPTION_ARG_NONE, &line->session_bus, "Serve on the session bus", NULL },
+    { "bus", 0, 0, G_OPTION_ARG_STRING, &line->bus_address, "Serve on the bus at ADDRESS",
+      "ADDRESS" },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &line->verbose, "Log debug messages (AT traffic)",
+      NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &line->show_version, "Print the version and exit", NULL },
+    { "help", 'h', 0, G_OPTION_ARG_NONE, &line->show_help, "Show this help and exit", NULL },
+    { NULL }
+  };
+  GOptionContext *context
+      = g_option_context_new ("— share a Quectel modem's CoAP client over D-Bus");
+
+  /* GLib's own --help prints through g_print(), which in the C locale turns
+   * the "…" of "[OPTION…]" and the dash above into "?"; the help text is
+   * written as the UTF-8 it is instead. */
+  g_option_context_set_help_enabled (context, FALSE);
+  g_option_context_add_main_entries (context, entries, NULL);
+  return context;
+}
+
+/* Parses the command line; FALSE with *exit_status set when the program is
+ * done (a bad option, --help, --version). */
+static gboolean
+parse_command_line (CommandLine *line, int *argc, char ***argv, int *exit_status)
+{
+  g_autoptr (GOptionContext) context = option_context_new (line);
+  g_autoptr (GError) error = NULL;
+
+  *exit_status = EXIT_BAD_SETUP;
+  if (!g_option_context_parse (context, argc, argv, &error))
+    fprintf (stderr, "qcoapd: %s (see qcoapd --help)\n", error->message);
+  else if (*argc > 1)
+    fprintf (stderr, "qcoapd: unexpected argument \"%s\" (see qcoapd --help)\n", (*argv)[1]);
+  else if (line->session_bus && line->bus_address)
+    fprintf (stderr, "qcoapd: --session and --bus exclude each other\n");
+  else if (line->baud != 0
+           && (line->baud < 0 || !daemon_config_check_baud ((guint)line->baud, &error)))
+    fprintf (stderr, "qcoapd: --baud: %s\n", error ? error->message : "not a line speed");
+  else if (line->show_help || line->show_version)
+    {
+      g_autofree char *text = line->show_help ? g_option_context_get_help (context, TRUE, NULL)
+                                              : g_strdup_printf ("qcoapd %s\n", QCOAPD_VERSION);
+
+      fputs (text, stdout);
+      *exit_status = 0;
+    }
+  else
+    return TRUE;
+  return FALSE;
+}
+
+/* Reads the configuration file and lets the command line override it. */
+static gboolean
+configure (Daemon *daemon, const CommandLine *line)
+{
+  const char *path = line->config_file ? line->config_file : DEFAULT_CONFIG_FILE;
+  g_autoptr (GError) error = NULL;
+  gboolean found;
+
+  if (!daemon_config_load (&daemon->config, path, line->config_file != NULL, &found, &error))
+    {
+      fprintf (stderr, "qcoapd: %s\n", error->message);
+      return FALSE;
+    }
+  if (line->device)
+    {
+      g_free (daemon->config.service.device);
+      daemon->config.service.device = g_strdup (line->device);
+    }
+  if (line->baud > 0)
+    daemon->config.service.baud = (guint)line->baud;
+  if (line->check_config)
+    printf ("%s: %s\n", path, found ? "valid" : "not found; the built-in defaults apply");
+  return TRUE;
+}
+
+/* Serves until a signal or the loss of the bus; returns the exit status. */
+static int
+serve (Daemon *daemon, const CommandLine *line)
+{
+  g_autoptr (GError) error = NULL;
+
+  daemon->connection = connect_bus (line->bus_address, line->session_bus, &error);
+  if (daemon->connection == NULL)
+    {
+      fprintf (stderr, "qcoapd: cannot connect to the bus: %s\n", error->message);
+      return 1;
+    }
+  daemon->loop = g_main_loop_new (NULL, FALSE);
+  g_dbus_connection_set_exit_on_close (daemon->connection, FALSE);
+  g_signal_connect (daemon->connection, "closed", G_CALLBACK (on_connection_closed), daemon);
+  daemon->service
+      = service_new (daemon->connection, &daemon->config.service, on_service_status, daemon);
+  if (!service_export (daemon->service, &error))
+    {
+      fprintf (stderr, "qcoapd: %s\n", error->message);
+      return 1;
+    }
+  g_unix_signal_add (SIGTERM, on_terminate, daemon);
+  g_unix_signal_add (SIGINT, on_terminate, daemon);
+  start_watchdog (daemon);
+  daemon->name_id = g_bus_own_name_on_connection (daemon->connection, SERVICE_BUS_NAME,
+                                                  G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
+                                                  on_name_acquired, on_name_lost, daemon, NULL);
+  service_start (daemon->service);
+  g_main_loop_run (daemon->loop);
+
+  g_bus_unown_name (daemon->name_id);
+  g_clear_handle_id (&daemon->watchdog_source, g_source_remove);
+  g_clear_pointer (&daemon->service, service_free);
+  g_dbus_connection_flush_sync (daemon->connection, NULL, NULL);
+  return daemon->exit_status;
+}
+
 int
 main (int argc, char **argv)
 {
-  g_autofree char *device = NULL;
-  g_autofree char *config_file = NULL;
-  g_autofree char *bus_address = NULL;
-  gint baud = 0;
-  gboolean session_bus = FALSE;
-  gboolean verbose = FALSE;
-  gboolean show_version = FALSE;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GOptionContext) context = NULL;
+  CommandLine line = { 0 };
   Daemon daemon = { 0 };
-  const GOptionEntry entries[] = {
-    { "device", 'd', 0, G_OPTION_ARG_FILENAME, &device, "Serial AT port of the modem", "PATH" },
-    { "baud", 'b', 0, G_OPTION_ARG_INT, &baud, "Line speed (default 115200)", "N" },
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_file,
-      "Configuration file (default " DEFAULT_CONFIG_FILE ")", "FILE" },
-    { "session", 0, 0, G_OPTION_ARG_NONE, &session_bus, "Serve on the session bus", NULL },
-    { "bus", 0, 0, G_OPTION_ARG_STRING, &bus_address, "Serve on the bus at ADDRESS", "ADDRESS" },
-    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log debug messages (AT traffic)", NULL },
-    { "version", 0, 0, G_OPTION_ARG_NONE, &show_version, "Print the version and exit", NULL },
-    { NULL }
-  };
+  int status;
 
-  context = g_option_context_new ("— share a Quectel modem's CoAP client over D-Bus");
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
+  daemon_config_init (&daemon.config);
+  if (!parse_command_line (&line, &argc, &argv, &status))
+    ; /* done: help, version, or a bad command line */
+  else if (!configure (&daemon, &line))
+    status = EXIT_BAD_SETUP;
+  else if (line.check_config)
+    status = 0;
+  else
     {
-      g_printerr ("qcoapd: %s\n", error->message);
-      return 2;
+      log_threshold = line.verbose ? G_LOG_LEVEL_DEBUG : daemon.config.log_level;
+      g_log_set_writer_func (write_log, NULL, NULL);
+      dtls_psk_set_cipher_suite (daemon.config.cipher_suite);
+      status = serve (&daemon, &line);
     }
-  if (show_version)
-    {
-      g_print ("qcoapd %s\n", QCOAPD_VERSION);
-      return 0;
-    }
-  if (session_bus && bus_address)
-    {
-      g_printerr ("qcoapd: --session and --bus exclude each other\n");
-      return 2;
-    }
-  log_verbose = verbose;
-  g_log_set_writer_func (write_log, NULL, NULL);
-
-  service_config_init (&daemon.config);
-  if (!load_config (config_file ? config_file : DEFAULT_CONFIG_FILE, config_file != NULL,
-                    &daemon.config, &error))
-    {
-      g_printerr ("qcoapd: %s\n", error->message);
-      return 2;
-    }
-  if (device)
-    {
-      g_free (daemon.config.device);
-      daemon.config.device = g_strdup (device);
-    }
-  if (baud > 0)
-    daemon.config.baud = (guint)baud;
-
-  daemon.connection = connect_bus (bus_address, session_bus, &error);
-  if (daemon.connection == NULL)
-    {
-      g_printerr ("qcoapd: cannot connect to the bus: %s\n", error->message);
-      return 1;
-    }
-
-  daemon.loop = g_main_loop_new (NULL, FALSE);
-  g_dbus_connection_set_exit_on_close (daemon.connection, FALSE);
-  g_signal_connect (daemon.connection, "closed", G_CALLBACK (on_connection_closed), &daemon);
-  daemon.service = service_new (daemon.connection, &daemon.config, on_service_status, &daemon);
-  if (!service_export (daemon.service, &error))
-    {
-      g_printerr ("qcoapd: %s\n", error->message);
-      return 1;
-    }
-  g_unix_signal_add (SIGTERM, on_terminate, &daemon);
-  g_unix_signal_add (SIGINT, on_terminate, &daemon);
-  start_watchdog (&daemon);
-  daemon.name_id = g_bus_own_name_on_connection (daemon.connection, SERVICE_BUS_NAME,
-                                                 G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
-                                                 on_name_acquired, on_name_lost, &daemon, NULL);
-  service_start (daemon.service);
-
-  g_main_loop_run (daemon.loop);
-
-  g_bus_unown_name (daemon.name_id);
-  g_clear_handle_id (&daemon.watchdog_source, g_source_remove);
-  g_clear_pointer (&daemon.service, service_free);
-  g_dbus_connection_flush_sync (daemon.connection, NULL, NULL);
   g_clear_object (&daemon.connection);
-  g_main_loop_unref (daemon.loop);
-  service_config_clear (&daemon.config);
-  return daemon.exit_status;
+  g_clear_pointer (&daemon.loop, g_main_loop_unref);
+  daemon_config_clear (&daemon.config);
+  command_line_clear (&line);
+  return status;
 }

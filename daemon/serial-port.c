@@ -50,6 +50,12 @@ baud_to_speed (guint baud)
     }
 }
 
+gboolean
+serial_port_baud_is_supported (guint baud)
+{
+  return baud_to_speed (baud) != 0;
+}
+
 static gboolean
 configure_tty (int fd, guint baud, gboolean rtscts, GError **error)
 {

@@ -20,6 +20,9 @@ typedef void (*SerialPortDataFunc) (const guint8 *data, gsize length, gpointer u
 /* The port failed (hang-up, read or write error); it is closed already. */
 typedef void (*SerialPortLostFunc) (const GError *error, gpointer user_data);
 
+/* Is @baud one of the line speeds the port can be set to (9600 to 921600)? */
+gboolean serial_port_baud_is_supported (guint baud);
+
 SerialPort *serial_port_open (const char *path, guint baud, gboolean rtscts,
                               SerialPortDataFunc data_func, SerialPortLostFunc lost_func,
                               gpointer user_data, GError **error);

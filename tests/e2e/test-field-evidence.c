@@ -70,7 +70,7 @@ uint_option (GVariant *options, guint16 number)
 }
 
 /* Waits until the sim log since @offset contains @needle; returns that text. */
-G_GNUC_UNUSED static char *
+static char *
 wait_sim_log (gsize offset, const char *needle)
 {
   gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
@@ -108,6 +108,53 @@ test_first_block (void)
   g_assert_cmphex (block2 & BLOCK_MORE, ==, BLOCK_MORE);
   g_assert_cmpuint (g_variant_n_children (payload), ==, 16u << (block2 & BLOCK_SZX));
   g_assert_cmpuint (uint_option (options, OPTION_SIZE2), ==, EXAMPLE_DATA_SIZE);
+}
+
+/* A DTLS session with the configured cipher suite: the daemon sets it on
+ * the session's DTLS context after the DTLS version and before it turns
+ * DTLS on for the client, and the session works. */
+static void
+test_cipher_suite (void)
+{
+  gsize offset = e2e_env_sim_log_offset (env);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autofree char *uri
+      = g_strdup_printf ("coaps://127.0.0.1:%u/time", (guint)dtls_server->port + 1);
+  g_autofree char *log = NULL;
+  GVariantBuilder flags;
+  const char *version;
+  const char *suite;
+  const char *enable;
+  guint8 code;
+
+  g_variant_builder_init (&flags, G_VARIANT_TYPE ("a{sv}"));
+  g_variant_builder_add (&flags, "{sv}", "dtls-psk-identity", g_variant_new_string (IDENTITY));
+  g_variant_builder_add (&flags, "{sv}", "dtls-psk-key",
+                         g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, KEY, strlen (KEY), 1));
+  reply = g_dbus_connection_call_sync (
+      env->bus, "org.qcoapd.CoAP1", "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Request",
+      g_variant_new ("(sy@a(qv)@ay@a{sv})", uri, 1, g_variant_new ("a(qv)", NULL), empty_bytes (),
+                     g_variant_builder_end (&flags)),
+      G_VARIANT_TYPE ("(ya(qv)ay)"), G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(y@a(qv)@ay)", &code, NULL, NULL);
+  g_assert_cmpuint (code, ==, 69);
+
+  log = wait_sim_log (offset, "at-rx AT+QCOAPCFG=\"dtls\",");
+  version = strstr (log, "at-rx AT+QSSLCFG=\"dtlsversion\",");
+  suite = strstr (log, "at-rx AT+QSSLCFG=\"ciphersuite\",");
+  enable = strstr (log, "at-rx AT+QCOAPCFG=\"dtls\",");
+  g_assert_nonnull (version);
+  g_assert_nonnull (suite);
+  g_assert_true (version < suite && suite < enable);
+  /* The same context as the DTLS version, and the suite as the modem
+   * prints it. */
+  g_assert_cmpint (version[strlen ("at-rx AT+QSSLCFG=\"dtlsversion\",")], ==,
+                   suite[strlen ("at-rx AT+QSSLCFG=\"ciphersuite\",")]);
+  g_assert_true (g_str_has_prefix (suite + strlen ("at-rx AT+QSSLCFG=\"ciphersuite\",N"),
+                                   "," CIPHER_SUITE_AT "\n"));
+  e2e_env_wait_free_clients (env, 6);
 }
 
 typedef struct
@@ -183,12 +230,13 @@ int
 main (int argc, char **argv)
 {
   int status;
-  E2eOptions options = { .config_text = NULL };
+  E2eOptions options = { .config_text = "[dtls]\nCipherSuite=" CIPHER_SUITE_CONFIG "\n" };
   const char *dtls_args[] = { "-k", KEY, NULL };
   g_autoptr (GError) error = NULL;
 
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/field/first-block", test_first_block);
+  g_test_add_func ("/field/cipher-suite", test_cipher_suite);
   /* Last: it restarts the modem. */
   g_test_add_func ("/field/normal-power-down", test_normal_power_down);
 

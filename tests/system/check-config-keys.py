@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """Checks that the configuration keys agree in three places: the keys the
-daemon reads (daemon/main.c, g_key_file_* calls), the commented defaults of
-the installed /etc/qcoapd/qcoapd.conf, and the sections of qcoapd.conf(5).
-Also checks that the default file, once uncommented, is a valid key file.
+daemon reads (the rows of the key table in daemon/config.c), the commented
+defaults of the installed /etc/qcoapd/qcoapd.conf, and the sections of
+qcoapd.conf(5). Also checks that the default file, once uncommented, is a
+valid key file.
 
-Usage: check-config-keys.py DAEMON_MAIN_C DEFAULT_CONFIG MAN_PAGE
+Usage: check-config-keys.py DAEMON_CONFIG_C DEFAULT_CONFIG MAN_PAGE
 """
 import configparser
 import re
@@ -20,9 +21,14 @@ def check(condition, message):
 
 
 def daemon_keys(path):
+    """The rows { "group", "Key", read_..., ... } of the table config_keys[]."""
     with open(path) as f:
         text = f.read()
-    return set(re.findall(r'g_key_file_\w+\s*\(\s*\w+\s*,\s*"(\w+)"\s*,\s*"(\w+)"', text))
+    table = re.search(r"config_keys\[\]\s*=\s*\{(.*?)\n\};", text, re.S)
+    check(table is not None, "daemon/config.c has its table config_keys[]")
+    if table is None:
+        return set()
+    return set(re.findall(r'\{\s*"(\w+)"\s*,\s*"(\w+)"\s*,\s*read_\w+', table.group(1)))
 
 
 def config_keys(path):

@@ -1,0 +1,321 @@
+/* config.c — see config.h. */
+#include "config.h"
+
+#include <string.h>
+
+#include "qcoap-proto.h"
+#include "serial-port.h"
+
+/* Calls one session may have waiting; more would only hide a stuck modem. */
+#define MAX_QUEUE_LIMIT 1024
+/* Longest decimal number a guint holds without overflow checks. */
+#define MAX_UINT_DIGITS 9
+
+typedef struct _ConfigKey ConfigKey;
+
+/* Reads @value into @field; on failure, the error says what is wrong with
+ * the value (the caller adds which file and key). */
+typedef gboolean (*ConfigReadFunc) (const ConfigKey *key, const char *value, gpointer field,
+                                    GError **error);
+
+struct _ConfigKey
+{
+  const char *group;
+  const char *name;
+  ConfigReadFunc read;
+  gsize offset; /* of the field in DaemonConfig */
+  guint min;    /* for numbers */
+  guint max;
+};
+
+static gboolean read_path (const ConfigKey *key, const char *value, gpointer field, GError **error);
+static gboolean read_baud (const ConfigKey *key, const char *value, gpointer field, GError **error);
+static gboolean read_flow_control (const ConfigKey *key, const char *value, gpointer field,
+                                   GError **error);
+static gboolean read_uint (const ConfigKey *key, const char *value, gpointer field, GError **error);
+static gboolean read_log_level (const ConfigKey *key, const char *value, gpointer field,
+                                GError **error);
+static gboolean read_cipher_suite (const ConfigKey *key, const char *value, gpointer field,
+                                   GError **error);
+
+#define FIELD(member) ((gsize)G_STRUCT_OFFSET (DaemonConfig, member))
+
+/* Every key qcoapd.conf may hold; tests/system/check-config-keys.py reads
+ * this table and checks that each row is documented. */
+static const ConfigKey config_keys[] = {
+  { "modem", "Device", read_path, FIELD (service.device), 0, 0 },
+  { "modem", "Baud", read_baud, FIELD (service.baud), 0, 0 },
+  { "modem", "FlowControl", read_flow_control, FIELD (service.rtscts), 0, 0 },
+  { "service", "MaxClientsPerUser", read_uint, FIELD (service.max_clients_per_user), 1,
+    QCOAP_MAX_CLIENTS },
+  { "service", "QueueLimit", read_uint, FIELD (service.queue_limit), 1, MAX_QUEUE_LIMIT },
+  { "service", "LogLevel", read_log_level, FIELD (log_level), 0, 0 },
+  { "dtls", "CipherSuite", read_cipher_suite, FIELD (cipher_suite), 0, 0 },
+};
+
+static const struct
+{
+  const char *name;
+  GLogLevelFlags level;
+} log_levels[] = {
+  { "error", G_LOG_LEVEL_CRITICAL },
+  { "warning", G_LOG_LEVEL_WARNING },
+  { "info", G_LOG_LEVEL_INFO },
+  { "debug", G_LOG_LEVEL_DEBUG },
+};
+
+void
+daemon_config_init (DaemonConfig *config)
+{
+  service_config_init (&config->service);
+  config->log_level = G_LOG_LEVEL_INFO;
+  config->cipher_suite = NULL;
+}
+
+void
+daemon_config_clear (DaemonConfig *config)
+{
+  service_config_clear (&config->service);
+  g_clear_pointer (&config->cipher_suite, g_free);
+}
+
+static gboolean
+set_value_error (GError **error, const char *problem)
+{
+  g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE, problem);
+  return FALSE;
+}
+
+/* ---- value readers ------------------------------------------------------------ */
+
+static gboolean
+read_path (const ConfigKey *key, const char *value, gpointer field, GError **error)
+{
+  char **path = field;
+
+  if (value[0] != '/')
+    {
+      g_autofree char *problem
+          = g_strdup_printf ("\"%s\" is not an absolute path (e.g. /dev/ttyUSB2)", value);
+
+      return set_value_error (error, problem);
+    }
+  for (const char *c = value; *c != '\0'; c++)
+    if ((guchar)*c < 0x20 || *c == 0x7f)
+      return set_value_error (error, "the path contains a control character");
+  g_free (*path);
+  *path = g_strdup (value);
+  return TRUE;
+}
+
+/* Decimal digits only: no sign, no spaces, no other base. */
+static gboolean
+parse_number (const char *value, guint *number, GError **error)
+{
+  gsize length = strlen (value);
+  guint result = 0;
+
+  if (length == 0 || length > MAX_UINT_DIGITS || strspn (value, "0123456789") != length)
+    {
+      g_autofree char *problem = g_strdup_printf ("\"%s\" is not a number", value);
+
+      return set_value_error (error, problem);
+    }
+  for (gsize i = 0; i < length; i++)
+    result = result * 10 + (guint)(value[i] - '0');
+  *number = result;
+  return TRUE;
+}
+
+static gboolean
+read_uint (const ConfigKey *key, const char *value, gpointer field, GError **error)
+{
+  guint number;
+
+  if (!parse_number (value, &number, error))
+    return FALSE;
+  if (number < key->min || number > key->max)
+    {
+      g_autofree char *problem
+          = g_strdup_printf ("%u is out of range; use %u to %u", number, key->min, key->max);
+
+      return set_value_error (error, problem);
+    }
+  *(guint *)field = number;
+  return TRUE;
+}
+
+gboolean
+daemon_config_check_baud (guint baud, GError **error)
+{
+  if (serial_port_baud_is_supported (baud))
+    return TRUE;
+  g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+               "%u is not a line speed the serial port takes; use 9600, 19200, 38400, 57600, "
+               "115200, 230400, 460800 or 921600",
+               baud);
+  return FALSE;
+}
+
+static gboolean
+read_baud (const ConfigKey *key, const char *value, gpointer field, GError **error)
+{
+  guint baud;
+
+  if (!parse_number (value, &baud, error) || !daemon_config_check_baud (baud, error))
+    return FALSE;
+  *(guint *)field = baud;
+  return TRUE;
+}
+
+static gboolean
+read_flow_control (const ConfigKey *key, const char *value, gpointer field, GError **error)
+{
+  g_autofree char *problem = NULL;
+
+  if (g_str_equal (value, "none") || g_str_equal (value, "rtscts"))
+    {
+      *(gboolean *)field = g_str_equal (value, "rtscts");
+      return TRUE;
+    }
+  problem = g_strdup_printf ("\"%s\" is neither none nor rtscts", value);
+  return set_value_error (error, problem);
+}
+
+static gboolean
+read_log_level (const ConfigKey *key, const char *value, gpointer field, GError **error)
+{
+  g_autofree char *problem = NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (log_levels); i++)
+    if (g_str_equal (value, log_levels[i].name))
+      {
+        *(GLogLevelFlags *)field = log_levels[i].level;
+        return TRUE;
+      }
+  problem = g_strdup_printf ("\"%s\" is not one of error, warning, info, debug", value);
+  return set_value_error (error, problem);
+}
+
+static gboolean
+read_cipher_suite (const ConfigKey *key, const char *value, gpointer field, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  char *suite = NULL;
+
+  /* Empty, as the installed file shows it: the module keeps its own. */
+  if (value[0] != '\0')
+    suite = qcoap_cipher_suite_normalize (value, &local_error);
+  if (local_error != NULL)
+    return set_value_error (error, local_error->message);
+  g_free (*(char **)field);
+  *(char **)field = suite;
+  return TRUE;
+}
+
+/* ---- the file --------------------------------------------------------------------- */
+
+static const ConfigKey *
+find_key (const char *group, const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (config_keys); i++)
+    if (g_str_equal (config_keys[i].group, group)
+        && (name == NULL || g_str_equal (config_keys[i].name, name)))
+      return &config_keys[i];
+  return NULL;
+}
+
+/* "Device, Baud, FlowControl" for "modem". */
+static char *
+list_keys_of (const char *group)
+{
+  GString *list = g_string_new (NULL);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (config_keys); i++)
+    if (g_str_equal (config_keys[i].group, group))
+      g_string_append_printf (list, "%s%s", list->len > 0 ? ", " : "", config_keys[i].name);
+  return g_string_free (list, FALSE);
+}
+
+/* "[modem], [service], [dtls]": each group once, at its first key. */
+static char *
+list_groups (void)
+{
+  GString *list = g_string_new (NULL);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (config_keys); i++)
+    if (find_key (config_keys[i].group, NULL) == &config_keys[i])
+      g_string_append_printf (list, "%s[%s]", list->len > 0 ? ", " : "", config_keys[i].group);
+  return g_string_free (list, FALSE);
+}
+
+static gboolean
+read_key (DaemonConfig *config, GKeyFile *file, const char *path, const char *group,
+          const char *name, GError **error)
+{
+  const ConfigKey *key = find_key (group, name);
+  g_autofree char *value = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  if (key == NULL)
+    {
+      g_autofree char *names = list_keys_of (group);
+
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
+                   "%s: key [%s] %s: unknown key; [%s] has %s", path, group, name, group, names);
+      return FALSE;
+    }
+  value = g_key_file_get_string (file, group, name, &local_error);
+  if (value == NULL || !key->read (key, value, (guint8 *)config + key->offset, &local_error))
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "%s: key [%s] %s: ", path,
+                                  group, name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+read_group (DaemonConfig *config, GKeyFile *file, const char *path, const char *group,
+            GError **error)
+{
+  g_auto (GStrv) names = NULL;
+
+  if (find_key (group, NULL) == NULL)
+    {
+      g_autofree char *groups = list_groups ();
+
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND,
+                   "%s: group [%s]: unknown group; the groups are %s", path, group, groups);
+      return FALSE;
+    }
+  names = g_key_file_get_keys (file, group, NULL, NULL);
+  for (gsize i = 0; names != NULL && names[i] != NULL; i++)
+    if (!read_key (config, file, path, group, names[i], error))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+daemon_config_load (DaemonConfig *config, const char *path, gboolean must_exist, gboolean *found,
+                    GError **error)
+{
+  g_autoptr (GKeyFile) file = g_key_file_new ();
+  g_autoptr (GError) local_error = NULL;
+  g_auto (GStrv) groups = NULL;
+
+  *found = FALSE;
+  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, &local_error))
+    {
+      if (!must_exist && g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return TRUE;
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "%s: ", path);
+      return FALSE;
+    }
+  *found = TRUE;
+  groups = g_key_file_get_groups (file, NULL);
+  for (gsize i = 0; groups[i] != NULL; i++)
+    if (!read_group (config, file, path, groups[i], error))
+      return FALSE;
+  return TRUE;
+}

@@ -1,0 +1,185 @@
+#!/usr/bin/python3
+"""Runs the qcoapd binary against configuration files and command lines:
+every unknown group or key and every bad value stops it with exit status 2
+and one line "<file>: key [group] Key: what is wrong"; --check-config reads
+and checks a file and exits 0 or 2; the installed default file, uncommented,
+is valid; LogLevel= decides what is logged (--verbose overrides it); --help
+prints "[OPTION…] — …" as UTF-8 even in the C locale.
+
+Usage: test-config.py DEFAULT_CONFIG   (the daemon is $QCOAPD)
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+QCOAPD = os.environ["QCOAPD"]
+TIMEOUT = 10
+failures = []
+
+# (file contents, what the message must say after "qcoapd.conf: ")
+BAD_FILES = [
+    ("[modem]\nBaud=fast\n", 'key [modem] Baud: "fast" is not a number'),
+    ("[modem]\nBaud=1234\n", "key [modem] Baud: 1234 is not a line speed"),
+    ("[modem]\nBaud=\n", 'key [modem] Baud: "" is not a number'),
+    ("[modem]\nDevice=ttyUSB2\n", 'key [modem] Device: "ttyUSB2" is not an absolute path'),
+    ("[modem]\nFlowControl=xonxoff\n",
+     'key [modem] FlowControl: "xonxoff" is neither none nor rtscts'),
+    ("[modem]\nSpeed=9600\n", "key [modem] Speed: unknown key; [modem] has Device, Baud"),
+    ("[modem]\nbaud=9600\n", "key [modem] baud: unknown key"),
+    ("[service]\nMaxClientsPerUser=9\n",
+     "key [service] MaxClientsPerUser: 9 is out of range; use 1 to 6"),
+    ("[service]\nMaxClientsPerUser=0\n", "key [service] MaxClientsPerUser: 0 is out of range"),
+    ("[service]\nMaxClientsPerUser=four\n",
+     'key [service] MaxClientsPerUser: "four" is not a number'),
+    ("[service]\nQueueLimit=-1\n", 'key [service] QueueLimit: "-1" is not a number'),
+    ("[service]\nQueueLimit=1025\n", "key [service] QueueLimit: 1025 is out of range"),
+    ("[service]\nLogLevel=loud\n",
+     'key [service] LogLevel: "loud" is not one of error, warning, info, debug'),
+    ("[service]\nLogLevel=DEBUG\n", 'key [service] LogLevel: "DEBUG" is not one of'),
+    ("[dtls]\nCipherSuite=00AE\n", 'key [dtls] CipherSuite: "00AE" is not a cipher suite'),
+    ("[dtls]\nCipherSuite=0x00GG\n",
+     "key [dtls] CipherSuite: \"0x00GG\" is not a cipher suite: 'G' is not a hexadecimal digit"),
+    ("[serial]\nBaud=9600\n",
+     "group [serial]: unknown group; the groups are [modem], [service], [dtls]"),
+    ("[modem]\nBaud=9600\n[Modem]\n", "group [Modem]: unknown group"),
+    # A later mistake is found after good keys.
+    ("[modem]\nBaud=9600\nDevice=/dev/ttyUSB2\n[service]\nQueueLimit=x\n",
+     'key [service] QueueLimit: "x" is not a number'),
+    ("Baud=9600\n", "Key file does not start with a group"),
+]
+
+GOOD_FILES = [
+    "",
+    "# only a comment\n",
+    "[modem]\nDevice=/dev/ttyS1\nBaud=921600\nFlowControl=rtscts\n"
+    "[service]\nMaxClientsPerUser=6\nQueueLimit=1024\nLogLevel=debug\n"
+    "[dtls]\nCipherSuite=0x00ae\n",
+    "[service]\nLogLevel=error\n[dtls]\nCipherSuite=\n",
+]
+
+
+def check(condition, message):
+    print(("ok   " if condition else "FAIL ") + message)
+    if not condition:
+        failures.append(message)
+
+
+def run(args, env=None):
+    return subprocess.run([QCOAPD] + args, capture_output=True, text=True, timeout=TIMEOUT,
+                          env=env)
+
+
+def write_config(directory, text):
+    path = os.path.join(directory, "qcoapd.conf")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def uncommented(path):
+    """The installed file with every commented default turned into a key."""
+    with open(path) as f:
+        return "".join(re.sub(r"^#(\w+=)", r"\1", line) for line in f)
+
+
+def test_bad_files(directory):
+    for text, expected in BAD_FILES:
+        path = write_config(directory, text)
+        for args in (["--check-config", "--config=" + path], ["--config=" + path]):
+            result = run(args)
+            line = "qcoapd: %s: %s" % (path, expected)
+            check(result.returncode == 2 and result.stderr.startswith(line),
+                  "%r with %s: exit %d, %r" % (text, args[0], result.returncode,
+                                               result.stderr.strip()))
+            check(result.stderr.count("\n") == 1 and result.stdout == "",
+                  "one line on stderr, nothing on stdout")
+
+
+def test_good_files(directory, default_config):
+    for text in GOOD_FILES + [uncommented(default_config)]:
+        path = write_config(directory, text)
+        result = run(["--check-config", "--config=" + path])
+        check(result.returncode == 0 and result.stdout == "%s: valid\n" % path
+              and result.stderr == "", "%r is valid: exit %d, %r %r"
+              % (text[:60], result.returncode, result.stdout, result.stderr))
+    result = run(["--check-config", "--config=" + os.path.join(directory, "missing.conf")])
+    check(result.returncode == 2 and "No such file" in result.stderr,
+          "a file named with --config must exist: exit %d" % result.returncode)
+
+
+def test_command_line():
+    for args, expected in ((["--baud=1234"], "--baud: 1234 is not a line speed"),
+                           (["--baud=-5"], "--baud: not a line speed"),
+                           (["--nonsense"], "Unknown option --nonsense"),
+                           (["extra"], 'unexpected argument "extra"'),
+                           (["--session", "--bus=unix:path=/x"], "exclude each other")):
+        result = run(args)
+        check(result.returncode == 2 and expected in result.stderr,
+              "%s: exit %d, %r" % (args, result.returncode, result.stderr.strip()))
+    env = dict(os.environ, LC_ALL="C", LANG="C")
+    result = run(["--help"], env=env)
+    usage = "qcoapd [OPTION…] — share a Quectel modem's CoAP client over D-Bus"
+    check(result.returncode == 0 and usage in result.stdout and "?" not in result.stdout,
+          "--help in the C locale: %r" % result.stdout.splitlines()[:2])
+    check("--check-config" in result.stdout, "--help lists --check-config")
+
+
+def daemon_log(directory, bus_address, config_text, extra_args):
+    """What the daemon logs in its first second, with no modem."""
+    path = write_config(directory, config_text)
+    daemon = subprocess.Popen(
+        [QCOAPD, "--bus=" + bus_address, "--device=" + os.path.join(directory, "no-modem"),
+         "--config=" + path] + extra_args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True)
+    time.sleep(1)
+    daemon.send_signal(signal.SIGTERM)
+    output, _ = daemon.communicate(timeout=TIMEOUT)
+    return output
+
+
+def test_log_level(directory):
+    dbus_daemon = shutil.which("dbus-daemon")
+    if dbus_daemon is None:
+        print("skip LogLevel: no dbus-daemon")
+        return
+    socket = os.path.join(directory, "bus")
+    bus = subprocess.Popen([dbus_daemon, "--session", "--nofork", "--print-address=1",
+                            "--address=unix:path=" + socket], stdout=subprocess.PIPE, text=True)
+    try:
+        address = bus.stdout.readline().strip()
+        info = daemon_log(directory, address, "[service]\nLogLevel=info\n", [])
+        warning = daemon_log(directory, address, "[service]\nLogLevel=warning\n", [])
+        verbose = daemon_log(directory, address, "[service]\nLogLevel=error\n", ["--verbose"])
+    finally:
+        bus.terminate()
+        bus.wait(timeout=TIMEOUT)
+    check("qcoapd[info]: Owning org.qcoapd.CoAP1" in info, "LogLevel=info logs information")
+    check("[info]" not in warning, "LogLevel=warning leaves information out: %r" % warning)
+    check("qcoapd[info]: Owning org.qcoapd.CoAP1" in verbose,
+          "--verbose logs more than LogLevel=error")
+
+
+def main():
+    default_config = sys.argv[1]
+    directory = tempfile.mkdtemp(prefix="qcoapd-config-test-")
+    try:
+        test_bad_files(directory)
+        test_good_files(directory, default_config)
+        test_command_line()
+        test_log_level(directory)
+    finally:
+        shutil.rmtree(directory)
+    if failures:
+        print("%d check(s) failed" % len(failures))
+        return 1
+    print("PASS: configuration and command line")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
