@@ -1,5 +1,5 @@
 /* dtls-psk.h — putting a DTLS pre-shared key on the modem and taking it
- * away again (AT reference §4).
+ * away again (daemon/AT-INTERFACE.md, "DTLS with a pre-shared key").
  *
  * A DTLS session of client ID N uses DTLS context N, whose key lives in the
  * modem's file "UFS:N_server.psk" as "<identity>&<key in hex>". Installing

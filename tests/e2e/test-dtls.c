@@ -149,8 +149,9 @@ find_after (const char *text, const char *from, const char *needle)
 /* ---- tests ------------------------------------------------------------------------- */
 
 /* Open with the key, GET /time and a binary PUT/GET over DTLS, Close; the
- * simulator's log shows the whole AT sequence of the reference's §4 in
- * order, the CoAP inside DTLS, and the key file deleted after the close. */
+ * simulator's log shows the whole AT sequence of "DTLS with a pre-shared
+ * key" (daemon/AT-INTERFACE.md) in order, the CoAP inside DTLS, and the key
+ * file deleted after the close. */
 static void
 test_session (void)
 {

@@ -5,7 +5,7 @@
  *
  * It makes PATH a symbolic link to a pty's slave side, boots as the module
  * does (RDY ... APP RDY, echo on), prints "READY PATH" on stdout and then
- * answers AT commands as spec/bg96-coap-at.md says. --baud paces output at
+ * answers AT commands as daemon/AT-INTERFACE.md says. --baud paces output at
  * N/10 bytes per second; --net-delay delays every datagram one way;
  * --boot-delay is the time from RDY to APP RDY (default 800 ms),
  * --reset-silence the silence of AT+CFUN=1,1 (default 2000 ms), --time-scale

@@ -3,7 +3,7 @@
  * A client owns a connected UDP socket to its server while open. It sends
  * what AT+QCOAPSEND built, retransmits a CON with the session's ACK timeout
  * (randomised ×1–1.5, doubling, RFC 7252 §4.2) and reports through a URC
- * callback as the reference's "Our reading" says: +QCOAPIND per
+ * callback as the decisions of daemon/AT-INTERFACE.md say: +QCOAPIND per
  * retransmission, +QCOAPACK for the outcome, +QCOAPRECV for every response
  * or request that arrives. Incoming CONs are acknowledged here with an empty
  * ACK and reported once per message ID.

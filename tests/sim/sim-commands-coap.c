@@ -1,6 +1,6 @@
 /* sim-commands-coap.c — AT+QCOAPCFG, QCOAPOPEN, QCOAPCLOSE, QCOAPHEADER,
- * QCOAPOPTION and QCOAPSEND, as the reference (spec/bg96-coap-at.md §2)
- * describes them. */
+ * QCOAPOPTION and QCOAPSEND, as daemon/AT-INTERFACE.md ("Commands the
+ * daemon sends") describes them. */
 #include "sim-modem-private.h"
 
 #include "sim-coap-format.h"
@@ -313,7 +313,7 @@ at_qcoapheader (SimModem *modem, const SimAtCommand *command)
 
 /* ---- AT+QCOAPOPTION ---- */
 
-/* An option value in the syntax of its format (spec §2): strings quoted,
+/* An option value in the syntax of its format (AT-INTERFACE.md): strings quoted,
  * uints decimal, opaque quoted hexadecimal, empty "". NULL if it is not
  * that, or its length is outside the option's range. */
 static GBytes *
