@@ -133,7 +133,7 @@ caller_registry_new (GDBusConnection *connection)
 {
   CallerRegistry *registry = g_new0 (CallerRegistry, 1);
 
-  registry->connection = g_object_ref (connection);
+  registry->connection = connection ? g_object_ref (connection) : NULL;
   registry->callers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
   return registry;
 }
@@ -157,15 +157,42 @@ caller_registry_free (CallerRegistry *registry)
     return;
   forget_all (registry);
   g_hash_table_unref (registry->callers);
-  g_object_unref (registry->connection);
+  g_clear_object (&registry->connection);
   g_free (registry);
 }
 
+static void watch (CallerRegistry *registry, Caller *caller);
+static void forget (CallerRegistry *registry, Caller *caller);
+
+/* The bus of the new connection is the same bus when its GUID is: then every
+ * known caller is still who it was, and is watched again (one that left in
+ * between is reported as vanished at once). On another bus the names mean
+ * nothing: every known caller has vanished. */
 void
 caller_registry_set_connection (CallerRegistry *registry, GDBusConnection *connection)
 {
-  forget_all (registry);
+  gboolean same_bus = registry->connection != NULL
+                      && g_strcmp0 (g_dbus_connection_get_guid (registry->connection),
+                                    g_dbus_connection_get_guid (connection))
+                             == 0;
+  g_autoptr (GPtrArray) callers = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  Caller *caller;
+
+  g_hash_table_iter_init (&iter, registry->callers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&caller))
+    {
+      g_clear_handle_id (&caller->watch, g_bus_unwatch_name);
+      g_ptr_array_add (callers, g_object_ref (caller));
+    }
   g_set_object (&registry->connection, connection);
+  for (guint i = 0; i < callers->len; i++)
+    {
+      if (same_bus)
+        watch (registry, g_ptr_array_index (callers, i));
+      else
+        forget (registry, g_ptr_array_index (callers, i));
+    }
 }
 
 Caller *
@@ -180,17 +207,41 @@ typedef struct
   Caller *caller;
 } WatchData;
 
+/* The caller left the bus: it is forgotten, and its holders are told. */
 static void
-on_name_vanished (GDBusConnection *connection, const char *name, gpointer user_data)
+forget (CallerRegistry *registry, Caller *caller)
 {
-  WatchData *data = user_data;
-  g_autoptr (Caller) caller = g_object_ref (data->caller);
+  g_autoptr (Caller) hold = g_object_ref (caller);
 
   g_clear_handle_id (&caller->watch, g_bus_unwatch_name);
   caller->on_bus = FALSE;
   g_debug ("%s left the bus", caller->description);
-  g_hash_table_remove (data->registry->callers, caller->bus_name);
+  g_hash_table_remove (registry->callers, caller->bus_name);
   g_signal_emit (caller, signals[SIGNAL_VANISHED], 0);
+}
+
+static void
+on_name_vanished (GDBusConnection *connection, const char *name, gpointer user_data)
+{
+  WatchData *data = user_data;
+
+  /* A watch also reports its name gone when our own connection closes: the
+   * caller is watched again on the next one (see set_connection). */
+  if (connection == NULL || g_dbus_connection_is_closed (connection))
+    return;
+  forget (data->registry, data->caller);
+}
+
+static void
+watch (CallerRegistry *registry, Caller *caller)
+{
+  WatchData *data = g_new0 (WatchData, 1);
+
+  data->registry = registry;
+  data->caller = caller;
+  caller->watch = g_bus_watch_name_on_connection (registry->connection, caller->bus_name,
+                                                  G_BUS_NAME_WATCHER_FLAGS_NONE, NULL,
+                                                  on_name_vanished, data, g_free);
 }
 
 /* Unique names are never reused within a bus's life, so a caller stays known
@@ -199,18 +250,12 @@ static Caller *
 remember (CallerRegistry *registry, const char *bus_name, uid_t uid, guint32 pid)
 {
   Caller *caller = g_hash_table_lookup (registry->callers, bus_name);
-  WatchData *data;
 
   if (caller)
     return caller;
   caller = caller_new (bus_name, uid, pid);
   g_hash_table_insert (registry->callers, caller->bus_name, caller);
-  data = g_new0 (WatchData, 1);
-  data->registry = registry;
-  data->caller = caller;
-  caller->watch = g_bus_watch_name_on_connection (registry->connection, bus_name,
-                                                  G_BUS_NAME_WATCHER_FLAGS_NONE, NULL,
-                                                  on_name_vanished, data, g_free);
+  watch (registry, caller);
   return caller;
 }
 

@@ -30,12 +30,13 @@ gboolean caller_authorize (Caller *caller, uid_t owner_uid, const char *what, GE
 
 typedef struct _CallerRegistry CallerRegistry;
 
+/* @connection may be NULL until the first caller_registry_set_connection(). */
 CallerRegistry *caller_registry_new (GDBusConnection *connection);
 void caller_registry_free (CallerRegistry *registry);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CallerRegistry, caller_registry_free)
 
-/* The bus connection changed (it was lost and made again): callers known
- * on the old one are forgotten, as their names meant nothing on the new. */
+/* The bus connection changed (it was lost and made again). On the same bus
+ * the known callers are watched again; on another bus they have vanished. */
 void caller_registry_set_connection (CallerRegistry *registry, GDBusConnection *connection);
 
 /* The caller with unique name @bus_name if it is known already, else NULL. */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <systemd/sd-daemon.h>
 
+#include "bus-link.h"
 #include "config.h"
 #include "dtls-psk.h"
 #include "service.h"
@@ -17,8 +18,7 @@ typedef struct
   GMainLoop *loop;
   DaemonConfig config;
   Service *service;
-  GDBusConnection *connection;
-  guint name_id;
+  BusLink *bus;
   guint watchdog_source;
   int exit_status;
 } Daemon;
@@ -81,50 +81,47 @@ on_service_status (const char *status, gpointer user_data)
 
 /* ---- bus ----------------------------------------------------------------------------------- */
 
-static void
-on_name_acquired (GDBusConnection *connection, const char *name, gpointer user_data)
+static gboolean
+on_bus_connected (BusLink *link, GDBusConnection *connection, gboolean reconnected, GError **error,
+                  gpointer user_data)
 {
-  g_info ("Owning %s", name);
+  Daemon *daemon = user_data;
+
+  return service_export (daemon->service, connection, error);
+}
+
+static void
+on_bus_lost (BusLink *link, const char *reason, gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  service_connection_lost (daemon->service, reason);
+}
+
+static void
+on_name_acquired (BusLink *link, gpointer user_data)
+{
   sd_notify (0, "READY=1");
 }
 
+/* The name went to someone else, or the bus could not be reached again: exit
+ * with a failure so that systemd restarts the daemon. */
 static void
-on_name_lost (GDBusConnection *connection, const char *name, gpointer user_data)
+on_bus_failed (BusLink *link, const char *why, gpointer user_data)
 {
   Daemon *daemon = user_data;
 
-  g_warning ("Could not own %s on the bus (another qcoapd, or the bus policy forbids it)", name);
+  g_warning ("Giving up on the bus: %s; exiting so that the service restarts", why);
   daemon->exit_status = 1;
   g_main_loop_quit (daemon->loop);
 }
 
-static GDBusConnection *
-connect_bus (const char *address, gboolean session, GError **error)
-{
-  if (address)
-    return g_dbus_connection_new_for_address_sync (
-        address,
-        G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
-            | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-        NULL, NULL, error);
-  return g_bus_get_sync (session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, NULL, error);
-}
-
-/* The bus dropped us (the bus restarted, or GDBus could not read a message
- * and gave up on the connection): every session's owner is unknown now. Exit
- * with a failure so that systemd restarts the daemon afresh; GDBus's own
- * reaction would be a SIGTERM, which counts as a clean stop. */
-static void
-on_connection_closed (GDBusConnection *connection, gboolean remote_peer_vanished, GError *error,
-                      gpointer user_data)
-{
-  Daemon *daemon = user_data;
-
-  g_warning ("Lost the bus connection%s%s; exiting so that the service restarts", error ? ": " : "",
-             error ? error->message : "");
-  daemon->exit_status = 1;
-  g_main_loop_quit (daemon->loop);
-}
+static const BusLinkListener bus_listener = {
+  .connected = on_bus_connected,
+  .lost = on_bus_lost,
+  .name_acquired = on_name_acquired,
+  .failed = on_bus_failed,
+};
 
 /* ---- shutdown ---------------------------------------------------------------------------------
  */
@@ -275,35 +272,25 @@ serve (Daemon *daemon, const CommandLine *line)
 {
   g_autoptr (GError) error = NULL;
 
-  daemon->connection = connect_bus (line->bus_address, line->session_bus, &error);
-  if (daemon->connection == NULL)
-    {
-      fprintf (stderr, "qcoapd: cannot connect to the bus: %s\n", error->message);
-      return 1;
-    }
   daemon->loop = g_main_loop_new (NULL, FALSE);
-  g_dbus_connection_set_exit_on_close (daemon->connection, FALSE);
-  g_signal_connect (daemon->connection, "closed", G_CALLBACK (on_connection_closed), daemon);
-  daemon->service
-      = service_new (daemon->connection, &daemon->config.service, on_service_status, daemon);
-  if (!service_export (daemon->service, &error))
+  daemon->service = service_new (&daemon->config.service, on_service_status, daemon);
+  daemon->bus
+      = bus_link_new (line->bus_address, line->session_bus ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM,
+                      SERVICE_BUS_NAME, &bus_listener, daemon);
+  if (!bus_link_start (daemon->bus, &error))
     {
-      fprintf (stderr, "qcoapd: %s\n", error->message);
+      fprintf (stderr, "qcoapd: cannot serve on the bus: %s\n", error->message);
       return 1;
     }
   g_unix_signal_add (SIGTERM, on_terminate, daemon);
   g_unix_signal_add (SIGINT, on_terminate, daemon);
   start_watchdog (daemon);
-  daemon->name_id = g_bus_own_name_on_connection (daemon->connection, SERVICE_BUS_NAME,
-                                                  G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
-                                                  on_name_acquired, on_name_lost, daemon, NULL);
   service_start (daemon->service);
   g_main_loop_run (daemon->loop);
 
-  g_bus_unown_name (daemon->name_id);
   g_clear_handle_id (&daemon->watchdog_source, g_source_remove);
   g_clear_pointer (&daemon->service, service_free);
-  g_dbus_connection_flush_sync (daemon->connection, NULL, NULL);
+  bus_link_flush (daemon->bus);
   return daemon->exit_status;
 }
 
@@ -328,7 +315,7 @@ main (int argc, char **argv)
       dtls_psk_set_cipher_suite (daemon.config.cipher_suite);
       status = serve (&daemon, &line);
     }
-  g_clear_object (&daemon.connection);
+  g_clear_pointer (&daemon.bus, bus_link_free);
   g_clear_pointer (&daemon.loop, g_main_loop_unref);
   daemon_config_clear (&daemon.config);
   command_line_clear (&line);

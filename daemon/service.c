@@ -477,7 +477,7 @@ on_handle_request (QcoapManager *manager, GDBusMethodInvocation *invocation, con
 /* ---- life cycle ---------------------------------------------------------------------- */
 
 Service *
-service_new (GDBusConnection *connection, const ServiceConfig *config,
+service_new (const ServiceConfig *config,
              void (*status_func) (const char *status, gpointer user_data), gpointer user_data)
 {
   Service *service = g_new0 (Service, 1);
@@ -487,12 +487,11 @@ service_new (GDBusConnection *connection, const ServiceConfig *config,
     .sessions_lost = on_modem_sessions_lost,
   };
 
-  service->connection = g_object_ref (connection);
   service->config = *config;
   service->config.device = g_strdup (config->device);
   service->status_func = status_func;
   service->status_data = user_data;
-  service->callers = caller_registry_new (connection);
+  service->callers = caller_registry_new (NULL);
   service->modem = modem_new (config->device, config->baud, config->rtscts, &listener, service);
   service->pool = client_pool_new (service->modem, config->queue_limit);
 
@@ -508,13 +507,39 @@ service_new (GDBusConnection *connection, const ServiceConfig *config,
 }
 
 gboolean
-service_export (Service *service, GError **error)
+service_export (Service *service, GDBusConnection *connection, GError **error)
 {
-  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (service->manager),
-                                         service->connection, SERVICE_OBJECT_PATH, error))
+  GDBusInterfaceSkeleton *manager = G_DBUS_INTERFACE_SKELETON (service->manager);
+
+  if (g_dbus_interface_skeleton_get_connection (manager))
+    g_dbus_interface_skeleton_unexport (manager);
+  if (connection != service->connection)
+    {
+      g_set_object (&service->connection, connection);
+      caller_registry_set_connection (service->callers, connection);
+    }
+  if (!g_dbus_interface_skeleton_export (manager, connection, SERVICE_OBJECT_PATH, error))
     return FALSE;
-  g_dbus_object_manager_server_set_connection (service->object_manager, service->connection);
+  g_dbus_object_manager_server_set_connection (service->object_manager, connection);
   return TRUE;
+}
+
+static guint
+count_sessions (Service *service)
+{
+  guint count = 0;
+
+  for (guint i = 0; i < QCOAP_MAX_CLIENTS; i++)
+    count += service->sessions[i] != NULL;
+  return count;
+}
+
+void
+service_connection_lost (Service *service, const char *reason)
+{
+  g_warning ("Lost the bus connection (%s): %u sessions kept; calls in flight at this moment "
+             "are lost to their callers",
+             reason, count_sessions (service));
 }
 
 void

@@ -30,10 +30,14 @@ void service_config_clear (ServiceConfig *config);
 typedef struct _Service Service;
 
 /* @status_func gets a one-line status for systemd (STATUS=) on changes. */
-Service *service_new (GDBusConnection *connection, const ServiceConfig *config,
+Service *service_new (const ServiceConfig *config,
                       void (*status_func) (const char *status, gpointer user_data),
                       gpointer user_data);
-gboolean service_export (Service *service, GError **error);
+/* Exports the manager and every session on @connection (the first one, or
+ * a new one after the old closed: sessions, listeners and queues stay). */
+gboolean service_export (Service *service, GDBusConnection *connection, GError **error);
+/* The bus connection closed: the objects wait for the next export. */
+void service_connection_lost (Service *service, const char *reason);
 /* Opens the modem's port and starts serving. */
 void service_start (Service *service);
 /* Closes every session on the modem, then calls @done. */

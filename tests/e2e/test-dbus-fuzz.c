@@ -7,7 +7,10 @@
  * is wrong. Calls go out in small concurrent batches. Every reply must be a
  * success of the right type or an error the contract names for that method
  * (org.freedesktop.DBus.Error.InvalidArgs for a wrong signature, which GDBus
- * sends by itself); every call must get a reply; the daemon must still be
+ * sends by itself); every call must get a reply, but for the calls of a
+ * batch that carried a value GDBus cannot read (the daemon then loses its
+ * bus connection, connects again and keeps its sessions: the fuzzer's own
+ * session must still be there); the daemon must still be
  * ready at the end, with all six client IDs free once the fuzzer has closed
  * what it opened.
  *
@@ -130,6 +133,10 @@ typedef struct
    * the contract accepts, so that half the calls get past the checks and
    * reach the modem. */
   gboolean wild;
+  /* A call of this batch holds a signature inside a container: the daemon
+   * may lose its bus connection, and the batch's calls with it. */
+  gboolean risky;
+  guint risky_batches;
 } Fuzzer;
 
 typedef struct
@@ -369,10 +376,11 @@ random_payload (Fuzzer *fuzzer)
 
 /* ---- values of any D-Bus type ------------------------------------------------------------ */
 
-/* Signatures ('g') only as a whole value, never inside a container: GLib
- * 2.74's GDBus cannot decode some arrays of structs holding signatures that
- * it encodes itself (e.g. (a(g)s) ([('yyyyy',), ('y',)], 'x')), and drops the
- * receiving connection when that happens, which is beyond the daemon. */
+/* Signatures ('g') also inside containers: GLib's GDBus cannot decode some
+ * arrays of structs holding signatures that it encodes itself (e.g. (a(g)s)
+ * ([('yyyyy',), ('y',)], 'x')) and drops the receiving connection when that
+ * happens. The daemon then connects again and keeps its sessions; the calls
+ * of that batch may be lost (the fuzzer's call marks them "risky"). */
 static const char basic_types[] = "ybnqiuxtdso";
 
 static void
@@ -380,9 +388,10 @@ append_random_type (Fuzzer *fuzzer, GString *type, guint depth)
 {
   guint kind = depth >= 2 ? 0 : pick (fuzzer, 8);
 
-  if (depth == 0 && chance (fuzzer, 5))
+  if (chance (fuzzer, 5))
     {
       g_string_append_c (type, 'g');
+      fuzzer->risky |= depth > 0;
       return;
     }
   switch (kind)
@@ -679,6 +688,21 @@ random_timeout_value (Fuzzer *fuzzer, guint min)
 
 /* Known keys with random values, unknown keys, and a short "timeout" of at
  * least @timeout_min ms unless that is 0. Keys may repeat, which an a{sv} on the bus allows. */
+/* Values GDBus writes but cannot read back, whatever surrounds them (see
+ * append_random_type()): the receiving connection closes. */
+static GVariant *
+unreadable_value (Fuzzer *fuzzer)
+{
+  static const char *const texts[] = {
+    "[(signature 'yyyyy',), (signature 'y',)]",
+    "[([byte 1, 2, 3, 4],), (@ay [],)]",
+    "[(<uint32 1>,), (<byte 2>,)]",
+  };
+
+  fuzzer->risky = TRUE;
+  return g_variant_parse (NULL, texts[pick (fuzzer, G_N_ELEMENTS (texts))], NULL, NULL, NULL);
+}
+
 static GVariant *
 random_dict (Fuzzer *fuzzer, const KnownKey *keys, gsize n_keys, guint timeout_min)
 {
@@ -701,6 +725,9 @@ random_dict (Fuzzer *fuzzer, const KnownKey *keys, gsize n_keys, guint timeout_m
             continue;
           g_variant_builder_add (&builder, "{sv}", known->key, random_known_value (fuzzer, known));
         }
+      else if (chance (fuzzer, 4))
+        g_variant_builder_add (&builder, "{sv}", unknown[pick (fuzzer, G_N_ELEMENTS (unknown))],
+                               unreadable_value (fuzzer));
       else if (chance (fuzzer, 50))
         g_variant_builder_add (&builder, "{sv}", unknown[pick (fuzzer, G_N_ELEMENTS (unknown))],
                                random_value (fuzzer));
@@ -961,12 +988,27 @@ is_contract_error (Call *call, const char *name)
   return g_strv_contains (methods[call->method].errors, name + strlen (ERROR_PREFIX));
 }
 
+/* What a caller sees when the daemon's connection closed under its call, or
+ * the daemon is between two connections. */
+static gboolean
+is_bus_loss (const char *name)
+{
+  return name == NULL || g_str_equal (name, "org.freedesktop.DBus.Error.NoReply")
+         || g_str_equal (name, "org.freedesktop.DBus.Error.ServiceUnknown")
+         || g_str_equal (name, "org.freedesktop.DBus.Error.NameHasNoOwner");
+}
+
 static void
 check_error (Call *call, const GError *error)
 {
   g_autofree char *name = g_dbus_error_get_remote_error (error);
   g_autofree char *what = NULL;
 
+  if (call->fuzzer->risky && is_bus_loss (name))
+    {
+      count_outcome (call->fuzzer, call->method, "lost with the connection");
+      return;
+    }
   if (name == NULL)
     what = g_strdup_printf ("no reply from the daemon: %s", error->message);
   else if (call->after_close
@@ -1049,11 +1091,40 @@ start_call (Fuzzer *fuzzer, Method method, const char *path, gboolean well_typed
   g_variant_unref (arguments);
 }
 
-static void
+static gboolean
+service_has_owner (Fuzzer *fuzzer)
+{
+  g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
+      fuzzer->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+      "NameHasOwner", g_variant_new ("(s)", SERVICE_NAME), G_VARIANT_TYPE ("(b)"),
+      G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  gboolean has_owner = FALSE;
+
+  if (reply)
+    g_variant_get (reply, "(b)", &has_owner);
+  return has_owner;
+}
+
+/* After a risky batch the daemon may be connecting again: the next batch
+ * waits for it to own its name (it must, within 5 s). TRUE if the batch was
+ * risky. */
+static gboolean
 wait_for_replies (Fuzzer *fuzzer)
 {
+  gint64 end;
+
   while (fuzzer->pending > 0)
     g_main_context_iteration (NULL, TRUE);
+  if (!fuzzer->risky)
+    return FALSE;
+  end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  fuzzer->risky_batches++;
+  fuzzer->risky = FALSE;
+  while (!service_has_owner (fuzzer) && g_get_monotonic_time () < end)
+    g_usleep (10000);
+  if (!service_has_owner (fuzzer) && fuzzer->failure == NULL)
+    fuzzer->failure = g_strdup ("the daemon did not own its name again after losing the bus");
+  return TRUE;
 }
 
 /* The daemon's last words, printed at once: if it died, later tests abort
@@ -1108,6 +1179,16 @@ open_session (Fuzzer *fuzzer)
   g_assert_no_error (error);
   g_variant_get (reply, "(o)", &path);
   return path;
+}
+
+static gboolean
+session_exists (Fuzzer *fuzzer)
+{
+  g_autoptr (GVariant) reply
+      = call_sync (fuzzer->connection, fuzzer->session_path, "org.freedesktop.DBus.Properties",
+                   "Get", g_variant_new ("(ss)", SESSION_INTERFACE, "ClientId"), NULL);
+
+  return reply != NULL;
 }
 
 /* Closes what fuzzed calls opened. A session may have ended by itself
@@ -1273,7 +1354,10 @@ fuzz_session_methods (Method method, gboolean close_too, guint32 salt)
           start_call (fuzzer, close_too && chance (fuzzer, 50) ? METHOD_SEND : method,
                       fuzzer->session_path, well_typed, closing);
         }
-      wait_for_replies (fuzzer);
+      /* A Close whose reply was lost with the connection may have closed
+       * the session: it is reopened if it is gone. */
+      if (wait_for_replies (fuzzer) && !session_exists (fuzzer))
+        fuzzer->session_closed = TRUE;
       if (batch_failed (fuzzer))
         return;
       if (fuzzer->session_closed)
@@ -1320,6 +1404,18 @@ test_daemon_alive (void)
 
   assert_daemon_ready ();
   assert_all_clients_free ();
+  {
+    g_autofree char *log = NULL;
+    guint losses = 0;
+
+    g_assert_true (g_file_get_contents (env->daemon_log_path, &log, NULL, NULL));
+    for (const char *at = strstr (log, "Lost the bus connection"); at;
+         at = strstr (at + 1, "Lost the bus connection"))
+      losses++;
+    /* The run did knock the daemon off the bus, and it came back each time. */
+    g_test_message ("the daemon lost its bus connection %u times", losses);
+    g_assert_cmpuint (losses, >, 0);
+  }
   /* And it still does real work. */
   reply = call_sync (env->bus, MANAGER_PATH, MANAGER_INTERFACE, "Open",
                      g_variant_new ("(sqa{sv})", "127.0.0.1", env->coap_port, NULL), &error);
