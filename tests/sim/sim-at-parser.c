@@ -343,3 +343,73 @@ sim_at_hex_decode (const char *text)
     }
   return g_bytes_new_take (g_steal_pointer (&bytes), len / 2);
 }
+
+/* ---- masking secrets ---- */
+
+/* @line with [@start, @end) replaced by the mask. */
+static char *
+mask_range (const char *line, const char *start, const char *end)
+{
+  g_autofree char *prefix = g_strndup (line, start - line);
+
+  return g_strconcat (prefix, SIM_AT_MASK, end, NULL);
+}
+
+/* The first argument of a write command whose name is @name, or NULL. */
+static const char *
+arguments_of (const char *line, const char *name)
+{
+  g_autofree char *found = NULL;
+  const char *name_end;
+
+  if (g_ascii_strncasecmp (line, "AT", 2) != 0)
+    return NULL;
+  name_end = line + 2 + strcspn (line + 2, "=?");
+  found = g_ascii_strup (line + 2, name_end - (line + 2));
+  g_strstrip (found);
+  if (strcmp (found, name) != 0 || *name_end != '=' || strcmp (name_end, "=?") == 0)
+    return NULL;
+  return name_end + 1;
+}
+
+char *
+sim_at_mask_argument (const char *line, const char *name, guint index)
+{
+  const char *p = arguments_of (line, name);
+  const char *line_end = line + strlen (line);
+
+  if (p == NULL)
+    return NULL;
+  /* The same reading as split_arguments(). */
+  for (guint i = 0;; i++)
+    {
+      const char *start;
+      const char *end;
+      const char *next;
+
+      while (*p == ' ')
+        p++;
+      if (*p == '"')
+        {
+          start = p + 1;
+          end = strchr (start, '"');
+          if (end == NULL)
+            return mask_range (line, start, line_end);
+          next = end + 1;
+          while (*next == ' ')
+            next++;
+          if (*next != ',' && *next != '\0')
+            return mask_range (line, i == index ? start : next, line_end);
+        }
+      else
+        {
+          start = p;
+          end = next = p + strcspn (p, ",");
+        }
+      if (i == index)
+        return mask_range (line, start, end);
+      if (*next == '\0')
+        return NULL;
+      p = next + 1;
+    }
+}

@@ -109,4 +109,15 @@ guint sim_at_command_n_args (const SimAtCommand *command);
 /* Decodes an even number of hexadecimal digits; NULL if @text is not that. */
 GBytes *sim_at_hex_decode (const char *text);
 
+/* What a log shows in place of a secret. */
+#define SIM_AT_MASK "********"
+
+/* For the log: a copy of @line with write argument @index of the command
+ * @name (as SimAtCommand.name: "+QICSGP") replaced by SIM_AT_MASK, or NULL
+ * when @line is not that command or has no such argument. A flaw in the
+ * argument list (an unterminated quote, text after a closing quote) at or
+ * before @index masks everything from there on, so that a mistyped line
+ * does not show its secret either. */
+char *sim_at_mask_argument (const char *line, const char *name, guint index);
+
 G_END_DECLS

@@ -1,5 +1,5 @@
 /* Unit tests of the simulator's I/O-free pieces: the AT input parser, the
- * command-line splitter and the QFUPL checksum. */
+ * command-line splitter, the masking of secrets and the QFUPL checksum. */
 #include "sim-at-parser.h"
 #include "sim-coap-format.h"
 #include "sim-files.h"
@@ -442,6 +442,43 @@ test_option_table (void)
   g_assert_false (sim_coap_code_is_valid (70));
 }
 
+static void
+test_mask_argument (void)
+{
+  const struct
+  {
+    const char *line;
+    const char *masked; /* NULL: nothing to mask */
+  } cases[] = {
+    { "AT+QICSGP=1,1,\"apn\",\"user\",\"secret\",1",
+      "AT+QICSGP=1,1,\"apn\",\"user\",\"********\",1" },
+    { "at+qicsgp=1,1,\"a,b\",\"u\",\"p,w\"", "at+qicsgp=1,1,\"a,b\",\"u\",\"********\"" },
+    { "AT+QICSGP = 1, 1 ,\"apn\" , \"u\" , bare ,2",
+      "AT+QICSGP = 1, 1 ,\"apn\" , \"u\" , ********,2" },
+    { "AT+QICSGP=1,1,\"apn\",\"user\",\"open-ended", "AT+QICSGP=1,1,\"apn\",\"user\",\"********" },
+    { "AT+QICSGP=1,1,\"apn\"x,\"user\",\"pw\",1", "AT+QICSGP=1,1,\"apn\"********" },
+    { "AT+QICSGP=1,1,\"apn,\"user\",\"pw\",1", "AT+QICSGP=1,1,\"apn,\"********" },
+    { "AT+QICSGP=1,1,\"apn\",\"user\",\"pw\"x,1", "AT+QICSGP=1,1,\"apn\",\"user\",\"********" },
+    { "AT+QICSGP=1,1,\"apn\",\"user\",,1", "AT+QICSGP=1,1,\"apn\",\"user\",********,1" },
+    { "AT+QICSGP=1,1,\"apn\",\"user\"", NULL },
+    { "AT+QICSGP=1", NULL },
+    { "AT+QICSGP?", NULL },
+    { "AT+QICSGP=?", NULL },
+    { "AT+QICSGPX=1,1,\"a\",\"u\",\"p\"", NULL },
+    { "AT+QCOAPOPEN=1,1,\"a\",\"u\",\"p\"", NULL },
+    { "QICSGP=1,1,\"a\",\"u\",\"p\"", NULL },
+    { "", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *masked = sim_at_mask_argument (cases[i].line, "+QICSGP", 4);
+
+      g_test_message ("%s", cases[i].line);
+      g_assert_cmpstr (masked, ==, cases[i].masked);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -458,6 +495,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/at-command/kinds", test_command_kinds);
   g_test_add_func ("/sim/at-command/arguments", test_command_arguments);
   g_test_add_func ("/sim/at-command/hex", test_hex_decode);
+  g_test_add_func ("/sim/at-command/mask-argument", test_mask_argument);
   g_test_add_func ("/sim/files/checksum", test_checksum);
   g_test_add_func ("/sim/files/names", test_file_names);
   g_test_add_func ("/sim/files/psk", test_psk_file);
