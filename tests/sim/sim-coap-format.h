@@ -34,7 +34,7 @@ const SimOptionInfo *sim_coap_option_info (guint number);
 guint sim_coap_uint_encode (guint64 value, guint8 out[8]);
 guint64 sim_coap_uint_decode (const guint8 *data, gsize length);
 
-/* Returns TRUE for the code values of the reference's table. */
+/* Returns TRUE for the code values of the application note's table. */
 gboolean sim_coap_code_is_valid (guint code);
 
 /* "+QCOAPRECV: <id>,<msgID>,<c.dd>,<TKL>,<token>,<opt_count>[,<num>,"<value>"]…,<length>"

@@ -174,7 +174,7 @@ on_upload_payload (SimModem *modem, SimAtEventKind kind, const guint8 *data, gsi
 }
 
 /* AT+QFUPL="<name>",<size>[,<timeout>[,<ackmode>]]: CONNECT, then exactly
- * <size> bytes. The timeout is accepted but not enforced: the reference
+ * <size> bytes. The timeout is accepted but not enforced: the vendor
  * leaves a short upload waiting. */
 static void
 at_qfupl (SimModem *modem, const SimAtCommand *command)
