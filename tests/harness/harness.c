@@ -358,8 +358,13 @@ harness_coap_server_free (HarnessCoapServer *server)
 
 /* ---- the simulator ---- */
 
-HarnessSim *
-harness_sim_start (const char *dir, const char *const *extra_args, GError **error)
+/* What every simulator of harness_sim_start() gets before the test's own
+ * arguments (see harness.h). */
+static const char *const sim_default_args[] = { "--network-ready", NULL };
+
+static HarnessSim *
+sim_start (const char *dir, const char *const *defaults, const char *const *extra_args,
+           GError **error)
 {
   const char *program = g_getenv ("BG96_SIM");
   g_autoptr (HarnessSim) sim = g_new0 (HarnessSim, 1);
@@ -379,6 +384,8 @@ harness_sim_start (const char *dir, const char *const *extra_args, GError **erro
   g_ptr_array_add (argv, sim->link_path);
   g_ptr_array_add (argv, "--log");
   g_ptr_array_add (argv, sim->log_path);
+  for (guint i = 0; defaults != NULL && defaults[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer)defaults[i]);
   for (guint i = 0; extra_args != NULL && extra_args[i] != NULL; i++)
     g_ptr_array_add (argv, (gpointer)extra_args[i]);
   g_ptr_array_add (argv, NULL);
@@ -397,6 +404,18 @@ harness_sim_start (const char *dir, const char *const *extra_args, GError **erro
       return NULL;
     }
   return g_steal_pointer (&sim);
+}
+
+HarnessSim *
+harness_sim_start (const char *dir, const char *const *extra_args, GError **error)
+{
+  return sim_start (dir, sim_default_args, extra_args, error);
+}
+
+HarnessSim *
+harness_sim_start_bare (const char *dir, const char *const *extra_args, GError **error)
+{
+  return sim_start (dir, NULL, extra_args, error);
 }
 
 char *

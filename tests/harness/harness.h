@@ -89,9 +89,14 @@ typedef struct
   char *log_path;  /* @dir/bg96-sim.log, its traffic log */
 } HarnessSim;
 
-/* Starts `$BG96_SIM --link DIR/modem --log DIR/bg96-sim.log [extra_args]`
- * and waits for its "READY" line. */
+/* Starts `$BG96_SIM --link DIR/modem --log DIR/bg96-sim.log DEFAULTS
+ * [extra_args]` and waits for its "READY" line. DEFAULTS is
+ * `--network-ready`: qcoapd neither registers nor activates a data context
+ * yet, so the modem it meets is one whose firmware has done both. */
 HarnessSim *harness_sim_start (const char *dir, const char *const *extra_args, GError **error);
+/* The same without the defaults: a modem that powers up unregistered, for
+ * the tests of the network side. */
+HarnessSim *harness_sim_start_bare (const char *dir, const char *const *extra_args, GError **error);
 
 /* Sends a control-channel command and returns its answer line ("OK ..." or
  * "ERROR ..."). */

@@ -2,6 +2,7 @@
  *
  *   bg96-sim --link PATH [--baud N] [--net-delay MS] [--fault SPEC]... [--log FILE]
  *            [--boot-delay MS] [--reset-silence MS] [--time-scale N]
+ *            [--attach-delay MS] [--activation-delay MS] [--network-ready]
  *
  * It makes PATH a symbolic link to a pty's slave side, boots as the module
  * does (RDY ... APP RDY, echo on), prints "READY PATH" on stdout and then
@@ -10,7 +11,11 @@
  * --boot-delay is the time from RDY to APP RDY (default 800 ms),
  * --reset-silence the silence of AT+CFUN=1,1 (default 2000 ms), --time-scale
  * divides the CoAP ACK timeouts (tests of retransmission use it to stay
- * short). The traffic log (every AT line, response, URC and datagram) goes to
+ * short). The modem registers --attach-delay after RDY (default 1500 ms) and
+ * activates a PDP context --activation-delay after AT+QIACT (default 200 ms);
+ * --network-ready boots it registered at home with context 1 active, as a
+ * module whose firmware activates context 1 by itself. The traffic log
+ * (every AT line, response, URC and datagram; APN passwords masked) goes to
  * stderr or --log FILE; see sim-log.h for its format.
  *
  * Control channel: one command per line on stdin; every command is answered
@@ -28,11 +33,20 @@
  *       urc-before-prompt=on|off  the same URC between AT+QCOAPSEND and "> "
  *       corrupt-upload=N      store the next N AT+QFUPL uploads with a bit
  *                             flipped (their +QFUPL checksum shows it)
+ *       register / roam / deny / deregister
+ *                             the network registers the modem at home (stat
+ *                             1), roaming (5), refuses it (3), or is lost
+ *                             (2, searching: the contexts go down with it)
+ *       pdp-drop[=CID]        the network drops the data call: +QIURC:
+ *                             "pdpdeact",CID (default 1), its sessions are
+ *                             gone, AT+QIDEACT is due before AT+QIACT
+ *       pdp-restore[=CID]     the data call is back without the host asking
+ *       qiact-fail=N          the next N AT+QIACT activations answer ERROR
+ *       signal=RSRP           the RSRP in dBm (-140 to -44; default -87)
  *   reboot [LINE] reset now (no POWERED DOWN; LINE, e.g. NORMAL POWER DOWN,
  *                 is printed first); answered "OK booted" after APP RDY
- *   pdp-drop      the network drops the data call: +QIURC: "pdpdeact",1, every
- *                 session is gone, opens fail with -4
- *   pdp-restore   the data call is back
+ *   pdp-drop, pdp-restore   the same as "fault pdp-drop" and "fault
+ *                 pdp-restore"
  *   unplug        close the pty and remove the link
  *   replug        a new pty at the same link; answered "OK booted" after
  *                 APP RDY
@@ -90,68 +104,107 @@ apply_faults (SimModem *modem, char **faults, GError **error)
   return TRUE;
 }
 
-int
-main (int argc, char **argv)
+typedef struct
 {
-  g_autofree char *link_path = NULL;
-  g_autofree char *log_path = NULL;
-  g_auto (GStrv) faults = NULL;
-  int baud = 0;
-  int net_delay = 0;
-  int boot_delay = 800;
-  int reset_silence = 2000;
-  int time_scale = 1;
+  char *link_path;
+  char *log_path;
+  char **faults;
+  int baud;
+  int net_delay;
+  int boot_delay;
+  int reset_silence;
+  int time_scale;
+  int attach_delay;
+  int activation_delay;
+  gboolean network_ready;
+} Options;
+
+static void
+options_clear (Options *options)
+{
+  g_free (options->link_path);
+  g_free (options->log_path);
+  g_strfreev (options->faults);
+}
+
+/* Parses the command line into @o, which holds the defaults. */
+static gboolean
+parse_options (int *argc, char ***argv, Options *o, GError **error)
+{
   GOptionEntry entries[] = {
-    { "link", 0, 0, G_OPTION_ARG_FILENAME, &link_path, "Symbolic link to create", "PATH" },
-    { "baud", 0, 0, G_OPTION_ARG_INT, &baud, "Pace output to this line rate", "N" },
-    { "net-delay", 0, 0, G_OPTION_ARG_INT, &net_delay, "One-way delay of every datagram", "MS" },
-    { "fault", 0, 0, G_OPTION_ARG_STRING_ARRAY, &faults, "Set a fault (repeatable)", "SPEC" },
-    { "log", 0, 0, G_OPTION_ARG_FILENAME, &log_path, "Write the traffic log here", "FILE" },
-    { "boot-delay", 0, 0, G_OPTION_ARG_INT, &boot_delay, "Time from RDY to APP RDY", "MS" },
-    { "reset-silence", 0, 0, G_OPTION_ARG_INT, &reset_silence, "Silence of a reset", "MS" },
-    { "time-scale", 0, 0, G_OPTION_ARG_INT, &time_scale, "Run CoAP timers N times faster", "N" },
+    { "link", 0, 0, G_OPTION_ARG_FILENAME, &o->link_path, "Symbolic link to create", "PATH" },
+    { "baud", 0, 0, G_OPTION_ARG_INT, &o->baud, "Pace output to this line rate", "N" },
+    { "net-delay", 0, 0, G_OPTION_ARG_INT, &o->net_delay, "One-way delay of every datagram", "MS" },
+    { "fault", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->faults, "Set a fault (repeatable)", "SPEC" },
+    { "log", 0, 0, G_OPTION_ARG_FILENAME, &o->log_path, "Write the traffic log here", "FILE" },
+    { "boot-delay", 0, 0, G_OPTION_ARG_INT, &o->boot_delay, "Time from RDY to APP RDY", "MS" },
+    { "reset-silence", 0, 0, G_OPTION_ARG_INT, &o->reset_silence, "Silence of a reset", "MS" },
+    { "time-scale", 0, 0, G_OPTION_ARG_INT, &o->time_scale, "Run CoAP timers N times faster", "N" },
+    { "attach-delay", 0, 0, G_OPTION_ARG_INT, &o->attach_delay, "Time from RDY to registration",
+      "MS" },
+    { "activation-delay", 0, 0, G_OPTION_ARG_INT, &o->activation_delay,
+      "Time a PDP context takes to activate", "MS" },
+    { "network-ready", 0, 0, G_OPTION_ARG_NONE, &o->network_ready,
+      "Boot registered at home with context 1 active, as a module whose firmware "
+      "auto-activates context 1",
+      NULL },
     { NULL },
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("- a simulated Quectel BG96");
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, argc, argv, error))
+    return FALSE;
+  if (o->link_path == NULL || o->baud < 0 || o->net_delay < 0 || o->boot_delay < 0
+      || o->reset_silence < 0 || o->time_scale < 1 || o->attach_delay < 0
+      || o->activation_delay < 0)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--link PATH is required; numbers must not be negative");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+int
+main (int argc, char **argv)
+{
+  Options options = { .boot_delay = 800,
+                      .reset_silence = 2000,
+                      .time_scale = 1,
+                      .attach_delay = 1500,
+                      .activation_delay = 200 };
   g_autoptr (GError) error = NULL;
   g_autoptr (GMainLoop) loop = NULL;
   g_autoptr (SimModem) modem = NULL;
   SimModemConfig config;
   SimMain main_state = { 0 };
+  int status = 1;
 
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
+  if (!parse_options (&argc, &argv, &options, &error))
     {
       g_printerr ("bg96-sim: %s\n", error->message);
+      options_clear (&options);
       return 2;
     }
-  if (link_path == NULL || baud < 0 || net_delay < 0 || boot_delay < 0 || reset_silence < 0
-      || time_scale < 1)
-    {
-      g_printerr ("bg96-sim: --link PATH is required; numbers must not be negative\n");
-      return 2;
-    }
-  if (log_path != NULL && !sim_log_open (log_path, &error))
-    {
-      g_printerr ("bg96-sim: %s\n", error->message);
-      return 1;
-    }
+  if (options.log_path != NULL && !sim_log_open (options.log_path, &error))
+    goto out;
   /* A test that closes our stdout must not kill us with SIGPIPE. */
   signal (SIGPIPE, SIG_IGN);
 
-  config = (SimModemConfig){ .boot_delay_ms = boot_delay,
-                             .reset_silence_ms = reset_silence,
-                             .net_delay_ms = net_delay,
-                             .time_scale = time_scale };
-  modem = sim_modem_new (link_path, baud, &config, &error);
-  if (modem == NULL || !apply_faults (modem, faults, &error))
-    {
-      g_printerr ("bg96-sim: %s\n", error->message);
-      return 1;
-    }
+  config = (SimModemConfig){ .boot_delay_ms = options.boot_delay,
+                             .reset_silence_ms = options.reset_silence,
+                             .net_delay_ms = options.net_delay,
+                             .time_scale = options.time_scale,
+                             .attach_delay_ms = options.attach_delay,
+                             .activation_delay_ms = options.activation_delay,
+                             .network_ready = options.network_ready };
+  modem = sim_modem_new (options.link_path, options.baud, &config, &error);
+  if (modem == NULL || !apply_faults (modem, options.faults, &error))
+    goto out;
 
   loop = g_main_loop_new (NULL, FALSE);
-  main_state.link_path = link_path;
+  main_state.link_path = options.link_path;
   main_state.control = sim_control_new (modem, 0, loop);
   sim_modem_set_booted_func (modem, on_booted, &main_state);
   g_unix_signal_add (SIGTERM, on_terminate, loop);
@@ -162,7 +215,12 @@ main (int argc, char **argv)
 
   sim_log ("info", "exiting");
   g_clear_pointer (&main_state.control, sim_control_free);
+  status = 0;
+out:
+  if (error != NULL)
+    g_printerr ("bg96-sim: %s\n", error->message);
   g_clear_pointer (&modem, sim_modem_free);
   sim_log_close ();
-  return 0;
+  options_clear (&options);
+  return status;
 }

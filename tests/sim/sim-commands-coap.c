@@ -168,11 +168,21 @@ open_client (SimModem *modem, guint id, const char *server, guint port)
 
   if (sim_coap_client_get_status (modem->clients[id]) != SIM_COAP_STATUS_IDLE)
     return -10;
-  if (!modem->pdp_active)
-    return -4;
+  switch (sim_cellular_get_state (&modem->cellular, modem->coap_config[id].pdp_cid))
+    {
+      case SIM_PDP_ACTIVE:
+        break;
+      case SIM_PDP_ACTIVATING:
+        return -6;
+      case SIM_PDP_INACTIVE:
+      case SIM_PDP_DROPPED:
+      default:
+        return -4;
+    }
   address = resolve_locally (server, port);
   if (address == NULL)
     return -5;
+  modem->session_cid[id] = modem->coap_config[id].pdp_cid;
   if (modem->coap_config[id].dtls_enable)
     return open_dtls_client (modem, id, address, server, port);
   if (!sim_coap_client_open (modem->clients[id], address, server, port, &error))

@@ -73,16 +73,10 @@ sim_control_execute (SimControl *control, const char *line)
       control->waiting_for_boot++;
       return NULL;
     }
-  if (strcmp (command, "pdp-drop") == 0)
-    {
-      sim_modem_pdp_drop (control->modem);
-      return g_strdup ("OK");
-    }
-  if (strcmp (command, "pdp-restore") == 0)
-    {
-      sim_modem_pdp_restore (control->modem);
-      return g_strdup ("OK");
-    }
+  /* The data call's faults also go without "fault". */
+  if ((strcmp (command, "pdp-drop") == 0 || strcmp (command, "pdp-restore") == 0)
+      && argument == NULL)
+    return run_fault (control, command);
   if (strcmp (command, "unplug") == 0)
     {
       sim_modem_unplug (control->modem);

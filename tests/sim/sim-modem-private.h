@@ -2,6 +2,7 @@
 #pragma once
 
 #include "sim-at-parser.h"
+#include "sim-cellular.h"
 #include "sim-coap-client.h"
 #include "sim-files.h"
 #include "sim-modem.h"
@@ -24,7 +25,16 @@ typedef struct
   gboolean urc_before_final;  /* a URC between every command and its result */
   gboolean urc_before_prompt; /* a URC between AT+QCOAPSEND and "> " */
   guint corrupt_uploads;      /* AT+QFUPL uploads still to store with a flipped bit */
+  guint qiact_failures;       /* AT+QIACT activations still to answer ERROR */
 } SimFaults;
+
+/* A PDP context being activated. */
+typedef struct
+{
+  guint source;   /* the activation delay's timer, 0 when none runs */
+  gboolean host;  /* an AT+QIACT waits for the result (else the firmware activates by itself) */
+  gboolean fails; /* it ends in ERROR (the qiact-fail fault) */
+} SimActivation;
 
 /* AT+QCOAPCFG values of one client ID. */
 typedef struct
@@ -74,7 +84,10 @@ struct _SimModem
   gboolean echo;
   guint cmee;
   guint cfun;
-  gboolean pdp_active;
+
+  SimCellular cellular;
+  guint attach_source; /* the search after power-up */
+  SimActivation activations[SIM_PDP_N_CONTEXTS];
 
   SimPayloadFunc payload_func;
   gpointer payload_data;
@@ -88,6 +101,7 @@ struct _SimModem
   guint hold_source;
 
   SimCoapClient *clients[SIM_COAP_N_CLIENTS];
+  guint session_cid[SIM_COAP_N_CLIENTS]; /* the PDP context an open session runs on */
   SimCoapConfig coap_config[SIM_COAP_N_CLIENTS];
   SimCoapHeader header[SIM_COAP_N_CLIENTS];
   SimCoapSlot slots[SIM_COAP_N_CLIENTS][SIM_COAP_N_SLOTS];
@@ -107,10 +121,24 @@ typedef struct
 /* Tables, ended by a NULL name. */
 extern const SimCommandEntry sim_basic_commands[];
 extern const SimCommandEntry sim_coap_commands[];
+extern const SimCommandEntry sim_network_commands[];
+
+/* A command argument the traffic log must not show (see
+ * sim_at_mask_argument). */
+typedef struct
+{
+  const char *name; /* as SimAtCommand.name */
+  guint index;
+} SimSecretArgument;
+
+/* Ended by a NULL name. */
+extern const SimSecretArgument sim_secret_arguments[];
 
 /* Responses. Each command ends with exactly one final result code, or a
  * prompt whose payload handler sends it. */
 void sim_modem_send_info (SimModem *modem, const char *format, ...) G_GNUC_PRINTF (2, 3);
+/* An information line that holds a secret: the log shows @shown instead. */
+void sim_modem_send_secret_info (SimModem *modem, const char *text, const char *shown);
 void sim_modem_send_ok (SimModem *modem);
 void sim_modem_send_error (SimModem *modem);
 void sim_modem_send_cme_error (SimModem *modem, guint code);
@@ -129,6 +157,24 @@ void sim_modem_expect_payload (SimModem *modem, const char *prompt, SimAtMode mo
 
 /* AT+CFUN=1,1: POWERED DOWN, silence, boot. */
 void sim_modem_power_cycle (SimModem *modem, gboolean say_powered_down);
+
+/* ---- the network side (sim-modem-network.c) ---- */
+
+/* Power-up: search, and register after the attach delay, or at once (and
+ * with context 1 active) when the modem is configured network-ready. */
+void sim_modem_network_power_on (SimModem *modem);
+/* Power loss: not registered, every context inactive, timers stopped. */
+void sim_modem_network_power_off (SimModem *modem);
+/* Starts activating context @cid; @host: an AT+QIACT waits for the result. */
+void sim_modem_activate (SimModem *modem, guint cid, gboolean host);
+/* Takes context @cid down to @state (INACTIVE or DROPPED): an activation
+ * under way fails, the sessions on it are gone. */
+void sim_modem_context_down (SimModem *modem, guint cid, SimPdpState state);
+/* Applies the network fault @name (register, roam, deny, deregister,
+ * pdp-drop, pdp-restore, qiact-fail, signal); G_IO_ERROR_NOT_FOUND when
+ * there is none of that name. */
+gboolean sim_modem_network_fault (SimModem *modem, const char *name, const char *arg,
+                                  GError **error);
 
 /* Factory state of the CoAP clients' settings (after boot). */
 void sim_modem_reset_coap_state (SimModem *modem);

@@ -1,6 +1,7 @@
 /* sim-modem.c — the AT engine: input dispatch, response framing, boot and
  * reset, and the faults that bend the output. Command handlers live in
- * sim-commands-basic.c and sim-commands-coap.c. */
+ * sim-commands-basic.c, sim-commands-coap.c and sim-commands-network.c;
+ * the network side's life in sim-modem-network.c. */
 #include "sim-modem-private.h"
 
 #include "sim-log.h"
@@ -34,6 +35,7 @@ sim_modem_new (const char *link_path, guint baud, const SimModemConfig *config, 
   modem->held = g_byte_array_new ();
   modem->ssl_config = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   modem->power = SIM_POWER_OFF;
+  sim_cellular_init (&modem->cellular);
   for (guint id = 0; id < SIM_COAP_N_CLIENTS; id++)
     modem->clients[id] = sim_coap_client_new (id, &modem->network, on_client_urc, modem);
   sim_modem_reset_coap_state (modem);
@@ -66,6 +68,8 @@ sim_modem_free (SimModem *modem)
   g_clear_handle_id (&modem->boot_source, g_source_remove);
   g_clear_handle_id (&modem->hold_source, g_source_remove);
   clear_payload_handler (modem);
+  sim_modem_network_power_off (modem);
+  sim_cellular_clear (&modem->cellular);
   sim_modem_reset_coap_state (modem);
   for (guint id = 0; id < SIM_COAP_N_CLIENTS; id++)
     sim_coap_client_free (modem->clients[id]);
@@ -96,13 +100,20 @@ write_out (SimModem *modem, const void *data, gsize length)
     sim_port_write (modem->port, data, length);
 }
 
+/* Frames @text; the log shows @shown. */
 static void
-write_line (SimModem *modem, const char *tag, const char *text)
+write_line_shown (SimModem *modem, const char *tag, const char *text, const char *shown)
 {
   g_autofree char *framed = g_strconcat ("\r\n", text, "\r\n", NULL);
 
-  sim_log_text (tag, (const guint8 *)text, strlen (text));
+  sim_log_text (tag, (const guint8 *)shown, strlen (shown));
   write_out (modem, framed, strlen (framed));
+}
+
+static void
+write_line (SimModem *modem, const char *tag, const char *text)
+{
+  write_line_shown (modem, tag, text, text);
 }
 
 void
@@ -115,6 +126,12 @@ sim_modem_send_info (SimModem *modem, const char *format, ...)
   text = g_strdup_vprintf (format, args);
   va_end (args);
   write_line (modem, "at-tx", text);
+}
+
+void
+sim_modem_send_secret_info (SimModem *modem, const char *text, const char *shown)
+{
+  write_line_shown (modem, "at-tx", text, shown);
 }
 
 void
@@ -308,13 +325,30 @@ sim_modem_expect_payload (SimModem *modem, const char *prompt, SimAtMode mode, g
 static const SimCommandEntry *
 find_command (const char *name)
 {
-  const SimCommandEntry *tables[] = { sim_basic_commands, sim_coap_commands };
+  const SimCommandEntry *tables[] = { sim_basic_commands, sim_coap_commands, sim_network_commands };
 
   for (guint t = 0; t < G_N_ELEMENTS (tables); t++)
     for (const SimCommandEntry *entry = tables[t]; entry->name != NULL; entry++)
       if (strcmp (entry->name, name) == 0)
         return entry;
   return NULL;
+}
+
+/* Logs a command line, with its secret argument masked. */
+static void
+log_command_line (const char *line, gsize length)
+{
+  for (const SimSecretArgument *secret = sim_secret_arguments; secret->name != NULL; secret++)
+    {
+      g_autofree char *masked = sim_at_mask_argument (line, secret->name, secret->index);
+
+      if (masked != NULL)
+        {
+          sim_log_text ("at-rx", (const guint8 *)masked, strlen (masked));
+          return;
+        }
+    }
+  sim_log_text ("at-rx", (const guint8 *)line, length);
 }
 
 static void
@@ -324,7 +358,7 @@ handle_line (SimModem *modem, const char *line, gsize length)
   const SimCommandEntry *entry;
 
   modem->command_lines++;
-  sim_log_text ("at-rx", (const guint8 *)line, length);
+  log_command_line (line, length);
   /* A stray CR LF (after a payload, say) is an empty line: ignored. */
   if (length == 0)
     return;
@@ -446,6 +480,7 @@ power_off (SimModem *modem)
   sim_modem_close_all_clients (modem);
   sim_modem_reset_coap_state (modem);
   g_hash_table_remove_all (modem->ssl_config);
+  sim_modem_network_power_off (modem);
 }
 
 static gboolean
@@ -469,13 +504,13 @@ sim_modem_boot (SimModem *modem)
   modem->echo = TRUE;
   modem->cmee = 1;
   modem->cfun = 1;
-  modem->pdp_active = TRUE;
   sim_log ("info", "booting");
   sim_modem_send_urc (modem, "RDY", NULL, 0);
   sim_modem_send_urc (modem, "+CFUN: 1", NULL, 0);
   sim_modem_send_urc (modem, "+CPIN: READY", NULL, 0);
   sim_modem_send_urc (modem, "+QUSIM: 1", NULL, 0);
   sim_modem_send_urc (modem, "+QIND: SMS DONE", NULL, 0);
+  sim_modem_network_power_on (modem);
   modem->boot_source = g_timeout_add (modem->config.boot_delay_ms, on_app_ready, modem);
 }
 
@@ -503,20 +538,6 @@ void
 sim_modem_reboot (SimModem *modem)
 {
   sim_modem_power_cycle (modem, FALSE);
-}
-
-void
-sim_modem_pdp_drop (SimModem *modem)
-{
-  modem->pdp_active = FALSE;
-  sim_modem_close_all_clients (modem);
-  sim_modem_send_urc (modem, "+QIURC: \"pdpdeact\",1", NULL, 0);
-}
-
-void
-sim_modem_pdp_restore (SimModem *modem)
-{
-  modem->pdp_active = TRUE;
 }
 
 void
@@ -611,11 +632,10 @@ sim_modem_set_fault (SimModem *modem, const char *spec, GError **error)
     ok = parse_switch (arg, &modem->faults.urc_before_prompt);
   else if (g_strcmp0 (name, "corrupt-upload") == 0)
     ok = parse_count (arg, G_MAXINT, &modem->faults.corrupt_uploads);
+  else if (!sim_modem_network_fault (modem, name, arg, error))
+    return FALSE;
   else
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "unknown fault \"%s\"", name);
-      return FALSE;
-    }
+    ok = TRUE;
   if (!ok)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "bad argument for %s", name);

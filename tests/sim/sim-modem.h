@@ -12,10 +12,14 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  guint boot_delay_ms;    /* RDY to APP RDY */
-  guint reset_silence_ms; /* POWERED DOWN to RDY */
-  guint net_delay_ms;     /* one-way delay of every datagram */
-  guint time_scale;       /* CoAP timers run this many times faster */
+  guint boot_delay_ms;       /* RDY to APP RDY */
+  guint reset_silence_ms;    /* POWERED DOWN to RDY */
+  guint net_delay_ms;        /* one-way delay of every datagram */
+  guint time_scale;          /* CoAP timers run this many times faster */
+  guint attach_delay_ms;     /* power-up to registration */
+  guint activation_delay_ms; /* AT+QIACT to its result */
+  gboolean network_ready;    /* registered with context 1 active at power-up, and
+                              * context 1 activated again on every registration */
 } SimModemConfig;
 
 typedef struct _SimModem SimModem;
@@ -37,16 +41,12 @@ void sim_modem_boot (SimModem *modem);
 /* Resets at once, as a watchdog would: silence, then the boot URCs. */
 void sim_modem_reboot (SimModem *modem);
 
-/* The network drops the data call (+QIURC: "pdpdeact",1, all sessions
- * gone, opens fail with -4) / brings it back. */
-void sim_modem_pdp_drop (SimModem *modem);
-void sim_modem_pdp_restore (SimModem *modem);
-
 /* Closes the pty and removes the link / makes a new one and boots. */
 void sim_modem_unplug (SimModem *modem);
 gboolean sim_modem_replug (SimModem *modem, GError **error);
 
-/* Sets a fault from "NAME[=ARG]" (see README.md). */
+/* Sets a fault from "NAME[=ARG]", or makes the network do something
+ * (register, deregister, pdp-drop, …; see README.md). */
 gboolean sim_modem_set_fault (SimModem *modem, const char *spec, GError **error);
 
 /* Sends an arbitrary URC line to the host. */

@@ -1,6 +1,8 @@
 /* Unit tests of the simulator's I/O-free pieces: the AT input parser, the
- * command-line splitter, the masking of secrets and the QFUPL checksum. */
+ * command-line splitter, the masking of secrets, the QFUPL checksum and the
+ * cellular state's answers. */
 #include "sim-at-parser.h"
+#include "sim-cellular.h"
 #include "sim-coap-format.h"
 #include "sim-files.h"
 
@@ -479,6 +481,94 @@ test_mask_argument (void)
     }
 }
 
+static void
+test_cellular_registration (void)
+{
+  SimCellular cellular;
+  g_autofree char *off = NULL;
+  g_autofree char *searching = NULL;
+  g_autofree char *home = NULL;
+  g_autofree char *read = NULL;
+  g_autofree char *brief = NULL;
+
+  sim_cellular_init (&cellular);
+  g_assert_false (sim_cellular_is_registered (&cellular));
+  off = sim_cellular_format_registration (&cellular, SIM_REG_CEREG, FALSE);
+  g_assert_null (off);
+  cellular.report_mode[SIM_REG_CEREG] = 2;
+  searching = sim_cellular_format_registration (&cellular, SIM_REG_CEREG, FALSE);
+  g_assert_cmpstr (searching, ==, "+CEREG: 2");
+  cellular.status = SIM_REG_ROAMING;
+  g_assert_true (sim_cellular_is_registered (&cellular));
+  home = sim_cellular_format_registration (&cellular, SIM_REG_CEREG, FALSE);
+  g_assert_cmpstr (home, ==, "+CEREG: 5,\"3A9F\",\"1A2D00F\",8");
+  read = sim_cellular_format_registration (&cellular, SIM_REG_CEREG, TRUE);
+  g_assert_cmpstr (read, ==, "+CEREG: 2,5,\"3A9F\",\"1A2D00F\",8");
+  cellular.report_mode[SIM_REG_CREG] = 1;
+  brief = sim_cellular_format_registration (&cellular, SIM_REG_CREG, TRUE);
+  g_assert_cmpstr (brief, ==, "+CREG: 1,5");
+  sim_cellular_clear (&cellular);
+}
+
+static void
+test_cellular_signal (void)
+{
+  const struct
+  {
+    int rsrp;
+    SimSignal expected;
+  } cases[] = {
+    /* rssi, csq, rsrq, sinr, sinr code, srxlev */
+    { -140, { -113, 0, -20, -7, 65, 0 } },
+    { -120, { -95, 9, -16, 2, 110, 8 } },
+    { -87, { -62, 25, -10, 19, 195, 41 } },
+    { -44, { -51, 31, -3, 30, 250, 84 } },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      SimSignal signal;
+
+      sim_cellular_derive_signal (cases[i].rsrp, &signal);
+      g_assert_cmpint (signal.rssi_dbm, ==, cases[i].expected.rssi_dbm);
+      g_assert_cmpuint (signal.csq, ==, cases[i].expected.csq);
+      g_assert_cmpint (signal.rsrq_db, ==, cases[i].expected.rsrq_db);
+      g_assert_cmpint (signal.sinr_db, ==, cases[i].expected.sinr_db);
+      g_assert_cmpuint (signal.sinr_code, ==, cases[i].expected.sinr_code);
+      g_assert_cmpint (signal.srxlev, ==, cases[i].expected.srxlev);
+    }
+}
+
+static void
+test_cellular_contexts (void)
+{
+  SimCellular cellular;
+  g_autofree char *fresh = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *shown = NULL;
+  g_autofree char *v4 = NULL;
+  g_autofree char *v6 = NULL;
+
+  sim_cellular_init (&cellular);
+  fresh = sim_cellular_format_qicsgp (&cellular, 16, FALSE);
+  g_assert_cmpstr (fresh, ==, "+QICSGP: 1,\"\",\"\",\"\",0");
+  sim_cellular_set_settings (&cellular, 3, SIM_PDP_IPV4V6, "apn", "me", "pw", 3);
+  text = sim_cellular_format_qicsgp (&cellular, 3, FALSE);
+  shown = sim_cellular_format_qicsgp (&cellular, 3, TRUE);
+  g_assert_cmpstr (text, ==, "+QICSGP: 3,\"apn\",\"me\",\"pw\",3");
+  g_assert_cmpstr (shown, ==, "+QICSGP: 3,\"apn\",\"me\",\"********\",3");
+  v4 = sim_cellular_format_qiact (&cellular, 3);
+  g_assert_cmpstr (v4, ==, "+QIACT: 3,1,3,\"10.64.0.3\"");
+  sim_cellular_set_settings (&cellular, 12, SIM_PDP_IPV6, "", "", "", 0);
+  v6 = sim_cellular_format_qiact (&cellular, 12);
+  g_assert_cmpstr (v6, ==, "+QIACT: 12,1,2,\"2001:DB8:0:C::1\"");
+  g_assert_cmpint (sim_cellular_get_state (&cellular, 0), ==, SIM_PDP_INACTIVE);
+  g_assert_cmpint (sim_cellular_get_state (&cellular, 17), ==, SIM_PDP_INACTIVE);
+  sim_cellular_set_state (&cellular, 16, SIM_PDP_DROPPED);
+  g_assert_cmpint (sim_cellular_get_state (&cellular, 16), ==, SIM_PDP_DROPPED);
+  sim_cellular_clear (&cellular);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -496,6 +586,9 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/at-command/arguments", test_command_arguments);
   g_test_add_func ("/sim/at-command/hex", test_hex_decode);
   g_test_add_func ("/sim/at-command/mask-argument", test_mask_argument);
+  g_test_add_func ("/sim/cellular/registration", test_cellular_registration);
+  g_test_add_func ("/sim/cellular/signal", test_cellular_signal);
+  g_test_add_func ("/sim/cellular/contexts", test_cellular_contexts);
   g_test_add_func ("/sim/files/checksum", test_checksum);
   g_test_add_func ("/sim/files/names", test_file_names);
   g_test_add_func ("/sim/files/psk", test_psk_file);

@@ -189,6 +189,21 @@ fixture_set_up (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
 }
 
+/* Without the harness's defaults: the modem powers up unregistered. */
+static void
+fixture_set_up_bare (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  f->peer_fd = -1;
+  f->dir = harness_make_temp_dir ();
+  g_assert_nonnull (f->dir);
+  f->sim = harness_sim_start_bare (f->dir, data, &error);
+  g_assert_no_error (error);
+  f->serial = harness_serial_open (f->sim->link_path, &error);
+  g_assert_no_error (error);
+}
+
 static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
@@ -1025,6 +1040,489 @@ test_baud_and_net_delay (Fixture *f, gconstpointer data)
   g_assert_cmpint (g_get_monotonic_time () - start, >=, 140 * 1000);
 }
 
+/* ---- the network side ---- */
+
+/* Registration, as a test of the network wants it: after 0 ms, never by
+ * itself (the test says "fault register"), or after the default delay. */
+static const char *const registered_sim[]
+    = { "--boot-delay", "50", "--reset-silence", "300", "--attach-delay", "0", NULL };
+static const char *const unattached_sim[]
+    = { "--boot-delay", "50", "--attach-delay", "600000", NULL };
+static const char *const default_attach_sim[] = { "--boot-delay", "50", NULL };
+
+#define REG_LOCATION ",\"3A9F\",\"1A2D00F\",8"
+
+static void
+control_ok (Fixture *f, const char *command)
+{
+  g_autofree char *answer = control (f, command);
+
+  g_assert_cmpstr (answer, ==, "OK");
+}
+
+static void
+control_fails (Fixture *f, const char *command)
+{
+  g_autofree char *answer = control (f, command);
+
+  g_assert_true (g_str_has_prefix (answer, "ERROR "));
+}
+
+/* AT+QCOAPOPEN of @id to the coap-server, and its result URC. */
+static void
+open_expecting (Fixture *f, guint id, int result)
+{
+  g_autofree char *command
+      = g_strdup_printf ("AT+QCOAPOPEN=%u,\"127.0.0.1\",%u", id, coap_server->port);
+  g_autofree char *urc = g_strdup_printf ("\r\n+QCOAPOPEN: %u,%d\r\n", id, result);
+
+  assert_exchange (f, command, "\r\nOK\r\n");
+  assert_urcs (f, urc, urc);
+}
+
+/* A GET /time through client @id, answered 2.05 by the real server. */
+static void
+assert_get_time (Fixture *f, guint id)
+{
+  g_autoptr (GByteArray) buffer = g_byte_array_new ();
+  g_autoptr (GByteArray) payload = g_byte_array_new ();
+  g_autofree char *header = g_strdup_printf ("AT+QCOAPHEADER=%u,77,0,1,\"5A\"", id);
+  g_autofree char *option = g_strdup_printf ("AT+QCOAPOPTION=%u,0,0,11,\"time\"", id);
+  g_autofree char *send = g_strdup_printf ("AT+QCOAPSEND=%u,0,1,1", id);
+  g_auto (GStrv) fields = NULL;
+
+  assert_exchange (f, header, "\r\nOK\r\n");
+  assert_exchange (f, option, "\r\nOK\r\n");
+  send_ctrlz_request (f, send);
+  fields = read_recv (f, buffer, payload);
+  g_assert_cmpstr (fields[2], ==, "2.05");
+  g_assert_cmpstr (fields[4], ==, "5A");
+}
+
+static char *
+read_log (Fixture *f)
+{
+  g_autoptr (GError) error = NULL;
+  char *log = NULL;
+
+  g_file_get_contents (f->sim->log_path, &log, NULL, &error);
+  g_assert_no_error (error);
+  return log;
+}
+
+static void
+assert_not_registered (Fixture *f)
+{
+  assert_exchange (f, "AT+COPS?", "\r\n+COPS: 0\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+QNWINFO", "\r\n+QNWINFO: No Service\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+CSQ", "\r\n+CSQ: 99,99\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+QCSQ", "\r\n+QCSQ: \"NOSERVICE\"\r\n\r\nOK\r\n");
+}
+
+static void
+assert_registered (Fixture *f)
+{
+  assert_exchange (f, "AT+COPS?", "\r\n+COPS: 0,0,\"Fake Telecom\",8\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+QNWINFO",
+                   "\r\n+QNWINFO: \"eMTC\",\"00101\",\"LTE BAND 20\",6300\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+CSQ", "\r\n+CSQ: 25,99\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+QCSQ", "\r\n+QCSQ: \"eMTC\",-62,-87,195,-10\r\n\r\nOK\r\n");
+}
+
+/* Power-up: searching; registered after the default 1.5 s, with a URC for
+ * each report that is on. */
+static void
+test_network_attach (Fixture *f, gconstpointer data)
+{
+  gint64 start = g_get_monotonic_time ();
+
+  echo_off (f);
+  assert_exchange (f, "AT+CEREG?", "\r\n+CEREG: 0,2\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+CEREG=2", "\r\nOK\r\n");
+  assert_exchange (f, "AT+CGREG=1", "\r\nOK\r\n");
+  assert_exchange (f, "AT+CEREG?", "\r\n+CEREG: 2,2\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+QENG=\"servingcell\"",
+                   "\r\n+QENG: \"servingcell\",\"SEARCH\"\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+COPS=?",
+                   "\r\n+COPS: (1,\"Fake Telecom\",\"Fake\",\"00101\",8),,(0-4),(0-2)"
+                   "\r\n\r\nOK\r\n");
+  assert_not_registered (f);
+  assert_exchange (f, "AT+QIACT=1", "\r\nERROR\r\n");
+  open_expecting (f, 0, -4);
+
+  assert_urcs (f, "\r\n+CEREG: 1" REG_LOCATION "\r\n\r\n+CGREG: 1\r\n", "+CGREG: 1\r\n");
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 1000 * 1000);
+  assert_exchange (f, "AT+CEREG?", "\r\n+CEREG: 2,1" REG_LOCATION "\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+CGREG?", "\r\n+CGREG: 1,1\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+CREG?", "\r\n+CREG: 0,1\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+CREG=2", "\r\nOK\r\n");
+  assert_exchange (f, "AT+CREG?", "\r\n+CREG: 2,1" REG_LOCATION "\r\n\r\nOK\r\n");
+  assert_registered (f);
+  assert_exchange (f, "AT+QENG=\"servingcell\"",
+                   "\r\n+QENG: \"servingcell\",\"NOCONN\",\"eMTC\",\"FDD\",001,01,1A2D00F,123,6300,"
+                   "20,3,3,3A9F,-87,-10,-62,19,41\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+COPS=?",
+                   "\r\n+COPS: (2,\"Fake Telecom\",\"Fake\",\"00101\",8),,(0-4),(0-2)"
+                   "\r\n\r\nOK\r\n");
+}
+
+static void
+test_network_commands (Fixture *f, gconstpointer data)
+{
+  const char *const errors[] = {
+    "AT+CEREG",
+    "AT+CEREG=3",
+    "AT+CEREG=1,1",
+    "AT+CGREG=\"1\"",
+    "AT+CREG=-1",
+    "AT+COPS",
+    "AT+COPS=1",
+    "AT+COPS=0,0,\"x\"",
+    "AT+QNWINFO?",
+    "AT+CSQ?",
+    "AT+QCSQ=1",
+    "AT+QENG",
+    "AT+QENG=\"bogus\"",
+    "AT+QENG=servingcell",
+    "AT+QICSGP",
+    "AT+QICSGP=0",
+    "AT+QICSGP=17",
+    "AT+QICSGP=1,1",
+    "AT+QICSGP=1,4,\"a\"",
+    "AT+QICSGP=1,1,a",
+    "AT+QICSGP=1,1,\"a\",\"u\"",
+    "AT+QICSGP=1,1,\"a\",\"u\",\"p\",4",
+    "AT+QICSGP=1,0,\"a\"",
+    "AT+QIACT",
+    "AT+QIACT=0",
+    "AT+QIACT=17",
+    "AT+QIACT=1,1",
+    "AT+QIDEACT",
+    "AT+QIDEACT=0",
+    "AT+QIDEACT?",
+  };
+
+  echo_off (f);
+  for (guint i = 0; i < G_N_ELEMENTS (errors); i++)
+    {
+      g_test_message ("%s", errors[i]);
+      assert_exchange (f, errors[i], "\r\nERROR\r\n");
+    }
+  assert_exchange (f, "AT+CEREG=?", "\r\n+CEREG: (0-2)\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+CGREG=?", "\r\n+CGREG: (0-2)\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+CREG=?", "\r\n+CREG: (0-2)\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+COPS=0", "\r\nOK\r\n");
+  assert_exchange (f, "AT+QNWINFO=?", "\r\nOK\r\n");
+  assert_exchange (f, "AT+CSQ=?", "\r\n+CSQ: (0-31,99),(0-7,99)\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+QCSQ=?", "\r\nOK\r\n");
+  assert_exchange (f, "AT+QENG=?", "\r\n+QENG: (\"servingcell\",\"neighbourcell\")\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+QENG=\"neighbourcell\"", "\r\nOK\r\n");
+  assert_exchange (f, "AT+QICSGP=?",
+                   "\r\n+QICSGP: (1-16),(1-3),<APN>,<username>,<password>,(0-3)\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+QIACT=?", "\r\n+QIACT: (1-16)\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+QIDEACT=?", "\r\n+QIDEACT: (1-16)\r\n\r\nOK\r\n");
+}
+
+/* Before registration an open fails with -4 and AT+QIACT with ERROR; once
+ * registered, AT+QICSGP and AT+QIACT bring the data call up and a session
+ * reaches the real server. The password never reaches the log. */
+static void
+test_network_context (Fixture *f, gconstpointer data)
+{
+  g_autofree char *log = NULL;
+  gint64 start;
+
+  echo_off (f);
+  open_expecting (f, 0, -4);
+  assert_exchange (f, "AT+QIACT=1", "\r\nERROR\r\n");
+  control_ok (f, "fault register");
+  assert_exchange (f, "AT+QICSGP=1", "\r\n+QICSGP: 1,\"\",\"\",\"\",0\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+QICSGP=1,1,\"iot.example\",\"gw-7\",\"s3cret-Pw\",1", "\r\nOK\r\n");
+  assert_exchange (f, "AT+QICSGP=1",
+                   "\r\n+QICSGP: 1,\"iot.example\",\"gw-7\",\"s3cret-Pw\",1\r\n\r\nOK\r\n");
+  /* A line the parser refuses is masked from its flaw on. */
+  assert_exchange (f, "AT+QICSGP=1,1,\"iot.example\",\"gw-7\",\"leaky-Pw", "\r\nERROR\r\n");
+  assert_exchange (f, "AT+QIACT?", "\r\nOK\r\n");
+  open_expecting (f, 0, -4);
+
+  start = g_get_monotonic_time ();
+  assert_exchange (f, "AT+QIACT=1", "\r\nOK\r\n");
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 150 * 1000);
+  assert_exchange (f, "AT+QIACT?", "\r\n+QIACT: 1,1,1,\"10.64.0.1\"\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+QIACT=1", "\r\nERROR\r\n");
+  open_expecting (f, 0, 0);
+  assert_get_time (f, 0);
+
+  /* A session on context 2 outlives context 1. */
+  assert_exchange (f, "AT+QICSGP=2,2,\"v6.example\"", "\r\nOK\r\n");
+  assert_exchange (f, "AT+QIACT=2", "\r\nOK\r\n");
+  assert_exchange (f, "AT+QCOAPCFG=\"pdpcid\",1,2", "\r\nOK\r\n");
+  open_expecting (f, 1, 0);
+  assert_exchange (f, "AT+QIACT?",
+                   "\r\n+QIACT: 1,1,1,\"10.64.0.1\"\r\n\r\n+QIACT: 2,1,2,\"2001:DB8:0:2::1\"\r\n"
+                   "\r\nOK\r\n");
+  assert_exchange (f, "AT+QIDEACT=1", "\r\nOK\r\n");
+  assert_exchange (f, "AT+QIDEACT=1", "\r\nOK\r\n");
+  assert_exchange (f, "AT+QIACT?", "\r\n+QIACT: 2,1,2,\"2001:DB8:0:2::1\"\r\n\r\nOK\r\n");
+  {
+    g_autofree char *listing
+        = g_strdup_printf ("\r\n+QCOAPOPEN: 1,\"127.0.0.1\",%u,3\r\n\r\nOK\r\n", coap_server->port);
+
+    assert_exchange (f, "AT+QCOAPOPEN?", listing);
+  }
+  assert_get_time (f, 1);
+  open_expecting (f, 0, -4);
+
+  log = read_log (f);
+  g_assert_null (strstr (log, "s3cret-Pw"));
+  g_assert_null (strstr (log, "leaky-Pw"));
+  g_assert_nonnull (strstr (log, "at-rx AT+QICSGP=1,1,\"iot.example\",\"gw-7\",\"********\",1\n"));
+  g_assert_nonnull (strstr (log, "at-tx +QICSGP: 1,\"iot.example\",\"gw-7\",\"********\",1\n"));
+  g_assert_nonnull (strstr (log, "at-rx AT+QICSGP=1,1,\"iot.example\",\"gw-7\",\"********\n"));
+}
+
+/* After a pdpdeact the context needs AT+QIDEACT before AT+QIACT. */
+static void
+test_network_pdp_drop (Fixture *f, gconstpointer data)
+{
+  echo_off (f);
+  control_fails (f, "pdp-drop");
+  assert_exchange (f, "AT+QIACT=1", "\r\nOK\r\n");
+  open_expecting (f, 0, 0);
+  control_ok (f, "fault pdp-drop");
+  assert_urcs (f, "\r\n+QIURC: \"pdpdeact\",1\r\n", "pdpdeact\",1\r\n");
+  assert_exchange (f, "AT+QCOAPOPEN?", "\r\nOK\r\n");
+  assert_exchange (f, "AT+QIACT?", "\r\nOK\r\n");
+  open_expecting (f, 0, -4);
+  assert_exchange (f, "AT+QIACT=1", "\r\nERROR\r\n");
+  assert_exchange (f, "AT+QIDEACT=1", "\r\nOK\r\n");
+  assert_exchange (f, "AT+QIACT=1", "\r\nOK\r\n");
+  open_expecting (f, 0, 0);
+  assert_get_time (f, 0);
+  control_fails (f, "fault pdp-drop=17");
+  control_fails (f, "fault pdp-drop=2");
+}
+
+/* A DTLS handshake under way when its context goes ends with -4. */
+static void
+test_network_drop_during_handshake (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GByteArray) reply = NULL;
+  g_autofree char *command = NULL;
+  g_autofree char *listing = NULL;
+  g_autoptr (GBytes) hello = NULL;
+
+  echo_off (f);
+  open_peer (f);
+  assert_exchange (f, "AT+QIACT=1", "\r\nOK\r\n");
+  assert_exchange (f, "AT+QFUPL=\"UFS:0_server.psk\",7", "\r\nCONNECT\r\n");
+  reply = harness_serial_exchange (f->serial, "id&0102", 7, TIMEOUT_MS, &error);
+  g_assert_no_error (error);
+  assert_exchange (f, "AT+QCOAPCFG=\"dtls\",0,1,0", "\r\nOK\r\n");
+  command = g_strdup_printf ("AT+QCOAPOPEN=0,\"127.0.0.1\",%u", f->peer_port);
+  assert_exchange (f, command, "\r\nOK\r\n");
+  /* The silent peer gets the ClientHello (a handshake record) and leaves
+   * the handshake hanging. */
+  hello = peer_receive (f, TIMEOUT_MS);
+  g_assert_nonnull (hello);
+  g_assert_cmpuint (((const guint8 *)g_bytes_get_data (hello, NULL))[0], ==, 0x16);
+  listing = g_strdup_printf ("\r\n+QCOAPOPEN: 0,\"127.0.0.1\",%u,2\r\n\r\nOK\r\n", f->peer_port);
+  assert_exchange (f, "AT+QCOAPOPEN?", listing);
+  control_ok (f, "pdp-drop");
+  assert_urcs (f, "\r\n+QIURC: \"pdpdeact\",1\r\n\r\n+QCOAPOPEN: 0,-4\r\n", "0,-4\r\n");
+  assert_exchange (f, "AT+QCOAPOPEN?", "\r\nOK\r\n");
+}
+
+/* qiact-fail=3 from the command line: three ERRORs, then OK. */
+static const char *const qiact_fail_sim[]
+    = { "--boot-delay", "50", "--attach-delay", "0", "--fault", "qiact-fail=3", NULL };
+
+static void
+test_network_qiact_fail (Fixture *f, gconstpointer data)
+{
+  echo_off (f);
+  for (guint i = 0; i < 3; i++)
+    assert_exchange (f, "AT+QIACT=1", "\r\nERROR\r\n");
+  assert_exchange (f, "AT+QIACT?", "\r\nOK\r\n");
+  assert_exchange (f, "AT+QIACT=1", "\r\nOK\r\n");
+  assert_exchange (f, "AT+QIACT?", "\r\n+QIACT: 1,1,1,\"10.64.0.1\"\r\n\r\nOK\r\n");
+  /* And from the control channel. */
+  assert_exchange (f, "AT+QIDEACT=1", "\r\nOK\r\n");
+  control_ok (f, "fault qiact-fail=1");
+  assert_exchange (f, "AT+QIACT=1", "\r\nERROR\r\n");
+  assert_exchange (f, "AT+QIACT=1", "\r\nOK\r\n");
+  control_fails (f, "fault qiact-fail");
+  control_fails (f, "fault qiact-fail=-1");
+}
+
+/* Losing the registration takes the context and its sessions; once back,
+ * AT+QIACT works without AT+QIDEACT. Roaming is registered, denial not. */
+static void
+test_network_deregister (Fixture *f, gconstpointer data)
+{
+  echo_off (f);
+  assert_exchange (f, "AT+CEREG=2", "\r\nOK\r\n");
+  assert_exchange (f, "AT+QIACT=1", "\r\nOK\r\n");
+  open_expecting (f, 0, 0);
+  control_ok (f, "fault deregister");
+  assert_urcs (f, "\r\n+CEREG: 2\r\n", "+CEREG: 2\r\n");
+  assert_exchange (f, "AT+CEREG?", "\r\n+CEREG: 2,2\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+QCOAPOPEN?", "\r\nOK\r\n");
+  assert_exchange (f, "AT+QIACT?", "\r\nOK\r\n");
+  assert_not_registered (f);
+  assert_exchange (f, "AT+QIACT=1", "\r\nERROR\r\n");
+  open_expecting (f, 0, -4);
+
+  control_ok (f, "fault register");
+  assert_urcs (f, "\r\n+CEREG: 1" REG_LOCATION "\r\n", "8\r\n");
+  assert_exchange (f, "AT+QIACT?", "\r\nOK\r\n");
+  assert_exchange (f, "AT+QIACT=1", "\r\nOK\r\n");
+
+  control_ok (f, "fault deny");
+  assert_urcs (f, "\r\n+CEREG: 3\r\n", "+CEREG: 3\r\n");
+  assert_exchange (f, "AT+QIACT?", "\r\nOK\r\n");
+  assert_exchange (f, "AT+QENG=\"servingcell\"",
+                   "\r\n+QENG: \"servingcell\",\"LIMSRV\"\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+COPS=?",
+                   "\r\n+COPS: (3,\"Fake Telecom\",\"Fake\",\"00101\",8),,(0-4),(0-2)"
+                   "\r\n\r\nOK\r\n");
+  assert_not_registered (f);
+  assert_exchange (f, "AT+QIACT=1", "\r\nERROR\r\n");
+
+  control_ok (f, "fault roam");
+  assert_urcs (f, "\r\n+CEREG: 5" REG_LOCATION "\r\n", "8\r\n");
+  assert_exchange (f, "AT+CEREG?", "\r\n+CEREG: 2,5" REG_LOCATION "\r\n\r\nOK\r\n");
+  assert_registered (f);
+  assert_exchange (f, "AT+QIACT=1", "\r\nOK\r\n");
+  open_expecting (f, 0, 0);
+  assert_get_time (f, 0);
+  control_fails (f, "fault roam=1");
+}
+
+/* No coverage from the start: the attach finds nothing until the network
+ * is there. A registration fault needs no running modem. */
+static const char *const no_coverage_sim[]
+    = { "--boot-delay", "50", "--attach-delay", "100", "--fault", "deregister", NULL };
+
+static void
+test_network_no_coverage (Fixture *f, gconstpointer data)
+{
+  echo_off (f);
+  assert_exchange (f, "AT+CEREG=1", "\r\nOK\r\n");
+  assert_quiet (f, 300);
+  assert_exchange (f, "AT+CEREG?", "\r\n+CEREG: 1,2\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+COPS=?", "\r\n+COPS: ,,(0-4),(0-2)\r\n\r\nOK\r\n");
+  control_ok (f, "fault register");
+  assert_urcs (f, "\r\n+CEREG: 1\r\n", "+CEREG: 1\r\n");
+}
+
+/* The signal follows the RSRP given on the command line and at run time. */
+static const char *const weak_signal_sim[]
+    = { "--boot-delay", "50", "--attach-delay", "0", "--fault", "signal=-120", NULL };
+
+static void
+test_network_signal (Fixture *f, gconstpointer data)
+{
+  echo_off (f);
+  assert_exchange (f, "AT+CSQ", "\r\n+CSQ: 9,99\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+QCSQ", "\r\n+QCSQ: \"eMTC\",-95,-120,110,-16\r\n\r\nOK\r\n");
+  control_ok (f, "fault signal=-100");
+  assert_exchange (f, "AT+CSQ", "\r\n+CSQ: 19,99\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+QCSQ", "\r\n+QCSQ: \"eMTC\",-75,-100,160,-12\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+QENG=\"servingcell\"",
+                   "\r\n+QENG: \"servingcell\",\"NOCONN\",\"eMTC\",\"FDD\",001,01,1A2D00F,123,6300,"
+                   "20,3,3,3A9F,-100,-12,-75,12,28\r\n\r\nOK\r\n");
+  control_ok (f, "fault signal=-44");
+  assert_exchange (f, "AT+CSQ", "\r\n+CSQ: 31,99\r\n\r\nOK\r\n");
+  control_ok (f, "fault signal=-140");
+  assert_exchange (f, "AT+CSQ", "\r\n+CSQ: 0,99\r\n\r\nOK\r\n");
+  control_fails (f, "fault signal=-141");
+  control_fails (f, "fault signal=-43");
+  control_fails (f, "fault signal=strong");
+  control_fails (f, "fault signal");
+}
+
+/* --network-ready: registered with context 1 up at every power-up; the
+ * firmware activates context 1 again on every registration, and an open
+ * meanwhile gets -6. */
+static const char *const ready_sim[]
+    = { "--boot-delay", "50", "--reset-silence", "300", "--network-ready", "--activation-delay",
+        "1000",         NULL };
+
+static void
+test_network_ready (Fixture *f, gconstpointer data)
+{
+  g_autofree char *answer = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GByteArray) buffer = g_byte_array_new ();
+
+  echo_off (f);
+  assert_exchange (f, "AT+CEREG?", "\r\n+CEREG: 0,1\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+QIACT?", "\r\n+QIACT: 1,1,1,\"10.64.0.1\"\r\n\r\nOK\r\n");
+  open_expecting (f, 0, 0);
+  assert_exchange (f, "AT+CEREG=1", "\r\nOK\r\n");
+  control_ok (f, "fault deregister");
+  assert_urcs (f, "\r\n+CEREG: 2\r\n", "+CEREG: 2\r\n");
+  assert_exchange (f, "AT+QCOAPOPEN?", "\r\nOK\r\n");
+  open_expecting (f, 0, -4);
+  control_ok (f, "fault register");
+  assert_urcs (f, "\r\n+CEREG: 1\r\n", "+CEREG: 1\r\n");
+  open_expecting (f, 0, -6);
+  assert_exchange (f, "AT+QIACT=1", "\r\nERROR\r\n");
+  harness_serial_read_for (f->serial, buffer, 1100);
+  assert_bytes (buffer, "", 0);
+  assert_exchange (f, "AT+QIACT?", "\r\n+QIACT: 1,1,1,\"10.64.0.1\"\r\n\r\nOK\r\n");
+  open_expecting (f, 0, 0);
+  assert_get_time (f, 0);
+
+  /* A reset forgets the reports, keeps the settings, and the firmware has
+   * the context up again. */
+  assert_exchange (f, "AT+QICSGP=1,1,\"kept.example\"", "\r\nOK\r\n");
+  answer = control (f, "reboot");
+  g_assert_cmpstr (answer, ==, "OK booted");
+  harness_serial_read_until (f->serial, buffer, "APP RDY\r\n", TIMEOUT_MS, &error);
+  g_assert_no_error (error);
+  echo_off (f);
+  assert_exchange (f, "AT+CEREG?", "\r\n+CEREG: 0,1\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+QICSGP=1", "\r\n+QICSGP: 1,\"kept.example\",\"\",\"\",0\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+QIACT?", "\r\n+QIACT: 1,1,1,\"10.64.0.1\"\r\n\r\nOK\r\n");
+  open_expecting (f, 0, 0);
+}
+
+/* An AT+QIACT still waiting when the registration goes answers ERROR. */
+static const char *const slow_activation_sim[]
+    = { "--boot-delay", "50", "--attach-delay", "0", "--activation-delay", "2000", NULL };
+
+static void
+test_network_loss_during_activation (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  echo_off (f);
+  assert_exchange (f, "AT+CEREG=1", "\r\nOK\r\n");
+  harness_serial_write (f->serial, "AT+QIACT=1\r", 11, &error);
+  g_assert_no_error (error);
+  control_ok (f, "fault deregister");
+  assert_urcs (f, "\r\n+CEREG: 2\r\n\r\nERROR\r\n", "ERROR\r\n");
+  assert_exchange (f, "AT+QIACT?", "\r\nOK\r\n");
+  assert_quiet (f, 100);
+}
+
+/* pdp-drop and pdp-restore act on a running modem only. */
+static void
+test_network_fault_needs_modem (void)
+{
+  const char *const args[] = { "--fault", "pdp-drop", NULL };
+  g_autofree char *dir = harness_make_temp_dir ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HarnessSim) sim = harness_sim_start_bare (dir, args, &error);
+
+  g_assert_null (sim);
+  g_assert_nonnull (error);
+  harness_remove_temp_dir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1063,6 +1561,22 @@ main (int argc, char **argv)
   ADD ("/sim/faults", test_faults, NULL);
   ADD ("/sim/unplug-replug", test_unplug_replug, NULL);
   ADD ("/sim/baud-and-net-delay", test_baud_and_net_delay, slow_sim);
+#define ADD_BARE(path, func, args)                                                                 \
+  g_test_add (path, Fixture, args, fixture_set_up_bare, func, fixture_tear_down)
+  ADD_BARE ("/sim/network/attach", test_network_attach, default_attach_sim);
+  ADD_BARE ("/sim/network/commands", test_network_commands, registered_sim);
+  ADD_BARE ("/sim/network/context", test_network_context, unattached_sim);
+  ADD_BARE ("/sim/network/pdp-drop", test_network_pdp_drop, registered_sim);
+  ADD_BARE ("/sim/network/drop-during-handshake", test_network_drop_during_handshake,
+            registered_sim);
+  ADD_BARE ("/sim/network/qiact-fail", test_network_qiact_fail, qiact_fail_sim);
+  ADD_BARE ("/sim/network/deregister", test_network_deregister, registered_sim);
+  ADD_BARE ("/sim/network/no-coverage", test_network_no_coverage, no_coverage_sim);
+  ADD_BARE ("/sim/network/signal", test_network_signal, weak_signal_sim);
+  ADD_BARE ("/sim/network/ready", test_network_ready, ready_sim);
+  ADD_BARE ("/sim/network/loss-during-activation", test_network_loss_during_activation,
+            slow_activation_sim);
+  g_test_add_func ("/sim/network/fault-needs-modem", test_network_fault_needs_modem);
 
   status = g_test_run ();
   g_clear_pointer (&coap_server, harness_coap_server_free);
