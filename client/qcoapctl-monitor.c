@@ -241,13 +241,45 @@ on_connection_closed (GDBusConnection *connection, gboolean remote_peer_vanished
   g_main_loop_quit (monitor->loop);
 }
 
+/* Connects to the client's and the sessions' signals and says so; returns
+ * the sessions watched from the start. */
+static GList *
+start_watching (Monitor *monitor)
+{
+  Qcoapctl *ctl = monitor->ctl;
+  GList *sessions;
+  GString *line;
+
+  g_signal_connect (ctl->client, "session-added", G_CALLBACK (on_session_added), monitor);
+  g_signal_connect (ctl->client, "session-removed", G_CALLBACK (on_session_removed), monitor);
+  g_signal_connect (ctl->client, "notify::state", G_CALLBACK (on_state_changed), monitor);
+  g_signal_connect (qcoap_client_get_connection (ctl->client), "closed",
+                    G_CALLBACK (on_connection_closed), monitor);
+  sessions = qcoap_client_get_sessions (ctl->client);
+  for (GList *l = sessions; l; l = l->next)
+    if (is_watched (monitor, l->data))
+      {
+        print_session_event (monitor, l->data, "session");
+        watch_session (monitor, l->data);
+      }
+
+  /* Tells a reader that everything from now on will be seen. */
+  line = event_start (monitor, NULL, "monitoring");
+  if (!ctl->json)
+    g_string_append_printf (line, " %s (modem %s); Ctrl-C stops",
+                            monitor->only_path ? monitor->only_path : "all sessions",
+                            qcoap_client_get_state (ctl->client));
+  event_end (monitor, line);
+
+  return sessions;
+}
+
 int
 qcoapctl_monitor (Qcoapctl *ctl, int argc, char **argv)
 {
   Monitor monitor = { ctl, NULL, NULL };
   g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   GList *sessions;
-  GString *line;
   guint sources[2];
 
   if (!qcoapctl_parse (ctl, "monitor", "[SESSION]",
@@ -257,7 +289,7 @@ qcoapctl_monitor (Qcoapctl *ctl, int argc, char **argv)
                        NULL, &argc, &argv))
     return QCOAPCTL_EXIT_USAGE;
   if (argc > 2)
-    return qcoapctl_usage_error ("monitor takes at most one SESSION");
+    return qcoapctl_usage_error (ctl, "monitor takes at most one SESSION");
   if (!qcoapctl_connect (ctl))
     return QCOAPCTL_EXIT_UNREACHABLE;
 
@@ -271,27 +303,7 @@ qcoapctl_monitor (Qcoapctl *ctl, int argc, char **argv)
       monitor.only_path = g_strdup (qcoap_client_session_get_object_path (session));
     }
 
-  g_signal_connect (ctl->client, "session-added", G_CALLBACK (on_session_added), &monitor);
-  g_signal_connect (ctl->client, "session-removed", G_CALLBACK (on_session_removed), &monitor);
-  g_signal_connect (ctl->client, "notify::state", G_CALLBACK (on_state_changed), &monitor);
-  g_signal_connect (qcoap_client_get_connection (ctl->client), "closed",
-                    G_CALLBACK (on_connection_closed), &monitor);
-  sessions = qcoap_client_get_sessions (ctl->client);
-  for (GList *l = sessions; l; l = l->next)
-    if (is_watched (&monitor, l->data))
-      {
-        print_session_event (&monitor, l->data, "session");
-        watch_session (&monitor, l->data);
-      }
-
-  /* Tells a reader that everything from now on will be seen. */
-  line = event_start (&monitor, NULL, "monitoring");
-  if (!ctl->json)
-    g_string_append_printf (line, " %s (modem %s); Ctrl-C stops",
-                            monitor.only_path ? monitor.only_path : "all sessions",
-                            qcoap_client_get_state (ctl->client));
-  event_end (&monitor, line);
-
+  sessions = start_watching (&monitor);
   sources[0] = g_unix_signal_add (SIGINT, on_stop_signal, &monitor);
   sources[1] = g_unix_signal_add (SIGTERM, on_stop_signal, &monitor);
   g_main_loop_run (loop);

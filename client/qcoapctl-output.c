@@ -216,6 +216,34 @@ json_append_code_members (GString *json, guint8 code)
     g_string_append (json, "null");
 }
 
+/* "truncated" (the first block of a larger body), with the whole body's
+ * size as "size2" when the server gave it. */
+static void
+json_append_truncated (GString *json, QcoapResponse *response)
+{
+  guint total = 0;
+  gboolean truncated = qcoap_response_is_truncated (response, &total);
+
+  g_string_append_printf (json, ",\"truncated\":%s", truncated ? "true" : "false");
+  if (truncated && total > 0)
+    g_string_append_printf (json, ",\"size2\":%u", total);
+}
+
+/* A message that came as a Received signal (the raw path, -T) has its
+ * message ID and token; a Request's response has neither. */
+static void
+json_append_token (GString *json, QcoapResponse *response)
+{
+  GBytes *token = qcoap_response_get_token (response);
+  g_autofree char *hex = NULL;
+
+  if (g_bytes_get_size (token) == 0)
+    return;
+  hex = format_token (token);
+  g_string_append_printf (json, ",\"message_id\":%u,\"token\":\"%s\"",
+                          qcoap_response_get_message_id (response), hex);
+}
+
 char *
 json_response (QcoapResponse *response)
 {
@@ -226,6 +254,8 @@ json_response (QcoapResponse *response)
   json_append_options (json, qcoap_response_get_options (response));
   g_string_append_c (json, ',');
   json_append_payload_members (json, qcoap_response_get_payload (response));
+  json_append_truncated (json, response);
+  json_append_token (json, response);
   g_string_append_c (json, '}');
   return g_string_free (json, FALSE);
 }

@@ -18,7 +18,7 @@ typedef struct
   gint ack_timeout;
   gint max_retransmit;
   gint idle_timeout;
-  gint timeout_ms;
+  gint wait_s;
 } OpenArgs;
 
 static void
@@ -53,8 +53,9 @@ open_options (OpenArgs *args)
     g_variant_dict_insert (dict, "max-retransmit", "u", (guint32)args->max_retransmit);
   if (args->idle_timeout > 0)
     g_variant_dict_insert (dict, "idle-timeout", "u", (guint32)args->idle_timeout);
-  if (args->timeout_ms > 0)
-    g_variant_dict_insert (dict, "timeout", "u", (guint32)args->timeout_ms);
+  /* Seconds on the command line, milliseconds in the API. */
+  if (args->wait_s > 0)
+    g_variant_dict_insert (dict, "timeout", "u", (guint32)args->wait_s * 1000);
   return g_variant_dict_end (dict);
 }
 
@@ -139,8 +140,8 @@ qcoapctl_open (Qcoapctl *ctl, int argc, char **argv)
       "Retransmissions of a confirmable message (4-8)", "N" },
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &args.idle_timeout,
       "Close a persistent session unused for S seconds", "S" },
-    { "timeout", 'T', 0, G_OPTION_ARG_INT, &args.timeout_ms,
-      "Wait at most MS milliseconds for the modem to connect", "MS" },
+    { "wait", 'B', 0, G_OPTION_ARG_INT, &args.wait_s,
+      "Wait at most SECONDS for the modem to connect", "SECONDS" },
     { NULL },
   };
   g_autoptr (QcoapClientSession) session = NULL;
@@ -154,11 +155,13 @@ qcoapctl_open (Qcoapctl *ctl, int argc, char **argv)
                        entries, &argc, &argv))
     return QCOAPCTL_EXIT_USAGE;
   if (argc < 2 || argc > 3)
-    return qcoapctl_usage_error ("open takes HOST and an optional PORT");
+    return qcoapctl_usage_error (ctl, "open takes HOST and an optional PORT");
   if (argc == 3 && !g_ascii_string_to_unsigned (argv[2], 10, 1, 65535, &port, NULL))
-    return qcoapctl_usage_error ("“%s” is not a port (1-65535)", argv[2]);
+    return qcoapctl_usage_error (ctl, "“%s” is not a port (1-65535)", argv[2]);
   if ((args.psk_identity == NULL) != (args.psk_key == NULL))
-    return qcoapctl_usage_error ("-u and -k go together");
+    return qcoapctl_usage_error (ctl, "-u and -k go together");
+  if (args.wait_s < 0 || args.wait_s > 600)
+    return qcoapctl_usage_error (ctl, "-B takes a number of seconds, up to 600");
 
   if (!qcoapctl_connect (ctl))
     return QCOAPCTL_EXIT_UNREACHABLE;
@@ -184,7 +187,7 @@ qcoapctl_close (Qcoapctl *ctl, int argc, char **argv)
                        &argv))
     return QCOAPCTL_EXIT_USAGE;
   if (argc != 2)
-    return qcoapctl_usage_error ("close takes one SESSION");
+    return qcoapctl_usage_error (ctl, "close takes one SESSION");
   if (!qcoapctl_connect (ctl))
     return QCOAPCTL_EXIT_UNREACHABLE;
   session = qcoapctl_find_session (ctl, argv[1]);
@@ -265,7 +268,7 @@ qcoapctl_sessions (Qcoapctl *ctl, int argc, char **argv)
                        NULL, &argc, &argv))
     return QCOAPCTL_EXIT_USAGE;
   if (argc != 1)
-    return qcoapctl_usage_error ("sessions takes no arguments");
+    return qcoapctl_usage_error (ctl, "sessions takes no arguments");
   if (!qcoapctl_connect (ctl))
     return QCOAPCTL_EXIT_UNREACHABLE;
 
@@ -373,7 +376,7 @@ qcoapctl_status (Qcoapctl *ctl, int argc, char **argv)
                        NULL, &argc, &argv))
     return QCOAPCTL_EXIT_USAGE;
   if (argc != 1)
-    return qcoapctl_usage_error ("status takes no arguments");
+    return qcoapctl_usage_error (ctl, "status takes no arguments");
   if (!qcoapctl_connect (ctl))
     return QCOAPCTL_EXIT_UNREACHABLE;
 

@@ -3,95 +3,9 @@
 
 #include <qcoap-glib/qcoap-glib.h>
 
-typedef enum
-{
-  FORMAT_EMPTY,
-  FORMAT_OPAQUE,
-  FORMAT_UINT,
-  FORMAT_STRING,
-} OptionFormat;
-
-typedef struct
-{
-  guint16 number;
-  const char *name;
-  OptionFormat format;
-} OptionInfo;
-
-/* The options of RFC 7252 (and Observe, Block1/2 and Size2, which a server
- * may send back). */
-static const OptionInfo options[] = {
-  { 1, "If-Match", FORMAT_OPAQUE },
-  { 3, "Uri-Host", FORMAT_STRING },
-  { 4, "ETag", FORMAT_OPAQUE },
-  { 5, "If-None-Match", FORMAT_EMPTY },
-  { 6, "Observe", FORMAT_UINT },
-  { 7, "Uri-Port", FORMAT_UINT },
-  { 8, "Location-Path", FORMAT_STRING },
-  { 11, "Uri-Path", FORMAT_STRING },
-  { 12, "Content-Format", FORMAT_UINT },
-  { 14, "Max-Age", FORMAT_UINT },
-  { 15, "Uri-Query", FORMAT_STRING },
-  { 17, "Accept", FORMAT_UINT },
-  { 20, "Location-Query", FORMAT_STRING },
-  { 23, "Block2", FORMAT_UINT },
-  { 27, "Block1", FORMAT_UINT },
-  { 28, "Size2", FORMAT_UINT },
-  { 35, "Proxy-Uri", FORMAT_STRING },
-  { 39, "Proxy-Scheme", FORMAT_STRING },
-  { 60, "Size1", FORMAT_UINT },
-};
-
-typedef struct
-{
-  guint16 number;
-  const char *media_type;
-  const char *short_name;
-} ContentFormat;
-
-static const ContentFormat content_formats[] = {
-  { 0, "text/plain", "text" },        { 40, "application/link-format", "link" },
-  { 41, "application/xml", "xml" },   { 42, "application/octet-stream", "octets" },
-  { 47, "application/exi", "exi" },   { 50, "application/json", "json" },
-  { 60, "application/cbor", "cbor" },
-};
-
-typedef struct
-{
-  guint8 code;
-  const char *description;
-} CodeName;
-
-static const CodeName code_names[] = {
-  { QCOAP_CODE (0, 0), "Empty" },
-  { QCOAP_CODE (0, 1), "GET" },
-  { QCOAP_CODE (0, 2), "POST" },
-  { QCOAP_CODE (0, 3), "PUT" },
-  { QCOAP_CODE (0, 4), "DELETE" },
-  { QCOAP_CODE (2, 1), "Created" },
-  { QCOAP_CODE (2, 2), "Deleted" },
-  { QCOAP_CODE (2, 3), "Valid" },
-  { QCOAP_CODE (2, 4), "Changed" },
-  { QCOAP_CODE (2, 5), "Content" },
-  { QCOAP_CODE (2, 31), "Continue" },
-  { QCOAP_CODE (4, 0), "Bad Request" },
-  { QCOAP_CODE (4, 1), "Unauthorized" },
-  { QCOAP_CODE (4, 2), "Bad Option" },
-  { QCOAP_CODE (4, 3), "Forbidden" },
-  { QCOAP_CODE (4, 4), "Not Found" },
-  { QCOAP_CODE (4, 5), "Method Not Allowed" },
-  { QCOAP_CODE (4, 6), "Not Acceptable" },
-  { QCOAP_CODE (4, 8), "Request Entity Incomplete" },
-  { QCOAP_CODE (4, 12), "Precondition Failed" },
-  { QCOAP_CODE (4, 13), "Request Entity Too Large" },
-  { QCOAP_CODE (4, 15), "Unsupported Content-Format" },
-  { QCOAP_CODE (5, 0), "Internal Server Error" },
-  { QCOAP_CODE (5, 1), "Not Implemented" },
-  { QCOAP_CODE (5, 2), "Bad Gateway" },
-  { QCOAP_CODE (5, 3), "Service Unavailable" },
-  { QCOAP_CODE (5, 4), "Gateway Timeout" },
-  { QCOAP_CODE (5, 5), "Proxying Not Supported" },
-};
+/* The names come from the registry that the daemon and the Python module
+ * share (introspection/coap-registry.txt). */
+#include "qcoap-registry.h"
 
 static const char *const message_types[] = { "CON", "NON", "ACK", "RST" };
 
@@ -106,10 +20,7 @@ qcoap_code_to_string (guint8 code)
 const char *
 qcoap_code_get_description (guint8 code)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (code_names); i++)
-    if (code_names[i].code == code)
-      return code_names[i].description;
-  return NULL;
+  return qcoap_registry_code_name (code);
 }
 
 /* A whole decimal number in [0, @max], nothing else. */
@@ -183,19 +94,10 @@ qcoap_message_type_parse (const char *text, QcoapMessageType *out_type)
 
 /* ---- options ---- */
 
-static const OptionInfo *
-option_info_lookup (guint number)
-{
-  for (gsize i = 0; i < G_N_ELEMENTS (options); i++)
-    if (options[i].number == number)
-      return &options[i];
-  return NULL;
-}
-
 const char *
 qcoap_option_get_name (guint number)
 {
-  const OptionInfo *info = option_info_lookup (number);
+  const QcoapRegistryOption *info = qcoap_registry_option (number);
 
   return info ? info->name : NULL;
 }
@@ -203,13 +105,14 @@ qcoap_option_get_name (guint number)
 gint
 qcoap_option_parse_number (const char *text)
 {
+  const QcoapRegistryOption *info;
   guint64 value;
 
   g_return_val_if_fail (text != NULL, -1);
 
-  for (gsize i = 0; i < G_N_ELEMENTS (options); i++)
-    if (g_ascii_strcasecmp (text, options[i].name) == 0)
-      return options[i].number;
+  info = qcoap_registry_option_by_name (text);
+  if (info != NULL)
+    return info->number;
   if (!parse_decimal (text, G_MAXUINT16, &value))
     return -1;
   return value;
@@ -269,7 +172,7 @@ uint_option_from_string (guint16 number, const char *text, GError **error)
 {
   guint64 value;
 
-  if (number == 12 || number == 17)
+  if (number == QCOAP_OPTION_CONTENT_FORMAT || number == QCOAP_OPTION_ACCEPT)
     {
       gint format = qcoap_content_format_parse (text);
 
@@ -304,16 +207,16 @@ opaque_option_from_string (guint16 number, const char *text)
 GVariant *
 qcoap_option_new_from_string (guint16 number, const char *text, GError **error)
 {
-  const OptionInfo *info = option_info_lookup (number);
+  const QcoapRegistryOption *info = qcoap_registry_option (number);
 
   g_return_val_if_fail (text != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (info == NULL)
     return opaque_option_from_string (number, text);
-  switch (info->format)
+  switch (info->value)
     {
-      case FORMAT_EMPTY:
+      case QCOAP_REGISTRY_VALUE_EMPTY:
         if (*text != '\0')
           {
             g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
@@ -321,11 +224,11 @@ qcoap_option_new_from_string (guint16 number, const char *text, GError **error)
             return NULL;
           }
         return qcoap_option_new_opaque (number, NULL, 0);
-      case FORMAT_OPAQUE:
+      case QCOAP_REGISTRY_VALUE_OPAQUE:
         return opaque_option_from_string (number, text);
-      case FORMAT_UINT:
+      case QCOAP_REGISTRY_VALUE_UINT:
         return uint_option_from_string (number, text, error);
-      case FORMAT_STRING:
+      case QCOAP_REGISTRY_VALUE_STRING:
       default:
         if (!g_utf8_validate (text, -1, NULL))
           {
@@ -357,7 +260,7 @@ qcoap_option_value_to_string (guint16 number, GVariant *value)
       guint32 uint_value = g_variant_get_uint32 (value);
       const char *name = NULL;
 
-      if (number == 12 || number == 17)
+      if (number == QCOAP_OPTION_CONTENT_FORMAT || number == QCOAP_OPTION_ACCEPT)
         name = qcoap_content_format_get_name (uint_value);
       return name ? g_strdup (name) : g_strdup_printf ("%u", uint_value);
     }
@@ -378,23 +281,22 @@ qcoap_option_value_to_string (guint16 number, GVariant *value)
 const char *
 qcoap_content_format_get_name (guint number)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (content_formats); i++)
-    if (content_formats[i].number == number)
-      return content_formats[i].media_type;
-  return NULL;
+  const QcoapRegistryContentFormat *format = qcoap_registry_content_format (number);
+
+  return format ? format->content_type : NULL;
 }
 
 gint
 qcoap_content_format_parse (const char *text)
 {
+  const QcoapRegistryContentFormat *format;
   guint64 value;
 
   g_return_val_if_fail (text != NULL, -1);
 
-  for (gsize i = 0; i < G_N_ELEMENTS (content_formats); i++)
-    if (g_ascii_strcasecmp (text, content_formats[i].media_type) == 0
-        || g_ascii_strcasecmp (text, content_formats[i].short_name) == 0)
-      return content_formats[i].number;
+  format = qcoap_registry_content_format_by_name (text);
+  if (format != NULL)
+    return format->number;
   if (!parse_decimal (text, G_MAXUINT16, &value))
     return -1;
   return value;

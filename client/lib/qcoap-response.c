@@ -121,14 +121,66 @@ qcoap_response_lookup_option (QcoapResponse *response, guint16 number)
   return NULL;
 }
 
+/* The decimal number in @value's bytes, or -1. A daemon that does not know
+ * an integer option passes the modem's text of it on as bytes ("14" for a
+ * Block2 of 14), since the modem prints every integer option in decimal. */
+static gint64
+decimal_in_bytes (GVariant *value)
+{
+  gsize length;
+  const char *data = g_variant_get_fixed_array (value, &length, 1);
+  g_autofree char *text = NULL;
+  guint64 number;
+
+  if (length == 0 || length > 10)
+    return -1;
+  text = g_strndup (data, length);
+  if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT32, &number, NULL))
+    return -1;
+  return number;
+}
+
+/* The value of uint option @number, or -1 when it is absent or no number. */
+static gint64
+lookup_uint (QcoapResponse *response, guint16 number)
+{
+  g_autoptr (GVariant) value = qcoap_response_lookup_option (response, number);
+
+  if (value == NULL)
+    return -1;
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32))
+    return g_variant_get_uint32 (value);
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_BYTESTRING))
+    return decimal_in_bytes (value);
+  return -1;
+}
+
 gint
 qcoap_response_get_content_format (QcoapResponse *response)
 {
-  g_autoptr (GVariant) value = qcoap_response_lookup_option (response, 12);
+  g_return_val_if_fail (response != NULL, -1);
 
-  if (value == NULL || !g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32))
-    return -1;
-  return g_variant_get_uint32 (value);
+  return lookup_uint (response, QCOAP_OPTION_CONTENT_FORMAT);
+}
+
+/* Block2's value is NUM << 4 | M << 3 | SZX (RFC 7959 2.2); M says that
+ * more blocks follow. */
+#define BLOCK_MORE_FLAG 0x08
+
+gboolean
+qcoap_response_is_truncated (QcoapResponse *response, guint *out_total_size)
+{
+  gint64 block2, size2;
+
+  g_return_val_if_fail (response != NULL, FALSE);
+
+  block2 = lookup_uint (response, QCOAP_OPTION_BLOCK2);
+  if (block2 < 0 || !(block2 & BLOCK_MORE_FLAG))
+    return FALSE;
+  size2 = lookup_uint (response, QCOAP_OPTION_SIZE2);
+  if (out_total_size)
+    *out_total_size = size2 < 0 ? 0 : size2;
+  return TRUE;
 }
 
 GBytes *

@@ -1,5 +1,7 @@
 /* test-qcoap-codes.c — the names libqcoap-glib gives codes, options and
  * content formats, and the option values it makes from typed text. */
+#include <stdlib.h>
+
 #include <qcoap-glib/qcoap-glib.h>
 
 static void
@@ -41,6 +43,7 @@ test_message_types (void)
   g_assert_false (qcoap_message_type_parse ("4", &type));
 }
 
+/* The IANA content types, as the registry names them. */
 static void
 test_content_formats (void)
 {
@@ -49,10 +52,28 @@ test_content_formats (void)
     const char *name;
     guint number;
   } formats[] = {
-    { "text/plain", 0 },        { "application/link-format", 40 },
-    { "application/xml", 41 },  { "application/octet-stream", 42 },
-    { "application/exi", 47 },  { "application/json", 50 },
+    { "text/plain; charset=utf-8", 0 },
+    { "application/link-format", 40 },
+    { "application/xml", 41 },
+    { "application/octet-stream", 42 },
+    { "application/exi", 47 },
+    { "application/json", 50 },
+    { "application/json-patch+json", 51 },
+    { "application/merge-patch+json", 52 },
     { "application/cbor", 60 },
+    { "application/cwt", 61 },
+    { "application/senml+json", 110 },
+    { "application/sensml+json", 111 },
+    { "application/senml+cbor", 112 },
+    { "application/sensml+cbor", 113 },
+    { "application/senml-exi", 114 },
+    { "application/sensml-exi", 115 },
+    { "application/coap-group+json", 256 },
+    { "application/senml+xml", 310 },
+    { "application/sensml+xml", 311 },
+    { "application/vnd.oma.lwm2m+tlv", 11542 },
+    { "application/vnd.oma.lwm2m+json", 11543 },
+    { "application/vnd.oma.lwm2m+cbor", 11544 },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (formats); i++)
@@ -60,10 +81,77 @@ test_content_formats (void)
       g_assert_cmpint (qcoap_content_format_parse (formats[i].name), ==, formats[i].number);
       g_assert_cmpstr (qcoap_content_format_get_name (formats[i].number), ==, formats[i].name);
     }
+  g_assert_cmpint (qcoap_content_format_parse ("text/plain"), ==, 0);
   g_assert_cmpint (qcoap_content_format_parse ("JSON"), ==, 50);
-  g_assert_cmpint (qcoap_content_format_parse ("11542"), ==, 11542);
+  g_assert_cmpint (qcoap_content_format_parse ("SenML"), ==, 110);
+  g_assert_cmpint (qcoap_content_format_parse ("65000"), ==, 65000);
   g_assert_cmpint (qcoap_content_format_parse ("image/png"), ==, -1);
-  g_assert_null (qcoap_content_format_get_name (11542));
+  g_assert_null (qcoap_content_format_get_name (65000));
+}
+
+/* The options a server sends back, and No-Response, are named and typed. */
+static void
+test_option_names (void)
+{
+  static const struct
+  {
+    const char *name;
+    guint16 number;
+  } named[] = {
+    { "Observe", 6 }, { "Block2", 23 }, { "Block1", 27 }, { "Size2", 28 }, { "No-Response", 258 },
+  };
+  g_autoptr (GError) error = NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (named); i++)
+    {
+      g_autoptr (GVariant) option = NULL;
+      g_autoptr (GVariant) value = NULL;
+
+      g_assert_cmpstr (qcoap_option_get_name (named[i].number), ==, named[i].name);
+      g_assert_cmpint (qcoap_option_parse_number (named[i].name), ==, named[i].number);
+      option = g_variant_ref_sink (qcoap_option_new_from_string (named[i].number, "26", &error));
+      g_assert_no_error (error);
+      g_variant_get (option, "(qv)", NULL, &value);
+      g_assert_cmpstr (g_variant_get_type_string (value), ==, "u");
+    }
+}
+
+/* Every line of the registry file is what the library knows: the file is
+ * the one source of the C table. */
+static void
+test_registry_file (void)
+{
+  const char *path = g_getenv ("QCOAP_REGISTRY");
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autoptr (GError) error = NULL;
+  guint checked = 0;
+
+  g_assert_nonnull (path);
+  g_file_get_contents (path, &text, NULL, &error);
+  g_assert_no_error (error);
+  lines = g_strsplit (text, "\n", -1);
+  for (char **line = lines; *line; line++)
+    {
+      g_auto (GStrv) fields = g_strsplit (*line, "|", -1);
+      guint8 code;
+
+      if (**line == '#' || g_strv_length (fields) < 3)
+        continue;
+      for (char **f = fields; *f; f++)
+        g_strstrip (*f);
+      if (g_str_equal (fields[0], "code"))
+        {
+          g_assert_true (qcoap_code_parse (fields[1], &code));
+          g_assert_cmpstr (qcoap_code_get_description (code), ==, fields[2]);
+        }
+      else if (g_str_equal (fields[0], "option"))
+        g_assert_cmpstr (qcoap_option_get_name (atoi (fields[1])), ==, fields[2]);
+      else
+        g_assert_cmpstr (qcoap_content_format_get_name (atoi (fields[1])), ==, fields[2]);
+      checked++;
+    }
+  g_assert_cmpuint (checked, >, 90);
 }
 
 static void
@@ -128,7 +216,8 @@ test_option_values_to_text (void)
   static const guint8 etag[] = { 0x00, 0xab };
 
   assert_value_text (12, g_variant_new_uint32 (50), "application/json");
-  assert_value_text (12, g_variant_new_uint32 (11542), "11542");
+  assert_value_text (12, g_variant_new_uint32 (11542), "application/vnd.oma.lwm2m+tlv");
+  assert_value_text (12, g_variant_new_uint32 (65000), "65000");
   assert_value_text (14, g_variant_new_uint32 (0), "0");
   assert_value_text (8, g_variant_new_string ("new"), "new");
   assert_value_text (4, g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, etag, 2, 1), "0x00ab");
@@ -164,6 +253,8 @@ main (int argc, char **argv)
   g_test_add_func ("/qcoap-glib/codes", test_codes);
   g_test_add_func ("/qcoap-glib/message-types", test_message_types);
   g_test_add_func ("/qcoap-glib/content-formats", test_content_formats);
+  g_test_add_func ("/qcoap-glib/option-names", test_option_names);
+  g_test_add_func ("/qcoap-glib/registry-file", test_registry_file);
   g_test_add_func ("/qcoap-glib/options-from-text", test_options_from_text);
   g_test_add_func ("/qcoap-glib/option-values-to-text", test_option_values_to_text);
   g_test_add_func ("/qcoap-glib/response", test_response);

@@ -224,10 +224,10 @@ test_timeout (void)
   g_auto (Run) run = { 0 };
   gint64 start = g_get_monotonic_time ();
 
-  qcoapctl (&run, NULL, "get", "-T", "2000", silent);
+  qcoapctl (&run, NULL, "get", "-B", "2", silent);
   g_assert_cmpint (run.status, ==, 5);
   g_assert_nonnull (strstr (run.err, "org.qcoapd.CoAP1.Error.Timeout"));
-  /* -T bounds the wait: well under the exchange lifetime of 247 s. */
+  /* -B bounds the wait: well under the exchange lifetime of 247 s. */
   g_assert_cmpint (g_get_monotonic_time () - start, <, 60 * G_USEC_PER_SEC);
 }
 
@@ -269,11 +269,11 @@ test_json_error (void)
 
   /* A client ID the modem does not have: the daemon refuses. */
   qcoapctl (&run, NULL, "--json", "open", "--persistent", "--client-id", "9", "127.0.0.1", port);
-  g_assert_cmpint (run.status, ==, 6);
+  g_assert_cmpint (run.status, ==, 2);
   json = run_stdout_text (&run);
   summary = json_eval (json, "d['error']['name'], d['error']['exit_status'], "
                              "len(d['error']['message']) > 0");
-  g_assert_cmpstr (summary, ==, "org.qcoapd.CoAP1.Error.InvalidArgument 6 True");
+  g_assert_cmpstr (summary, ==, "org.qcoapd.CoAP1.Error.InvalidArgument 2 True");
 }
 
 static void
@@ -307,6 +307,158 @@ test_unreachable (void)
                (const char *const[]){ "--bus", address, "get", time_uri, NULL });
   g_assert_cmpint (run.status, ==, 7);
   g_assert_nonnull (strstr (run.err, "cannot reach qcoapd"));
+}
+
+/* The first GET of /example_data, before any test stored something smaller
+ * there: coap-server answers 1500 bytes with their first 1024 as Block2
+ * block 0 (M=1) and Size2 1500, and the modem cannot fetch the rest. */
+static void
+test_truncated_response (void)
+{
+  g_autofree char *data_uri = uri ("/example_data");
+  g_autofree char *summary = NULL;
+  g_autofree char *json = NULL;
+  g_auto (Run) run = { 0 };
+  g_auto (Run) json_run = { 0 };
+
+  qcoapctl (&run, NULL, "get", data_uri);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpuint (g_bytes_get_size (run.out), ==, 1024);
+  g_assert_nonnull (strstr (
+      run.err, "response truncated: 1024 of 1500 bytes; the modem cannot ask for further blocks"));
+
+  qcoapctl (&json_run, NULL, "--json", "get", data_uri);
+  json = run_stdout_text (&json_run);
+  summary = json_eval (json, "d['truncated'], d['size2'], len(d['payload_base64'])");
+  g_assert_cmpstr (summary, ==, "True 1500 1368");
+}
+
+static void
+test_output_file (void)
+{
+  g_autofree char *time_uri = uri ("/time");
+  g_autofree char *path = g_build_filename (tmpdir, "time.txt", NULL);
+  g_autofree char *contents = NULL;
+  g_auto (Run) run = { 0 };
+
+  qcoapctl (&run, NULL, "get", "-o", path, time_uri);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpuint (g_bytes_get_size (run.out), ==, 0);
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  g_assert_true (g_regex_match_simple ("^[A-Z][a-z]{2} [ 0-9][0-9] [0-9:]{8}$", contents, 0, 0));
+}
+
+/* -T is the token, as coap-client has it: the request goes out with it and
+ * the response that comes back carries it. */
+static void
+test_token (void)
+{
+  g_autofree char *time_uri = uri ("/time");
+  g_autofree char *json = NULL;
+  g_autofree char *summary = NULL;
+  g_auto (Run) run = { 0 };
+  g_auto (Run) bad = { 0 };
+
+  qcoapctl (&run, NULL, "--json", "get", "-T", "0a0b0c", time_uri);
+  g_assert_cmpint (run.status, ==, 0);
+  json = run_stdout_text (&run);
+  summary = json_eval (json, "d['code'], d['token'], len(d['payload'])");
+  g_assert_cmpstr (summary, ==, "2.05 0a0b0c 15");
+
+  qcoapctl (&bad, NULL, "get", "-T", "xyz", time_uri);
+  g_assert_cmpint (bad.status, ==, 2);
+}
+
+/* -v on a server that never answers: each retransmission is reported as
+ * it happens, and running out of time is the timeout status. */
+static void
+test_verbose_retransmissions (void)
+{
+  g_autofree char *silent = g_strdup_printf ("coap://127.0.0.1:%u/time", silent_port);
+  g_auto (Run) run = { 0 };
+
+  qcoapctl (&run, NULL, "-v", "get", "-B", "7", silent);
+  g_assert_cmpint (run.status, ==, 5);
+  g_assert_true (g_regex_match_simple ("^Retransmission CON mid 0x[0-9a-f]{4} attempt 1$", run.err,
+                                       G_REGEX_MULTILINE, 0));
+  g_assert_nonnull (strstr (run.err, "org.qcoapd.CoAP1.Error.Timeout"));
+}
+
+/* A payload file that cannot be read is a fault of the command line, and
+ * --json reports usage errors as JSON too. */
+static void
+test_missing_file (void)
+{
+  g_autofree char *data_uri = uri ("/example_data");
+  g_autofree char *missing = g_build_filename (tmpdir, "no-such-file", NULL);
+  g_autofree char *json = NULL;
+  g_autofree char *summary = NULL;
+  g_auto (Run) plain = { 0 };
+  g_auto (Run) as_json = { 0 };
+  g_auto (Run) no_uri = { 0 };
+
+  qcoapctl (&plain, NULL, "put", "-f", missing, data_uri);
+  g_assert_cmpint (plain.status, ==, 2);
+  g_assert_nonnull (strstr (plain.err, "no-such-file"));
+
+  qcoapctl (&as_json, NULL, "--json", "put", "-f", missing, data_uri);
+  g_assert_cmpint (as_json.status, ==, 2);
+  json = run_stdout_text (&as_json);
+  summary = json_eval (json, "d['error']['exit_status'], 'no-such-file' in d['error']['message']");
+  g_assert_cmpstr (summary, ==, "2 True");
+
+  qcoapctl (&no_uri, NULL, "get", "--json");
+  g_assert_cmpint (no_uri.status, ==, 2);
+  g_clear_pointer (&json, g_free);
+  g_clear_pointer (&summary, g_free);
+  json = run_stdout_text (&no_uri);
+  summary = json_eval (json, "d['error']['exit_status']");
+  g_assert_cmpstr (summary, ==, "2");
+}
+
+/* A URI is wrong with one status, whether qcoapctl or qcoapd finds it so. */
+static void
+test_bad_uri_one_status (void)
+{
+  g_autofree char *long_segment = g_strnfill (300, 'x');
+  g_autofree char *long_uri = g_strdup_printf ("coap://127.0.0.1:%u/%s", coap_port, long_segment);
+  g_auto (Run) local = { 0 };
+  g_auto (Run) daemon = { 0 };
+
+  qcoapctl (&local, NULL, "get", "coap:///time");
+  qcoapctl (&daemon, NULL, "get", long_uri);
+  g_assert_nonnull (strstr (daemon.err, "org.qcoapd.CoAP1.Error.InvalidArgument"));
+  g_assert_cmpint (local.status, ==, 2);
+  g_assert_cmpint (daemon.status, ==, local.status);
+}
+
+/* --use with a URI of another server is refused, not sent to the session's. */
+static void
+test_use_other_server (void)
+{
+  g_autofree char *port = g_strdup_printf ("%u", coap_port);
+  g_autofree char *path = NULL;
+  g_autofree char *same = uri ("/time");
+  g_autofree char *other_host = g_strdup_printf ("coap://127.0.0.2:%u/time", coap_port);
+  g_autofree char *other_port = g_strdup_printf ("coap://127.0.0.1:%u/time", silent_port);
+  g_auto (Run) open = { 0 };
+  g_auto (Run) good = { 0 };
+  g_auto (Run) host = { 0 };
+  g_auto (Run) port_run = { 0 };
+  g_auto (Run) close = { 0 };
+
+  qcoapctl (&open, NULL, "open", "--persistent", "127.0.0.1", port);
+  g_assert_cmpint (open.status, ==, 0);
+  path = run_stdout_text (&open);
+  qcoapctl (&good, NULL, "get", "--use", path, same);
+  qcoapctl (&host, NULL, "get", "--use", path, other_host);
+  qcoapctl (&port_run, NULL, "get", "--use", path, other_port);
+  qcoapctl (&close, NULL, "close", path);
+  g_assert_cmpint (good.status, ==, 0);
+  g_assert_cmpint (host.status, ==, 2);
+  g_assert_nonnull (strstr (host.err, "is connected to 127.0.0.1:"));
+  g_assert_cmpint (port_run.status, ==, 2);
+  g_assert_cmpint (close.status, ==, 0);
 }
 
 /* ---- sessions and status ---- */
@@ -634,7 +786,15 @@ main (int argc, char **argv)
   tmpdir = g_dir_make_tmp ("qcoapctl-test-XXXXXX", &error);
   g_assert_no_error (error);
 
+  /* First: it needs coap-server's /example_data as it starts. */
+  g_test_add_func ("/qcoapctl/get/truncated", test_truncated_response);
   g_test_add_func ("/qcoapctl/get/time", test_get_time);
+  g_test_add_func ("/qcoapctl/get/output-file", test_output_file);
+  g_test_add_func ("/qcoapctl/get/token", test_token);
+  g_test_add_func ("/qcoapctl/get/verbose-retransmissions", test_verbose_retransmissions);
+  g_test_add_func ("/qcoapctl/get/use-other-server", test_use_other_server);
+  g_test_add_func ("/qcoapctl/exit/missing-file", test_missing_file);
+  g_test_add_func ("/qcoapctl/exit/bad-uri-one-status", test_bad_uri_one_status);
   g_test_add_func ("/qcoapctl/get/verbose", test_get_verbose);
   g_test_add_func ("/qcoapctl/put-get/binary-file", test_put_get_binary_file);
   g_test_add_func ("/qcoapctl/put-get/stdin-non-confirmable", test_put_get_stdin);

@@ -190,22 +190,22 @@ class Examples(unittest.TestCase):
         for line in lines:
             self.assertRegex(line, r'^2\.0[14] \w+: \{"time": [0-9]+, "load": [0-9.]+\}$')
 
-    def test_observer_sees_another_client(self):
+    def test_received_log_sees_another_client(self):
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-        observer = subprocess.Popen(
-            [sys.executable, os.path.join(EXAMPLES, "observer.py"), "--bus", BUS,
+        log_process = subprocess.Popen(
+            [sys.executable, os.path.join(EXAMPLES, "received_log.py"), "--bus", BUS,
              "--duration", "30"], env=env, stdout=subprocess.PIPE, text=True)
         try:
-            self.assertEqual(observer.stdout.readline().strip(), "observing")
+            self.assertEqual(log_process.stdout.readline().strip(), "listening")
             with qcoap.connect(BUS) as other, other.open("127.0.0.1", PORT) as session:
                 session.get("/time")
-            line = observer.stdout.readline()
+            line = log_process.stdout.readline()
             self.assertRegex(line, r"^/org/qcoapd/CoAP1/Session/[0-5]: 2\.05 Content mid [0-9]+ "
                                    r"token [0-9a-f]{2,16} \[Max-Age: [0-9]+\] '.{15}'$")
         finally:
-            observer.kill()
-            observer.wait()
-            observer.stdout.close()
+            log_process.kill()
+            log_process.wait()
+            log_process.stdout.close()
 
 
 if __name__ == "__main__":

@@ -1,58 +1,47 @@
-"""CoAP codes, message types, options and content formats by name."""
+"""CoAP codes, message types, options and content formats by name.
 
-METHODS = {"GET": 1, "POST": 2, "PUT": 3, "DELETE": 4}
+The tables come from the registry that qcoapd, libqcoap-glib and qcoapctl
+share (generated into :mod:`qcoap._registry` when the module is built).
+"""
 
-MESSAGE_TYPES = {"CON": 0, "NON": 1, "ACK": 2, "RST": 3}
+from typing import Dict, Optional, Union
 
-CODE_NAMES = {
-    0x00: "Empty", 0x01: "GET", 0x02: "POST", 0x03: "PUT", 0x04: "DELETE",
-    0x41: "Created", 0x42: "Deleted", 0x43: "Valid", 0x44: "Changed", 0x45: "Content",
-    0x5F: "Continue",
-    0x80: "Bad Request", 0x81: "Unauthorized", 0x82: "Bad Option", 0x83: "Forbidden",
-    0x84: "Not Found", 0x85: "Method Not Allowed", 0x86: "Not Acceptable",
-    0x88: "Request Entity Incomplete", 0x8C: "Precondition Failed",
-    0x8D: "Request Entity Too Large", 0x8F: "Unsupported Content-Format",
-    0xA0: "Internal Server Error", 0xA1: "Not Implemented", 0xA2: "Bad Gateway",
-    0xA3: "Service Unavailable", 0xA4: "Gateway Timeout", 0xA5: "Proxying Not Supported",
-}
+from ._registry import CODES, CONTENT_FORMATS as _CONTENT_FORMAT_TABLE, OPTIONS
 
-# number: (name, D-Bus type of the value)
-OPTIONS = {
-    1: ("If-Match", "ay"), 3: ("Uri-Host", "s"), 4: ("ETag", "ay"), 5: ("If-None-Match", "ay"),
-    6: ("Observe", "u"), 7: ("Uri-Port", "u"), 8: ("Location-Path", "s"), 11: ("Uri-Path", "s"),
-    12: ("Content-Format", "u"), 14: ("Max-Age", "u"), 15: ("Uri-Query", "s"),
-    17: ("Accept", "u"), 20: ("Location-Query", "s"), 23: ("Block2", "u"), 27: ("Block1", "u"),
-    28: ("Size2", "u"), 35: ("Proxy-Uri", "s"), 39: ("Proxy-Scheme", "s"), 60: ("Size1", "u"),
-}
+__all__ = ["METHODS", "MESSAGE_TYPES", "CODE_NAMES", "OPTIONS", "CONTENT_FORMATS",
+           "code_to_string", "code_description", "parse_code", "parse_message_type",
+           "option_name", "option_number", "content_format_number", "content_format_name"]
+
+METHODS: Dict[str, int] = {"GET": 1, "POST": 2, "PUT": 3, "DELETE": 4}
+"""The request codes by method name."""
+
+MESSAGE_TYPES: Dict[str, int] = {"CON": 0, "NON": 1, "ACK": 2, "RST": 3}
+"""The message types by name."""
+
+CODE_NAMES: Dict[int, str] = dict(CODES)
+"""Code number (class*32 + detail) → its name (``69: "Content"``)."""
+
+CONTENT_FORMATS: Dict[str, int] = {name: number
+                                   for number, (name, _) in _CONTENT_FORMAT_TABLE.items()}
+"""Content type as IANA registers it → content format number."""
 
 _OPTION_NUMBERS = {name.lower(): number for number, (name, _) in OPTIONS.items()}
-
-CONTENT_FORMATS = {
-    "text/plain": 0,
-    "application/link-format": 40,
-    "application/xml": 41,
-    "application/octet-stream": 42,
-    "application/exi": 47,
-    "application/json": 50,
-    "application/cbor": 60,
-}
-
-_CONTENT_FORMAT_NAMES = {number: name for name, number in CONTENT_FORMATS.items()}
-_SHORT_FORMATS = {"text": 0, "link": 40, "xml": 41, "octets": 42, "exi": 47, "json": 50,
-                  "cbor": 60}
+_FORMAT_NUMBERS = {alias.lower(): number
+                   for number, (name, aliases) in _CONTENT_FORMAT_TABLE.items()
+                   for alias in [name, *aliases]}
 
 
-def code_to_string(code):
+def code_to_string(code: int) -> str:
     """``"2.05"`` for 69."""
     return f"{code >> 5}.{code & 0x1F:02d}"
 
 
-def code_description(code):
+def code_description(code: int) -> Optional[str]:
     """``"Content"`` for 69, or None."""
     return CODE_NAMES.get(code)
 
 
-def parse_code(code):
+def parse_code(code: Union[int, str]) -> int:
     """A code from 69, ``"2.05"``, ``"69"`` or a method name (``"get"``)."""
     if isinstance(code, int):
         if not 0 <= code <= 255:
@@ -71,7 +60,7 @@ def parse_code(code):
     raise ValueError(f"not a CoAP code: {code!r}")
 
 
-def parse_message_type(message_type):
+def parse_message_type(message_type: Union[int, str]) -> int:
     """0-3 from 0-3 or ``"con"``, ``"non"``, ``"ack"``, ``"rst"``."""
     if isinstance(message_type, int) and 0 <= message_type <= 3:
         return message_type
@@ -81,13 +70,13 @@ def parse_message_type(message_type):
         raise ValueError(f"not a message type: {message_type!r}") from None
 
 
-def option_name(number):
+def option_name(number: int) -> Optional[str]:
     """``"Uri-Path"`` for 11, or None."""
     entry = OPTIONS.get(number)
     return entry[0] if entry else None
 
 
-def option_number(option):
+def option_number(option: Union[int, str]) -> int:
     """An option number from a number or a name (any case)."""
     if isinstance(option, int):
         return option
@@ -99,20 +88,20 @@ def option_number(option):
     return number
 
 
-def content_format_number(content_format):
-    """A content format number from a number, a media type or a short name."""
+def content_format_number(content_format: Union[int, str]) -> int:
+    """A content format number from a number, a content type
+    (``"application/senml+json"``) or a short name (``"json"``)."""
     if isinstance(content_format, int):
         return content_format
     text = str(content_format).lower()
-    if text in CONTENT_FORMATS:
-        return CONTENT_FORMATS[text]
-    if text in _SHORT_FORMATS:
-        return _SHORT_FORMATS[text]
+    if text in _FORMAT_NUMBERS:
+        return _FORMAT_NUMBERS[text]
     if text.isdigit():
         return int(text)
     raise ValueError(f"unknown content format {content_format!r}")
 
 
-def content_format_name(number):
-    """``"application/json"`` for 50, or None."""
-    return _CONTENT_FORMAT_NAMES.get(number)
+def content_format_name(number: int) -> Optional[str]:
+    """The content type of a format (``"application/json"`` for 50), or None."""
+    entry = _CONTENT_FORMAT_TABLE.get(number)
+    return entry[0] if entry else None

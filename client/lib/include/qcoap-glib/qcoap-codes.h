@@ -28,6 +28,18 @@ typedef enum
   QCOAP_MESSAGE_RST = 3,
 } QcoapMessageType;
 
+/* Option numbers the library and its users name in code (the names of all
+ * of them are in qcoap_option_get_name()). */
+typedef enum
+{
+  QCOAP_OPTION_URI_PATH = 11,
+  QCOAP_OPTION_CONTENT_FORMAT = 12,
+  QCOAP_OPTION_URI_QUERY = 15,
+  QCOAP_OPTION_ACCEPT = 17,
+  QCOAP_OPTION_BLOCK2 = 23,
+  QCOAP_OPTION_SIZE2 = 28,
+} QcoapOptionNumber;
+
 /* A code is class*32 + detail; these split and join it. */
 #define QCOAP_CODE(klass, detail) ((guint8)(((klass) << 5) | (detail)))
 #define QCOAP_CODE_CLASS(code)    (((guint8)(code)) >> 5)
@@ -76,13 +88,15 @@ GVariant *qcoap_option_new_opaque (guint16 number, const guint8 *data, gsize len
  * text of strings, and "0x…" hex for opaque values. */
 char *qcoap_option_value_to_string (guint16 number, GVariant *value);
 
-/* The media type of a CoAP content format ("application/json" for 50), or
- * NULL when it is not one of the common ones. */
+/* The content type of a CoAP content format as IANA registers it
+ * ("application/json" for 50, "text/plain; charset=utf-8" for 0), or NULL
+ * for a number the library does not know. */
 const char *qcoap_content_format_get_name (guint number);
 
-/* Reads a content format written as a media type ("application/cbor"), a
- * short name ("json", "cbor", "text", "link", "xml", "octets", "exi") or a
- * number. Returns the number, or -1. */
+/* Reads a content format written as its content type
+ * ("application/senml+json", any case), a short name ("text/plain", "text",
+ * "json", "cbor", "link", "xml", "octets", "exi", "senml") or a number.
+ * Returns the number, or -1. */
 gint qcoap_content_format_parse (const char *text);
 
 G_END_DECLS

@@ -47,6 +47,12 @@ GVariant *qcoap_response_lookup_option (QcoapResponse *response, guint16 number)
 /* The Content-Format option's value, or -1 when the response has none. */
 gint qcoap_response_get_content_format (QcoapResponse *response);
 
+/* TRUE when the response is the first block of a larger body (Block2 with
+ * its M bit set, RFC 7959): the modem cannot ask the server for the further
+ * blocks, so the payload is only the start of the body. *@out_total_size is
+ * then the whole body's size from the Size2 option, or 0 without one. */
+gboolean qcoap_response_is_truncated (QcoapResponse *response, guint *out_total_size);
+
 /* The payload; never NULL (may be empty). */
 GBytes *qcoap_response_get_payload (QcoapResponse *response);
 

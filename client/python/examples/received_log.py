@@ -1,7 +1,10 @@
 #!/usr/bin/python3
 """Prints every message that any qcoapd session receives (the Received signal).
 
-    observer.py [--bus BUS] [--duration S]
+    received_log.py [--bus BUS] [--duration S]
+
+It follows qcoapd's D-Bus signals; it does not register as a CoAP observer
+(the Observe option) with any server.
 
 Uses asyncio: the callback is registered inside the running loop, so it runs
 there, like the rest of an asyncio program.
@@ -25,12 +28,12 @@ def describe(path, message):
             f"token {message.token.hex() or '-'} [{options}] {text}")
 
 
-async def observe(client, duration):
+async def log_received(client, duration):
     def on_received(path, message):
         print(describe(path, message), flush=True)
 
     subscription = client.on_received(on_received)
-    print("observing", flush=True)
+    print("listening", flush=True)
     try:
         if duration:
             await asyncio.sleep(duration)
@@ -48,7 +51,7 @@ def main():
 
     client = qcoap.connect(args.bus)
     try:
-        asyncio.run(observe(client, args.duration))
+        asyncio.run(log_received(client, args.duration))
     except KeyboardInterrupt:
         pass
     return 0

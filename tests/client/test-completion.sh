@@ -1,0 +1,42 @@
+#!/bin/bash
+# The bash completion offers the content formats and option names of the
+# shared registry.  test-completion.sh COMPLETION-SCRIPT
+set -u
+script=$1
+failures=0
+
+# bash-completion's helper, as far as the script uses it.
+_init_completion() {
+    cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
+    words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
+}
+_filedir() { :; }
+compopt() { :; }
+complete() { :; }
+# shellcheck source=/dev/null
+source "$script"
+
+# complete WORD… : the candidates for the last word.
+candidates() {
+    COMP_WORDS=(qcoapctl "$@") COMP_CWORD=$#
+    COMPREPLY=()
+    _qcoapctl
+    printf '%s\n' "${COMPREPLY[@]}"
+}
+
+expect() {
+    local want=$1; shift
+    if candidates "$@" | grep -qxF -- "$want"; then
+        echo "ok - ${*} offers $want"
+    else
+        echo "not ok - ${*} does not offer $want"
+        failures=$((failures + 1))
+    fi
+}
+
+expect application/senml+json get -t application/senml
+expect application/vnd.oma.lwm2m+cbor post -A application/vnd
+expect text/plain put -t text
+expect No-Response get -O No
+expect Block2 get -O Bl
+[ "$failures" -eq 0 ]
