@@ -10,6 +10,9 @@ G_BEGIN_DECLS
 /* Wraps a Session proxy (from the object manager or made for an Open). */
 QcoapClientSession *_qcoap_client_session_new (QcoapSession *proxy);
 
+/* Moves the session onto @proxy, the same object on a new connection. */
+void _qcoap_client_session_set_proxy (QcoapClientSession *self, QcoapSession *proxy);
+
 QcoapSession *_qcoap_client_session_get_proxy (QcoapClientSession *self);
 
 /* The session object went away: emits "closed" ("vanished") unless the

@@ -103,12 +103,12 @@ _qcoap_client_session_vanished (QcoapClientSession *self)
   emit_closed_once (self, "vanished");
 }
 
-QcoapClientSession *
-_qcoap_client_session_new (QcoapSession *proxy)
+void
+_qcoap_client_session_set_proxy (QcoapClientSession *self, QcoapSession *proxy)
 {
-  QcoapClientSession *self = g_object_new (QCOAP_TYPE_CLIENT_SESSION, NULL);
-
-  self->proxy = g_object_ref (proxy);
+  if (self->proxy)
+    g_signal_handlers_disconnect_by_data (self->proxy, self);
+  g_set_object (&self->proxy, proxy);
   /* Without a reply timeout of our own: the daemon bounds every call
    * (Request by the exchange lifetime, up to minutes), and the bus answers
    * for it if it disappears. */
@@ -117,6 +117,14 @@ _qcoap_client_session_new (QcoapSession *proxy)
   g_signal_connect_object (proxy, "ack", G_CALLBACK (on_ack), self, 0);
   g_signal_connect_object (proxy, "retransmission", G_CALLBACK (on_retransmission), self, 0);
   g_signal_connect_object (proxy, "closed", G_CALLBACK (on_closed), self, 0);
+}
+
+QcoapClientSession *
+_qcoap_client_session_new (QcoapSession *proxy)
+{
+  QcoapClientSession *self = g_object_new (QCOAP_TYPE_CLIENT_SESSION, NULL);
+
+  _qcoap_client_session_set_proxy (self, proxy);
   return self;
 }
 

@@ -11,7 +11,12 @@ struct _QcoapClient
   QcoapManager *manager;
   GDBusObjectManager *object_manager;
   GHashTable *sessions; /* object path → QcoapClientSession */
+  char *address;        /* where to connect again; NULL on a caller's connection */
+  guint reconnect_id;
 };
+
+/* How often a client whose connection was closed tries to connect again. */
+#define RECONNECT_INTERVAL_MS 1000
 
 enum
 {
@@ -108,64 +113,138 @@ check_daemon_present (QcoapManager *manager, GError **error)
   return FALSE;
 }
 
-static QcoapClient *
-client_new (GDBusConnection *connection, QcoapManager *manager, GDBusObjectManager *object_manager)
+/* Forgets the sessions the daemon no longer has (a session that was not
+ * persistent ended with the old connection). */
+static void
+forget_sessions_not_in (QcoapClient *self, GHashTable *present)
 {
-  QcoapClient *self = g_object_new (QCOAP_TYPE_CLIENT, NULL);
+  GHashTableIter iter;
+  gpointer path, session;
+
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, &path, &session))
+    {
+      g_autoptr (QcoapClientSession) gone = NULL;
+
+      if (g_hash_table_contains (present, path))
+        continue;
+      gone = g_object_ref (session);
+      g_hash_table_iter_remove (&iter);
+      _qcoap_client_session_vanished (gone);
+      g_signal_emit (self, signals[SIGNAL_SESSION_REMOVED], 0, gone);
+    }
+}
+
+/* Tracks the sessions of @object_manager: those known already move onto
+ * their new proxies, the others are announced if @announce. */
+static void
+sync_sessions (QcoapClient *self, GDBusObjectManager *object_manager, gboolean announce)
+{
+  g_autoptr (GHashTable) present = g_hash_table_new (g_str_hash, g_str_equal);
   GList *objects = g_dbus_object_manager_get_objects (object_manager);
 
-  self->connection = g_object_ref (connection);
-  self->manager = g_object_ref (manager);
-  self->object_manager = g_object_ref (object_manager);
-  g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (manager), G_MAXINT);
   for (GList *l = objects; l != NULL; l = l->next)
     {
       g_autoptr (QcoapSession) proxy = session_proxy_of (l->data);
+      const char *path = g_dbus_object_get_object_path (l->data);
+      QcoapClientSession *known = g_hash_table_lookup (self->sessions, path);
 
-      if (proxy != NULL)
-        track_session (self, proxy, FALSE);
+      if (proxy == NULL)
+        continue;
+      g_hash_table_add (present, (gpointer)path);
+      if (known)
+        _qcoap_client_session_set_proxy (known, proxy);
+      else
+        track_session (self, proxy, announce);
     }
+  forget_sessions_not_in (self, present);
   g_list_free_full (objects, g_object_unref);
+}
+
+static void on_connection_closed (GDBusConnection *connection, gboolean remote_peer_vanished,
+                                  GError *error, QcoapClient *self);
+
+/* Puts the client on @connection (its first, or a new one after the old was
+ * closed); the session objects stay the same. */
+static void
+client_attach (QcoapClient *self, GDBusConnection *connection, QcoapManager *manager,
+               GDBusObjectManager *object_manager)
+{
+  gboolean again = self->connection != NULL;
+
+  if (self->object_manager)
+    g_signal_handlers_disconnect_by_data (self->object_manager, self);
+  if (self->manager)
+    g_signal_handlers_disconnect_by_data (self->manager, self);
+  g_set_object (&self->connection, connection);
+  g_set_object (&self->manager, manager);
+  g_set_object (&self->object_manager, object_manager);
+  g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (manager), G_MAXINT);
+  sync_sessions (self, object_manager, again);
   g_signal_connect_object (object_manager, "object-added", G_CALLBACK (on_object_added), self, 0);
   g_signal_connect_object (object_manager, "object-removed", G_CALLBACK (on_object_removed), self,
                            0);
   g_signal_connect_object (manager, "notify", G_CALLBACK (on_manager_notify), self, 0);
+  if (self->address)
+    g_signal_connect_object (connection, "closed", G_CALLBACK (on_connection_closed), self, 0);
+}
+
+static QcoapClient *
+client_new (GDBusConnection *connection, QcoapManager *manager, GDBusObjectManager *object_manager,
+            const char *address)
+{
+  QcoapClient *self = g_object_new (QCOAP_TYPE_CLIENT, NULL);
+
+  self->address = g_strdup (address);
+  client_attach (self, connection, manager, object_manager);
   return self;
 }
 
 /* ---- construction, synchronous ---- */
 
-QcoapClient *
-qcoap_client_new_for_connection_sync (GDBusConnection *connection, GCancellable *cancellable,
-                                      GError **error)
+/* The manager's proxy and the object manager on @connection, the daemon
+ * present: what a client needs of a connection. */
+static gboolean
+proxies_new_sync (GDBusConnection *connection, GCancellable *cancellable,
+                  QcoapManager **out_manager, GDBusObjectManager **out_object_manager,
+                  GError **error)
 {
   g_autoptr (QcoapManager) manager = NULL;
-  g_autoptr (GDBusObjectManager) object_manager = NULL;
-
-  g_return_val_if_fail (G_IS_DBUS_CONNECTION (connection), NULL);
 
   /* Registers the QCOAP_ERROR domain's D-Bus names before any call. */
   (void)QCOAP_ERROR;
   manager = qcoap_manager_proxy_new_sync (connection, G_DBUS_PROXY_FLAGS_NONE, QCOAP_SERVICE_NAME,
                                           QCOAP_MANAGER_PATH, cancellable, error);
   if (manager == NULL || !check_daemon_present (manager, error))
-    return NULL;
-  object_manager = qcoap_object_manager_client_new_sync (
+    return FALSE;
+  *out_object_manager = qcoap_object_manager_client_new_sync (
       connection, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE, QCOAP_SERVICE_NAME, QCOAP_MANAGER_PATH,
       cancellable, error);
-  if (object_manager == NULL)
+  if (*out_object_manager == NULL)
+    return FALSE;
+  *out_manager = g_steal_pointer (&manager);
+  return TRUE;
+}
+
+static QcoapClient *
+client_new_sync (GDBusConnection *connection, const char *address, GCancellable *cancellable,
+                 GError **error)
+{
+  g_autoptr (QcoapManager) manager = NULL;
+  g_autoptr (GDBusObjectManager) object_manager = NULL;
+
+  if (!proxies_new_sync (connection, cancellable, &manager, &object_manager, error))
     return NULL;
-  return client_new (connection, manager, object_manager);
+  return client_new (connection, manager, object_manager, address);
 }
 
 QcoapClient *
-qcoap_client_new_sync (GBusType bus_type, GCancellable *cancellable, GError **error)
+qcoap_client_new_for_connection_sync (GDBusConnection *connection, GCancellable *cancellable,
+                                      GError **error)
 {
-  g_autoptr (GDBusConnection) connection = g_bus_get_sync (bus_type, cancellable, error);
+  g_return_val_if_fail (G_IS_DBUS_CONNECTION (connection), NULL);
 
-  if (connection == NULL)
-    return NULL;
-  return qcoap_client_new_for_connection_sync (connection, cancellable, error);
+  return client_new_sync (connection, NULL, cancellable, error);
 }
 
 static const GDBusConnectionFlags address_flags = G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
@@ -182,7 +261,63 @@ qcoap_client_new_for_address_sync (const char *address, GCancellable *cancellabl
       = g_dbus_connection_new_for_address_sync (address, address_flags, NULL, cancellable, error);
   if (connection == NULL)
     return NULL;
-  return qcoap_client_new_for_connection_sync (connection, cancellable, error);
+  return client_new_sync (connection, address, cancellable, error);
+}
+
+/* A connection of the client's own, not the process's shared one: it can be
+ * replaced when it is closed, and its closing does not end the program. */
+QcoapClient *
+qcoap_client_new_sync (GBusType bus_type, GCancellable *cancellable, GError **error)
+{
+  g_autofree char *address = g_dbus_address_get_for_bus_sync (bus_type, cancellable, error);
+
+  if (address == NULL)
+    return NULL;
+  return qcoap_client_new_for_address_sync (address, cancellable, error);
+}
+
+/* ---- connecting again ---- */
+
+static gboolean
+reconnect (gpointer user_data)
+{
+  QcoapClient *self = user_data;
+  g_autoptr (GDBusConnection) connection = NULL;
+  g_autoptr (QcoapManager) manager = NULL;
+  g_autoptr (GDBusObjectManager) object_manager = NULL;
+  g_autoptr (GError) error = NULL;
+
+  /* Synchronous, as the constructor: a local bus answers at once, and a
+   * failure only means trying again later. */
+  connection
+      = g_dbus_connection_new_for_address_sync (self->address, address_flags, NULL, NULL, &error);
+  if (connection == NULL || !proxies_new_sync (connection, NULL, &manager, &object_manager, &error))
+    {
+      g_debug ("connecting to qcoapd again failed: %s", error->message);
+      return G_SOURCE_CONTINUE;
+    }
+  self->reconnect_id = 0;
+  client_attach (self, connection, manager, object_manager);
+  for (guint i = 1; i < N_PROPS; i++)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[i]);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_connection_closed (GDBusConnection *connection, gboolean remote_peer_vanished, GError *error,
+                      QcoapClient *self)
+{
+  /* A connection closed by its own program (no error, no vanished peer)
+   * stays closed; one the bus dropped, or that failed to read a message,
+   * is replaced. */
+  if (connection != self->connection || self->reconnect_id != 0
+      || (!remote_peer_vanished && error == NULL))
+    return;
+  g_debug ("the bus closed the connection (%s); connecting again",
+           error ? error->message : "no reason given");
+  reconnect (self);
+  if (self->connection == connection)
+    self->reconnect_id = g_timeout_add (RECONNECT_INTERVAL_MS, reconnect, self);
 }
 
 /* ---- construction, asynchronous: connection → manager → object manager ---- */
@@ -191,11 +326,13 @@ typedef struct
 {
   GDBusConnection *connection;
   QcoapManager *manager;
+  char *address;
 } NewData;
 
 static void
 new_data_free (NewData *data)
 {
+  g_free (data->address);
   g_clear_object (&data->connection);
   g_clear_object (&data->manager);
   g_free (data);
@@ -215,8 +352,9 @@ new_got_object_manager (GObject *source, GAsyncResult *result, gpointer user_dat
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  g_task_return_pointer (task, client_new (data->connection, data->manager, object_manager),
-                         g_object_unref);
+  g_task_return_pointer (
+      task, client_new (data->connection, data->manager, object_manager, data->address),
+      g_object_unref);
 }
 
 static void
@@ -251,19 +389,6 @@ new_start_on_connection (GTask *task, GDBusConnection *connection)
 }
 
 static void
-new_got_bus (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  g_autoptr (GError) error = NULL;
-  GDBusConnection *connection = g_bus_get_finish (result, &error);
-
-  if (connection == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    new_start_on_connection (task, connection);
-}
-
-static void
 new_got_address_connection (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
@@ -292,8 +417,19 @@ qcoap_client_new (GBusType bus_type, GCancellable *cancellable, GAsyncReadyCallb
                   gpointer user_data)
 {
   GTask *task = new_task (qcoap_client_new, cancellable, callback, user_data);
+  NewData *data = g_task_get_task_data (task);
+  GError *error = NULL;
 
-  g_bus_get (bus_type, cancellable, new_got_bus, task);
+  /* A connection of the client's own, as qcoap_client_new_sync() makes. */
+  data->address = g_dbus_address_get_for_bus_sync (bus_type, cancellable, &error);
+  if (data->address == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  g_dbus_connection_new_for_address (data->address, address_flags, NULL, cancellable,
+                                     new_got_address_connection, task);
 }
 
 QcoapClient *
@@ -309,7 +445,9 @@ qcoap_client_new_for_address (const char *address, GCancellable *cancellable,
                               GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = new_task (qcoap_client_new_for_address, cancellable, callback, user_data);
+  NewData *data = g_task_get_task_data (task);
 
+  data->address = g_strdup (address);
   g_dbus_connection_new_for_address (address, address_flags, NULL, cancellable,
                                      new_got_address_connection, task);
 }
@@ -363,7 +501,9 @@ qcoap_client_dispose (GObject *object)
 {
   QcoapClient *self = QCOAP_CLIENT (object);
 
+  g_clear_handle_id (&self->reconnect_id, g_source_remove);
   g_clear_pointer (&self->sessions, g_hash_table_unref);
+  g_clear_pointer (&self->address, g_free);
   g_clear_object (&self->object_manager);
   g_clear_object (&self->manager);
   g_clear_object (&self->connection);

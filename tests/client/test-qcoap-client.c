@@ -193,6 +193,77 @@ test_sessions_of_another_client (void)
   g_clear_object (&watch.removed);
 }
 
+/* A unicast signal whose body GDBus fails to parse (an a(g) whose last
+ * element ends within the padding GDBus computes wrongly): valid D-Bus, which
+ * the bus routes, but GDBus closes the receiving connection over it. Any
+ * member of the bus may send one. */
+static void
+knock_off (const char *unique_name)
+{
+  g_autoptr (GDBusConnection) sender = NULL;
+  g_autoptr (GDBusMessage) message
+      = g_dbus_message_new_signal ("/org/qcoapd/Test", "org.qcoapd.Test", "KnockOff");
+  g_autoptr (GError) error = NULL;
+  GVariantBuilder array;
+
+  sender = g_dbus_connection_new_for_address_sync (
+      bus_address,
+      G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+          | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+      NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_builder_init (&array, G_VARIANT_TYPE ("a(g)"));
+  g_variant_builder_add (&array, "(g)", "yyyyy");
+  g_variant_builder_add (&array, "(g)", "y");
+  g_dbus_message_set_destination (message, unique_name);
+  g_dbus_message_set_body (message, g_variant_new ("(a(g)s)", &array, "x"));
+  g_dbus_connection_send_message (sender, message, G_DBUS_SEND_MESSAGE_FLAGS_NONE, NULL, &error);
+  g_assert_no_error (error);
+  g_dbus_connection_flush_sync (sender, NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* The bus connection is knocked off: the client connects again and its
+ * persistent session object keeps working. */
+static void
+test_reconnects (void)
+{
+  g_autoptr (QcoapClient) client = qcoap_client_new_for_address_sync (bus_address, NULL, NULL);
+  g_autoptr (QcoapClientSession) session = NULL;
+  g_autoptr (GDBusConnection) old = NULL;
+  g_autoptr (QcoapResponse) response = NULL;
+  g_autoptr (GVariantDict) options = g_variant_dict_new (NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_nonnull (client);
+  g_variant_dict_insert (options, "persistent", "b", TRUE);
+  session = qcoap_client_open_sync (client, "127.0.0.1", coap_port, g_variant_dict_end (options),
+                                    NULL, &error);
+  g_assert_no_error (error);
+  old = g_object_ref (qcoap_client_get_connection (client));
+
+  /* GDBus warns of the message it cannot decode, and its object manager
+   * client, seeing the old connection close, complains that it cannot
+   * subscribe on it: both expected here. */
+  g_log_set_always_fatal (G_LOG_FATAL_MASK);
+  knock_off (g_dbus_connection_get_unique_name (old));
+  WAIT_FOR (g_dbus_connection_is_closed (old));
+  WAIT_FOR (qcoap_client_get_connection (client) != old);
+  g_assert_false (g_dbus_connection_is_closed (qcoap_client_get_connection (client)));
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
+
+  response = qcoap_client_session_request_sync (session, QCOAP_METHOD_GET, "/time", NULL, NULL,
+                                                NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (qcoap_response_get_code (response), ==, QCOAP_CODE (2, 5));
+  g_assert_true (
+      qcoap_client_lookup_session (client, qcoap_client_session_get_object_path (session))
+      == session);
+  g_assert_cmpstr (qcoap_client_get_state (client), ==, "ready");
+  qcoap_client_session_close_sync (session, NULL, &error);
+  g_assert_no_error (error);
+}
+
 static void
 test_errors (void)
 {
@@ -247,6 +318,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qcoap-glib/async-open-request-close", test_async_open_request_close);
   g_test_add_func ("/qcoap-glib/sessions-of-another-client", test_sessions_of_another_client);
   g_test_add_func ("/qcoap-glib/errors", test_errors);
+  g_test_add_func ("/qcoap-glib/reconnects", test_reconnects);
   g_test_add_func ("/qcoap-glib/no-daemon", test_no_daemon);
   return g_test_run ();
 }

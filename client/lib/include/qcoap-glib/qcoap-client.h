@@ -19,27 +19,39 @@ G_BEGIN_DECLS
 #define QCOAP_TYPE_CLIENT (qcoap_client_get_type ())
 G_DECLARE_FINAL_TYPE (QcoapClient, qcoap_client, QCOAP, CLIENT, GObject)
 
-/* Connects to qcoapd on the system or session bus. Fails with
+/* Connects to qcoapd on the system or session bus, on a connection of the
+ * client's own (not the process's shared one). Fails with
  * G_DBUS_ERROR_SERVICE_UNKNOWN when qcoapd is not running there (after
- * trying to have the bus start it). */
+ * trying to have the bus start it).
+ *
+ * When the bus closes the client's connection (or another member of the
+ * bus knocks it off with a message GDBus cannot read), the client connects
+ * again, at once and then every second until it succeeds, and keeps its
+ * session objects: a persistent session's QcoapClientSession stays usable
+ * on the new connection, a session that was not persistent ended with the
+ * old connection and is removed ("closed" with "vanished", then
+ * "session-removed"). Calls in flight when the connection closed fail with
+ * G_IO_ERROR_CLOSED. qcoap_client_get_connection() returns the new
+ * connection from then on. */
 void qcoap_client_new (GBusType bus_type, GCancellable *cancellable, GAsyncReadyCallback callback,
                        gpointer user_data);
 QcoapClient *qcoap_client_new_finish (GAsyncResult *result, GError **error);
 QcoapClient *qcoap_client_new_sync (GBusType bus_type, GCancellable *cancellable, GError **error);
 
 /* The same on a private connection to the bus at @address (a D-Bus address
- * such as "unix:path=/run/…"). */
+ * such as "unix:path=/run/…"); it connects again the same way. */
 void qcoap_client_new_for_address (const char *address, GCancellable *cancellable,
                                    GAsyncReadyCallback callback, gpointer user_data);
 QcoapClient *qcoap_client_new_for_address_finish (GAsyncResult *result, GError **error);
 QcoapClient *qcoap_client_new_for_address_sync (const char *address, GCancellable *cancellable,
                                                 GError **error);
 
-/* The same on a connection the caller already has. */
+/* The same on a connection the caller already has. Such a client does not
+ * connect again: the connection is the caller's. */
 QcoapClient *qcoap_client_new_for_connection_sync (GDBusConnection *connection,
                                                    GCancellable *cancellable, GError **error);
 
-/* The connection. A session that is not persistent lives as long as it. */
+/* The connection now. A session that is not persistent lives as long as it. */
 GDBusConnection *qcoap_client_get_connection (QcoapClient *self);
 
 /* The manager's properties (also GObject properties of the same names, with
