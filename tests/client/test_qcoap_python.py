@@ -16,6 +16,7 @@ import time
 import unittest
 
 import qcoap
+from gi.repository import Gio, GLib
 
 BUS = os.environ["QCOAP_TEST_BUS"]
 PORT = int(os.environ["QCOAP_TEST_COAP_PORT"])
@@ -28,6 +29,72 @@ def binary_payload(length, seed):
     data = bytearray(random.Random(seed).randbytes(length))
     data[0], data[1], data[2], data[-1] = 0, 0x0D, 0x0A, 0xFF
     return bytes(data)
+
+
+def knock_off(unique_name):
+    """Sends ``unique_name`` a unicast signal whose body GDBus fails to parse
+    (valid D-Bus, routed by the bus): GDBus then closes that connection."""
+    sender = Gio.DBusConnection.new_for_address_sync(
+        BUS, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
+        | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+    message = Gio.DBusMessage.new_signal("/org/qcoapd/Test", "org.qcoapd.Test", "KnockOff")
+    message.set_destination(unique_name)
+    message.set_body(GLib.Variant("(a(g)s)", ([("yyyyy",), ("y",)], "x")))
+    sender.send_message(message, Gio.DBusSendMessageFlags.NONE)
+    sender.flush_sync(None)
+    sender.close_sync(None)
+
+
+def wait_until(condition, seconds=15):
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return condition()
+
+
+class FirstRead(unittest.TestCase):
+    """Runs before any test stores something smaller in /example_data."""
+
+    def test_truncated_response(self):
+        with qcoap.connect(BUS) as client:
+            response = client.get(f"coap://127.0.0.1:{PORT}/example_data")
+        self.assertEqual(response.code, "2.05")
+        self.assertEqual(len(response.payload), 1024)
+        self.assertTrue(response.truncated)
+        self.assertEqual(response.total_size, 1500)
+
+
+class ResponseObject(unittest.TestCase):
+    """Response on its own, as a server's options make it."""
+
+    def test_truncated(self):
+        first_block = qcoap.Response(69, [(23, 0x0E), (28, 1500)], b"x" * 1024)
+        self.assertTrue(first_block.truncated)
+        self.assertEqual(first_block.total_size, 1500)
+        # As a daemon that does not type Block2 and Size2 passes them on.
+        as_text = qcoap.Response(69, [(23, b"14"), (28, b"1500")], b"x" * 1024)
+        self.assertTrue(as_text.truncated)
+        self.assertEqual(as_text.total_size, 1500)
+        last_block = qcoap.Response(69, [(23, 0x16)], b"x" * 476)
+        self.assertFalse(last_block.truncated)
+        self.assertFalse(qcoap.Response(69, [], b"whole").truncated)
+        self.assertIsNone(qcoap.Response(69, [], b"").total_size)
+
+    def test_registry_names(self):
+        self.assertEqual(qcoap.option_name(258), "No-Response")
+        self.assertEqual(qcoap.option_number("size2"), 28)
+        self.assertEqual(qcoap.content_format_number("application/senml+cbor"), 112)
+        self.assertEqual(qcoap.content_format_name(11544), "application/vnd.oma.lwm2m+cbor")
+        self.assertEqual(qcoap.content_format_number("text/plain"), 0)
+        self.assertEqual(qcoap.code_description(0x8D), "Request Entity Too Large")
+
+    def test_version_and_types(self):
+        self.assertRegex(qcoap.__version__, r"^[0-9]+\.[0-9]+\.[0-9]+$")
+        package = os.path.dirname(qcoap.__file__)
+        self.assertTrue(os.path.exists(os.path.join(package, "py.typed")))
+        for name in qcoap.__all__:
+            if name != "__version__":
+                self.assertTrue(getattr(qcoap, name).__doc__, f"{name} has no docstring")
 
 
 class Blocking(unittest.TestCase):
@@ -107,7 +174,7 @@ class Blocking(unittest.TestCase):
         with self.client.open("127.0.0.1", SILENT_PORT) as session:
             started = time.monotonic()
             with self.assertRaises(qcoap.Timeout) as caught:
-                session.get("/time", timeout=2)
+                session.get("/time", timeout=2000)
             self.assertLess(time.monotonic() - started, 30)
         self.assertIsInstance(caught.exception, TimeoutError)
         self.assertEqual(caught.exception.name, "org.qcoapd.CoAP1.Error.Timeout")
@@ -126,6 +193,39 @@ class Blocking(unittest.TestCase):
     def test_unreachable_bus(self):
         with self.assertRaises(qcoap.DaemonUnavailable):
             qcoap.connect("unix:path=/nonexistent/qcoap-test-bus")
+
+    def test_no_system_bus(self):
+        saved = os.environ.get("DBUS_SYSTEM_BUS_ADDRESS")
+        os.environ["DBUS_SYSTEM_BUS_ADDRESS"] = "unix:path=/nonexistent/system_bus_socket"
+        try:
+            with self.assertRaises(qcoap.DaemonUnavailable):
+                qcoap.connect("system")
+        finally:
+            if saved is None:
+                del os.environ["DBUS_SYSTEM_BUS_ADDRESS"]
+            else:
+                os.environ["DBUS_SYSTEM_BUS_ADDRESS"] = saved
+
+    def test_one_shot_methods(self):
+        uri = f"coap://127.0.0.1:{PORT}/example_data"
+        self.assertTrue(self.client.put(uri, b"one shot", content_format="text").ok)
+        self.assertEqual(self.client.get(uri).payload, b"one shot")
+        self.assertEqual(self.client.post(uri, b"x").code, "4.05")
+        self.assertEqual(self.client.delete(uri).code, "4.05")
+
+    def test_reconnects_after_knock_off(self):
+        received = []
+        with self.client.open("127.0.0.1", PORT, persistent=True) as session:
+            session.on_received(received.append)
+            old = self.client.connection
+            knock_off(old.get_unique_name())
+            self.assertTrue(wait_until(old.is_closed), "the connection was not knocked off")
+            self.assertTrue(wait_until(lambda: self.client.connection is not old))
+            self.assertFalse(self.client.connection.is_closed())
+            response = session.get("/time")
+            self.assertRegex(response.payload, TIME)
+            self.assertTrue(wait_until(lambda: received), "no Received after reconnecting")
+            self.assertEqual(session.state, "open")
 
 
 class Asyncio(unittest.TestCase):
@@ -165,6 +265,18 @@ class Asyncio(unittest.TestCase):
         self.assertEqual(response.code, "2.05")
         self.assertEqual(message.payload, response.payload)
         self.assertTrue(in_loop, "the callback did not run in the asyncio loop")
+
+    def test_timeout_frees_the_client(self):
+        uri = f"coap://127.0.0.1:{SILENT_PORT}/time"
+
+        async def run():
+            started = time.monotonic()
+            with self.assertRaises(qcoap.Timeout):
+                await self.client.get_async(uri, timeout=1500)
+            return time.monotonic() - started
+
+        self.assertLess(asyncio.run(run()), 10)
+        self.assertTrue(wait_until(lambda: self.client.free_clients == 6))
 
     def test_async_error(self):
         async def run():
@@ -206,6 +318,14 @@ class Examples(unittest.TestCase):
             log_process.kill()
             log_process.wait()
             log_process.stdout.close()
+
+
+def load_tests(loader, tests, pattern):
+    """FirstRead first: it needs coap-server's /example_data as it starts."""
+    suite = unittest.TestSuite([loader.loadTestsFromTestCase(FirstRead)])
+    for case in (ResponseObject, Blocking, Asyncio, Examples):
+        suite.addTests(loader.loadTestsFromTestCase(case))
+    return suite
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
 
     client = qcoap.connect(bus="system")          # or "session", or a D-Bus address
     with client.open("192.0.2.10", 5683) as s:
-        r = s.get("/time")
+        r = s.get("/time", timeout=5000)         # milliseconds
         print(r.code, r.description, r.payload)  # 2.05 Content b'Nov 25 18:05:53'
         s.post("/sensors", b'{"t":21.5}', content_format="application/json")
 
@@ -12,7 +12,8 @@
 
 Every blocking call has an ``*_async`` coroutine twin for asyncio. Errors of
 the daemon raise the subclass of :class:`qcoap.Error` named like the D-Bus
-error (``qcoap.Timeout`` for org.qcoapd.CoAP1.Error.Timeout, …).
+error (``qcoap.Timeout`` for org.qcoapd.CoAP1.Error.Timeout, …); no bus, or
+no qcoapd on it, raises :class:`qcoap.DaemonUnavailable`.
 """
 
 from .client import Client, Response, Session, connect, split_uri
@@ -23,7 +24,11 @@ from .errors import (AccessDenied, ClientBusy, Closed, DaemonUnavailable, DnsErr
                      NetworkFailure, NoFreeClient, QueueFull, Reset, SendFailed, SocketFailure,
                      Timeout)
 
+__version__ = "@VERSION@"
+"""The version of qcoapd this module belongs to."""
+
 __all__ = [
+    "__version__",
     "Client", "Response", "Session", "connect", "split_uri",
     "CONTENT_FORMATS", "code_description", "code_to_string", "content_format_name",
     "content_format_number", "option_name", "option_number",

@@ -6,10 +6,22 @@ GLib main context in a dispatcher thread, starts calls there and hands
 their results to the asyncio loop that awaits them. Signal callbacks run in
 that thread too, unless they were registered from inside a running asyncio
 loop, in which case they are called in that loop.
+
+Timeouts (``timeout=``) are in milliseconds, as in the D-Bus API and
+libqcoap-glib; ``ack_timeout`` and ``idle_timeout`` are the seconds of the
+Open options of the same names.
+
+A Client has a bus connection of its own. When the bus closes it (or a
+member of the bus knocks it off with a message GDBus cannot read), the
+Client connects again and subscribes its signals again; Session objects stay
+valid, a persistent session stays usable, calls in flight fail with
+:class:`qcoap.DaemonUnavailable`.
 """
 
 import asyncio
+import itertools
 import threading
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 from urllib.parse import unquote, urlsplit
 
 import gi
@@ -28,6 +40,18 @@ SESSION_INTERFACE = "org.qcoapd.CoAP1.Session"
 # up to minutes), and the bus answers for it if it goes away.
 _NO_TIMEOUT = GLib.MAXINT32
 
+# How much longer than the daemon's own timeout a caller waits for its
+# answer: the daemon gives up first and says so.
+_REPLY_MARGIN_MS = 5000
+
+Payload = Union[bytes, bytearray, str]
+Options = Optional[Sequence[Tuple[Union[int, str], Any]]]
+
+
+_BLOCK2 = 23
+_SIZE2 = 28
+_BLOCK_MORE = 0x08  # Block2 is NUM << 4 | M << 3 | SZX (RFC 7959)
+
 
 class Response:
     """A CoAP message from a server: a response, or a received message.
@@ -38,7 +62,8 @@ class Response:
     ``message_id`` and ``token``.
     """
 
-    def __init__(self, code, options, payload, message_id=None, token=None):
+    def __init__(self, code: int, options: Sequence[Tuple[int, Any]], payload: bytes,
+                 message_id: Optional[int] = None, token: Optional[bytes] = None):
         self.code_number = code
         self.code = codes.code_to_string(code)
         self.description = codes.code_description(code)
@@ -49,15 +74,37 @@ class Response:
         self.token = token
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         """True for 2.xx codes."""
         return self.code_number >> 5 == 2
 
     @property
-    def text(self):
+    def text(self) -> str:
+        """The payload decoded as UTF-8 (undecodable bytes replaced)."""
         return self.payload.decode("utf-8", errors="replace")
 
-    def option(self, option, default=None):
+    def _uint_option(self, number: int) -> Optional[int]:
+        """A uint option's value; a daemon that does not type the option
+        passes on the modem's decimal text of it as bytes."""
+        value = self.option(number)
+        if isinstance(value, (bytes, bytearray)):
+            text = bytes(value).decode("ascii", errors="replace")
+            return int(text) if text.isdigit() else None
+        return value
+
+    @property
+    def truncated(self) -> bool:
+        """True when the response is only the first block of a larger body
+        (Block2 with the M bit set): the modem cannot ask for the others."""
+        block2 = self._uint_option(_BLOCK2)
+        return block2 is not None and bool(block2 & _BLOCK_MORE)
+
+    @property
+    def total_size(self) -> Optional[int]:
+        """The whole body's size from the Size2 option, or None."""
+        return self._uint_option(_SIZE2)
+
+    def option(self, option: Union[int, str], default: Any = None) -> Any:
         """The value of the first option with this name or number."""
         number = codes.option_number(option)
         for n, value in self.option_numbers:
@@ -66,7 +113,7 @@ class Response:
         return default
 
     @property
-    def content_format(self):
+    def content_format(self) -> Union[str, int, None]:
         """The Content-Format as a media type (or number), or None."""
         number = self.option(12)
         if number is None:
@@ -143,8 +190,8 @@ def _received_message(parameters):
 def _open_options(persistent=None, psk_identity=None, psk_key=None, client_id=None,
                   pdp_context=None, ack_timeout=None, max_retransmit=None, idle_timeout=None,
                   timeout=None):
-    """a{sv} for Open from keyword arguments (timeouts: ack and idle in
-    seconds, ``timeout`` in seconds as a float, like asyncio's)."""
+    """a{sv} for Open from keyword arguments (``ack_timeout`` and
+    ``idle_timeout`` in seconds, ``timeout`` in milliseconds)."""
     options = {}
     if persistent is not None:
         options["persistent"] = GLib.Variant("b", bool(persistent))
@@ -163,7 +210,7 @@ def _open_options(persistent=None, psk_identity=None, psk_key=None, client_id=No
     if idle_timeout is not None:
         options["idle-timeout"] = GLib.Variant("u", idle_timeout)
     if timeout is not None:
-        options["timeout"] = GLib.Variant("u", int(timeout * 1000))
+        options["timeout"] = GLib.Variant("u", int(timeout))
     return options
 
 
@@ -197,13 +244,25 @@ class _Dispatcher:
         source.attach(self.context)
 
     def invoke_sync(self, function, *args):
+        """Runs ``function(*args)`` in the dispatcher thread and returns its
+        result, or raises its exception."""
         if threading.current_thread() is self._thread:
             return function(*args)
         done = threading.Event()
-        result = []
-        self.invoke(lambda: (result.append(function(*args)), done.set()))
+        outcome = []
+
+        def run():
+            try:
+                outcome.append((function(*args), None))
+            except Exception as error:  # handed to the caller's thread
+                outcome.append((None, error))
+            done.set()
+        self.invoke(run)
         done.wait()
-        return result[0]
+        value, error = outcome[0]
+        if error is not None:
+            raise error
+        return value
 
     def stop(self):
         self.invoke(self._loop.quit)
@@ -226,22 +285,70 @@ def _deliver(loop, future, function):
     loop.call_soon_threadsafe(settle)
 
 
+def _reply_timeout(timeout: Optional[int]) -> int:
+    """The D-Bus reply timeout for a call whose daemon-side timeout is
+    ``timeout`` ms: a little longer, so that the daemon's answer comes."""
+    return _NO_TIMEOUT if timeout is None else int(timeout) + _REPLY_MARGIN_MS
+
+
 class _Bus:
-    """A connection with the calls and subscriptions both APIs need."""
+    """A connection of its own to the bus at ``address``, with the calls and
+    subscriptions both APIs need, and a new connection when the bus closes
+    it (signal subscriptions are made again on the new one)."""
 
-    def __init__(self, connection):
-        self.connection = connection
+    _FLAGS = (Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
+              | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION)
+
+    def __init__(self, address: str):
+        self.address = address
         self.dispatcher = _Dispatcher()
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._subscriptions: Dict[int, Tuple[tuple, int]] = {}
+        self._closing = False
+        self.connection = self.dispatcher.invoke_sync(self._connect)
 
-    def call_sync(self, path, interface, method, parameters, reply_type=None):
+    def _connect(self):
+        """A new connection, made in the dispatcher thread so that its
+        ``closed`` signal is handled there."""
+        connection = Gio.DBusConnection.new_for_address_sync(self.address, self._FLAGS, None,
+                                                             None)
+        connection.set_exit_on_close(False)
+        connection.connect("closed", self._on_closed)
+        return connection
+
+    def _on_closed(self, connection, remote_peer_vanished, error):
+        if self._closing or connection is not self.connection:
+            return
+        if not remote_peer_vanished and error is None:
+            return
+        self._reconnect()
+
+    def _reconnect(self):
+        """Connects again (in the dispatcher thread), retrying every second."""
+        try:
+            connection = self._connect()
+        except GLib.Error:
+            GLib.timeout_add(1000, lambda: self._reconnect() and False)
+            return False
+        with self._lock:
+            self.connection = connection
+            for subscription, (args, _) in list(self._subscriptions.items()):
+                self._subscriptions[subscription] = (args, self._subscribe_now(*args))
+        return False
+
+    def call_sync(self, path, interface, method, parameters, reply_type=None,
+                  timeout=_NO_TIMEOUT):
         return errors.translate(lambda: self.connection.call_sync(
             SERVICE, path, interface, method, parameters,
             GLib.VariantType(reply_type) if reply_type else None,
-            Gio.DBusCallFlags.NONE, _NO_TIMEOUT, None))
+            Gio.DBusCallFlags.NONE, timeout, None))
 
-    async def call(self, path, interface, method, parameters, reply_type=None):
+    async def call(self, path, interface, method, parameters, reply_type=None,
+                   timeout=_NO_TIMEOUT):
         loop = asyncio.get_running_loop()
         future = loop.create_future()
+        cancellable = Gio.Cancellable()
 
         def finish(connection, result, _data):
             _deliver(loop, future, lambda: connection.call_finish(result))
@@ -249,21 +356,43 @@ class _Bus:
         def start():
             self.connection.call(SERVICE, path, interface, method, parameters,
                                  GLib.VariantType(reply_type) if reply_type else None,
-                                 Gio.DBusCallFlags.NONE, _NO_TIMEOUT, None, finish, None)
+                                 Gio.DBusCallFlags.NONE, timeout, cancellable, finish, None)
         self.dispatcher.invoke(start)
-        return await future
+        try:
+            return await future
+        except asyncio.CancelledError:
+            cancellable.cancel()
+            raise
 
-    def subscribe(self, path, interface, member, callback):
-        """Calls ``callback(member, path, parameters)`` for each signal; the
-        subscription is made in the dispatcher thread so that it runs there."""
+    def _subscribe_now(self, path, interface, member, callback):
         def on_signal(_connection, _sender, signal_path, _interface, signal, parameters, *_):
             callback(signal, signal_path, parameters)
-        return self.dispatcher.invoke_sync(
-            self.connection.signal_subscribe, SERVICE, interface, member, path, None,
-            Gio.DBusSignalFlags.NONE, on_signal)
+        return self.connection.signal_subscribe(SERVICE, interface, member, path, None,
+                                                Gio.DBusSignalFlags.NONE, on_signal)
 
-    def unsubscribe(self, subscription):
-        self.connection.signal_unsubscribe(subscription)
+    def subscribe(self, path, interface, member, callback) -> int:
+        """Calls ``callback(member, path, parameters)`` for each signal; the
+        subscription is made in the dispatcher thread so that it runs there,
+        and made again on a new connection."""
+        args = (path, interface, member, callback)
+
+        def subscribe():
+            with self._lock:
+                subscription = next(self._ids)
+                self._subscriptions[subscription] = (args, self._subscribe_now(*args))
+                return subscription
+        return self.dispatcher.invoke_sync(subscribe)
+
+    def unsubscribe(self, subscription: int):
+        with self._lock:
+            entry = self._subscriptions.pop(subscription, None)
+            if entry is not None:
+                self.connection.signal_unsubscribe(entry[1])
+
+    def close(self):
+        self._closing = True
+        self.dispatcher.stop()
+        errors.translate(lambda: self.connection.close_sync(None))
 
 
 def _in_callers_loop(callback):
@@ -286,7 +415,7 @@ def _request_flags(path, confirmable=True, timeout=None):
     if not confirmable:
         flags["confirmable"] = GLib.Variant("b", False)
     if timeout is not None:
-        flags["timeout"] = GLib.Variant("u", int(timeout * 1000))
+        flags["timeout"] = GLib.Variant("u", int(timeout))
     return flags
 
 
@@ -296,7 +425,7 @@ class Session:
     A context manager: leaving the ``with`` block closes it.
     """
 
-    def __init__(self, bus, path):
+    def __init__(self, bus: "_Bus", path: str):
         self._bus = bus
         self.path = path
         self._subscriptions = []
@@ -315,74 +444,93 @@ class Session:
         return reply.unpack()[0]
 
     @property
-    def client_id(self):
+    def client_id(self) -> int:
+        """The modem's client ID of the session, 0-5."""
         return self._property("ClientId")
 
     @property
-    def host(self):
+    def host(self) -> str:
+        """The server's host."""
         return self._property("Host")
 
     @property
-    def port(self):
+    def port(self) -> int:
+        """The server's port."""
         return self._property("Port")
 
     @property
-    def state(self):
+    def state(self) -> str:
+        """opening, open or closing."""
         return self._property("State")
 
     @property
-    def persistent(self):
+    def persistent(self) -> bool:
+        """Whether the session outlives the connection that opened it."""
         return self._property("Persistent")
 
     # requests
 
-    def _request_parameters(self, code, path, payload, options, content_format, accept,
-                            confirmable, timeout):
-        return GLib.Variant.new_tuple(
+    def _request_call(self, code, path, payload, options, content_format, accept, confirmable,
+                      timeout):
+        parameters = GLib.Variant.new_tuple(
             GLib.Variant("y", codes.parse_code(code)),
             _options_variant(options, content_format, accept), _bytes_variant(payload),
             GLib.Variant("a{sv}", _request_flags(path, confirmable, timeout)))
+        return (self.path, SESSION_INTERFACE, "Request", parameters, "(ya(qv)ay)",
+                _reply_timeout(timeout))
 
-    def request(self, code, path=None, payload=b"", *, options=None, content_format=None,
-                accept=None, confirmable=True, timeout=None):
+    def request(self, code: Union[int, str], path: Optional[str] = None,
+                payload: Payload = b"", *, options: Options = None,
+                content_format: Union[int, str, None] = None,
+                accept: Union[int, str, None] = None, confirmable: bool = True,
+                timeout: Optional[int] = None) -> Response:
         """Sends a request and returns the Response with the same token.
-        ``timeout`` is in seconds."""
-        parameters = self._request_parameters(code, path, payload, options, content_format,
-                                              accept, confirmable, timeout)
-        reply = self._bus.call_sync(self.path, SESSION_INTERFACE, "Request", parameters,
-                                    "(ya(qv)ay)")
+        ``timeout`` is in milliseconds (default: the daemon's, CoAP's
+        exchange lifetime)."""
+        reply = self._bus.call_sync(*self._request_call(
+            code, path, payload, options, content_format, accept, confirmable, timeout))
         return _response_from_reply(reply)
 
-    async def request_async(self, code, path=None, payload=b"", *, options=None,
-                            content_format=None, accept=None, confirmable=True, timeout=None):
-        parameters = self._request_parameters(code, path, payload, options, content_format,
-                                              accept, confirmable, timeout)
-        reply = await self._bus.call(self.path, SESSION_INTERFACE, "Request", parameters,
-                                     "(ya(qv)ay)")
+    async def request_async(self, code: Union[int, str], path: Optional[str] = None,
+                            payload: Payload = b"", *, options: Options = None,
+                            content_format: Union[int, str, None] = None,
+                            accept: Union[int, str, None] = None, confirmable: bool = True,
+                            timeout: Optional[int] = None) -> Response:
+        """:meth:`request` as a coroutine; ``timeout`` (ms) goes to the daemon."""
+        reply = await self._bus.call(*self._request_call(
+            code, path, payload, options, content_format, accept, confirmable, timeout))
         return _response_from_reply(reply)
 
-    def get(self, path, **kwargs):
+    def get(self, path: str, **kwargs: Any) -> Response:
+        """A GET; see :meth:`request`."""
         return self.request("GET", path, **kwargs)
 
-    def post(self, path, payload=b"", **kwargs):
+    def post(self, path: str, payload: Payload = b"", **kwargs: Any) -> Response:
+        """A POST; see :meth:`request`."""
         return self.request("POST", path, payload, **kwargs)
 
-    def put(self, path, payload=b"", **kwargs):
+    def put(self, path: str, payload: Payload = b"", **kwargs: Any) -> Response:
+        """A PUT; see :meth:`request`."""
         return self.request("PUT", path, payload, **kwargs)
 
-    def delete(self, path, **kwargs):
+    def delete(self, path: str, **kwargs: Any) -> Response:
+        """A DELETE; see :meth:`request`."""
         return self.request("DELETE", path, **kwargs)
 
-    async def get_async(self, path, **kwargs):
+    async def get_async(self, path: str, **kwargs: Any) -> Response:
+        """:meth:`get` as a coroutine."""
         return await self.request_async("GET", path, **kwargs)
 
-    async def post_async(self, path, payload=b"", **kwargs):
+    async def post_async(self, path: str, payload: Payload = b"", **kwargs: Any) -> Response:
+        """:meth:`post` as a coroutine."""
         return await self.request_async("POST", path, payload, **kwargs)
 
-    async def put_async(self, path, payload=b"", **kwargs):
+    async def put_async(self, path: str, payload: Payload = b"", **kwargs: Any) -> Response:
+        """:meth:`put` as a coroutine."""
         return await self.request_async("PUT", path, payload, **kwargs)
 
-    async def delete_async(self, path, **kwargs):
+    async def delete_async(self, path: str, **kwargs: Any) -> Response:
+        """:meth:`delete` as a coroutine."""
         return await self.request_async("DELETE", path, **kwargs)
 
     # the raw path
@@ -411,6 +559,7 @@ class Session:
 
     async def send_async(self, message_type="con", code="get", options=None, payload=b"", *,
                          message_id=None, token=None):
+        """:meth:`send` as a coroutine."""
         reply = await self._bus.call(
             self.path, SESSION_INTERFACE, "Send",
             self._send_parameters(message_type, code, options, payload, message_id, token),
@@ -445,7 +594,8 @@ class Session:
         """Calls ``callback(reason)`` when the session closes."""
         return self._subscribe("Closed", callback, lambda p: tuple(p.unpack()))
 
-    def disconnect(self, subscription):
+    def disconnect(self, subscription: int) -> None:
+        """Ends a subscription made by one of the ``on_*`` methods."""
         self._bus.unsubscribe(subscription)
         self._subscriptions.remove(subscription)
 
@@ -460,6 +610,7 @@ class Session:
             self._forget()
 
     async def close_async(self):
+        """:meth:`close` as a coroutine."""
         try:
             if self.closed_reason is None:
                 await self._bus.call(self.path, SESSION_INTERFACE, "Close", None)
@@ -497,72 +648,93 @@ class Session:
 
 
 class Client:
-    """A connection to qcoapd. Make one with :func:`connect`."""
+    """A connection to qcoapd. Make one with :func:`connect`.
 
-    def __init__(self, connection, private=False):
-        self._bus = _Bus(connection)
-        self._private = private
+    The connection is the Client's own; when the bus closes it, the Client
+    connects again and keeps its Session objects (see the module's notes).
+    A context manager: leaving the ``with`` block closes it.
+    """
+
+    def __init__(self, address: str):
+        try:
+            self._bus = _Bus(address)
+        except GLib.Error as error:
+            raise errors.DaemonUnavailable(
+                f"cannot reach the bus at {address}: {error.message}") from None
         # Fails at once, with DaemonUnavailable, when qcoapd is not there.
-        self._bus.call_sync(MANAGER_PATH, "org.freedesktop.DBus.Peer", "Ping", None)
+        try:
+            self._bus.call_sync(MANAGER_PATH, "org.freedesktop.DBus.Peer", "Ping", None)
+        except errors.Error:
+            self._bus.close()
+            raise
 
     @property
-    def connection(self):
+    def connection(self) -> Gio.DBusConnection:
+        """The Gio.DBusConnection in use now (a new one after a reconnect)."""
         return self._bus.connection
 
-    def _properties(self):
+    def _properties(self) -> Dict[str, Any]:
         reply = self._bus.call_sync(MANAGER_PATH, "org.freedesktop.DBus.Properties", "GetAll",
                                     GLib.Variant("(s)", (MANAGER_INTERFACE,)), "(a{sv})")
         return reply.unpack()[0]
 
-    def status(self):
+    def status(self) -> Dict[str, Any]:
         """The manager's properties as a dict (State, Model, FreeClients, …)."""
         return self._properties()
 
     @property
-    def state(self):
+    def state(self) -> str:
+        """The modem's state: absent, initializing, ready or failed."""
         return self._properties()["State"]
 
     @property
-    def model(self):
+    def model(self) -> str:
+        """The modem's model, e.g. ``"BG96"``."""
         return self._properties()["Model"]
 
     @property
-    def imei(self):
+    def imei(self) -> str:
+        """The modem's IMEI."""
         return self._properties()["Imei"]
 
     @property
-    def free_clients(self):
+    def free_clients(self) -> int:
+        """How many of the modem's six client IDs are free."""
         return self._properties()["FreeClients"]
 
     @property
-    def sessions(self):
+    def sessions(self) -> List[str]:
         """Object paths of the sessions that exist now."""
         return list(self._properties()["Sessions"])
 
-    def open(self, host, port=5683, **options):
+    def _open_call(self, host: str, port: int, options: Dict[str, Any]):
+        return (MANAGER_PATH, MANAGER_INTERFACE, "Open",
+                GLib.Variant("(sqa{sv})", (host, port, _open_options(**options))), "(o)",
+                _reply_timeout(options.get("timeout")))
+
+    def open(self, host: str, port: int = 5683, **options: Any) -> "Session":
         """Opens a session to ``host:port``; use it as a context manager.
         Keyword options: persistent, psk_identity, psk_key, client_id,
         pdp_context, ack_timeout, max_retransmit, idle_timeout (seconds),
-        timeout (seconds)."""
-        reply = self._bus.call_sync(
-            MANAGER_PATH, MANAGER_INTERFACE, "Open",
-            GLib.Variant("(sqa{sv})", (host, port, _open_options(**options))), "(o)")
+        timeout (milliseconds)."""
+        reply = self._bus.call_sync(*self._open_call(host, port, options))
         return Session(self._bus, reply.unpack()[0])
 
-    async def open_async(self, host, port=5683, **options):
-        reply = await self._bus.call(
-            MANAGER_PATH, MANAGER_INTERFACE, "Open",
-            GLib.Variant("(sqa{sv})", (host, port, _open_options(**options))), "(o)")
+    async def open_async(self, host: str, port: int = 5683, **options: Any) -> "Session":
+        """:meth:`open` as a coroutine. Give ``timeout`` (ms) rather than
+        only wrapping it in asyncio.wait_for: the daemon then gives up when
+        the caller does and frees the client ID."""
+        reply = await self._bus.call(*self._open_call(host, port, options))
         return Session(self._bus, reply.unpack()[0])
 
-    def session(self, path_or_id):
+    def session(self, path_or_id: Union[str, int]) -> "Session":
         """A Session object for an existing session (e.g. a persistent one)."""
         path = path_or_id
         if isinstance(path_or_id, int) or str(path_or_id).isdigit():
             path = f"{MANAGER_PATH}/Session/{int(path_or_id)}"
-        return Session(self._bus, path)
+        return Session(self._bus, str(path))
 
-    def on_received(self, callback):
+    def on_received(self, callback: Callable[[str, Response], None]) -> int:
         """Calls ``callback(session_path, response)`` for every message any
         session receives, whoever opened it. Returns a subscription ID for
         :meth:`disconnect`."""
@@ -571,75 +743,103 @@ class Client:
             None, SESSION_INTERFACE, "Received",
             lambda _member, path, parameters: deliver(path, _received_message(parameters)))
 
-    def disconnect(self, subscription):
+    def disconnect(self, subscription: int) -> None:
+        """Ends a subscription made by :meth:`on_received`."""
         self._bus.unsubscribe(subscription)
 
     # one-shot requests
 
-    def _request_parameters(self, code, uri, payload, options, content_format, accept,
-                            timeout, psk_identity, psk_key):
-        flags = _open_options(psk_identity=psk_identity, psk_key=psk_key)
-        if timeout is not None:
-            flags["timeout"] = GLib.Variant("u", int(timeout * 1000))
-        return GLib.Variant.new_tuple(
+    def _request_call(self, code, uri, payload, options, content_format, accept, timeout,
+                      psk_identity, psk_key):
+        flags = _open_options(psk_identity=psk_identity, psk_key=psk_key, timeout=timeout)
+        parameters = GLib.Variant.new_tuple(
             GLib.Variant("s", uri), GLib.Variant("y", codes.parse_code(code)),
             _options_variant(options, content_format, accept), _bytes_variant(payload),
             GLib.Variant("a{sv}", flags))
+        return (MANAGER_PATH, MANAGER_INTERFACE, "Request", parameters, "(ya(qv)ay)",
+                _reply_timeout(timeout))
 
-    def request(self, code, uri, payload=b"", *, options=None, content_format=None,
-                accept=None, timeout=None, psk_identity=None, psk_key=None):
+    def request(self, code: Union[int, str], uri: str, payload: Payload = b"", *,
+                options: Options = None, content_format: Union[int, str, None] = None,
+                accept: Union[int, str, None] = None, timeout: Optional[int] = None,
+                psk_identity: Optional[str] = None,
+                psk_key: Union[bytes, str, None] = None) -> Response:
         """A one-shot confirmable request to ``coap://host[:port]/path?query``
-        (or coaps:// with psk_identity and psk_key)."""
-        reply = self._bus.call_sync(
-            MANAGER_PATH, MANAGER_INTERFACE, "Request",
-            self._request_parameters(code, uri, payload, options, content_format, accept,
-                                     timeout, psk_identity, psk_key), "(ya(qv)ay)")
+        (or coaps:// with psk_identity and psk_key); ``timeout`` in ms."""
+        reply = self._bus.call_sync(*self._request_call(
+            code, uri, payload, options, content_format, accept, timeout, psk_identity,
+            psk_key))
         return _response_from_reply(reply)
 
-    async def request_async(self, code, uri, payload=b"", *, options=None, content_format=None,
-                            accept=None, timeout=None, psk_identity=None, psk_key=None):
-        reply = await self._bus.call(
-            MANAGER_PATH, MANAGER_INTERFACE, "Request",
-            self._request_parameters(code, uri, payload, options, content_format, accept,
-                                     timeout, psk_identity, psk_key), "(ya(qv)ay)")
+    async def request_async(self, code: Union[int, str], uri: str, payload: Payload = b"", *,
+                            options: Options = None,
+                            content_format: Union[int, str, None] = None,
+                            accept: Union[int, str, None] = None, timeout: Optional[int] = None,
+                            psk_identity: Optional[str] = None,
+                            psk_key: Union[bytes, str, None] = None) -> Response:
+        """:meth:`request` as a coroutine; ``timeout`` (ms) goes to the
+        daemon, which then frees the request's client ID when it runs out."""
+        reply = await self._bus.call(*self._request_call(
+            code, uri, payload, options, content_format, accept, timeout, psk_identity,
+            psk_key))
         return _response_from_reply(reply)
 
-    def get(self, uri, **kwargs):
+    def get(self, uri: str, **kwargs: Any) -> Response:
+        """A one-shot GET; see :meth:`request`."""
         return self.request("GET", uri, **kwargs)
 
-    async def get_async(self, uri, **kwargs):
+    def post(self, uri: str, payload: Payload = b"", **kwargs: Any) -> Response:
+        """A one-shot POST; see :meth:`request`."""
+        return self.request("POST", uri, payload, **kwargs)
+
+    def put(self, uri: str, payload: Payload = b"", **kwargs: Any) -> Response:
+        """A one-shot PUT; see :meth:`request`."""
+        return self.request("PUT", uri, payload, **kwargs)
+
+    def delete(self, uri: str, **kwargs: Any) -> Response:
+        """A one-shot DELETE; see :meth:`request`."""
+        return self.request("DELETE", uri, **kwargs)
+
+    async def get_async(self, uri: str, **kwargs: Any) -> Response:
+        """:meth:`get` as a coroutine."""
         return await self.request_async("GET", uri, **kwargs)
 
-    def close(self):
+    async def post_async(self, uri: str, payload: Payload = b"", **kwargs: Any) -> Response:
+        """:meth:`post` as a coroutine."""
+        return await self.request_async("POST", uri, payload, **kwargs)
+
+    async def put_async(self, uri: str, payload: Payload = b"", **kwargs: Any) -> Response:
+        """:meth:`put` as a coroutine."""
+        return await self.request_async("PUT", uri, payload, **kwargs)
+
+    async def delete_async(self, uri: str, **kwargs: Any) -> Response:
+        """:meth:`delete` as a coroutine."""
+        return await self.request_async("DELETE", uri, **kwargs)
+
+    def close(self) -> None:
         """Closes the connection (and with it the sessions that are not
         persistent)."""
-        self._bus.dispatcher.stop()
-        if self._private:
-            errors.translate(lambda: self._bus.connection.close_sync(None))
+        self._bus.close()
 
-    def __enter__(self):
+    def __enter__(self) -> "Client":
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> None:
         self.close()
 
 
-def connect(bus="system"):
+def connect(bus: str = "system") -> Client:
     """Connects to qcoapd on ``bus``: ``"system"``, ``"session"``, or a D-Bus
-    address. Raises DaemonUnavailable when qcoapd is not reachable."""
+    address. Raises DaemonUnavailable when there is no such bus or qcoapd is
+    not on it."""
     if bus in ("system", "session"):
         bus_type = Gio.BusType.SYSTEM if bus == "system" else Gio.BusType.SESSION
-        connection = errors.translate(lambda: Gio.bus_get_sync(bus_type, None))
-    else:
-        flags = (Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
-                 | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION)
         try:
-            connection = Gio.DBusConnection.new_for_address_sync(bus, flags, None, None)
+            address = Gio.dbus_address_get_for_bus_sync(bus_type, None)
         except GLib.Error as error:
-            raise errors.DaemonUnavailable(f"cannot reach the bus at {bus}: {error.message}")
-        connection.set_exit_on_close(False)
-        return Client(connection, private=True)
-    return Client(connection)
+            raise errors.DaemonUnavailable(f"there is no {bus} bus: {error.message}") from None
+        return Client(address)
+    return Client(bus)
 
 
 def split_uri(uri):
