@@ -24,6 +24,9 @@ trap cleanup EXIT
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 show() { printf '$ %s\n' "$*"; "$@"; }
+# A command that prints a payload: qcoapctl writes it exactly as it came,
+# without a line end of its own, so one follows.
+show_payload() { show "$@"; echo; }
 
 free_port() {
   /usr/bin/python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -69,11 +72,11 @@ qcoapctl="$builddir/client/qcoapctl"
 uri="coap://127.0.0.1:$port"
 
 step "GET $uri/time with qcoapctl (a one-shot Request)"
-show "$qcoapctl" --session -v get "$uri/time"
+show_payload "$qcoapctl" --session -v get "$uri/time"
 
 step "POST a JSON reading, then PUT and GET back binary bytes"
 echo '{"t":21.5}' >"$work/reading.json"
-show "$qcoapctl" --session -v post -t application/json -f "$work/reading.json" "$uri/sensors"
+show_payload "$qcoapctl" --session -v post -t application/json -f "$work/reading.json" "$uri/sensors"
 printf 'bytes\r\n\x00\x1a\x1b end' >"$work/blob"
 show "$qcoapctl" --session put -f "$work/blob" "$uri/example_data"
 "$qcoapctl" --session get "$uri/example_data" >"$work/blob.back"
