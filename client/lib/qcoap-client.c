@@ -10,9 +10,11 @@ struct _QcoapClient
   GDBusConnection *connection;
   QcoapManager *manager;
   GDBusObjectManager *object_manager;
-  GHashTable *sessions; /* object path → QcoapClientSession */
-  char *address;        /* where to connect again; NULL on a caller's connection */
-  guint reconnect_id;
+  GHashTable *sessions;  /* object path → QcoapClientSession */
+  char *address;         /* where to connect again; NULL on a caller's connection */
+  gulong closed_handler; /* on connection */
+  gboolean reconnecting;
+  guint reconnect_id; /* the wait before the next try */
 };
 
 /* How often a client whose connection was closed tries to connect again. */
@@ -172,6 +174,10 @@ client_attach (QcoapClient *self, GDBusConnection *connection, QcoapManager *man
 {
   gboolean again = self->connection != NULL;
 
+  /* Not g_signal_connect_object() on the connection: its last reference
+   * may go in GDBus's worker thread. */
+  if (self->closed_handler)
+    g_clear_signal_handler (&self->closed_handler, self->connection);
   if (self->object_manager)
     g_signal_handlers_disconnect_by_data (self->object_manager, self);
   if (self->manager)
@@ -186,7 +192,8 @@ client_attach (QcoapClient *self, GDBusConnection *connection, QcoapManager *man
                            0);
   g_signal_connect_object (manager, "notify", G_CALLBACK (on_manager_notify), self, 0);
   if (self->address)
-    g_signal_connect_object (connection, "closed", G_CALLBACK (on_connection_closed), self, 0);
+    self->closed_handler
+        = g_signal_connect (connection, "closed", G_CALLBACK (on_connection_closed), self);
 }
 
 static QcoapClient *
@@ -276,50 +283,6 @@ qcoap_client_new_sync (GBusType bus_type, GCancellable *cancellable, GError **er
   return qcoap_client_new_for_address_sync (address, cancellable, error);
 }
 
-/* ---- connecting again ---- */
-
-static gboolean
-reconnect (gpointer user_data)
-{
-  QcoapClient *self = user_data;
-  g_autoptr (GDBusConnection) connection = NULL;
-  g_autoptr (QcoapManager) manager = NULL;
-  g_autoptr (GDBusObjectManager) object_manager = NULL;
-  g_autoptr (GError) error = NULL;
-
-  /* Synchronous, as the constructor: a local bus answers at once, and a
-   * failure only means trying again later. */
-  connection
-      = g_dbus_connection_new_for_address_sync (self->address, address_flags, NULL, NULL, &error);
-  if (connection == NULL || !proxies_new_sync (connection, NULL, &manager, &object_manager, &error))
-    {
-      g_debug ("connecting to qcoapd again failed: %s", error->message);
-      return G_SOURCE_CONTINUE;
-    }
-  self->reconnect_id = 0;
-  client_attach (self, connection, manager, object_manager);
-  for (guint i = 1; i < N_PROPS; i++)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[i]);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_connection_closed (GDBusConnection *connection, gboolean remote_peer_vanished, GError *error,
-                      QcoapClient *self)
-{
-  /* A connection closed by its own program (no error, no vanished peer)
-   * stays closed; one the bus dropped, or that failed to read a message,
-   * is replaced. */
-  if (connection != self->connection || self->reconnect_id != 0
-      || (!remote_peer_vanished && error == NULL))
-    return;
-  g_debug ("the bus closed the connection (%s); connecting again",
-           error ? error->message : "no reason given");
-  reconnect (self);
-  if (self->connection == connection)
-    self->reconnect_id = g_timeout_add (RECONNECT_INTERVAL_MS, reconnect, self);
-}
-
 /* ---- construction, asynchronous: connection → manager → object manager ---- */
 
 typedef struct
@@ -350,6 +313,15 @@ new_got_object_manager (GObject *source, GAsyncResult *result, gpointer user_dat
   if (object_manager == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  /* Connecting again: the client is the task's source object. */
+  if (g_task_get_source_object (task) != NULL)
+    {
+      QcoapClient *self = g_task_get_source_object (task);
+
+      client_attach (self, data->connection, data->manager, object_manager);
+      g_task_return_pointer (task, g_object_ref (self), g_object_unref);
       return;
     }
   g_task_return_pointer (
@@ -458,6 +430,70 @@ qcoap_client_new_for_address_finish (GAsyncResult *result, GError **error)
   return qcoap_client_new_finish (result, error);
 }
 
+/* ---- connecting again ---- */
+
+static void reconnect (QcoapClient *self);
+
+static gboolean
+on_reconnect_interval (gpointer user_data)
+{
+  QcoapClient *self = user_data;
+
+  self->reconnect_id = 0;
+  reconnect (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+reconnect_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  QcoapClient *self = QCOAP_CLIENT (source);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (QcoapClient) same = g_task_propagate_pointer (G_TASK (result), &error);
+
+  self->reconnecting = FALSE;
+  if (same == NULL)
+    {
+      /* No bus, or no qcoapd on it, for now: try again later. */
+      g_debug ("connecting to qcoapd again failed: %s", error->message);
+      self->reconnect_id = g_timeout_add (RECONNECT_INTERVAL_MS, on_reconnect_interval, self);
+      return;
+    }
+  for (guint i = 1; i < N_PROPS; i++)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[i]);
+}
+
+/* The asynchronous construction's steps, with the client as the task's
+ * source object: the last step moves it onto the new connection. */
+static void
+reconnect (QcoapClient *self)
+{
+  GTask *task = g_task_new (self, NULL, reconnect_done, NULL);
+  NewData *data = g_new0 (NewData, 1);
+
+  g_task_set_source_tag (task, reconnect);
+  data->address = g_strdup (self->address);
+  g_task_set_task_data (task, data, (GDestroyNotify)new_data_free);
+  self->reconnecting = TRUE;
+  g_dbus_connection_new_for_address (self->address, address_flags, NULL, NULL,
+                                     new_got_address_connection, task);
+}
+
+static void
+on_connection_closed (GDBusConnection *connection, gboolean remote_peer_vanished, GError *error,
+                      QcoapClient *self)
+{
+  /* A connection closed by its own program (no error, no vanished peer)
+   * stays closed; one the bus dropped, or that failed to read a message,
+   * is replaced. */
+  if (connection != self->connection || self->reconnecting || self->reconnect_id != 0
+      || (!remote_peer_vanished && error == NULL))
+    return;
+  g_debug ("the bus closed the connection (%s); connecting again",
+           error ? error->message : "no reason given");
+  reconnect (self);
+}
+
 /* ---- GObject ---- */
 
 static void
@@ -502,6 +538,8 @@ qcoap_client_dispose (GObject *object)
   QcoapClient *self = QCOAP_CLIENT (object);
 
   g_clear_handle_id (&self->reconnect_id, g_source_remove);
+  if (self->closed_handler)
+    g_clear_signal_handler (&self->closed_handler, self->connection);
   g_clear_pointer (&self->sessions, g_hash_table_unref);
   g_clear_pointer (&self->address, g_free);
   g_clear_object (&self->object_manager);
