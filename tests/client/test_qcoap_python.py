@@ -88,6 +88,15 @@ class ResponseObject(unittest.TestCase):
         self.assertEqual(qcoap.content_format_number("text/plain"), 0)
         self.assertEqual(qcoap.code_description(0x8D), "Request Entity Too Large")
 
+    def test_pyproject(self):
+        import tomllib
+        package_root = os.path.dirname(os.path.dirname(qcoap.__file__))
+        with open(os.path.join(package_root, "pyproject.toml"), "rb") as pyproject:
+            project = tomllib.load(pyproject)
+        self.assertEqual(project["project"]["name"], "qcoap")
+        self.assertEqual(project["project"]["version"], qcoap.__version__)
+        self.assertIn("py.typed", project["tool"]["setuptools"]["package-data"]["qcoap"])
+
     def test_version_and_types(self):
         self.assertRegex(qcoap.__version__, r"^[0-9]+\.[0-9]+\.[0-9]+$")
         package = os.path.dirname(qcoap.__file__)

@@ -44,6 +44,9 @@ _NO_TIMEOUT = GLib.MAXINT32
 # answer: the daemon gives up first and says so.
 _REPLY_MARGIN_MS = 5000
 
+# How often a Client whose connection was closed tries to connect again.
+_RECONNECT_INTERVAL_MS = 1000
+
 Payload = Union[bytes, bytearray, str]
 Options = Optional[Sequence[Tuple[Union[int, str], Any]]]
 
@@ -329,7 +332,9 @@ class _Bus:
         try:
             connection = self._connect()
         except GLib.Error:
-            GLib.timeout_add(1000, lambda: self._reconnect() and False)
+            retry = GLib.timeout_source_new(_RECONNECT_INTERVAL_MS)
+            retry.set_callback(lambda *_: self._reconnect())
+            retry.attach(self.dispatcher.context)
             return False
         with self._lock:
             self.connection = connection

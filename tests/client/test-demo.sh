@@ -1,0 +1,18 @@
+#!/bin/bash
+# The demo runs to its end, and each payload it prints stands on a line of
+# its own (the next line is empty, not the next step's heading).
+#   test-demo.sh DEMO BUILDDIR
+set -u
+output=$(QCOAPD_DEMO_BUILT=1 QCOAPD_BUILDDIR=$2 bash "$1" 2>&1)
+status=$?
+printf '%s\n' "$output" | sed 's/^/# /'
+[ "$status" -eq 0 ] || { echo "not ok - the demo exited $status"; exit 1; }
+echo "ok - the demo ran"
+# The GET of /time prints coap-server's clock, e.g. "Dec 01 09:41:43".
+if printf '%s\n' "$output" | grep -A1 -E '^[A-Z][a-z]{2} [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2}$' |
+    sed -n 2p | grep -qx ''; then
+  echo "ok - the payload is followed by a line end"
+else
+  echo "not ok - the payload runs into the next line"
+  exit 1
+fi
