@@ -8,6 +8,11 @@
 
 /* Calls one session may have waiting; more would only hide a stuck modem. */
 #define MAX_QUEUE_LIMIT 1024
+/* Confirmable messages in flight per session: far below the 65 536 message
+ * IDs even with every client ID in use. */
+#define MAX_IN_FLIGHT 1024
+/* The longest idle-timeout Open takes at all: a week. */
+#define MAX_IDLE_TIMEOUT_S (7 * 24 * 3600)
 /* Longest decimal number a guint holds without overflow checks. */
 #define MAX_UINT_DIGITS 9
 
@@ -49,6 +54,11 @@ static const ConfigKey config_keys[] = {
   { "service", "MaxClientsPerUser", read_uint, FIELD (service.max_clients_per_user), 1,
     QCOAP_MAX_CLIENTS },
   { "service", "QueueLimit", read_uint, FIELD (service.queue_limit), 1, MAX_QUEUE_LIMIT },
+  { "service", "MaxInFlight", read_uint, FIELD (service.max_in_flight), 1, MAX_IN_FLIGHT },
+  { "service", "ReservedForRoot", read_uint, FIELD (service.reserved_for_root), 0,
+    QCOAP_MAX_CLIENTS - 1 },
+  { "service", "MaxIdleTimeout", read_uint, FIELD (service.max_idle_timeout), 1,
+    MAX_IDLE_TIMEOUT_S },
   { "service", "LogLevel", read_log_level, FIELD (log_level), 0, 0 },
   { "dtls", "CipherSuite", read_cipher_suite, FIELD (cipher_suite), 0, 0 },
 };

@@ -9,11 +9,12 @@
 
 #define DEFAULT_PDP_CONTEXT    1
 #define DEFAULT_ACK_TIMEOUT_S  2
-#define DEFAULT_MAX_RETRANSMIT 5
+#define DEFAULT_MAX_RETRANSMIT 4
 #define DEFAULT_IDLE_TIMEOUT_S 300
 #define DEFAULT_OPEN_TIMEOUT   75000
 #define MAX_IDLE_TIMEOUT_S     (7 * 24 * 3600)
-#define MAX_OPEN_TIMEOUT_MS    (3600 * 1000)
+/* No call waits longer than ten minutes for anything. */
+#define MAX_TIMEOUT_MS 600000
 /* The longest uri-path or uri-query that eight options of the longest
  * length, with their separators, can hold: anything longer is refused
  * before it is split. */
@@ -23,6 +24,8 @@
 #define CODE_FIRST_METHOD 1
 #define CODE_LAST_METHOD  4
 #define NOT_GIVEN         (-1)
+/* "coaps://" + a host + ":65535" + each byte of the path and query as %XX. */
+#define MAX_URI_LENGTH (16 + 255 + 3 * 2 * MAX_URI_PART_LENGTH)
 
 /* ---- the reader ------------------------------------------------------------------- */
 
@@ -181,8 +184,9 @@ static const ArgSpec open_specs[] = {
   { "ack-timeout", "u", 2, 60, FIELD (OpenArgs, ack_timeout), NOT_GIVEN },
   { "max-retransmit", "u", 4, 8, FIELD (OpenArgs, max_retransmit), NOT_GIVEN },
   { "persistent", "b", 0, 0, FIELD (OpenArgs, persistent), NOT_GIVEN },
-  { "idle-timeout", "u", 1, MAX_IDLE_TIMEOUT_S, FIELD (OpenArgs, idle_timeout), NOT_GIVEN },
-  { "timeout", "u", 1, MAX_OPEN_TIMEOUT_MS, FIELD (OpenArgs, timeout_ms),
+  { "idle-timeout", "u", 1, MAX_IDLE_TIMEOUT_S, FIELD (OpenArgs, idle_timeout),
+    FIELD (OpenArgs, idle_timeout_given) },
+  { "timeout", "u", 1, MAX_TIMEOUT_MS, FIELD (OpenArgs, timeout_ms),
     FIELD (OpenArgs, timeout_given) },
   /* Their contents are checked by dtls_psk_validate(). */
   { "dtls-psk-identity", "s", 0, G_MAXUINT, FIELD (OpenArgs, psk_identity), NOT_GIVEN },
@@ -260,7 +264,7 @@ send_flags_parse (SendFlags *flags, GVariant *variant, GError **error)
 
 static const ArgSpec request_specs[] = {
   { "confirmable", "b", 0, 0, FIELD (RequestFlags, confirmable), NOT_GIVEN },
-  { "timeout", "u", 0, G_MAXUINT32, FIELD (RequestFlags, timeout_ms),
+  { "timeout", "u", 0, MAX_TIMEOUT_MS, FIELD (RequestFlags, timeout_ms),
     FIELD (RequestFlags, timeout_given) },
   { "uri-path", "s", 0, MAX_URI_PART_LENGTH, FIELD (RequestFlags, uri_path), NOT_GIVEN },
   { "uri-query", "s", 0, MAX_URI_PART_LENGTH, FIELD (RequestFlags, uri_query), NOT_GIVEN },
@@ -326,6 +330,32 @@ dbus_args_check_message (guint8 type, guint8 code, GBytes *payload, GError **err
       return FALSE;
     }
   return check_code (code, error) && check_payload (payload, error);
+}
+
+gboolean
+dbus_args_check_empty_message (guint8 code, GPtrArray *options, GBytes *payload, GBytes *token,
+                               GError **error)
+{
+  if (code != QCOAP_CODE_EMPTY
+      || (options->len == 0 && g_bytes_get_size (payload) == 0
+          && (token == NULL || g_bytes_get_size (token) == 0)))
+    return TRUE;
+  g_set_error_literal (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+                       "An empty message (code 0) carries no token, options or payload");
+  return FALSE;
+}
+
+gboolean
+dbus_args_check_uri (const char *uri, GError **error)
+{
+  gsize length = strlen (uri);
+
+  if (length <= MAX_URI_LENGTH)
+    return TRUE;
+  g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+               "The URI has %zu bytes; a request the modem can send fits in %d", length,
+               MAX_URI_LENGTH);
+  return FALSE;
 }
 
 gboolean

@@ -23,6 +23,7 @@ typedef struct
   guint max_retransmit;
   gboolean persistent;
   guint idle_timeout;
+  gboolean idle_timeout_given;
   guint timeout_ms;
   gboolean timeout_given; /* "timeout" was among the keys */
   char *psk_identity;
@@ -62,6 +63,13 @@ gboolean request_flags_parse (RequestFlags *flags, GVariant *variant, GError **e
 /* A message's type (0-3), code (one of the modem's code table) and payload
  * (at most QCOAP_MAX_PAYLOAD bytes), as Send takes them. */
 gboolean dbus_args_check_message (guint8 type, guint8 code, GBytes *payload, GError **error);
+/* An empty message (code 0) has neither token, options nor payload (RFC
+ * 7252 §4.1). */
+gboolean dbus_args_check_empty_message (guint8 code, GPtrArray *options, GBytes *payload,
+                                        GBytes *token, GError **error);
+/* A request URI no longer than what eight options of 255 bytes, every byte
+ * percent-encoded, and a host and port can spell: checked before parsing. */
+gboolean dbus_args_check_uri (const char *uri, GError **error);
 /* A request's code (a method: GET, POST, PUT, DELETE) and payload. */
 gboolean dbus_args_check_request (guint8 code, GBytes *payload, GError **error);
 

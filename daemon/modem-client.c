@@ -53,6 +53,10 @@ struct _ModemClient
   /* Message ID → SEND_STATE of every message given to the modem whose
    * final +QCOAPACK has not come yet. */
   GHashTable *sends_in_flight;
+  /* Sends not taken yet and requests not answered yet (queue_limit). */
+  guint calls_waiting;
+  /* Confirmable messages in sends_in_flight (max_in_flight). */
+  guint con_in_flight;
   /* A persistent client being opened again after the modem lost it. */
   gboolean reopening;
   /* Failed attempts to open it again, and the timer of the next one. */
@@ -221,6 +225,7 @@ set_state (ModemClient *self, ModemClientState state)
 static void
 pending_request_free (PendingRequest *pending)
 {
+  pending->client->calls_waiting--;
   g_clear_handle_id (&pending->timeout_source, g_source_remove);
   g_clear_object (&pending->task);
   g_free (pending->token_hex);
@@ -238,6 +243,24 @@ fail_pending_requests (ModemClient *self, const char *message)
     {
       g_task_return_new_error (pending->task, QCOAP_ERROR, QCOAP_ERROR_CLOSED, "%s", message);
       g_hash_table_iter_remove (&iter);
+    }
+}
+
+static void
+track_send (ModemClient *self, guint16 message_id, gpointer state)
+{
+  gpointer key = GUINT_TO_POINTER (message_id);
+  gpointer old = g_hash_table_lookup (self->sends_in_flight, key);
+
+  if (old && SEND_STATE_TYPE (old) == QCOAP_TYPE_CON)
+    self->con_in_flight--;
+  if (state == NULL)
+    g_hash_table_remove (self->sends_in_flight, key);
+  else
+    {
+      g_hash_table_insert (self->sends_in_flight, key, state);
+      if (SEND_STATE_TYPE (state) == QCOAP_TYPE_CON)
+        self->con_in_flight++;
     }
 }
 
@@ -261,6 +284,8 @@ end_messages_in_flight (ModemClient *self)
       self->listener.ack (self, SEND_STATE_TYPE (value), message_id, MODEM_CLIENT_RESULT_ENDED,
                           self->listener_data);
       client_pool_message_done (self->pool, message_id);
+      if (SEND_STATE_TYPE (value) == QCOAP_TYPE_CON)
+        self->con_in_flight--;
       g_hash_table_iter_remove (&iter);
     }
 }
@@ -389,11 +414,12 @@ on_message_sent (GObject *source, GAsyncResult *result, gpointer user_data)
    * treated as taken, and its message ID stays reserved until its
    * +QCOAPACK or the end of the client. Any other failure means not sent. */
   taken = responses != NULL || g_error_matches (error, AT_ERROR, AT_ERROR_TIMEOUT);
+  self->calls_waiting--;
   if (state != NULL && taken)
-    g_hash_table_insert (self->sends_in_flight, key, SEND_STATE (SEND_STATE_TYPE (state), TRUE));
+    track_send (self, data->message_id, SEND_STATE (SEND_STATE_TYPE (state), TRUE));
   else if (state != NULL)
     {
-      g_hash_table_remove (self->sends_in_flight, key);
+      track_send (self, data->message_id, NULL);
       client_pool_message_done (self->pool, data->message_id);
     }
   if (responses == NULL)
@@ -412,12 +438,37 @@ send_message (ModemClient *self, GTask *task, guint8 type, guint8 code, guint16 
   data->message_id = message_id;
   data->token = g_bytes_ref (token);
   g_task_set_task_data (task, data, (GDestroyNotify)send_data_free);
-  g_hash_table_insert (self->sends_in_flight, GUINT_TO_POINTER (message_id),
-                       SEND_STATE (type, FALSE));
+  self->calls_waiting++;
+  track_send (self, message_id, SEND_STATE (type, FALSE));
   client_pool_run (
       self->pool, self->id,
       build_message_steps (self, type, code, message_id, token, options, payload, &data->plan),
       self->cancellable, on_message_sent, task);
+}
+
+/* The limits of a client: calls waiting, and confirmable messages in
+ * flight. Checked before a message ID is taken. */
+static gboolean
+admit (ModemClient *self, gboolean confirmable, GError **error)
+{
+  if (self->config.queue_limit && self->calls_waiting >= self->config.queue_limit)
+    {
+      g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_QUEUE_FULL,
+                   "Session %u already has %u calls waiting for the modem or for a response "
+                   "(QueueLimit); wait for some to finish",
+                   self->id, self->calls_waiting);
+      return FALSE;
+    }
+  if (confirmable && self->config.max_in_flight
+      && self->con_in_flight >= self->config.max_in_flight)
+    {
+      g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_QUEUE_FULL,
+                   "Session %u already has %u confirmable messages awaiting their "
+                   "acknowledgement (MaxInFlight); wait for some Acks",
+                   self->id, self->con_in_flight);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -450,14 +501,15 @@ modem_client_send (ModemClient *self, guint8 type, guint8 code, int message_id, 
   guint16 id;
 
   g_task_set_source_tag (task, modem_client_send);
-  if (!take_message_id (self, message_id, &id, &error))
+  if (!admit (self, type == QCOAP_TYPE_CON, &error)
+      || !take_message_id (self, message_id, &id, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
   if (token)
     chosen_token = g_bytes_ref (token);
-  else if (type == QCOAP_TYPE_CON || type == QCOAP_TYPE_NON)
+  else if (code != QCOAP_CODE_EMPTY && (type == QCOAP_TYPE_CON || type == QCOAP_TYPE_NON))
     chosen_token = random_token (SEND_TOKEN_LENGTH);
   else
     chosen_token = g_bytes_new (NULL, 0);
@@ -546,19 +598,31 @@ modem_client_request (ModemClient *self, guint8 code, GPtrArray *options, GBytes
                       gboolean confirmable, guint timeout_ms, GAsyncReadyCallback callback,
                       gpointer user_data)
 {
-  PendingRequest *pending = g_new0 (PendingRequest, 1);
+  PendingRequest *pending;
   g_autoptr (GBytes) token = NULL;
+  g_autoptr (GError) error = NULL;
+  GTask *task = g_task_new (self, NULL, callback, user_data);
   GTask *send_task;
 
+  g_task_set_source_tag (task, modem_client_request);
+  /* A request counts as waiting until its response; its send is counted
+   * again while the modem has not taken it. */
+  if (!admit (self, confirmable, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  pending = g_new0 (PendingRequest, 1);
   pending->client = self;
-  pending->task = g_task_new (self, NULL, callback, user_data);
-  g_task_set_source_tag (pending->task, modem_client_request);
+  pending->task = task;
   token = unused_token (self, &pending->token_hex);
   pending->message_id = client_pool_take_message_id (self->pool);
   if (timeout_ms == 0)
     timeout_ms = exchange_lifetime_ms (&self->config);
   pending->timeout_source = g_timeout_add (timeout_ms, on_request_timeout, pending);
   g_hash_table_insert (self->requests_by_token, pending->token_hex, pending);
+  self->calls_waiting++;
   send_task = g_task_new (self, NULL, on_request_sent, g_strdup (pending->token_hex));
   send_message (self, send_task, confirmable ? QCOAP_TYPE_CON : QCOAP_TYPE_NON, code,
                 pending->message_id, token, options, payload);
@@ -636,8 +700,11 @@ static void
 handle_ack (ModemClient *self, const QcoapAck *ack)
 {
   self->listener.ack (self, ack->type, ack->message_id, ack->result, self->listener_data);
-  if (g_hash_table_remove (self->sends_in_flight, GUINT_TO_POINTER (ack->message_id)))
-    client_pool_message_done (self->pool, ack->message_id);
+  if (g_hash_table_contains (self->sends_in_flight, GUINT_TO_POINTER (ack->message_id)))
+    {
+      track_send (self, ack->message_id, NULL);
+      client_pool_message_done (self->pool, ack->message_id);
+    }
   if (ack->type == QCOAP_TYPE_RST)
     fail_request_by_message_id (self, ack->message_id, QCOAP_ERROR_RESET,
                                 "The server rejected the request with a reset (RST)");

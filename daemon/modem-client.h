@@ -56,6 +56,12 @@ typedef struct
   gboolean persistent;
   char *psk_identity; /* both NULL: plain UDP */
   GBytes *psk_key;
+  /* Calls that may wait at once: messages the modem has not taken yet and
+   * requests without their response; one more fails with QUEUE_FULL. */
+  guint queue_limit;
+  /* Confirmable messages the modem has taken whose final +QCOAPACK has not
+   * come; one more fails with QUEUE_FULL (0: no limit). */
+  guint max_in_flight;
 } ModemClientConfig;
 
 void modem_client_config_clear (ModemClientConfig *config);

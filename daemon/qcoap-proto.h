@@ -38,6 +38,10 @@ typedef enum
   QCOAP_TYPE_RST = 3,
 } QcoapType;
 
+/* The code of an empty message (RFC 7252 §4.1: no token, options or
+ * payload), used for pings and empty ACKs. */
+#define QCOAP_CODE_EMPTY 0
+
 /* Status of a client in AT+QCOAPOPEN? */
 typedef enum
 {

@@ -14,6 +14,9 @@
 #define DEFAULT_DEVICE               "/dev/bg96-at"
 #define DEFAULT_MAX_CLIENTS_PER_USER 4
 #define DEFAULT_QUEUE_LIMIT          32
+#define DEFAULT_MAX_IN_FLIGHT        64
+#define DEFAULT_RESERVED_FOR_ROOT    1
+#define DEFAULT_MAX_IDLE_TIMEOUT_S   (24 * 3600)
 #define ROOT_UID                     0
 
 struct _Service
@@ -42,6 +45,9 @@ service_config_init (ServiceConfig *config)
   config->rtscts = FALSE;
   config->max_clients_per_user = DEFAULT_MAX_CLIENTS_PER_USER;
   config->queue_limit = DEFAULT_QUEUE_LIMIT;
+  config->max_in_flight = DEFAULT_MAX_IN_FLIGHT;
+  config->reserved_for_root = DEFAULT_RESERVED_FOR_ROOT;
+  config->max_idle_timeout = DEFAULT_MAX_IDLE_TIMEOUT_S;
 }
 
 void
@@ -317,6 +323,22 @@ check_user_share (Service *service, Caller *caller, GError **error)
   return FALSE;
 }
 
+/* The last ReservedForRoot free client IDs are root's: two users within
+ * their MaxClientsPerUser cannot lock root out. */
+static gboolean
+check_reserve (Service *service, Caller *caller, GError **error)
+{
+  guint free_clients = client_pool_count_free (service->pool);
+
+  if (caller_get_uid (caller) == ROOT_UID || free_clients > service->config.reserved_for_root)
+    return TRUE;
+  g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_NO_FREE_CLIENT,
+               "%u of the modem's %u client IDs are free, and the last %u are kept for root "
+               "(ReservedForRoot)",
+               free_clients, QCOAP_MAX_CLIENTS, service->config.reserved_for_root);
+  return FALSE;
+}
+
 static void on_session_opened (GObject *source, GAsyncResult *result, gpointer user_data);
 
 static void
@@ -326,18 +348,19 @@ on_open_caller (GObject *source, GAsyncResult *result, gpointer user_data)
   Service *service = call->service;
   g_autoptr (GError) error = NULL;
   g_autoptr (Caller) caller = caller_registry_lookup_finish (service->callers, result, &error);
+  SessionLimits limits = { service->config.queue_limit, service->config.max_in_flight };
   Session *session;
   guint id;
 
   if (caller == NULL || !check_modem_ready (service, &error)
-      || !check_user_share (service, caller, &error)
+      || !check_user_share (service, caller, &error) || !check_reserve (service, caller, &error)
       || !client_pool_acquire (service->pool, call->args.client_id, &id, &error))
     {
       fail_call (call, error);
       return;
     }
   session = session_new (service->pool, service->callers, id, call->host, call->port, &call->args,
-                         caller, on_session_ended, service);
+                         &limits, caller, on_session_ended, service);
   add_session (service, session);
   call->session = session_ref (session);
   session_open (session, on_session_opened, call);
@@ -350,6 +373,22 @@ validate_port (guint16 port, GError **error)
     return TRUE;
   g_set_error_literal (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
                        "Port 0 is not a server port; use 1-65535 (CoAP's own is 5683)");
+  return FALSE;
+}
+
+/* The gateway's MaxIdleTimeout caps what a caller asks for, and the default
+ * too. */
+static gboolean
+check_idle_timeout (Service *service, OpenArgs *args, GError **error)
+{
+  if (!args->idle_timeout_given)
+    args->idle_timeout = MIN (args->idle_timeout, service->config.max_idle_timeout);
+  if (args->idle_timeout <= service->config.max_idle_timeout)
+    return TRUE;
+  g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+               "The option \"idle-timeout\" of Open is %u s; this gateway allows at most %u s "
+               "(MaxIdleTimeout)",
+               args->idle_timeout, service->config.max_idle_timeout);
   return FALSE;
 }
 
@@ -372,7 +411,8 @@ on_handle_open (QcoapManager *manager, GDBusMethodInvocation *invocation, const 
   call->host = g_strdup (host);
   call->port = port;
   if (!qcoap_validate_host (host, &error) || !validate_port (port, &error)
-      || !open_args_parse (&call->args, options, &error))
+      || !open_args_parse (&call->args, options, &error)
+      || !check_idle_timeout (service, &call->args, &error))
     fail_call (call, error);
   else
     start_open (call);
@@ -447,7 +487,7 @@ prepare_one_shot (OpenCall *call, const char *uri_text, GVariant *options, GVari
 
   call->payload = g_variant_get_data_as_bytes (payload);
   if (!dbus_args_check_request (call->code, call->payload, error)
-      || !(uri = qcoap_uri_parse (uri_text, error))
+      || !dbus_args_check_uri (uri_text, error) || !(uri = qcoap_uri_parse (uri_text, error))
       || !(call->options = dbus_args_build_options (options, (const char *const *)uri->path,
                                                     (const char *const *)uri->query, error))
       || !open_args_parse (&call->args, flags, error)

@@ -21,7 +21,10 @@ typedef struct
   guint baud;
   gboolean rtscts;
   guint max_clients_per_user; /* for users other than root */
-  guint queue_limit;          /* AT transactions waiting per session */
+  guint queue_limit;          /* calls waiting per session (for the modem or a response) */
+  guint max_in_flight;        /* confirmable messages awaiting their Ack, per session */
+  guint reserved_for_root;    /* client IDs only root may take */
+  guint max_idle_timeout;     /* the longest idle-timeout of a persistent session, s */
 } ServiceConfig;
 
 void service_config_init (ServiceConfig *config);

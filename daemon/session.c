@@ -94,7 +94,8 @@ create_object (Session *session, const ModemClientConfig *config, uid_t owner_ui
 
 Session *
 session_new (ClientPool *pool, CallerRegistry *callers, guint id, const char *host, guint16 port,
-             const OpenArgs *args, Caller *owner, SessionEndedFunc ended, gpointer user_data)
+             const OpenArgs *args, const SessionLimits *limits, Caller *owner,
+             SessionEndedFunc ended, gpointer user_data)
 {
   Session *session = g_new0 (Session, 1);
   ModemClientConfig config = {
@@ -107,6 +108,8 @@ session_new (ClientPool *pool, CallerRegistry *callers, guint id, const char *ho
     .persistent = args->persistent,
     .psk_identity = args->psk_identity,
     .psk_key = args->psk_key,
+    .queue_limit = limits->queue_limit,
+    .max_in_flight = limits->max_in_flight,
   };
 
   g_atomic_ref_count_init (&session->ref_count);
@@ -519,7 +522,8 @@ do_send (Session *session, GDBusMethodInvocation *invocation)
   payload = g_variant_get_data_as_bytes (payload_variant);
   if (!dbus_args_check_message (type, code, payload, &error)
       || !(options = dbus_args_build_options (options_variant, NULL, NULL, &error))
-      || !send_flags_parse (&flags, flags_variant, &error))
+      || !send_flags_parse (&flags, flags_variant, &error)
+      || !dbus_args_check_empty_message (code, options, payload, flags.token, &error))
     {
       dbus_args_return_error (invocation, error);
       return;

@@ -21,14 +21,22 @@ G_BEGIN_DECLS
 
 typedef struct _Session Session;
 
+/* What the gateway's configuration allows one session: see
+ * ModemClientConfig. */
+typedef struct
+{
+  guint queue_limit;
+  guint max_in_flight;
+} SessionLimits;
+
 /* The session has ended (Closed has been emitted if it was ever open). */
 typedef void (*SessionEndedFunc) (Session *session, gpointer user_data);
 
 /* A session on client ID @id (acquired from @pool) to @host:@port with
  * Open's @args, owned by @owner. */
 Session *session_new (ClientPool *pool, CallerRegistry *callers, guint id, const char *host,
-                      guint16 port, const OpenArgs *args, Caller *owner, SessionEndedFunc ended,
-                      gpointer user_data);
+                      guint16 port, const OpenArgs *args, const SessionLimits *limits,
+                      Caller *owner, SessionEndedFunc ended, gpointer user_data);
 Session *session_ref (Session *session);
 void session_unref (Session *session);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Session, session_unref)

@@ -436,11 +436,21 @@ def check_per_user_limit(env):
     message = result.get("message", "")
     check(re.search(r"\b4\b", message) is not None,
           "and the message gives the limit: %s" % message)
-    for user in ("root", USER_B):
-        path = session_path(env.open_session(user))
-        check(path is not None, "%s can still open a session" % user)
-        if path:
-            opened.append((user, path))
+    # Two users within their share must not lock root out: the last free
+    # client ID is root's (ReservedForRoot=1).
+    path = session_path(env.open_session(USER_B))
+    check(path is not None, "%s can still open a session" % USER_B)
+    if path:
+        opened.append((USER_B, path))
+    result = env.open_session(USER_B)
+    check(result.get("error") == QCOAP_ERROR + "NoFreeClient",
+          "%s's Open for the last free client ID answers NoFreeClient" % USER_B)
+    check("ReservedForRoot" in result.get("message", ""),
+          "and the message names ReservedForRoot: %s" % result.get("message", ""))
+    path = session_path(env.open_session("root"))
+    check(path is not None, "root can still open a session")
+    if path:
+        opened.append(("root", path))
     check(free_clients(env) == 0, "all six client IDs are in use")
     for user, path in opened:
         result = env.call(user, path, SESSION_IFACE, "Close", "()", "()")

@@ -1,0 +1,355 @@
+/* test-limits.c — what one admitted caller cannot do to the daemon: wedge
+ * its main loop with a huge argument, grow it without bound, pin every
+ * message ID, or hold calls for ever. Each case goes through the real path
+ * and checks that nothing reached the modem when the call was refused. */
+#include <string.h>
+
+#include "e2e-env.h"
+
+#define BUS_NAME       "org.qcoapd.CoAP1"
+#define MANAGER_PATH   "/org/qcoapd/CoAP1"
+#define MANAGER_IFACE  "org.qcoapd.CoAP1"
+#define SESSION_IFACE  "org.qcoapd.CoAP1.Session"
+#define ERROR_PREFIX   "org.qcoapd.CoAP1.Error."
+#define CALL_TIMEOUT   60000
+#define QUEUE_LIMIT    8
+#define MAX_IN_FLIGHT  4
+#define MAX_IDLE       100
+#define TIMEOUT_CAP_MS 600000
+
+static E2eEnv *env;
+
+static GVariant *
+call (const char *path, const char *interface, const char *method, GVariant *args, GError **error)
+{
+  return g_dbus_connection_call_sync (env->bus, BUS_NAME, path, interface, method, args, NULL,
+                                      G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, error);
+}
+
+static GVariant *
+no_bytes (void)
+{
+  return g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "", 0, 1);
+}
+
+static GVariant *
+no_options (void)
+{
+  return g_variant_new_array (G_VARIANT_TYPE ("(qv)"), NULL, 0);
+}
+
+static GVariant *
+one_flag (const char *key, GVariant *value)
+{
+  GVariantBuilder flags;
+
+  g_variant_builder_init (&flags, G_VARIANT_TYPE_VARDICT);
+  if (key)
+    g_variant_builder_add (&flags, "{sv}", key, value);
+  return g_variant_builder_end (&flags);
+}
+
+static char *
+open_session (guint16 port, GVariant *options)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = call (
+      MANAGER_PATH, MANAGER_IFACE, "Open",
+      g_variant_new ("(sq@a{sv})", "127.0.0.1", port, options ? options : one_flag (NULL, NULL)),
+      &error);
+  char *path;
+
+  g_assert_no_error (error);
+  g_variant_get (reply, "(o)", &path);
+  return path;
+}
+
+static void
+close_session (const char *path)
+{
+  g_autoptr (GVariant) reply = call (path, SESSION_IFACE, "Close", NULL, NULL);
+}
+
+static void
+assert_invalid (GVariant *reply, GError *error, const char *what)
+{
+  g_autofree char *name = error ? g_dbus_error_get_remote_error (error) : NULL;
+
+  g_assert_null (reply);
+  if (g_strcmp0 (name, ERROR_PREFIX "InvalidArgument") != 0)
+    g_error ("%s: expected InvalidArgument, got %s", what, error ? error->message : "a reply");
+}
+
+static void
+assert_no_at_traffic (gsize offset, const char *what)
+{
+  g_autofree char *traffic = e2e_env_sim_log_since (env, offset);
+
+  if (strstr (traffic, "AT+QCOAP") != NULL)
+    g_error ("%s reached the modem:\n%s", what, traffic);
+}
+
+static guint
+daemon_rss_kib (void)
+{
+  g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
+      env->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+      "GetConnectionUnixProcessID", g_variant_new ("(s)", BUS_NAME), G_VARIANT_TYPE ("(u)"),
+      G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  g_autofree char *path = NULL;
+  g_autofree char *status = NULL;
+  const char *line;
+  guint32 pid;
+
+  g_assert_nonnull (reply);
+  g_variant_get (reply, "(u)", &pid);
+  path = g_strdup_printf ("/proc/%u/status", pid);
+  g_assert_true (g_file_get_contents (path, &status, NULL, NULL));
+  line = strstr (status, "VmRSS:");
+  g_assert_nonnull (line);
+  return (guint)g_ascii_strtoull (line + strlen ("VmRSS:"), NULL, 10);
+}
+
+/* 800 000 path segments (1.6 MB) are refused at once, as is a URI that
+ * long, and nothing reaches the modem. */
+static void
+test_long_path (void)
+{
+  g_autofree char *path = open_session (env->coap_port, NULL);
+  g_autoptr (GString) segments = g_string_sized_new (1600000);
+  g_autoptr (GString) uri = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
+  gsize offset;
+
+  for (guint i = 0; i < 800000; i++)
+    g_string_append (segments, "/a");
+  offset = e2e_env_sim_log_offset (env);
+  reply = call (path, SESSION_IFACE, "Request",
+                g_variant_new ("(y@a(qv)@ay@a{sv})", 1, no_options (), no_bytes (),
+                               one_flag ("uri-path", g_variant_new_string (segments->str))),
+                &error);
+  assert_invalid (reply, error, "a uri-path of 800 000 segments");
+  g_clear_error (&error);
+  uri = g_string_new ("coap://127.0.0.1");
+  g_string_append (uri, segments->str);
+  reply = call (MANAGER_PATH, MANAGER_IFACE, "Request",
+                g_variant_new ("(sy@a(qv)@ay@a{sv})", uri->str, 1, no_options (), no_bytes (),
+                               one_flag (NULL, NULL)),
+                &error);
+  assert_invalid (reply, error, "a URI of 1.6 MB");
+  assert_no_at_traffic (offset, "a refused long path");
+  close_session (path);
+  e2e_env_wait_free_clients (env, 6);
+}
+
+/* 500 000 options in a Send: refused before they are converted, and the
+ * daemon does not keep what the call cost. */
+static void
+test_many_options (void)
+{
+  g_autofree char *path = open_session (env->coap_port, NULL);
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
+  GVariantBuilder options;
+  guint before = daemon_rss_kib ();
+  guint after;
+  gsize offset = e2e_env_sim_log_offset (env);
+
+  g_variant_builder_init (&options, G_VARIANT_TYPE ("a(qv)"));
+  for (guint i = 0; i < 500000; i++)
+    g_variant_builder_add (&options, "(qv)", 11, g_variant_new_string ("x"));
+  reply = call (path, SESSION_IFACE, "Send",
+                g_variant_new ("(yy@a(qv)@ay@a{sv})", 0, 1, g_variant_builder_end (&options),
+                               no_bytes (), one_flag (NULL, NULL)),
+                &error);
+  assert_invalid (reply, error, "500 000 options");
+  assert_no_at_traffic (offset, "a Send of 500 000 options");
+  after = daemon_rss_kib ();
+  g_test_message ("RSS %u kB before, %u kB after", before, after);
+  close_session (path);
+  e2e_env_wait_free_clients (env, 6);
+}
+
+typedef struct
+{
+  guint replies;
+  guint queue_full;
+  guint other;
+} Tally;
+
+static void
+on_request_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Tally *tally = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply
+      = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  g_autofree char *name = error ? g_dbus_error_get_remote_error (error) : NULL;
+
+  tally->replies++;
+  if (g_strcmp0 (name, ERROR_PREFIX "QueueFull") == 0)
+    tally->queue_full++;
+  else
+    tally->other++;
+}
+
+/* Requests waiting for a response count against QueueLimit: to a server
+ * that never answers, only QueueLimit of 40 NON requests may wait. */
+static void
+test_waiting_requests (void)
+{
+  g_autofree char *path = open_session (env->silent_port, NULL);
+  Tally tally = { 0 };
+  const guint count = 40;
+  gint64 end;
+
+  for (guint i = 0; i < count; i++)
+    {
+      GVariantBuilder flags;
+
+      g_variant_builder_init (&flags, G_VARIANT_TYPE_VARDICT);
+      g_variant_builder_add (&flags, "{sv}", "confirmable", g_variant_new_boolean (FALSE));
+      g_variant_builder_add (&flags, "{sv}", "timeout", g_variant_new_uint32 (3000));
+      g_dbus_connection_call (env->bus, BUS_NAME, path, SESSION_IFACE, "Request",
+                              g_variant_new ("(y@a(qv)@ay@a{sv})", 1, no_options (), no_bytes (),
+                                             g_variant_builder_end (&flags)),
+                              NULL, G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, on_request_reply,
+                              &tally);
+    }
+  end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (tally.replies < count && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (tally.replies, ==, count);
+  g_test_message ("%u QueueFull, %u timed out", tally.queue_full, tally.other);
+  g_assert_cmpuint (tally.other, ==, QUEUE_LIMIT);
+  g_assert_cmpuint (tally.queue_full, ==, count - QUEUE_LIMIT);
+  close_session (path);
+  e2e_env_wait_free_clients (env, 6);
+}
+
+/* Confirmable messages awaiting their Ack are capped per session: the
+ * message IDs cannot all be pinned by a server that never answers. */
+static void
+test_con_in_flight (void)
+{
+  g_autofree char *path = open_session (env->silent_port, NULL);
+  guint accepted = 0;
+  g_autofree char *last_error = NULL;
+
+  for (guint i = 0; i < MAX_IN_FLIGHT + 3; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GVariant) reply = call (path, SESSION_IFACE, "Send",
+                                         g_variant_new ("(yy@a(qv)@ay@a{sv})", 0, 1, no_options (),
+                                                        no_bytes (), one_flag (NULL, NULL)),
+                                         &error);
+
+      if (reply)
+        accepted++;
+      else
+        {
+          g_free (last_error);
+          last_error = g_dbus_error_get_remote_error (error);
+        }
+    }
+  g_assert_cmpuint (accepted, ==, MAX_IN_FLIGHT);
+  g_assert_cmpstr (last_error, ==, ERROR_PREFIX "QueueFull");
+  close_session (path);
+  e2e_env_wait_free_clients (env, 6);
+}
+
+/* Timeouts beyond ten minutes, an idle-timeout beyond MaxIdleTimeout, and an
+ * empty message with a payload or a token are refused, and nothing is sent. */
+static void
+test_bad_values (void)
+{
+  g_autofree char *path = open_session (env->coap_port, NULL);
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
+  GVariantBuilder options;
+  gsize offset = e2e_env_sim_log_offset (env);
+
+  reply = call (path, SESSION_IFACE, "Request",
+                g_variant_new ("(y@a(qv)@ay@a{sv})", 1, no_options (), no_bytes (),
+                               one_flag ("timeout", g_variant_new_uint32 (TIMEOUT_CAP_MS + 1))),
+                &error);
+  assert_invalid (reply, error, "a Request timeout of 600 001 ms");
+  g_clear_error (&error);
+  reply = call (MANAGER_PATH, MANAGER_IFACE, "Open",
+                g_variant_new ("(sq@a{sv})", "127.0.0.1", env->coap_port,
+                               one_flag ("timeout", g_variant_new_uint32 (TIMEOUT_CAP_MS + 1))),
+                &error);
+  assert_invalid (reply, error, "an Open timeout of 600 001 ms");
+  g_clear_error (&error);
+  g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&options, "{sv}", "persistent", g_variant_new_boolean (TRUE));
+  g_variant_builder_add (&options, "{sv}", "idle-timeout", g_variant_new_uint32 (MAX_IDLE + 1));
+  reply = call (
+      MANAGER_PATH, MANAGER_IFACE, "Open",
+      g_variant_new ("(sq@a{sv})", "127.0.0.1", env->coap_port, g_variant_builder_end (&options)),
+      &error);
+  assert_invalid (reply, error, "an idle-timeout beyond MaxIdleTimeout");
+  g_assert_nonnull (strstr (error->message, "MaxIdleTimeout"));
+  g_clear_error (&error);
+  reply = call (path, SESSION_IFACE, "Send",
+                g_variant_new ("(yy@a(qv)@ay@a{sv})", 0, 0, no_options (),
+                               g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "x", 1, 1),
+                               one_flag (NULL, NULL)),
+                &error);
+  assert_invalid (reply, error, "an empty message with a payload");
+  g_clear_error (&error);
+  reply = call (path, SESSION_IFACE, "Send",
+                g_variant_new ("(yy@a(qv)@ay@a{sv})", 0, 0, no_options (), no_bytes (),
+                               one_flag ("token", g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE,
+                                                                             "ab", 2, 1))),
+                &error);
+  assert_invalid (reply, error, "an empty message with a token");
+  assert_no_at_traffic (offset, "refused values");
+  close_session (path);
+  e2e_env_wait_free_clients (env, 6);
+}
+
+/* An empty CON (a ping) still goes out, without a token. */
+static void
+test_ping (void)
+{
+  g_autofree char *path = open_session (env->coap_port, NULL);
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) token = NULL;
+  g_autoptr (GError) error = NULL;
+  guint16 message_id;
+
+  reply = call (path, SESSION_IFACE, "Send",
+                g_variant_new ("(yy@a(qv)@ay@a{sv})", 0, 0, no_options (), no_bytes (),
+                               one_flag (NULL, NULL)),
+                &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(q@ay)", &message_id, &token);
+  g_assert_cmpuint (g_variant_n_children (token), ==, 0);
+  close_session (path);
+  e2e_env_wait_free_clients (env, 6);
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+  g_autofree char *config = g_strdup_printf ("[service]\nQueueLimit=%d\nMaxInFlight=%d\n"
+                                             "MaxIdleTimeout=%d\n",
+                                             QUEUE_LIMIT, MAX_IN_FLIGHT, MAX_IDLE);
+  E2eOptions options = { .config_text = config };
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/limits/long-path", test_long_path);
+  g_test_add_func ("/limits/many-options", test_many_options);
+  g_test_add_func ("/limits/waiting-requests", test_waiting_requests);
+  g_test_add_func ("/limits/con-in-flight", test_con_in_flight);
+  g_test_add_func ("/limits/bad-values", test_bad_values);
+  g_test_add_func ("/limits/ping", test_ping);
+  env = e2e_env_start (&options);
+  status = g_test_run ();
+  if (!e2e_env_stop (env, status != 0))
+    status = 1;
+  return status;
+}
