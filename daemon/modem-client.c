@@ -386,6 +386,8 @@ typedef struct
   guint16 message_id;
   GBytes *token;
   OptionMirrorPlan *plan;
+  /* A Send's own call (a Request's is counted by its PendingRequest). */
+  gboolean counted;
 } SendData;
 
 static void
@@ -414,7 +416,8 @@ on_message_sent (GObject *source, GAsyncResult *result, gpointer user_data)
    * treated as taken, and its message ID stays reserved until its
    * +QCOAPACK or the end of the client. Any other failure means not sent. */
   taken = responses != NULL || g_error_matches (error, AT_ERROR, AT_ERROR_TIMEOUT);
-  self->calls_waiting--;
+  if (data->counted)
+    self->calls_waiting--;
   if (state != NULL && taken)
     track_send (self, data->message_id, SEND_STATE (SEND_STATE_TYPE (state), TRUE));
   else if (state != NULL)
@@ -438,7 +441,6 @@ send_message (ModemClient *self, GTask *task, guint8 type, guint8 code, guint16 
   data->message_id = message_id;
   data->token = g_bytes_ref (token);
   g_task_set_task_data (task, data, (GDestroyNotify)send_data_free);
-  self->calls_waiting++;
   track_send (self, message_id, SEND_STATE (type, FALSE));
   client_pool_run (
       self->pool, self->id,
@@ -513,7 +515,10 @@ modem_client_send (ModemClient *self, guint8 type, guint8 code, int message_id, 
     chosen_token = random_token (SEND_TOKEN_LENGTH);
   else
     chosen_token = g_bytes_new (NULL, 0);
-  send_message (self, g_steal_pointer (&task), type, code, id, chosen_token, options, payload);
+  self->calls_waiting++;
+  send_message (self, task, type, code, id, chosen_token, options, payload);
+  ((SendData *)g_task_get_task_data (task))->counted = TRUE;
+  g_steal_pointer (&task);
 }
 
 gboolean
@@ -605,8 +610,7 @@ modem_client_request (ModemClient *self, guint8 code, GPtrArray *options, GBytes
   GTask *send_task;
 
   g_task_set_source_tag (task, modem_client_request);
-  /* A request counts as waiting until its response; its send is counted
-   * again while the modem has not taken it. */
+  /* A request counts as one call waiting until its response. */
   if (!admit (self, confirmable, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));

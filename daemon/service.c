@@ -32,6 +32,8 @@ struct _Service
   ClientPool *pool;
   CallerRegistry *callers;
   Session *sessions[QCOAP_MAX_CLIENTS];
+  /* One-shot Requests waiting for a free client ID (OpenCall). */
+  GQueue waiting_calls;
 
   void (*stop_done) (gpointer user_data);
   gpointer stop_data;
@@ -93,6 +95,8 @@ update_sessions_property (Service *service)
   update_status (service);
 }
 
+static void serve_waiting_call (Service *service);
+
 /* ---- the session table ---------------------------------------------------------- */
 
 /* A session that had opened has ended (after its Closed signal). */
@@ -109,6 +113,7 @@ on_session_ended (Session *session, gpointer user_data)
                                            session_get_object_path (session));
   update_sessions_property (service);
   session_unref (session);
+  serve_waiting_call (service);
 }
 
 /* A session whose open failed: it never was in anyone's hands but ours. */
@@ -123,6 +128,7 @@ drop_session (Service *service, Session *session)
       session_unref (session);
     }
   update_sessions_property (service);
+  serve_waiting_call (service);
 }
 
 static void
@@ -260,6 +266,10 @@ typedef struct
   Session *session;
   GError *request_error;
   GVariant *response;
+  /* Waiting for a client ID: who asked, and until when. */
+  Caller *caller;
+  gint64 deadline;
+  guint wait_source;
 } OpenCall;
 
 static OpenCall *
@@ -283,6 +293,8 @@ open_call_free (OpenCall *call)
   g_clear_error (&call->request_error);
   g_clear_pointer (&call->response, g_variant_unref);
   g_clear_pointer (&call->session, session_unref);
+  g_clear_handle_id (&call->wait_source, g_source_remove);
+  g_clear_object (&call->caller);
   g_free (call);
 }
 
@@ -341,22 +353,75 @@ check_reserve (Service *service, Caller *caller, GError **error)
 
 static void on_session_opened (GObject *source, GAsyncResult *result, gpointer user_data);
 
-static void
-on_open_caller (GObject *source, GAsyncResult *result, gpointer user_data)
+static void start_session (OpenCall *call, Caller *caller);
+
+static gboolean
+on_wait_over (gpointer user_data)
 {
   OpenCall *call = user_data;
+  g_autoptr (GError) error = NULL;
+
+  call->wait_source = 0;
+  g_queue_remove (&call->service->waiting_calls, call);
+  g_set_error (&error, QCOAP_ERROR, QCOAP_ERROR_NO_FREE_CLIENT,
+               "No client ID of the modem became free within %u ms", call->args.timeout_ms);
+  fail_call (call, error);
+  return G_SOURCE_REMOVE;
+}
+
+/* A one-shot Request waits for a client ID to become free, within its
+ * timeout; an Open answers NoFreeClient at once (its caller may close
+ * another session or come back). */
+static gboolean
+wait_for_client (OpenCall *call, Caller *caller, const GError *error)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 left_ms;
+
+  if (call->options == NULL || !g_error_matches (error, QCOAP_ERROR, QCOAP_ERROR_NO_FREE_CLIENT))
+    return FALSE;
+  if (call->deadline == 0)
+    call->deadline = now + (gint64)call->args.timeout_ms * G_TIME_SPAN_MILLISECOND;
+  left_ms = (call->deadline - now) / G_TIME_SPAN_MILLISECOND;
+  if (left_ms <= 0)
+    return FALSE;
+  g_set_object (&call->caller, caller);
+  call->wait_source = g_timeout_add ((guint)left_ms, on_wait_over, call);
+  g_queue_push_tail (&call->service->waiting_calls, call);
+  g_debug ("%s waits for a free client ID (%s)", caller_describe (caller), error->message);
+  return TRUE;
+}
+
+/* A client ID became free: the longest-waiting one-shot Request tries it. */
+static void
+serve_waiting_call (Service *service)
+{
+  OpenCall *call = g_queue_pop_head (&service->waiting_calls);
+  g_autoptr (Caller) caller = NULL;
+
+  if (call == NULL)
+    return;
+  g_clear_handle_id (&call->wait_source, g_source_remove);
+  caller = g_steal_pointer (&call->caller);
+  start_session (call, caller);
+}
+
+/* Takes a client ID for @call and opens a session on it. */
+static void
+start_session (OpenCall *call, Caller *caller)
+{
   Service *service = call->service;
   g_autoptr (GError) error = NULL;
-  g_autoptr (Caller) caller = caller_registry_lookup_finish (service->callers, result, &error);
   SessionLimits limits = { service->config.queue_limit, service->config.max_in_flight };
   Session *session;
   guint id;
 
-  if (caller == NULL || !check_modem_ready (service, &error)
-      || !check_user_share (service, caller, &error) || !check_reserve (service, caller, &error)
+  if (!check_modem_ready (service, &error) || !check_user_share (service, caller, &error)
+      || !check_reserve (service, caller, &error)
       || !client_pool_acquire (service->pool, call->args.client_id, &id, &error))
     {
-      fail_call (call, error);
+      if (!caller_is_on_bus (caller) || !wait_for_client (call, caller, error))
+        fail_call (call, error);
       return;
     }
   session = session_new (service->pool, service->callers, id, call->host, call->port, &call->args,
@@ -364,6 +429,20 @@ on_open_caller (GObject *source, GAsyncResult *result, gpointer user_data)
   add_session (service, session);
   call->session = session_ref (session);
   session_open (session, on_session_opened, call);
+}
+
+static void
+on_open_caller (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  OpenCall *call = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (Caller) caller
+      = caller_registry_lookup_finish (call->service->callers, result, &error);
+
+  if (caller == NULL)
+    fail_call (call, error);
+  else
+    start_session (call, caller);
 }
 
 static gboolean
@@ -634,6 +713,7 @@ service_free (Service *service)
   if (service == NULL)
     return;
   for_each_session (service, end_session, NULL);
+  g_queue_clear_full (&service->waiting_calls, (GDestroyNotify)open_call_free);
   g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (service->manager));
   g_clear_object (&service->object_manager);
   g_clear_object (&service->manager);

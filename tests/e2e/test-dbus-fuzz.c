@@ -133,10 +133,12 @@ typedef struct
    * the contract accepts, so that half the calls get past the checks and
    * reach the modem. */
   gboolean wild;
-  /* A call of this batch holds a signature inside a container: the daemon
-   * may lose its bus connection, and the batch's calls with it. */
-  gboolean risky;
-  guint risky_batches;
+  /* The daemon's unique name when the batch started: if it changed, the
+   * daemon lost its bus connection during the batch (some values GDBus
+   * cannot read), and calls in flight then may have been lost with it. */
+  char *owner;
+  guint lost_calls; /* of this batch, with a loss-like error */
+  char *lost_example;
 } Fuzzer;
 
 typedef struct
@@ -157,6 +159,8 @@ test_seed (guint32 salt)
   return base_seed ^ (salt * 2654435761u);
 }
 
+static char *service_owner (Fuzzer *fuzzer);
+
 static Fuzzer *
 fuzzer_new (guint32 salt)
 {
@@ -169,6 +173,7 @@ fuzzer_new (guint32 salt)
   fuzzer->opened = g_ptr_array_new_with_free_func (g_free);
   fuzzer->outcomes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   fuzzer->batch = g_ptr_array_new_with_free_func (g_free);
+  fuzzer->owner = service_owner (fuzzer);
   return fuzzer;
 }
 
@@ -183,6 +188,8 @@ fuzzer_free (Fuzzer *fuzzer)
   g_hash_table_unref (fuzzer->outcomes);
   g_free (fuzzer->failure);
   g_ptr_array_unref (fuzzer->batch);
+  g_free (fuzzer->owner);
+  g_free (fuzzer->lost_example);
   g_free (fuzzer);
 }
 
@@ -380,7 +387,7 @@ random_payload (Fuzzer *fuzzer)
  * arrays of structs holding signatures that it encodes itself (e.g. (a(g)s)
  * ([('yyyyy',), ('y',)], 'x')) and drops the receiving connection when that
  * happens. The daemon then connects again and keeps its sessions; the calls
- * of that batch may be lost (the fuzzer's call marks them "risky"). */
+ * of that batch may be lost (see wait_for_replies()). */
 static const char basic_types[] = "ybnqiuxtdso";
 
 static void
@@ -391,7 +398,6 @@ append_random_type (Fuzzer *fuzzer, GString *type, guint depth)
   if (chance (fuzzer, 5))
     {
       g_string_append_c (type, 'g');
-      fuzzer->risky |= depth > 0;
       return;
     }
   switch (kind)
@@ -699,7 +705,6 @@ unreadable_value (Fuzzer *fuzzer)
     "[(<uint32 1>,), (<byte 2>,)]",
   };
 
-  fuzzer->risky = TRUE;
   return g_variant_parse (NULL, texts[pick (fuzzer, G_N_ELEMENTS (texts))], NULL, NULL, NULL);
 }
 
@@ -1004,8 +1009,12 @@ check_error (Call *call, const GError *error)
   g_autofree char *name = g_dbus_error_get_remote_error (error);
   g_autofree char *what = NULL;
 
-  if (call->fuzzer->risky && is_bus_loss (name))
+  if (is_bus_loss (name))
     {
+      /* Judged at the end of the batch: fine only if the daemon's
+       * connection was lost meanwhile. */
+      if (call->fuzzer->lost_calls++ == 0)
+        call->fuzzer->lost_example = g_strdup_printf ("%s: %s", call->arguments, error->message);
       count_outcome (call->fuzzer, call->method, "lost with the connection");
       return;
     }
@@ -1091,40 +1100,49 @@ start_call (Fuzzer *fuzzer, Method method, const char *path, gboolean well_typed
   g_variant_unref (arguments);
 }
 
-static gboolean
-service_has_owner (Fuzzer *fuzzer)
+static char *
+service_owner (Fuzzer *fuzzer)
 {
   g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
       fuzzer->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-      "NameHasOwner", g_variant_new ("(s)", SERVICE_NAME), G_VARIANT_TYPE ("(b)"),
+      "GetNameOwner", g_variant_new ("(s)", SERVICE_NAME), G_VARIANT_TYPE ("(s)"),
       G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-  gboolean has_owner = FALSE;
+  char *owner = NULL;
 
   if (reply)
-    g_variant_get (reply, "(b)", &has_owner);
-  return has_owner;
+    g_variant_get (reply, "(s)", &owner);
+  return owner;
 }
 
-/* After a risky batch the daemon may be connecting again: the next batch
- * waits for it to own its name (it must, within 5 s). TRUE if the batch was
- * risky. */
+/* Waits for the batch's replies. If the daemon lost its bus connection
+ * during the batch (its unique name changed), calls lost with it are fine,
+ * and the next batch waits for the daemon to own its name again (within
+ * 5 s); otherwise a lost call breaks the contract. TRUE if the connection
+ * was lost. */
 static gboolean
 wait_for_replies (Fuzzer *fuzzer)
 {
   gint64 end;
+  g_autofree char *owner = NULL;
+  gboolean lost;
 
   while (fuzzer->pending > 0)
     g_main_context_iteration (NULL, TRUE);
-  if (!fuzzer->risky)
-    return FALSE;
   end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  fuzzer->risky_batches++;
-  fuzzer->risky = FALSE;
-  while (!service_has_owner (fuzzer) && g_get_monotonic_time () < end)
+  while ((owner = service_owner (fuzzer)) == NULL && g_get_monotonic_time () < end)
     g_usleep (10000);
-  if (!service_has_owner (fuzzer) && fuzzer->failure == NULL)
+  lost = g_strcmp0 (owner, fuzzer->owner) != 0;
+  if (owner == NULL && fuzzer->failure == NULL)
     fuzzer->failure = g_strdup ("the daemon did not own its name again after losing the bus");
-  return TRUE;
+  else if (!lost && fuzzer->lost_calls > 0 && fuzzer->failure == NULL)
+    fuzzer->failure = g_strdup_printf ("%u calls got no answer while the daemon stayed on the "
+                                       "bus, e.g. %s",
+                                       fuzzer->lost_calls, fuzzer->lost_example);
+  g_free (fuzzer->owner);
+  fuzzer->owner = g_steal_pointer (&owner);
+  fuzzer->lost_calls = 0;
+  g_clear_pointer (&fuzzer->lost_example, g_free);
+  return lost;
 }
 
 /* The daemon's last words, printed at once: if it died, later tests abort

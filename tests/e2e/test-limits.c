@@ -331,6 +331,75 @@ test_ping (void)
   e2e_env_wait_free_clients (env, 6);
 }
 
+typedef struct
+{
+  gboolean done;
+  GVariant *reply;
+  GError *error;
+} Pending;
+
+static void
+on_pending_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Pending *pending = user_data;
+
+  pending->reply
+      = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &pending->error);
+  pending->done = TRUE;
+}
+
+static void
+one_shot_get (guint timeout_ms, Pending *pending)
+{
+  g_autofree char *uri = g_strdup_printf ("coap://127.0.0.1:%u/time", env->coap_port);
+
+  g_dbus_connection_call (env->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE, "Request",
+                          g_variant_new ("(sy@a(qv)@ay@a{sv})", uri, 1, no_options (), no_bytes (),
+                                         one_flag ("timeout", g_variant_new_uint32 (timeout_ms))),
+                          NULL, G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, on_pending_reply,
+                          pending);
+}
+
+/* A one-shot Request while all six client IDs are taken waits for one
+ * within its timeout; with none freed in time it fails with NoFreeClient. */
+static void
+test_one_shot_waits (void)
+{
+  char *paths[6];
+  Pending late = { 0 };
+  Pending served = { 0 };
+  g_autofree char *name = NULL;
+  guint8 code;
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    paths[i] = open_session (env->coap_port, NULL);
+  g_assert_cmpuint (e2e_env_free_clients (env), ==, 0);
+  one_shot_get (300, &late);
+  g_assert_true (e2e_wait_for (&late.done, 10000));
+  g_assert_null (late.reply);
+  name = g_dbus_error_get_remote_error (late.error);
+  g_assert_cmpstr (name, ==, ERROR_PREFIX "NoFreeClient");
+
+  one_shot_get (20000, &served);
+  /* Still waiting while every ID is taken ... */
+  for (guint i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_false (served.done);
+  /* ... and served once one is free. */
+  close_session (paths[0]);
+  g_assert_true (e2e_wait_for (&served.done, 20000));
+  g_assert_no_error (served.error);
+  g_variant_get (served.reply, "(y@a(qv)@ay)", &code, NULL, NULL);
+  g_assert_cmpuint (code, ==, 69);
+  for (guint i = 1; i < G_N_ELEMENTS (paths); i++)
+    close_session (paths[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    g_free (paths[i]);
+  g_clear_pointer (&served.reply, g_variant_unref);
+  g_clear_error (&late.error);
+  e2e_env_wait_free_clients (env, 6);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -347,6 +416,7 @@ main (int argc, char **argv)
   g_test_add_func ("/limits/con-in-flight", test_con_in_flight);
   g_test_add_func ("/limits/bad-values", test_bad_values);
   g_test_add_func ("/limits/ping", test_ping);
+  g_test_add_func ("/limits/one-shot-waits", test_one_shot_waits);
   env = e2e_env_start (&options);
   status = g_test_run ();
   if (!e2e_env_stop (env, status != 0))
