@@ -4,6 +4,7 @@
 #include "dtls-psk.h"
 #include "option-mirror.h"
 #include "qcoap-error.h"
+#include "qcoap-registry.h"
 
 #define LOCAL_COMMAND_TIMEOUT_MS 2000
 /* Paced at 9600 baud a full 1024-byte payload takes ~1.1 s on the line. */
@@ -141,6 +142,15 @@ random_token (gsize length)
   for (gsize i = 0; i < length; i++)
     token[i] = (guint8)g_random_int_range (0, 256);
   return g_bytes_new (token, length);
+}
+
+/* One line per exchange that failed, for whoever reads the journal: which
+ * session, which server, which message, what happened. */
+static void
+log_failed_exchange (ModemClient *self, guint16 message_id, const char *outcome)
+{
+  g_message ("Session %u (%s:%u): message ID %u failed: %s", self->id, self->config.host,
+             self->config.port, message_id, outcome);
 }
 
 /* ---- life cycle ----------------------------------------------------------------- */
@@ -426,7 +436,11 @@ on_message_sent (GObject *source, GAsyncResult *result, gpointer user_data)
       client_pool_message_done (self->pool, data->message_id);
     }
   if (responses == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        log_failed_exchange (self, data->message_id, error->message);
+      g_task_return_error (task, g_steal_pointer (&error));
+    }
   else
     g_task_return_boolean (task, TRUE);
 }
@@ -545,6 +559,7 @@ on_request_timeout (gpointer user_data)
   ModemClient *self = pending->client;
 
   pending->timeout_source = 0;
+  log_failed_exchange (self, pending->message_id, "no response in time");
   g_task_return_new_error (pending->task, QCOAP_ERROR, QCOAP_ERROR_TIMEOUT,
                            "CoAP exchange timeout: no response from %s:%u in time",
                            self->config.host, self->config.port);
@@ -676,8 +691,9 @@ handle_recv (ModemClient *self, const AtEvent *event)
       return;
     }
   payload = g_bytes_new (event->payload, event->payload_length);
-  g_debug ("Client %u received %u.%02u, message ID %u, %zu bytes", self->id, recv->code >> 5,
-           recv->code & 31, recv->message_id, event->payload_length);
+  g_debug ("Client %u received %u.%02u %s, message ID %u, %zu bytes", self->id, recv->code >> 5,
+           recv->code & 31, qcoap_registry_code_name (recv->code) ?: "", recv->message_id,
+           event->payload_length);
   message = message_from_recv (recv, payload);
   self->listener.received (self, message, self->listener_data);
   complete_request (self, message);
@@ -708,6 +724,18 @@ handle_ack (ModemClient *self, const QcoapAck *ack)
     {
       track_send (self, ack->message_id, NULL);
       client_pool_message_done (self->pool, ack->message_id);
+    }
+  if (ack->type == QCOAP_TYPE_RST)
+    log_failed_exchange (self, ack->message_id, "reset by the server (RST)");
+  else if (ack->result != 0)
+    {
+      g_autofree char *outcome = g_strdup_printf (
+          "%s (modem result %d)",
+          ack->result == RESULT_SEND_FAILED ? "no acknowledgement after all retransmissions"
+                                            : qcoap_result_describe (ack->result),
+          ack->result);
+
+      log_failed_exchange (self, ack->message_id, outcome);
     }
   if (ack->type == QCOAP_TYPE_RST)
     fail_request_by_message_id (self, ack->message_id, QCOAP_ERROR_RESET,

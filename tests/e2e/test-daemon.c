@@ -476,6 +476,16 @@ test_retransmissions_exhausted (void)
   g_variant_get (ack, "(yqi)", &type, &acked_id, &result);
   g_assert_cmpuint (acked_id, ==, message_id);
   g_assert_cmpint (result, ==, -11);
+  {
+    g_autofree char *daemon_log = NULL;
+    g_autofree char *line = g_strdup_printf (
+        "message ID %u failed: no acknowledgement after all retransmissions (modem result -11)",
+        acked_id);
+
+    /* One line in the daemon's log says which exchange failed and how. */
+    g_assert_true (g_file_get_contents (env->daemon_log_path, &daemon_log, NULL, NULL));
+    g_assert_nonnull (strstr (daemon_log, line));
+  }
   close_session (env->bus, path);
   e2e_env_wait_free_clients (env, 6);
 }
