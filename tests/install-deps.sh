@@ -6,7 +6,7 @@ set -eu
 packages="
   meson ninja-build pkg-config gcc clang libclang-rt-14-dev
   libglib2.0-dev libglib2.0-bin libsystemd-dev libgnutls28-dev
-  libcoap3-bin dbus
+  libcoap3-bin libcoap3-dev dbus
   python3 python3-gi
   valgrind
   systemd udev libdbus-1-dev util-linux passwd groff-base man-db

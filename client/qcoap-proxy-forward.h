@@ -1,0 +1,35 @@
+/* qcoap-proxy-forward.h — a local request on its way through qcoapd: a
+ * Confirmable one becomes a session Request, a Non-confirmable one a Send
+ * whose response is relayed when its Received signal comes. */
+#pragma once
+
+#include "qcoap-proxy-exchange.h"
+#include "qcoap-proxy-upstream.h"
+
+G_BEGIN_DECLS
+
+/* A request as the D-Bus API takes it, and where it goes. */
+typedef struct
+{
+  ProxyTarget target;
+  guint8 code;
+  gboolean confirmable;
+  GVariant *options; /* a(qv), a full reference */
+  GBytes *payload;
+  char *description; /* "GET coap://host:port/path", for logs; no key */
+} ProxyRequest;
+
+void proxy_request_free (ProxyRequest *request);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ProxyRequest, proxy_request_free)
+
+typedef struct _ProxyForward ProxyForward;
+
+ProxyForward *proxy_forward_new (ProxyUpstreamPool *pool, guint request_timeout_s);
+/* Gives up every request on its way (their clients get no answer) and
+ * waits for the calls to end. */
+void proxy_forward_free (ProxyForward *forward);
+
+/* Forwards @request (taken) and answers @exchange (a reference taken). */
+void proxy_forward_start (ProxyForward *forward, ProxyRequest *request, ProxyExchange *exchange);
+
+G_END_DECLS
