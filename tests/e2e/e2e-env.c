@@ -16,6 +16,7 @@ typedef struct
   GSubprocess *daemon;
   int daemon_exit_status; /* -1 while running */
   GSocket *silent_socket;
+  E2eOptions options; /* as started, for e2e_env_start_daemon() */
 } Env;
 
 static void
@@ -192,10 +193,38 @@ e2e_env_start (const E2eOptions *options)
   g_assert_no_error (error);
   pub->modem_link = g_strdup (env->simulator->link_path);
   pub->sim_log_path = g_strdup (env->simulator->log_path);
+  env->options = *options;
   env->daemon = spawn_daemon (env, options);
   env->daemon_exit_status = -1;
   wait_until_up (env, options->device ? "absent" : "ready");
   return pub;
+}
+
+void
+e2e_env_stop_daemon (E2eEnv *pub)
+{
+  Env *env = (Env *)pub;
+  g_autoptr (GError) error = NULL;
+
+  g_clear_object (&pub->manager);
+  g_subprocess_send_signal (env->daemon, SIGTERM);
+  g_subprocess_wait_check (env->daemon, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_object (&env->daemon);
+}
+
+void
+e2e_env_start_daemon (E2eEnv *pub, const char *config_text)
+{
+  Env *env = (Env *)pub;
+  E2eOptions options = env->options;
+
+  g_assert_null (env->daemon);
+  if (config_text != NULL)
+    options.config_text = config_text;
+  env->daemon = spawn_daemon (env, &options);
+  env->daemon_exit_status = -1;
+  wait_until_up (env, options.device ? "absent" : "ready");
 }
 
 static void
@@ -216,8 +245,8 @@ e2e_env_stop (E2eEnv *pub, gboolean tests_failed)
   gboolean clean_exit;
 
   g_clear_object (&pub->manager);
-  if (env->daemon_exit_status >= 0)
-    clean_exit = TRUE; /* a test already saw it exit, as it expected */
+  if (env->daemon_exit_status >= 0 || env->daemon == NULL)
+    clean_exit = TRUE; /* a test already saw it exit, or stopped it */
   else
     {
       g_subprocess_send_signal (env->daemon, SIGTERM);

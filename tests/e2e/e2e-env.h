@@ -39,6 +39,14 @@ E2eEnv *e2e_env_start (const E2eOptions *options);
  * SIGTERM (under valgrind: it found errors or definite leaks). */
 gboolean e2e_env_stop (E2eEnv *env, gboolean tests_failed);
 
+/* Stops qcoapd with SIGTERM (as systemctl stop does) and waits for a clean
+ * exit; the bus, the simulator and coap-server stay. */
+void e2e_env_stop_daemon (E2eEnv *env);
+/* Starts qcoapd again with the options of e2e_env_start(), or another
+ * configuration text, and waits until it is up. The daemon's log starts
+ * afresh. */
+void e2e_env_start_daemon (E2eEnv *env, const char *config_text);
+
 /* Sends a line to the simulator's control channel; returns its answer. */
 char *e2e_env_sim_control (E2eEnv *env, const char *command);
 
