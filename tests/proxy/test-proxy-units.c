@@ -168,6 +168,31 @@ test_config_load_missing (void)
   g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
 }
 
+/* The installed default file, every commented key and group taken in: it
+ * must parse, so that an administrator who uncomments it gets a proxy. */
+static void
+test_config_default_file (void)
+{
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autoptr (GString) uncommented = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ProxyConfig) config = NULL;
+
+  g_assert_true (g_file_get_contents (g_getenv ("QCOAP_PROXY_DEFAULT_CONFIG"), &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  for (gsize i = 0; lines[i]; i++)
+    {
+      gboolean setting = g_regex_match_simple ("^#(\\[|[A-Za-z]+=)", lines[i], 0, 0);
+
+      g_string_append_printf (uncommented, "%s\n", setting ? lines[i] + 1 : lines[i]);
+    }
+  config = parse (uncommented->str, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (config->routes->len, ==, 2);
+  g_assert_cmpuint (config->idle_timeout_s, ==, PROXY_DEFAULT_IDLE_TIMEOUT);
+}
+
 /* ---- requests: options for the modem ---- */
 
 typedef struct
@@ -365,6 +390,7 @@ main (int argc, char **argv)
   g_test_add_func ("/proxy-config/inline-key-needs-private-file",
                    test_config_inline_key_needs_private_file);
   g_test_add_func ("/proxy-config/load-missing", test_config_load_missing);
+  g_test_add_func ("/proxy-config/default-file", test_config_default_file);
   g_test_add_func ("/proxy-message/options-typed", test_options_typed);
   g_test_add_func ("/proxy-message/options-refused", test_options_refused);
   g_test_add_func ("/proxy-message/options-at-most-eight", test_options_at_most_eight);

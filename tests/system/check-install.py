@@ -64,6 +64,11 @@ def expected_files(options):
         os.path.join(join("sysconfdir"), "qcoapd/qcoapd.conf"): "data/qcoapd.conf",
         os.path.join(join("mandir"), "man8/qcoapd.8"): None,
         os.path.join(join("mandir"), "man5/qcoapd.conf.5"): None,
+        # qcoap-proxy's
+        os.path.join(unitdir, "qcoap-proxy.service"): None,
+        os.path.join(sysusersdir, "qcoap-proxy.conf"): "data/qcoap-proxy.sysusers",
+        os.path.join(join("sysconfdir"), "qcoapd/qcoap-proxy.conf"): "data/qcoap-proxy.conf",
+        os.path.join(join("mandir"), "man8/qcoap-proxy.8"): None,
     }
 
 
@@ -104,13 +109,14 @@ def check_system_files(source, destdir, expected, sbindir):
         else:
             check(re.search(rb"@[A-Za-z_]+@", content) is None,
                   "%s has no unsubstituted @VARIABLE@" % path)
-    unit = next(p for p in expected if p.endswith("/qcoapd.service"))
-    if unit in files:
-        with open(destdir + unit) as f:
-            exec_start = re.search(r"^ExecStart=(\S+)", f.read(), flags=re.M)
-        wanted = os.path.join(sbindir, "qcoapd")
-        check(exec_start is not None and exec_start.group(1) == wanted,
-              "the unit's ExecStart is %s" % wanted)
+    for program in ("qcoapd", "qcoap-proxy"):
+        unit = next(p for p in expected if p.endswith("/%s.service" % program))
+        if unit in files:
+            with open(destdir + unit) as f:
+                exec_start = re.search(r"^ExecStart=(\S+)", f.read(), flags=re.M)
+            wanted = os.path.join(sbindir, program)
+            check(exec_start is not None and exec_start.group(1) == wanted,
+                  "%s's ExecStart is %s" % (os.path.basename(unit), wanted))
     return files
 
 
@@ -121,9 +127,10 @@ def check_build_install(source, build):
     with tempfile.TemporaryDirectory() as destdir:
         meson_install(build, destdir)
         files = check_system_files(source, destdir, expected_files(options), sbindir)
-        daemon = os.path.join(sbindir, "qcoapd")
-        check(daemon in files and os.access(destdir + daemon, os.X_OK),
-              "%s is installed and executable" % daemon)
+        for program in ("qcoapd", "qcoap-proxy"):
+            path = os.path.join(sbindir, program)
+            check(path in files and os.access(destdir + path, os.X_OK),
+                  "%s is installed and executable" % path)
 
 
 def check_debian_layout(source):
@@ -146,6 +153,8 @@ def check_debian_layout(source):
         files = check_system_files(source, destdir, expected, "/usr/sbin")
         check("/etc/qcoapd/qcoapd.conf" in files,
               "the configuration is /etc/qcoapd/qcoapd.conf, where qcoapd reads it")
+        check("/etc/qcoapd/qcoap-proxy.conf" in files,
+              "the proxy's is /etc/qcoapd/qcoap-proxy.conf, where qcoap-proxy reads it")
         for path in sorted(files - set(expected)):
             check(path.startswith("/usr/share/man/"),
                   "%s (tagged, but not one of qcoapd's system files) is a manual page"

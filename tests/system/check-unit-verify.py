@@ -3,11 +3,11 @@
 
 verify checks that ExecStart names an executable and that the manual pages
 of Documentation= exist, so the unit is verified as installed: a copy whose
-ExecStart is the qcoapd just built, with the built manual pages on MANPATH.
+ExecStart is the program just built, with the built manual pages on MANPATH.
 A second copy whose ExecStart is missing must be rejected, which shows that
 the check can fail.
 
-Usage: check-unit-verify.py UNIT QCOAPD_BINARY MANPAGE...
+Usage: check-unit-verify.py UNIT BINARY MANPAGE...
 """
 import os
 import re
@@ -33,12 +33,14 @@ def with_exec_start(text, binary):
 
 def main():
     unit, binary, manpages = sys.argv[1], sys.argv[2], sys.argv[3:]
+    program = os.path.basename(binary)
+    name = os.path.basename(unit)
     with open(unit) as f:
         text = f.read()
     exec_start = re.search(r"^ExecStart=(\S+)", text, flags=re.M).group(1)
     print("installed ExecStart=%s" % exec_start)
-    if not exec_start.endswith("/qcoapd") or not os.path.isabs(exec_start):
-        print("FAIL: ExecStart is not an absolute path to qcoapd")
+    if not exec_start.endswith("/" + program) or not os.path.isabs(exec_start):
+        print("FAIL: ExecStart is not an absolute path to %s" % program)
         return 1
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -48,7 +50,7 @@ def main():
             shutil.copy(page, os.path.join(tmp, "man", "man" + section))
         manpath = os.path.join(tmp, "man")
 
-        good = os.path.join(tmp, "good", "qcoapd.service")
+        good = os.path.join(tmp, "good", name)
         os.makedirs(os.path.dirname(good))
         with open(good, "w") as f:
             f.write(with_exec_start(text, os.path.abspath(binary)))
@@ -59,10 +61,10 @@ def main():
             print("FAIL: verify did not accept the unit silently")
             return 1
 
-        bad = os.path.join(tmp, "bad", "qcoapd.service")
+        bad = os.path.join(tmp, "bad", name)
         os.makedirs(os.path.dirname(bad))
         with open(bad, "w") as f:
-            f.write(with_exec_start(text, os.path.join(tmp, "missing", "qcoapd")))
+            f.write(with_exec_start(text, os.path.join(tmp, "missing", program)))
         status, output = verify(bad, manpath)
         print("systemd-analyze verify (ExecStart missing): exit %d %s" % (status, output))
         if status == 0:
