@@ -4,6 +4,7 @@
 # daemon's memory. Builds what it needs first.
 #
 #   tests/bench/run-bench.sh [--json] [--quick]
+#   tests/bench/run-bench.sh --proxy [--quick]    # qcoap-proxy against the D-Bus API
 #
 # BUILD_DIR chooses the meson build directory (default: build).
 set -eu
@@ -20,4 +21,10 @@ export BG96_SIM="$build/tests/sim/bg96-sim"
 export BENCH_BASELINE="$build/tests/bench/bench-baseline"
 export BENCH_ECHO="$build/tests/bench/bench-echo"
 export COAP_SERVER="${COAP_SERVER:-coap-server-openssl}"
+if [ "${1:-}" = --proxy ]; then
+  shift
+  ninja -C "$build" client/qcoap-proxy tests/bench/bench-proxy >&2
+  export QCOAP_PROXY="$build/client/qcoap-proxy"
+  exec "$build/tests/bench/bench-proxy" "$@"
+fi
 exec "$build/tests/bench/bench" "$@"
