@@ -25,6 +25,8 @@ declare -A corpus=(
   [fuzz-qcoap-urc]=tests/proto/corpus-urc
   [fuzz-qcoap-uri]=tests/proto/corpus-uri
   [fuzz-qcoap-options]=tests/proto/corpus-options
+  [fuzz-proxy-config]=tests/proxy/corpus-config
+  [fuzz-proxy-options]=tests/proxy/corpus-options
 )
 
 if ! [[ $seconds =~ ^[0-9]+$ ]]; then
