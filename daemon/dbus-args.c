@@ -1,6 +1,8 @@
 /* dbus-args.c — see dbus-args.h. */
 #include "dbus-args.h"
 
+#include <malloc.h>
+
 #include "at-engine.h"
 #include "dtls-psk.h"
 #include "qcoap-error.h"
@@ -26,6 +28,35 @@
 #define NOT_GIVEN         (-1)
 /* "coaps://" + a host + ":65535" + each byte of the path and query as %XX. */
 #define MAX_URI_LENGTH (16 + 255 + 3 * 2 * MAX_URI_PART_LENGTH)
+
+/* An argument of more than this many bytes or elements is one no call of
+ * the API needs: refusing it is not enough. */
+#define HUGE_ARGUMENT 65536
+
+/* ---- memory ----------------------------------------------------------------------- */
+
+static guint trim_source;
+
+static gboolean
+trim_heap (gpointer user_data)
+{
+  trim_source = 0;
+  malloc_trim (0);
+  return G_SOURCE_REMOVE;
+}
+
+/* GDBus parses a whole message into a tree of values before any handler
+ * sees it, some 25 times its size (500 000 options take 190 MB), in the
+ * arena of its worker thread. The tree is freed right after the refusal, but
+ * malloc keeps the pages unless told to give them back; the idle coalesces a
+ * burst of such calls. (The unit's G_SLICE=always-malloc makes GLib 2.74
+ * free them to malloc at all.) */
+static void
+trim_heap_later (void)
+{
+  if (trim_source == 0)
+    trim_source = g_idle_add_full (G_PRIORITY_LOW, trim_heap, NULL, NULL);
+}
 
 /* ---- the reader ------------------------------------------------------------------- */
 
@@ -118,6 +149,8 @@ check_value (const ArgTable *table, const ArgSpec *spec, GVariant *value, GError
   measure = value_measure (value);
   if (measure >= spec->min && measure <= spec->max)
     return TRUE;
+  if (measure > HUGE_ARGUMENT)
+    trim_heap_later ();
   if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING)
       || g_variant_is_of_type (value, G_VARIANT_TYPE_BYTESTRING))
     g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
@@ -352,6 +385,8 @@ dbus_args_check_uri (const char *uri, GError **error)
 
   if (length <= MAX_URI_LENGTH)
     return TRUE;
+  if (length > HUGE_ARGUMENT)
+    trim_heap_later ();
   g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
                "The URI has %zu bytes; a request the modem can send fits in %d", length,
                MAX_URI_LENGTH);
@@ -377,6 +412,8 @@ check_option_count (gsize count, GError **error)
 {
   if (count <= QCOAP_MAX_OPTIONS)
     return TRUE;
+  if (count > HUGE_ARGUMENT / 8)
+    trim_heap_later ();
   g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
                "The request has %zu options; the modem sends at most %d", count, QCOAP_MAX_OPTIONS);
   return FALSE;

@@ -54,6 +54,8 @@ spawn_daemon (Env *env, const E2eOptions *options)
   g_ptr_array_add (argv, NULL);
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE);
+  /* As the unit runs it (see data/qcoapd.service.in). */
+  g_subprocess_launcher_setenv (launcher, "G_SLICE", "always-malloc", TRUE);
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   g_subprocess_launcher_set_stderr_file_path (launcher, env->public.daemon_log_path);
   g_subprocess_launcher_set_stdout_file_path (launcher, env->public.daemon_log_path);
