@@ -513,10 +513,86 @@ decode_parts (const char *uri, const char *text, gsize length, char separator, G
   return g_strv_builder_end (builder);
 }
 
+/* A host name of a URI, as AT+QCOAPOPEN takes it. */
+#define QCOAP_URI_MAX_HOST 255
+
 static gboolean
 is_host_name_char (char c)
 {
   return g_ascii_isalnum (c) || c == '-' || c == '.' || c == '_';
+}
+
+static char *
+host_error (GError **error, const char *uri, const char *problem)
+{
+  set_uri_error (error, uri, problem);
+  return NULL;
+}
+
+/* "[v6]": the host between the brackets; *host_end is after the ']'. */
+static char *
+parse_ipv6_host (const char *uri, const char *authority, const char *end, const char **host_end,
+                 GError **error)
+{
+  const char *close = memchr (authority, ']', end - authority);
+  g_autofree char *host = NULL;
+
+  if (close == NULL)
+    return host_error (error, uri, "has an IPv6 address without its closing ']'");
+  host = g_strndup (authority + 1, close - authority - 1);
+  if (strchr (host, ':') == NULL || !g_hostname_is_ip_address (host))
+    return host_error (error, uri, "has something in brackets that is not an IPv6 address");
+  *host_end = close + 1;
+  if (*host_end != end && **host_end != ':')
+    return host_error (error, uri, "has characters after the IPv6 address's ']'");
+  return g_steal_pointer (&host);
+}
+
+/* A name or IPv4 address, up to the ':' of a port. */
+static char *
+parse_name_host (const char *uri, const char *authority, const char *end, const char **host_end,
+                 GError **error)
+{
+  g_autofree char *host = NULL;
+
+  *host_end = memchr (authority, ':', end - authority);
+  if (*host_end == NULL)
+    *host_end = end;
+  host = g_strndup (authority, *host_end - authority);
+  if (host[0] == '\0')
+    return host_error (error, uri, "has no host");
+  for (const char *c = host; *c != '\0'; c++)
+    if (!is_host_name_char (*c))
+      return host_error (error, uri,
+                         "has a host with a character other than letters, digits, '-', "
+                         "'_' and '.' (write IPv6 addresses in brackets)");
+  if (strlen (host) > QCOAP_URI_MAX_HOST)
+    return host_error (error, uri, "has a host name longer than 255 bytes");
+  return g_steal_pointer (&host);
+}
+
+/* The port after "host:", if any; an empty one ("host:") means the default,
+ * as RFC 3986 says. */
+static gboolean
+parse_port (const char *uri, const char *port_text, const char *end, QcoapUri *parsed,
+            GError **error)
+{
+  guint64 port = 0;
+
+  if (port_text == end)
+    return TRUE;
+  for (const char *c = port_text; c != end; c++)
+    {
+      if (!g_ascii_isdigit (*c))
+        return set_uri_error (error, uri, "has a port that is not a decimal number");
+      port = port * 10 + (guint64)(*c - '0');
+      if (port > G_MAXUINT16)
+        return set_uri_error (error, uri, "has a port above 65535");
+    }
+  if (port == 0)
+    return set_uri_error (error, uri, "has port 0; ports are 1 to 65535");
+  parsed->port = (guint16)port;
+  return TRUE;
 }
 
 /* Parses the authority "host[:port]" or "[v6][:port]" into @parsed. */
@@ -525,63 +601,17 @@ parse_authority (const char *uri, const char *authority, gsize length, QcoapUri 
                  GError **error)
 {
   const char *end = authority + length;
-  const char *host_end;
-  const char *port_text = NULL;
+  const char *host_end = end;
   g_autofree char *host = NULL;
 
   if (memchr (authority, '@', length) != NULL)
     return set_uri_error (error, uri, "has user information (\"user@\"), which CoAP does not use");
-
   if (length > 0 && authority[0] == '[')
-    {
-      host_end = memchr (authority, ']', length);
-      if (host_end == NULL)
-        return set_uri_error (error, uri, "has an IPv6 address without its closing ']'");
-      host = g_strndup (authority + 1, host_end - authority - 1);
-      if (strchr (host, ':') == NULL || !g_hostname_is_ip_address (host))
-        return set_uri_error (error, uri, "has something in brackets that is not an IPv6 address");
-      host_end++;
-      if (host_end != end && *host_end != ':')
-        return set_uri_error (error, uri, "has characters after the IPv6 address's ']'");
-    }
+    host = parse_ipv6_host (uri, authority, end, &host_end, error);
   else
-    {
-      host_end = memchr (authority, ':', length);
-      if (host_end == NULL)
-        host_end = end;
-      host = g_strndup (authority, host_end - authority);
-      if (host[0] == '\0')
-        return set_uri_error (error, uri, "has no host");
-      for (const char *c = host; *c != '\0'; c++)
-        if (!is_host_name_char (*c))
-          return set_uri_error (error, uri,
-                                "has a host with a character other than letters, digits, '-', "
-                                "'_' and '.' (write IPv6 addresses in brackets)");
-      if (strlen (host) > 255)
-        return set_uri_error (error, uri, "has a host name longer than 255 bytes");
-    }
-
-  if (host_end != end)
-    port_text = host_end + 1;
-
-  /* An empty port ("host:") means the default, as RFC 3986 says. */
-  if (port_text != NULL && port_text != end)
-    {
-      guint64 port = 0;
-
-      for (const char *c = port_text; c != end; c++)
-        {
-          if (!g_ascii_isdigit (*c))
-            return set_uri_error (error, uri, "has a port that is not a decimal number");
-          port = port * 10 + (guint64)(*c - '0');
-          if (port > G_MAXUINT16)
-            return set_uri_error (error, uri, "has a port above 65535");
-        }
-      if (port == 0)
-        return set_uri_error (error, uri, "has port 0; ports are 1 to 65535");
-      parsed->port = (guint16)port;
-    }
-
+    host = parse_name_host (uri, authority, end, &host_end, error);
+  if (host == NULL || (host_end != end && !parse_port (uri, host_end + 1, end, parsed, error)))
+    return FALSE;
   parsed->host = g_steal_pointer (&host);
   return TRUE;
 }
