@@ -20,6 +20,7 @@ builddir=${QCOAPD_FUZZ_BUILDDIR:-$top/build-fuzz}
 declare -A corpus=(
   [fuzz-at-lexer]=daemon/fuzz/corpus/at-lexer
   [fuzz-at-engine]=daemon/fuzz/corpus/at-lexer
+  [fuzz-state-file]=daemon/fuzz/corpus/state-file
   [fuzz-coap-pdu]=tests/coap/corpus
   [fuzz-sim-at]=tests/sim/corpus-sim-at
   [fuzz-qcoap-urc]=tests/proto/corpus-urc
