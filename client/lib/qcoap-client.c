@@ -15,6 +15,8 @@ struct _QcoapClient
   gulong closed_handler; /* on connection */
   gboolean reconnecting;
   guint reconnect_id; /* the wait before the next try */
+  /* The daemon came back: the sessions it kept are known once it is ready. */
+  gboolean judge_sessions;
 };
 
 /* How often a client whose connection was closed tries to connect again. */
@@ -73,12 +75,28 @@ track_session (QcoapClient *self, QcoapSession *proxy, gboolean announce)
   return session;
 }
 
+static gboolean
+daemon_is_on_bus (GDBusObjectManager *manager)
+{
+  g_autofree char *owner
+      = g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (manager));
+
+  return owner != NULL;
+}
+
 static void
 on_object_added (GDBusObjectManager *manager, GDBusObject *object, QcoapClient *self)
 {
   g_autoptr (QcoapSession) proxy = session_proxy_of (object);
+  QcoapClientSession *known;
 
-  if (proxy != NULL)
+  if (proxy == NULL)
+    return;
+  /* A session kept over a restart of the daemon, on its new proxy. */
+  known = g_hash_table_lookup (self->sessions, g_dbus_object_get_object_path (object));
+  if (known)
+    _qcoap_client_session_set_proxy (known, proxy);
+  else
     track_session (self, proxy, TRUE);
 }
 
@@ -89,15 +107,35 @@ on_object_removed (GDBusObjectManager *manager, GDBusObject *object, QcoapClient
   g_autoptr (QcoapClientSession) session = NULL;
   g_autofree char *key = NULL;
 
+  /* The daemon left the bus: a restarted daemon takes its sessions over,
+   * so they are judged once it is back (on_daemon_returned). */
+  if (!daemon_is_on_bus (manager))
+    return;
   if (!g_hash_table_steal_extended (self->sessions, path, (gpointer *)&key, (gpointer *)&session))
     return;
   _qcoap_client_session_vanished (session);
   g_signal_emit (self, signals[SIGNAL_SESSION_REMOVED], 0, session);
 }
 
+static void sync_sessions (QcoapClient *self, GDBusObjectManager *object_manager,
+                           gboolean announce);
+
+/* A restarted daemon is "ready" once it has taken over its sessions: those
+ * it did not keep have ended. */
+static void
+judge_sessions_when_ready (QcoapClient *self)
+{
+  if (!self->judge_sessions || g_strcmp0 (qcoap_manager_get_state (self->manager), "ready") != 0)
+    return;
+  self->judge_sessions = FALSE;
+  sync_sessions (self, self->object_manager, TRUE);
+}
+
 static void
 on_manager_notify (GObject *manager, GParamSpec *pspec, QcoapClient *self)
 {
+  if (g_str_equal (pspec->name, "state"))
+    judge_sessions_when_ready (self);
   /* The generated proxy's properties have the names of ours. */
   if (g_object_class_find_property (G_OBJECT_GET_CLASS (self), pspec->name) != NULL)
     g_object_notify (G_OBJECT (self), pspec->name);
@@ -166,6 +204,15 @@ sync_sessions (QcoapClient *self, GDBusObjectManager *object_manager, gboolean a
 static void on_connection_closed (GDBusConnection *connection, gboolean remote_peer_vanished,
                                   GError *error, QcoapClient *self);
 
+static void
+on_daemon_returned (GDBusObjectManager *manager, GParamSpec *pspec, QcoapClient *self)
+{
+  if (!daemon_is_on_bus (manager))
+    return;
+  self->judge_sessions = TRUE;
+  judge_sessions_when_ready (self);
+}
+
 /* Puts the client on @connection (its first, or a new one after the old was
  * closed); the session objects stay the same. */
 static void
@@ -190,6 +237,8 @@ client_attach (QcoapClient *self, GDBusConnection *connection, QcoapManager *man
   g_signal_connect_object (object_manager, "object-added", G_CALLBACK (on_object_added), self, 0);
   g_signal_connect_object (object_manager, "object-removed", G_CALLBACK (on_object_removed), self,
                            0);
+  g_signal_connect_object (object_manager, "notify::name-owner", G_CALLBACK (on_daemon_returned),
+                           self, 0);
   g_signal_connect_object (manager, "notify", G_CALLBACK (on_manager_notify), self, 0);
   if (self->address)
     self->closed_handler
