@@ -86,6 +86,15 @@ caller_new (const char *bus_name, uid_t uid, guint32 pid)
   return self;
 }
 
+Caller *
+caller_new_departed (const char *bus_name, uid_t uid)
+{
+  Caller *self = caller_new (bus_name, uid, 0);
+
+  self->on_bus = FALSE;
+  return self;
+}
+
 const char *
 caller_get_bus_name (Caller *caller)
 {

@@ -24,6 +24,10 @@ const char *caller_describe (Caller *caller);
 /* FALSE once the caller's connection has left the bus. */
 gboolean caller_is_on_bus (Caller *caller);
 
+/* A caller known only by name and user, from before the daemon's restart,
+ * whose connection is not on the bus (any more). */
+Caller *caller_new_departed (const char *bus_name, uid_t uid);
+
 /* May @caller use what @owner_uid owns? Its owner and root may; anyone
  * else gets QCOAP_ERROR_ACCESS_DENIED, with @what named in the message. */
 gboolean caller_authorize (Caller *caller, uid_t owner_uid, const char *what, GError **error);

@@ -25,6 +25,10 @@ struct _ClientPool
   gboolean dispatching; /* in dispatch(): a nested call leaves the work to it */
   guint16 next_message_id;
   GHashTable *messages_in_flight; /* GUINT_TO_POINTER (mid) set */
+  guint watch_span;               /* 0: nobody watches the sequence */
+  guint taken_since_watch;
+  void (*watch_func) (ClientPool *pool, gpointer user_data);
+  gpointer watch_data;
 };
 
 static void dispatch (ClientPool *pool);
@@ -129,7 +133,37 @@ client_pool_take_message_id (ClientPool *pool)
   while (g_hash_table_contains (pool->messages_in_flight, GUINT_TO_POINTER (pool->next_message_id)))
     pool->next_message_id++;
   g_hash_table_add (pool->messages_in_flight, GUINT_TO_POINTER (pool->next_message_id));
+  if (pool->watch_span && ++pool->taken_since_watch >= pool->watch_span)
+    {
+      pool->taken_since_watch = 0;
+      pool->next_message_id++;
+      pool->watch_func (pool, pool->watch_data);
+      return (guint16)(pool->next_message_id - 1);
+    }
   return pool->next_message_id++;
+}
+
+guint16
+client_pool_get_message_id_position (ClientPool *pool)
+{
+  return pool->next_message_id;
+}
+
+void
+client_pool_set_message_id_position (ClientPool *pool, guint16 position)
+{
+  pool->next_message_id = position;
+}
+
+void
+client_pool_watch_message_ids (ClientPool *pool, guint span,
+                               void (*func) (ClientPool *pool, gpointer user_data),
+                               gpointer user_data)
+{
+  pool->watch_span = span;
+  pool->taken_since_watch = 0;
+  pool->watch_func = func;
+  pool->watch_data = user_data;
 }
 
 gboolean

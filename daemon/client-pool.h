@@ -66,5 +66,14 @@ guint16 client_pool_take_message_id (ClientPool *pool);
 gboolean client_pool_claim_message_id (ClientPool *pool, guint16 message_id);
 void client_pool_message_done (ClientPool *pool, guint16 message_id);
 gboolean client_pool_message_in_flight (ClientPool *pool, guint16 message_id);
+/* Where the sequence is: the next ID it would try. A restarted daemon sets
+ * it past anything its previous run may have used. */
+guint16 client_pool_get_message_id_position (ClientPool *pool);
+void client_pool_set_message_id_position (ClientPool *pool, guint16 position);
+/* Calls @func each time the sequence has handed out @span more IDs, so that
+ * whoever records the position can keep ahead of it. */
+void client_pool_watch_message_ids (ClientPool *pool, guint span,
+                                    void (*func) (ClientPool *pool, gpointer user_data),
+                                    gpointer user_data);
 
 G_END_DECLS

@@ -149,7 +149,7 @@ on_terminate (gpointer user_data)
 {
   Daemon *daemon = user_data;
 
-  g_info ("Shutting down: closing sessions on the modem");
+  g_info ("Shutting down: the sessions stay open on the modem for the next run");
   sd_notify (0, "STOPPING=1");
   g_timeout_add (SHUTDOWN_GRACE_MS, give_up_shutdown, daemon);
   service_stop (daemon->service, on_service_stopped, daemon);

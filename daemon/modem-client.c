@@ -1072,11 +1072,59 @@ modem_client_reopen (ModemClient *self)
 {
   if (self->state != MODEM_CLIENT_OPENING || self->reopening || self->open_task != NULL)
     return;
+  /* A session adopted from an earlier run of the daemon has no key: that
+   * stayed with the caller and on the modem, which has lost it now. */
+  if (self->config.psk_identity && self->config.psk_key == NULL)
+    {
+      g_warning ("Client %u (%s:%u) cannot be opened again: its DTLS key is not known to this "
+                 "run of qcoapd",
+                 self->id, self->config.host, self->config.port);
+      modem_client_end (self, "error");
+      return;
+    }
   g_clear_handle_id (&self->reopen_retry_source, g_source_remove);
   /* The restarted modem holds no header and no options. */
   option_mirror_invalidate (self->option_mirror);
   self->reopening = TRUE;
   connect_client (self);
+}
+
+/* ---- a restart of the daemon ------------------------------------------------------ */
+
+void
+modem_client_adopt (ModemClient *self)
+{
+  g_return_if_fail (self->state == MODEM_CLIENT_OPENING && self->open_task == NULL);
+
+  option_mirror_invalidate (self->option_mirror);
+  g_info ("Client %u (%s:%u) adopted: the modem still holds it open", self->id, self->config.host,
+          self->config.port);
+  set_state (self, MODEM_CLIENT_OPEN);
+}
+
+void
+modem_client_leave (ModemClient *self)
+{
+  g_autoptr (ModemClient) hold = NULL;
+  g_autoptr (GTask) open_task = NULL;
+  g_autoptr (GTask) close_task = NULL;
+  static const char message[] = "qcoapd is stopping; the session stays open on the modem and "
+                                "is adopted when qcoapd starts again";
+
+  if (self->state == MODEM_CLIENT_ENDED)
+    return;
+  hold = g_object_ref (self);
+  self->state = MODEM_CLIENT_ENDED;
+  g_cancellable_cancel (self->cancellable);
+  stop_timers (self);
+  fail_pending_requests (self, message);
+  open_task = g_steal_pointer (&self->open_task);
+  close_task = g_steal_pointer (&self->close_task);
+  client_pool_release (self->pool, self->id);
+  if (open_task)
+    g_task_return_new_error (open_task, QCOAP_ERROR, QCOAP_ERROR_CLOSED, "%s", message);
+  if (close_task)
+    g_task_return_new_error (close_task, QCOAP_ERROR, QCOAP_ERROR_CLOSED, "%s", message);
 }
 
 /* ---- close ---------------------------------------------------------------------- */

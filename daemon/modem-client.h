@@ -141,6 +141,14 @@ void modem_client_end (ModemClient *client, const char *reason);
 void modem_client_suspend (ModemClient *client, const char *reason);
 /* The modem can take sessions again: a waiting client opens again. */
 void modem_client_reopen (ModemClient *client);
+/* The modem already holds this client open (a restarted daemon found it
+ * so): the client is open without any AT command. What the modem holds of
+ * its header and option slots is not known; the first message writes it. */
+void modem_client_adopt (ModemClient *client);
+/* The daemon stops and leaves the client open on the modem for its next
+ * run: everything waiting fails with QCOAP_ERROR_CLOSED, nothing is sent,
+ * the listener hears nothing, and the ID is free. */
+void modem_client_leave (ModemClient *client);
 /* A URC for this client's ID. */
 void modem_client_handle_urc (ModemClient *client, const AtEvent *event);
 

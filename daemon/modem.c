@@ -9,7 +9,8 @@
 #define INIT_RETRY_DELAY_MS     1000
 /* After RDY the firmware needs a moment before it takes commands; APP RDY
  * says when, but real modules sometimes skip it, so a fallback delay. */
-#define BOOT_SETTLE_MS 3000
+#define BOOT_SETTLE_MS       3000
+#define MODEM_CANCEL_PAYLOAD "\x1b"
 
 struct _Modem
 {
@@ -152,6 +153,9 @@ try_open_port (Modem *modem)
   g_info ("Opened %s at %u baud%s", modem->device, modem->baud,
           modem->rtscts ? " with RTS/CTS" : "");
   g_clear_object (&modem->device_monitor);
+  /* A daemon that died after a "> " prompt left the module reading a
+   * payload up to Ctrl+Z: Esc cancels it, and is ignored otherwise. */
+  serial_port_write (modem->port, (const guint8 *)MODEM_CANCEL_PAYLOAD, 1);
   modem_begin_init (modem);
   return TRUE;
 }

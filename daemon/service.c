@@ -2,6 +2,7 @@
  * routing. The session table is written here only. */
 #include "service.h"
 
+#include "adoption.h"
 #include "caller.h"
 #include "client-pool.h"
 #include "dbus-args.h"
@@ -18,6 +19,12 @@
 #define DEFAULT_RESERVED_FOR_ROOT    1
 #define DEFAULT_MAX_IDLE_TIMEOUT_S   (24 * 3600)
 #define ROOT_UID                     0
+/* The state file is written again each time this many message IDs have
+ * been handed out, and records a position twice as far ahead: a restarted
+ * daemon starts there, past every ID its previous run may have used. */
+#define MESSAGE_ID_SPAN   256
+#define MESSAGE_ID_MARGIN (2 * MESSAGE_ID_SPAN)
+#define ADOPTION_RETRY_MS 1000
 
 struct _Service
 {
@@ -34,9 +41,15 @@ struct _Service
   Session *sessions[QCOAP_MAX_CLIENTS];
   /* One-shot Requests waiting for a free client ID (OpenCall). */
   GQueue waiting_calls;
+  gboolean temporary[QCOAP_MAX_CLIENTS]; /* one-shot Requests' sessions: not saved */
 
-  void (*stop_done) (gpointer user_data);
-  gpointer stop_data;
+  /* A restart keeps the sessions (see adoption.h): nothing is handed out,
+   * and nothing saved, until the previous run's sessions are taken over. */
+  char *state_path;
+  gboolean adopted;
+  Adoption *adoption;
+  gboolean lost_during_adoption;
+  guint adoption_retry_source;
 };
 
 void
@@ -56,6 +69,35 @@ void
 service_config_clear (ServiceConfig *config)
 {
   g_clear_pointer (&config->device, g_free);
+}
+
+/* ---- the state file ------------------------------------------------------------ */
+
+static void
+save_state (Service *service, gboolean clean)
+{
+  g_auto (SavedState) state = { 0 };
+  g_autoptr (GError) error = NULL;
+
+  if (!service->adopted)
+    return;
+  state.imei = g_strdup (modem_get_imei (service->modem));
+  state.bus
+      = g_strdup (service->connection ? g_dbus_connection_get_guid (service->connection) : "");
+  state.clean = clean;
+  state.message_id
+      = (guint16)(client_pool_get_message_id_position (service->pool) + MESSAGE_ID_MARGIN);
+  for (guint i = 0; i < QCOAP_MAX_CLIENTS; i++)
+    if (service->sessions[i] && !service->temporary[i])
+      adoption_describe_session (service->sessions[i], &state.sessions[i]);
+  if (!state_file_save (service->state_path, &state, &error))
+    g_warning ("Cannot save the sessions for a restart: %s", error->message);
+}
+
+static void
+on_message_ids_advanced (ClientPool *pool, gpointer user_data)
+{
+  save_state (user_data, FALSE);
 }
 
 /* ---- properties ----------------------------------------------------------------- */
@@ -111,7 +153,9 @@ on_session_ended (Session *session, gpointer user_data)
   if (is_exported (service, session))
     g_dbus_object_manager_server_unexport (service->object_manager,
                                            session_get_object_path (session));
+  service->temporary[id] = FALSE;
   update_sessions_property (service);
+  save_state (service, FALSE);
   session_unref (session);
   serve_waiting_call (service);
 }
@@ -143,6 +187,7 @@ export_session (Service *service, Session *session)
 {
   g_dbus_object_manager_server_export (service->object_manager, session_get_object (session));
   update_sessions_property (service);
+  save_state (service, FALSE);
 }
 
 static guint
@@ -153,15 +198,6 @@ count_sessions_of (Service *service, uid_t uid)
   for (guint i = 0; i < QCOAP_MAX_CLIENTS; i++)
     count += service->sessions[i] && session_get_owner_uid (service->sessions[i]) == uid;
   return count;
-}
-
-static gboolean
-all_sessions_gone (Service *service)
-{
-  for (guint i = 0; i < QCOAP_MAX_CLIENTS; i++)
-    if (service->sessions[i])
-      return FALSE;
-  return TRUE;
 }
 
 /* Runs @func on every session; @func may end the session. */
@@ -187,18 +223,34 @@ suspend_session (Session *session, gpointer reason)
   session_suspend (session, reason);
 }
 
+static void start_adoption (Service *service);
+
+/* The modem is "ready" to callers once the previous run's sessions are
+ * taken over; until then Open answers ModemUnavailable. */
+static const char *
+published_state (Service *service)
+{
+  ModemState state = modem_get_state (service->modem);
+
+  if (state == MODEM_STATE_READY && !service->adopted)
+    return modem_state_to_string (MODEM_STATE_INITIALIZING);
+  return modem_state_to_string (state);
+}
+
 static void
 on_modem_state_changed (Modem *modem, gpointer user_data)
 {
   Service *service = user_data;
 
-  qcoap_manager_set_state (service->manager, modem_state_to_string (modem_get_state (modem)));
+  qcoap_manager_set_state (service->manager, published_state (service));
   qcoap_manager_set_manufacturer (service->manager, modem_get_manufacturer (modem));
   qcoap_manager_set_model (service->manager, modem_get_model (modem));
   qcoap_manager_set_revision (service->manager, modem_get_revision (modem));
   qcoap_manager_set_imei (service->manager, modem_get_imei (modem));
   update_status (service);
-  if (modem_get_state (modem) == MODEM_STATE_READY)
+  if (modem_get_state (modem) == MODEM_STATE_READY && !service->adopted)
+    start_adoption (service);
+  else if (modem_get_state (modem) == MODEM_STATE_READY)
     for_each_session (service, reopen_session, NULL);
 }
 
@@ -230,6 +282,8 @@ on_modem_urc (Modem *modem, const AtEvent *event, gpointer user_data)
       g_debug ("Unsolicited \"%s\"", event->line);
       return;
     }
+  if (service->sessions[id] == NULL && service->adoption)
+    adoption_handle_urc (service->adoption, event->line);
   if (service->sessions[id] == NULL)
     {
       g_debug ("URC for client %u, which has no session: \"%s\"", id, event->line);
@@ -243,11 +297,108 @@ on_modem_sessions_lost (Modem *modem, const char *reason, gpointer user_data)
 {
   Service *service = user_data;
 
+  service->lost_during_adoption = service->adoption != NULL;
   for_each_session (service, suspend_session, (gpointer)reason);
   /* Lost while the modem stays ready (the data call dropped): waiting
    * persistent sessions try to open again at once. */
   if (modem_get_state (modem) == MODEM_STATE_READY)
     for_each_session (service, reopen_session, NULL);
+}
+
+/* ---- a restart: the previous run's sessions --------------------------------------- */
+
+/* What the previous run saved, or NULL: a missing, corrupt or foreign file
+ * is logged and ignored. */
+static SavedState *
+load_saved_state (Service *service)
+{
+  g_autofree SavedState *state = g_new0 (SavedState, 1);
+  g_autoptr (GError) error = NULL;
+
+  if (state_file_load (service->state_path, state, &error))
+    return g_steal_pointer (&state);
+  if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    g_info ("No saved sessions (%s)", service->state_path);
+  else
+    g_warning ("Ignoring the saved sessions: %s", error->message);
+  return NULL;
+}
+
+static void
+take_over_session (Service *service, guint id)
+{
+  SessionLimits limits = { service->config.queue_limit, service->config.max_in_flight };
+  AdoptionAction action = adoption_get_step (service->adoption, id)->action;
+  Session *session;
+  guint acquired;
+
+  if (action == ADOPTION_NONE || action == ADOPTION_DROP
+      || !client_pool_acquire (service->pool, (int)id, &acquired, NULL))
+    return;
+  session = adoption_create_session (service->adoption, id, service->pool, &limits,
+                                     on_session_ended, service);
+  add_session (service, session);
+  export_session (service, session);
+  adoption_start_session (service->adoption, session);
+}
+
+static gboolean
+retry_adoption (gpointer user_data)
+{
+  Service *service = user_data;
+
+  service->adoption_retry_source = 0;
+  if (modem_get_state (service->modem) == MODEM_STATE_READY && !service->adopted)
+    start_adoption (service);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+finish_adoption (Service *service)
+{
+  guint16 message_id;
+
+  if (adoption_get_message_id (service->adoption, &message_id))
+    client_pool_set_message_id_position (service->pool, message_id);
+  service->adopted = TRUE;
+  for (guint id = 0; id < QCOAP_MAX_CLIENTS; id++)
+    take_over_session (service, id);
+  g_clear_pointer (&service->adoption, adoption_free);
+  save_state (service, FALSE);
+  /* The modem restarted while its sessions were being taken over: what it
+   * held is gone now. */
+  if (service->lost_during_adoption)
+    for_each_session (service, suspend_session, "modem-reset");
+  on_modem_state_changed (service->modem, service);
+}
+
+static void
+on_adoption_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Service *service = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (adoption_run_finish (service->adoption, result, &error))
+    {
+      finish_adoption (service);
+      return;
+    }
+  g_warning ("Cannot take over the previous run's sessions yet: %s", error->message);
+  g_clear_pointer (&service->adoption, adoption_free);
+  service->adoption_retry_source = g_timeout_add (ADOPTION_RETRY_MS, retry_adoption, service);
+}
+
+/* Once the modem is ready and the bus known: what the modem holds and what
+ * the previous run saved decide which sessions go on. */
+static void
+start_adoption (Service *service)
+{
+  if (service->adoption || service->adoption_retry_source || service->connection == NULL)
+    return;
+  service->lost_during_adoption = FALSE;
+  service->adoption = adoption_new (service->modem, service->callers, load_saved_state (service),
+                                    g_dbus_connection_get_guid (service->connection));
+  adoption_run (service->adoption, NULL, on_adoption_done, service);
 }
 
 /* ---- Open and the one-shot Request ---------------------------------------------- */
@@ -312,8 +463,15 @@ check_modem_ready (Service *service, GError **error)
 {
   ModemState state = modem_get_state (service->modem);
 
-  if (state == MODEM_STATE_READY)
+  if (state == MODEM_STATE_READY && service->adopted)
     return TRUE;
+  if (state == MODEM_STATE_READY)
+    {
+      g_set_error_literal (error, QCOAP_ERROR, QCOAP_ERROR_MODEM_UNAVAILABLE,
+                           "qcoapd is taking over the sessions of its previous run; "
+                           "try again in a moment");
+      return FALSE;
+    }
   g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_MODEM_UNAVAILABLE,
                "The modem is %s; sessions can be opened once it is ready",
                modem_state_to_string (state));
@@ -533,6 +691,7 @@ on_session_opened (GObject *source, GAsyncResult *result, gpointer user_data)
       fail_call (call, error);
       return;
     }
+  service->temporary[session_get_id (call->session)] = call->options != NULL;
   export_session (service, call->session);
   if (call->options == NULL)
     {
@@ -611,8 +770,10 @@ service_new (const ServiceConfig *config,
   service->status_func = status_func;
   service->status_data = user_data;
   service->callers = caller_registry_new (NULL);
+  service->state_path = state_file_default_path ();
   service->modem = modem_new (config->device, config->baud, config->rtscts, &listener, service);
   service->pool = client_pool_new (service->modem, config->queue_limit);
+  client_pool_watch_message_ids (service->pool, MESSAGE_ID_SPAN, on_message_ids_advanced, service);
 
   service->manager = qcoap_manager_skeleton_new ();
   qcoap_manager_set_version (service->manager, QCOAPD_VERSION);
@@ -640,6 +801,8 @@ service_export (Service *service, GDBusConnection *connection, GError **error)
   if (!g_dbus_interface_skeleton_export (manager, connection, SERVICE_OBJECT_PATH, error))
     return FALSE;
   g_dbus_object_manager_server_set_connection (service->object_manager, connection);
+  if (modem_get_state (service->modem) == MODEM_STATE_READY && !service->adopted)
+    start_adoption (service);
   return TRUE;
 }
 
@@ -668,37 +831,46 @@ service_start (Service *service)
 }
 
 static void
-on_shutdown_close_done (GObject *source, GAsyncResult *result, gpointer user_data)
+leave_session (Session *session, gpointer user_data)
 {
   Service *service = user_data;
+  guint id = session_get_id (session);
 
-  session_close_finish (result, NULL);
-  if (service->stop_done && all_sessions_gone (service))
-    {
-      void (*done) (gpointer) = service->stop_done;
+  session_leave (session);
+  service->sessions[id] = NULL;
+  session_unref (session);
+}
 
-      service->stop_done = NULL;
-      done (service->stop_data);
-    }
+/* The daemon goes: its sessions stay open on the modem, and the state file
+ * tells the next run what they are. */
+static void
+fail_waiting_calls (Service *service)
+{
+  g_autoptr (GError) error = g_error_new_literal (
+      QCOAP_ERROR, QCOAP_ERROR_CLOSED, "qcoapd is stopping; try again once it has started again");
+  OpenCall *call;
+
+  while ((call = g_queue_pop_head (&service->waiting_calls)) != NULL)
+    fail_call (call, error);
 }
 
 static void
-close_session (Session *session, gpointer service)
+leave_sessions (Service *service)
 {
-  session_close (session, "closed", on_shutdown_close_done, service);
+  fail_waiting_calls (service);
+  if (!service->adopted)
+    return;
+  save_state (service, TRUE);
+  g_info ("Leaving %u sessions open on the modem for the next run (%s)", count_sessions (service),
+          service->state_path);
+  for_each_session (service, leave_session, service);
 }
 
 void
 service_stop (Service *service, void (*done) (gpointer user_data), gpointer user_data)
 {
-  service->stop_done = done;
-  service->stop_data = user_data;
-  for_each_session (service, close_session, service);
-  if (all_sessions_gone (service))
-    {
-      service->stop_done = NULL;
-      done (user_data);
-    }
+  leave_sessions (service);
+  done (user_data);
 }
 
 static void
@@ -712,8 +884,13 @@ service_free (Service *service)
 {
   if (service == NULL)
     return;
+  /* An exit the daemon did not ask for (the bus gave up on it) leaves the
+   * sessions for the next run too. */
+  if (count_sessions (service) > 0)
+    leave_sessions (service);
   for_each_session (service, end_session, NULL);
   g_queue_clear_full (&service->waiting_calls, (GDestroyNotify)open_call_free);
+  g_clear_handle_id (&service->adoption_retry_source, g_source_remove);
   g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (service->manager));
   g_clear_object (&service->object_manager);
   g_clear_object (&service->manager);
@@ -721,6 +898,7 @@ service_free (Service *service)
   g_clear_pointer (&service->modem, modem_free);
   g_clear_pointer (&service->callers, caller_registry_free);
   service_config_clear (&service->config);
+  g_free (service->state_path);
   g_clear_object (&service->connection);
   g_free (service);
 }

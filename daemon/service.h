@@ -43,7 +43,9 @@ gboolean service_export (Service *service, GDBusConnection *connection, GError *
 void service_connection_lost (Service *service, const char *reason);
 /* Opens the modem's port and starts serving. */
 void service_start (Service *service);
-/* Closes every session on the modem, then calls @done. */
+/* Saves the sessions in the state file and leaves them open on the modem
+ * for the next run to adopt (calls waiting fail with Closed), then calls
+ * @done. */
 void service_stop (Service *service, void (*done) (gpointer user_data), gpointer user_data);
 void service_free (Service *service);
 

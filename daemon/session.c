@@ -19,6 +19,7 @@ struct _Session
   QcoapObjectSkeleton *object;
   QcoapSession *iface;
   guint idle_source;
+  gint64 idle_deadline; /* wall-clock seconds of the idle timer's end; 0: none */
 
   SessionEndedFunc ended;
   gpointer ended_data;
@@ -171,6 +172,7 @@ touch (Session *session)
     return;
   g_clear_handle_id (&session->idle_source, g_source_remove);
   session->idle_source = g_timeout_add_seconds (session->idle_timeout_s, on_idle_timeout, session);
+  session->idle_deadline = g_get_real_time () / G_USEC_PER_SEC + session->idle_timeout_s;
 }
 
 static void
@@ -393,6 +395,68 @@ void
 session_reopen (Session *session)
 {
   modem_client_reopen (session->client);
+}
+
+/* ---- a restart of the daemon ------------------------------------------------------ */
+
+/* The idle timer of an adopted session ends when it would have in the
+ * daemon's previous run. */
+static void
+resume_idle_timer (Session *session, gint64 idle_deadline)
+{
+  gint64 remaining = idle_deadline - g_get_real_time () / G_USEC_PER_SEC;
+
+  if (session->idle_source == 0)
+    return;
+  g_clear_handle_id (&session->idle_source, g_source_remove);
+  session->idle_deadline = idle_deadline;
+  session->idle_source
+      = g_timeout_add_seconds ((guint)CLAMP (remaining, 0, G_MAXUINT), on_idle_timeout, session);
+}
+
+void
+session_adopt (Session *session, gboolean held, gint64 idle_deadline)
+{
+  if (held)
+    modem_client_adopt (session->client);
+  if (held && idle_deadline > 0)
+    resume_idle_timer (session, idle_deadline);
+  g_info ("Session %u to %s:%u of %s %s", session->id, qcoap_session_get_host (session->iface),
+          qcoap_session_get_port (session->iface), caller_describe (session->owner),
+          held ? "adopted" : "waits to be opened again");
+  watch_owner (session);
+}
+
+void
+session_leave (Session *session)
+{
+  forget_owner (session);
+  g_clear_handle_id (&session->idle_source, g_source_remove);
+  modem_client_leave (session->client);
+}
+
+const ModemClientConfig *
+session_get_config (Session *session)
+{
+  return modem_client_get_config (session->client);
+}
+
+guint
+session_get_idle_timeout (Session *session)
+{
+  return session->idle_timeout_s;
+}
+
+gint64
+session_get_idle_deadline (Session *session)
+{
+  return session->idle_source ? session->idle_deadline : 0;
+}
+
+Caller *
+session_get_owner (Session *session)
+{
+  return session->owner;
 }
 
 void

@@ -62,6 +62,13 @@ void session_end (Session *session, const char *reason);
 void session_suspend (Session *session, const char *reason);
 /* The modem can take sessions again. */
 void session_reopen (Session *session);
+/* A session from the daemon's previous run: @held if the modem still holds
+ * its client ID open (adopted as it is; its idle timer ends at
+ * @idle_deadline, wall-clock seconds, unless 0), otherwise waiting to be
+ * opened again as after a modem reset. */
+void session_adopt (Session *session, gboolean held, gint64 idle_deadline);
+/* The daemon stops: see modem_client_leave(). No Closed signal. */
+void session_leave (Session *session);
 /* A URC for this session's client ID. */
 void session_handle_urc (Session *session, const AtEvent *event);
 
@@ -70,6 +77,11 @@ const char *session_get_object_path (Session *session);
 /* The exported object (with its Session interface). */
 GDBusObjectSkeleton *session_get_object (Session *session);
 uid_t session_get_owner_uid (Session *session);
+Caller *session_get_owner (Session *session);
+const ModemClientConfig *session_get_config (Session *session);
+guint session_get_idle_timeout (Session *session);
+/* When the idle timer ends, in wall-clock seconds; 0 if it does not run. */
+gint64 session_get_idle_deadline (Session *session);
 
 /* The (y a(qv) ay) a Request answers. */
 GVariant *session_response_to_variant (const ModemClientMessage *response);

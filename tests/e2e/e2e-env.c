@@ -1,6 +1,7 @@
 /* e2e-env.c — see e2e-env.h. */
 #include "e2e-env.h"
 
+#include <glib/gstdio.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@ typedef struct
   int daemon_exit_status; /* -1 while running */
   GSocket *silent_socket;
   E2eOptions options; /* as started, for e2e_env_start_daemon() */
+  guint daemon_runs;
 } Env;
 
 static void
@@ -56,6 +58,7 @@ spawn_daemon (Env *env, const E2eOptions *options)
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE);
   /* As the unit runs it (see data/qcoapd.service.in). */
   g_subprocess_launcher_setenv (launcher, "G_SLICE", "always-malloc", TRUE);
+  g_subprocess_launcher_setenv (launcher, "RUNTIME_DIRECTORY", env->public.runtime_dir, TRUE);
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   g_subprocess_launcher_set_stderr_file_path (launcher, env->public.daemon_log_path);
   g_subprocess_launcher_set_stdout_file_path (launcher, env->public.daemon_log_path);
@@ -180,6 +183,8 @@ e2e_env_start (const E2eOptions *options)
 
   pub->tmpdir = harness_make_temp_dir ();
   pub->daemon_log_path = g_build_filename (pub->tmpdir, "qcoapd.log", NULL);
+  pub->runtime_dir = g_build_filename (pub->tmpdir, "run", NULL);
+  g_assert_cmpint (g_mkdir (pub->runtime_dir, 0700), ==, 0);
 
   env->test_bus = g_test_dbus_new (G_TEST_DBUS_NONE);
   g_test_dbus_up (env->test_bus);
@@ -277,6 +282,7 @@ e2e_env_stop (E2eEnv *pub, gboolean tests_failed)
   g_free (pub->sim_log_path);
   g_free (pub->coap_log_path);
   g_free (pub->daemon_log_path);
+  g_free (pub->runtime_dir);
   g_free (env);
   return clean_exit;
 }
@@ -317,6 +323,36 @@ e2e_env_wait_daemon_exit (E2eEnv *pub, guint timeout_ms)
     return -1;
   env->daemon_exit_status = g_subprocess_get_exit_status (env->daemon);
   return env->daemon_exit_status;
+}
+
+int
+e2e_env_kill_daemon (E2eEnv *pub, int signal)
+{
+  Env *env = (Env *)pub;
+  g_autoptr (GError) error = NULL;
+
+  g_subprocess_send_signal (env->daemon, signal);
+  g_subprocess_wait (env->daemon, NULL, &error);
+  g_assert_no_error (error);
+  if (!g_subprocess_get_if_exited (env->daemon))
+    return -1;
+  return g_subprocess_get_exit_status (env->daemon);
+}
+
+void
+e2e_env_restart_daemon (E2eEnv *pub)
+{
+  Env *env = (Env *)pub;
+  g_autofree char *old_log = g_strdup_printf ("%s.%u", pub->daemon_log_path, ++env->daemon_runs);
+
+  g_assert_true (g_subprocess_get_if_exited (env->daemon)
+                 || g_subprocess_get_if_signaled (env->daemon));
+  g_assert_cmpint (g_rename (pub->daemon_log_path, old_log), ==, 0);
+  g_clear_object (&env->daemon);
+  g_clear_object (&pub->manager);
+  env->daemon = spawn_daemon (env, &env->options);
+  env->daemon_exit_status = -1;
+  wait_until_up (env, env->options.device ? "absent" : "ready");
 }
 
 GDBusConnection *

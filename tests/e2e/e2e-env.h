@@ -20,6 +20,7 @@ typedef struct
   char *sim_log_path;
   char *coap_log_path;
   char *daemon_log_path;
+  char *runtime_dir;    /* qcoapd's $RUNTIME_DIRECTORY: its state file */
   GDBusConnection *bus; /* the test's own connection */
   QcoapManager *manager;
 } E2eEnv;
@@ -46,6 +47,13 @@ void e2e_env_stop_daemon (E2eEnv *env);
  * configuration text, and waits until it is up. The daemon's log starts
  * afresh. */
 void e2e_env_start_daemon (E2eEnv *env, const char *config_text);
+/* Sends @signal to qcoapd and waits for it to end; returns its exit
+ * status, or -1 if the signal killed it. */
+int e2e_env_kill_daemon (E2eEnv *env, int signal);
+/* Starts qcoapd again (after it ended) with the same options and runtime
+ * directory; returns once its State is "ready". The log of the run before
+ * is kept as qcoapd.log.N. */
+void e2e_env_restart_daemon (E2eEnv *env);
 
 /* Sends a line to the simulator's control channel; returns its answer. */
 char *e2e_env_sim_control (E2eEnv *env, const char *command);

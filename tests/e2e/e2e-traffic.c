@@ -271,7 +271,7 @@ traffic_wait (Traffic *traffic, guint timeout_ms)
 }
 
 void
-traffic_check (Traffic *traffic, const char *const *allowed_errors)
+traffic_check_errors (Traffic *traffic, const char *const *allowed_errors)
 {
   GHashTableIter iter;
   gpointer key, value;
@@ -290,6 +290,15 @@ traffic_check (Traffic *traffic, const char *const *allowed_errors)
         g_error ("unexpected error %s (%u times)", name, GPOINTER_TO_UINT (value));
     }
   g_assert_cmpuint (traffic->duplicate_acks, ==, 0);
+}
+
+void
+traffic_check (Traffic *traffic, const char *const *allowed_errors)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  traffic_check_errors (traffic, allowed_errors);
   for (guint i = 0; i < traffic->config.callers; i++)
     {
       Caller *caller = &traffic->callers[i];

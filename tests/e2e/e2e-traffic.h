@@ -39,6 +39,10 @@ guint traffic_replied (Traffic *traffic);
  * NULL-terminated; NULL: none). */
 void traffic_check (Traffic *traffic, const char *const *allowed_errors);
 
+/* Only the errors and duplicate Acks of traffic_check(): for traffic whose
+ * daemon went away in the middle, whose last Acks never come. */
+void traffic_check_errors (Traffic *traffic, const char *const *allowed_errors);
+
 /* Closes the sessions that are still open. */
 void traffic_close (Traffic *traffic);
 

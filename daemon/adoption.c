@@ -1,0 +1,472 @@
+/* adoption.c — see adoption.h. */
+#include "adoption.h"
+
+#include "qcoap-error.h"
+
+#define QUERY_TIMEOUT_MS 2000
+#define CLOSE_TIMEOUT_MS 2000
+/* How long the +QCOAPCLOSE results may take, all of them. */
+#define CLOSE_RESULTS_TIMEOUT_MS 10000
+
+struct _Adoption
+{
+  Modem *modem;
+  CallerRegistry *callers;
+  SavedState *state; /* NULL: nothing usable was saved */
+  char *bus_id;
+  AdoptionListing listing[QCOAP_MAX_CLIENTS];
+  gboolean owner_on_bus[QCOAP_MAX_CLIENTS];
+  Caller *owners[QCOAP_MAX_CLIENTS];
+  AdoptionStep steps[QCOAP_MAX_CLIENTS];
+
+  GTask *task;
+  guint lookups_pending;
+  guint closes_pending; /* AT+QCOAPCLOSE commands without their answer */
+  guint close_results;  /* bit per ID: +QCOAPCLOSE results still to come */
+  guint close_timeout_source;
+};
+
+/* ---- the plan ------------------------------------------------------------------- */
+
+static gboolean
+listing_matches (const AdoptionListing *listed, const SavedSession *saved)
+{
+  return listed->listed && listed->status == QCOAP_STATUS_CONNECTED
+         && g_strcmp0 (listed->host, saved->host) == 0 && listed->port == saved->port;
+}
+
+/* A saved session whose client ID the modem does not hold (any more). */
+static AdoptionStep
+plan_lost (const SavedSession *saved, gboolean owner_on_bus)
+{
+  AdoptionStep step = { ADOPTION_REOPEN, FALSE, NULL };
+
+  if (saved->persistent && saved->psk_identity)
+    {
+      /* Its key stayed with its caller: it cannot be opened again. */
+      step.action = ADOPTION_END;
+      step.reason = "error";
+    }
+  else if (!saved->persistent)
+    {
+      step.action = owner_on_bus ? ADOPTION_END : ADOPTION_DROP;
+      step.reason = "modem-reset";
+    }
+  return step;
+}
+
+static AdoptionStep
+plan_one (const SavedSession *saved, const AdoptionListing *listed, gboolean owner_on_bus)
+{
+  AdoptionStep step = { ADOPTION_NONE, listed->listed, NULL };
+
+  if (saved == NULL || !saved->present)
+    return step;
+  if (!listing_matches (listed, saved))
+    {
+      step = plan_lost (saved, owner_on_bus);
+      /* Whatever the modem holds on the ID is not this session. */
+      step.close_on_modem = listed->listed;
+      return step;
+    }
+  step.close_on_modem = FALSE;
+  step.action = saved->persistent || owner_on_bus ? ADOPTION_ADOPT : ADOPTION_DROP;
+  step.close_on_modem = step.action == ADOPTION_DROP;
+  return step;
+}
+
+void
+adoption_plan (const SavedState *state, const AdoptionListing listing[QCOAP_MAX_CLIENTS],
+               const gboolean owner_on_bus[QCOAP_MAX_CLIENTS],
+               AdoptionStep steps[QCOAP_MAX_CLIENTS])
+{
+  for (guint id = 0; id < QCOAP_MAX_CLIENTS; id++)
+    steps[id] = plan_one (state ? &state->sessions[id] : NULL, &listing[id], owner_on_bus[id]);
+}
+
+/* ---- life cycle ----------------------------------------------------------------- */
+
+Adoption *
+adoption_new (Modem *modem, CallerRegistry *callers, SavedState *state, const char *bus_id)
+{
+  Adoption *adoption = g_new0 (Adoption, 1);
+
+  adoption->modem = modem;
+  adoption->callers = callers;
+  adoption->state = state;
+  adoption->bus_id = g_strdup (bus_id);
+  return adoption;
+}
+
+void
+adoption_free (Adoption *adoption)
+{
+  if (adoption == NULL)
+    return;
+  g_assert (adoption->task == NULL);
+  if (adoption->state)
+    {
+      saved_state_clear (adoption->state);
+      g_free (adoption->state);
+    }
+  for (guint id = 0; id < QCOAP_MAX_CLIENTS; id++)
+    {
+      g_free (adoption->listing[id].host);
+      g_clear_object (&adoption->owners[id]);
+    }
+  g_free (adoption->bus_id);
+  g_free (adoption);
+}
+
+const AdoptionStep *
+adoption_get_step (Adoption *adoption, guint id)
+{
+  return &adoption->steps[id];
+}
+
+const SavedSession *
+adoption_get_session (Adoption *adoption, guint id)
+{
+  return adoption->state ? &adoption->state->sessions[id] : NULL;
+}
+
+Caller *
+adoption_get_owner (Adoption *adoption, guint id)
+{
+  return adoption->owners[id];
+}
+
+gboolean
+adoption_get_message_id (Adoption *adoption, guint16 *message_id)
+{
+  if (adoption->state == NULL)
+    return FALSE;
+  *message_id = (guint16)adoption->state->message_id;
+  return TRUE;
+}
+
+gboolean
+adoption_was_clean (Adoption *adoption)
+{
+  return adoption->state && adoption->state->clean;
+}
+
+static void
+finish (Adoption *adoption, GError *error)
+{
+  g_autoptr (GTask) task = g_steal_pointer (&adoption->task);
+
+  g_clear_handle_id (&adoption->close_timeout_source, g_source_remove);
+  if (error)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* ---- closing what cannot be adopted --------------------------------------------- */
+
+static void
+maybe_finish_closing (Adoption *adoption)
+{
+  if (adoption->task && adoption->closes_pending == 0 && adoption->close_results == 0)
+    finish (adoption, NULL);
+}
+
+static gboolean
+on_close_results_timeout (gpointer user_data)
+{
+  Adoption *adoption = user_data;
+
+  adoption->close_timeout_source = 0;
+  g_warning ("No +QCOAPCLOSE result for client IDs 0x%02x; taking them as closed",
+             adoption->close_results);
+  adoption->close_results = 0;
+  maybe_finish_closing (adoption);
+  return G_SOURCE_REMOVE;
+}
+
+typedef struct
+{
+  Adoption *adoption;
+  guint id;
+} CloseData;
+
+static void
+on_close_answered (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autofree CloseData *data = user_data;
+  Adoption *adoption = data->adoption;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (AtResponse) response = modem_command_finish (adoption->modem, result, &error);
+
+  if (adoption->task == NULL)
+    return;
+  adoption->closes_pending--;
+  /* ERROR: the modem holds nothing there (any more); no result follows. */
+  if (response == NULL)
+    adoption->close_results &= ~(1u << data->id);
+  maybe_finish_closing (adoption);
+}
+
+static void
+close_on_modem (Adoption *adoption, guint id)
+{
+  g_autofree char *command = qcoap_cmd_close (id);
+  CloseData *data = g_new0 (CloseData, 1);
+
+  g_info ("Client ID %u is open on the modem to %s:%u, and no session of this daemon can use it: "
+          "closing it",
+          id, adoption->listing[id].host, adoption->listing[id].port);
+  data->adoption = adoption;
+  data->id = id;
+  adoption->closes_pending++;
+  adoption->close_results |= 1u << id;
+  modem_command (adoption->modem, command, AT_PAYLOAD_NONE, NULL, CLOSE_TIMEOUT_MS,
+                 g_task_get_cancellable (adoption->task), on_close_answered, data);
+}
+
+void
+adoption_handle_urc (Adoption *adoption, const char *line)
+{
+  guint id;
+  int result;
+
+  if (adoption->task == NULL || qcoap_urc_classify (line) != QCOAP_URC_CLOSE
+      || !qcoap_close_result_parse (line, &id, &result, NULL) || id >= QCOAP_MAX_CLIENTS)
+    return;
+  adoption->close_results &= ~(1u << id);
+  maybe_finish_closing (adoption);
+}
+
+static void
+log_plan (Adoption *adoption)
+{
+  static const char *const names[] = {
+    [ADOPTION_NONE] = "nothing saved",
+    [ADOPTION_ADOPT] = "adopted",
+    [ADOPTION_REOPEN] = "opened again",
+    [ADOPTION_END] = "ended",
+    [ADOPTION_DROP] = "closed: its owner has left",
+  };
+
+  for (guint id = 0; id < QCOAP_MAX_CLIENTS; id++)
+    if (adoption->steps[id].action != ADOPTION_NONE)
+      g_info ("Saved session %u (%s:%u): %s", id, adoption->state->sessions[id].host,
+              adoption->state->sessions[id].port, names[adoption->steps[id].action]);
+}
+
+static void
+carry_out_plan (Adoption *adoption)
+{
+  adoption_plan (adoption->state, adoption->listing, adoption->owner_on_bus, adoption->steps);
+  log_plan (adoption);
+  adoption->close_timeout_source
+      = g_timeout_add (CLOSE_RESULTS_TIMEOUT_MS, on_close_results_timeout, adoption);
+  for (guint id = 0; id < QCOAP_MAX_CLIENTS; id++)
+    if (adoption->steps[id].close_on_modem)
+      close_on_modem (adoption, id);
+  maybe_finish_closing (adoption);
+}
+
+/* ---- owners --------------------------------------------------------------------- */
+
+typedef struct
+{
+  Adoption *adoption;
+  guint id;
+} LookupData;
+
+static void
+on_owner_known (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autofree LookupData *data = user_data;
+  Adoption *adoption = data->adoption;
+  const SavedSession *saved;
+  g_autoptr (Caller) caller = caller_registry_lookup_finish (adoption->callers, result, NULL);
+
+  if (adoption->task == NULL)
+    return;
+  saved = &adoption->state->sessions[data->id];
+  /* Same name, same user: the same connection (a bus never reuses a name). */
+  if (caller && caller_get_uid (caller) == saved->owner_uid)
+    {
+      adoption->owner_on_bus[data->id] = TRUE;
+      g_set_object (&adoption->owners[data->id], caller);
+    }
+  if (--adoption->lookups_pending == 0)
+    carry_out_plan (adoption);
+}
+
+/* Every saved session gets an owner: the caller on the bus when its name
+ * is still there, a departed one otherwise. */
+static void
+look_up_owners (Adoption *adoption)
+{
+  gboolean same_bus = adoption->state && g_strcmp0 (adoption->state->bus, adoption->bus_id) == 0;
+
+  adoption->lookups_pending = 1;
+  for (guint id = 0; adoption->state && id < QCOAP_MAX_CLIENTS; id++)
+    {
+      const SavedSession *saved = &adoption->state->sessions[id];
+      LookupData *data;
+
+      if (!saved->present)
+        continue;
+      adoption->owners[id] = caller_new_departed (saved->owner, (uid_t)saved->owner_uid);
+      if (!same_bus)
+        continue;
+      data = g_new0 (LookupData, 1);
+      data->adoption = adoption;
+      data->id = id;
+      adoption->lookups_pending++;
+      caller_registry_lookup (adoption->callers, saved->owner,
+                              g_task_get_cancellable (adoption->task), on_owner_known, data);
+    }
+  if (--adoption->lookups_pending == 0)
+    carry_out_plan (adoption);
+}
+
+/* ---- what the modem holds ------------------------------------------------------- */
+
+static void
+read_listing (Adoption *adoption, const AtResponse *response)
+{
+  for (guint i = 0; i < response->lines->len; i++)
+    {
+      const char *line = g_ptr_array_index (response->lines, i);
+      g_autofree char *host = NULL;
+      QcoapClientStatus status;
+      guint id;
+      guint16 port;
+
+      if (!qcoap_open_status_parse (line, &id, &host, &port, &status, NULL)
+          || id >= QCOAP_MAX_CLIENTS)
+        {
+          g_info ("AT+QCOAPOPEN? answered an unexpected line \"%s\"", line);
+          continue;
+        }
+      adoption->listing[id].listed = status != QCOAP_STATUS_IDLE;
+      adoption->listing[id].port = port;
+      adoption->listing[id].status = status;
+      g_free (adoption->listing[id].host);
+      adoption->listing[id].host = g_steal_pointer (&host);
+    }
+}
+
+static void
+on_listing (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Adoption *adoption = user_data;
+  GError *error = NULL;
+  g_autoptr (AtResponse) response = modem_command_finish (adoption->modem, result, &error);
+
+  if (adoption->task == NULL)
+    {
+      g_clear_error (&error);
+      return;
+    }
+  if (response == NULL)
+    {
+      finish (adoption, error);
+      return;
+    }
+  read_listing (adoption, response);
+  look_up_owners (adoption);
+}
+
+/* A state file written for another modem holds nothing for this one. */
+static void
+check_modem (Adoption *adoption)
+{
+  const char *imei = modem_get_imei (adoption->modem);
+
+  if (adoption->state == NULL || g_strcmp0 (adoption->state->imei, imei) == 0)
+    return;
+  g_warning ("The saved sessions are of another modem (IMEI %s, this one is %s); ignoring them",
+             adoption->state->imei, imei);
+  saved_state_clear (adoption->state);
+  g_clear_pointer (&adoption->state, g_free);
+}
+
+void
+adoption_run (Adoption *adoption, GCancellable *cancellable, GAsyncReadyCallback callback,
+              gpointer user_data)
+{
+  g_autofree char *command = qcoap_cmd_open_query ();
+
+  g_return_if_fail (adoption->task == NULL);
+  adoption->task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (adoption->task, adoption_run);
+  check_modem (adoption);
+  modem_command (adoption->modem, command, AT_PAYLOAD_NONE, NULL, QUERY_TIMEOUT_MS, cancellable,
+                 on_listing, adoption);
+}
+
+gboolean
+adoption_run_finish (Adoption *adoption, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == adoption_run, FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- sessions ------------------------------------------------------------------- */
+
+Session *
+adoption_create_session (Adoption *adoption, guint id, ClientPool *pool,
+                         const SessionLimits *limits, SessionEndedFunc ended, gpointer user_data)
+{
+  const SavedSession *saved = &adoption->state->sessions[id];
+  g_auto (OpenArgs) args;
+
+  open_args_init (&args);
+  args.client_id = (int)id;
+  args.pdp_context = saved->pdp_context;
+  args.ack_timeout = saved->ack_timeout;
+  args.max_retransmit = saved->max_retransmit;
+  args.persistent = saved->persistent;
+  args.idle_timeout = saved->idle_timeout;
+  args.psk_identity = g_strdup (saved->psk_identity);
+  return session_new (pool, adoption->callers, id, saved->host, (guint16)saved->port, &args, limits,
+                      adoption->owners[id], ended, user_data);
+}
+
+void
+adoption_start_session (Adoption *adoption, Session *session)
+{
+  guint id = session_get_id (session);
+  const AdoptionStep *step = &adoption->steps[id];
+  /* A daemon that stopped knowingly wrote the idle deadlines as they were;
+   * after a crash they may be older than the last call, so the idle timer
+   * starts afresh. */
+  gint64 deadline = adoption->state->clean ? adoption->state->sessions[id].idle_deadline : 0;
+
+  if (step->action == ADOPTION_END)
+    {
+      if (g_strcmp0 (step->reason, "error") == 0)
+        g_warning ("Session %u (%s:%u) is gone from the modem and cannot be opened again: "
+                   "its DTLS key is not kept across restarts of qcoapd",
+                   id, adoption->state->sessions[id].host, adoption->state->sessions[id].port);
+      session_end (session, step->reason);
+      return;
+    }
+  session_adopt (session, step->action == ADOPTION_ADOPT, deadline);
+}
+
+void
+adoption_describe_session (Session *session, SavedSession *saved)
+{
+  const ModemClientConfig *config = session_get_config (session);
+
+  saved->present = TRUE;
+  saved->host = g_strdup (config->host);
+  saved->port = config->port;
+  saved->pdp_context = config->pdp_context;
+  saved->ack_timeout = config->ack_timeout;
+  saved->max_retransmit = config->max_retransmit;
+  saved->persistent = config->persistent;
+  saved->idle_timeout = session_get_idle_timeout (session);
+  saved->idle_deadline = session_get_idle_deadline (session);
+  saved->psk_identity = g_strdup (config->psk_identity);
+  saved->owner_uid = (guint)session_get_owner_uid (session);
+  saved->owner = g_strdup (caller_get_bus_name (session_get_owner (session)));
+}

@@ -1,0 +1,92 @@
+/* adoption.h — what a starting daemon does with its previous run's sessions.
+ *
+ * Once the modem is ready, the adoption asks it which client IDs it holds
+ * (AT+QCOAPOPEN?), asks the bus whether the owners of the saved sessions
+ * are still there, decides each client ID's fate (adoption_plan(), free of
+ * I/O), and closes on the modem every client ID that no saved session
+ * explains or that cannot be adopted, waiting for each +QCOAPCLOSE. The
+ * service then builds the sessions from the plan: it alone writes the
+ * session table.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "caller.h"
+#include "modem.h"
+#include "session.h"
+#include "state-file.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  ADOPTION_NONE,   /* nothing saved on this ID (anything the modem holds is closed) */
+  ADOPTION_ADOPT,  /* the modem holds it open: the session goes on as it was */
+  ADOPTION_REOPEN, /* persistent, but the modem lost it: opened again, as after a reset */
+  ADOPTION_END,    /* lost for good: the session ends with Closed(reason) */
+  ADOPTION_DROP,   /* its owner has left: forgotten (and closed on the modem) */
+} AdoptionAction;
+
+typedef struct
+{
+  AdoptionAction action;
+  gboolean close_on_modem; /* the modem holds this ID but the session cannot use it */
+  const char *reason;      /* ADOPTION_END: the Closed signal's reason */
+} AdoptionStep;
+
+/* What AT+QCOAPOPEN? said of one client ID. */
+typedef struct
+{
+  gboolean listed;
+  char *host;
+  guint port;
+  QcoapClientStatus status;
+} AdoptionListing;
+
+/* The fate of each client ID, from the saved sessions (none if @state is
+ * NULL), what the modem holds, and whether each saved session's owner is
+ * still on the bus. */
+void adoption_plan (const SavedState *state, const AdoptionListing listing[QCOAP_MAX_CLIENTS],
+                    const gboolean owner_on_bus[QCOAP_MAX_CLIENTS],
+                    AdoptionStep steps[QCOAP_MAX_CLIENTS]);
+
+typedef struct _Adoption Adoption;
+
+/* An adoption of @state (taken over; NULL: nothing saved, the modem's
+ * client IDs are only cleaned up) on @modem, whose bus connection has the
+ * ID @bus_id. */
+Adoption *adoption_new (Modem *modem, CallerRegistry *callers, SavedState *state,
+                        const char *bus_id);
+void adoption_free (Adoption *adoption);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Adoption, adoption_free)
+
+void adoption_run (Adoption *adoption, GCancellable *cancellable, GAsyncReadyCallback callback,
+                   gpointer user_data);
+gboolean adoption_run_finish (Adoption *adoption, GAsyncResult *result, GError **error);
+/* A URC for a client ID that has no session: the adoption waits for the
+ * +QCOAPCLOSE results of the IDs it closes. */
+void adoption_handle_urc (Adoption *adoption, const char *line);
+
+/* After the run: the plan, the saved session and its owner (the caller on
+ * the bus, or one that has departed) of client ID @id. */
+const AdoptionStep *adoption_get_step (Adoption *adoption, guint id);
+const SavedSession *adoption_get_session (Adoption *adoption, guint id);
+Caller *adoption_get_owner (Adoption *adoption, guint id);
+/* The saved message-ID position, and whether there was one. */
+gboolean adoption_get_message_id (Adoption *adoption, guint16 *message_id);
+/* Whether the saved state came from a daemon that stopped knowingly. */
+gboolean adoption_was_clean (Adoption *adoption);
+
+/* The session of client ID @id as the plan has it (ADOPT, REOPEN or END),
+ * on an ID acquired from @pool; the service puts it in its table, exports
+ * it, then starts it with adoption_start_session(). */
+Session *adoption_create_session (Adoption *adoption, guint id, ClientPool *pool,
+                                  const SessionLimits *limits, SessionEndedFunc ended,
+                                  gpointer user_data);
+void adoption_start_session (Adoption *adoption, Session *session);
+
+/* What the state file keeps of @session. */
+void adoption_describe_session (Session *session, SavedSession *saved);
+
+G_END_DECLS

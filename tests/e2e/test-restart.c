@@ -1,0 +1,359 @@
+/* test-restart.c — qcoapd is killed or stopped and started again while the
+ * modem keeps its CoAP clients open: the new run adopts them from the state
+ * file (same object paths, no new AT+QCOAPOPEN), closes what nobody can use
+ * any more, and never repeats a message ID. */
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+
+#include "e2e-traffic.h"
+
+static E2eEnv *env;
+
+static gboolean
+iterate_until (gboolean (*done) (gpointer), gpointer data, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
+
+  while (!done (data) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  return done (data);
+}
+
+static gboolean
+replied_some (gpointer data)
+{
+  return traffic_replied (data) >= 60;
+}
+
+typedef struct
+{
+  Traffic *traffic;
+  guint total;
+} AllReplied;
+
+static gboolean
+all_replied (gpointer data)
+{
+  AllReplied *all = data;
+
+  return traffic_replied (all->traffic) >= all->total;
+}
+
+static GVariant *
+call_session (GDBusConnection *connection, const char *path, const char *method,
+              GVariant *parameters, const char *reply_type, GError **error)
+{
+  return g_dbus_connection_call_sync (
+      connection, "org.qcoapd.CoAP1", path, "org.qcoapd.CoAP1.Session", method, parameters,
+      G_VARIANT_TYPE (reply_type), G_DBUS_CALL_FLAGS_NONE, 30000, NULL, error);
+}
+
+/* A GET /time through Request on @path, by @connection. */
+static gboolean
+session_serves (GDBusConnection *connection, const char *path, GError **error)
+{
+  g_autoptr (GVariant) reply = NULL;
+  GVariantBuilder flags;
+  guint8 code;
+
+  g_variant_builder_init (&flags, G_VARIANT_TYPE ("a{sv}"));
+  g_variant_builder_add (&flags, "{sv}", "uri-path", g_variant_new_string ("/time"));
+  reply = call_session (connection, path, "Request",
+                        g_variant_new ("(y@a(qv)@ay@a{sv})", 1, g_variant_new ("a(qv)", NULL),
+                                       g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "", 0, 1),
+                                       g_variant_builder_end (&flags)),
+                        "(ya(qv)ay)", error);
+  if (reply == NULL)
+    return FALSE;
+  g_variant_get (reply, "(ya(qv)ay)", &code, NULL, NULL);
+  return code == 69;
+}
+
+static void
+assert_session_serves (GDBusConnection *connection, const char *path)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (session_serves (connection, path, &error));
+  g_assert_no_error (error);
+}
+
+static char *
+session_state (const char *path)
+{
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) state = NULL;
+
+  reply = g_dbus_connection_call_sync (
+      env->bus, "org.qcoapd.CoAP1", path, "org.freedesktop.DBus.Properties", "Get",
+      g_variant_new ("(ss)", "org.qcoapd.CoAP1.Session", "State"), G_VARIANT_TYPE ("(v)"),
+      G_DBUS_CALL_FLAGS_NONE, 5000, NULL, NULL);
+  if (reply == NULL)
+    return NULL;
+  g_variant_get (reply, "(v)", &state);
+  return g_variant_dup_string (state, NULL);
+}
+
+static void
+wait_session_state (const char *path, const char *state, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
+  g_autofree char *now = NULL;
+
+  do
+    {
+      g_free (now);
+      now = session_state (path);
+      if (g_strcmp0 (now, state) == 0)
+        return;
+      g_usleep (20000);
+    }
+  while (g_get_monotonic_time () < end);
+  g_error ("session %s is \"%s\", not \"%s\"", path, now ? now : "(gone)", state);
+}
+
+/* Every message ID in the AT+QCOAPHEADER lines of the sim log since
+ * @offset is there once. */
+static guint
+assert_no_message_id_repeats (gsize offset)
+{
+  g_autofree char *log = e2e_env_sim_log_since (env, offset);
+  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
+  g_auto (GStrv) lines = g_strsplit (log, "\n", -1);
+
+  for (guint i = 0; lines[i]; i++)
+    {
+      const char *header = strstr (lines[i], "at-rx AT+QCOAPHEADER=");
+      guint id, message_id;
+
+      if (header == NULL || sscanf (header, "at-rx AT+QCOAPHEADER=%u,%u,", &id, &message_id) != 2)
+        continue;
+      if (g_hash_table_contains (seen, GUINT_TO_POINTER (message_id)))
+        g_error ("message ID %u was used twice: %s", message_id, lines[i]);
+      g_hash_table_add (seen, GUINT_TO_POINTER (message_id));
+    }
+  return g_hash_table_size (seen);
+}
+
+static gboolean
+log_has (gsize offset, const char *text)
+{
+  g_autofree char *log = e2e_env_sim_log_since (env, offset);
+
+  return strstr (log, text) != NULL;
+}
+
+/* Calls answered while the daemon was gone end with the bus's errors. */
+static const char *const errors_of_a_restart[] = {
+  "Closed",
+  "ModemUnavailable",
+  "org.freedesktop.DBus.Error.NoReply",
+  "org.freedesktop.DBus.Error.ServiceUnknown",
+  "org.freedesktop.DBus.Error.NameHasNoOwner",
+  "org.freedesktop.DBus.Error.UnknownMethod",
+  "org.freedesktop.DBus.Error.UnknownObject",
+  NULL,
+};
+
+/* Six callers' traffic, three persistent sessions and three that belong to
+ * their (still connected) callers; the daemon ends by @signal in the middle
+ * of it and starts again. */
+static void
+run_restart_under_traffic (int signal)
+{
+  TrafficConfig config
+      = { .callers = 3, .messages_per_caller = 200, .window = 4, .request_timeout_ms = 20000 };
+  g_autoptr (Traffic) plain = NULL;
+  g_autoptr (Traffic) persistent = NULL;
+  gsize start = e2e_env_sim_log_offset (env);
+  gsize restart;
+  AllReplied all_plain = { NULL, 3 * 200 }, all_persistent = { NULL, 3 * 200 };
+  gint64 started;
+
+  plain = traffic_new (env, &config);
+  config.persistent = TRUE;
+  persistent = traffic_new (env, &config);
+  all_plain.traffic = plain;
+  all_persistent.traffic = persistent;
+  traffic_start (plain);
+  traffic_start (persistent);
+  g_assert_true (iterate_until (replied_some, persistent, 30000));
+
+  e2e_env_kill_daemon (env, signal);
+  restart = e2e_env_sim_log_offset (env);
+  started = g_get_monotonic_time ();
+  e2e_env_restart_daemon (env);
+  for (guint i = 0; i < 3; i++)
+    {
+      assert_session_serves (env->bus, traffic_session_path (persistent, i));
+      assert_session_serves (env->bus, traffic_session_path (plain, i));
+    }
+  g_test_message ("%s: adopted sessions serve again %.0f ms after the daemon was started again",
+                  signal == SIGKILL ? "SIGKILL" : "SIGTERM",
+                  (g_get_monotonic_time () - started) / 1000.0);
+
+  g_assert_true (iterate_until (all_replied, &all_plain, 60000));
+  g_assert_true (iterate_until (all_replied, &all_persistent, 60000));
+  traffic_check_errors (plain, errors_of_a_restart);
+  traffic_check_errors (persistent, errors_of_a_restart);
+  /* Adopted, not opened again. */
+  g_assert_false (log_has (restart, "at-rx AT+QCOAPOPEN="));
+  g_assert_true (log_has (restart, "at-rx AT+QCOAPOPEN?"));
+  g_assert_cmpuint (assert_no_message_id_repeats (start), >, 60);
+  for (guint i = 0; i < 3; i++)
+    wait_session_state (traffic_session_path (persistent, i), "open", 1000);
+  traffic_close (persistent);
+  traffic_close (plain);
+  e2e_env_wait_free_clients (env, 6);
+}
+
+static void
+test_sigkill_under_traffic (void)
+{
+  run_restart_under_traffic (SIGKILL);
+}
+
+static void
+test_sigterm_under_traffic (void)
+{
+  run_restart_under_traffic (SIGTERM);
+}
+
+static void
+close_session (GDBusConnection *connection, const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = call_session (connection, path, "Close", NULL, "()", &error);
+
+  g_assert_no_error (error);
+}
+
+static char *
+open_session (GDBusConnection *connection, gboolean persistent)
+{
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
+  GVariantBuilder options;
+  char *path;
+
+  g_variant_builder_init (&options, G_VARIANT_TYPE ("a{sv}"));
+  g_variant_builder_add (&options, "{sv}", "persistent", g_variant_new_boolean (persistent));
+  reply = g_dbus_connection_call_sync (
+      connection, "org.qcoapd.CoAP1", "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Open",
+      g_variant_new ("(sq@a{sv})", "127.0.0.1", env->coap_port, g_variant_builder_end (&options)),
+      G_VARIANT_TYPE ("(o)"), G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(o)", &path);
+  return path;
+}
+
+static guint
+client_id_of (const char *path)
+{
+  return (guint)g_ascii_strtoull (strrchr (path, '/') + 1, NULL, 10);
+}
+
+/* The owner of a non-persistent session leaves while the daemon is down:
+ * the next run closes its client ID on the modem. One whose owner stays
+ * survives and serves its owner. */
+static void
+test_owner_left_while_down (void)
+{
+  g_autoptr (GDBusConnection) leaving = e2e_env_connect (env);
+  g_autoptr (GDBusConnection) staying = e2e_env_connect (env);
+  g_autofree char *gone = open_session (leaving, FALSE);
+  g_autofree char *kept = open_session (staying, FALSE);
+  g_autofree char *close = g_strdup_printf ("at-rx AT+QCOAPCLOSE=%u", client_id_of (gone));
+  gsize restart;
+
+  assert_session_serves (staying, kept);
+  e2e_env_kill_daemon (env, SIGTERM);
+  g_dbus_connection_close_sync (leaving, NULL, NULL);
+  restart = e2e_env_sim_log_offset (env);
+  e2e_env_restart_daemon (env);
+
+  assert_session_serves (staying, kept);
+  g_assert_true (log_has (restart, close));
+  g_assert_false (log_has (restart, "at-rx AT+QCOAPOPEN="));
+  g_assert_null (session_state (gone));
+  e2e_env_wait_free_clients (env, 5);
+  /* Its owner leaving now still ends it. */
+  g_dbus_connection_close_sync (staying, NULL, NULL);
+  e2e_env_wait_free_clients (env, 6);
+}
+
+/* A state file that cannot be read is ignored: the modem's open client IDs,
+ * which nothing explains now, are closed, and every ID is free. */
+static void
+test_corrupt_state_file (void)
+{
+  g_autofree char *state = g_build_filename (env->runtime_dir, "state", NULL);
+  g_autofree char *a = open_session (env->bus, TRUE);
+  g_autofree char *b = open_session (env->bus, TRUE);
+  gsize restart;
+
+  e2e_env_kill_daemon (env, SIGKILL);
+  g_assert_true (g_file_set_contents (state, "[qcoapd]\nVersion=1\nImei=\x01\n", -1, NULL));
+  restart = e2e_env_sim_log_offset (env);
+  e2e_env_restart_daemon (env);
+  g_assert_true (log_has (restart, "AT+QCOAPCLOSE=0"));
+  g_assert_true (log_has (restart, "AT+QCOAPCLOSE=1"));
+  g_assert_null (session_state (a));
+  g_assert_null (session_state (b));
+  g_assert_cmpuint (e2e_env_free_clients (env), ==, 6);
+  /* The IDs really are free on the modem: a one-shot Request on ID 0 works. */
+  {
+    g_autoptr (GDBusConnection) caller = e2e_env_connect (env);
+    g_autofree char *again = open_session (caller, TRUE);
+
+    g_assert_cmpuint (client_id_of (again), ==, 0);
+    assert_session_serves (caller, again);
+    close_session (caller, again);
+  }
+  e2e_env_wait_free_clients (env, 6);
+}
+
+/* The modem restarts while the daemon is down: the saved persistent session
+ * is opened again, at the same path. */
+static void
+test_modem_reset_while_down (void)
+{
+  g_autofree char *path = open_session (env->bus, TRUE);
+  g_autofree char *answer = NULL;
+  gsize restart;
+
+  e2e_env_kill_daemon (env, SIGKILL);
+  answer = e2e_env_sim_control (env, "reboot");
+  g_assert_true (g_str_has_prefix (answer, "OK"));
+  /* The reboot's silence and boot. */
+  g_usleep (2 * G_USEC_PER_SEC);
+  restart = e2e_env_sim_log_offset (env);
+  e2e_env_restart_daemon (env);
+  wait_session_state (path, "open", 20000);
+  assert_session_serves (env->bus, path);
+  g_assert_true (log_has (restart, "at-rx AT+QCOAPOPEN="));
+  close_session (env->bus, path);
+  e2e_env_wait_free_clients (env, 6);
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+  const char *const sim_args[] = { "--reset-silence", "500", NULL };
+  E2eOptions options = { .sim_args = sim_args };
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/restart/sigkill-under-traffic", test_sigkill_under_traffic);
+  g_test_add_func ("/restart/sigterm-under-traffic", test_sigterm_under_traffic);
+  g_test_add_func ("/restart/owner-left-while-down", test_owner_left_while_down);
+  g_test_add_func ("/restart/corrupt-state-file", test_corrupt_state_file);
+  g_test_add_func ("/restart/modem-reset-while-down", test_modem_reset_while_down);
+
+  env = e2e_env_start (&options);
+  status = g_test_run ();
+  if (!e2e_env_stop (env, status != 0))
+    status = 1;
+  return status;
+}
