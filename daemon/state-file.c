@@ -155,8 +155,7 @@ state_file_serialize (const SavedState *state)
         write_group (file, group, session_keys, G_N_ELEMENTS (session_keys), &state->sessions[i]);
       }
   g_key_file_set_comment (file, NULL, NULL,
-                          " qcoapd's sessions, adopted when it starts again; see qcoapd-state(5)",
-                          NULL);
+                          " qcoapd's sessions, adopted when it starts again; see qcoapd(8)", NULL);
   return g_key_file_to_data (file, NULL, NULL);
 }
 
@@ -205,6 +204,8 @@ read_name_list (GKeyFile *file, const char *group, const StateKey *key, char ***
   for (gsize i = 0; i < count; i++)
     if (!g_dbus_is_unique_name (names[i]))
       return FALSE;
+  /* A group may appear twice: its later keys win. */
+  g_strfreev (*field);
   *field = g_steal_pointer (&names);
   return TRUE;
 }
@@ -275,7 +276,8 @@ read_group (GKeyFile *file, const char *group, const StateKey *keys, gsize n_key
   for (guint i = 0; names && names[i]; i++)
     {
       const StateKey *key = find_key (keys, n_keys, names[i]);
-      g_autofree char *text = g_key_file_get_value (file, group, names[i], NULL);
+      /* Unescaped, as the writer escaped it: a bad escape is a bad value. */
+      g_autofree char *text = g_key_file_get_string (file, group, names[i], NULL);
 
       if (skip && g_str_equal (names[i], skip))
         continue;
