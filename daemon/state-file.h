@@ -4,7 +4,7 @@
  * daemon keeps, in its runtime directory, what it would otherwise lose with
  * its process: each session's settings (never a key), its owner, and how far
  * the message-ID sequence may have got. The file is a key file (see
- * qcoapd-state(5)):
+ * qcoapd(8)):
  *
  *   [qcoapd]                  Version=1, Imei=, Bus=, Clean=, MessageId=
  *   [session N]               N = the client ID; Host=, Port=, PdpContext=,
