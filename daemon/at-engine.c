@@ -17,6 +17,7 @@ typedef struct
 {
   GTask *task;
   char *text;
+  char *shown; /* the text for logs and messages: secrets masked */
   AtPayloadMode mode;
   GBytes *payload;
   guint timeout_ms;
@@ -76,8 +77,8 @@ G_DEFINE_FINAL_TYPE (AtEngine, at_engine, G_TYPE_OBJECT)
 /* ---- line classification ----------------------------------------------- */
 
 static const char *const urc_prefixes[] = {
-  "+QCOAPRECV:", "+QCOAPACK:", "+COAPACK:", "+QCOAPIND:", "+QIURC:",
-  "+CFUN:",      "+CPIN:",     "+QUSIM:",   "+QIND:",
+  "+QCOAPRECV:", "+QCOAPACK:", "+COAPACK:", "+QCOAPIND:", "+QIURC:", "+CFUN:",
+  "+CPIN:",      "+QUSIM:",    "+QIND:",    "+CEREG:",    "+CGREG:", "+CREG:",
 };
 
 /* Some firmware says NORMAL POWER DOWN where the BG96 says POWERED DOWN. */
@@ -174,6 +175,70 @@ is_urc_while (const char *line, const char *command_in_flight)
   return !line_answers_command (line, command_in_flight);
 }
 
+/* ---- secrets in logs -------------------------------------------------------- */
+
+/* Commands with an argument that is a secret, and its index (0 first). */
+static const struct
+{
+  const char *prefix;
+  guint secret_field;
+} secret_commands[] = {
+  { "AT+QICSGP=", 4 }, /* <cid>,<type>,"<APN>","<user>","<password>",<auth> */
+};
+
+#define MASK "********"
+
+/* @command with the @field-th argument after @arguments bytes (commas
+ * inside quotes do not count) replaced by a quoted mask. */
+static char *
+mask_field (const char *command, gsize arguments, guint field)
+{
+  GString *shown = g_string_new_len (command, (gssize)arguments);
+  gboolean quoted = FALSE;
+  gboolean masked = FALSE;
+  guint index = 0;
+
+  for (const char *p = command + arguments; *p != '\0'; p++)
+    {
+      if (*p == ',' && !quoted)
+        index++;
+      else if (*p == '"')
+        quoted = !quoted;
+      if (index != field || *p == ',')
+        g_string_append_c (shown, *p);
+      else if (!masked)
+        {
+          g_string_append (shown, "\"" MASK "\"");
+          masked = TRUE;
+        }
+    }
+  return g_string_free (shown, FALSE);
+}
+
+char *
+at_command_redact (const char *command)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (secret_commands); i++)
+    if (g_ascii_strncasecmp (command, secret_commands[i].prefix, strlen (secret_commands[i].prefix))
+        == 0)
+      return mask_field (command, strlen (secret_commands[i].prefix),
+                         secret_commands[i].secret_field);
+  return g_strdup (command);
+}
+
+char *
+at_error_dup_modem_words (const GError *error)
+{
+  const char *start, *end;
+
+  /* finish_current() writes "The modem answered “<final>” to “<command>”". */
+  if (!g_error_matches (error, AT_ERROR, AT_ERROR_MODEM)
+      || (start = strstr (error->message, "“")) == NULL || (end = strstr (start, "”")) == NULL)
+    return NULL;
+  start += strlen ("“");
+  return g_strndup (start, (gsize)(end - start));
+}
+
 /* ---- probes --------------------------------------------------------------- */
 
 static gboolean
@@ -251,6 +316,7 @@ command_free (Command *command)
   drop_cancel_source (command);
   g_clear_object (&command->task);
   g_free (command->text);
+  g_free (command->shown);
   g_clear_pointer (&command->payload, g_bytes_unref);
   g_ptr_array_unref (command->lines);
   g_free (command);
@@ -273,8 +339,8 @@ fail_command (Command *command, GError *error)
 static void
 fail_command_cancelled (Command *command)
 {
-  fail_command (
-      command, g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED, "“%s” was cancelled", command->text));
+  fail_command (command, g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED, "“%s” was cancelled",
+                                      command->shown));
 }
 
 void
@@ -302,7 +368,9 @@ write_line (AtEngine *self, const char *text)
 {
   g_autofree char *line = g_strconcat (text, "\r", NULL);
 
-  g_debug ("AT> %s", text);
+  g_autofree char *shown = at_command_redact (text);
+
+  g_debug ("AT> %s", shown);
   return write_bytes (self, (const guint8 *)line, strlen (line));
 }
 
@@ -346,13 +414,13 @@ finish_current (AtEngine *self, const char *final)
   AtResponse *response;
 
   stop_timer (self);
-  g_debug ("AT< %s (final result of “%s”)", final, command->text);
+  g_debug ("AT< %s (final result of “%s”)", final, command->shown);
 
   if (command_is_cancelled (command))
     fail_command_cancelled (command);
   else if (!g_str_equal (final, "OK"))
     fail_command (command, g_error_new (AT_ERROR, AT_ERROR_MODEM, "The modem answered “%s” to “%s”",
-                                        final, command->text));
+                                        final, command->shown));
   else
     {
       response = g_new0 (AtResponse, 1);
@@ -373,7 +441,7 @@ on_command_timeout (gpointer user_data)
   Command *command = g_steal_pointer (&self->current);
 
   stop_timer (self);
-  g_debug ("“%s” timed out; resynchronising", command->text);
+  g_debug ("“%s” timed out; resynchronising", command->shown);
 
   g_free (self->timed_out_command);
   self->timed_out_command = g_strdup (command->text);
@@ -386,8 +454,8 @@ on_command_timeout (gpointer user_data)
     fail_command_cancelled (command);
   else
     fail_command (command, g_error_new (AT_ERROR, AT_ERROR_TIMEOUT,
-                                        "The modem did not answer “%s” within %u ms", command->text,
-                                        command->timeout_ms));
+                                        "The modem did not answer “%s” within %u ms",
+                                        command->shown, command->timeout_ms));
   return G_SOURCE_REMOVE;
 }
 
@@ -415,7 +483,7 @@ start_command (AtEngine *self, Command *command)
       self->current = NULL;
       stop_timer (self);
       fail_command (command, g_error_new (AT_ERROR, AT_ERROR_PORT_LOST,
-                                          "Could not write “%s” to the modem", command->text));
+                                          "Could not write “%s” to the modem", command->shown));
     }
 }
 
@@ -552,7 +620,7 @@ write_payload (AtEngine *self, Command *command)
   g_debug ("AT> <%" G_GSIZE_FORMAT " payload bytes>", length);
   command->stage = STAGE_WAIT_FINAL;
   if (!write_bytes (self, data, length))
-    g_debug ("Could not write the payload of “%s”; its timeout will end it", command->text);
+    g_debug ("Could not write the payload of “%s”; its timeout will end it", command->shown);
 }
 
 static void
@@ -594,7 +662,7 @@ handle_line (AtEngine *self, const AtEvent *event)
   else if (command == NULL)
     g_debug ("Dropping unsolicited “%s”", line);
   else if (g_str_equal (line, command->text))
-    g_debug ("AT< %s (echo)", line);
+    g_debug ("AT< %s (echo)", command->shown);
   else if (at_line_is_final (line))
     finish_current (self, line);
   else if (command->stage == STAGE_WAIT_CONNECT && g_str_equal (line, "CONNECT"))
@@ -670,6 +738,7 @@ at_engine_command (AtEngine *self, const char *command, AtPayloadMode mode, GByt
   queued = g_new0 (Command, 1);
   queued->task = g_steal_pointer (&task);
   queued->text = g_strdup (command);
+  queued->shown = at_command_redact (command);
   queued->mode = mode;
   queued->payload = mode != AT_PAYLOAD_NONE ? g_bytes_ref (payload) : NULL;
   queued->timeout_ms = timeout_ms > 0 ? timeout_ms : AT_ENGINE_DEFAULT_TIMEOUT_MS;

@@ -144,6 +144,14 @@ void at_engine_reset (AtEngine *engine, const GError *reason);
 /* FALSE while the engine resynchronises or the modem counts as unresponsive. */
 gboolean at_engine_is_synchronized (AtEngine *engine);
 
+/* @command as the engine logs it and quotes it in errors: the secret
+ * argument of a command that has one (the password of AT+QICSGP) is
+ * "********". */
+char *at_command_redact (const char *command);
+/* The modem's own words ("ERROR", "+CME ERROR: 30") of an AT_ERROR_MODEM
+ * error, or NULL for any other error. */
+char *at_error_dup_modem_words (const GError *error);
+
 /* Classification used by the engine, exposed for the QCOAP layer and tests. */
 gboolean at_line_is_urc (const char *line);
 gboolean at_line_is_final (const char *line);

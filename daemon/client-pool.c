@@ -14,12 +14,17 @@ typedef struct
   gulong cancelled_handler;
 } Transaction;
 
+/* The client IDs' queues and the modem's own. */
+#define N_QUEUES (QCOAP_MAX_CLIENTS + 1)
+
 struct _ClientPool
 {
   Modem *modem;
+  const ClientPoolPreparer *preparer; /* nullable */
+  gpointer preparer_data;
   guint queue_limit;
   gboolean taken[QCOAP_MAX_CLIENTS];
-  GQueue queues[QCOAP_MAX_CLIENTS]; /* Transaction*, not yet started */
+  GQueue queues[N_QUEUES]; /* Transaction*, not yet started */
   Transaction *running;
   guint last_served;
   gboolean dispatching; /* in dispatch(): a nested call leaves the work to it */
@@ -60,9 +65,9 @@ client_pool_new (Modem *modem, guint queue_limit)
 
   pool->modem = modem;
   pool->queue_limit = queue_limit;
-  for (guint i = 0; i < QCOAP_MAX_CLIENTS; i++)
+  for (guint i = 0; i < N_QUEUES; i++)
     g_queue_init (&pool->queues[i]);
-  pool->last_served = QCOAP_MAX_CLIENTS - 1;
+  pool->last_served = N_QUEUES - 1;
   /* A random start keeps a restarted daemon from repeating the message IDs
    * of its previous life, which a server may still hold for deduplication. */
   pool->next_message_id = (guint16)g_random_int_range (0, 65536);
@@ -266,9 +271,9 @@ run_next_step (Transaction *transaction)
 static Transaction *
 pick_next_transaction (ClientPool *pool)
 {
-  for (guint n = 1; n <= QCOAP_MAX_CLIENTS; n++)
+  for (guint n = 1; n <= N_QUEUES; n++)
     {
-      guint id = (pool->last_served + n) % QCOAP_MAX_CLIENTS;
+      guint id = (pool->last_served + n) % N_QUEUES;
       Transaction *transaction = g_queue_pop_head (&pool->queues[id]);
 
       if (transaction)
@@ -362,6 +367,51 @@ client_pool_run_finish (ClientPool *pool, GAsyncResult *result, GError **error)
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* ---- preparing an open ----------------------------------------------------------- */
+
+void
+client_pool_set_preparer (ClientPool *pool, const ClientPoolPreparer *preparer, gpointer user_data)
+{
+  pool->preparer = preparer;
+  pool->preparer_data = user_data;
+}
+
+static void
+on_prepared (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  ClientPool *pool = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (pool->preparer->wait_finish (result, &error, pool->preparer_data))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+gboolean
+client_pool_prepare (ClientPool *pool, guint pdp_context, guint timeout_ms,
+                     GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task;
+
+  if (pool->preparer == NULL || pool->preparer->ready (pdp_context, pool->preparer_data))
+    return TRUE;
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, client_pool_prepare);
+  g_task_set_task_data (task, pool, NULL);
+  pool->preparer->wait (pdp_context, timeout_ms, cancellable, on_prepared, task,
+                        pool->preparer_data);
+  return FALSE;
+}
+
+gboolean
+client_pool_prepare_finish (ClientPool *pool, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == client_pool_prepare, FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 void
 client_pool_fail_queued (ClientPool *pool, guint id, const GError *error)
 {
@@ -382,7 +432,7 @@ client_pool_free (ClientPool *pool)
   if (pool == NULL)
     return;
   error = g_error_new_literal (QCOAP_ERROR, QCOAP_ERROR_CLOSED, "The daemon is shutting down");
-  for (guint i = 0; i < QCOAP_MAX_CLIENTS; i++)
+  for (guint i = 0; i < N_QUEUES; i++)
     client_pool_fail_queued (pool, i, error);
   g_hash_table_unref (pool->messages_in_flight);
   g_free (pool);

@@ -22,6 +22,11 @@ G_BEGIN_DECLS
 
 typedef struct _ClientPool ClientPool;
 
+/* The queue of transactions that belong to no client ID (a diagnostic
+ * command): served in the round robin like a seventh client, so it runs
+ * between the clients' transactions and never inside one. */
+#define CLIENT_POOL_MODEM_QUEUE QCOAP_MAX_CLIENTS
+
 typedef struct
 {
   char *command;
@@ -35,6 +40,19 @@ AtStep *at_step_new (char *command /* owned */, AtPayloadMode mode, GBytes *payl
 void at_step_free (AtStep *step);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AtStep, at_step_free)
 
+/* What a client needs before it opens: its data context up. The service
+ * provides it (the network); the pool only passes it on, so that the
+ * clients above do not depend on the network module. */
+typedef struct
+{
+  /* TRUE when @pdp_context is up now. */
+  gboolean (*ready) (guint pdp_context, gpointer user_data);
+  /* Completes once it is up, or fails after @timeout_ms (0: no limit). */
+  void (*wait) (guint pdp_context, guint timeout_ms, GCancellable *cancellable,
+                GAsyncReadyCallback callback, gpointer callback_data, gpointer user_data);
+  gboolean (*wait_finish) (GAsyncResult *result, GError **error, gpointer user_data);
+} ClientPoolPreparer;
+
 ClientPool *client_pool_new (Modem *modem, guint queue_limit);
 void client_pool_free (ClientPool *pool);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClientPool, client_pool_free)
@@ -46,7 +64,8 @@ void client_pool_release (ClientPool *pool, guint id);
 gboolean client_pool_is_taken (ClientPool *pool, guint id);
 guint client_pool_count_free (ClientPool *pool);
 
-/* Queues a transaction (an array of AtStep, taken over) for client @id.
+/* Queues a transaction (an array of AtStep, taken over) for client @id
+ * (or CLIENT_POOL_MODEM_QUEUE).
  * Completes with the array of AtResponse of every step, or with the first
  * step's error (the remaining steps are then not sent). A queue already
  * holding its limit fails at once with QCOAP_ERROR_QUEUE_FULL. Cancelling
@@ -55,6 +74,17 @@ guint client_pool_count_free (ClientPool *pool);
 void client_pool_run (ClientPool *pool, guint id, GPtrArray *steps, GCancellable *cancellable,
                       GAsyncReadyCallback callback, gpointer user_data);
 GPtrArray *client_pool_run_finish (ClientPool *pool, GAsyncResult *result, GError **error);
+
+/* Sets the preparation step of every open (none: opens go ahead at once). */
+void client_pool_set_preparer (ClientPool *pool, const ClientPoolPreparer *preparer,
+                               gpointer user_data);
+/* TRUE at once when a client on @pdp_context may open now (@callback is
+ * not called); otherwise completes when it may, or fails after @timeout_ms
+ * (0: no limit) saying what is missing. */
+gboolean client_pool_prepare (ClientPool *pool, guint pdp_context, guint timeout_ms,
+                              GCancellable *cancellable, GAsyncReadyCallback callback,
+                              gpointer user_data);
+gboolean client_pool_prepare_finish (ClientPool *pool, GAsyncResult *result, GError **error);
 
 /* Fails every queued (not yet started) transaction of @id with @error. */
 void client_pool_fail_queued (ClientPool *pool, guint id, const GError *error);

@@ -22,6 +22,13 @@
 #define RESULT_REFUSED        (-1)
 #define RESULT_DTLS_FAILED    (-9)
 #define RESULT_SEND_FAILED    (-11)
+/* The modem's results for "no data call" (-4) and "data call being
+ * activated" (-6): the network, not the server, is the problem. */
+#define RESULT_NETWORK_FAILURE (-4)
+#define RESULT_PDP_ACTIVATING  (-6)
+/* The least time left for AT+QCOAPOPEN once the data context is up, even
+ * if waiting for the network took most of the open's timeout. */
+#define MIN_OPEN_RESULT_MS 1000
 
 /* A message in flight: its type, and whether the modem has taken it (or may
  * have: its AT+QCOAPSEND timed out). Stored in a pointer. */
@@ -63,6 +70,10 @@ struct _ModemClient
   /* Failed attempts to open it again, and the timer of the next one. */
   guint reopen_failures;
   guint reopen_retry_source;
+  /* Counts connect attempts, so a late answer of the network for an
+   * earlier one is ignored; and when the first open started. */
+  guint connect_attempt;
+  gint64 open_started_us;
 };
 
 G_DEFINE_FINAL_TYPE (ModemClient, modem_client, G_TYPE_OBJECT)
@@ -877,14 +888,19 @@ finish_reopen (ModemClient *self, int result)
       set_state (self, MODEM_CLIENT_OPEN);
       return;
     }
-  if (++self->reopen_failures >= MODEM_CLIENT_REOPEN_ATTEMPTS)
+  /* No data call is the network's problem: the next attempt waits for the
+   * context again, and does not count towards giving up. */
+  if (result != RESULT_NETWORK_FAILURE && result != RESULT_PDP_ACTIVATING)
+    self->reopen_failures++;
+  if (self->reopen_failures >= MODEM_CLIENT_REOPEN_ATTEMPTS)
     {
       g_warning ("Client %u could not be opened again to %s:%u (result %d, %u attempts)", self->id,
                  self->config.host, self->config.port, result, self->reopen_failures);
       modem_client_end (self, "error");
       return;
     }
-  pause_s = MIN (1u << (self->reopen_failures - 1), REOPEN_MAX_PAUSE_S);
+  pause_s
+      = MIN (1u << (self->reopen_failures > 0 ? self->reopen_failures - 1 : 0), REOPEN_MAX_PAUSE_S);
   g_info ("Client %u could not be opened again (result %d); next attempt in %u s", self->id, result,
           pause_s);
   self->reopen_retry_source = g_timeout_add_seconds (pause_s, retry_reopen, self);
@@ -934,6 +950,17 @@ open_in_progress (ModemClient *self)
   return self->state != MODEM_CLIENT_ENDED && (self->open_task != NULL || self->reopening);
 }
 
+/* An open's timeout covers waiting for the network too. */
+static guint
+open_time_left_ms (ModemClient *self)
+{
+  gint64 spent_ms = (g_get_monotonic_time () - self->open_started_us) / 1000;
+
+  if (self->reopening)
+    return self->config.open_timeout_ms;
+  return (guint)MAX ((gint64)self->config.open_timeout_ms - spent_ms, MIN_OPEN_RESULT_MS);
+}
+
 static void
 on_open_commands_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -946,8 +973,7 @@ on_open_commands_done (GObject *source, GAsyncResult *result, gpointer user_data
   if (responses != NULL)
     {
       /* Now wait for +QCOAPOPEN: <id>,<result>. */
-      self->open_timeout_source
-          = g_timeout_add (self->config.open_timeout_ms, on_open_timeout, self);
+      self->open_timeout_source = g_timeout_add (open_time_left_ms (self), on_open_timeout, self);
       return;
     }
   if (self->reopening)
@@ -996,13 +1022,59 @@ on_psk_installed (GObject *source, GAsyncResult *result, gpointer user_data)
     fail_open (self, g_steal_pointer (&error));
 }
 
+static void configure_and_open (ModemClient *self);
+
+typedef struct
+{
+  ModemClient *client;
+  guint attempt;
+} PrepareData;
+
+static void
+on_prepared (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autofree PrepareData *data = user_data;
+  g_autoptr (ModemClient) self = data->client;
+  g_autoptr (GError) error = NULL;
+  gboolean ready = client_pool_prepare_finish (self->pool, result, &error);
+
+  if (data->attempt != self->connect_attempt || !open_in_progress (self))
+    return;
+  if (ready)
+    configure_and_open (self);
+  else if (!self->reopening)
+    fail_open (self, g_steal_pointer (&error));
+  else
+    finish_reopen (self, RESULT_NETWORK_FAILURE);
+}
+
+/* Waits until the network has the client's data context up (the whole
+ * open's timeout for a first open, as long as it takes for a reopen), then
+ * configures and connects. */
+static void
+connect_client (ModemClient *self)
+{
+  PrepareData *data = g_new0 (PrepareData, 1);
+
+  data->client = g_object_ref (self);
+  data->attempt = ++self->connect_attempt;
+  if (client_pool_prepare (self->pool, self->config.pdp_context,
+                           self->reopening ? 0 : self->config.open_timeout_ms, self->cancellable,
+                           on_prepared, data))
+    {
+      g_object_unref (data->client);
+      g_free (data);
+      configure_and_open (self);
+    }
+}
+
 /* Configures the client ID and connects it (AT+QCOAPOPEN); the +QCOAPOPEN
  * URC then ends in handle_open_result(). Used for the first open and to
  * reopen a persistent client after the modem lost it. A DTLS client first
  * puts its key on the modem, in DTLS context N for client ID N (the modem's
  * settings of the context do not survive a restart). */
 static void
-connect_client (ModemClient *self)
+configure_and_open (ModemClient *self)
 {
   const ModemClientConfig *config = &self->config;
 
@@ -1022,6 +1094,7 @@ modem_client_open (ModemClient *self, GAsyncReadyCallback callback, gpointer use
 
   self->open_task = g_task_new (self, NULL, callback, user_data);
   g_task_set_source_tag (self->open_task, modem_client_open);
+  self->open_started_us = g_get_monotonic_time ();
   connect_client (self);
 }
 
@@ -1052,6 +1125,10 @@ modem_client_suspend (ModemClient *self, const char *reason)
       self->reopening = FALSE;
       self->reopen_failures = 0;
       g_clear_handle_id (&self->open_timeout_source, g_source_remove);
+      /* A wait for the network of the old attempt ends. */
+      g_cancellable_cancel (self->cancellable);
+      g_set_object (&self->cancellable, NULL);
+      self->cancellable = g_cancellable_new ();
       return;
     }
   g_info ("Client %u (%s:%u) waits for the modem (%s)", self->id, self->config.host,

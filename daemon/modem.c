@@ -386,15 +386,8 @@ on_urc (const AtEvent *event, gpointer user_data)
       handle_reboot (modem, event->line);
       return;
     }
-  if (event->kind == AT_EVENT_LINE && g_str_has_prefix (event->line, "+QIURC: \"pdpdeact\""))
-    {
-      /* The network dropped the data call: the module's CoAP sessions are
-       * gone with it, while the module itself stays ready. */
-      g_warning ("The network dropped the data call (%s)", event->line);
-      if (modem->listener.sessions_lost)
-        modem->listener.sessions_lost (modem, "error", modem->user_data);
-      return;
-    }
+  /* "+QIURC: \"pdpdeact\"" too: the network module (through the
+   * listener) recovers the data call, and only then do sessions reopen. */
   if (modem->listener.urc)
     modem->listener.urc (modem, event, modem->user_data);
 }

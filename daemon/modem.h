@@ -30,8 +30,9 @@ typedef struct
   void (*state_changed) (Modem *modem, gpointer user_data);
   void (*urc) (Modem *modem, const AtEvent *event, gpointer user_data);
   /* Every CoAP session on the module is gone; @reason is "modem-lost" (the
-   * port went away), "modem-reset" (the module restarted) or "error" (the
-   * network dropped the data call), as the Closed signal spells it. */
+   * port went away) or "modem-reset" (the module restarted), as the Closed
+   * signal spells it. (A dropped data call is the network's: its URC goes
+   * to urc like any other.) */
   void (*sessions_lost) (Modem *modem, const char *reason, gpointer user_data);
 } ModemListener;
 

@@ -6,7 +6,10 @@
 #include "caller.h"
 #include "client-pool.h"
 #include "dbus-args.h"
+#include "diag-command.h"
+#include "manager-network.h"
 #include "modem.h"
+#include "network.h"
 #include "qcoap-dbus-generated.h"
 #include "qcoap-error.h"
 #include "session.h"
@@ -36,6 +39,7 @@ struct _Service
   QcoapManager *manager;
   GDBusObjectManagerServer *object_manager;
   Modem *modem;
+  Network *network;
   ClientPool *pool;
   CallerRegistry *callers;
   Session *sessions[QCOAP_MAX_CLIENTS];
@@ -63,12 +67,14 @@ service_config_init (ServiceConfig *config)
   config->max_in_flight = DEFAULT_MAX_IN_FLIGHT;
   config->reserved_for_root = DEFAULT_RESERVED_FOR_ROOT;
   config->max_idle_timeout = DEFAULT_MAX_IDLE_TIMEOUT_S;
+  network_config_init (&config->network);
 }
 
 void
 service_config_clear (ServiceConfig *config)
 {
   g_clear_pointer (&config->device, g_free);
+  network_config_clear (&config->network);
 }
 
 /* ---- the state file ------------------------------------------------------------ */
@@ -102,17 +108,20 @@ on_message_ids_advanced (ClientPool *pool, gpointer user_data)
 
 /* ---- properties ----------------------------------------------------------------- */
 
+/* "ready; home, LTE-M, Fake Telecom, RSRP -87 dBm; context 1 up; 2 sessions" */
 static void
 update_status (Service *service)
 {
   g_autofree char *status = NULL;
-  guint free_clients = client_pool_count_free (service->pool);
+  g_autofree char *network = NULL;
+  guint in_use = QCOAP_MAX_CLIENTS - client_pool_count_free (service->pool);
 
   if (!service->status_func)
     return;
-  status = g_strdup_printf ("Modem %s, %u of %u client IDs in use",
-                            modem_state_to_string (modem_get_state (service->modem)),
-                            QCOAP_MAX_CLIENTS - free_clients, QCOAP_MAX_CLIENTS);
+  network = manager_network_status (service->network);
+  status = g_strdup_printf ("%s; %s; %u session%s",
+                            modem_state_to_string (modem_get_state (service->modem)), network,
+                            in_use, in_use == 1 ? "" : "s");
   service->status_func (status, service->status_data);
 }
 
@@ -247,6 +256,7 @@ on_modem_state_changed (Modem *modem, gpointer user_data)
   qcoap_manager_set_model (service->manager, modem_get_model (modem));
   qcoap_manager_set_revision (service->manager, modem_get_revision (modem));
   qcoap_manager_set_imei (service->manager, modem_get_imei (modem));
+  network_modem_state_changed (service->network);
   update_status (service);
   if (modem_get_state (modem) == MODEM_STATE_READY && !service->adopted)
     start_adoption (service);
@@ -277,6 +287,8 @@ on_modem_urc (Modem *modem, const AtEvent *event, gpointer user_data)
   Service *service = user_data;
   guint id;
 
+  if (event->kind == AT_EVENT_LINE && network_handle_urc (service->network, event->line))
+    return;
   if (!urc_client_id (event->line, &id))
     {
       g_debug ("Unsolicited \"%s\"", event->line);
@@ -299,10 +311,6 @@ on_modem_sessions_lost (Modem *modem, const char *reason, gpointer user_data)
 
   service->lost_during_adoption = service->adoption != NULL;
   for_each_session (service, suspend_session, (gpointer)reason);
-  /* Lost while the modem stays ready (the data call dropped): waiting
-   * persistent sessions try to open again at once. */
-  if (modem_get_state (modem) == MODEM_STATE_READY)
-    for_each_session (service, reopen_session, NULL);
 }
 
 /* ---- a restart: the previous run's sessions --------------------------------------- */
@@ -400,6 +408,70 @@ start_adoption (Service *service)
                                     g_dbus_connection_get_guid (service->connection));
   adoption_run (service->adoption, NULL, on_adoption_done, service);
 }
+
+/* ---- network events -------------------------------------------------------------- */
+
+static void
+on_network_changed (Network *network, gpointer user_data)
+{
+  Service *service = user_data;
+
+  manager_network_update (service->manager, network);
+  update_status (service);
+}
+
+/* The sessions on @cid are gone while the modem stays ready: persistent
+ * ones wait (in their open's preparation) until the network has the
+ * context up again, then open again. */
+static void
+on_network_context_lost (Network *network, guint cid, gpointer user_data)
+{
+  Service *service = user_data;
+
+  for (guint i = 0; i < QCOAP_MAX_CLIENTS; i++)
+    if (service->sessions[i] && session_get_pdp_context (service->sessions[i]) == cid)
+      session_suspend (service->sessions[i], "error");
+  for (guint i = 0; i < QCOAP_MAX_CLIENTS; i++)
+    if (service->sessions[i] && session_get_pdp_context (service->sessions[i]) == cid)
+      session_reopen (service->sessions[i]);
+}
+
+static gboolean
+context_ready (guint pdp_context, gpointer user_data)
+{
+  Service *service = user_data;
+  NetworkContextInfo contexts[NETWORK_MAX_CONTEXTS];
+  guint count = network_get_contexts (service->network, contexts);
+
+  for (guint i = 0; i < count; i++)
+    if (contexts[i].cid == pdp_context)
+      return contexts[i].active;
+  return FALSE;
+}
+
+static void
+wait_for_context (guint pdp_context, guint timeout_ms, GCancellable *cancellable,
+                  GAsyncReadyCallback callback, gpointer callback_data, gpointer user_data)
+{
+  Service *service = user_data;
+
+  network_activate_context (service->network, pdp_context, timeout_ms, cancellable, callback,
+                            callback_data);
+}
+
+static gboolean
+wait_for_context_finish (GAsyncResult *result, GError **error, gpointer user_data)
+{
+  Service *service = user_data;
+
+  return network_activate_context_finish (service->network, result, error);
+}
+
+static const ClientPoolPreparer context_preparer = {
+  .ready = context_ready,
+  .wait = wait_for_context,
+  .wait_finish = wait_for_context_finish,
+};
 
 /* ---- Open and the one-shot Request ---------------------------------------------- */
 
@@ -752,6 +824,94 @@ on_handle_request (QcoapManager *manager, GDBusMethodInvocation *invocation, con
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* ---- Command ------------------------------------------------------------------------ */
+
+typedef struct
+{
+  Service *service;
+  GDBusMethodInvocation *invocation;
+  char *command;
+  guint timeout_ms;
+} CommandCall;
+
+static void
+command_call_free (CommandCall *call)
+{
+  g_free (call->command);
+  g_free (call);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CommandCall, command_call_free)
+
+static void
+on_command_answered (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (CommandCall) call = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *response = diag_command_run_finish (result, &error);
+
+  if (response == NULL)
+    dbus_args_return_error (call->invocation, error);
+  else
+    g_dbus_method_invocation_return_value (call->invocation, g_variant_new ("(s)", response));
+}
+
+static gboolean
+check_root (Caller *caller, GError **error)
+{
+  if (caller_get_uid (caller) == ROOT_UID)
+    return TRUE;
+  g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_ACCESS_DENIED,
+               "Only root may send AT commands to the modem (the caller is user %u)",
+               (guint)caller_get_uid (caller));
+  return FALSE;
+}
+
+static void
+on_command_caller (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (CommandCall) call = user_data;
+  Service *service = call->service;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (Caller) caller = caller_registry_lookup_finish (service->callers, result, &error);
+  const char *command;
+  guint timeout_ms;
+
+  if (caller == NULL || !check_root (caller, &error) || !check_modem_ready (service, &error))
+    {
+      dbus_args_return_error (call->invocation, error);
+      return;
+    }
+  g_info ("Root sends “%s” to the modem", call->command);
+  command = call->command;
+  timeout_ms = call->timeout_ms;
+  diag_command_run (service->pool, command, timeout_ms, on_command_answered,
+                    g_steal_pointer (&call));
+}
+
+/* Checked first, so nothing reaches the modem unless the text may. */
+static gboolean
+on_handle_command (QcoapManager *manager, GDBusMethodInvocation *invocation, const char *command,
+                   guint timeout_ms, Service *service)
+{
+  g_autoptr (GError) error = NULL;
+  CommandCall *call;
+
+  if (!diag_command_check (command, timeout_ms, &error))
+    {
+      dbus_args_return_error (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  call = g_new0 (CommandCall, 1);
+  call->service = service;
+  call->invocation = invocation;
+  call->command = g_strdup (command);
+  call->timeout_ms = timeout_ms;
+  caller_registry_lookup (service->callers, g_dbus_method_invocation_get_sender (invocation), NULL,
+                          on_command_caller, call);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 /* ---- life cycle ---------------------------------------------------------------------- */
 
 Service *
@@ -764,9 +924,14 @@ service_new (const ServiceConfig *config,
     .urc = on_modem_urc,
     .sessions_lost = on_modem_sessions_lost,
   };
+  const NetworkListener network_listener = {
+    .changed = on_network_changed,
+    .context_lost = on_network_context_lost,
+  };
 
   service->config = *config;
   service->config.device = g_strdup (config->device);
+  network_config_copy (&service->config.network, &config->network);
   service->status_func = status_func;
   service->status_data = user_data;
   service->callers = caller_registry_new (NULL);
@@ -775,13 +940,18 @@ service_new (const ServiceConfig *config,
   service->pool = client_pool_new (service->modem, config->queue_limit);
   client_pool_watch_message_ids (service->pool, MESSAGE_ID_SPAN, on_message_ids_advanced, service);
 
+  service->network = network_new (service->modem, &config->network, &network_listener, service);
+  client_pool_set_preparer (service->pool, &context_preparer, service);
+
   service->manager = qcoap_manager_skeleton_new ();
   qcoap_manager_set_version (service->manager, QCOAPD_VERSION);
   qcoap_manager_set_device (service->manager, config->device);
+  manager_network_update (service->manager, service->network);
   on_modem_state_changed (service->modem, service);
   update_sessions_property (service);
   g_signal_connect (service->manager, "handle-open", G_CALLBACK (on_handle_open), service);
   g_signal_connect (service->manager, "handle-request", G_CALLBACK (on_handle_request), service);
+  g_signal_connect (service->manager, "handle-command", G_CALLBACK (on_handle_command), service);
   service->object_manager = g_dbus_object_manager_server_new (SERVICE_OBJECT_PATH);
   return service;
 }
@@ -895,6 +1065,7 @@ service_free (Service *service)
   g_clear_object (&service->object_manager);
   g_clear_object (&service->manager);
   g_clear_pointer (&service->pool, client_pool_free);
+  g_clear_pointer (&service->network, network_free);
   g_clear_pointer (&service->modem, modem_free);
   g_clear_pointer (&service->callers, caller_registry_free);
   service_config_clear (&service->config);

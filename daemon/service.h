@@ -10,6 +10,8 @@
 
 #include <gio/gio.h>
 
+#include "network.h"
+
 G_BEGIN_DECLS
 
 #define SERVICE_BUS_NAME    "org.qcoapd.CoAP1"
@@ -25,6 +27,7 @@ typedef struct
   guint max_in_flight;        /* confirmable messages awaiting their Ack, per session */
   guint reserved_for_root;    /* client IDs only root may take */
   guint max_idle_timeout;     /* the longest idle-timeout of a persistent session, s */
+  NetworkConfig network;      /* [context N], [network] */
 } ServiceConfig;
 
 void service_config_init (ServiceConfig *config);

@@ -151,6 +151,12 @@ session_get_owner_uid (Session *session)
   return caller_get_uid (session->owner);
 }
 
+guint
+session_get_pdp_context (Session *session)
+{
+  return modem_client_get_config (session->client)->pdp_context;
+}
+
 /* ---- idle time and owner ---------------------------------------------------------- */
 
 static gboolean

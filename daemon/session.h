@@ -82,6 +82,8 @@ const ModemClientConfig *session_get_config (Session *session);
 guint session_get_idle_timeout (Session *session);
 /* When the idle timer ends, in wall-clock seconds; 0 if it does not run. */
 gint64 session_get_idle_deadline (Session *session);
+/* The data context (1-16) the session uses. */
+guint session_get_pdp_context (Session *session);
 
 /* The (y a(qv) ay) a Request answers. */
 GVariant *session_response_to_variant (const ModemClientMessage *response);

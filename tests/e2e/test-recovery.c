@@ -470,8 +470,9 @@ test_flood_gets_queue_full (void)
 
 /* The network drops the data call: the modem stays ready but its CoAP
  * sessions are gone. A non-persistent session ends with Closed("error"); a
- * persistent one keeps trying to open again (the modem answers −4 while the
- * data call is down) and is open again once the network is back. */
+ * persistent one waits while the daemon deactivates and activates the
+ * context again (the module wants AT+QIDEACT before AT+QIACT), then opens
+ * again. */
 static void
 test_data_call_dropped (void)
 {
@@ -482,16 +483,18 @@ test_data_call_dropped (void)
   g_autoptr (ClosedLog) closed = closed_log_new ();
   gsize offset = e2e_env_sim_log_offset (env);
   g_autofree char *traffic = NULL;
+  const char *deact;
 
   control ("pdp-drop", "OK");
   wait_session_state (persistent_path, "opening", 5000);
-  /* At least one attempt fails while the data call is down. */
-  g_usleep (1500 * 1000);
-  traffic = e2e_env_sim_log_since (env, offset);
-  g_assert_nonnull (strstr (traffic, ",-4"));
-  control ("pdp-restore", "OK");
   wait_session_state (persistent_path, "open", 10000);
   assert_session_works (persistent_path);
+  traffic = e2e_env_sim_log_since (env, offset);
+  deact = strstr (traffic, "at-rx AT+QIDEACT=1");
+  g_assert_nonnull (deact);
+  g_assert_nonnull (strstr (deact, "at-rx AT+QIACT=1"));
+  /* The reopen waited for the context instead of failing with -4. */
+  g_assert_null (strstr (traffic, ",-4"));
 
   iterate_until_closed (closed, plain_path);
   g_assert_cmpstr (g_hash_table_lookup (closed->reasons, plain_path), ==, "error");

@@ -3,7 +3,8 @@
 
 - every method of every org.qcoapd interface, and the standard methods a
   client needs (Properties Get/GetAll, Introspectable, Peer, ObjectManager),
-  is allowed by name, with send_destination, for root and for group qcoapd;
+  is allowed by name, with send_destination, for root and for group qcoapd,
+  except the root-only methods (Command), which group qcoapd is not allowed;
 - no allow rule is broader than one member of one interface, and none names
   a method that does not exist;
 - the default context denies owning, calling and receiving from the name,
@@ -26,6 +27,8 @@ STANDARD = {
     ("org.freedesktop.DBus.ObjectManager", "GetManagedObjects"),
 }
 CLIENTS = (("user", "root"), ("group", "qcoapd"))
+# Methods only root may call (the daemon checks the caller's uid as well).
+ROOT_ONLY = {("org.qcoapd.CoAP1", "Command")}
 
 failures = []
 
@@ -100,7 +103,10 @@ def main():
               "%s=%s may receive from %s" % (who[0], who[1], NAME))
         calls = allowed_calls(rules, who)
         for method in sorted(wanted):
-            check(method in calls, "%s=%s may call %s.%s" % (who[0], who[1], *method))
+            if method in ROOT_ONLY and who != ("user", "root"):
+                check(method not in calls, "%s=%s may not call %s.%s" % (who[0], who[1], *method))
+            else:
+                check(method in calls, "%s=%s may call %s.%s" % (who[0], who[1], *method))
         for extra in sorted(calls - wanted):
             check(False, "%s=%s is allowed %s.%s, which the API does not have"
                   % (who[0], who[1], *extra))

@@ -163,3 +163,17 @@ client_pool_message_in_flight (ClientPool *pool, guint16 message_id)
 {
   return g_hash_table_contains (pool->in_flight, GUINT_TO_POINTER (message_id));
 }
+
+/* The fake's data context is always up. */
+gboolean
+client_pool_prepare (ClientPool *pool, guint pdp_context, guint timeout_ms,
+                     GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  return TRUE;
+}
+
+gboolean
+client_pool_prepare_finish (ClientPool *pool, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

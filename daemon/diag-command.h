@@ -1,0 +1,37 @@
+/* diag-command.h — the manager's Command method: one AT command a root
+ * user sends to the modem for diagnosis.
+ *
+ * The check refuses, before anything is sent, what would break the
+ * daemon's hold on the modem: text that is not one AT command line (CR,
+ * LF, Ctrl+Z, Esc, a ';' chaining a second command, more than
+ * DIAG_COMMAND_MAX_LENGTH bytes), and the commands the daemon relies on
+ * (echo, result format, line speed, CoAP, files, TLS, data contexts,
+ * registration reports) in every form but their read (?) or test (=?) form.
+ * The command then runs through the client pool's own queue, as one
+ * transaction between those of the clients. No D-Bus here.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "client-pool.h"
+
+G_BEGIN_DECLS
+
+#define DIAG_COMMAND_MAX_LENGTH         512
+#define DIAG_COMMAND_DEFAULT_TIMEOUT_MS 5000
+/* AT+COPS=? (a network scan) may take three minutes. */
+#define DIAG_COMMAND_MAX_TIMEOUT_MS 180000
+
+/* FALSE with QCOAP_ERROR_INVALID_ARGUMENT saying why @command may not be
+ * sent, or a @timeout_ms over the maximum. */
+gboolean diag_command_check (const char *command, guint timeout_ms, GError **error);
+
+/* Runs @command (checked) with @timeout_ms (0: the default); completes with
+ * every line the modem answered, its final result included, joined by
+ * "\n". ERROR and +CME ERROR are AT_ERROR_MODEM errors quoting them. */
+void diag_command_run (ClientPool *pool, const char *command, guint timeout_ms,
+                       GAsyncReadyCallback callback, gpointer user_data);
+char *diag_command_run_finish (GAsyncResult *result, GError **error);
+
+G_END_DECLS

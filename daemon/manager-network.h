@@ -1,0 +1,19 @@
+/* manager-network.h — the network's state as the manager shows it: the
+ * Registration, AccessTechnology, Operator, Signal and DataContexts
+ * properties, and the network's part of systemd's STATUS= line. */
+#pragma once
+
+#include "network.h"
+#include "qcoap-dbus-generated.h"
+
+G_BEGIN_DECLS
+
+/* Sets the properties (the skeleton emits PropertiesChanged for those that
+ * changed). */
+void manager_network_update (QcoapManager *manager, Network *network);
+
+/* "home, LTE-M, Fake Telecom, RSRP -87 dBm; context 1 up", or
+ * "searching; context 1 down". */
+char *manager_network_status (Network *network);
+
+G_END_DECLS
