@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "network.h"
 #include "qcoap-proto.h"
 #include "serial-port.h"
 
@@ -15,6 +16,11 @@
 #define MAX_IDLE_TIMEOUT_S (7 * 24 * 3600)
 /* Longest decimal number a guint holds without overflow checks. */
 #define MAX_UINT_DIGITS 9
+/* The longest SignalInterval: a day. */
+#define MAX_SIGNAL_INTERVAL_S (24 * 3600)
+/* The groups [context 1] … [context 16]: one group name in the table, its
+ * keys stored in the NetworkContextConfig of that context. */
+#define CONTEXT_GROUP "context"
 
 typedef struct _ConfigKey ConfigKey;
 
@@ -42,8 +48,14 @@ static gboolean read_log_level (const ConfigKey *key, const char *value, gpointe
                                 GError **error);
 static gboolean read_cipher_suite (const ConfigKey *key, const char *value, gpointer field,
                                    GError **error);
+static gboolean read_text (const ConfigKey *key, const char *value, gpointer field, GError **error);
+static gboolean read_auth (const ConfigKey *key, const char *value, gpointer field, GError **error);
+static gboolean read_ip_type (const ConfigKey *key, const char *value, gpointer field,
+                              GError **error);
 
 #define FIELD(member) ((gsize)G_STRUCT_OFFSET (DaemonConfig, member))
+/* In the rows of [context N]: the offset in NetworkContextConfig. */
+#define CONTEXT_FIELD(member) ((gsize)G_STRUCT_OFFSET (NetworkContextConfig, member))
 
 /* Every key qcoapd.conf may hold; tests/system/check-config-keys.py reads
  * this table and checks that each row is documented. */
@@ -61,6 +73,33 @@ static const ConfigKey config_keys[] = {
     MAX_IDLE_TIMEOUT_S },
   { "service", "LogLevel", read_log_level, FIELD (log_level), 0, 0 },
   { "dtls", "CipherSuite", read_cipher_suite, FIELD (cipher_suite), 0, 0 },
+  { "network", "SignalInterval", read_uint, FIELD (service.network.signal_interval), 0,
+    MAX_SIGNAL_INTERVAL_S },
+  { "context", "APN", read_text, CONTEXT_FIELD (apn), 0, NETWORK_MAX_APN },
+  { "context", "Username", read_text, CONTEXT_FIELD (username), 0, NETWORK_MAX_CREDENTIAL },
+  { "context", "Password", read_text, CONTEXT_FIELD (password), 0, NETWORK_MAX_CREDENTIAL },
+  { "context", "Authentication", read_auth, CONTEXT_FIELD (auth), 0, 0 },
+  { "context", "IpType", read_ip_type, CONTEXT_FIELD (ip_type), 0, 0 },
+};
+
+/* The words of Authentication= and IpType=. */
+typedef struct
+{
+  const char *name;
+  int value;
+} ConfigWord;
+
+static const ConfigWord auth_words[] = {
+  { "none", NETWORK_AUTH_NONE },
+  { "pap", NETWORK_AUTH_PAP },
+  { "chap", NETWORK_AUTH_CHAP },
+  { "pap-or-chap", NETWORK_AUTH_PAP_OR_CHAP },
+};
+
+static const ConfigWord ip_type_words[] = {
+  { "ipv4", NETWORK_IP_V4 },
+  { "ipv6", NETWORK_IP_V6 },
+  { "ipv4v6", NETWORK_IP_V4V6 },
 };
 
 static const struct
@@ -223,6 +262,55 @@ read_cipher_suite (const ConfigKey *key, const char *value, gpointer field, GErr
   return TRUE;
 }
 
+/* Text AT+QICSGP carries in quotes. The value is not repeated in the
+ * message: it may be a password. */
+static gboolean
+read_text (const ConfigKey *key, const char *value, gpointer field, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+
+  if (!network_check_quoted_text (value, key->max, &local_error))
+    {
+      g_autofree char *problem = g_strdup_printf ("the value %s", local_error->message);
+
+      return set_value_error (error, problem);
+    }
+  g_free (*(char **)field);
+  *(char **)field = g_strdup (value);
+  return TRUE;
+}
+
+static gboolean
+read_word (const ConfigWord *words, gsize count, const char *value, int *field, GError **error)
+{
+  g_autoptr (GString) names = g_string_new (NULL);
+  g_autofree char *problem = NULL;
+
+  for (gsize i = 0; i < count; i++)
+    {
+      if (g_str_equal (value, words[i].name))
+        {
+          *field = words[i].value;
+          return TRUE;
+        }
+      g_string_append_printf (names, "%s%s", i > 0 ? ", " : "", words[i].name);
+    }
+  problem = g_strdup_printf ("\"%s\" is not one of %s", value, names->str);
+  return set_value_error (error, problem);
+}
+
+static gboolean
+read_auth (const ConfigKey *key, const char *value, gpointer field, GError **error)
+{
+  return read_word (auth_words, G_N_ELEMENTS (auth_words), value, field, error);
+}
+
+static gboolean
+read_ip_type (const ConfigKey *key, const char *value, gpointer field, GError **error)
+{
+  return read_word (ip_type_words, G_N_ELEMENTS (ip_type_words), value, field, error);
+}
+
 /* ---- the file --------------------------------------------------------------------- */
 
 static const ConfigKey *
@@ -255,34 +343,57 @@ list_groups (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (config_keys); i++)
     if (find_key (config_keys[i].group, NULL) == &config_keys[i])
-      g_string_append_printf (list, "%s[%s]", list->len > 0 ? ", " : "", config_keys[i].group);
+      g_string_append_printf (list, "%s[%s%s]", list->len > 0 ? ", " : "", config_keys[i].group,
+                              g_str_equal (config_keys[i].group, CONTEXT_GROUP) ? " N" : "");
   return g_string_free (list, FALSE);
 }
 
+/* A key of @group (as the file names it) in the table's group @table_group;
+ * its value goes to @base + the key's offset. */
 static gboolean
-read_key (DaemonConfig *config, GKeyFile *file, const char *path, const char *group,
-          const char *name, GError **error)
+read_key (gpointer base, GKeyFile *file, const char *path, const char *group,
+          const char *table_group, const char *name, GError **error)
 {
-  const ConfigKey *key = find_key (group, name);
+  const ConfigKey *key = find_key (table_group, name);
   g_autofree char *value = NULL;
   g_autoptr (GError) local_error = NULL;
 
   if (key == NULL)
     {
-      g_autofree char *names = list_keys_of (group);
+      g_autofree char *names = list_keys_of (table_group);
 
       g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
                    "%s: key [%s] %s: unknown key; [%s] has %s", path, group, name, group, names);
       return FALSE;
     }
   value = g_key_file_get_string (file, group, name, &local_error);
-  if (value == NULL || !key->read (key, value, (guint8 *)config + key->offset, &local_error))
+  if (value == NULL || !key->read (key, value, (guint8 *)base + key->offset, &local_error))
     {
       g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "%s: key [%s] %s: ", path,
                                   group, name);
       return FALSE;
     }
+  if (g_str_equal (name, "Password"))
+    memset (value, 0, strlen (value));
   return TRUE;
+}
+
+/* "context 3" → the NetworkContextConfig of context 3. */
+static gpointer
+context_group (DaemonConfig *config, const char *path, const char *group, GError **error)
+{
+  const char *number = group + strlen (CONTEXT_GROUP);
+  guint64 cid = 0;
+
+  if (*number != ' '
+      || !g_ascii_string_to_unsigned (number + 1, 10, 1, NETWORK_MAX_CONTEXTS, &cid, NULL))
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND,
+                   "%s: group [%s]: a data context is [context N] with N from 1 to %d", path, group,
+                   NETWORK_MAX_CONTEXTS);
+      return NULL;
+    }
+  return &config->service.network.contexts[cid - 1];
 }
 
 static gboolean
@@ -290,8 +401,16 @@ read_group (DaemonConfig *config, GKeyFile *file, const char *path, const char *
             GError **error)
 {
   g_auto (GStrv) names = NULL;
+  const char *table_group = group;
+  gpointer base = config;
 
-  if (find_key (group, NULL) == NULL)
+  if (g_str_has_prefix (group, CONTEXT_GROUP))
+    {
+      table_group = CONTEXT_GROUP;
+      if ((base = context_group (config, path, group, error)) == NULL)
+        return FALSE;
+    }
+  else if (find_key (group, NULL) == NULL)
     {
       g_autofree char *groups = list_groups ();
 
@@ -301,8 +420,12 @@ read_group (DaemonConfig *config, GKeyFile *file, const char *path, const char *
     }
   names = g_key_file_get_keys (file, group, NULL, NULL);
   for (gsize i = 0; names != NULL && names[i] != NULL; i++)
-    if (!read_key (config, file, path, group, names[i], error))
+    if (!read_key (base, file, path, group, table_group, names[i], error))
       return FALSE;
+  /* A group with keys is written to the modem; an empty one (the
+   * installed file's, all commented) leaves the module's settings. */
+  if (base != (gpointer)config && names != NULL && names[0] != NULL)
+    ((NetworkContextConfig *)base)->configured = TRUE;
   return TRUE;
 }
 

@@ -370,7 +370,7 @@ network_check_quoted_text (const char *text, gsize max, GError **error)
 {
   if (strlen (text) > max)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "longer than %zu bytes", max);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "is longer than %zu bytes", max);
       return FALSE;
     }
   for (const char *c = text; *c != '\0'; c++)

@@ -53,7 +53,7 @@ step "The simulated BG96 on a pseudo-terminal"
 mkfifo "$work/sim-control"
 sleep 1000000 >"$work/sim-control" &
 pids+=($!)
-"$builddir/tests/sim/bg96-sim" --link "$work/modem" --log "$work/bg96-sim.log" --network-ready \
+"$builddir/tests/sim/bg96-sim" --link "$work/modem" --log "$work/bg96-sim.log" \
   <"$work/sim-control" >"$work/sim.out" &
 pids+=($!)
 for _ in $(seq 100); do grep -q READY "$work/sim.out" 2>/dev/null && break; sleep 0.05; done

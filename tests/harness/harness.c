@@ -359,8 +359,11 @@ harness_coap_server_free (HarnessCoapServer *server)
 /* ---- the simulator ---- */
 
 /* What every simulator of harness_sim_start() gets before the test's own
- * arguments (see harness.h). */
-static const char *const sim_default_args[] = { "--network-ready", NULL };
+ * arguments (see harness.h): nothing now, so that every test meets a modem
+ * that powers up unregistered and has qcoapd register it and bring up its
+ * data context. A test that wants a module whose firmware does both passes
+ * --network-ready itself. */
+static const char *const sim_default_args[] = { NULL };
 
 static HarnessSim *
 sim_start (const char *dir, const char *const *defaults, const char *const *extra_args,

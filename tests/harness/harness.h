@@ -90,12 +90,12 @@ typedef struct
 } HarnessSim;
 
 /* Starts `$BG96_SIM --link DIR/modem --log DIR/bg96-sim.log DEFAULTS
- * [extra_args]` and waits for its "READY" line. DEFAULTS is
- * `--network-ready`: qcoapd neither registers nor activates a data context
- * yet, so the modem it meets is one whose firmware has done both. */
+ * [extra_args]` and waits for its "READY" line. DEFAULTS is empty: the modem
+ * powers up unregistered, as a real one does, and qcoapd registers it and
+ * activates the data context (pass --network-ready for a module whose
+ * firmware has done both). */
 HarnessSim *harness_sim_start (const char *dir, const char *const *extra_args, GError **error);
-/* The same without the defaults: a modem that powers up unregistered, for
- * the tests of the network side. */
+/* The same without the defaults (today the same as harness_sim_start). */
 HarnessSim *harness_sim_start_bare (const char *dir, const char *const *extra_args, GError **error);
 
 /* Sends a control-channel command and returns its answer line ("OK ..." or

@@ -35,7 +35,8 @@ def config_keys(path):
     keys, group, uncommented = set(), None, []
     with open(path) as f:
         for line in f:
-            heading = re.match(r"^\[(\w+)\]", line)
+            # [context 1] stands for the groups [context N].
+            heading = re.match(r"^\[(\w+)(?: \d+)?\]", line)
             if heading:
                 group = heading.group(1)
             default = re.match(r"^#(\w+)=(.*)$", line)
@@ -54,7 +55,7 @@ def man_keys(path):
     keys, group = set(), None
     with open(path) as f:
         for line in f:
-            section = re.match(r"^\.SH \[(\w+)\]", line)
+            section = re.match(r"^\.SH \[(\w+)(?: N)?\]", line)
             if section:
                 group = section.group(1)
             elif line.startswith(".SH"):
@@ -81,7 +82,7 @@ def main():
     parser.optionxform = str
     try:
         parser.read_string(uncommented)
-        parsed = {(g, k) for g in parser.sections() for k in parser[g]}
+        parsed = {(g.split()[0], k) for g in parser.sections() for k in parser[g]}
         check(parsed == listed, "the uncommented default file parses with every key")
     except configparser.Error as error:
         check(False, "the uncommented default file parses: %s" % error)

@@ -51,7 +51,26 @@ BAD_FILES = [
     ("[modem]\nBaud=9600\nDevice=/dev/ttyUSB2\n[service]\nQueueLimit=x\n",
      'key [service] QueueLimit: "x" is not a number'),
     ("Baud=9600\n", "Key file does not start with a group"),
+    ("[context 17]\nAPN=iot\n",
+     "group [context 17]: a data context is [context N] with N from 1 to 16"),
+    ("[context 0]\nAPN=iot\n", "group [context 0]: a data context is [context N]"),
+    ("[context]\nAPN=iot\n", "group [context]: a data context is [context N]"),
+    ("[context 1]\nIpType=ipv5\n",
+     'key [context 1] IpType: "ipv5" is not one of ipv4, ipv6, ipv4v6'),
+    ("[context 2]\nAuthentication=md5\n",
+     'key [context 2] Authentication: "md5" is not one of none, pap, chap, pap-or-chap'),
+    ("[context 1]\nAPN=%s\n" % ("a" * 101),
+     "key [context 1] APN: the value is longer than 100 bytes"),
+    # The value of a bad password is not repeated (see SECRET below).
+    ('[context 1]\nPassword=Sekr"t-42\n',
+     "key [context 1] Password: the value holds a quote or a control character"),
+    ("[context 1]\nPin=1234\n", "key [context 1] Pin: unknown key; [context 1] has APN"),
+    ("[network]\nSignalInterval=86401\n",
+     "key [network] SignalInterval: 86401 is out of range; use 0 to 86400"),
 ]
+
+# A password from BAD_FILES that no message may show.
+SECRET = 'Sekr"t-42'
 
 GOOD_FILES = [
     "",
@@ -60,6 +79,8 @@ GOOD_FILES = [
     "[service]\nMaxClientsPerUser=6\nQueueLimit=1024\nLogLevel=debug\n"
     "[dtls]\nCipherSuite=0x00ae\n",
     "[service]\nLogLevel=error\n[dtls]\nCipherSuite=\n",
+    "[network]\nSignalInterval=0\n[context 1]\nAPN=iot.example\nUsername=gw\nPassword=s3cret\n"
+    "Authentication=pap-or-chap\nIpType=ipv4v6\n[context 16]\nAPN=\n",
 ]
 
 
@@ -98,6 +119,7 @@ def test_bad_files(directory):
                                                result.stderr.strip()))
             check(result.stderr.count("\n") == 1 and result.stdout == "",
                   "one line on stderr, nothing on stdout")
+            check(SECRET not in result.stderr, "the message does not show the password")
 
 
 def test_good_files(directory, default_config):

@@ -220,10 +220,10 @@ class Environment:
     def start_simulator(self):
         # As user qcoapd, so that the pty it creates belongs to qcoapd, as a
         # serial port in group dialout would be reachable by it.
-        # --network-ready: registered, with context 1 active, as tests/harness
-        # starts it for the daemon.
+        # Unregistered at power-up, as tests/harness starts it: the daemon
+        # registers it and activates context 1.
         sim = self.processes.spawn([self.sim, "--link", self.modem, "--log", self.sim_log,
-                                    "--boot-delay", "100", "--network-ready"], user="qcoapd",
+                                    "--boot-delay", "100"], user="qcoapd",
                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         line = sim.stdout.readline().strip()
         check(line.startswith("READY"), "bg96-sim is ready (%s)" % line)
