@@ -288,7 +288,8 @@ network_csq_parse (const char *line, NetworkSignal *signal, GError **error)
   memset (signal, 0, sizeof *signal);
   if (!split_fields (line, "+CSQ:", &fields, error))
     return FALSE;
-  if (!field_int (&fields.fields[0], 0, CSQ_UNKNOWN, &rssi))
+  if (!field_int (&fields.fields[0], 0, CSQ_UNKNOWN, &rssi)
+      || (rssi > CSQ_MAX && rssi != CSQ_UNKNOWN))
     return fail (error, line, "the RSSI is not 0-31 or 99");
   if (rssi <= CSQ_MAX)
     {
