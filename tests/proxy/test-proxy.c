@@ -645,17 +645,18 @@ route_answer (void)
   return last_received_pdu (run.out);
 }
 
-/* The data call dropped, then the modem unplugged: 5.02 with qcoapd's
- * words, and service again once they are back. */
+/* The network refused the modem (qcoapd brings a dropped data call back by
+ * itself, a denied registration it cannot), then the modem unplugged:
+ * 5.02 with qcoapd's words, and service again once they are back. */
 static void
 test_error_modem_and_network (void)
 {
   g_autofree char *no_network = NULL, *no_modem = NULL, *booted = NULL;
 
-  g_free (e2e_env_sim_control (t.env, "pdp-drop"));
+  g_free (e2e_env_sim_control (t.env, "fault deny"));
   e2e_env_wait_free_clients (t.env, 6);
   no_network = route_answer ();
-  g_free (e2e_env_sim_control (t.env, "pdp-restore"));
+  g_free (e2e_env_sim_control (t.env, "fault register"));
   g_assert_nonnull (strstr (no_network, "c:5.02"));
   g_assert_nonnull (strstr (no_network, "qcoapd:"));
   g_assert_true (route_serves_again (20000));

@@ -27,8 +27,10 @@ typedef struct
   guint16 peer_port;
 } Fixture;
 
-static const char *const fast_sim[]
-    = { "--boot-delay", "50", "--reset-silence", "300", "--time-scale", "20", NULL };
+/* --network-ready: these tests talk CoAP at once, to a module whose
+ * firmware has registered and activated context 1 by itself. */
+static const char *const fast_sim[] = { "--boot-delay", "50", "--reset-silence", "300",
+                                        "--time-scale", "20", "--network-ready", NULL };
 
 /* ---- helpers ---- */
 
@@ -1012,7 +1014,7 @@ test_unplug_replug (Fixture *f, gconstpointer data)
 /* ---- line rate and network delay ---- */
 
 static const char *const slow_sim[]
-    = { "--boot-delay", "50", "--baud", "9600", "--net-delay", "150", NULL };
+    = { "--boot-delay", "50", "--baud", "9600", "--net-delay", "150", "--network-ready", NULL };
 
 static void
 test_baud_and_net_delay (Fixture *f, gconstpointer data)
