@@ -415,6 +415,19 @@ def check_other_user_denied(env):
     check("QCOAPCLOSE" in env.sim_log_since(before), "and the modem was told AT+QCOAPCLOSE")
 
 
+def check_command_root_only(env):
+    print("== Command is root's")
+    before = env.sim_log_size()
+    for user in (USER_A, "nobody"):
+        result = env.call(user, MANAGER, NAME, "Command", "(su)", "('AT+CSQ', 0)")
+        check(result.get("error") == BUS_DENIED,
+              "%s's Command is refused by the bus" % user)
+    time.sleep(0.5)
+    check("at-rx" not in env.sim_log_since(before), "no AT command was sent for them")
+    result = env.call("root", MANAGER, NAME, "Command", "(su)", "('AT+CSQ', 0)")
+    check(result.get("reply") == ["+CSQ: 25,99\nOK"], "root's AT+CSQ is answered: %r" % result)
+
+
 def free_clients(env):
     result = env.call("root", MANAGER, "org.freedesktop.DBus.Properties", "Get", "(ss)",
                       "('%s', 'FreeClients')" % NAME, quiet=True)
@@ -478,6 +491,7 @@ def main():
             check_nobody_refused(env)
             check_members_served(env, daemon)
             check_other_user_denied(env)
+            check_command_root_only(env)
             check_per_user_limit(env)
         if failures:
             env.dump_logs()
