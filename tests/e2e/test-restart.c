@@ -75,8 +75,10 @@ assert_session_serves (GDBusConnection *connection, const char *path)
 {
   g_autoptr (GError) error = NULL;
 
-  g_assert_true (session_serves (connection, path, &error));
+  gboolean serves = session_serves (connection, path, &error);
+
   g_assert_no_error (error);
+  g_assert_true (serves);
 }
 
 static char *
