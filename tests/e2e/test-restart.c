@@ -20,9 +20,13 @@ iterate_until (gboolean (*done) (gpointer), gpointer data, guint timeout_ms)
   return done (data);
 }
 
+/* Every caller's session is open and the traffic has got going. */
 static gboolean
 replied_some (gpointer data)
 {
+  for (guint i = 0; i < 3; i++)
+    if (traffic_session_path (data, i) == NULL)
+      return FALSE;
   return traffic_replied (data) >= 60;
 }
 
@@ -181,6 +185,7 @@ run_restart_under_traffic (int signal)
   traffic_start (plain);
   traffic_start (persistent);
   g_assert_true (iterate_until (replied_some, persistent, 30000));
+  g_assert_true (iterate_until (replied_some, plain, 30000));
 
   e2e_env_kill_daemon (env, signal);
   restart = e2e_env_sim_log_offset (env);
