@@ -681,6 +681,15 @@ on_lexer_event (const AtEvent *event, gpointer user_data)
 
   switch (event->kind)
     {
+      case AT_EVENT_RECV_UNREADABLE:
+        /* Its bytes were consumed; it goes to the URC function all the same
+         * so that whoever waits for it can be told. */
+        g_warning ("A +QCOAPRECV was too large to read: its %s; it was skipped",
+                   event->truncated
+                       ? "header line is over " G_STRINGIFY (AT_LEXER_MAX_RECV_LINE) " bytes"
+                       : "payload is over " G_STRINGIFY (AT_LEXER_MAX_PAYLOAD) " bytes");
+        deliver_urc (self, event);
+        break;
       case AT_EVENT_RECV:
         deliver_urc (self, event);
         break;

@@ -9,11 +9,12 @@
  * Lines are sorted as follows, wherever they arrive (idle, between a command
  * and its final result, before a prompt):
  *  - URCs go to the URC function (see at_line_is_urc()); +QCOAPRECV events with
- *    their payload too. A line that looks like a URC but names the command in
- *    flight ("+CFUN: 1" while "AT+CFUN?" runs) is that command's answer;
- *    "+QCOAPOPEN: <id>,<result>" and "+QCOAPCLOSE: <id>,<result>" (two integer
- *    fields) are always URCs, the four-field "+QCOAPOPEN:" lines of the read
- *    command never are.
+ *    their payload too, and those too large to read (AT_EVENT_RECV_UNREADABLE,
+ *    logged as a warning) without it. A line that looks like a URC but names
+ *    the command in flight ("+CFUN: 1" while "AT+CFUN?" runs) is that
+ *    command's answer; "+QCOAPOPEN: <id>,<result>" and "+QCOAPCLOSE:
+ *    <id>,<result>" (two integer fields) are always URCs, the four-field
+ *    "+QCOAPOPEN:" lines of the read command never are.
  *  - While a command is in flight: a line equal to the command is its echo and
  *    is dropped; a final result completes it; anything else is one of its
  *    intermediate lines.
@@ -80,8 +81,9 @@ G_DECLARE_FINAL_TYPE (AtEngine, at_engine, AT, ENGINE, GObject)
 
 /* Writes all of @data to the port; FALSE if that failed. */
 typedef gboolean (*AtEngineWriteFunc) (const guint8 *data, gsize length, gpointer user_data);
-/* A URC line (AT_EVENT_LINE) or a +QCOAPRECV event (AT_EVENT_RECV); the event
- * and its strings are valid during the call only. */
+/* A URC line (AT_EVENT_LINE) or a +QCOAPRECV event (AT_EVENT_RECV or
+ * AT_EVENT_RECV_UNREADABLE); the event and its strings are valid during the
+ * call only. */
 typedef void (*AtEngineUrcFunc) (const AtEvent *event, gpointer user_data);
 /* The modem failed @failed_probes resynchronisation probes in a row (called
  * once when that count reaches AT_ENGINE_RESYNC_ATTEMPTS): the owner may want

@@ -9,16 +9,21 @@
 
 #include <string.h>
 
-#define RECV_PREFIX "+QCOAPRECV:"
+#define RECV_PREFIX        "+QCOAPRECV:"
+#define RECV_PREFIX_LENGTH (sizeof RECV_PREFIX - 1)
+/* Bytes kept from the end of an over-long +QCOAPRECV header: its last field,
+ * the length, has at most 10 digits and a few spaces. */
+#define RECV_TAIL_SIZE 32
 
 typedef enum
 {
   STATE_START,         /* at the beginning of a line: CR and LF are skipped */
   STATE_LINE,          /* inside a line */
   STATE_SKIP_LINE,     /* the rest of an overlong line is dropped */
+  STATE_RECV_TAIL,     /* the middle of an overlong +QCOAPRECV header: its tail is kept */
   STATE_PROMPT_SPACE,  /* after a '>' prompt: one optional space follows */
   STATE_RECV_AFTER_CR, /* a +QCOAPRECV line ended with CR: an LF may follow */
-  STATE_PAYLOAD,       /* collecting the payload of a +QCOAPRECV line */
+  STATE_PAYLOAD,       /* consuming the payload of a +QCOAPRECV line */
 } AtLexerState;
 
 struct _AtLexer
@@ -27,14 +32,25 @@ struct _AtLexer
   gpointer user_data;
 
   AtLexerState state;
-  char line[AT_LEXER_MAX_LINE + 1];
+  /* Room for AT_LEXER_MAX_LINE bytes and a NUL, grown for a +QCOAPRECV
+   * header that goes on. */
+  char *line;
+  gsize line_capacity;
   gsize line_length;
 
-  /* A +QCOAPRECV line whose payload is being collected; its text stays in
-   * `line` until the payload is complete. */
-  guint8 payload[AT_LEXER_MAX_PAYLOAD];
+  /* The last bytes of an over-long +QCOAPRECV header, a ring. */
+  char tail[RECV_TAIL_SIZE];
+  gsize tail_count;
+
+  /* A +QCOAPRECV line whose payload is being consumed; its text stays in
+   * `line` until the payload is complete. An unreadable one (header cut or
+   * payload too large) has its bytes counted, not kept. */
+  guint8 *payload; /* grown to the largest payload seen */
+  gsize payload_capacity;
   gsize payload_expected;
   gsize payload_length;
+  gboolean recv_readable;
+  gboolean recv_cut;
 
   /* Bumped by at_lexer_reset(); lets at_lexer_feed() notice that a callback
    * reset the lexer and that the rest of the chunk belongs to the past. */
@@ -52,13 +68,31 @@ at_lexer_new (AtLexerEventFunc func, gpointer user_data)
   lexer->func = func;
   lexer->user_data = user_data;
   lexer->state = STATE_START;
+  lexer->line_capacity = AT_LEXER_MAX_LINE + 1;
+  lexer->line = g_malloc (lexer->line_capacity);
   return lexer;
 }
 
 void
 at_lexer_free (AtLexer *lexer)
 {
+  if (lexer == NULL)
+    return;
+  g_free (lexer->line);
+  g_free (lexer->payload);
   g_free (lexer);
+}
+
+static void
+start_line (AtLexer *lexer)
+{
+  lexer->state = STATE_START;
+  lexer->line_length = 0;
+  lexer->tail_count = 0;
+  lexer->payload_expected = 0;
+  lexer->payload_length = 0;
+  lexer->recv_readable = FALSE;
+  lexer->recv_cut = FALSE;
 }
 
 void
@@ -66,62 +100,103 @@ at_lexer_reset (AtLexer *lexer)
 {
   g_return_if_fail (lexer != NULL);
 
-  lexer->state = STATE_START;
-  lexer->line_length = 0;
-  lexer->payload_expected = 0;
-  lexer->payload_length = 0;
+  start_line (lexer);
   lexer->generation++;
 }
 
-/* Parses the last comma-separated field of a "+QCOAPRECV:" line as the payload
- * length. Spaces around the number are tolerated; anything else is not. */
 static gboolean
-parse_recv_length (const char *line, gsize line_length, gsize *length)
+has_recv_prefix (const char *line, gsize line_length)
 {
-  const char *end = line + line_length;
-  const char *field;
+  return line_length >= RECV_PREFIX_LENGTH && memcmp (line, RECV_PREFIX, RECV_PREFIX_LENGTH) == 0;
+}
+
+/* Parses the last comma-separated field of @text (all of it if it has no
+ * comma) as a payload length. Spaces around the number are tolerated;
+ * anything else is not. */
+static gboolean
+parse_length_field (const char *text, gsize text_length, gsize *length)
+{
+  const char *end = text + text_length;
+  const char *field = end;
   guint64 value = 0;
   gboolean have_digit = FALSE;
 
-  if (line_length < strlen (RECV_PREFIX) || memcmp (line, RECV_PREFIX, strlen (RECV_PREFIX)) != 0)
-    return FALSE;
-
-  field = end;
-  while (field > line + strlen (RECV_PREFIX) && field[-1] != ',')
+  while (field > text && field[-1] != ',')
     field--;
-
   while (field < end && *field == ' ')
     field++;
-  while (field < end && g_ascii_isdigit (*field))
+  for (; field < end && g_ascii_isdigit (*field); field++)
     {
       value = value * 10 + (guint64)(*field - '0');
-      if (value > AT_LEXER_MAX_PAYLOAD)
+      if (value > G_MAXUINT32)
         return FALSE;
       have_digit = TRUE;
-      field++;
     }
   while (field < end && *field == ' ')
     field++;
 
   if (!have_digit || field != end)
     return FALSE;
-
   *length = (gsize)value;
   return TRUE;
 }
 
+/* The length announced by a whole "+QCOAPRECV:" line. */
+static gboolean
+parse_recv_length (const char *line, gsize line_length, gsize *length)
+{
+  return has_recv_prefix (line, line_length)
+         && parse_length_field (line + RECV_PREFIX_LENGTH, line_length - RECV_PREFIX_LENGTH,
+                                length);
+}
+
+/* The length announced by an over-long header: its last field must lie
+ * wholly inside the line's last RECV_TAIL_SIZE bytes (the ring, completed
+ * from the end of the head while the ring is not full yet), so those must
+ * hold a comma. */
+static gboolean
+parse_tail_length (const AtLexer *lexer, gsize *length)
+{
+  char tail[RECV_TAIL_SIZE];
+  gsize from_ring = MIN (lexer->tail_count, RECV_TAIL_SIZE);
+  gsize from_head = RECV_TAIL_SIZE - from_ring;
+
+  memcpy (tail, lexer->line + lexer->line_length - from_head, from_head);
+  for (gsize i = 0; i < from_ring; i++)
+    tail[from_head + i] = lexer->tail[(lexer->tail_count - from_ring + i) % RECV_TAIL_SIZE];
+  return memchr (tail, ',', RECV_TAIL_SIZE) != NULL
+         && parse_length_field (tail, RECV_TAIL_SIZE, length);
+}
+
 static void
-emit_line (AtLexer *lexer, gboolean truncated)
+emit (AtLexer *lexer, AtEventKind kind, gboolean truncated, const guint8 *payload,
+      gsize payload_length)
 {
   AtEvent event = {
-    .kind = AT_EVENT_LINE,
+    .kind = kind,
     .line = lexer->line,
     .line_length = lexer->line_length,
     .truncated = truncated,
+    .payload = payload,
+    .payload_length = payload_length,
   };
 
   lexer->line[lexer->line_length] = '\0';
   lexer->func (&event, lexer->user_data);
+}
+
+/* A plain line, or a +QCOAPRECV line without a length: never more than
+ * AT_LEXER_MAX_LINE bytes of it are reported. */
+static void
+emit_line (AtLexer *lexer, gboolean truncated)
+{
+  if (lexer->line_length > AT_LEXER_MAX_LINE)
+    {
+      lexer->line_length = AT_LEXER_MAX_LINE;
+      truncated = TRUE;
+    }
+  emit (lexer, AT_EVENT_LINE, truncated, NULL, 0);
+  start_line (lexer);
 }
 
 static void
@@ -138,16 +213,38 @@ emit_prompt (AtLexer *lexer)
 static void
 emit_recv (AtLexer *lexer)
 {
-  AtEvent event = {
-    .kind = AT_EVENT_RECV,
-    .line = lexer->line,
-    .line_length = lexer->line_length,
-    .payload = lexer->payload,
-    .payload_length = lexer->payload_length,
-  };
+  if (lexer->recv_readable)
+    emit (lexer, AT_EVENT_RECV, FALSE, lexer->payload, lexer->payload_length);
+  else
+    emit (lexer, AT_EVENT_RECV_UNREADABLE, lexer->recv_cut, NULL, 0);
+  start_line (lexer);
+}
 
-  lexer->line[lexer->line_length] = '\0';
-  lexer->func (&event, lexer->user_data);
+/* A +QCOAPRECV header announcing @expected bytes has ended at @terminator:
+ * exactly that many bytes follow, and none of them is AT text. */
+static void
+begin_payload (AtLexer *lexer, gsize expected, gboolean cut, guint8 terminator)
+{
+  lexer->payload_expected = expected;
+  lexer->payload_length = 0;
+  lexer->recv_cut = cut;
+  lexer->recv_readable = !cut && expected <= AT_LEXER_MAX_PAYLOAD;
+  if (lexer->recv_readable && expected > lexer->payload_capacity)
+    {
+      lexer->payload_capacity
+          = MIN (MAX (expected, 2 * lexer->payload_capacity), (gsize)AT_LEXER_MAX_PAYLOAD);
+      lexer->payload = g_realloc (lexer->payload, lexer->payload_capacity);
+    }
+
+  if (expected == 0)
+    /* Nothing to consume: whatever line end follows is skipped as an empty
+     * line, so the event can go out right away. */
+    emit_recv (lexer);
+  else if (terminator == '\r')
+    /* Wait for the LF of CR LF; a bare CR also ends the line. */
+    lexer->state = STATE_RECV_AFTER_CR;
+  else
+    lexer->state = STATE_PAYLOAD;
 }
 
 /* A line has just ended (at CR or LF). Either it is a +QCOAPRECV line that
@@ -157,68 +254,84 @@ finish_line (AtLexer *lexer, guint8 terminator)
 {
   gsize expected;
 
-  if (!parse_recv_length (lexer->line, lexer->line_length, &expected))
-    {
-      emit_line (lexer, FALSE);
-      lexer->line_length = 0;
-      lexer->state = STATE_START;
-      return;
-    }
-
-  lexer->payload_expected = expected;
-  lexer->payload_length = 0;
-
-  if (expected == 0)
-    {
-      /* Nothing to collect: whatever line end follows is skipped as an
-       * empty line, so the event can go out right away. */
-      emit_recv (lexer);
-      lexer->line_length = 0;
-      lexer->state = STATE_START;
-    }
-  else if (terminator == '\r')
-    {
-      /* Wait for the LF of CR LF; a bare CR also ends the line. */
-      lexer->state = STATE_RECV_AFTER_CR;
-    }
+  if (parse_recv_length (lexer->line, lexer->line_length, &expected))
+    begin_payload (lexer, expected, FALSE, terminator);
   else
-    {
-      lexer->state = STATE_PAYLOAD;
-    }
+    emit_line (lexer, FALSE);
+}
+
+/* An over-long +QCOAPRECV header has ended: its head is in `line`, its
+ * tail in `tail`. */
+static void
+finish_cut_line (AtLexer *lexer, guint8 terminator)
+{
+  gsize expected;
+
+  if (parse_tail_length (lexer, &expected))
+    begin_payload (lexer, expected, TRUE, terminator);
+  else
+    emit_line (lexer, TRUE);
 }
 
 static void
 take_payload_byte (AtLexer *lexer, guint8 byte)
 {
-  lexer->payload[lexer->payload_length++] = byte;
-  if (lexer->payload_length < lexer->payload_expected)
-    return;
+  if (lexer->recv_readable)
+    lexer->payload[lexer->payload_length] = byte;
+  if (++lexer->payload_length == lexer->payload_expected)
+    emit_recv (lexer);
+}
 
-  emit_recv (lexer);
-  lexer->line_length = 0;
-  lexer->payload_length = 0;
-  lexer->payload_expected = 0;
-  lexer->state = STATE_START;
+static void
+take_tail_byte (AtLexer *lexer, guint8 byte)
+{
+  if (byte == '\r' || byte == '\n')
+    finish_cut_line (lexer, byte);
+  else
+    lexer->tail[lexer->tail_count++ % RECV_TAIL_SIZE] = (char)byte;
+}
+
+/* Whether `line` takes one more byte. At AT_LEXER_MAX_LINE bytes a plain
+ * line is reported cut and the rest of it dropped; a +QCOAPRECV header goes
+ * on (its buffer grown) up to AT_LEXER_MAX_RECV_LINE and then only its tail
+ * is kept. */
+static gboolean
+line_has_room (AtLexer *lexer)
+{
+  if (lexer->line_length < AT_LEXER_MAX_LINE)
+    return TRUE;
+  if (!has_recv_prefix (lexer->line, lexer->line_length))
+    {
+      guint generation = lexer->generation;
+
+      emit_line (lexer, TRUE);
+      /* Unless the callback reset the lexer: then a new line starts. */
+      if (lexer->generation == generation)
+        lexer->state = STATE_SKIP_LINE;
+      return FALSE;
+    }
+  if (lexer->line_length == AT_LEXER_MAX_RECV_LINE)
+    {
+      lexer->state = STATE_RECV_TAIL;
+      return FALSE;
+    }
+  if (lexer->line_capacity <= lexer->line_length + 1)
+    {
+      lexer->line_capacity = AT_LEXER_MAX_RECV_LINE + 1;
+      lexer->line = g_realloc (lexer->line, lexer->line_capacity);
+    }
+  return TRUE;
 }
 
 static void
 take_line_byte (AtLexer *lexer, guint8 byte)
 {
   if (byte == '\r' || byte == '\n')
-    {
-      finish_line (lexer, byte);
-      return;
-    }
-
-  if (lexer->line_length == AT_LEXER_MAX_LINE)
-    {
-      emit_line (lexer, TRUE);
-      lexer->line_length = 0;
-      lexer->state = STATE_SKIP_LINE;
-      return;
-    }
-
-  lexer->line[lexer->line_length++] = (char)byte;
+    finish_line (lexer, byte);
+  else if (line_has_room (lexer))
+    lexer->line[lexer->line_length++] = (char)byte;
+  else if (lexer->state == STATE_RECV_TAIL)
+    take_tail_byte (lexer, byte);
 }
 
 static void
@@ -257,6 +370,9 @@ take_byte (AtLexer *lexer, guint8 byte)
       case STATE_SKIP_LINE:
         if (byte == '\r' || byte == '\n')
           lexer->state = STATE_START;
+        break;
+      case STATE_RECV_TAIL:
+        take_tail_byte (lexer, byte);
         break;
       case STATE_PROMPT_SPACE:
         lexer->state = STATE_START;

@@ -17,8 +17,22 @@
  *  - AT_EVENT_RECV: a "+QCOAPRECV:" line whose last field is the payload length
  *    N, reported together with exactly the N bytes that follow the line's
  *    CR LF, whatever they contain. The CR LF after the payload is then skipped
- *    as an empty line. A "+QCOAPRECV:" line whose last field is not a valid
- *    length (0..AT_LEXER_MAX_PAYLOAD) is reported as a plain LINE.
+ *    as an empty line. The module computes N from the datagram, so it is
+ *    believed whatever its size: those N bytes are never read as AT text,
+ *    which is what keeps a CoAP peer from writing AT lines of its own into
+ *    its payload. A header line may be up to AT_LEXER_MAX_RECV_LINE bytes
+ *    long (its options are printed in it) and N up to AT_LEXER_MAX_PAYLOAD.
+ *  - AT_EVENT_RECV_UNREADABLE: a "+QCOAPRECV:" that cannot be reported whole:
+ *    its header line is longer than AT_LEXER_MAX_RECV_LINE (`truncated` is
+ *    set; `line` holds the first AT_LEXER_MAX_RECV_LINE bytes, and the length
+ *    was read from the line's last bytes, kept while its middle was
+ *    dropped), or N is over AT_LEXER_MAX_PAYLOAD (`line` is whole). The N
+ *    payload bytes have been consumed all the same, and are not reported
+ *    (`payload` NULL, `payload_length` 0). The message is not whole and must
+ *    not be delivered as if it were; the leading fields of `line` (client ID,
+ *    message ID, code, token) are intact.
+ *  A "+QCOAPRECV:" line whose last field is not a length (0..G_MAXUINT32) is
+ *  reported as a plain LINE, cut to AT_LEXER_MAX_LINE bytes like any other.
  */
 #pragma once
 
@@ -26,14 +40,20 @@
 
 G_BEGIN_DECLS
 
-#define AT_LEXER_MAX_LINE    2048
-#define AT_LEXER_MAX_PAYLOAD 1024
+/* Any line; a +QCOAPRECV header gets AT_LEXER_MAX_RECV_LINE. */
+#define AT_LEXER_MAX_LINE 2048
+/* A +QCOAPRECV header line: room for dozens of options of hundreds of bytes
+ * each, printed in hexadecimal. */
+#define AT_LEXER_MAX_RECV_LINE 16384
+/* The largest payload reported; a UDP datagram carries at most 65 507 bytes. */
+#define AT_LEXER_MAX_PAYLOAD 65536
 
 typedef enum
 {
   AT_EVENT_LINE,
   AT_EVENT_PROMPT,
   AT_EVENT_RECV,
+  AT_EVENT_RECV_UNREADABLE,
 } AtEventKind;
 
 typedef struct
@@ -41,7 +61,7 @@ typedef struct
   AtEventKind kind;
   const char *line; /* NUL-terminated copy valid during the callback; "" for PROMPT */
   gsize line_length;
-  gboolean truncated;
+  gboolean truncated;    /* LINE, RECV_UNREADABLE: the line was cut */
   const guint8 *payload; /* RECV only; valid during the callback */
   gsize payload_length;
 } AtEvent;

@@ -23,12 +23,13 @@ record_event (const AtEvent *event, gpointer user_data)
 
   if (event->line == NULL || event->line[event->line_length] != '\0')
     abort ();
-  if (event->line_length > AT_LEXER_MAX_LINE || event->payload_length > AT_LEXER_MAX_PAYLOAD)
+  if (event->line_length > AT_LEXER_MAX_RECV_LINE || event->payload_length > AT_LEXER_MAX_PAYLOAD)
     abort ();
   switch (event->kind)
     {
       case AT_EVENT_LINE:
-        if (event->line_length == 0 || event->payload_length != 0)
+        if (event->line_length == 0 || event->line_length > AT_LEXER_MAX_LINE
+            || event->payload_length != 0)
           abort ();
         break;
       case AT_EVENT_PROMPT:
@@ -37,6 +38,14 @@ record_event (const AtEvent *event, gpointer user_data)
         break;
       case AT_EVENT_RECV:
         if (event->truncated || strncmp (event->line, "+QCOAPRECV:", 11) != 0)
+          abort ();
+        break;
+      case AT_EVENT_RECV_UNREADABLE:
+        /* Unreadable either because the header was cut or because the
+         * payload was too large, never with a payload. */
+        if (strncmp (event->line, "+QCOAPRECV:", 11) != 0 || event->payload != NULL
+            || event->payload_length != 0
+            || (event->truncated && event->line_length != AT_LEXER_MAX_RECV_LINE))
           abort ();
         break;
       default:

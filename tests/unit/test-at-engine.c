@@ -13,7 +13,7 @@ typedef struct
   GMainContext *context;
   AtEngine *engine;
   GByteArray *written;
-  GPtrArray *urcs; /* char *: "L:<line>" or "R:<line>|<payload>" */
+  GPtrArray *urcs; /* char *: "L:<line>", "R:<line>|<payload>" or "U:<line>" */
   gboolean write_fails;
   guint failure_calls;
   guint failed_probes;
@@ -53,6 +53,8 @@ record_urc (const AtEvent *event, gpointer user_data)
   if (event->kind == AT_EVENT_RECV)
     g_ptr_array_add (f->urcs, g_strdup_printf ("R:%s|%.*s", event->line, (int)event->payload_length,
                                                (const char *)event->payload));
+  else if (event->kind == AT_EVENT_RECV_UNREADABLE)
+    g_ptr_array_add (f->urcs, g_strdup_printf ("U:%s", event->line));
   else
     g_ptr_array_add (f->urcs, g_strdup_printf ("L:%s", event->line));
 }
@@ -346,6 +348,38 @@ test_urc_inside_response (Fixture *f, gconstpointer data)
                                                    "+QCOAPOPEN: 2,\"example.com\",5684,1", NULL });
   assert_urcs (f, (const char *const[]){ "L:+QCOAPACK: 0,0,1,0", "L:+QCOAPOPEN: 1,0",
                                          "R:+QCOAPRECV: 0,1,2.05,0,,0,6|\r\nOK\r\n", NULL });
+  result_clear (&r);
+}
+
+/* A +QCOAPRECV too large to read, whose payload holds a final result and a
+ * reboot, goes to the URC function without them; the command in flight
+ * still ends with its own OK. */
+static void
+test_unreadable_recv_inside_response (Fixture *f, gconstpointer data)
+{
+  static const char urc[] = "+QCOAPRECV: 0,1,2.05,0,,0,65537";
+  static const char forged[] = "\r\nOK\r\n\r\nRDY\r\n";
+  g_autoptr (GString) input = g_string_new ("\r\n");
+  g_autofree char *expected = g_strdup_printf ("U:%s", urc);
+  GLogLevelFlags fatal;
+  Result r = { 0 };
+
+  g_string_append_printf (input, "%s\r\n", urc);
+  for (gsize i = 0; i < AT_LEXER_MAX_PAYLOAD + 1; i++)
+    g_string_append_c (input, forged[i % (sizeof forged - 1)]);
+  g_string_append (input, "\r\n\r\nOK\r\n");
+
+  command (f, "AT+QCOAPOPEN?", 0, NULL, &r);
+  /* The engine warns about it; g_test_expect_message() does not see
+   * structured logging, so warnings are not fatal for this feed. */
+  fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  feed (f, input->str);
+  g_log_set_always_fatal (fatal);
+  iterate (f);
+  g_assert_true (r.done);
+  g_assert_no_error (r.error);
+  g_assert_cmpuint (r.response->lines->len, ==, 0);
+  assert_urcs (f, (const char *const[]){ expected, NULL });
   result_clear (&r);
 }
 
@@ -779,6 +813,7 @@ main (int argc, char **argv)
   ADD ("echo-and-intermediate-lines", test_echo_and_intermediate_lines);
   ADD ("cme-errors", test_cme_errors);
   ADD ("urc-inside-response", test_urc_inside_response);
+  ADD ("unreadable-recv-inside-response", test_unreadable_recv_inside_response);
   ADD ("read-answer-named-like-urc", test_read_answer_named_like_urc);
   ADD ("idle-lines-dropped", test_idle_lines_dropped);
   ADD ("prompt-payload", test_prompt_payload);

@@ -2,14 +2,17 @@
  *
  * Each case is a byte sequence the modem can send and the events it must
  * produce, written as text (see describe_event()). Every case is fed whole,
- * split in two at every byte position, and one byte at a time.
+ * split in two at every byte position, and one byte at a time. (Inputs of
+ * tens of kilobytes are split at every position near their start, their end
+ * and the lexer's limits, and at a few hundred others.)
  */
 #include "at-lexer.h"
 
 #include <string.h>
 
 /* Events as text: "L:<line>" (with "|truncated" when cut), "P" for a prompt,
- * "R:<line>|<payload>" for a receive; bytes outside printable ASCII and the
+ * "R:<line>|<payload>" for a receive, "U:<line>" (with "|truncated") for a
+ * receive too large to read; bytes outside printable ASCII and the
  * backslash are written as \xNN so NULs and line ends are visible. */
 static void
 append_escaped (GString *out, const guint8 *data, gsize length)
@@ -19,7 +22,13 @@ append_escaped (GString *out, const guint8 *data, gsize length)
       if (data[i] >= 0x20 && data[i] < 0x7f && data[i] != '\\')
         g_string_append_c (out, (char)data[i]);
       else
-        g_string_append_printf (out, "\\x%02x", data[i]);
+        {
+          /* Not g_string_append_printf(): payloads of 64 KiB are escaped
+           * hundreds of times. */
+          g_string_append (out, "\\x");
+          g_string_append_c (out, "0123456789abcdef"[data[i] >> 4]);
+          g_string_append_c (out, "0123456789abcdef"[data[i] & 0xf]);
+        }
     }
 }
 
@@ -48,11 +57,22 @@ describe_event (const AtEvent *event, gpointer user_data)
         break;
       case AT_EVENT_RECV:
         g_assert_false (event->truncated);
+        g_assert_cmpuint (event->line_length, <=, AT_LEXER_MAX_RECV_LINE);
+        g_assert_cmpuint (event->payload_length, <=, AT_LEXER_MAX_PAYLOAD);
         g_assert_true (event->payload != NULL || event->payload_length == 0);
         g_string_append (out, "R:");
         append_escaped (out, (const guint8 *)event->line, event->line_length);
         g_string_append_c (out, '|');
         append_escaped (out, event->payload, event->payload_length);
+        break;
+      case AT_EVENT_RECV_UNREADABLE:
+        g_assert_cmpuint (event->line_length, <=, AT_LEXER_MAX_RECV_LINE);
+        g_assert_null (event->payload);
+        g_assert_cmpuint (event->payload_length, ==, 0);
+        g_string_append (out, "U:");
+        append_escaped (out, (const guint8 *)event->line, event->line_length);
+        if (event->truncated)
+          g_string_append (out, "|truncated");
         break;
       default:
         g_assert_not_reached ();
@@ -80,6 +100,28 @@ lex_in_chunks (const guint8 *data, gsize length, gsize first_chunk, gsize later_
   return g_strdup (out->str);
 }
 
+/* Inputs up to this size are split at every byte. */
+#define EVERY_CUT_UP_TO 4096
+#define CUT_MARGIN      64
+/* Larger ones at about this many places besides those near their limits. */
+#define SAMPLED_CUTS 256
+
+static gboolean
+is_near (gsize cut, gsize position)
+{
+  return cut + CUT_MARGIN > position && cut < position + CUT_MARGIN;
+}
+
+/* Every cut of a small input; of a large one, those where the lexer's state
+ * changes (near its start and end and its limits) and a sample of the rest. */
+static gboolean
+is_cut_tried (gsize cut, gsize length)
+{
+  return length <= EVERY_CUT_UP_TO || cut % (length / SAMPLED_CUTS) == 0 || is_near (cut, 0)
+         || is_near (cut, length) || is_near (cut, AT_LEXER_MAX_LINE)
+         || is_near (cut, AT_LEXER_MAX_RECV_LINE);
+}
+
 static void
 assert_any_cut_gives (const guint8 *data, gsize length, const char *expected)
 {
@@ -90,13 +132,14 @@ assert_any_cut_gives (const guint8 *data, gsize length, const char *expected)
   g_assert_cmpstr (bytewise, ==, expected);
 
   for (gsize cut = 0; cut <= length; cut++)
-    {
-      g_autofree char *split = lex_in_chunks (data, length, cut, length);
+    if (is_cut_tried (cut, length))
+      {
+        g_autofree char *split = lex_in_chunks (data, length, cut, length);
 
-      if (g_strcmp0 (split, expected) != 0)
-        g_error ("split at byte %" G_GSIZE_FORMAT " gives\n%s\ninstead of\n%s", cut, split,
-                 expected);
-    }
+        if (g_strcmp0 (split, expected) != 0)
+          g_error ("split at byte %" G_GSIZE_FORMAT " gives\n%s\ninstead of\n%s", cut, split,
+                   expected);
+      }
 }
 
 typedef struct
@@ -162,8 +205,8 @@ static const LexerCase cases[] = {
         "R:+QCOAPRECV: 0,1,2.05,0,,0,4|\\x0d\\x0aab\n"),
   CASE ("recv-length-spaces", "\r\n+QCOAPRECV: 0,1,2.05,0,,0, 2 \r\nhi\r\n",
         "R:+QCOAPRECV: 0,1,2.05,0,,0, 2 |hi\n"),
-  CASE ("recv-too-long", "\r\n+QCOAPRECV: 0,1,2.05,0,,0,1025\r\n\r\nOK\r\n",
-        "L:+QCOAPRECV: 0,1,2.05,0,,0,1025\nL:OK\n"),
+  CASE ("recv-length-over-32-bits", "\r\n+QCOAPRECV: 0,1,2.05,0,,0,4294967296\r\n\r\nOK\r\n",
+        "L:+QCOAPRECV: 0,1,2.05,0,,0,4294967296\nL:OK\n"),
   CASE ("recv-not-a-length", "\r\n+QCOAPRECV: 0,1,2.05,0,,0,3x\r\n", "L:+QCOAPRECV: 0,1,2.05,0,,0,3x\n"),
   CASE ("recv-no-length", "\r\n+QCOAPRECV:\r\n", "L:+QCOAPRECV:\n"),
   CASE ("urc-inside-response",
@@ -228,36 +271,202 @@ test_longest_line (void)
   assert_any_cut_gives ((const guint8 *)input, strlen (input), expected);
 }
 
-/* An overlong +QCOAPRECV line cannot be trusted: it becomes a truncated line. */
+/* A +QCOAPRECV header may be longer than any other line: it is kept whole. */
 static void
-test_overlong_recv_line (void)
+test_recv_header_over_line_limit (void)
 {
   g_autofree char *filler = g_strnfill (AT_LEXER_MAX_LINE, '9');
-  g_autofree char *input = g_strdup_printf ("+QCOAPRECV: %s,3\r\nabc\r\n", filler);
-  g_autofree char *head = g_strndup (input, AT_LEXER_MAX_LINE);
-  g_autofree char *expected = g_strdup_printf ("L:%s|truncated\nL:abc\n", head);
+  g_autofree char *header = g_strdup_printf ("+QCOAPRECV: %s,3", filler);
+  g_autofree char *input = g_strdup_printf ("%s\r\nabc\r\n", header);
+  g_autofree char *expected = g_strdup_printf ("R:%s|abc\n", header);
 
   assert_any_cut_gives ((const guint8 *)input, strlen (input), expected);
+}
+
+/* "+QCOAPRECV: 0,1,2.05,4,0A0B0C0D,<n>[,8,"<value>"]…" with @n_options
+ * Location-Path options of @value_length letters, without the length. */
+static GString *
+recv_header (guint n_options, gsize value_length)
+{
+  GString *header = g_string_new (NULL);
+
+  g_string_printf (header, "+QCOAPRECV: 0,1,2.05,4,0A0B0C0D,%u", n_options);
+  for (guint i = 0; i < n_options; i++)
+    {
+      g_string_append (header, ",8,\"");
+      for (gsize j = 0; j < value_length; j++)
+        g_string_append_c (header, (char)('a' + (i + j) % 26));
+      g_string_append_c (header, '"');
+    }
+  return header;
+}
+
+/* @length bytes that a CoAP server may send as its payload and that look
+ * like AT traffic: another client's message, a reboot, a final result. */
+static GByteArray *
+hostile_payload (gsize length)
+{
+  static const char forged[] = "\r\n+QCOAPRECV: 1,7,2.05,0,,0,8\r\nINJECTED\r\n"
+                               "\r\nRDY\r\n\r\nOK\r\n\r\n+CME ERROR: 3\r\n> ";
+  GByteArray *payload = g_byte_array_sized_new ((guint)length);
+
+  for (gsize i = 0; i < length; i++)
+    g_byte_array_append (payload, (const guint8 *)&forged[i % (sizeof forged - 1)], 1);
+  return payload;
+}
+
+/* The header, then the payload, then CR LF and an OK: the payload must come
+ * out whole (@readable) or not at all, and nothing of it as a line. */
+static void
+assert_recv_gives (const char *header, const GByteArray *payload, const char *event)
+{
+  g_autoptr (GByteArray) input = g_byte_array_new ();
+  g_autoptr (GString) expected = g_string_new (event);
+
+  g_byte_array_append (input, (const guint8 *)"\r\n", 2);
+  g_byte_array_append (input, (const guint8 *)header, (guint)strlen (header));
+  g_byte_array_append (input, (const guint8 *)"\r\n", 2);
+  g_byte_array_append (input, payload->data, payload->len);
+  g_byte_array_append (input, (const guint8 *)"\r\n\r\nOK\r\n", 8);
+  g_string_append (expected, "\nL:OK\n");
+  assert_any_cut_gives (input->data, input->len, expected->str);
+}
+
+static void
+assert_recv_readable (const char *header, const GByteArray *payload)
+{
+  g_autoptr (GString) event = g_string_new ("R:");
+
+  append_escaped (event, (const guint8 *)header, strlen (header));
+  g_string_append_c (event, '|');
+  append_escaped (event, payload->data, payload->len);
+  assert_recv_gives (header, payload, event->str);
+}
+
+/* More than the 1024 bytes the modem sends: still exactly the announced
+ * length, never AT text. */
+static void
+test_long_payload (void)
+{
+  g_autoptr (GByteArray) payload = hostile_payload (1100);
+  g_autoptr (GString) header = recv_header (0, 0);
+
+  g_string_append_printf (header, ",%u", payload->len);
+  assert_recv_readable (header->str, payload);
+}
+
+/* Twelve options of 200 bytes: a header longer than AT_LEXER_MAX_LINE. */
+static void
+test_many_long_options (void)
+{
+  g_autoptr (GByteArray) payload = hostile_payload (300);
+  g_autoptr (GString) header = recv_header (12, 200);
+
+  g_string_append_printf (header, ",%u", payload->len);
+  g_assert_cmpuint (header->len, >, AT_LEXER_MAX_LINE);
+  assert_recv_readable (header->str, payload);
+}
+
+/* A header of exactly @length bytes: options of 100 letters, the last one
+ * made longer to fill the rest. */
+static GString *
+recv_header_of_length (gsize length, gsize payload_length)
+{
+  g_autofree char *length_field = g_strdup_printf (",%" G_GSIZE_FORMAT, payload_length);
+  GString *header = recv_header ((guint)((length - 64) / 105), 100);
+  gsize missing = length - header->len - strlen (length_field);
+
+  g_assert_cmpuint (header->len + strlen (length_field), <=, length);
+  g_string_truncate (header, header->len - 1); /* the last closing quote */
+  for (gsize i = 0; i < missing; i++)
+    g_string_append_c (header, 'z');
+  g_string_append_c (header, '"');
+  g_string_append (header, length_field);
+  return header;
+}
+
+static void
+test_longest_recv_header (void)
+{
+  g_autoptr (GByteArray) payload = hostile_payload (40);
+  g_autoptr (GString) header = recv_header_of_length (AT_LEXER_MAX_RECV_LINE, payload->len);
+
+  g_assert_cmpuint (header->len, ==, AT_LEXER_MAX_RECV_LINE);
+  assert_recv_readable (header->str, payload);
+}
+
+/* One byte more: the header is cut, its length still read from its tail,
+ * the payload consumed and the message reported unreadable. */
+static void
+test_overlong_recv_header (void)
+{
+  g_autoptr (GByteArray) payload = hostile_payload (1100);
+  g_autoptr (GString) header = recv_header_of_length (AT_LEXER_MAX_RECV_LINE + 1, payload->len);
+  g_autoptr (GString) event = g_string_new ("U:");
+
+  append_escaped (event, (const guint8 *)header->str, AT_LEXER_MAX_RECV_LINE);
+  g_string_append (event, "|truncated");
+  assert_recv_gives (header->str, payload, event->str);
+}
+
+/* Far longer, with spaces around the length, as for a whole line. */
+static void
+test_overlong_recv_header_spaces (void)
+{
+  g_autoptr (GByteArray) payload = hostile_payload (7);
+  g_autoptr (GString) header = recv_header (300, 100);
+  g_autoptr (GString) event = g_string_new ("U:");
+
+  g_string_append (header, ",  7 ");
+  append_escaped (event, (const guint8 *)header->str, AT_LEXER_MAX_RECV_LINE);
+  g_string_append (event, "|truncated");
+  assert_recv_gives (header->str, payload, event->str);
+}
+
+/* Without a length in its last bytes an over-long +QCOAPRECV line is a
+ * line like any other, and what follows it is read as lines again. */
+static void
+test_overlong_recv_line_without_length (void)
+{
+  for (gsize length = AT_LEXER_MAX_LINE + 100; length <= AT_LEXER_MAX_RECV_LINE + 100;
+       length += AT_LEXER_MAX_RECV_LINE)
+    {
+      g_autofree char *digits = g_strnfill (length, '9');
+      g_autofree char *input = g_strdup_printf ("+QCOAPRECV: 0%s\r\nabc\r\n", digits);
+      g_autofree char *head = g_strndup (input, AT_LEXER_MAX_LINE);
+      g_autofree char *expected = g_strdup_printf ("L:%s|truncated\nL:abc\n", head);
+
+      assert_any_cut_gives ((const guint8 *)input, strlen (input), expected);
+    }
 }
 
 static void
 test_maximum_payload (void)
 {
-  g_autoptr (GByteArray) input = g_byte_array_new ();
-  g_autoptr (GString) expected = g_string_new ("R:+QCOAPRECV: 0,1,2.05,0,,0,1024|");
-  const char *line = "\r\n+QCOAPRECV: 0,1,2.05,0,,0,1024\r\n";
+  g_autoptr (GByteArray) payload = g_byte_array_new ();
+  g_autoptr (GString) header = recv_header (0, 0);
 
-  g_byte_array_append (input, (const guint8 *)line, strlen (line));
   for (guint i = 0; i < AT_LEXER_MAX_PAYLOAD; i++)
     {
       guint8 byte = (guint8)(i * 7);
 
-      g_byte_array_append (input, &byte, 1);
-      append_escaped (expected, &byte, 1);
+      g_byte_array_append (payload, &byte, 1);
     }
-  g_byte_array_append (input, (const guint8 *)"\r\n\r\nOK\r\n", 8);
-  g_string_append (expected, "\nL:OK\n");
-  assert_any_cut_gives (input->data, input->len, expected->str);
+  g_string_append_printf (header, ",%u", payload->len);
+  assert_recv_readable (header->str, payload);
+}
+
+/* Beyond the maximum the payload is consumed, never read as text. */
+static void
+test_payload_over_maximum (void)
+{
+  g_autoptr (GByteArray) payload = hostile_payload (AT_LEXER_MAX_PAYLOAD + 1);
+  g_autoptr (GString) header = recv_header (1, 3);
+  g_autoptr (GString) event = g_string_new ("U:");
+
+  g_string_append_printf (header, ",%u", payload->len);
+  g_string_append (event, header->str);
+  assert_recv_gives (header->str, payload, event->str);
 }
 
 static void
@@ -308,6 +517,24 @@ test_reset_from_callback (void)
   g_assert_cmpstr (out->str, ==, "L:RDY\nL:APP RDY\n");
 }
 
+/* Also when the event was a line cut at the limit: what is fed next is a
+ * new line, not the rest of the cut one. */
+static void
+test_reset_from_callback_after_overlong_line (void)
+{
+  g_autoptr (GString) out = g_string_new ("");
+  ResetFromCallback state = { NULL, out };
+  g_autoptr (AtLexer) lexer = at_lexer_new (reset_on_first_line, &state);
+  g_autofree char *xs = g_strnfill (AT_LEXER_MAX_LINE + 1, 'x');
+  g_autofree char *cut = g_strnfill (AT_LEXER_MAX_LINE, 'x');
+  g_autofree char *expected = g_strdup_printf ("L:%s|truncated\nL:OK\n", cut);
+
+  state.lexer = lexer;
+  at_lexer_feed (lexer, (const guint8 *)xs, strlen (xs));
+  at_lexer_feed (lexer, (const guint8 *)"OK\r\n", 4);
+  g_assert_cmpstr (out->str, ==, expected);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -322,10 +549,20 @@ main (int argc, char **argv)
   g_test_add_func ("/at-lexer/all-concatenated", test_all_concatenated);
   g_test_add_func ("/at-lexer/overlong-line", test_overlong_line);
   g_test_add_func ("/at-lexer/longest-line", test_longest_line);
-  g_test_add_func ("/at-lexer/overlong-recv-line", test_overlong_recv_line);
+  g_test_add_func ("/at-lexer/recv-header-over-line-limit", test_recv_header_over_line_limit);
+  g_test_add_func ("/at-lexer/long-payload", test_long_payload);
+  g_test_add_func ("/at-lexer/many-long-options", test_many_long_options);
+  g_test_add_func ("/at-lexer/longest-recv-header", test_longest_recv_header);
+  g_test_add_func ("/at-lexer/overlong-recv-header", test_overlong_recv_header);
+  g_test_add_func ("/at-lexer/overlong-recv-header-spaces", test_overlong_recv_header_spaces);
+  g_test_add_func ("/at-lexer/overlong-recv-line-without-length",
+                   test_overlong_recv_line_without_length);
   g_test_add_func ("/at-lexer/maximum-payload", test_maximum_payload);
+  g_test_add_func ("/at-lexer/payload-over-maximum", test_payload_over_maximum);
   g_test_add_func ("/at-lexer/reset", test_reset_forgets_partial_input);
   g_test_add_func ("/at-lexer/reset-from-callback", test_reset_from_callback);
+  g_test_add_func ("/at-lexer/reset-from-callback-after-overlong-line",
+                   test_reset_from_callback_after_overlong_line);
 
   return g_test_run ();
 }
