@@ -984,82 +984,100 @@ read_recv_token (const char *line, const Field *tkl_field, const Field *token_fi
   return TRUE;
 }
 
-QcoapRecv *
-qcoap_recv_parse (const char *line, GError **error)
+/* id, msgID, code, TKL, token, opt_count: none of them holds a comma, and a
+ * comma follows them (options or the length). Leaves *cursor after it. */
+static gboolean
+read_recv_head (const char *line, const char **cursor, QcoapRecv *recv, guint64 *n_options,
+                GError **error)
 {
-  g_autoptr (QcoapRecv) recv = g_new0 (QcoapRecv, 1);
   Field fields[6];
   gboolean more = TRUE;
-  const char *cursor;
-  guint64 value;
   g_autofree char *code = NULL;
 
   if (!g_str_has_prefix (line, "+QCOAPRECV:"))
-    {
-      set_parse_error (error, line, "unexpected prefix");
-      return NULL;
-    }
-  cursor = line + strlen ("+QCOAPRECV:");
-
-  /* id, msgID, code, TKL, token, opt_count: none of them hold a comma. */
+    return set_parse_error (error, line, "unexpected prefix");
+  *cursor = line + strlen ("+QCOAPRECV:");
   for (gsize i = 0; i < G_N_ELEMENTS (fields); i++)
-    if (!more || !read_field (&cursor, &fields[i], &more))
-      {
-        set_parse_error (error, line, "too few fields");
-        return NULL;
-      }
+    if (!more || !read_field (cursor, &fields[i], &more))
+      return set_parse_error (error, line, "too few fields");
   if (!more)
-    {
-      set_parse_error (error, line, "the payload length is missing");
-      return NULL;
-    }
+    return set_parse_error (error, line, "the payload length is missing");
 
   code = g_strndup (fields[2].start, fields[2].length);
   if (!read_client_id (line, &fields[0], &recv->client_id, error)
       || !read_message_id (line, &fields[1], &recv->message_id, error))
-    return NULL;
+    return FALSE;
   if (!qcoap_code_parse (code, &recv->code))
-    {
-      set_parse_error (error, line, "the code is not of the form c.dd");
-      return NULL;
-    }
+    return set_parse_error (error, line, "the code is not of the form c.dd");
   if (!read_recv_token (line, &fields[3], &fields[4], recv, error))
-    return NULL;
-  /* More than the modem's slots can only be garbage; the bound also keeps a
-   * hostile line from making us allocate much. */
-  if (!field_unsigned (&fields[5], 64, &value))
-    {
-      set_parse_error (error, line, "the option count is not 0 to 64");
-      return NULL;
-    }
+    return FALSE;
+  if (!field_unsigned (&fields[5], G_MAXUINT32, n_options))
+    return set_parse_error (error, line, "the option count is not a number");
+  return TRUE;
+}
+
+/* More than the modem's slots by far; the bound also keeps the search for
+ * the options' split (its memory grows with the count) small. */
+#define MAX_RECEIVED_OPTIONS 64
+
+static gboolean
+read_recv_options (const char *line, const char **cursor, guint64 n_options, QcoapRecv *recv,
+                   GError **error)
+{
+  const char *length_comma;
+
+  if (n_options > MAX_RECEIVED_OPTIONS)
+    return set_parse_error (error, line, "the option count is not 0 to 64");
+  if (n_options == 0)
+    return TRUE;
+  length_comma = find_length_comma (line);
+  /* (*cursor)[-1] is the comma after the option count. */
+  if (length_comma == NULL || length_comma < *cursor
+      || !read_received_options (*cursor - 1, length_comma, (guint)n_options, recv->options))
+    return set_parse_error (error, line, "the options do not match the option count");
+  *cursor = length_comma + 1;
+  return TRUE;
+}
+
+static gboolean
+read_recv_length (const char *line, const char *cursor, QcoapRecv *recv, GError **error)
+{
+  const char *end = skip_spaces (cursor);
+  gsize length = strlen (end);
+  guint64 value;
+
+  while (length > 0 && end[length - 1] == ' ')
+    length--;
+  if (!parse_unsigned (end, length, G_MAXUINT32, &value))
+    return set_parse_error (error, line, "the payload length is not 0 to 4294967295");
+  recv->payload_length = (gsize)value;
+  return TRUE;
+}
+
+QcoapRecv *
+qcoap_recv_parse (const char *line, GError **error)
+{
+  g_autoptr (QcoapRecv) recv = g_new0 (QcoapRecv, 1);
+  const char *cursor;
+  guint64 n_options;
 
   recv->options = qcoap_option_list_new ();
-  if (value > 0)
-    {
-      const char *length_comma = find_length_comma (line);
+  if (!read_recv_head (line, &cursor, recv, &n_options, error)
+      || !read_recv_options (line, &cursor, n_options, recv, error)
+      || !read_recv_length (line, cursor, recv, error))
+    return NULL;
+  return g_steal_pointer (&recv);
+}
 
-      /* cursor[-1] is the comma after the option count. */
-      if (length_comma == NULL || length_comma < cursor
-          || !read_received_options (cursor - 1, length_comma, (guint)value, recv->options))
-        {
-          set_parse_error (error, line, "the options do not match the option count");
-          return NULL;
-        }
-      cursor = length_comma + 1;
-    }
+QcoapRecv *
+qcoap_recv_parse_head (const char *line, GError **error)
+{
+  g_autoptr (QcoapRecv) recv = g_new0 (QcoapRecv, 1);
+  const char *cursor;
+  guint64 n_options;
 
-  {
-    const char *end = skip_spaces (cursor);
-    gsize length = strlen (end);
-
-    while (length > 0 && end[length - 1] == ' ')
-      length--;
-    if (!parse_unsigned (end, length, QCOAP_MAX_PAYLOAD, &value))
-      {
-        set_parse_error (error, line, "the payload length is not 0 to 1024");
-        return NULL;
-      }
-    recv->payload_length = (gsize)value;
-  }
+  recv->options = qcoap_option_list_new ();
+  if (!read_recv_head (line, &cursor, recv, &n_options, error))
+    return NULL;
   return g_steal_pointer (&recv);
 }

@@ -164,7 +164,11 @@ QcoapUrcKind qcoap_urc_classify (const char *line);
  * comes back as OPAQUE holding the bytes of the printed text. String values
  * are printed raw, so a '"' or ',' inside one is not escaped: the line is
  * split by <opt_count> and the final <length> (the rule, and what it leaves
- * ambiguous, is described in qcoap-proto.c and daemon/AT-INTERFACE.md). */
+ * ambiguous, is described in qcoap-proto.c and daemon/AT-INTERFACE.md).
+ *
+ * Whatever the module received is taken: up to 64 options (the limit of
+ * eight is the modem's for sending) and a payload length of 0 to 4294967295
+ * (the AT lexer decides what it can report). */
 typedef struct
 {
   guint client_id;
@@ -176,6 +180,11 @@ typedef struct
 } QcoapRecv;
 
 QcoapRecv *qcoap_recv_parse (const char *line, GError **error);
+/* Only the fields before the options (client ID, message ID, code, token) of
+ * a line that may have been cut anywhere after them, as the lexer reports a
+ * +QCOAPRECV too large to read: enough to tell who waited for it. The
+ * options array is empty and payload_length 0, whatever the line says. */
+QcoapRecv *qcoap_recv_parse_head (const char *line, GError **error);
 void qcoap_recv_free (QcoapRecv *recv);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QcoapRecv, qcoap_recv_free)
 

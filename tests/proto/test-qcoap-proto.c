@@ -605,6 +605,77 @@ test_recv_parse_unquoted_values (void)
   assert_option_string (option_at (recv, 1), 11, "p");
 }
 
+/* The module reports what it received: payloads over the 1024 bytes it
+ * sends, more options than its eight slots. */
+static void
+test_recv_parse_long_payload (void)
+{
+  g_autoptr (QcoapRecv) large = parse_recv_ok ("+QCOAPRECV: 0,1,2.05,0,,0,65536");
+  g_autoptr (QcoapRecv) largest = parse_recv_ok ("+QCOAPRECV: 0,1,2.05,0,,0, 4294967295 ");
+
+  g_assert_cmpuint (large->payload_length, ==, 65536);
+  g_assert_cmpuint (largest->payload_length, ==, G_MAXUINT32);
+}
+
+/* As many options as a message may bring (not only the modem's eight
+ * slots), each of 200 bytes: a header of 13 000 characters. */
+static void
+test_recv_parse_many_options (void)
+{
+  g_autoptr (GString) line = g_string_new ("+QCOAPRECV: 0,9,2.05,0,,64");
+  g_autoptr (QcoapRecv) recv = NULL;
+
+  for (guint i = 0; i < 64; i++)
+    {
+      g_autofree char *value = g_strnfill (200, (char)('a' + i % 26));
+
+      g_string_append_printf (line, ",8,\"%s\"", value);
+    }
+  g_string_append (line, ",1100");
+  recv = parse_recv_ok (line->str);
+  g_assert_cmpuint (recv->options->len, ==, 64);
+  for (guint i = 0; i < 64; i++)
+    {
+      g_autofree char *value = g_strnfill (200, (char)('a' + i % 26));
+
+      assert_option_string (option_at (recv, i), 8, value);
+    }
+  g_assert_cmpuint (recv->payload_length, ==, 1100);
+}
+
+/* The leading fields of a header the lexer had to cut. */
+static void
+test_recv_parse_head (void)
+{
+  static const guint8 token[] = { 0x0a, 0x0b, 0x0c, 0x0d };
+  const char *rejected[] = {
+    "+QCOAPRECV: 0,1234,2.05,4,0A0B",        /* cut in the token */
+    "+QCOAPRECV: 0,1234,2.05,4,0A0B0C0D,12", /* nothing after the count */
+    "+QCOAPRECV: 7,1234,2.05,4,0A0B0C0D,12,8,\"abc",
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (QcoapRecv) recv
+      = qcoap_recv_parse_head ("+QCOAPRECV: 3,1234,2.05,4,0A0B0C0D,12,8,\"abc", &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (recv->client_id, ==, 3);
+  g_assert_cmpuint (recv->message_id, ==, 1234);
+  g_assert_cmpuint (recv->code, ==, 69);
+  g_assert_cmpmem (g_bytes_get_data (recv->token, NULL), g_bytes_get_size (recv->token), token,
+                   sizeof token);
+  g_assert_cmpuint (recv->options->len, ==, 0);
+  g_assert_cmpuint (recv->payload_length, ==, 0);
+  for (gsize i = 0; i < G_N_ELEMENTS (rejected); i++)
+    {
+      g_autoptr (GError) reject_error = NULL;
+      g_autoptr (QcoapRecv) nothing = qcoap_recv_parse_head (rejected[i], &reject_error);
+
+      g_test_message ("line: %s", rejected[i]);
+      g_assert_null (nothing);
+      g_assert_error (reject_error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+    }
+}
+
 static void
 assert_option_uint (const QcoapOption *option, guint16 number, guint32 value)
 {
@@ -721,7 +792,7 @@ test_recv_parse_rejects (void)
   const char *lines[] = {
     "+QCOAPRECV: 0,1,2.05,0,,0",                      /* no length */
     "+QCOAPRECV: 0,1,2.05,0,,0,",                     /* empty length */
-    "+QCOAPRECV: 0,1,2.05,0,,0,1025",                 /* payload too long */
+    "+QCOAPRECV: 0,1,2.05,0,,0,4294967296",           /* length over 32 bits */
     "+QCOAPRECV: 0,1,2.05,0,,0,-1",                   /* negative length */
     "+QCOAPRECV: 0,1,2.05,0,,0,18446744073709551617", /* huge length */
     "+QCOAPRECV: 6,1,2.05,0,,0,0",                    /* client ID */
@@ -737,6 +808,7 @@ test_recv_parse_rejects (void)
     "+QCOAPRECV: 0,1,2.05,0,,2,11,\"a\",0",           /* fewer options */
     "+QCOAPRECV: 0,1,2.05,0,,0,11,\"a\",0",           /* more options */
     "+QCOAPRECV: 0,1,2.05,0,,1,65536,\"a\",0",        /* option number */
+    "+QCOAPRECV: 0,1,2.05,0,,2,1,,0",                 /* one option for two */
     "+QCOAPRECV: 0,1,2.05,0,,65,0",                   /* absurd count */
     "+QCOAPRECV: 0,1,2.05,0,,99999999999999999999,0",
     "+QCOAPRECV: ",
@@ -789,6 +861,9 @@ main (int argc, char **argv)
   g_test_add_func ("/proto/recv/raw-strings-that-look-like-options",
                    test_recv_parse_raw_strings_that_look_like_options);
   g_test_add_func ("/proto/recv/many-candidate-ends", test_recv_parse_many_candidate_ends);
+  g_test_add_func ("/proto/recv/long-payload", test_recv_parse_long_payload);
+  g_test_add_func ("/proto/recv/many-options", test_recv_parse_many_options);
+  g_test_add_func ("/proto/recv/head", test_recv_parse_head);
   g_test_add_func ("/proto/recv/rejects", test_recv_parse_rejects);
   return g_test_run ();
 }
