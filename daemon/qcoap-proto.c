@@ -780,7 +780,15 @@ typedef struct
   gboolean strict;
   gint8 *known;  /* per (end, option): 0 not tried yet, 1 the rest fits, -1 it does not */
   guint *chosen; /* per (end, option) that fits: where that option ends */
+  guint steps;   /* candidate ends left to try, for both passes */
 } OptionSplit;
+
+/* Each (end, option) pair is tried once, but each tries every later end, so
+ * a line crafted full of candidate ends that do not fit (",1,\"\"" over and
+ * over) costs ends x ends x options steps: seconds for a header of 16 KiB.
+ * Past this many steps (some milliseconds) the line is refused as not
+ * splittable; what the module prints for real options needs a few per end. */
+#define OPTION_SPLIT_STEPS 300000
 
 /* Reads "<number>,<value>" from [start, end). */
 static gboolean
@@ -905,6 +913,9 @@ split_fits (OptionSplit *split, guint from, guint option)
     {
       OptionText text;
 
+      if (split->steps == 0)
+        return FALSE;
+      split->steps--;
       /* Cheap first: a quoted value ends with a quote, a bare one at once. */
       if ((!ends[to].after_quote && ends[to].at != bare_end)
           || !option_text_parse (ends[from].at + 1, ends[to].at, &text))
@@ -921,23 +932,29 @@ split_fits (OptionSplit *split, guint from, guint option)
   return FALSE;
 }
 
-/* The options between @first and @last (commas of the line), typed. */
+/* The options between @first and @last (commas of the line), typed.
+ * *@too_costly tells a line given up on from one that does not fit. */
 static gboolean
-read_received_options (const char *first, const char *last, guint n_options, GPtrArray *options)
+read_received_options (const char *first, const char *last, guint n_options, GPtrArray *options,
+                       gboolean *too_costly)
 {
   g_autoptr (GArray) ends = find_option_ends (first, last);
   gsize n_states = (gsize)ends->len * n_options;
   g_autofree gint8 *known = g_new0 (gint8, n_states);
   g_autofree guint *chosen = g_new0 (guint, n_states);
-  OptionSplit split = { ends, n_options, TRUE, known, chosen };
+  OptionSplit split = { ends, n_options, TRUE, known, chosen, OPTION_SPLIT_STEPS };
   guint from = 0;
 
+  *too_costly = FALSE;
   if (!split_fits (&split, 0, 0))
     {
       split.strict = FALSE;
       memset (known, 0, n_states);
       if (!split_fits (&split, 0, 0))
-        return FALSE;
+        {
+          *too_costly = split.steps == 0;
+          return FALSE;
+        }
     }
   for (guint option = 0; option < n_options; option++)
     {
@@ -1025,6 +1042,7 @@ read_recv_options (const char *line, const char **cursor, guint64 n_options, Qco
                    GError **error)
 {
   const char *length_comma;
+  gboolean too_costly = FALSE;
 
   if (n_options > MAX_RECEIVED_OPTIONS)
     return set_parse_error (error, line, "the option count is not 0 to 64");
@@ -1033,8 +1051,11 @@ read_recv_options (const char *line, const char **cursor, guint64 n_options, Qco
   length_comma = find_length_comma (line);
   /* (*cursor)[-1] is the comma after the option count. */
   if (length_comma == NULL || length_comma < *cursor
-      || !read_received_options (*cursor - 1, length_comma, (guint)n_options, recv->options))
-    return set_parse_error (error, line, "the options do not match the option count");
+      || !read_received_options (*cursor - 1, length_comma, (guint)n_options, recv->options,
+                                 &too_costly))
+    return set_parse_error (error, line,
+                            too_costly ? "the options can be split in too many ways to try"
+                                       : "the options do not match the option count");
   *cursor = length_comma + 1;
   return TRUE;
 }

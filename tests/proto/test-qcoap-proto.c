@@ -786,6 +786,32 @@ test_recv_parse_many_candidate_ends (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
 }
 
+/* A header as long as the lexer keeps (16 KiB), made of look-alike option
+ * ends: one that fits is found, one that cannot fit is given up on after a
+ * bounded search (it used to take seconds) and says so. */
+static void
+test_recv_parse_hostile_split_is_bounded (void)
+{
+  g_autoptr (GString) line = g_string_new ("+QCOAPRECV: 0,1,2.05,0,,64");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (QcoapRecv) recv = NULL;
+
+  while (line->len < 16000)
+    g_string_append (line, ",1,\"\"");
+  g_string_append (line, ",0");
+  recv = parse_recv_ok (line->str);
+  g_assert_cmpuint (recv->options->len, ==, 64);
+  g_clear_pointer (&recv, qcoap_recv_free);
+
+  /* The last value, 'x"x', is neither quoted nor bare: no split fits. */
+  g_string_truncate (line, line->len - strlen (",0"));
+  g_string_append (line, "x\"x,0");
+  recv = qcoap_recv_parse (line->str, &error);
+  g_assert_null (recv);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_assert_nonnull (strstr (error->message, "too many ways"));
+}
+
 static void
 test_recv_parse_rejects (void)
 {
@@ -864,6 +890,8 @@ main (int argc, char **argv)
   g_test_add_func ("/proto/recv/long-payload", test_recv_parse_long_payload);
   g_test_add_func ("/proto/recv/many-options", test_recv_parse_many_options);
   g_test_add_func ("/proto/recv/head", test_recv_parse_head);
+  g_test_add_func ("/proto/recv/hostile-split-is-bounded",
+                   test_recv_parse_hostile_split_is_bounded);
   g_test_add_func ("/proto/recv/rejects", test_recv_parse_rejects);
   return g_test_run ();
 }
