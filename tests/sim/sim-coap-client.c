@@ -7,6 +7,12 @@
 
 /* RFC 7252 EXCHANGE_LIFETIME: how long a received message ID is remembered. */
 #define RECENT_ID_LIFETIME_US (247 * G_USEC_PER_SEC)
+/* The largest datagram taken from the network: any UDP datagram. The module
+ * takes datagrams larger than the 1024 bytes it sends (how much larger its
+ * documentation does not say), and reports each one whole in +QCOAPRECV,
+ * payload and every option, so the simulator caps nothing below what UDP
+ * carries. */
+#define SIM_MAX_RECEIVED_DATAGRAM 65535
 
 typedef struct
 {
@@ -48,6 +54,7 @@ struct _SimCoapClient
 
   guint tx_count;
   guint rx_count;
+  guint8 *receive_buffer; /* SIM_MAX_RECEIVED_DATAGRAM bytes */
 };
 
 static void
@@ -88,6 +95,7 @@ sim_coap_client_new (guint id, const SimCoapNetwork *network, SimCoapUrcFunc urc
   client->max_retransmit = 5;
   client->pending = g_hash_table_new_full (NULL, NULL, NULL, pending_con_free);
   client->recent = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  client->receive_buffer = g_malloc (SIM_MAX_RECEIVED_DATAGRAM);
   return client;
 }
 
@@ -99,6 +107,7 @@ sim_coap_client_free (SimCoapClient *client)
   sim_coap_client_close (client);
   g_hash_table_unref (client->pending);
   g_hash_table_unref (client->recent);
+  g_free (client->receive_buffer);
   g_free (client);
 }
 
@@ -368,10 +377,11 @@ on_socket_readable (GSocket *socket, GIOCondition condition, gpointer user_data)
 
   for (;;)
     {
-      guint8 buffer[COAP_MAX_DATAGRAM + 512];
       g_autoptr (GError) error = NULL;
       g_autoptr (GBytes) datagram = NULL;
-      gssize n = g_socket_receive (socket, (char *)buffer, sizeof buffer, NULL, &error);
+      gssize n = g_socket_receive (socket, (char *)client->receive_buffer,
+                                   SIM_MAX_RECEIVED_DATAGRAM, NULL, &error);
+      const guint8 *buffer = client->receive_buffer;
 
       if (n < 0)
         {

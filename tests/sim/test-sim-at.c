@@ -416,7 +416,7 @@ read_recv (Fixture *f, GByteArray *buffer, GByteArray *payload)
   line = g_strndup ((const char *)buffer->data + line_start, buffer->len - line_start - 2);
   fields = g_strsplit (line, ",", -1);
   g_assert_true (
-      g_ascii_string_to_unsigned (fields[g_strv_length (fields) - 1], 10, 0, 1024, &length, NULL));
+      g_ascii_string_to_unsigned (fields[g_strv_length (fields) - 1], 10, 0, 65535, &length, NULL));
   /* Exactly <length> bytes, then CR LF. */
   harness_serial_read_bytes (f->serial, payload, length, TIMEOUT_MS, &error);
   g_assert_no_error (error);
@@ -755,6 +755,60 @@ test_mask_selects_empty_slots (Fixture *f, gconstpointer data)
   send_ctrlz_request (f, "AT+QCOAPSEND=0,1,2,255");
   request = peer_receive (f, TIMEOUT_MS);
   assert_datagram (request, expected, sizeof expected);
+}
+
+/* A response larger than anything the modem sends: twelve Location-Path
+ * options of 200 bytes and 1100 bytes of payload (a datagram of 3.5 kB),
+ * reported whole. */
+static void
+test_large_datagram (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GBytes) request = NULL;
+  g_autoptr (GByteArray) response = g_byte_array_new ();
+  g_autoptr (GByteArray) buffer = g_byte_array_new ();
+  g_autoptr (GByteArray) payload = g_byte_array_new ();
+  g_auto (GStrv) fields = NULL;
+  /* ACK 2.05, mid 0x0021, token 0xAB. */
+  const guint8 header[] = { 0x61, 0x45, 0x00, 0x21, 0xab };
+  /* Option delta 8 (then 0), length 13 + 187 = 200. */
+  const guint8 first_option[] = { 0x8d, 187 }, next_option[] = { 0x0d, 187 };
+  char value[201] = { 0 };
+
+  echo_off (f);
+  open_peer (f);
+  open_client (f, 0, f->peer_port);
+  assert_exchange (f, "AT+QCOAPHEADER=0,33,0,1,\"AB\"", "\r\nOK\r\n");
+  send_ctrlz_request (f, "AT+QCOAPSEND=0,0,1,0");
+  request = peer_receive (f, TIMEOUT_MS);
+  g_assert_nonnull (request);
+
+  g_byte_array_append (response, header, sizeof header);
+  for (guint i = 0; i < 12; i++)
+    {
+      memset (value, 'a' + i, 200);
+      g_byte_array_append (response, i == 0 ? first_option : next_option, 2);
+      g_byte_array_append (response, (const guint8 *)value, 200);
+    }
+  g_byte_array_append (response, (const guint8 *)"\xff", 1);
+  for (guint i = 0; i < 1100; i++)
+    g_byte_array_append (response, (const guint8 *)"\r\nRDY\r\n" + i % 7, 1);
+  peer_send (f, response->data, response->len);
+
+  fields = read_recv (f, buffer, payload);
+  g_assert_cmpuint (g_strv_length (fields), ==, 6 + 2 * 12 + 1);
+  g_assert_cmpstr (fields[1], ==, "33");
+  g_assert_cmpstr (fields[5], ==, "12");
+  for (guint i = 0; i < 12; i++)
+    {
+      g_autofree char *quoted = NULL;
+
+      memset (value, 'a' + i, 200);
+      quoted = g_strdup_printf ("\"%s\"", value);
+      g_assert_cmpstr (fields[6 + 2 * i], ==, "8");
+      g_assert_cmpstr (fields[7 + 2 * i], ==, quoted);
+    }
+  g_assert_cmpstr (fields[30], ==, "1100");
+  g_assert_cmpmem (payload->data, payload->len, response->data + response->len - 1100, 1100);
 }
 
 /* ---- errors and bad input ---- */
@@ -1560,6 +1614,7 @@ main (int argc, char **argv)
   ADD ("/sim/coap/esc-cancels", test_esc_cancels, NULL);
   ADD ("/sim/coap/options-on-the-wire", test_options_on_the_wire, NULL);
   ADD ("/sim/coap/mask-selects-empty-slots", test_mask_selects_empty_slots, NULL);
+  ADD ("/sim/coap/large-datagram", test_large_datagram, NULL);
   ADD ("/sim/faults", test_faults, NULL);
   ADD ("/sim/unplug-replug", test_unplug_replug, NULL);
   ADD ("/sim/baud-and-net-delay", test_baud_and_net_delay, slow_sim);
