@@ -1,0 +1,278 @@
+/* test-hostile-server.c — a CoAP server cannot write AT lines.
+ *
+ * D-Bus Request → qcoapd → bg96-sim → UDP → a hostile server of our own
+ * (hostile-peer.c) whose responses are larger than anything the modem sends
+ * and whose payloads look like the modem's output: a +QCOAPRECV for client
+ * 1, an RDY, a final result, a prompt. The caller must get the response byte
+ * for byte; a second caller's session on client 1 must hear nothing of it,
+ * and no session may end and the modem stay ready. */
+#include <string.h>
+
+#include "e2e-env.h"
+#include "hostile-peer.h"
+
+#define CALL_TIMEOUT 30000
+#define ERROR_PREFIX "org.qcoapd.CoAP1.Error."
+#define CODE_GET     1
+#define CODE_CONTENT 69
+#define ATTACKED_ID  0
+#define VICTIM_ID    1
+/* A response the daemon cannot read is not delivered; the call ends when
+ * its own timeout does, if nothing else ends it first. */
+#define UNREADABLE_TIMEOUT_MS 3000
+
+static E2eEnv *env;
+static HostilePeer *peer;
+
+/* A caller with its own bus connection and one session. */
+typedef struct
+{
+  GDBusConnection *connection;
+  char *path;
+  guint subscription;
+  GPtrArray *received; /* GVariant: the arguments of each Received */
+  guint closed;
+  guint requests; /* Requests answered, each also a Received */
+} Caller;
+
+static Caller *attacked;
+static Caller *victim;
+
+static void
+on_signal (GDBusConnection *connection, const char *sender, const char *path, const char *interface,
+           const char *member, GVariant *parameters, gpointer user_data)
+{
+  Caller *caller = user_data;
+
+  if (g_str_equal (member, "Received"))
+    g_ptr_array_add (caller->received, g_variant_ref (parameters));
+  else if (g_str_equal (member, "Closed"))
+    caller->closed++;
+}
+
+static Caller *
+caller_new (guint8 client_id, guint16 port)
+{
+  Caller *caller = g_new0 (Caller, 1);
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
+  GVariantBuilder options;
+
+  caller->connection = e2e_env_connect (env);
+  caller->received = g_ptr_array_new_with_free_func ((GDestroyNotify)g_variant_unref);
+  g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&options, "{sv}", "client-id", g_variant_new_byte (client_id));
+  reply = g_dbus_connection_call_sync (
+      caller->connection, "org.qcoapd.CoAP1", "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Open",
+      g_variant_new ("(sqa{sv})", "127.0.0.1", port, &options), G_VARIANT_TYPE ("(o)"),
+      G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(o)", &caller->path);
+  caller->subscription = g_dbus_connection_signal_subscribe (
+      caller->connection, "org.qcoapd.CoAP1", "org.qcoapd.CoAP1.Session", NULL, caller->path, NULL,
+      G_DBUS_SIGNAL_FLAGS_NONE, on_signal, caller, NULL);
+  return caller;
+}
+
+static void
+caller_free (Caller *caller)
+{
+  g_dbus_connection_signal_unsubscribe (caller->connection, caller->subscription);
+  g_dbus_connection_close_sync (caller->connection, NULL, NULL);
+  g_object_unref (caller->connection);
+  g_ptr_array_unref (caller->received);
+  g_free (caller->path);
+  g_free (caller);
+}
+
+/* Session.Request GET @path; NULL with @error if it failed. */
+static GVariant *
+caller_request (Caller *caller, const char *path, guint timeout_ms, GError **error)
+{
+  g_autofree char *uri_path = g_strdup_printf ("/%s", path);
+  GVariant *reply;
+  GVariantBuilder flags;
+
+  g_variant_builder_init (&flags, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&flags, "{sv}", "uri-path", g_variant_new_string (uri_path));
+  g_variant_builder_add (&flags, "{sv}", "timeout", g_variant_new_uint32 (timeout_ms));
+  reply = g_dbus_connection_call_sync (
+      caller->connection, "org.qcoapd.CoAP1", caller->path, "org.qcoapd.CoAP1.Session", "Request",
+      g_variant_new ("(y@a(qv)@aya{sv})", CODE_GET, g_variant_new ("a(qv)", NULL),
+                     g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, NULL, 0, 1), &flags),
+      G_VARIANT_TYPE ("(ya(qv)ay)"), G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, error);
+  if (reply != NULL)
+    caller->requests++;
+  return reply;
+}
+
+/* Signals emitted before a call's reply are queued on the main context by
+ * the time the reply is read; this runs their handlers. */
+static void
+dispatch_signals (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static void
+assert_bytes_equal (GVariant *bytes, GBytes *expected)
+{
+  gsize length;
+  const guint8 *data = g_variant_get_fixed_array (bytes, &length, 1);
+
+  g_assert_cmpmem (data, length, g_bytes_get_data (expected, NULL), g_bytes_get_size (expected));
+}
+
+/* Nothing the hostile server sent reached the victim, ended a session or
+ * reset the modem. The victim's own Request on the same serial line comes
+ * after everything the modem reported before it. */
+static void
+assert_nothing_forged (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = caller_request (victim, "time", CALL_TIMEOUT, &error);
+  g_autofree char *state = NULL;
+  guint8 code;
+
+  g_assert_no_error (error);
+  g_variant_get (reply, "(y@a(qv)@ay)", &code, NULL, NULL);
+  g_assert_cmpuint (code, ==, CODE_CONTENT);
+  dispatch_signals ();
+  g_assert_cmpuint (victim->received->len, ==, victim->requests);
+  for (guint i = 0; i < victim->received->len; i++)
+    {
+      g_autoptr (GVariant) payload = NULL;
+      gsize length;
+      const char *data;
+
+      g_variant_get_child (g_ptr_array_index (victim->received, i), 4, "@ay", &payload);
+      data = g_variant_get_fixed_array (payload, &length, 1);
+      g_assert_false (length == strlen ("INJECTED") && memcmp (data, "INJECTED", length) == 0);
+    }
+  g_assert_cmpuint (victim->closed, ==, 0);
+  g_assert_cmpuint (attacked->closed, ==, 0);
+  state = e2e_env_modem_state (env);
+  g_assert_cmpstr (state, ==, "ready");
+}
+
+/* The last Received of the attacked session is the response @reply
+ * returned. */
+static void
+assert_received_as_returned (GVariant *reply)
+{
+  g_autoptr (GVariant) options = NULL;
+  g_autoptr (GVariant) payload = NULL;
+  g_autoptr (GVariant) received_options = NULL;
+  g_autoptr (GVariant) received_payload = NULL;
+  GVariant *received;
+
+  dispatch_signals ();
+  g_assert_cmpuint (attacked->received->len, ==, attacked->requests);
+  received = g_ptr_array_index (attacked->received, attacked->received->len - 1);
+  g_variant_get (reply, "(y@a(qv)@ay)", NULL, &options, &payload);
+  g_variant_get (received, "(qy@ay@a(qv)@ay)", NULL, NULL, NULL, &received_options,
+                 &received_payload);
+  g_assert_true (g_variant_equal (options, received_options));
+  g_assert_true (g_variant_equal (payload, received_payload));
+}
+
+static void
+test_long_payload (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) options = NULL;
+  g_autoptr (GVariant) payload = NULL;
+  g_autoptr (GBytes) expected = hostile_peer_payload (HOSTILE_LONG_PAYLOAD_SIZE);
+  guint8 code;
+
+  reply = caller_request (attacked, HOSTILE_PATH_LONG_PAYLOAD, CALL_TIMEOUT, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(y@a(qv)@ay)", &code, &options, &payload);
+  g_assert_cmpuint (code, ==, CODE_CONTENT);
+  g_assert_cmpuint (g_variant_n_children (options), ==, 0);
+  assert_bytes_equal (payload, expected);
+  assert_received_as_returned (reply);
+  assert_nothing_forged ();
+}
+
+static void
+test_many_options (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) options = NULL;
+  g_autoptr (GVariant) payload = NULL;
+  g_autoptr (GBytes) expected = hostile_peer_payload (HOSTILE_MANY_OPTIONS_PAYLOAD);
+  guint8 code;
+
+  reply = caller_request (attacked, HOSTILE_PATH_MANY_OPTIONS, CALL_TIMEOUT, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(y@a(qv)@ay)", &code, &options, &payload);
+  g_assert_cmpuint (code, ==, CODE_CONTENT);
+  g_assert_cmpuint (g_variant_n_children (options), ==, HOSTILE_MANY_OPTIONS_COUNT);
+  for (guint i = 0; i < HOSTILE_MANY_OPTIONS_COUNT; i++)
+    {
+      g_autofree char *expected_value = hostile_peer_option_value (i);
+      g_autoptr (GVariant) value = NULL;
+      guint16 number;
+
+      g_variant_get_child (options, i, "(qv)", &number, &value);
+      g_assert_cmpuint (number, ==, HOSTILE_LOCATION_PATH);
+      g_assert_cmpstr (g_variant_get_string (value, NULL), ==, expected_value);
+    }
+  assert_bytes_equal (payload, expected);
+  assert_received_as_returned (reply);
+  assert_nothing_forged ();
+}
+
+/* A header longer than the daemon keeps: the message is not delivered (no
+ * Received, no reply with a partial option list), the call fails. */
+static void
+test_huge_header (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autofree char *remote_error = NULL;
+  g_autofree char *log = NULL;
+  guint received_before = attacked->received->len;
+  guint answered_before = hostile_peer_get_answered (peer);
+
+  reply = caller_request (attacked, HOSTILE_PATH_HUGE_HEADER, UNREADABLE_TIMEOUT_MS, &error);
+  g_assert_null (reply);
+  remote_error = g_dbus_error_get_remote_error (error);
+  g_assert_true (g_str_has_prefix (remote_error, ERROR_PREFIX));
+  g_assert_cmpuint (hostile_peer_get_answered (peer), ==, answered_before + 1);
+  dispatch_signals ();
+  g_assert_cmpuint (attacked->received->len, ==, received_before);
+  g_assert_true (g_file_get_contents (env->daemon_log_path, &log, NULL, NULL));
+  g_assert_nonnull (strstr (log, "too large to read"));
+  assert_nothing_forged ();
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+  E2eOptions options = { .config_text = NULL };
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/hostile-server/long-payload", test_long_payload);
+  g_test_add_func ("/hostile-server/many-options", test_many_options);
+  g_test_add_func ("/hostile-server/huge-header", test_huge_header);
+
+  env = e2e_env_start (&options);
+  peer = hostile_peer_start ();
+  attacked = caller_new (ATTACKED_ID, hostile_peer_get_port (peer));
+  victim = caller_new (VICTIM_ID, env->coap_port);
+  status = g_test_run ();
+  g_clear_pointer (&attacked, caller_free);
+  g_clear_pointer (&victim, caller_free);
+  g_clear_pointer (&peer, hostile_peer_stop);
+  if (status == 0)
+    e2e_env_wait_free_clients (env, 6);
+  if (!e2e_env_stop (env, status != 0))
+    status = 1;
+  return status;
+}
