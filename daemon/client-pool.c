@@ -29,12 +29,17 @@ struct _ClientPool
   guint last_served;
   gboolean dispatching; /* in dispatch(): a nested call leaves the work to it */
   guint16 next_message_id;
-  GHashTable *messages_in_flight; /* GUINT_TO_POINTER (mid) set */
-  guint watch_span;               /* 0: nobody watches the sequence */
+  /* GUINT_TO_POINTER (mid) -> GUINT_TO_POINTER (owner): the client ID + 1,
+   * or NO_OWNER */
+  GHashTable *messages_in_flight;
+  guint messages_per_client[QCOAP_MAX_CLIENTS];
+  guint watch_span; /* 0: nobody watches the sequence */
   guint taken_since_watch;
   void (*watch_func) (ClientPool *pool, gpointer user_data);
   gpointer watch_data;
 };
+
+#define NO_OWNER QCOAP_MAX_CLIENTS
 
 static void dispatch (ClientPool *pool);
 
@@ -130,22 +135,88 @@ client_pool_count_free (ClientPool *pool)
 
 /* ---- message IDs ---------------------------------------------------------- */
 
-guint16
-client_pool_take_message_id (ClientPool *pool)
+static void
+mark_in_flight (ClientPool *pool, guint owner, guint16 message_id)
 {
-  /* At most 65536 IDs can be in flight; the modem's six clients come
-   * nowhere near, so this loop ends after a step or two. */
+  g_hash_table_insert (pool->messages_in_flight, GUINT_TO_POINTER (message_id),
+                       GUINT_TO_POINTER (owner + 1));
+  if (owner < QCOAP_MAX_CLIENTS)
+    pool->messages_per_client[owner]++;
+}
+
+static gboolean
+reserve_next (ClientPool *pool, guint owner, guint16 *message_id, GError **error)
+{
+  if (g_hash_table_size (pool->messages_in_flight) >= CLIENT_POOL_MESSAGE_IDS)
+    {
+      g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_QUEUE_FULL,
+                   "All %u message IDs are in flight; wait for some messages to be delivered",
+                   CLIENT_POOL_MESSAGE_IDS);
+      return FALSE;
+    }
+  /* At least one ID is free, so this ends within a turn of the sequence. */
   while (g_hash_table_contains (pool->messages_in_flight, GUINT_TO_POINTER (pool->next_message_id)))
     pool->next_message_id++;
-  g_hash_table_add (pool->messages_in_flight, GUINT_TO_POINTER (pool->next_message_id));
+  *message_id = pool->next_message_id++;
+  mark_in_flight (pool, owner, *message_id);
+  /* The position is saved every watch_span IDs, for a restarted daemon. */
   if (pool->watch_span && ++pool->taken_since_watch >= pool->watch_span)
     {
       pool->taken_since_watch = 0;
-      pool->next_message_id++;
       pool->watch_func (pool, pool->watch_data);
-      return (guint16)(pool->next_message_id - 1);
     }
-  return pool->next_message_id++;
+  return TRUE;
+}
+
+static gboolean
+reserve_chosen (ClientPool *pool, guint owner, guint16 message_id, GError **error)
+{
+  if (g_hash_table_contains (pool->messages_in_flight, GUINT_TO_POINTER (message_id)))
+    {
+      g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+                   "Message ID %u is still in flight; choose another or let the daemon pick one",
+                   message_id);
+      return FALSE;
+    }
+  mark_in_flight (pool, owner, message_id);
+  return TRUE;
+}
+
+gboolean
+client_pool_reserve_message_id (ClientPool *pool, guint client_id, guint16 *message_id,
+                                GError **error)
+{
+  g_return_val_if_fail (client_id < QCOAP_MAX_CLIENTS, FALSE);
+  return reserve_next (pool, client_id, message_id, error);
+}
+
+gboolean
+client_pool_reserve_chosen_message_id (ClientPool *pool, guint client_id, guint16 message_id,
+                                       GError **error)
+{
+  g_return_val_if_fail (client_id < QCOAP_MAX_CLIENTS, FALSE);
+  return reserve_chosen (pool, client_id, message_id, error);
+}
+
+guint
+client_pool_count_messages_in_flight (ClientPool *pool, guint client_id)
+{
+  g_return_val_if_fail (client_id < QCOAP_MAX_CLIENTS, 0);
+  return pool->messages_per_client[client_id];
+}
+
+guint16
+client_pool_take_message_id (ClientPool *pool)
+{
+  g_autoptr (GError) error = NULL;
+  guint16 message_id;
+
+  if (!reserve_next (pool, NO_OWNER, &message_id, &error))
+    {
+      g_warning ("%s; reusing message ID %u", error->message, pool->next_message_id);
+      message_id = pool->next_message_id++;
+    }
+  return message_id;
 }
 
 guint16
@@ -174,16 +245,21 @@ client_pool_watch_message_ids (ClientPool *pool, guint span,
 gboolean
 client_pool_claim_message_id (ClientPool *pool, guint16 message_id)
 {
-  if (g_hash_table_contains (pool->messages_in_flight, GUINT_TO_POINTER (message_id)))
-    return FALSE;
-  g_hash_table_add (pool->messages_in_flight, GUINT_TO_POINTER (message_id));
-  return TRUE;
+  return reserve_chosen (pool, NO_OWNER, message_id, NULL);
 }
 
 void
 client_pool_message_done (ClientPool *pool, guint16 message_id)
 {
-  g_hash_table_remove (pool->messages_in_flight, GUINT_TO_POINTER (message_id));
+  gpointer value;
+  guint owner;
+
+  if (!g_hash_table_steal_extended (pool->messages_in_flight, GUINT_TO_POINTER (message_id), NULL,
+                                    &value))
+    return;
+  owner = GPOINTER_TO_UINT (value) - 1;
+  if (owner < QCOAP_MAX_CLIENTS)
+    pool->messages_per_client[owner]--;
 }
 
 gboolean

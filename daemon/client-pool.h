@@ -9,7 +9,9 @@
  * queue cannot starve the others.
  *
  * The pool also hands out message IDs from one per-modem sequence that starts
- * at a random value and skips IDs still in flight.
+ * at a random value and skips IDs still in flight. Each ID in flight belongs
+ * to the client ID that reserved it, so that callers can cap what one client
+ * holds; when all 65 536 are in flight a reservation fails.
  */
 #pragma once
 
@@ -89,11 +91,20 @@ gboolean client_pool_prepare_finish (ClientPool *pool, GAsyncResult *result, GEr
 /* Fails every queued (not yet started) transaction of @id with @error. */
 void client_pool_fail_queued (ClientPool *pool, guint id, const GError *error);
 
-/* Message IDs: next free ID of the sequence, marked in flight until
- * client_pool_message_done(). */
-guint16 client_pool_take_message_id (ClientPool *pool);
-/* Marks a caller-chosen ID in flight; FALSE if it already is. */
-gboolean client_pool_claim_message_id (ClientPool *pool, guint16 message_id);
+/* Every message ID there is. */
+#define CLIENT_POOL_MESSAGE_IDS 65536
+
+/* Message IDs: the next free ID of the sequence, in flight for client
+ * @client_id until client_pool_message_done(). Fails with
+ * QCOAP_ERROR_QUEUE_FULL when every ID is in flight. */
+gboolean client_pool_reserve_message_id (ClientPool *pool, guint client_id, guint16 *message_id,
+                                         GError **error);
+/* The same for an ID the caller chose; QCOAP_ERROR_INVALID_ARGUMENT if it is
+ * in flight already. */
+gboolean client_pool_reserve_chosen_message_id (ClientPool *pool, guint client_id,
+                                                guint16 message_id, GError **error);
+/* How many message IDs @client_id holds in flight. */
+guint client_pool_count_messages_in_flight (ClientPool *pool, guint client_id);
 void client_pool_message_done (ClientPool *pool, guint16 message_id);
 gboolean client_pool_message_in_flight (ClientPool *pool, guint16 message_id);
 /* Where the sequence is: the next ID it would try. A restarted daemon sets
@@ -105,5 +116,11 @@ void client_pool_set_message_id_position (ClientPool *pool, guint16 position);
 void client_pool_watch_message_ids (ClientPool *pool, guint span,
                                     void (*func) (ClientPool *pool, gpointer user_data),
                                     gpointer user_data);
+
+/* The same without a client ID (such IDs count for none), for callers not
+ * yet moved to the functions above. client_pool_take_message_id() cannot
+ * fail: with every ID in flight it warns and returns one that is. */
+guint16 client_pool_take_message_id (ClientPool *pool);
+gboolean client_pool_claim_message_id (ClientPool *pool, guint16 message_id);
 
 G_END_DECLS
