@@ -96,6 +96,19 @@ configure_tty (int fd, guint baud, gboolean rtscts, GError **error)
   return TRUE;
 }
 
+/* TIOCEXCL stays on the tty after close() for as long as anyone else holds
+ * it open (the other side of a pty, a getty's descriptor): without this a
+ * restarted daemon, which is not root, would get EBUSY. A port that hung up
+ * may refuse it, and then has nothing left to release. */
+static void
+release_port (SerialPort *port)
+{
+  if (ioctl (port->fd, TIOCNXCL) < 0)
+    g_debug ("TIOCNXCL failed on %s: %s", port->path, g_strerror (errno));
+  close (port->fd);
+  port->fd = -1;
+}
+
 static void
 stop_io (SerialPort *port)
 {
@@ -105,8 +118,7 @@ stop_io (SerialPort *port)
     g_source_remove (port->write_watch);
   port->read_watch = port->write_watch = 0;
   if (port->fd >= 0)
-    close (port->fd);
-  port->fd = -1;
+    release_port (port);
   g_byte_array_set_size (port->outgoing, 0);
 }
 

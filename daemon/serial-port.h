@@ -3,7 +3,8 @@
  * The port is opened non-blocking, put into raw mode at the configured speed
  * and made exclusive twice over: TIOCEXCL refuses further open()s by anyone but
  * root, and a flock() tells cooperating programs (ModemManager honours it
- * through its port probing rules) that the port is taken. Reads are delivered
+ * through its port probing rules) that the port is taken. Both end when the
+ * daemon lets the port go (TIOCNXCL before the close). Reads are delivered
  * from the thread-default main context; writes are queued and drained when
  * the tty accepts them, so a paced line never blocks the daemon.
  */
