@@ -206,20 +206,6 @@ client_pool_count_messages_in_flight (ClientPool *pool, guint client_id)
 }
 
 guint16
-client_pool_take_message_id (ClientPool *pool)
-{
-  g_autoptr (GError) error = NULL;
-  guint16 message_id;
-
-  if (!reserve_next (pool, NO_OWNER, &message_id, &error))
-    {
-      g_warning ("%s; reusing message ID %u", error->message, pool->next_message_id);
-      message_id = pool->next_message_id++;
-    }
-  return message_id;
-}
-
-guint16
 client_pool_get_message_id_position (ClientPool *pool)
 {
   return pool->next_message_id;
@@ -240,12 +226,6 @@ client_pool_watch_message_ids (ClientPool *pool, guint span,
   pool->taken_since_watch = 0;
   pool->watch_func = func;
   pool->watch_data = user_data;
-}
-
-gboolean
-client_pool_claim_message_id (ClientPool *pool, guint16 message_id)
-{
-  return reserve_chosen (pool, NO_OWNER, message_id, NULL);
 }
 
 void

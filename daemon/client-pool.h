@@ -117,10 +117,4 @@ void client_pool_watch_message_ids (ClientPool *pool, guint span,
                                     void (*func) (ClientPool *pool, gpointer user_data),
                                     gpointer user_data);
 
-/* The same without a client ID (such IDs count for none), for callers not
- * yet moved to the functions above. client_pool_take_message_id() cannot
- * fail: with every ID in flight it warns and returns one that is. */
-guint16 client_pool_take_message_id (ClientPool *pool);
-gboolean client_pool_claim_message_id (ClientPool *pool, guint16 message_id);
-
 G_END_DECLS

@@ -502,11 +502,8 @@ static gboolean
 take_message_id (ModemClient *self, int wanted, guint16 *message_id, GError **error)
 {
   if (wanted < 0)
-    {
-      *message_id = client_pool_take_message_id (self->pool);
-      return TRUE;
-    }
-  if (!client_pool_claim_message_id (self->pool, (guint16)wanted))
+    return client_pool_reserve_message_id (self->pool, self->id, message_id, error);
+  if (!client_pool_reserve_chosen_message_id (self->pool, self->id, (guint16)wanted, NULL))
     {
       g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
                    "Message ID %d is still in flight; choose another or let the daemon pick one",
@@ -634,10 +631,12 @@ modem_client_request (ModemClient *self, guint8 code, GPtrArray *options, GBytes
   g_autoptr (GError) error = NULL;
   GTask *task = g_task_new (self, NULL, callback, user_data);
   GTask *send_task;
+  guint16 message_id;
 
   g_task_set_source_tag (task, modem_client_request);
   /* A request counts as one call waiting until its response. */
-  if (!admit (self, confirmable, &error))
+  if (!admit (self, confirmable, &error)
+      || !client_pool_reserve_message_id (self->pool, self->id, &message_id, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       g_object_unref (task);
@@ -647,7 +646,7 @@ modem_client_request (ModemClient *self, guint8 code, GPtrArray *options, GBytes
   pending->client = self;
   pending->task = task;
   token = unused_token (self, &pending->token_hex);
-  pending->message_id = client_pool_take_message_id (self->pool);
+  pending->message_id = message_id;
   if (timeout_ms == 0)
     timeout_ms = exchange_lifetime_ms (&self->config);
   pending->timeout_source = g_timeout_add (timeout_ms, on_request_timeout, pending);
@@ -794,6 +793,28 @@ handle_line (ModemClient *self, const char *line)
     }
 }
 
+/* A message the lexer could not report whole (its header or payload beyond
+ * what the daemon reads): nothing of it is passed on, but the request it
+ * answers fails at once instead of at its timeout. */
+static void
+handle_unreadable (ModemClient *self, const AtEvent *event)
+{
+  g_autoptr (QcoapRecv) head = qcoap_recv_parse_head (event->line, NULL);
+  g_autofree char *token_hex = head ? token_to_hex (head->token) : NULL;
+  PendingRequest *pending
+      = token_hex ? g_hash_table_lookup (self->requests_by_token, token_hex) : NULL;
+
+  if (pending == NULL)
+    return;
+  log_failed_exchange (self, pending->message_id, "the response is too large to read");
+  g_task_return_new_error (pending->task, QCOAP_ERROR, QCOAP_ERROR_MODEM_ERROR,
+                           "The response from %s:%u is larger than the daemon reads (%u bytes "
+                           "of options, %u of payload)",
+                           self->config.host, self->config.port, AT_LEXER_MAX_RECV_LINE,
+                           AT_LEXER_MAX_PAYLOAD);
+  g_hash_table_remove (self->requests_by_token, token_hex);
+}
+
 void
 modem_client_handle_urc (ModemClient *self, const AtEvent *event)
 {
@@ -801,6 +822,8 @@ modem_client_handle_urc (ModemClient *self, const AtEvent *event)
 
   if (event->kind == AT_EVENT_RECV)
     handle_recv (self, event);
+  else if (event->kind == AT_EVENT_RECV_UNREADABLE)
+    handle_unreadable (self, event);
   else
     handle_line (self, event->line);
 }

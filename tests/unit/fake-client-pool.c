@@ -1,6 +1,8 @@
 /* fake-client-pool.c — see fake-client-pool.h. Implements client-pool.h. */
 #include "fake-client-pool.h"
 
+#include "qcoap-error.h"
+
 typedef struct
 {
   GPtrArray *steps;
@@ -137,19 +139,26 @@ fake_pool_releases (ClientPool *pool, guint id)
   return pool->releases[id];
 }
 
-guint16
-client_pool_take_message_id (ClientPool *pool)
+gboolean
+client_pool_reserve_message_id (ClientPool *pool, guint client_id, guint16 *message_id,
+                                GError **error)
 {
   while (g_hash_table_contains (pool->in_flight, GUINT_TO_POINTER (pool->next_message_id)))
     pool->next_message_id++;
   g_hash_table_add (pool->in_flight, GUINT_TO_POINTER (pool->next_message_id));
-  return pool->next_message_id++;
+  *message_id = pool->next_message_id++;
+  return TRUE;
 }
 
 gboolean
-client_pool_claim_message_id (ClientPool *pool, guint16 message_id)
+client_pool_reserve_chosen_message_id (ClientPool *pool, guint client_id, guint16 message_id,
+                                       GError **error)
 {
-  return g_hash_table_add (pool->in_flight, GUINT_TO_POINTER (message_id));
+  if (g_hash_table_add (pool->in_flight, GUINT_TO_POINTER (message_id)))
+    return TRUE;
+  g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT, "Message ID %u is in flight",
+               message_id);
+  return FALSE;
 }
 
 void

@@ -76,7 +76,7 @@ test_count_per_client (void)
   g_autoptr (GError) error = NULL;
   guint16 a = reserve (pool, 2);
   guint16 b = reserve (pool, 2);
-  guint16 unowned = client_pool_take_message_id (pool);
+  guint16 other = reserve (pool, 3);
 
   reserve (pool, 5);
   g_assert_true (client_pool_reserve_chosen_message_id (pool, 2, 7, NULL));
@@ -91,10 +91,11 @@ test_count_per_client (void)
   client_pool_message_done (pool, a);
   client_pool_message_done (pool, a);
   client_pool_message_done (pool, b);
-  client_pool_message_done (pool, unowned);
+  client_pool_message_done (pool, other);
   g_assert_cmpuint (client_pool_count_messages_in_flight (pool, 2), ==, 1);
-  g_assert_false (client_pool_message_in_flight (pool, unowned));
-  g_assert_false (client_pool_claim_message_id (pool, 7));
+  g_assert_cmpuint (client_pool_count_messages_in_flight (pool, 3), ==, 0);
+  g_assert_false (client_pool_message_in_flight (pool, other));
+  g_assert_false (client_pool_reserve_chosen_message_id (pool, 4, 7, NULL));
 }
 
 int
