@@ -148,10 +148,10 @@ connect_once (BusLink *link, gboolean reconnected, GError **error)
       = g_signal_connect (link->connection, "closed", G_CALLBACK (on_closed), link);
   if (!link->listener.connected (link, link->connection, reconnected, error, link->user_data))
     return FALSE;
-  link->name_id = g_bus_own_name_on_connection (
-      link->connection, link->name,
-      reconnected ? G_BUS_NAME_OWNER_FLAGS_NONE : G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
-      on_name_acquired, on_name_lost, link, NULL);
+  link->name_id = g_bus_own_name_on_connection (link->connection, link->name,
+                                                reconnected ? G_BUS_NAME_OWNER_FLAGS_NONE
+                                                            : G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
+                                                on_name_acquired, on_name_lost, link, NULL);
   if (reconnected)
     link->name_wait_source = g_timeout_add (NAME_WAIT_MS, on_name_wait_over, link);
   return TRUE;
