@@ -1,6 +1,7 @@
 /* qcoapctl-monitor.c — prints every signal of qcoapd's sessions as it
  * arrives: sessions appearing and going, Received, Ack, Retransmission,
- * Closed, and the modem's state. One line (or JSON object) per event. */
+ * Closed, the modem's state, and the network's registration and data
+ * contexts (qcoapctl-network.c). One line (or JSON object) per event. */
 #include "qcoapctl.h"
 
 #include <glib-unix.h>
@@ -11,6 +12,7 @@ typedef struct
   Qcoapctl *ctl;
   GMainLoop *loop;
   char *only_path; /* monitor one session, or NULL for all */
+  QcoapctlNetworkWatch *network;
 } Monitor;
 
 static void
@@ -263,12 +265,15 @@ start_watching (Monitor *monitor)
         watch_session (monitor, l->data);
       }
 
+  monitor->network = qcoapctl_network_watch_start (ctl);
+
   /* Tells a reader that everything from now on will be seen. */
   line = event_start (monitor, NULL, "monitoring");
   if (!ctl->json)
-    g_string_append_printf (line, " %s (modem %s); Ctrl-C stops",
+    g_string_append_printf (line, " %s (modem %s, %s); Ctrl-C stops",
                             monitor->only_path ? monitor->only_path : "all sessions",
-                            qcoap_client_get_state (ctl->client));
+                            qcoap_client_get_state (ctl->client),
+                            qcoapctl_network_watch_get_registration (monitor->network));
   event_end (monitor, line);
 
   return sessions;
@@ -277,7 +282,7 @@ start_watching (Monitor *monitor)
 int
 qcoapctl_monitor (Qcoapctl *ctl, int argc, char **argv)
 {
-  Monitor monitor = { ctl, NULL, NULL };
+  Monitor monitor = { ctl, NULL, NULL, NULL };
   g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   GList *sessions;
   guint sources[2];
@@ -314,6 +319,7 @@ qcoapctl_monitor (Qcoapctl *ctl, int argc, char **argv)
     g_signal_handlers_disconnect_by_data (l->data, &monitor);
   g_list_free_full (sessions, g_object_unref);
   g_signal_handlers_disconnect_by_data (ctl->client, &monitor);
+  qcoapctl_network_watch_stop (monitor.network);
   g_signal_handlers_disconnect_by_data (qcoap_client_get_connection (ctl->client), &monitor);
   g_free (monitor.only_path);
   return QCOAPCTL_EXIT_OK;

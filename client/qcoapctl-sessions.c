@@ -318,6 +318,8 @@ print_status_text (QcoapClient *client, GList *sessions)
   print_field ("", "revision", qcoap_client_get_revision (client));
   print_field ("", "imei", qcoap_client_get_imei (client));
   g_print ("%s", rule);
+  qcoapctl_print_network_text (client, print_field);
+  g_print ("%s", rule);
   print_field ("Clients", "free", free_clients);
   g_print ("%s", rule);
   if (sessions == NULL)
@@ -358,8 +360,9 @@ print_status_json (QcoapClient *client, GList *sessions)
       json_append_string (json, fields[i].value, -1);
       g_string_append_c (json, ',');
     }
+  qcoapctl_append_network_json (json, client);
   g_string_append_printf (
-      json, "\"free_clients\":%u,\"sessions\":", qcoap_client_get_free_clients (client));
+      json, ",\"free_clients\":%u,\"sessions\":", qcoap_client_get_free_clients (client));
   json_append_sessions (json, sessions);
   g_string_append_c (json, '}');
   g_print ("%s\n", json->str);
@@ -371,8 +374,9 @@ qcoapctl_status (Qcoapctl *ctl, int argc, char **argv)
   GList *sessions;
 
   if (!qcoapctl_parse (ctl, "status", "",
-                       "Shows the modem's state and identity, the free client IDs, the sessions "
-                       "and the daemon's version.",
+                       "Shows the modem's state and identity, the network (registration, "
+                       "technology, operator, signal) and the data contexts, the free client "
+                       "IDs, the sessions and the daemon's version.",
                        NULL, &argc, &argv))
     return QCOAPCTL_EXIT_USAGE;
   if (argc != 1)

@@ -5,7 +5,7 @@
  * It speaks only the D-Bus API, through libqcoap-glib. This file is the
  * entry point and the command table; what the commands share is in
  * qcoapctl-common.c, the commands in qcoapctl-request.c,
- * qcoapctl-sessions.c and qcoapctl-monitor.c. Global options may come
+ * qcoapctl-sessions.c, qcoapctl-monitor.c and qcoapctl-network.c. Global options may come
  * before or after the command word. */
 #include "qcoapctl.h"
 
@@ -30,6 +30,7 @@ static const Command commands[] = {
   { "sessions", 0, qcoapctl_sessions, "List the sessions" },
   { "status", 0, qcoapctl_status, "Show the modem, the daemon and the sessions" },
   { "monitor", 0, qcoapctl_monitor, "Print the signals of all sessions, or of one" },
+  { "at", 0, qcoapctl_at, "Send one AT command to the modem and print its answer (root)" },
 };
 
 static void

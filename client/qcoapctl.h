@@ -45,6 +45,24 @@ typedef struct
 QcoapResponse *qcoapctl_exchange (Qcoapctl *ctl, QcoapClientSession *session,
                                   const ExchangeRequest *request, GError **error);
 
+/* ---- the cellular network ---- */
+
+/* Prints one "section | key: value" line of status. */
+typedef void (*QcoapctlPrintField) (const char *section, const char *key, const char *value);
+
+/* The Network and Data lines of status, and their JSON members (without
+ * braces, for an object being written). */
+void qcoapctl_print_network_text (QcoapClient *client, QcoapctlPrintField print_field);
+void qcoapctl_append_network_json (GString *json, QcoapClient *client);
+
+/* Prints a line for every change of the registration and of a data
+ * context from now on, until stopped. */
+typedef struct _QcoapctlNetworkWatch QcoapctlNetworkWatch;
+QcoapctlNetworkWatch *qcoapctl_network_watch_start (Qcoapctl *ctl);
+/* "home (lte-m, Fake Telecom)": the registration as last printed. */
+const char *qcoapctl_network_watch_get_registration (QcoapctlNetworkWatch *watch);
+void qcoapctl_network_watch_stop (QcoapctlNetworkWatch *watch);
+
 /* ---- the commands ---- */
 
 int qcoapctl_request (Qcoapctl *ctl, guint8 method, int argc, char **argv);
@@ -54,5 +72,6 @@ int qcoapctl_close (Qcoapctl *ctl, int argc, char **argv);
 int qcoapctl_sessions (Qcoapctl *ctl, int argc, char **argv);
 int qcoapctl_status (Qcoapctl *ctl, int argc, char **argv);
 int qcoapctl_monitor (Qcoapctl *ctl, int argc, char **argv);
+int qcoapctl_at (Qcoapctl *ctl, int argc, char **argv);
 
 G_END_DECLS

@@ -33,6 +33,11 @@ enum
   PROP_IMEI,
   PROP_VERSION,
   PROP_FREE_CLIENTS,
+  PROP_REGISTRATION,
+  PROP_ACCESS_TECHNOLOGY,
+  PROP_OPERATOR,
+  PROP_SIGNAL,
+  PROP_DATA_CONTEXTS,
   N_PROPS
 };
 
@@ -576,6 +581,21 @@ qcoap_client_get_property (GObject *object, guint prop_id, GValue *value, GParam
       case PROP_FREE_CLIENTS:
         g_value_set_uint (value, qcoap_client_get_free_clients (self));
         break;
+      case PROP_REGISTRATION:
+        g_value_set_string (value, qcoap_client_get_registration (self));
+        break;
+      case PROP_ACCESS_TECHNOLOGY:
+        g_value_set_string (value, qcoap_client_get_access_technology (self));
+        break;
+      case PROP_OPERATOR:
+        g_value_set_string (value, qcoap_client_get_operator (self));
+        break;
+      case PROP_SIGNAL:
+        g_value_take_variant (value, qcoap_client_get_signal (self));
+        break;
+      case PROP_DATA_CONTEXTS:
+        g_value_take_variant (value, qcoap_client_get_data_contexts (self));
+        break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -604,6 +624,13 @@ string_property (const char *name, const char *blurb)
                               G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 }
 
+static GParamSpec *
+variant_property (const char *name, const char *type, const char *blurb)
+{
+  return g_param_spec_variant (name, NULL, blurb, G_VARIANT_TYPE (type), NULL,
+                               G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+}
+
 static void
 qcoap_client_class_init (QcoapClientClass *klass)
 {
@@ -622,6 +649,15 @@ qcoap_client_class_init (QcoapClientClass *klass)
   properties[PROP_FREE_CLIENTS]
       = g_param_spec_uint ("free-clients", NULL, "Free client IDs, 0-6", 0, 6, 0,
                            G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_REGISTRATION]
+      = string_property ("registration", "unknown, idle, searching, home, roaming or denied");
+  properties[PROP_ACCESS_TECHNOLOGY]
+      = string_property ("access-technology", "lte-m, nb-iot or gsm; empty while not registered");
+  properties[PROP_OPERATOR] = string_property ("operator", "The network's name");
+  properties[PROP_SIGNAL]
+      = variant_property ("signal", "a{sv}", "rssi, rsrp, rsrq and sinr, as far as reported");
+  properties[PROP_DATA_CONTEXTS]
+      = variant_property ("data-contexts", "a(ybs)", "(context ID, active, address)");
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SIGNAL_SESSION_ADDED]
@@ -662,6 +698,35 @@ STRING_GETTER (model)
 STRING_GETTER (revision)
 STRING_GETTER (imei)
 STRING_GETTER (version)
+STRING_GETTER (registration)
+STRING_GETTER (access_technology)
+STRING_GETTER (operator)
+
+/* A new reference to the proxy's value, or an empty one of @type before
+ * the daemon has reported any. */
+static GVariant *
+variant_or_empty (GVariant *value, const char *type)
+{
+  if (value != NULL)
+    return g_variant_ref (value);
+  return g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE (type + 1), NULL, 0));
+}
+
+GVariant *
+qcoap_client_get_signal (QcoapClient *self)
+{
+  g_return_val_if_fail (QCOAP_IS_CLIENT (self), NULL);
+
+  return variant_or_empty (qcoap_manager_get_signal (self->manager), "a{sv}");
+}
+
+GVariant *
+qcoap_client_get_data_contexts (QcoapClient *self)
+{
+  g_return_val_if_fail (QCOAP_IS_CLIENT (self), NULL);
+
+  return variant_or_empty (qcoap_manager_get_data_contexts (self->manager), "a(ybs)");
+}
 
 guint
 qcoap_client_get_free_clients (QcoapClient *self)
@@ -877,4 +942,63 @@ qcoap_client_request_sync (QcoapClient *self, guint8 code, const char *uri, GVar
     }
   payload_bytes = g_variant_get_data_as_bytes (response_payload);
   return qcoap_response_new (response_code, response_options, payload_bytes);
+}
+
+/* ---- Command ---- */
+
+static void
+command_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  g_autoptr (GError) error = NULL;
+  char *response = NULL;
+
+  if (!qcoap_manager_call_command_finish (QCOAP_MANAGER (source), &response, result, &error))
+    {
+      _qcoap_error_strip (error);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, response, g_free);
+}
+
+void
+qcoap_client_command (QcoapClient *self, const char *command, guint timeout_ms,
+                      GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (QCOAP_IS_CLIENT (self));
+  g_return_if_fail (command != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, qcoap_client_command);
+  qcoap_manager_call_command (self->manager, command, timeout_ms, cancellable, command_done, task);
+}
+
+char *
+qcoap_client_command_finish (QcoapClient *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == qcoap_client_command, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+char *
+qcoap_client_command_sync (QcoapClient *self, const char *command, guint timeout_ms,
+                           GCancellable *cancellable, GError **error)
+{
+  char *response = NULL;
+
+  g_return_val_if_fail (QCOAP_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (command != NULL, NULL);
+
+  if (!qcoap_manager_call_command_sync (self->manager, command, timeout_ms, &response, cancellable,
+                                        error))
+    {
+      _qcoap_error_strip (error ? *error : NULL);
+      return NULL;
+    }
+  return response;
 }

@@ -66,6 +66,25 @@ const char *qcoap_client_get_imei (QcoapClient *self);
 const char *qcoap_client_get_version (QcoapClient *self);
 guint qcoap_client_get_free_clients (QcoapClient *self);
 
+/* The cellular network, as the daemon reports it (GObject properties
+ * "registration", "access-technology", "operator", "signal" and
+ * "data-contexts", with notify:: on change). Registration is "unknown",
+ * "idle", "searching", "home", "roaming" or "denied"; the access
+ * technology "lte-m", "nb-iot" or "gsm", and it and the operator are ""
+ * while not registered. */
+const char *qcoap_client_get_registration (QcoapClient *self);
+const char *qcoap_client_get_access_technology (QcoapClient *self);
+const char *qcoap_client_get_operator (QcoapClient *self);
+
+/* The signal as an a{sv} with the keys the modem reported: "rssi", "rsrp"
+ * (i, dBm), "rsrq" (i, dB), "sinr" (d, dB); empty while there is no
+ * service. A new reference: free it with g_variant_unref(). */
+GVariant *qcoap_client_get_signal (QcoapClient *self);
+
+/* The PDP contexts the daemon manages, an a(ybs) of (context ID 1-16,
+ * active, IP address; "" while inactive). A new reference. */
+GVariant *qcoap_client_get_data_contexts (QcoapClient *self);
+
 /* Every session that exists now, whoever opened it, sorted by client ID.
  * The "session-added" and "session-removed" signals report changes. */
 GList *qcoap_client_get_sessions (QcoapClient *self);
@@ -99,5 +118,16 @@ QcoapResponse *qcoap_client_request_finish (QcoapClient *self, GAsyncResult *res
 QcoapResponse *qcoap_client_request_sync (QcoapClient *self, guint8 code, const char *uri,
                                           GVariant *options, GBytes *payload, GVariant *flags,
                                           GCancellable *cancellable, GError **error);
+
+/* Sends one AT command line to the modem for diagnosis (root only) and
+ * returns every line it answered, joined by newlines; @timeout_ms 0 for the
+ * daemon's default. Commands the daemon relies on are refused with
+ * QCOAP_ERROR_INVALID_ARGUMENT; an ERROR answer is QCOAP_ERROR_MODEM_ERROR. */
+void qcoap_client_command (QcoapClient *self, const char *command, guint timeout_ms,
+                           GCancellable *cancellable, GAsyncReadyCallback callback,
+                           gpointer user_data);
+char *qcoap_client_command_finish (QcoapClient *self, GAsyncResult *result, GError **error);
+char *qcoap_client_command_sync (QcoapClient *self, const char *command, guint timeout_ms,
+                                 GCancellable *cancellable, GError **error);
 
 G_END_DECLS
