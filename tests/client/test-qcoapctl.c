@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <gio/gunixsocketaddress.h>
 
 static const char *bus_address;
 static guint coap_port;
@@ -112,6 +113,32 @@ json_eval (const char *json, const char *expression)
   run_program (&run, "/usr/bin/python3", input, (const char *const[]){ "-c", script, NULL });
   g_assert_cmpint (run.status, ==, 0);
   return run_stdout_text (&run);
+}
+
+/* Sends @command to the simulator's control channel (through
+ * client-env-run's socket) and asserts that it answered OK. */
+static void
+sim_control (const char *command)
+{
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketAddress) address
+      = g_unix_socket_address_new (g_getenv ("QCOAP_TEST_SIM_CONTROL"));
+  g_autoptr (GSocketConnection) connection = NULL;
+  g_autoptr (GDataInputStream) in = NULL;
+  g_autofree char *line = g_strdup_printf ("%s\n", command);
+  g_autofree char *answer = NULL;
+  g_autoptr (GError) error = NULL;
+
+  connection = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (address), NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)), line,
+                             strlen (line), NULL, NULL, &error);
+  g_assert_no_error (error);
+  in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (connection)));
+  answer = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_test_message ("simulator: %s → %s", command, answer);
+  g_assert_true (g_str_has_prefix (answer, "OK"));
 }
 
 /* ---- requests ---- */
@@ -523,6 +550,115 @@ test_status_text (void)
   g_assert_true (g_regex_match_simple ("free: 6 of 6$", text, G_REGEX_MULTILINE, 0));
 }
 
+/* ---- the network ---- */
+
+/* The simulator registers a while after it booted, and the daemon then
+ * reads the operator and activates context 1: waits (up to 20 s) until
+ * status shows all of it. */
+static void
+wait_for_network (void)
+{
+  for (int i = 0; i < 200; i++)
+    {
+      g_auto (Run) run = { 0 };
+      g_autofree char *text = NULL;
+
+      qcoapctl (&run, NULL, "status");
+      g_assert_cmpint (run.status, ==, 0);
+      text = run_stdout_text (&run);
+      if (strstr (text, "operator: Fake Telecom") && strstr (text, "context 1: up "))
+        return;
+      g_usleep (100 * 1000);
+    }
+  g_error ("the modem did not register, or context 1 did not come up");
+}
+
+static void
+test_status_network (void)
+{
+  g_auto (Run) run = { 0 };
+  g_auto (Run) json_run = { 0 };
+  g_autofree char *text = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *summary = NULL;
+
+  wait_for_network ();
+  qcoapctl (&run, NULL, "status");
+  g_assert_cmpint (run.status, ==, 0);
+  text = run_stdout_text (&run);
+  g_assert_true (
+      g_regex_match_simple ("^  Network  \\|  registration: home$", text, G_REGEX_MULTILINE, 0));
+  g_assert_true (g_regex_match_simple ("technology: lte-m$", text, G_REGEX_MULTILINE, 0));
+  g_assert_true (g_regex_match_simple ("operator: Fake Telecom$", text, G_REGEX_MULTILINE, 0));
+  /* The simulator reports RSRP, RSRQ and SINR (AT+QCSQ), in that order. */
+  g_assert_true (g_regex_match_simple ("signal: RSRP -87 dBm, RSRQ -?[0-9]+ dB, SINR -?[0-9.]+ dB",
+                                       text, G_REGEX_MULTILINE, 0));
+  g_assert_true (g_regex_match_simple ("^  Data     \\|     context 1: up 10\\.64\\.0\\.1$", text,
+                                       G_REGEX_MULTILINE, 0));
+
+  qcoapctl (&json_run, NULL, "--json", "status");
+  g_assert_cmpint (json_run.status, ==, 0);
+  json = run_stdout_text (&json_run);
+  summary = json_eval (json, "d['registration'], d['access_technology'], d['operator'], "
+                             "d['signal']['rsrp'], d['data_contexts'][0]");
+  g_assert_cmpstr (summary, ==,
+                   "home lte-m Fake Telecom -87 {'cid': 1, 'active': True, 'address': "
+                   "'10.64.0.1'}");
+}
+
+static void
+test_at_command (void)
+{
+  g_auto (Run) run = { 0 };
+  g_auto (Run) json_run = { 0 };
+  g_autofree char *text = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *summary = NULL;
+
+  wait_for_network ();
+  qcoapctl (&run, NULL, "at", "AT+QENG=\"servingcell\"");
+  g_assert_cmpint (run.status, ==, 0);
+  text = run_stdout_text (&run);
+  /* The serving cell's line with its RSRP, and the final result. */
+  g_assert_true (
+      g_regex_match_simple ("^\\+QENG: \"servingcell\",.*,-87,", text, G_REGEX_MULTILINE, 0));
+  g_assert_true (g_str_has_suffix (text, "\nOK"));
+
+  qcoapctl (&json_run, NULL, "--json", "at", "AT+COPS?");
+  g_assert_cmpint (json_run.status, ==, 0);
+  json = run_stdout_text (&json_run);
+  summary = json_eval (json, "d['command'], 'Fake Telecom' in d['response'], "
+                             "d['response'].endswith('OK')");
+  g_assert_cmpstr (summary, ==, "AT+COPS? True True");
+}
+
+static void
+test_at_refused (void)
+{
+  g_auto (Run) refused = { 0 };
+  g_auto (Run) missing = { 0 };
+  g_auto (Run) json_run = { 0 };
+  g_autofree char *json = NULL;
+  g_autofree char *summary = NULL;
+
+  /* The daemon refuses it; qcoapctl's status is that of a usage error and
+   * the daemon's words are printed. */
+  qcoapctl (&refused, NULL, "at", "ATZ");
+  g_assert_cmpint (refused.status, ==, 2);
+  g_assert_cmpuint (g_bytes_get_size (refused.out), ==, 0);
+  g_assert_nonnull (strstr (refused.err, "“ATZ” was not sent"));
+  g_assert_nonnull (strstr (refused.err, "(org.qcoapd.CoAP1.Error.InvalidArgument)"));
+
+  qcoapctl (&json_run, NULL, "--json", "at", "AT+CFUN=0");
+  g_assert_cmpint (json_run.status, ==, 2);
+  json = run_stdout_text (&json_run);
+  summary = json_eval (json, "d['error']['name'], d['error']['exit_status']");
+  g_assert_cmpstr (summary, ==, "org.qcoapd.CoAP1.Error.InvalidArgument 2");
+
+  qcoapctl (&missing, NULL, "at");
+  g_assert_cmpint (missing.status, ==, 2);
+}
+
 /* ---- processes that keep running: open (held) and monitor ---- */
 
 typedef struct
@@ -714,6 +850,79 @@ test_monitor_json (void)
   g_assert_cmpint (background_stop (monitor), ==, 0);
 }
 
+/* Reads lines until every one of @patterns has matched one, in any order
+ * (a registration and a context change come in either order). */
+static void
+background_expect_all (Background *background, const char *const *patterns)
+{
+  guint n = g_strv_length ((char **)patterns);
+  g_autofree gboolean *seen = g_new0 (gboolean, n);
+  guint left = n;
+
+  while (left > 0)
+    {
+      g_autofree char *line = background_read_line (background);
+
+      if (line == NULL)
+        g_error ("the monitor ended before all of its expected lines came");
+      for (guint i = 0; i < n; i++)
+        if (!seen[i] && g_regex_match_simple (patterns[i], line, 0, 0))
+          {
+            seen[i] = TRUE;
+            left--;
+          }
+    }
+}
+
+static void
+test_monitor_network (void)
+{
+  g_autoptr (Background) monitor = NULL;
+  g_autofree char *first = NULL;
+
+  wait_for_network ();
+  monitor = background_start ((const char *const[]){ "monitor", NULL });
+  first = background_expect (
+      monitor, "^monitoring all sessions \\(modem ready, home \\(lte-m, Fake Telecom\\)\\); ");
+
+  /* The network is lost: searching, and the data call goes with it. */
+  sim_control ("fault deregister");
+  background_expect_all (
+      monitor, (const char *const[]){ "^registration: searching$", "^context 1: down$", NULL });
+  /* Back: registered, then the daemon activates the context again. */
+  sim_control ("fault register");
+  background_expect_all (monitor,
+                         (const char *const[]){ "^registration: home \\(lte-m, Fake Telecom\\)$",
+                                                "^context 1: up 10\\.64\\.0\\.1$", NULL });
+  g_assert_cmpint (background_stop (monitor), ==, 0);
+  wait_for_network ();
+}
+
+static void
+test_monitor_network_json (void)
+{
+  g_autoptr (Background) monitor = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *summary = NULL;
+
+  wait_for_network ();
+  monitor = background_start ((const char *const[]){ "--json", "monitor", NULL });
+  first = background_expect (monitor, "\"event\":\"monitoring\"");
+  sim_control ("fault pdp-drop");
+  line = background_expect (monitor, "\"event\":\"context\"");
+  summary = json_eval (line, "d['cid'], d['active'], repr(d['address'])");
+  g_assert_cmpstr (summary, ==, "1 False ''");
+  g_clear_pointer (&line, g_free);
+  g_clear_pointer (&summary, g_free);
+  /* The daemon activates it again by itself. */
+  line = background_expect (monitor, "\"event\":\"context\"");
+  summary = json_eval (line, "d['cid'], d['active'], d['address']");
+  g_assert_cmpstr (summary, ==, "1 True 10.64.0.1");
+  g_assert_cmpint (background_stop (monitor), ==, 0);
+  wait_for_network ();
+}
+
 static void
 test_open_held_until_interrupted (void)
 {
@@ -811,6 +1020,11 @@ main (int argc, char **argv)
   g_test_add_func ("/qcoapctl/monitor/other-client", test_monitor_sees_other_client);
   g_test_add_func ("/qcoapctl/monitor/json", test_monitor_json);
   g_test_add_func ("/example/runs", test_example_program);
+  g_test_add_func ("/qcoapctl/status/network", test_status_network);
+  g_test_add_func ("/qcoapctl/at/command", test_at_command);
+  g_test_add_func ("/qcoapctl/at/refused", test_at_refused);
+  g_test_add_func ("/qcoapctl/monitor/network", test_monitor_network);
+  g_test_add_func ("/qcoapctl/monitor/network-json", test_monitor_network_json);
   status = g_test_run ();
 
   {
