@@ -83,14 +83,14 @@ describe_registration (QcoapClient *client)
 {
   const char *registration = qcoap_client_get_registration (client);
   const char *technology = qcoap_client_get_access_technology (client);
-  const char *operator= qcoap_client_get_operator (client);
+  const char *network = qcoap_client_get_operator (client);
 
   if (!*registration)
     registration = "unknown";
-  if (*technology && *operator)
-    return g_strdup_printf ("%s (%s, %s)", registration, technology, operator);
-  if (*technology || *operator)
-    return g_strdup_printf ("%s (%s)", registration, *technology ? technology : operator);
+  if (*technology && *network)
+    return g_strdup_printf ("%s (%s, %s)", registration, technology, network);
+  if (*technology || *network)
+    return g_strdup_printf ("%s (%s)", registration, *technology ? technology : network);
   return g_strdup (registration);
 }
 

@@ -2,8 +2,13 @@
  * asynchronous construction, Open, Request and Close, the typed signals,
  * sessions appearing and going, and errors in the QCOAP_ERROR domain. Runs
  * inside client-env-run (QCOAP_TEST_BUS, QCOAP_TEST_COAP_PORT,
- * QCOAP_TEST_SILENT_PORT). */
+ * QCOAP_TEST_SILENT_PORT, QCOAP_TEST_SIM_CONTROL). The network's
+ * properties, their notify:: and Command too. */
 #include <qcoap-glib/qcoap-glib.h>
+
+#include "sim-control.h"
+
+#include <string.h>
 
 static const char *bus_address;
 static guint16 coap_port;
@@ -294,6 +299,95 @@ test_errors (void)
   g_assert_error (error, QCOAP_ERROR, QCOAP_ERROR_TIMEOUT);
 }
 
+/* The daemon reads the operator and activates context 1 a while after the
+ * modem registered. */
+static gboolean
+network_is_up (QcoapClient *client)
+{
+  g_autoptr (GVariant) contexts = qcoap_client_get_data_contexts (client);
+  gboolean active = FALSE;
+
+  if (g_variant_n_children (contexts) > 0)
+    g_variant_get_child (contexts, 0, "(ybs)", NULL, &active, NULL);
+  return g_str_equal (qcoap_client_get_operator (client), "Fake Telecom") && active;
+}
+
+static void
+count_notify (GObject *object, GParamSpec *pspec, guint *count)
+{
+  (*count)++;
+}
+
+static void
+test_network_properties (void)
+{
+  g_autoptr (QcoapClient) client = new_client_async ();
+  g_autoptr (GVariant) signal = NULL;
+  g_autoptr (GVariant) contexts = NULL;
+  g_autofree char *registration = NULL;
+  guint8 cid = 0;
+  gboolean active = FALSE;
+  const char *address = NULL;
+  gint32 rsrp = 0;
+  guint registration_notes = 0, context_notes = 0;
+
+  WAIT_FOR (network_is_up (client));
+  g_assert_cmpstr (qcoap_client_get_registration (client), ==, "home");
+  g_assert_cmpstr (qcoap_client_get_access_technology (client), ==, "lte-m");
+  signal = qcoap_client_get_signal (client);
+  g_assert_true (g_variant_lookup (signal, "rsrp", "i", &rsrp));
+  g_assert_cmpint (rsrp, ==, -87);
+  contexts = qcoap_client_get_data_contexts (client);
+  g_assert_cmpuint (g_variant_n_children (contexts), ==, 1);
+  g_variant_get_child (contexts, 0, "(yb&s)", &cid, &active, &address);
+  g_assert_cmpuint (cid, ==, 1);
+  g_assert_cmpstr (address, ==, "10.64.0.1");
+  /* The same values as GObject properties. */
+  g_object_get (client, "registration", &registration, NULL);
+  g_assert_cmpstr (registration, ==, "home");
+
+  /* Changes come as notify::. */
+  g_signal_connect (client, "notify::registration", G_CALLBACK (count_notify), &registration_notes);
+  g_signal_connect (client, "notify::data-contexts", G_CALLBACK (count_notify), &context_notes);
+  sim_control ("fault deregister");
+  WAIT_FOR (g_str_equal (qcoap_client_get_registration (client), "searching"));
+  g_assert_cmpstr (qcoap_client_get_access_technology (client), ==, "");
+  WAIT_FOR (!network_is_up (client) && context_notes > 0);
+  g_assert_cmpuint (registration_notes, >=, 1);
+  sim_control ("fault register");
+  WAIT_FOR (network_is_up (client));
+  g_assert_cmpuint (registration_notes, >=, 2);
+  g_signal_handlers_disconnect_by_data (client, &registration_notes);
+  g_signal_handlers_disconnect_by_data (client, &context_notes);
+}
+
+static void
+test_command (void)
+{
+  g_autoptr (QcoapClient) client = new_client_async ();
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *serving = NULL;
+  g_autofree char *cops = NULL;
+  g_autofree char *refused = NULL;
+
+  WAIT_FOR (network_is_up (client));
+  qcoap_client_command (client, "AT+QENG=\"servingcell\"", 0, NULL, store_result, &result);
+  serving = qcoap_client_command_finish (client, wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (serving, "+QENG: \"servingcell\","));
+  g_assert_true (g_str_has_suffix (serving, "\nOK"));
+
+  cops = qcoap_client_command_sync (client, "AT+COPS?", 2000, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (cops, "\"Fake Telecom\""));
+
+  refused = qcoap_client_command_sync (client, "AT+CEREG=0", 0, NULL, &error);
+  g_assert_null (refused);
+  g_assert_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT);
+  g_assert_false (g_str_has_prefix (error->message, "GDBus.Error:"));
+}
+
 static void
 test_no_daemon (void)
 {
@@ -323,5 +417,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qcoap-glib/errors", test_errors);
   g_test_add_func ("/qcoap-glib/reconnects", test_reconnects);
   g_test_add_func ("/qcoap-glib/no-daemon", test_no_daemon);
+  g_test_add_func ("/qcoap-glib/network-properties", test_network_properties);
+  g_test_add_func ("/qcoap-glib/command", test_command);
   return g_test_run ();
 }
