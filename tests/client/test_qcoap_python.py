@@ -1,7 +1,8 @@
 """The qcoap Python module against the real daemon, simulator and coap-server.
 
 Runs under /usr/bin/python3 inside client-env-run, which provides
-QCOAP_TEST_BUS, QCOAP_TEST_COAP_PORT and QCOAP_TEST_SILENT_PORT;
+QCOAP_TEST_BUS, QCOAP_TEST_COAP_PORT, QCOAP_TEST_SILENT_PORT and
+QCOAP_TEST_SIM_CONTROL (the simulator's control channel);
 QCOAP_PY_EXAMPLES is the directory of the example programs.
 """
 
@@ -9,6 +10,7 @@ import asyncio
 import os
 import random
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -50,6 +52,23 @@ def wait_until(condition, seconds=15):
     while not condition() and time.monotonic() < deadline:
         time.sleep(0.05)
     return condition()
+
+
+def sim_control(command):
+    """Sends a line to the simulator's control channel; asserts its OK."""
+    with socket.socket(socket.AF_UNIX) as control:
+        control.connect(os.environ["QCOAP_TEST_SIM_CONTROL"])
+        control.sendall(command.encode() + b"\n")
+        answer = control.makefile().readline().strip()
+    if not answer.startswith("OK"):
+        raise AssertionError(f"the simulator answered {command!r} with {answer!r}")
+
+
+def network_is_up(client):
+    """Registered, the operator read and context 1 active (the daemon gets
+    there a while after the modem registered)."""
+    contexts = client.data_contexts
+    return client.operator == "Fake Telecom" and bool(contexts) and contexts[0].active
 
 
 class FirstRead(unittest.TestCase):
@@ -329,10 +348,54 @@ class Examples(unittest.TestCase):
             log_process.stdout.close()
 
 
+class Network(unittest.TestCase):
+    def setUp(self):
+        self.client = qcoap.connect(BUS)
+        self.assertTrue(wait_until(lambda: network_is_up(self.client), 20))
+
+    def tearDown(self):
+        # Whatever a test did to the network, the next one finds it up.
+        self.assertTrue(wait_until(lambda: network_is_up(self.client), 20))
+        self.client.close()
+
+    def test_properties(self):
+        self.assertEqual(self.client.registration, "home")
+        self.assertEqual(self.client.access_technology, "lte-m")
+        self.assertEqual(self.client.operator, "Fake Telecom")
+        signal = self.client.signal
+        self.assertEqual(signal["rsrp"], -87)
+        self.assertIsInstance(signal.get("sinr", 0.0), float)
+        context = self.client.data_contexts[0]
+        self.assertIsInstance(context, qcoap.DataContext)
+        self.assertEqual(context, (1, True, "10.64.0.1"))
+        self.assertEqual(context.address, "10.64.0.1")
+
+    def test_deregister_and_register(self):
+        sim_control("fault deregister")
+        self.assertTrue(wait_until(lambda: self.client.registration == "searching"))
+        self.assertEqual(self.client.access_technology, "")
+        self.assertTrue(wait_until(lambda: not self.client.data_contexts[0].active))
+        sim_control("fault register")
+        self.assertTrue(wait_until(lambda: self.client.registration == "home"))
+
+    def test_command(self):
+        response = self.client.command('AT+QENG="servingcell"', 2000)
+        self.assertTrue(response.startswith('+QENG: "servingcell",'), response)
+        self.assertTrue(response.endswith("\nOK"), response)
+        self.assertIn('"Fake Telecom"', asyncio.run(self.client.command_async("AT+COPS?")))
+
+    def test_command_refused(self):
+        with self.assertRaises(qcoap.InvalidArgument) as refused:
+            self.client.command("ATZ")
+        self.assertIn("ATZ", str(refused.exception))
+        with self.assertRaises(qcoap.InvalidArgument):
+            self.client.command("AT+COPS?;+CFUN=0")
+
+
 def load_tests(loader, tests, pattern):
     """FirstRead first: it needs coap-server's /example_data as it starts."""
     suite = unittest.TestSuite([loader.loadTestsFromTestCase(FirstRead)])
-    for case in (ResponseObject, Blocking, Asyncio, Examples):
+    for case in (ResponseObject, Blocking, Asyncio, Examples, Network):
         suite.addTests(loader.loadTestsFromTestCase(case))
     return suite
 

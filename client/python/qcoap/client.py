@@ -21,7 +21,7 @@ valid, a persistent session stays usable, calls in flight fail with
 import asyncio
 import itertools
 import threading
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 from urllib.parse import unquote, urlsplit
 
 import gi
@@ -652,6 +652,15 @@ class Session:
         return f"<qcoap.Session {self.path}>"
 
 
+class DataContext(NamedTuple):
+    """A PDP context the daemon manages: its ID (1-16), whether it is
+    active, and its IP address (``""`` while inactive)."""
+
+    cid: int
+    active: bool
+    address: str
+
+
 class Client:
     """A connection to qcoapd. Make one with :func:`connect`.
 
@@ -711,6 +720,51 @@ class Client:
     def sessions(self) -> List[str]:
         """Object paths of the sessions that exist now."""
         return list(self._properties()["Sessions"])
+
+    @property
+    def registration(self) -> str:
+        """The registration with the cellular network: unknown, idle,
+        searching, home, roaming or denied."""
+        return self._properties()["Registration"]
+
+    @property
+    def access_technology(self) -> str:
+        """``"lte-m"``, ``"nb-iot"`` or ``"gsm"``; ``""`` while not
+        registered."""
+        return self._properties()["AccessTechnology"]
+
+    @property
+    def operator(self) -> str:
+        """The network's name; ``""`` while not registered."""
+        return self._properties()["Operator"]
+
+    @property
+    def signal(self) -> Dict[str, Union[int, float]]:
+        """The signal with the keys the modem reported: ``rssi`` and
+        ``rsrp`` (dBm), ``rsrq`` (dB) as ints, ``sinr`` (dB) as a float;
+        empty while there is no service."""
+        return dict(self._properties()["Signal"])
+
+    @property
+    def data_contexts(self) -> List[DataContext]:
+        """The PDP contexts the daemon manages, as :class:`DataContext`."""
+        return [DataContext(*context) for context in self._properties()["DataContexts"]]
+
+    def _command_call(self, text: str, timeout_ms: int):
+        return (MANAGER_PATH, MANAGER_INTERFACE, "Command",
+                GLib.Variant("(su)", (text, timeout_ms)), "(s)", _reply_timeout(timeout_ms))
+
+    def command(self, text: str, timeout_ms: int = 0) -> str:
+        """Sends one AT command line to the modem (root only) and returns
+        every line it answered, joined by newlines, the final OK included.
+        ``timeout_ms`` 0 is the daemon's default. A command the daemon
+        relies on raises :class:`qcoap.InvalidArgument`, an ERROR answer
+        :class:`qcoap.ModemError`."""
+        return self._bus.call_sync(*self._command_call(text, timeout_ms)).unpack()[0]
+
+    async def command_async(self, text: str, timeout_ms: int = 0) -> str:
+        """:meth:`command` as a coroutine."""
+        return (await self._bus.call(*self._command_call(text, timeout_ms))).unpack()[0]
 
     def _open_call(self, host: str, port: int, options: Dict[str, Any]):
         return (MANAGER_PATH, MANAGER_INTERFACE, "Open",
