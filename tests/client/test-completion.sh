@@ -1,6 +1,6 @@
 #!/bin/bash
 # The bash completion offers the content formats and option names of the
-# shared registry.  test-completion.sh COMPLETION-SCRIPT
+# shared registry, and the commands and read commands of at.  test-completion.sh COMPLETION-SCRIPT
 set -u
 script=$1
 failures=0
@@ -39,4 +39,8 @@ expect application/vnd.oma.lwm2m+cbor post -A application/vnd
 expect text/plain put -t text
 expect No-Response get -O No
 expect Block2 get -O Bl
+expect at a
+expect --wait at --w
+expect 'AT+QENG=\"servingcell\"' at AT+QE
+expect 'AT+COPS\?' at AT+CO
 [ "$failures" -eq 0 ]
