@@ -75,6 +75,21 @@ echo "qcoapd --bus \$DBUS_SESSION_BUS_ADDRESS --device $work/modem: $state"
 qcoapctl="$builddir/client/qcoapctl"
 uri="coap://127.0.0.1:$port"
 
+step "The modem registers with the (simulated) network and qcoapd starts the data call"
+# The simulator registers 1.5 s after it booted; the operator's name and
+# the context's address follow a moment later.
+for _ in $(seq 100); do
+  network=$("$qcoapctl" --session status 2>/dev/null || true)
+  [[ $network == *"registration: home"* && $network == *"context 1: up"* ]] && break
+  sleep 0.1
+done
+echo "$ qcoapctl --session status   (its network lines)"
+printf '%s\n' "$network" | sed -n '/Network/,/context/p'
+if [ "$(id -u)" -eq 0 ]; then
+  # Command is for root only.
+  show "$qcoapctl" --session at 'AT+QENG="servingcell"'
+fi
+
 step "GET $uri/time with qcoapctl (a one-shot Request)"
 show_payload "$qcoapctl" --session -v get "$uri/time"
 

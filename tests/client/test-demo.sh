@@ -1,6 +1,7 @@
 #!/bin/bash
-# The demo runs to its end, and each payload it prints stands on a line of
-# its own (the next line is empty, not the next step's heading).
+# The demo runs to its end, shows the network lines of status, and each
+# payload it prints stands on a line of its own (the next line is empty,
+# not the next step's heading).
 #   test-demo.sh DEMO BUILDDIR
 set -u
 output=$(QCOAPD_DEMO_BUILT=1 QCOAPD_BUILDDIR=$2 bash "$1" 2>&1)
@@ -8,6 +9,16 @@ status=$?
 printf '%s\n' "$output" | sed 's/^/# /'
 [ "$status" -eq 0 ] || { echo "not ok - the demo exited $status"; exit 1; }
 echo "ok - the demo ran"
+# The network lines of status, once the modem registered.
+for line in 'registration: home$' 'technology: lte-m$' 'operator: Fake Telecom$' \
+    'signal: RSRP -87 dBm' 'context 1: up 10\.64\.0\.1$'; do
+  if printf '%s\n' "$output" | grep -qE "$line"; then
+    echo "ok - the demo shows $line"
+  else
+    echo "not ok - the demo does not show $line"
+    exit 1
+  fi
+done
 # The GET of /time prints coap-server's clock, e.g. "Dec 01 09:41:43".
 if printf '%s\n' "$output" | grep -A1 -E '^[A-Z][a-z]{2} [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2}$' |
     sed -n 2p | grep -qx ''; then
