@@ -50,6 +50,10 @@ static const struct
   { "qcoapctl", "^message ID [0-9]+ \\(0x[0-9a-f]{4}\\), token [0-9a-f]{8}$", 1 },
   { "qcoapctl", "^4\\.04 Not Found$", 1 },
   { "qcoapctl", "^exit status 3 \\(3: a 4\\.xx response\\)$", 1 },
+  /* status shows the network; by the time of at the modem is registered. */
+  { "qcoapctl", "^  Network  \\| +registration: [a-z]+$", 1 },
+  { "qcoapctl", "^\\+COPS: 0,0,\"Fake Telecom\",8$", 1 },
+  { "qcoapctl", "^exit status 2 \\(2: refused\\)$", 1 },
 };
 
 static void
