@@ -777,6 +777,7 @@ test_recv_parse_many_candidate_ends (void)
   g_string_append (line, "\",0");
   recv = parse_recv_ok (line->str);
   g_assert_cmpuint (recv->options->len, ==, 64);
+  g_clear_pointer (&recv, qcoap_recv_free);
 
   /* A last value ending in 'x"x' is neither quoted nor bare. */
   g_string_truncate (line, line->len - strlen ("\",0"));

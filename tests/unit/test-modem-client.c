@@ -26,8 +26,9 @@ typedef struct
   guint state_changes;
   guint ended;
   char *ended_reason;
-  /* the last async result */
+  /* the last async result, and those handed to the test */
   GAsyncResult *result;
+  GPtrArray *taken;
 } Fixture;
 
 static void
@@ -87,11 +88,16 @@ wait_result (Fixture *f)
     g_main_context_iteration (NULL, TRUE);
 }
 
+/* The result of the last call; the fixture keeps it until the test ends. */
 static GAsyncResult *
 take_result (Fixture *f)
 {
+  GAsyncResult *result;
+
   wait_result (f);
-  return g_steal_pointer (&f->result);
+  result = g_steal_pointer (&f->result);
+  g_ptr_array_add (f->taken, result);
+  return result;
 }
 
 static void
@@ -109,6 +115,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
 
   f->pool = fake_pool_new ();
   f->acks = g_array_new (FALSE, FALSE, sizeof (AckEvent));
+  f->taken = g_ptr_array_new_with_free_func (g_object_unref);
   f->client = modem_client_new (f->pool, CLIENT_ID, &config, &listener, f);
 }
 
@@ -116,6 +123,7 @@ static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
   modem_client_end (f->client, "closed");
+  g_ptr_array_unref (f->taken);
   g_clear_object (&f->client);
   fake_pool_free (f->pool);
   g_clear_object (&f->result);
