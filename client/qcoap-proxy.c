@@ -188,10 +188,19 @@ serve (const ProxyConfig *config, GDBusConnection *connection)
   return run.status;
 }
 
+static void
+options_clear (Options *options)
+{
+  g_clear_pointer (&options->bus_address, g_free);
+  g_clear_pointer (&options->config_path, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
+
 int
 main (int argc, char **argv)
 {
-  Options options = { 0 };
+  g_auto (Options) options = { 0 };
   g_autoptr (GError) error = NULL;
   g_autoptr (ProxyConfig) config = NULL;
   g_autoptr (GDBusConnection) connection = NULL;
@@ -224,7 +233,5 @@ main (int argc, char **argv)
   g_dbus_connection_set_exit_on_close (connection, FALSE);
   status = serve (config, connection);
   coap_cleanup ();
-  g_free (options.bus_address);
-  g_free (options.config_path);
   return status;
 }

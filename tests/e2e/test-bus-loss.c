@@ -141,6 +141,7 @@ test_sessions_survive (void)
   g_autofree char *before = name_owner ();
   g_autofree char *after = NULL;
   g_autofree char *traffic = NULL;
+  g_autoptr (GVariant) closed = NULL;
   gsize offset = e2e_env_sim_log_offset (env);
 
   send_unreadable_message ("/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Open");
@@ -161,10 +162,13 @@ test_sessions_survive (void)
   assert_serves (env->bus, persistent);
   assert_serves (keeper, plain);
 
-  g_dbus_connection_call_sync (keeper, BUS_NAME, plain, SESSION_IFACE, "Close", NULL, NULL,
-                               G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, NULL);
-  g_dbus_connection_call_sync (env->bus, BUS_NAME, persistent, SESSION_IFACE, "Close", NULL, NULL,
-                               G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, NULL);
+  g_clear_pointer (&closed, g_variant_unref);
+  closed = g_dbus_connection_call_sync (keeper, BUS_NAME, plain, SESSION_IFACE, "Close", NULL, NULL,
+                                        G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, NULL);
+  g_clear_pointer (&closed, g_variant_unref);
+  closed
+      = g_dbus_connection_call_sync (env->bus, BUS_NAME, persistent, SESSION_IFACE, "Close", NULL,
+                                     NULL, G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, NULL);
   e2e_env_wait_free_clients (env, 6);
 }
 

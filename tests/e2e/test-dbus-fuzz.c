@@ -731,8 +731,13 @@ random_dict (Fuzzer *fuzzer, const KnownKey *keys, gsize n_keys, guint timeout_m
           g_variant_builder_add (&builder, "{sv}", known->key, random_known_value (fuzzer, known));
         }
       else if (chance (fuzzer, 4))
-        g_variant_builder_add (&builder, "{sv}", unknown[pick (fuzzer, G_N_ELEMENTS (unknown))],
-                               unreadable_value (fuzzer));
+        {
+          /* A parsed value is not floating: the builder takes a reference. */
+          g_autoptr (GVariant) value = unreadable_value (fuzzer);
+
+          g_variant_builder_add (&builder, "{sv}", unknown[pick (fuzzer, G_N_ELEMENTS (unknown))],
+                                 value);
+        }
       else if (chance (fuzzer, 50))
         g_variant_builder_add (&builder, "{sv}", unknown[pick (fuzzer, G_N_ELEMENTS (unknown))],
                                random_value (fuzzer));
