@@ -1,11 +1,19 @@
 /* qcoapctl-monitor.c — prints every signal of qcoapd's sessions as it
  * arrives: sessions appearing and going, Received, Ack, Retransmission,
  * Closed, the modem's state, and the network's registration and data
- * contexts (qcoapctl-network.c). One line (or JSON object) per event. */
+ * contexts (qcoapctl-network.c). One line (or JSON object) per event.
+ *
+ * The daemon sends a session's signals to its listeners only, so the
+ * monitor listens to every session it may (root: all of them; anyone else:
+ * their own), as they appear; "listening" says from when on a session's
+ * signals will be seen. */
 #include "qcoapctl.h"
 
 #include <glib-unix.h>
 #include <stdio.h>
+#include <unistd.h>
+
+#define ROOT_UID 0
 
 typedef struct
 {
@@ -13,6 +21,7 @@ typedef struct
   GMainLoop *loop;
   char *only_path; /* monitor one session, or NULL for all */
   QcoapctlNetworkWatch *network;
+  gboolean no_listen;
 } Monitor;
 
 static void
@@ -167,6 +176,36 @@ watch_session (Monitor *monitor, QcoapClientSession *session)
 }
 
 static gboolean
+may_listen (Monitor *monitor, QcoapClientSession *session)
+{
+  uid_t uid = geteuid ();
+
+  return !monitor->no_listen
+         && (uid == ROOT_UID || qcoap_client_session_get_owner (session) == uid);
+}
+
+static void
+print_listening (Monitor *monitor, QcoapClientSession *session)
+{
+  event_end (monitor, event_start (monitor, session, "listening"));
+}
+
+static void
+on_listening (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Monitor *monitor = user_data;
+  QcoapClientSession *session = QCOAP_CLIENT_SESSION (source);
+  g_autoptr (GError) error = NULL;
+
+  /* A session that is gone already has nothing more to say. */
+  if (qcoap_client_session_listen_finish (session, result, &error))
+    print_listening (monitor, session);
+  else
+    g_debug ("cannot listen to %s: %s", qcoap_client_session_get_object_path (session),
+             error->message);
+}
+
+static gboolean
 is_watched (Monitor *monitor, QcoapClientSession *session)
 {
   return monitor->only_path == NULL
@@ -198,6 +237,9 @@ on_session_added (QcoapClient *client, QcoapClientSession *session, Monitor *mon
     return;
   print_session_event (monitor, session, "session-added");
   watch_session (monitor, session);
+  /* The loop stops before the monitor goes, and with it this call. */
+  if (may_listen (monitor, session))
+    qcoap_client_session_listen (session, NULL, on_listening, monitor);
 }
 
 static void
@@ -263,6 +305,8 @@ start_watching (Monitor *monitor)
       {
         print_session_event (monitor, l->data, "session");
         watch_session (monitor, l->data);
+        if (may_listen (monitor, l->data) && qcoap_client_session_listen_sync (l->data, NULL, NULL))
+          print_listening (monitor, l->data);
       }
 
   monitor->network = qcoapctl_network_watch_start (ctl);
@@ -282,7 +326,13 @@ start_watching (Monitor *monitor)
 int
 qcoapctl_monitor (Qcoapctl *ctl, int argc, char **argv)
 {
-  Monitor monitor = { ctl, NULL, NULL, NULL };
+  Monitor monitor = { ctl, NULL, NULL, NULL, FALSE };
+  GOptionEntry entries[] = {
+    { "no-listen", 0, 0, G_OPTION_ARG_NONE, &monitor.no_listen,
+      "Do not listen to sessions: show only sessions appearing and going, and the modem's state",
+      NULL },
+    { NULL },
+  };
   g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   GList *sessions;
   guint sources[2];
@@ -290,8 +340,9 @@ qcoapctl_monitor (Qcoapctl *ctl, int argc, char **argv)
   if (!qcoapctl_parse (ctl, "monitor", "[SESSION]",
                        "Prints every signal of every session (or of SESSION, a client ID or an "
                        "object path) as it arrives, until interrupted: codes as “2.05 Content”, "
-                       "options by name, payloads as text when printable, else as hex.",
-                       NULL, &argc, &argv))
+                       "options by name, payloads as text when printable, else as hex. "
+                       "Listens to the sessions it may (root: all; others: their own).",
+                       entries, &argc, &argv))
     return QCOAPCTL_EXIT_USAGE;
   if (argc > 2)
     return qcoapctl_usage_error (ctl, "monitor takes at most one SESSION");

@@ -11,6 +11,7 @@
 typedef struct
 {
   gboolean persistent;
+  gboolean no_listen;
   char *psk_identity;
   char *psk_key;
   gint client_id;
@@ -37,6 +38,9 @@ open_options (OpenArgs *args)
 
   if (args->persistent)
     g_variant_dict_insert (dict, "persistent", "b", TRUE);
+  /* A held session tells why it closed, if it listens; a persistent one is
+   * left behind at once. */
+  g_variant_dict_insert (dict, "listen", "b", !args->no_listen && !args->persistent);
   if (args->psk_identity)
     g_variant_dict_insert (dict, "dtls-psk-identity", "s", args->psk_identity);
   if (args->psk_key)
@@ -129,6 +133,8 @@ qcoapctl_open (Qcoapctl *ctl, int argc, char **argv)
   GOptionEntry entries[] = {
     { "persistent", 0, 0, G_OPTION_ARG_NONE, &args.persistent,
       "Keep the session after qcoapctl exits (until closed, or idle)", NULL },
+    { "no-listen", 0, 0, G_OPTION_ARG_NONE, &args.no_listen,
+      "Do not hear the session's signals (other programs may listen)", NULL },
     { "psk-identity", 'u', 0, G_OPTION_ARG_STRING, &args.psk_identity,
       "Use DTLS with this PSK identity", "IDENTITY" },
     { "psk-key", 'k', 0, G_OPTION_ARG_STRING, &args.psk_key, "Use DTLS with this PSK key", "KEY" },

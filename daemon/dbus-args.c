@@ -217,6 +217,7 @@ static const ArgSpec open_specs[] = {
   { "ack-timeout", "u", 2, 60, FIELD (OpenArgs, ack_timeout), NOT_GIVEN },
   { "max-retransmit", "u", 4, 8, FIELD (OpenArgs, max_retransmit), NOT_GIVEN },
   { "persistent", "b", 0, 0, FIELD (OpenArgs, persistent), NOT_GIVEN },
+  { "listen", "b", 0, 0, FIELD (OpenArgs, listen), FIELD (OpenArgs, listen_given) },
   { "idle-timeout", "u", 1, MAX_IDLE_TIMEOUT_S, FIELD (OpenArgs, idle_timeout),
     FIELD (OpenArgs, idle_timeout_given) },
   { "timeout", "u", 1, MAX_TIMEOUT_MS, FIELD (OpenArgs, timeout_ms),
@@ -236,6 +237,7 @@ open_args_init (OpenArgs *args)
     .pdp_context = DEFAULT_PDP_CONTEXT,
     .ack_timeout = DEFAULT_ACK_TIMEOUT_S,
     .max_retransmit = DEFAULT_MAX_RETRANSMIT,
+    .listen = TRUE,
     .idle_timeout = DEFAULT_IDLE_TIMEOUT_S,
     .timeout_ms = DEFAULT_OPEN_TIMEOUT,
   };
@@ -269,6 +271,22 @@ open_args_parse (OpenArgs *args, GVariant *options, GError **error)
     }
   /* Checked here, before anything reaches the modem. */
   return args->psk_identity == NULL || dtls_psk_validate (args->psk_identity, args->psk_key, error);
+}
+
+gboolean
+open_args_parse_one_shot (OpenArgs *args, GVariant *flags, GError **error)
+{
+  if (!open_args_parse (args, flags, error))
+    return FALSE;
+  if (!args->listen_given)
+    {
+      args->listen = FALSE;
+      args->one_shot = TRUE;
+      return TRUE;
+    }
+  g_set_error_literal (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+                       "The flag \"listen\" is for Open: the one-shot Request emits no signals");
+  return FALSE;
 }
 
 /* ---- Send ------------------------------------------------------------------------- */

@@ -22,6 +22,9 @@ typedef struct
   guint ack_timeout;
   guint max_retransmit;
   gboolean persistent;
+  gboolean listen; /* the opener hears the session's signals */
+  gboolean listen_given;
+  gboolean one_shot; /* the one-shot Request's session: no one hears it */
   guint idle_timeout;
   gboolean idle_timeout_given;
   guint timeout_ms;
@@ -36,6 +39,9 @@ void open_args_copy (OpenArgs *dest, const OpenArgs *src);
 /* Reads Open's a{sv}; also checks the DTLS pair (both or neither, and what
  * the modem can store). */
 gboolean open_args_parse (OpenArgs *args, GVariant *options, GError **error);
+/* Reads the one-shot Request's flags: Open's keys but "listen", since the
+ * one-shot Request's session has no listener (args->one_shot is TRUE). */
+gboolean open_args_parse_one_shot (OpenArgs *args, GVariant *flags, GError **error);
 
 /* Send's flags. */
 typedef struct

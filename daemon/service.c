@@ -800,7 +800,7 @@ prepare_one_shot (OpenCall *call, const char *uri_text, GVariant *options, GVari
       || !dbus_args_check_uri (uri_text, error) || !(uri = qcoap_uri_parse (uri_text, error))
       || !(call->options = dbus_args_build_options (options, (const char *const *)uri->path,
                                                     (const char *const *)uri->query, error))
-      || !open_args_parse (&call->args, flags, error)
+      || !open_args_parse_one_shot (&call->args, flags, error)
       || !require_dtls_keys (uri, &call->args, error))
     return FALSE;
   call->host = g_strdup (uri->host);

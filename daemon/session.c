@@ -13,6 +13,8 @@ struct _Session
   guint idle_timeout_s;
   Caller *owner;
   gulong owner_vanished_handler;
+  GPtrArray *listeners; /* of Listener: who hears the session's signals */
+  gboolean silent;      /* the one-shot Request's: it emits no signals at all */
   CallerRegistry *callers;
   ModemClient *client;
 
@@ -34,6 +36,22 @@ static const char *const state_names[] = {
 };
 
 static const ModemClientListener client_listener;
+
+/* One connection that hears the session's signals. */
+typedef struct
+{
+  Session *session; /* not a reference: the session frees its listeners first */
+  Caller *caller;
+  gulong vanished_handler;
+} Listener;
+
+static void
+listener_free (Listener *listener)
+{
+  g_clear_signal_handler (&listener->vanished_handler, listener->caller);
+  g_object_unref (listener->caller);
+  g_free (listener);
+}
 
 /* ---- life cycle ------------------------------------------------------------------ */
 
@@ -57,6 +75,7 @@ session_unref (Session *session)
   if (!g_atomic_ref_count_dec (&session->ref_count))
     return;
   forget_owner (session);
+  g_clear_pointer (&session->listeners, g_ptr_array_unref);
   g_clear_handle_id (&session->idle_source, g_source_remove);
   g_clear_object (&session->client);
   g_clear_object (&session->owner);
@@ -74,6 +93,11 @@ static gboolean on_handle_request (QcoapSession *iface, GDBusMethodInvocation *i
                                    GVariant *flags, Session *session);
 static gboolean on_handle_close (QcoapSession *iface, GDBusMethodInvocation *invocation,
                                  Session *session);
+static gboolean on_handle_listen (QcoapSession *iface, GDBusMethodInvocation *invocation,
+                                  Session *session);
+static gboolean on_handle_unlisten (QcoapSession *iface, GDBusMethodInvocation *invocation,
+                                    Session *session);
+static void add_listener (Session *session, Caller *caller);
 
 static void
 create_object (Session *session, const ModemClientConfig *config, uid_t owner_uid)
@@ -89,6 +113,8 @@ create_object (Session *session, const ModemClientConfig *config, uid_t owner_ui
   g_signal_connect (session->iface, "handle-send", G_CALLBACK (on_handle_send), session);
   g_signal_connect (session->iface, "handle-request", G_CALLBACK (on_handle_request), session);
   g_signal_connect (session->iface, "handle-close", G_CALLBACK (on_handle_close), session);
+  g_signal_connect (session->iface, "handle-listen", G_CALLBACK (on_handle_listen), session);
+  g_signal_connect (session->iface, "handle-unlisten", G_CALLBACK (on_handle_unlisten), session);
   session->object = qcoap_object_skeleton_new (session->object_path);
   qcoap_object_skeleton_set_session (session->object, session->iface);
 }
@@ -119,11 +145,15 @@ session_new (ClientPool *pool, CallerRegistry *callers, guint id, const char *ho
   session->persistent = args->persistent;
   session->idle_timeout_s = args->idle_timeout;
   session->owner = g_object_ref (owner);
+  session->listeners = g_ptr_array_new_with_free_func ((GDestroyNotify)listener_free);
+  session->silent = args->one_shot;
   session->callers = callers;
   session->ended = ended;
   session->ended_data = user_data;
   session->client = modem_client_new (pool, id, &config, &client_listener, session);
   create_object (session, &config, caller_get_uid (owner));
+  if (args->listen)
+    add_listener (session, owner);
   return session;
 }
 
@@ -207,6 +237,93 @@ watch_owner (Session *session)
       = g_signal_connect (session->owner, "vanished", G_CALLBACK (on_owner_vanished), session);
 }
 
+/* ---- listeners ---------------------------------------------------------------------- */
+
+static Listener *
+find_listener (Session *session, Caller *caller, guint *index)
+{
+  for (guint i = 0; i < session->listeners->len; i++)
+    {
+      Listener *listener = g_ptr_array_index (session->listeners, i);
+
+      if (listener->caller == caller)
+        {
+          if (index)
+            *index = i;
+          return listener;
+        }
+    }
+  return NULL;
+}
+
+static void
+remove_listener (Session *session, Caller *caller)
+{
+  guint index;
+
+  if (find_listener (session, caller, &index))
+    g_ptr_array_remove_index_fast (session->listeners, index);
+}
+
+static void
+on_listener_vanished (Caller *caller, gpointer user_data)
+{
+  Listener *listener = user_data;
+
+  g_debug ("Session %u: listener (%s) left the bus", listener->session->id,
+           caller_describe (caller));
+  remove_listener (listener->session, caller);
+}
+
+/* Listening is idempotent; a caller that has left the bus cannot listen,
+ * and no one hears the one-shot Request's session. */
+static void
+add_listener (Session *session, Caller *caller)
+{
+  Listener *listener;
+
+  if (session->silent || find_listener (session, caller, NULL) || !caller_is_on_bus (caller))
+    return;
+  listener = g_new0 (Listener, 1);
+  listener->session = session;
+  listener->caller = g_object_ref (caller);
+  listener->vanished_handler
+      = g_signal_connect (caller, "vanished", G_CALLBACK (on_listener_vanished), listener);
+  g_ptr_array_add (session->listeners, listener);
+  g_debug ("Session %u: %s listens", session->id, caller_describe (caller));
+}
+
+static gboolean
+has_listeners (Session *session)
+{
+  return session->listeners->len > 0;
+}
+
+/* Sends the signal @member to each listener, addressed to its unique name:
+ * never broadcast, so that no one else on the bus hears the session's
+ * traffic. (The generated qcoap_session_emit_*() would broadcast.) */
+static void
+emit_to_listeners (Session *session, const char *member, GVariant *parameters)
+{
+  g_autoptr (GVariant) args = g_variant_ref_sink (parameters);
+  GDBusInterfaceSkeleton *skeleton = G_DBUS_INTERFACE_SKELETON (session->iface);
+  const char *path = g_dbus_interface_skeleton_get_object_path (skeleton);
+  GList *connections;
+
+  if (path == NULL)
+    return;
+  connections = g_dbus_interface_skeleton_get_connections (skeleton);
+  for (GList *l = connections; l; l = l->next)
+    for (guint i = 0; i < session->listeners->len; i++)
+      {
+        Listener *listener = g_ptr_array_index (session->listeners, i);
+
+        g_dbus_connection_emit_signal (l->data, caller_get_bus_name (listener->caller), path,
+                                       qcoap_session_interface_info ()->name, member, args, NULL);
+      }
+  g_list_free_full (connections, g_object_unref);
+}
+
 /* ---- the modem client's events ------------------------------------------------------ */
 
 static GVariant *
@@ -220,9 +337,13 @@ on_client_received (ModemClient *client, const ModemClientMessage *message, gpoi
 {
   Session *session = user_data;
 
-  qcoap_session_emit_received (
-      session->iface, message->message_id, message->code, bytes_variant (message->token),
-      qcoap_option_list_to_variant (message->options), bytes_variant (message->payload));
+  if (!has_listeners (session))
+    return;
+  emit_to_listeners (session, "Received",
+                     g_variant_new ("(qy@ay@a(qv)@ay)", message->message_id, message->code,
+                                    bytes_variant (message->token),
+                                    qcoap_option_list_to_variant (message->options),
+                                    bytes_variant (message->payload)));
 }
 
 static void
@@ -230,7 +351,8 @@ on_client_ack (ModemClient *client, guint8 type, guint16 message_id, int result,
 {
   Session *session = user_data;
 
-  qcoap_session_emit_ack (session->iface, type, message_id, result);
+  if (has_listeners (session))
+    emit_to_listeners (session, "Ack", g_variant_new ("(yqi)", type, message_id, result));
 }
 
 static void
@@ -239,7 +361,9 @@ on_client_retransmission (ModemClient *client, guint8 type, guint16 message_id, 
 {
   Session *session = user_data;
 
-  qcoap_session_emit_retransmission (session->iface, type, message_id, attempt, result);
+  if (has_listeners (session))
+    emit_to_listeners (session, "Retransmission",
+                       g_variant_new ("(yqui)", type, message_id, attempt, result));
 }
 
 static void
@@ -262,7 +386,9 @@ on_client_ended (ModemClient *client, const char *reason, gpointer user_data)
 
   g_clear_handle_id (&session->idle_source, g_source_remove);
   forget_owner (session);
-  qcoap_session_emit_closed (session->iface, reason);
+  if (has_listeners (session))
+    emit_to_listeners (session, "Closed", g_variant_new ("(s)", reason));
+  g_ptr_array_set_size (session->listeners, 0);
   session->ended (session, session->ended_data);
 }
 
@@ -473,18 +599,22 @@ session_handle_urc (Session *session, const AtEvent *event)
 
 /* ---- D-Bus methods -------------------------------------------------------------------- */
 
-typedef void (*AuthorizedFunc) (Session *session, GDBusMethodInvocation *invocation);
+typedef void (*AuthorizedFunc) (Session *session, GDBusMethodInvocation *invocation,
+                                Caller *caller);
 
-static void do_close (Session *session, GDBusMethodInvocation *invocation);
+static void do_close (Session *session, GDBusMethodInvocation *invocation, Caller *caller);
+static void do_listen (Session *session, GDBusMethodInvocation *invocation, Caller *caller);
+static void do_unlisten (Session *session, GDBusMethodInvocation *invocation, Caller *caller);
 
 /* Whether the session can do @func's work now: a closing or waiting session
- * only takes Close. */
+ * only takes Close, and listeners (a persistent session waiting for the
+ * modem has signals to come). */
 static gboolean
 check_state (Session *session, AuthorizedFunc func, GError **error)
 {
   ModemClientState state = modem_client_get_state (session->client);
 
-  if (state == MODEM_CLIENT_OPEN || func == do_close)
+  if (state == MODEM_CLIENT_OPEN || func == do_close || func == do_listen || func == do_unlisten)
     return TRUE;
   if (state == MODEM_CLIENT_OPENING)
     g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_MODEM_UNAVAILABLE,
@@ -510,7 +640,7 @@ run_if_authorized (Session *session, GDBusMethodInvocation *invocation, Authoriz
       return;
     }
   touch (session);
-  func (session, invocation);
+  func (session, invocation, caller);
 }
 
 typedef struct
@@ -576,7 +706,7 @@ on_send_done (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
-do_send (Session *session, GDBusMethodInvocation *invocation)
+do_send (Session *session, GDBusMethodInvocation *invocation, Caller *caller)
 {
   guint8 type, code;
   g_autoptr (GVariant) options_variant = NULL;
@@ -639,7 +769,7 @@ request_options (GVariant *options, const RequestFlags *flags, GError **error)
 }
 
 static void
-do_request (Session *session, GDBusMethodInvocation *invocation)
+do_request (Session *session, GDBusMethodInvocation *invocation, Caller *caller)
 {
   guint8 code;
   g_autoptr (GVariant) options_variant = NULL;
@@ -687,7 +817,7 @@ on_close_done (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
-do_close (Session *session, GDBusMethodInvocation *invocation)
+do_close (Session *session, GDBusMethodInvocation *invocation, Caller *caller)
 {
   modem_client_close (session->client, "closed", on_close_done, invocation);
 }
@@ -696,5 +826,35 @@ static gboolean
 on_handle_close (QcoapSession *iface, GDBusMethodInvocation *invocation, Session *session)
 {
   check_access (session, invocation, do_close);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* Listen() and Unlisten() */
+
+static void
+do_listen (Session *session, GDBusMethodInvocation *invocation, Caller *caller)
+{
+  add_listener (session, caller);
+  qcoap_session_complete_listen (session->iface, invocation);
+}
+
+static gboolean
+on_handle_listen (QcoapSession *iface, GDBusMethodInvocation *invocation, Session *session)
+{
+  check_access (session, invocation, do_listen);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+do_unlisten (Session *session, GDBusMethodInvocation *invocation, Caller *caller)
+{
+  remove_listener (session, caller);
+  qcoap_session_complete_unlisten (session->iface, invocation);
+}
+
+static gboolean
+on_handle_unlisten (QcoapSession *iface, GDBusMethodInvocation *invocation, Session *session)
+{
+  check_access (session, invocation, do_unlisten);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }

@@ -15,6 +15,10 @@ void _qcoap_client_session_set_proxy (QcoapClientSession *self, QcoapSession *pr
 
 QcoapSession *_qcoap_client_session_get_proxy (QcoapClientSession *self);
 
+/* Whether the daemon addresses the session's signals to this connection
+ * (Open's "listen", or a Listen call), for the "listening" property. */
+void _qcoap_client_session_set_listening (QcoapClientSession *self, gboolean listening);
+
 /* The session object went away: emits "closed" ("vanished") unless the
  * daemon's Closed signal came first. */
 void _qcoap_client_session_vanished (QcoapClientSession *self);

@@ -9,7 +9,18 @@ struct _QcoapClientSession
 
   QcoapSession *proxy;
   gboolean closed;
+  gboolean listening;   /* the daemon addresses the session's signals to us */
+  gboolean listen_sent; /* a Listen of our own is on its way */
 };
+
+enum
+{
+  PROP_0,
+  PROP_LISTENING,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 enum
 {
@@ -134,6 +145,156 @@ _qcoap_client_session_get_proxy (QcoapClientSession *self)
   return self->proxy;
 }
 
+void
+_qcoap_client_session_set_listening (QcoapClientSession *self, gboolean listening)
+{
+  if (self->listening == listening)
+    return;
+  self->listening = listening;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LISTENING]);
+}
+
+/* ---- listening ---- */
+
+static gboolean
+wants_signals (QcoapClientSession *self)
+{
+  for (guint i = 0; i < N_SIGNALS; i++)
+    if (g_signal_has_handler_pending (self, signals[i], 0, FALSE))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+auto_listen_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (QcoapClientSession) self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  self->listen_sent = FALSE;
+  if (qcoap_session_call_listen_finish (QCOAP_SESSION (source), result, &error))
+    _qcoap_client_session_set_listening (self, TRUE);
+  else
+    /* The call it preceded fails the same way, and says so. */
+    g_debug ("Listen on %s: %s", g_dbus_proxy_get_object_path (G_DBUS_PROXY (source)),
+             error->message);
+}
+
+/* Before each call: a program that connected a handler to one of the
+ * session's signals wants them, so the session listens first. (GObject does
+ * not tell when a handler is connected.) The Listen goes out on the same
+ * connection before the call, so the daemon takes it first. */
+static void
+listen_if_wanted (QcoapClientSession *self)
+{
+  if (self->listening || self->listen_sent || self->closed || !wants_signals (self))
+    return;
+  self->listen_sent = TRUE;
+  qcoap_session_call_listen (self->proxy, NULL, auto_listen_done, g_object_ref (self));
+}
+
+static void
+listening_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  QcoapClientSession *self = g_task_get_source_object (task);
+  gboolean listen = g_task_get_source_tag (task) == qcoap_client_session_listen;
+  g_autoptr (GError) error = NULL;
+  gboolean done = listen
+                      ? qcoap_session_call_listen_finish (QCOAP_SESSION (source), result, &error)
+                      : qcoap_session_call_unlisten_finish (QCOAP_SESSION (source), result, &error);
+
+  if (!done)
+    {
+      _qcoap_error_strip (error);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  _qcoap_client_session_set_listening (self, listen);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+qcoap_client_session_listen (QcoapClientSession *self, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (QCOAP_IS_CLIENT_SESSION (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, qcoap_client_session_listen);
+  qcoap_session_call_listen (self->proxy, cancellable, listening_done, task);
+}
+
+gboolean
+qcoap_client_session_listen_finish (QcoapClientSession *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gboolean
+qcoap_client_session_listen_sync (QcoapClientSession *self, GCancellable *cancellable,
+                                  GError **error)
+{
+  g_return_val_if_fail (QCOAP_IS_CLIENT_SESSION (self), FALSE);
+
+  if (!qcoap_session_call_listen_sync (self->proxy, cancellable, error))
+    {
+      _qcoap_error_strip (error ? *error : NULL);
+      return FALSE;
+    }
+  _qcoap_client_session_set_listening (self, TRUE);
+  return TRUE;
+}
+
+void
+qcoap_client_session_unlisten (QcoapClientSession *self, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (QCOAP_IS_CLIENT_SESSION (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, qcoap_client_session_unlisten);
+  qcoap_session_call_unlisten (self->proxy, cancellable, listening_done, task);
+}
+
+gboolean
+qcoap_client_session_unlisten_finish (QcoapClientSession *self, GAsyncResult *result,
+                                      GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gboolean
+qcoap_client_session_unlisten_sync (QcoapClientSession *self, GCancellable *cancellable,
+                                    GError **error)
+{
+  g_return_val_if_fail (QCOAP_IS_CLIENT_SESSION (self), FALSE);
+
+  if (!qcoap_session_call_unlisten_sync (self->proxy, cancellable, error))
+    {
+      _qcoap_error_strip (error ? *error : NULL);
+      return FALSE;
+    }
+  _qcoap_client_session_set_listening (self, FALSE);
+  return TRUE;
+}
+
+gboolean
+qcoap_client_session_get_listening (QcoapClientSession *self)
+{
+  g_return_val_if_fail (QCOAP_IS_CLIENT_SESSION (self), FALSE);
+
+  return self->listening;
+}
+
 /* ---- GObject ---- */
 
 static void
@@ -146,11 +307,31 @@ qcoap_client_session_dispose (GObject *object)
 }
 
 static void
+qcoap_client_session_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  QcoapClientSession *self = QCOAP_CLIENT_SESSION (object);
+
+  switch (prop_id)
+    {
+      case PROP_LISTENING:
+        g_value_set_boolean (value, self->listening);
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 qcoap_client_session_class_init (QcoapClientSessionClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->dispose = qcoap_client_session_dispose;
+  object_class->get_property = qcoap_client_session_get_property;
+
+  properties[PROP_LISTENING] = g_param_spec_boolean ("listening", NULL, NULL, FALSE,
+                                                     G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SIGNAL_RECEIVED]
       = g_signal_new ("received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -271,6 +452,7 @@ qcoap_client_session_send (QcoapClientSession *self, QcoapMessageType type, guin
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, qcoap_client_session_send);
+  listen_if_wanted (self);
   qcoap_session_call_send (self->proxy, type, code, _qcoap_options_or_empty (options),
                            _qcoap_bytes_to_variant (payload), _qcoap_dict_or_empty (flags),
                            cancellable, send_done, task);
@@ -305,6 +487,7 @@ qcoap_client_session_send_sync (QcoapClientSession *self, QcoapMessageType type,
 
   g_return_val_if_fail (QCOAP_IS_CLIENT_SESSION (self), FALSE);
 
+  listen_if_wanted (self);
   if (!qcoap_session_call_send_sync (self->proxy, type, code, _qcoap_options_or_empty (options),
                                      _qcoap_bytes_to_variant (payload),
                                      _qcoap_dict_or_empty (flags), &message_id, &token, cancellable,
@@ -392,6 +575,7 @@ qcoap_client_session_request (QcoapClientSession *self, guint8 code, const char 
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, qcoap_client_session_request);
+  listen_if_wanted (self);
   qcoap_session_call_request (self->proxy, code, _qcoap_options_or_empty (options),
                               _qcoap_bytes_to_variant (payload), request_flags (path, flags),
                               cancellable, session_request_done, task);
@@ -416,6 +600,7 @@ qcoap_client_session_request_sync (QcoapClientSession *self, guint8 code, const 
 
   g_return_val_if_fail (QCOAP_IS_CLIENT_SESSION (self), NULL);
 
+  listen_if_wanted (self);
   if (!qcoap_session_call_request_sync (self->proxy, code, _qcoap_options_or_empty (options),
                                         _qcoap_bytes_to_variant (payload),
                                         request_flags (path, flags), &response_code,
@@ -454,6 +639,7 @@ qcoap_client_session_close (QcoapClientSession *self, GCancellable *cancellable,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, qcoap_client_session_close);
+  listen_if_wanted (self);
   qcoap_session_call_close (self->proxy, cancellable, close_done, task);
 }
 
@@ -471,6 +657,7 @@ qcoap_client_session_close_sync (QcoapClientSession *self, GCancellable *cancell
 {
   g_return_val_if_fail (QCOAP_IS_CLIENT_SESSION (self), FALSE);
 
+  listen_if_wanted (self);
   if (!qcoap_session_call_close_sync (self->proxy, cancellable, error))
     {
       _qcoap_error_strip (error ? *error : NULL);

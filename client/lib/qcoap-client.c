@@ -775,6 +775,35 @@ qcoap_client_lookup_session (QcoapClient *self, const char *id_or_path)
 
 /* ---- Open ---- */
 
+/* Open's options as the library sends them: "listen" false unless the
+ * caller says otherwise; *@listening says which. Floating. */
+static GVariant *
+open_options (GVariant *options, gboolean *listening)
+{
+  g_autoptr (GVariantDict) dict = NULL;
+
+  if (options)
+    g_variant_ref_sink (options);
+  dict = g_variant_dict_new (options);
+  if (options)
+    g_variant_unref (options);
+  if (g_variant_dict_contains (dict, "listen"))
+    *listening = g_variant_dict_lookup (dict, "listen", "b", listening) && *listening;
+  else
+    {
+      *listening = FALSE;
+      g_variant_dict_insert (dict, "listen", "b", FALSE);
+    }
+  return g_variant_dict_end (dict);
+}
+
+static QcoapClientSession *
+opened (QcoapClientSession *session, gboolean listening)
+{
+  _qcoap_client_session_set_listening (session, listening);
+  return g_object_ref (session);
+}
+
 static void
 open_got_proxy (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -788,7 +817,10 @@ open_got_proxy (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  g_task_return_pointer (task, g_object_ref (track_session (self, proxy, FALSE)), g_object_unref);
+  g_task_return_pointer (
+      task,
+      opened (track_session (self, proxy, FALSE), GPOINTER_TO_INT (g_task_get_task_data (task))),
+      g_object_unref);
 }
 
 static void
@@ -811,7 +843,8 @@ open_done (GObject *source, GAsyncResult *result, gpointer user_data)
   session = g_hash_table_lookup (self->sessions, path);
   if (session != NULL)
     {
-      g_task_return_pointer (task, g_object_ref (session), g_object_unref);
+      g_task_return_pointer (task, opened (session, GPOINTER_TO_INT (g_task_get_task_data (task))),
+                             g_object_unref);
       return;
     }
   qcoap_session_proxy_new (self->connection, G_DBUS_PROXY_FLAGS_NONE, QCOAP_SERVICE_NAME, path,
@@ -823,14 +856,16 @@ qcoap_client_open (QcoapClient *self, const char *host, guint16 port, GVariant *
                    GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task;
+  gboolean listening;
 
   g_return_if_fail (QCOAP_IS_CLIENT (self));
   g_return_if_fail (host != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, qcoap_client_open);
-  qcoap_manager_call_open (self->manager, host, port, _qcoap_dict_or_empty (options), cancellable,
-                           open_done, task);
+  options = open_options (options, &listening);
+  g_task_set_task_data (task, GINT_TO_POINTER (listening), NULL);
+  qcoap_manager_call_open (self->manager, host, port, options, cancellable, open_done, task);
 }
 
 QcoapClientSession *
@@ -848,12 +883,13 @@ qcoap_client_open_sync (QcoapClient *self, const char *host, guint16 port, GVari
   g_autofree char *path = NULL;
   g_autoptr (QcoapSession) proxy = NULL;
   QcoapClientSession *session;
+  gboolean listening;
 
   g_return_val_if_fail (QCOAP_IS_CLIENT (self), NULL);
   g_return_val_if_fail (host != NULL, NULL);
 
-  if (!qcoap_manager_call_open_sync (self->manager, host, port, _qcoap_dict_or_empty (options),
-                                     &path, cancellable, error))
+  options = open_options (options, &listening);
+  if (!qcoap_manager_call_open_sync (self->manager, host, port, options, &path, cancellable, error))
     {
       _qcoap_error_strip (error ? *error : NULL);
       return NULL;
@@ -862,12 +898,12 @@ qcoap_client_open_sync (QcoapClient *self, const char *host, guint16 port, GVari
    * may not have seen the new object yet. */
   session = g_hash_table_lookup (self->sessions, path);
   if (session != NULL)
-    return g_object_ref (session);
+    return opened (session, listening);
   proxy = qcoap_session_proxy_new_sync (self->connection, G_DBUS_PROXY_FLAGS_NONE,
                                         QCOAP_SERVICE_NAME, path, cancellable, error);
   if (proxy == NULL)
     return NULL;
-  return g_object_ref (track_session (self, proxy, FALSE));
+  return opened (track_session (self, proxy, FALSE), listening);
 }
 
 /* ---- one-shot Request ---- */

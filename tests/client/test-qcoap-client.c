@@ -111,6 +111,8 @@ test_async_open_request_close (void)
   g_assert_cmpstr (qcoap_client_session_get_host (session), ==, "127.0.0.1");
   g_assert_cmpuint (qcoap_client_session_get_port (session), ==, coap_port);
   g_assert_false (qcoap_client_session_get_persistent (session));
+  /* Nothing asked for the signals yet; a handler and a call do. */
+  g_assert_false (qcoap_client_session_get_listening (session));
   g_signal_connect (session, "received", G_CALLBACK (on_received), &events);
   g_signal_connect (session, "ack", G_CALLBACK (on_ack), &events);
   g_signal_connect (session, "closed", G_CALLBACK (on_closed), &events);
@@ -121,6 +123,7 @@ test_async_open_request_close (void)
   g_assert_no_error (error);
   g_assert_cmpuint (qcoap_response_get_code (response), ==, QCOAP_CODE (2, 5));
   g_assert_cmpuint (g_bytes_get_size (qcoap_response_get_payload (response)), >, 0);
+  WAIT_FOR (qcoap_client_session_get_listening (session));
 
   /* The same response also comes as the typed received signal. */
   WAIT_FOR (events.received->len > 0);
@@ -273,6 +276,87 @@ test_reconnects (void)
 }
 
 static void
+count_signal (GDBusConnection *connection, const char *sender, const char *path,
+              const char *interface, const char *member, GVariant *parameters, gpointer user_data)
+{
+  (*(guint *)user_data)++;
+}
+
+/* Every signal the daemon sent before answering a call made now has been
+ * dispatched once this returns. */
+static void
+flush_signals (QcoapClient *client)
+{
+  g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
+      qcoap_client_get_connection (client), QCOAP_SERVICE_NAME, QCOAP_MANAGER_PATH,
+      "org.freedesktop.DBus.Properties", "Get", g_variant_new ("(ss)", "org.qcoapd.CoAP1", "State"),
+      NULL, G_DBUS_CALL_FLAGS_NONE, 10000, NULL, NULL);
+
+  g_assert_nonnull (reply);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* A session without handlers does not listen: its connection gets none of
+ * its signals. Another program of the same user listens to it with
+ * qcoap_client_session_listen() and hears its traffic until it unlistens. */
+static void
+test_listening (void)
+{
+  g_autoptr (QcoapClient) client = qcoap_client_new_for_address_sync (bus_address, NULL, NULL);
+  g_autoptr (QcoapClient) watcher = new_client_async ();
+  g_autoptr (QcoapClientSession) session = NULL;
+  g_autoptr (QcoapResponse) response = NULL;
+  g_autoptr (GAsyncResult) listened = NULL;
+  g_autoptr (GError) error = NULL;
+  SessionEvents events = { g_ptr_array_new_with_free_func ((GDestroyNotify)qcoap_response_unref) };
+  QcoapClientSession *watched;
+  guint heard = 0;
+  guint subscription;
+
+  session = qcoap_client_open_sync (client, "127.0.0.1", coap_port, NULL, NULL, &error);
+  g_assert_no_error (error);
+  subscription = g_dbus_connection_signal_subscribe (
+      qcoap_client_get_connection (client), QCOAP_SERVICE_NAME, "org.qcoapd.CoAP1.Session", NULL,
+      qcoap_client_session_get_object_path (session), NULL, G_DBUS_SIGNAL_FLAGS_NONE, count_signal,
+      &heard, NULL);
+  response = qcoap_client_session_request_sync (session, QCOAP_METHOD_GET, "/time", NULL, NULL,
+                                                NULL, NULL, &error);
+  g_assert_no_error (error);
+  flush_signals (client);
+  g_assert_cmpuint (heard, ==, 0);
+  g_assert_false (qcoap_client_session_get_listening (session));
+
+  WAIT_FOR (qcoap_client_lookup_session (watcher, qcoap_client_session_get_object_path (session)));
+  watched = qcoap_client_lookup_session (watcher, qcoap_client_session_get_object_path (session));
+  g_signal_connect (watched, "received", G_CALLBACK (on_received), &events);
+  qcoap_client_session_listen (watched, NULL, store_result, &listened);
+  g_assert_true (qcoap_client_session_listen_finish (watched, wait_result (&listened), &error));
+  g_assert_no_error (error);
+  g_assert_true (qcoap_client_session_get_listening (watched));
+  g_clear_pointer (&response, qcoap_response_unref);
+  response = qcoap_client_session_request_sync (session, QCOAP_METHOD_GET, "/time", NULL, NULL,
+                                                NULL, NULL, &error);
+  g_assert_no_error (error);
+  WAIT_FOR (events.received->len == 1);
+  g_assert_cmpuint (heard, ==, 0); /* still nothing for the opener */
+
+  g_assert_true (qcoap_client_session_unlisten_sync (watched, NULL, &error));
+  g_assert_false (qcoap_client_session_get_listening (watched));
+  g_clear_pointer (&response, qcoap_response_unref);
+  response = qcoap_client_session_request_sync (session, QCOAP_METHOD_GET, "/time", NULL, NULL,
+                                                NULL, NULL, &error);
+  g_assert_no_error (error);
+  flush_signals (watcher);
+  g_assert_cmpuint (events.received->len, ==, 1);
+
+  g_signal_handlers_disconnect_by_data (watched, &events);
+  g_dbus_connection_signal_unsubscribe (qcoap_client_get_connection (client), subscription);
+  g_assert_true (qcoap_client_session_close_sync (session, NULL, &error));
+  g_ptr_array_unref (events.received);
+}
+
+static void
 test_errors (void)
 {
   g_autoptr (QcoapClient) client = qcoap_client_new_for_address_sync (bus_address, NULL, NULL);
@@ -414,6 +498,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/qcoap-glib/async-open-request-close", test_async_open_request_close);
   g_test_add_func ("/qcoap-glib/sessions-of-another-client", test_sessions_of_another_client);
+  g_test_add_func ("/qcoap-glib/listening", test_listening);
   g_test_add_func ("/qcoap-glib/errors", test_errors);
   g_test_add_func ("/qcoap-glib/reconnects", test_reconnects);
   g_test_add_func ("/qcoap-glib/no-daemon", test_no_daemon);

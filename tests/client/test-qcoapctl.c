@@ -769,19 +769,21 @@ test_monitor_sees_other_client (void)
   g_auto (Run) get = { 0 };
   g_auto (Run) close = { 0 };
 
-  /* Another client (another process, another connection) does the work. */
+  /* Another client (another process, another connection) does the work,
+   * once the monitor listens to the session it opened. */
   qcoapctl (&open, NULL, "open", "--persistent", "127.0.0.1", port);
   g_assert_cmpint (open.status, ==, 0);
   path = run_stdout_text (&open);
   id = g_strdup (strrchr (path, '/') + 1);
+  pattern = g_strdup_printf ("^\\[%s\\] session-added: %s 127\\.0\\.0\\.1:%s$", id, path, port);
+  added = background_expect (monitor, pattern);
+  g_free (background_expect (monitor, "^\\[[0-5]\\] listening$"));
   qcoapctl (&get, NULL, "get", "-S", id, "/time");
   g_assert_cmpint (get.status, ==, 0);
   qcoapctl (&close, NULL, "close", id);
   g_assert_cmpint (close.status, ==, 0);
 
   /* Everything up to the session's removal, in the order it came. */
-  pattern = g_strdup_printf ("^\\[%s\\] session-added: %s 127\\.0\\.0\\.1:%s$", id, path, port);
-  added = background_expect (monitor, pattern);
   while (TRUE)
     {
       char *line = background_read_line (monitor);
@@ -802,26 +804,97 @@ test_monitor_sees_other_client (void)
   g_assert_cmpint (background_stop (monitor), ==, 0);
 }
 
+/* The next lines up to the one matching @pattern, joined. */
+static char *
+background_lines_until (Background *background, const char *pattern)
+{
+  g_autoptr (GString) lines = g_string_new (NULL);
+
+  while (TRUE)
+    {
+      g_autofree char *line = background_read_line (background);
+
+      if (line == NULL)
+        g_error ("no line matching /%s/ came", pattern);
+      g_string_append_printf (lines, "%s\n", line);
+      if (g_regex_match_simple (pattern, line, 0, 0))
+        return g_string_free (g_steal_pointer (&lines), FALSE);
+    }
+}
+
 static void
 test_monitor_json (void)
 {
   g_autoptr (Background) monitor
       = background_start ((const char *const[]){ "--json", "monitor", NULL });
   g_autofree char *time_uri = uri ("/time");
+  g_autofree char *port = g_strdup_printf ("%u", coap_port);
   g_autofree char *first = background_expect (monitor, "\"event\":\"monitoring\"");
 
   g_assert_nonnull (first);
+  g_autofree char *one_shot = NULL;
   g_autofree char *received = NULL;
   g_autofree char *summary = NULL;
+  g_autofree char *path = NULL;
+  g_auto (Run) one_shot_get = { 0 };
+  g_auto (Run) open = { 0 };
   g_auto (Run) get = { 0 };
+  g_auto (Run) close = { 0 };
 
-  /* The one-shot request's temporary session shows up too. */
-  qcoapctl (&get, NULL, "get", time_uri);
+  /* The one-shot request's temporary session shows up, but it emits no
+   * signals: its Received would come before its removal. */
+  qcoapctl (&one_shot_get, NULL, "get", time_uri);
+  g_assert_cmpint (one_shot_get.status, ==, 0);
+  one_shot = background_lines_until (monitor, "\"event\":\"session-removed\"");
+  g_assert_nonnull (strstr (one_shot, "\"event\":\"session-added\""));
+  g_assert_null (strstr (one_shot, "\"event\":\"received\""));
+
+  /* A session of the same user: heard once the monitor listens. */
+  qcoapctl (&open, NULL, "open", "--persistent", "127.0.0.1", port);
+  g_assert_cmpint (open.status, ==, 0);
+  path = run_stdout_text (&open);
+  g_free (background_expect (monitor, "\"event\":\"listening\""));
+  qcoapctl (&get, NULL, "get", "-S", path, "/time");
   g_assert_cmpint (get.status, ==, 0);
   received = background_expect (monitor, "\"event\":\"received\"");
   summary = json_eval (received, "d['code'], d['description'], d['options'][0]['name'], "
                                  "len(d['payload']), d['session'].startswith('/org/qcoapd/')");
   g_assert_cmpstr (summary, ==, "2.05 Content Max-Age 15 True");
+  qcoapctl (&close, NULL, "close", path);
+  g_assert_cmpint (close.status, ==, 0);
+  g_assert_cmpint (background_stop (monitor), ==, 0);
+}
+
+/* With --no-listen the monitor sees sessions come and go, and none of
+ * their signals. */
+static void
+test_monitor_no_listen (void)
+{
+  g_autoptr (Background) monitor
+      = background_start ((const char *const[]){ "monitor", "--no-listen", NULL });
+  g_autofree char *port = g_strdup_printf ("%u", coap_port);
+  g_autofree char *first = background_expect (monitor, "^monitoring ");
+  g_autofree char *path = NULL;
+  g_autofree char *seen = NULL;
+  g_auto (Run) open = { 0 };
+  g_auto (Run) get = { 0 };
+  g_auto (Run) close = { 0 };
+
+  g_assert_nonnull (first);
+  qcoapctl (&open, NULL, "open", "--persistent", "127.0.0.1", port);
+  g_assert_cmpint (open.status, ==, 0);
+  path = run_stdout_text (&open);
+  g_free (background_expect (monitor, "\\] session-added: "));
+  qcoapctl (&get, NULL, "get", "-S", path, "/time");
+  g_assert_cmpint (get.status, ==, 0);
+  qcoapctl (&close, NULL, "close", path);
+  g_assert_cmpint (close.status, ==, 0);
+  seen = background_lines_until (monitor, "\\] session-removed: ");
+  g_assert_null (strstr (seen, "listening"));
+  g_assert_null (strstr (seen, "] received "));
+  /* Without the Closed signal the reason is unknown: the object went. */
+  g_assert_null (strstr (seen, "] closed: closed"));
+  g_assert_nonnull (strstr (seen, "] closed: vanished"));
   g_assert_cmpint (background_stop (monitor), ==, 0);
 }
 
@@ -994,6 +1067,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qcoapctl/sessions/open-held", test_open_held_until_interrupted);
   g_test_add_func ("/qcoapctl/monitor/other-client", test_monitor_sees_other_client);
   g_test_add_func ("/qcoapctl/monitor/json", test_monitor_json);
+  g_test_add_func ("/qcoapctl/monitor/no-listen", test_monitor_no_listen);
   g_test_add_func ("/example/runs", test_example_program);
   g_test_add_func ("/qcoapctl/status/network", test_status_network);
   g_test_add_func ("/qcoapctl/at/command", test_at_command);

@@ -198,6 +198,33 @@ class Blocking(unittest.TestCase):
         self.assertEqual(answer.code, "2.05")
         self.assertRegex(answer.payload, TIME)
 
+    def test_listening_follows_callbacks(self):
+        heard = []
+        raw = self.client.connection.signal_subscribe(
+            "org.qcoapd.CoAP1", "org.qcoapd.CoAP1.Session", None, None, None,
+            0, lambda *args: heard.append(args[4]))
+        try:
+            with self.client.open("127.0.0.1", PORT) as session:
+                self.assertFalse(session.listening)
+                session.get("/time")
+                # Signals sent before the reply of a later call have arrived
+                # by the time it returns; this thread's context dispatches them.
+                self.client.status()
+                while GLib.MainContext.default().iteration(False):
+                    pass
+                self.assertEqual(heard, [])
+                arrived = threading.Event()
+                session.on_ack(lambda *ack: arrived.set())
+                self.assertTrue(session.listening)
+                session.get("/time")
+                self.assertTrue(arrived.wait(20), "no Ack signal once listening")
+                session.unlisten()
+                self.assertFalse(session.listening)
+            with self.client.open("127.0.0.1", PORT, listen=True) as session:
+                self.assertTrue(session.listening)
+        finally:
+            self.client.connection.signal_unsubscribe(raw)
+
     def test_timeout_exception(self):
         with self.client.open("127.0.0.1", SILENT_PORT) as session:
             started = time.monotonic()
@@ -336,8 +363,11 @@ class Examples(unittest.TestCase):
             [sys.executable, os.path.join(EXAMPLES, "received_log.py"), "--bus", BUS,
              "--duration", "30"], env=env, stdout=subprocess.PIPE, text=True)
         try:
-            self.assertEqual(log_process.stdout.readline().strip(), "listening")
+            while log_process.stdout.readline().strip() != "listening":
+                pass
             with qcoap.connect(BUS) as other, other.open("127.0.0.1", PORT) as session:
+                # The session's signals reach the log once it listens.
+                self.assertEqual(log_process.stdout.readline().strip(), f"hearing {session.path}")
                 session.get("/time")
             line = log_process.stdout.readline()
             self.assertRegex(line, r"^/org/qcoapd/CoAP1/Session/[0-5]: 2\.05 Content mid [0-9]+ "

@@ -370,6 +370,17 @@ e2e_env_connect (E2eEnv *env)
   return connection;
 }
 
+void
+e2e_env_listen (GDBusConnection *connection, const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
+      connection, "org.qcoapd.CoAP1", path, "org.qcoapd.CoAP1.Session", "Listen", NULL,
+      G_VARIANT_TYPE_UNIT, G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+
+  g_assert_no_error (error);
+}
+
 gsize
 e2e_env_sim_log_offset (E2eEnv *env)
 {

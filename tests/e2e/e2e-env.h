@@ -76,6 +76,11 @@ int e2e_env_wait_daemon_exit (E2eEnv *env, guint timeout_ms);
 /* A new, separate client connection to the private bus. */
 GDBusConnection *e2e_env_connect (E2eEnv *env);
 
+/* Makes @connection a listener of the session at @path (Session.Listen),
+ * asserting that the daemon agreed: a session's signals go to its listeners
+ * only, and the opener is the only one unless others listen. */
+void e2e_env_listen (GDBusConnection *connection, const char *path);
+
 /* The sim log's size now, and its text from @offset: tests assert on the AT
  * traffic a call caused. */
 gsize e2e_env_sim_log_offset (E2eEnv *env);

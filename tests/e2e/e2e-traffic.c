@@ -15,6 +15,7 @@ typedef struct
   guint send_timeouts;
   gboolean closed;
   GHashTable *sent_ids; /* message IDs Send returned */
+  guint subscription;   /* to the signals of the caller's session: the opener hears them */
 } Caller;
 
 struct _Traffic
@@ -22,7 +23,6 @@ struct _Traffic
   E2eEnv *env;
   TrafficConfig config;
   Caller *callers;
-  guint subscription;
   GHashTable *acks;   /* message ID → object path of its Ack */
   GHashTable *errors; /* error name → count */
   guint duplicate_acks;
@@ -185,9 +185,6 @@ traffic_new (E2eEnv *env, const TrafficConfig *config)
   traffic->config = *config;
   traffic->acks = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   traffic->errors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  traffic->subscription = g_dbus_connection_signal_subscribe (
-      env->bus, "org.qcoapd.CoAP1", "org.qcoapd.CoAP1.Session", NULL, NULL, NULL,
-      G_DBUS_SIGNAL_FLAGS_NONE, on_signal, traffic, NULL);
   traffic->callers = g_new0 (Caller, config->callers);
   for (guint i = 0; i < config->callers; i++)
     {
@@ -199,6 +196,11 @@ traffic_new (E2eEnv *env, const TrafficConfig *config)
       caller->traffic = traffic;
       caller->connection = e2e_env_connect (env);
       caller->sent_ids = g_hash_table_new (NULL, NULL);
+      /* Before Open: the session's signals are addressed to its opener
+       * from the start, and only to it. */
+      caller->subscription = g_dbus_connection_signal_subscribe (
+          caller->connection, "org.qcoapd.CoAP1", "org.qcoapd.CoAP1.Session", NULL, NULL, NULL,
+          G_DBUS_SIGNAL_FLAGS_NONE, on_signal, traffic, NULL);
       g_variant_builder_init (&options, G_VARIANT_TYPE ("a{sv}"));
       if (config->persistent)
         g_variant_builder_add (&options, "{sv}", "persistent", g_variant_new_boolean (TRUE));
@@ -346,11 +348,11 @@ traffic_session_path (Traffic *traffic, guint caller)
 void
 traffic_free (Traffic *traffic)
 {
-  g_dbus_connection_signal_unsubscribe (traffic->env->bus, traffic->subscription);
   for (guint i = 0; i < traffic->config.callers; i++)
     {
       Caller *caller = &traffic->callers[i];
 
+      g_dbus_connection_signal_unsubscribe (caller->connection, caller->subscription);
       g_dbus_connection_close_sync (caller->connection, NULL, NULL);
       g_object_unref (caller->connection);
       g_free (caller->path);

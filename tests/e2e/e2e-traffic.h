@@ -18,7 +18,8 @@ typedef struct
 
 typedef struct _Traffic Traffic;
 
-/* Opens one session per caller, each on its own connection. */
+/* Opens one session per caller, each on its own connection, which hears
+ * its session's signals as their opener. */
 Traffic *traffic_new (E2eEnv *env, const TrafficConfig *config);
 void traffic_free (Traffic *traffic);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Traffic, traffic_free)

@@ -84,13 +84,39 @@ signal_log_count (SignalLog *log, const char *member)
 }
 
 static gboolean
+keep_waking (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
 wait_for_signal (SignalLog *log, const char *member, guint count, guint timeout_ms)
 {
   gint64 end = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
+  /* A signal that never comes must not block the iteration forever. */
+  guint tick = g_timeout_add (100, keep_waking, NULL);
 
   while (signal_log_count (log, member) < count && g_get_monotonic_time () < end)
     g_main_context_iteration (NULL, TRUE);
+  g_source_remove (tick);
   return signal_log_count (log, member) >= count;
+}
+
+/* Dispatches every signal the daemon sent to @connection before it answered
+ * a call made now: the daemon writes its messages to one connection in
+ * order, and the bus keeps that order for each recipient. */
+static void
+flush_signals (GDBusConnection *connection)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
+      connection, "org.qcoapd.CoAP1", "/org/qcoapd/CoAP1", "org.freedesktop.DBus.Properties", "Get",
+      g_variant_new ("(ss)", "org.qcoapd.CoAP1", "State"), NULL, G_DBUS_CALL_FLAGS_NONE, 10000,
+      NULL, &error);
+
+  g_assert_no_error (error);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
 }
 
 static GVariant *
@@ -398,6 +424,7 @@ test_owner_vanished (void)
   g_autoptr (GVariant) closed = NULL;
   const char *reason;
 
+  e2e_env_listen (env->bus, path);
   g_assert_cmpuint (e2e_env_free_clients (env), ==, 5);
   g_dbus_connection_close_sync (other, NULL, NULL);
   g_assert_true (wait_for_signal (log, "Closed", 1, 10000));
@@ -425,6 +452,7 @@ test_persistent_idle (void)
   g_variant_builder_add (&options, "{sv}", "idle-timeout", g_variant_new_uint32 (2));
   path = open_session (other, env->coap_port, g_variant_builder_end (&options));
   log = signal_log_new (env->bus, path);
+  e2e_env_listen (env->bus, path);
   g_dbus_connection_close_sync (other, NULL, NULL);
 
   /* Still usable from another connection of the same user after its caller left. */
@@ -751,6 +779,237 @@ test_one_shot_options (void)
   e2e_env_wait_free_clients (env, 6);
 }
 
+/* ---- who hears a session's signals ------------------------------------------------------ */
+
+static void
+send_con_get (GDBusConnection *connection, const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply
+      = call (connection, path, "org.qcoapd.CoAP1.Session", "Send",
+              g_variant_new ("(yy@a(qv)@ay@a{sv})", 0, 1, path_options ("time"),
+                             bytes_variant ("", 0), no_flags ()),
+              &error);
+
+  g_assert_no_error (error);
+}
+
+static void
+session_call (GDBusConnection *connection, const char *path, const char *method)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply
+      = call (connection, path, "org.qcoapd.CoAP1.Session", method, NULL, &error);
+
+  g_assert_no_error (error);
+}
+
+static gsize
+daemon_log_size (void)
+{
+  g_autofree char *text = NULL;
+  gsize length = 0;
+
+  g_file_get_contents (env->daemon_log_path, &text, &length, NULL);
+  return length;
+}
+
+/* Waits for a line of the daemon's log, after @offset, that holds @first
+ * and then @then. */
+static void
+wait_for_daemon_log (gsize offset, const char *first, const char *then)
+{
+  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  do
+    {
+      g_autofree char *text = NULL;
+      gsize length = 0;
+      const char *found;
+
+      g_file_get_contents (env->daemon_log_path, &text, &length, NULL);
+      found = offset < length ? strstr (text + offset, first) : NULL;
+      if (found && strstr (found, then) && strchr (found, '\n') > strstr (found, then))
+        return;
+      g_usleep (20000);
+    }
+  while (g_get_monotonic_time () < end);
+  g_error ("the daemon's log has no line with \"%s\" … \"%s\"", first, then);
+}
+
+/* Another connection of the same user hears nothing of a session until it
+ * calls Listen, and nothing again after Unlisten; the opener hears it all
+ * along. */
+static void
+test_listen_from_another_connection (void)
+{
+  g_autoptr (GDBusConnection) other = e2e_env_connect (env);
+  g_autofree char *path = open_session (env->bus, env->coap_port, NULL);
+  g_autoptr (SignalLog) opener_log = signal_log_new (env->bus, path);
+  g_autoptr (SignalLog) other_log = signal_log_new (other, path);
+  g_autofree char *dropped = NULL;
+  gsize log_offset;
+
+  send_con_get (env->bus, path);
+  g_assert_true (wait_for_signal (opener_log, "Received", 1, 10000));
+  g_assert_true (wait_for_signal (opener_log, "Ack", 1, 10000));
+  flush_signals (other);
+  g_assert_cmpuint (other_log->signals->len, ==, 0);
+
+  session_call (other, path, "Listen");
+  session_call (other, path, "Listen"); /* idempotent: still one copy of each */
+  send_con_get (env->bus, path);
+  g_assert_true (wait_for_signal (other_log, "Received", 1, 10000));
+  g_assert_true (wait_for_signal (other_log, "Ack", 1, 10000));
+  g_assert_true (wait_for_signal (opener_log, "Received", 2, 10000));
+  flush_signals (other);
+  g_assert_cmpuint (signal_log_count (other_log, "Received"), ==, 1);
+  g_assert_cmpuint (signal_log_count (other_log, "Ack"), ==, 1);
+
+  session_call (other, path, "Unlisten");
+  send_con_get (env->bus, path);
+  g_assert_true (wait_for_signal (opener_log, "Received", 3, 10000));
+  g_assert_true (wait_for_signal (opener_log, "Ack", 3, 10000));
+  flush_signals (other);
+  g_assert_cmpuint (signal_log_count (other_log, "Received"), ==, 1);
+
+  /* A listener that leaves the bus is dropped (the daemon says so in its
+   * debug log); the others still hear. */
+  session_call (other, path, "Listen");
+  log_offset = daemon_log_size ();
+  g_dbus_connection_close_sync (other, NULL, NULL);
+  send_con_get (env->bus, path);
+  g_assert_true (wait_for_signal (opener_log, "Received", 4, 10000));
+  dropped = g_strdup_printf ("Session %s: listener (", strrchr (path, '/') + 1);
+  wait_for_daemon_log (log_offset, dropped, "left the bus");
+  close_session (env->bus, path);
+  g_assert_true (wait_for_signal (opener_log, "Closed", 1, 5000));
+  e2e_env_wait_free_clients (env, 6);
+}
+
+/* Open with "listen" false: the session emits nothing until someone
+ * listens; then the listener hears its Ack, Received and Closed. */
+static void
+test_open_without_listening (void)
+{
+  GVariantBuilder options;
+  g_autofree char *path = NULL;
+  g_autoptr (SignalLog) log = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
+  GVariantBuilder flags;
+
+  g_variant_builder_init (&options, G_VARIANT_TYPE ("a{sv}"));
+  g_variant_builder_add (&options, "{sv}", "listen", g_variant_new_boolean (FALSE));
+  path = open_session (env->bus, env->coap_port, g_variant_builder_end (&options));
+  log = signal_log_new (env->bus, path);
+
+  /* The Request's response comes after the Send's: had the Send's Ack or
+   * Received been emitted, it would be here before the Request's reply. */
+  send_con_get (env->bus, path);
+  g_variant_builder_init (&flags, G_VARIANT_TYPE ("a{sv}"));
+  g_variant_builder_add (&flags, "{sv}", "uri-path", g_variant_new_string ("/time"));
+  reply = call (env->bus, path, "org.qcoapd.CoAP1.Session", "Request",
+                g_variant_new ("(y@a(qv)@ay@a{sv})", 1, no_options (), bytes_variant ("", 0),
+                               g_variant_builder_end (&flags)),
+                &error);
+  g_assert_no_error (error);
+  flush_signals (env->bus);
+  g_assert_cmpuint (log->signals->len, ==, 0);
+
+  session_call (env->bus, path, "Listen");
+  send_con_get (env->bus, path);
+  g_assert_true (wait_for_signal (log, "Ack", 1, 10000));
+  g_assert_true (wait_for_signal (log, "Received", 1, 10000));
+  close_session (env->bus, path);
+  g_assert_true (wait_for_signal (log, "Closed", 1, 5000));
+  e2e_env_wait_free_clients (env, 6);
+}
+
+static void
+on_one_shot_reply (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply
+      = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+
+  g_assert_no_error (error);
+  *(gboolean *)user_data = TRUE;
+}
+
+/* The path of the only session there is, once there is one. */
+static char *
+wait_for_a_session (void)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < end)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GVariant) reply
+          = call (env->bus, "/org/qcoapd/CoAP1", "org.freedesktop.DBus.Properties", "Get",
+                  g_variant_new ("(ss)", "org.qcoapd.CoAP1", "Sessions"), &error);
+      g_autoptr (GVariant) sessions = NULL;
+
+      g_assert_no_error (error);
+      g_variant_get (reply, "(v)", &sessions);
+      if (g_variant_n_children (sessions) > 0)
+        {
+          g_autoptr (GVariant) first = g_variant_get_child_value (sessions, 0);
+
+          return g_variant_dup_string (first, NULL);
+        }
+      g_usleep (10000);
+    }
+  g_error ("no session appeared");
+}
+
+/* The one-shot Request's session has no listener and takes none: none of
+ * its signals reaches its caller (its Closed would come before the reply)
+ * or a connection that calls Listen on it meanwhile, and "listen" is
+ * refused among its flags. */
+static void
+test_one_shot_emits_nothing (void)
+{
+  g_autoptr (GDBusConnection) other = e2e_env_connect (env);
+  g_autoptr (SignalLog) log = signal_log_new (env->bus, NULL);
+  g_autoptr (SignalLog) caller_log = signal_log_new (other, NULL);
+  g_autofree char *uri = g_strdup_printf ("coap://127.0.0.1:%u/time", env->coap_port);
+  g_autofree char *slow_uri = g_strdup_printf ("coap://127.0.0.1:%u/async?1", env->coap_port);
+  g_autofree char *path = NULL;
+  g_autoptr (GVariant) refused = NULL;
+  g_autoptr (GError) error = NULL;
+  gboolean replied = FALSE;
+  GVariantBuilder flags;
+  gsize offset;
+
+  /* /async?1 answers after a second: time to Listen to the session. */
+  g_dbus_connection_call (
+      other, "org.qcoapd.CoAP1", "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Request",
+      g_variant_new ("(sy@a(qv)@ay@a{sv})", slow_uri, 1, no_options (), bytes_variant ("", 0),
+                     no_flags ()),
+      NULL, G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, on_one_shot_reply, &replied);
+  path = wait_for_a_session ();
+  session_call (env->bus, path, "Listen");
+  g_assert_true (e2e_wait_for (&replied, 20000));
+  flush_signals (other);
+  flush_signals (env->bus);
+  g_assert_cmpuint (caller_log->signals->len, ==, 0);
+  g_assert_cmpuint (log->signals->len, ==, 0);
+
+  offset = e2e_env_sim_log_offset (env);
+  g_variant_builder_init (&flags, G_VARIANT_TYPE ("a{sv}"));
+  g_variant_builder_add (&flags, "{sv}", "listen", g_variant_new_boolean (TRUE));
+  refused = call (env->bus, "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Request",
+                  g_variant_new ("(sy@a(qv)@ay@a{sv})", uri, 1, no_options (),
+                                 bytes_variant ("", 0), g_variant_builder_end (&flags)),
+                  &error);
+  g_assert_null (refused);
+  assert_remote_error (error, ERROR_PREFIX "InvalidArgument", "Request with \"listen\"");
+  assert_no_at_traffic (offset, "Request with \"listen\"");
+  e2e_env_wait_free_clients (env, 6);
+}
+
 /* ---- concurrency ------------------------------------------------------------------------ */
 
 /* Six callers × 200 mixed messages at once: every call answered, every Ack on
@@ -800,6 +1059,9 @@ main (int argc, char **argv)
   g_test_add_func ("/daemon/bad-open-arguments", test_bad_open_arguments);
   g_test_add_func ("/daemon/bad-request-uri", test_bad_request_uri);
   g_test_add_func ("/daemon/one-shot-options", test_one_shot_options);
+  g_test_add_func ("/daemon/listeners/another-connection", test_listen_from_another_connection);
+  g_test_add_func ("/daemon/listeners/open-without-listening", test_open_without_listening);
+  g_test_add_func ("/daemon/listeners/one-shot-emits-nothing", test_one_shot_emits_nothing);
   g_test_add_func ("/daemon/six-callers", test_six_callers);
   g_test_add_func ("/daemon/slow/retransmissions-exhausted", test_retransmissions_exhausted);
 

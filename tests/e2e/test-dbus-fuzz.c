@@ -55,6 +55,8 @@ typedef enum
   METHOD_SEND,
   METHOD_SESSION_REQUEST,
   METHOD_CLOSE,
+  METHOD_LISTEN,
+  METHOD_UNLISTEN,
 } Method;
 
 typedef struct
@@ -85,6 +87,7 @@ static const char *const session_request_errors[]
         "Timeout",         "Reset",        "SendFailed",       "ModemError", NULL };
 static const char *const close_errors[]
     = { "AccessDenied", "ModemUnavailable", "Timeout", "ModemError", NULL };
+static const char *const listen_errors[] = { "AccessDenied", NULL };
 
 static const MethodInfo methods[] = {
   [METHOD_OPEN] = { "Open", MANAGER_INTERFACE, "Open", "(sqa{sv})", "(o)", open_errors },
@@ -94,6 +97,8 @@ static const MethodInfo methods[] = {
   [METHOD_SESSION_REQUEST] = { "Session.Request", SESSION_INTERFACE, "Request", "(ya(qv)aya{sv})",
                                "(ya(qv)ay)", session_request_errors },
   [METHOD_CLOSE] = { "Close", SESSION_INTERFACE, "Close", "()", "()", close_errors },
+  [METHOD_LISTEN] = { "Listen", SESSION_INTERFACE, "Listen", "()", "()", listen_errors },
+  [METHOD_UNLISTEN] = { "Unlisten", SESSION_INTERFACE, "Unlisten", "()", "()", listen_errors },
 };
 
 typedef enum
@@ -627,10 +632,15 @@ typedef struct
 /* Open's keys (Request on the manager takes them too); "timeout" is
  * generated separately so that it stays short. */
 static const KnownKey open_keys[] = {
-  { "client-id", "y", 0, 5 },         { "pdp-context", "y", 1, 16 },
-  { "ack-timeout", "u", 2, 60 },      { "max-retransmit", "u", 4, 8 },
-  { "dtls-psk-identity", "s", 0, 0 }, { "dtls-psk-key", "ay", 0, 0 },
-  { "persistent", "b", 0, 0 },        { "idle-timeout", "u", 1, 600 },
+  { "client-id", "y", 0, 5 },
+  { "pdp-context", "y", 1, 16 },
+  { "ack-timeout", "u", 2, 60 },
+  { "max-retransmit", "u", 4, 8 },
+  { "dtls-psk-identity", "s", 0, 0 },
+  { "dtls-psk-key", "ay", 0, 0 },
+  { "persistent", "b", 0, 0 },
+  { "idle-timeout", "u", 1, 600 },
+  { "listen", "b", 0, 0 },
 };
 static const KnownKey send_keys[] = {
   { "message-id", "q", 0, 65535 },
@@ -1349,6 +1359,17 @@ test_manager_request (void)
   fuzz_manager_method (METHOD_MANAGER_REQUEST, 2);
 }
 
+/* Among the calls around a Close: Send, Listen, Unlisten or @method. */
+static Method
+mixed_method (Fuzzer *fuzzer, Method method)
+{
+  if (chance (fuzzer, 50))
+    return METHOD_SEND;
+  if (chance (fuzzer, 20))
+    return chance (fuzzer, 50) ? METHOD_LISTEN : METHOD_UNLISTEN;
+  return method;
+}
+
 /* Batches of calls to one session. With @close_too, a batch may also hold a
  * Close (well- or ill-typed); the calls after it in the batch may find the
  * session closing or gone, and a new session is opened for the next batch. */
@@ -1374,7 +1395,7 @@ fuzz_session_methods (Method method, gboolean close_too, guint32 salt)
               closing = well_typed;
               continue;
             }
-          start_call (fuzzer, close_too && chance (fuzzer, 50) ? METHOD_SEND : method,
+          start_call (fuzzer, close_too ? mixed_method (fuzzer, method) : method,
                       fuzzer->session_path, well_typed, closing);
         }
       /* A Close whose reply was lost with the connection may have closed

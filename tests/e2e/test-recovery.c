@@ -172,6 +172,13 @@ run_loss_under_traffic (const char *trigger, const char *restore, const char *lo
   plain = traffic_new (env, &config);
   config.persistent = TRUE;
   persistent = traffic_new (env, &config);
+  /* The Closed signals go to each session's listeners: the test's own
+   * connection listens too. */
+  for (guint i = 0; i < config.callers; i++)
+    {
+      e2e_env_listen (env->bus, traffic_session_path (plain, i));
+      e2e_env_listen (env->bus, traffic_session_path (persistent, i));
+    }
   traffic_start (plain);
   traffic_start (persistent);
   iterate_until (replied_enough, persistent, 30000);
@@ -484,6 +491,9 @@ test_data_call_dropped (void)
   gsize offset = e2e_env_sim_log_offset (env);
   g_autofree char *traffic = NULL;
   const char *deact;
+
+  e2e_env_listen (env->bus, plain_path);
+  e2e_env_listen (env->bus, persistent_path);
 
   control ("pdp-drop", "OK");
   wait_session_state (persistent_path, "opening", 5000);

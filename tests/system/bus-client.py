@@ -7,12 +7,17 @@ line on stdout.
       one method call; ARGS is GVariant text of type SIGNATURE;
       prints {"reply": [...]} or {"error": NAME, "message": TEXT}
   bus-client.py ADDRESS listen
-      subscribes to every signal the bus will deliver, prints {"ready": UNIQUE_NAME}
-      once the match rule is in place, then {"signal": ...} per signal, until
-      stdin closes
+      subscribes to every signal the bus will deliver (a plain match rule,
+      no eavesdropping), prints {"ready": UNIQUE_NAME} once the rule is in
+      place, then {"signal": ...} per signal (with "payload" in hex for
+      Received), until stdin closes; each line on stdin meanwhile is a call
+      to the daemon, as JSON [PATH, INTERFACE, METHOD, SIGNATURE, ARGS],
+      answered as with "call" after the signals that came before the reply
 """
 import json
 import sys
+
+NAME = "org.qcoapd.CoAP1"
 
 import gi
 
@@ -39,15 +44,23 @@ def error_of(exception):
     return {"error": name, "message": exception.message.split(name + ": ", 1)[-1]}
 
 
-def call(bus, dest, path, interface, method, signature, args):
+def drain(context):
+    """Dispatches what has arrived: signals that came before a reply."""
+    while context.iteration(False):
+        pass
+
+
+def call(bus, dest, path, interface, method, signature, args, before_reply=lambda: None):
     parameters = GLib.Variant.parse(GLib.VariantType.new(signature), args, None, None) \
         if signature else None
     try:
         reply = bus.call_sync(dest, path, interface, method, parameters, None,
                               Gio.DBusCallFlags.NO_AUTO_START, 60000, None)
     except GLib.Error as exception:
+        before_reply()
         emit(error_of(exception))
         return
+    before_reply()
     emit({"reply": reply.unpack()})
 
 
@@ -55,8 +68,11 @@ def listen(bus):
     loop = GLib.MainLoop()
 
     def on_signal(connection, sender, path, interface, member, parameters):
-        emit({"signal": {"sender": sender, "path": path, "interface": interface,
-                         "member": member}})
+        signal = {"sender": sender, "path": path, "interface": interface, "member": member}
+        if member == "Received":
+            signal["payload"] = bytes(parameters.get_child_value(4).get_data_as_bytes()
+                                      .get_data()).hex()
+        emit({"signal": signal})
 
     bus.signal_subscribe(None, None, None, None, None, Gio.DBusSignalFlags.NONE, on_signal)
     # A round trip to the bus after AddMatch: the bus has the rule when it answers.
@@ -65,8 +81,14 @@ def listen(bus):
     emit({"ready": bus.get_unique_name()})
 
     def on_stdin(channel, condition):
-        loop.quit()
-        return False
+        line = channel.readline()
+        if not line:
+            loop.quit()
+            return False
+        path, interface, method, signature, args = json.loads(line)
+        call(bus, NAME, path, interface, method, signature, args,
+             before_reply=lambda: drain(loop.get_context()))
+        return True
 
     GLib.io_add_watch(GLib.IOChannel.unix_new(0), GLib.PRIORITY_DEFAULT,
                       GLib.IOCondition.IN | GLib.IOCondition.HUP, on_stdin)

@@ -10,8 +10,15 @@ as nobody, through setpriv. Checks:
 - only user qcoapd (and root) may own the name; the daemon runs as qcoapd;
 - nobody is refused by the bus (method calls, properties, introspection) and
   the daemon sends nothing to the modem for it;
-- root and group members succeed, and of the signals their sessions cause a
-  group member's listener receives some and nobody's listener none;
+- root and group members succeed; the signals of their sessions reach no
+  other connection: neither a group member's nor nobody's, each with a match
+  rule for every signal;
+- a session's signals reach its listeners only: its opener hears its
+  Received with the payload; another member's Listen is AccessDenied with no
+  AT traffic; root's Listen works and root then hears them; a listener that
+  leaves the bus is dropped; a session opened with "listen" false emits
+  nothing until someone listens; a persistent session opened with busctl is
+  heard by "qcoapctl monitor" of the same user, not by another user's;
 - a session of one user: Send, Request and Close from another user answer
   AccessDenied with no AT traffic in the simulator's log; root may close it;
 - MaxClientsPerUser (default 4) holds for a user while IDs are still free;
@@ -22,12 +29,13 @@ sysusers entry, and the test users qcoapd-test and qcoapd-test2 in group
 qcoapd, when they are missing.
 
 Usage: test-real-uids.py  (paths from the environment: QCOAPD, BG96_SIM,
-QCOAPD_POLICY, QCOAPD_SYSUSERS, BUS_CLIENT)
+QCOAPD_POLICY, QCOAPD_SYSUSERS, BUS_CLIENT, QCOAPCTL, QCOAP_GLIB_LIBRARY)
 """
 import ctypes
 import grp
 import json
 import os
+import queue
 import pwd
 import re
 import shutil
@@ -36,6 +44,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 SKIP = 77
@@ -189,6 +198,9 @@ class Environment:
         self.qcoapd = self.copy(os.environ["QCOAPD"])
         self.sim = self.copy(os.environ["BG96_SIM"])
         self.client = self.copy(os.environ["BUS_CLIENT"])
+        self.qcoapctl = self.copy(os.environ["QCOAPCTL"])
+        # qcoapctl finds its library here first (LD_LIBRARY_PATH), by soname.
+        self.copy(os.environ["QCOAP_GLIB_LIBRARY"], "libqcoap-glib.so.1")
         self.modem_dir = os.path.join(self.tmp, "modem")
         os.mkdir(self.modem_dir)
         qcoapd = pwd.getpwnam("qcoapd")
@@ -199,8 +211,8 @@ class Environment:
         self.address = None
         self.coap_port = None
 
-    def copy(self, path):
-        target = os.path.join(self.tmp, os.path.basename(path))
+    def copy(self, path, name=None):
+        target = os.path.join(self.tmp, name or os.path.basename(path))
         shutil.copy(path, target)
         os.chmod(target, 0o755)
         return target
@@ -290,6 +302,36 @@ class Environment:
         check("ready" in ready, "%s listens to every signal as %s" % (user, ready.get("ready")))
         return listener
 
+    def peer(self, user):
+        """A connection of @user that hears every signal the bus delivers
+        to it and makes calls on request (see Peer)."""
+        return Peer(self.processes.spawn(["/usr/bin/python3", self.client, self.address,
+                                          "listen"], user=user, stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, text=True), user)
+
+    def busctl(self, user, *args):
+        argv = as_user(user) + ["busctl", "--address=" + self.address, "--json=short"] \
+            + list(args)
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+        print("     %s: busctl %s -> %s" % (user, " ".join(args[:4]), out.stdout.strip()[:120]
+                                              or out.stderr.strip()[:120]), flush=True)
+        return json.loads(out.stdout) if out.returncode == 0 and out.stdout.strip() else None
+
+    def monitor(self, user):
+        """qcoapctl monitor run by @user; lines come from Peer-like reading."""
+        process = self.processes.spawn(
+            ["env", "LD_LIBRARY_PATH=" + self.tmp, self.qcoapctl, "--bus", self.address,
+             "monitor"], user=user, stdout=subprocess.PIPE, text=True)
+        return LineReader(process)
+
+    def daemon_log_size(self):
+        return os.path.getsize(self.daemon_log)
+
+    def daemon_log_since(self, offset):
+        with open(self.daemon_log, errors="replace") as f:
+            f.seek(offset)
+            return f.read()
+
     def sim_log_size(self):
         return os.path.getsize(self.sim_log)
 
@@ -308,6 +350,96 @@ class Environment:
     def close(self):
         self.processes.stop_all()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class LineReader:
+    """The lines a process prints, read by a thread so that waits can time
+    out."""
+
+    def __init__(self, process):
+        self.process = process
+        self.lines = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.process.stdout:
+            self.lines.put(line.rstrip("\n"))
+        self.lines.put(None)
+
+    def next_line(self, timeout=20):
+        try:
+            return self.lines.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def expect(self, pattern, timeout=20):
+        """Lines up to the first matching @pattern (a regex), or None."""
+        end = time.monotonic() + timeout
+        seen = []
+        while time.monotonic() < end:
+            line = self.next_line(max(0.0, end - time.monotonic()))
+            if line is None:
+                break
+            seen.append(line)
+            if re.search(pattern, line):
+                return seen
+        print("     (no line matching /%s/; saw %r)" % (pattern, seen[-5:]), flush=True)
+        return None
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(10)
+
+
+class Peer(LineReader):
+    """A bus-client "listen" process: one connection of one user that
+    records every signal it gets and makes calls to the daemon."""
+
+    def __init__(self, process, user):
+        super().__init__(process)
+        self.user = user
+        self.signals = []
+        ready = json.loads(self.next_line())
+        self.name = ready.get("ready")
+        check(self.name is not None, "%s's connection listens to every signal as %s"
+              % (user, self.name))
+
+    def _take(self, line):
+        message = json.loads(line)
+        if "signal" in message:
+            self.signals.append(message["signal"])
+            return None
+        return message
+
+    def call(self, path, interface, method, signature="", args=""):
+        """The reply of a call; every signal that came before it is in
+        self.signals by then."""
+        self.process.stdin.write(json.dumps([path, interface, method, signature, args]) + "\n")
+        self.process.stdin.flush()
+        while True:
+            line = self.next_line(90)
+            if line is None:
+                result = {"error": "client-failed"}
+                break
+            result = self._take(line)
+            if result is not None:
+                break
+        shown = json.dumps(result)
+        print("     %s: %s.%s %s -> %s" % (self.user, interface, method, args,
+                                            shown[:160] + ("..." if len(shown) > 160 else "")),
+              flush=True)
+        return result
+
+    def session_signals(self, path, daemon):
+        return [s for s in self.signals if s["path"] == path and s["sender"] == daemon]
+
+    def close(self):
+        """Leaves the bus; returns the signals that came until then."""
+        self.process.stdin.close()
+        for line in iter(lambda: self.next_line(10), None):
+            self._take(line)
+        self.process.wait(10)
+        return self.signals
 
 
 def session_path(result):
@@ -359,7 +491,7 @@ def check_nobody_refused(env):
 
 
 def check_members_served(env, daemon):
-    print("== root and group qcoapd are served; nobody receives none of their signals")
+    print("== root and group qcoapd are served; others receive none of their signals")
     stranger = env.listen("nobody")
     member = env.listen(USER_B)
     sessions = {}
@@ -384,13 +516,15 @@ def check_members_served(env, daemon):
     heard_by_member = stop_listener(member)
     heard_by_stranger = stop_listener(stranger)
     from_daemon = lambda signals: [s for s in signals if s["sender"] == daemon]
-    for path in sessions.values():
-        received = [s for s in from_daemon(heard_by_member)
-                    if s["path"] == path and s["member"] == "Received"]
-        check(len(received) > 0, "%s (group qcoapd) received Received from %s" % (USER_B, path))
+    session_signals = lambda signals: [s for s in from_daemon(signals)
+                                       if s["interface"] == SESSION_IFACE]
+    # The broadcast ones (PropertiesChanged, InterfacesAdded) reach the member.
     check(len(from_daemon(heard_by_member)) > 0,
-          "%s received %d signals from the daemon in all"
+          "%s (group qcoapd) received %d broadcast signals of the daemon"
           % (USER_B, len(from_daemon(heard_by_member))))
+    check(session_signals(heard_by_member) == [],
+          "%s received none of the sessions' signals (%s)"
+          % (USER_B, session_signals(heard_by_member)[:3]))
     check(from_daemon(heard_by_stranger) == [],
           "nobody received none of the daemon's signals (%d)"
           % len(from_daemon(heard_by_stranger)))
@@ -433,6 +567,119 @@ def check_command_root_only(env):
     check("at-rx" not in env.sim_log_since(before), "no AT command was sent for them")
     result = env.call("root", MANAGER, NAME, "Command", "(su)", "('AT+CSQ', 0)")
     check(result.get("reply") == ["+CSQ: 25,99\nOK"], "root's AT+CSQ is answered: %r" % result)
+
+
+def request_time(peer, path):
+    return peer.call(path, SESSION_IFACE, "Request", "(ya(qv)aya{sv})",
+                     "(1, [], [], {'uri-path': <'/time'>})")
+
+
+def open_on(peer, env, options="{}"):
+    return session_path(peer.call(MANAGER, NAME, "Open", "(sqa{sv})",
+                                  "('127.0.0.1', %d, %s)" % (env.coap_port, options)))
+
+
+def received(peer, path, daemon):
+    return [s for s in peer.session_signals(path, daemon) if s["member"] == "Received"]
+
+
+def check_listeners(env, daemon):
+    print("== a session's signals reach its listeners only")
+    owner = env.peer(USER_A)
+    member = env.peer(USER_B)
+    stranger = env.peer("nobody")
+    admin = env.peer("root")
+    path = open_on(owner, env)
+    if not check(path is not None, "%s opens a session on its connection" % USER_A):
+        return
+    response = request_time(owner, path)
+    payload = bytes(response.get("reply", [0, [], []])[2]).hex()
+    heard = received(owner, path, daemon)
+    check(len(heard) == 1 and heard[0]["payload"] == payload and payload != "",
+          "%s's connection hears the Received of its GET, with the payload (%s)"
+          % (USER_A, heard[:1]))
+    # The member's sync point: the daemon's reply follows whatever it sent before.
+    member.call(MANAGER, "org.freedesktop.DBus.Properties", "Get", "(ss)",
+                "('%s', 'State')" % NAME)
+    time.sleep(0.3)
+    check(member.session_signals(path, daemon) == [],
+          "%s (group qcoapd, a match rule for every signal) hears nothing of it" % USER_B)
+
+    before = env.sim_log_size()
+    result = member.call(path, SESSION_IFACE, "Listen")
+    check(result.get("error") == QCOAP_ERROR + "AccessDenied",
+          "%s's Listen on %s's session answers AccessDenied" % (USER_B, USER_A))
+    time.sleep(0.3)
+    check("at-rx" not in env.sim_log_since(before), "and no AT command was sent for it")
+
+    check(admin.call(path, SESSION_IFACE, "Listen").get("reply") == [], "root's Listen works")
+    request_time(owner, path)
+    admin.call(MANAGER, "org.freedesktop.DBus.Properties", "Get", "(ss)", "('%s', 'State')" % NAME)
+    time.sleep(0.3)
+    check(len(received(admin, path, daemon)) == 1, "root then hears the session's Received")
+    member.call(MANAGER, "org.freedesktop.DBus.Properties", "Get", "(ss)", "('%s', 'State')" % NAME)
+    check(member.session_signals(path, daemon) == [], "%s still hears nothing" % USER_B)
+
+    log_offset = env.daemon_log_size()
+    admin.close()
+    id_ = path.rsplit("/", 1)[1]
+    dropped = False
+    for _ in range(50):
+        if re.search(r"Session %s: listener \(uid 0\b.*left the bus" % id_,
+                     env.daemon_log_since(log_offset)):
+            dropped = True
+            break
+        time.sleep(0.1)
+    check(dropped, "root's connection, gone from the bus, is dropped as a listener")
+    check(len(received(owner, path, daemon)) == 2, "%s heard both GETs" % USER_A)
+
+    quiet = open_on(owner, env, "{'listen': <false>}")
+    if check(quiet is not None, "%s opens a session with listen false" % USER_A):
+        request_time(owner, quiet)
+        check(owner.session_signals(quiet, daemon) == [],
+              "it emits nothing, not even to its opener")
+        check(owner.call(quiet, SESSION_IFACE, "Listen").get("reply") == [],
+              "%s listens to it" % USER_A)
+        request_time(owner, quiet)
+        check(len(received(owner, quiet, daemon)) == 1, "and then hears its Received")
+        owner.call(quiet, SESSION_IFACE, "Close", "()", "()")
+    owner.call(path, SESSION_IFACE, "Close", "()", "()")
+    time.sleep(0.5)
+    member.close()
+    heard_by_stranger = [s for s in stranger.close() if s["sender"] == daemon]
+    check(heard_by_stranger == [], "nobody heard none of the daemon's signals (%d)"
+          % len(heard_by_stranger))
+    check([s for s in member.signals if s["interface"] == SESSION_IFACE] == [],
+          "%s heard none of the sessions' signals in all" % USER_B)
+
+
+def check_monitor_of_busctl_session(env):
+    print("== qcoapctl monitor hears a persistent session opened with busctl")
+    opened = env.busctl(USER_A, "call", NAME, MANAGER, NAME, "Open", "sqa{sv}", "127.0.0.1",
+                        str(env.coap_port), "1", "persistent", "b", "true")
+    path = opened and opened["data"][0]
+    if not check(path is not None, "%s opens a persistent session with busctl" % USER_A):
+        return
+    id_ = path.rsplit("/", 1)[1]
+    own = env.monitor(USER_A)
+    other = env.monitor(USER_B)
+    check(own.expect(r"^\[%s\] listening$" % id_) is not None,
+          "%s's qcoapctl monitor listens to it" % USER_A)
+    seen_by_other = other.expect(r"^monitoring ")
+    check(seen_by_other is not None and not any("listening" in l for l in seen_by_other),
+          "%s's monitor lists it but does not listen (%s)" % (USER_B, seen_by_other))
+    env.busctl(USER_A, "call", NAME, path, SESSION_IFACE, "Request", "ya(qv)aya{sv}", "1", "0",
+               "0", "1", "uri-path", "s", "/time")
+    env.busctl(USER_A, "call", NAME, path, SESSION_IFACE, "Close")
+    lines = own.expect(r"^\[%s\] session-removed: " % id_) or []
+    check(any(re.match(r"^\[%s\] received mid .*: 2\.05 Content" % id_, l) for l in lines),
+          "the monitor printed the session's Received")
+    check("[%s] closed: closed" % id_ in lines, "and its Closed, with the reason")
+    other_lines = other.expect(r"^\[%s\] session-removed: " % id_) or []
+    check(not any("] received " in l for l in other_lines),
+          "%s's monitor printed none of its signals" % USER_B)
+    own.stop()
+    other.stop()
 
 
 def free_clients(env):
@@ -497,6 +744,8 @@ def main():
             daemon = check_ownership(env)
             check_nobody_refused(env)
             check_members_served(env, daemon)
+            check_listeners(env, daemon)
+            check_monitor_of_busctl_session(env)
             check_other_user_denied(env)
             check_command_root_only(env)
             check_per_user_limit(env)

@@ -1,10 +1,14 @@
 #!/usr/bin/python3
-"""Prints every message that any qcoapd session receives (the Received signal).
+"""Prints every message that the qcoapd sessions it may hear receive (the Received signal).
 
     received_log.py [--bus BUS] [--duration S]
 
 It follows qcoapd's D-Bus signals; it does not register as a CoAP observer
 (the Observe option) with any server.
+
+The daemon sends a session's signals to its listeners only: the log
+listens to every session of its user (every session, as root), including
+those that appear later, and prints "hearing PATH" as each is heard.
 
 Uses asyncio: the callback is registered inside the running loop, so it runs
 there, like the rest of an asyncio program.
@@ -32,7 +36,10 @@ async def log_received(client, duration):
     def on_received(path, message):
         print(describe(path, message), flush=True)
 
-    subscription = client.on_received(on_received)
+    def on_listening(path):
+        print(f"hearing {path}", flush=True)
+
+    subscription = client.on_received(on_received, on_listening)
     print("listening", flush=True)
     try:
         if duration:

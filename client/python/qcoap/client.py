@@ -20,6 +20,7 @@ valid, a persistent session stays usable, calls in flight fail with
 
 import asyncio
 import itertools
+import os
 import threading
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 from urllib.parse import unquote, urlsplit
@@ -35,6 +36,8 @@ SERVICE = "org.qcoapd.CoAP1"
 MANAGER_PATH = "/org/qcoapd/CoAP1"
 MANAGER_INTERFACE = "org.qcoapd.CoAP1"
 SESSION_INTERFACE = "org.qcoapd.CoAP1.Session"
+OBJECT_MANAGER_INTERFACE = "org.freedesktop.DBus.ObjectManager"
+ROOT_UID = 0
 
 # The daemon bounds every call itself (a request by the exchange lifetime,
 # up to minutes), and the bus answers for it if it goes away.
@@ -192,12 +195,14 @@ def _received_message(parameters):
 
 def _open_options(persistent=None, psk_identity=None, psk_key=None, client_id=None,
                   pdp_context=None, ack_timeout=None, max_retransmit=None, idle_timeout=None,
-                  timeout=None):
+                  timeout=None, listen=None):
     """a{sv} for Open from keyword arguments (``ack_timeout`` and
     ``idle_timeout`` in seconds, ``timeout`` in milliseconds)."""
     options = {}
     if persistent is not None:
         options["persistent"] = GLib.Variant("b", bool(persistent))
+    if listen is not None:
+        options["listen"] = GLib.Variant("b", bool(listen))
     if psk_identity is not None:
         options["dtls-psk-identity"] = GLib.Variant("s", psk_identity)
     if psk_key is not None:
@@ -308,6 +313,9 @@ class _Bus:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._subscriptions: Dict[int, Tuple[tuple, int]] = {}
+        # Sessions this connection listens to: a new connection is no
+        # listener of anything, so it listens to them again.
+        self.listened: set = set()
         self._closing = False
         self.connection = self.dispatcher.invoke_sync(self._connect)
 
@@ -340,6 +348,9 @@ class _Bus:
             self.connection = connection
             for subscription, (args, _) in list(self._subscriptions.items()):
                 self._subscriptions[subscription] = (args, self._subscribe_now(*args))
+            for path in self.listened:
+                connection.call(SERVICE, path, SESSION_INTERFACE, "Listen", None, None,
+                                Gio.DBusCallFlags.NONE, -1, None, None, None)
         return False
 
     def call_sync(self, path, interface, method, parameters, reply_type=None,
@@ -424,16 +435,29 @@ def _request_flags(path, confirmable=True, timeout=None):
     return flags
 
 
+def _may_listen(owner):
+    """Whether the daemon lets this process listen to a session of ``owner``."""
+    return os.geteuid() in (ROOT_UID, owner)
+
+
 class Session:
     """An open session: one of the modem's client IDs, connected to a server.
 
     A context manager: leaving the ``with`` block closes it.
+
+    The daemon sends a session's signals only to its listeners. A session
+    listens once the program asks for its signals: the first ``on_*``
+    callback makes it call :meth:`listen` (``open(..., listen=True)``
+    listens from the start).
     """
 
-    def __init__(self, bus: "_Bus", path: str):
+    def __init__(self, bus: "_Bus", path: str, listening: bool = False):
         self._bus = bus
         self.path = path
         self._subscriptions = []
+        self.listening = listening
+        if listening:
+            bus.listened.add(path)
         self.closed_reason = None
         self._closed_subscription = bus.subscribe(path, SESSION_INTERFACE, "Closed",
                                                   self._on_closed)
@@ -574,12 +598,28 @@ class Session:
 
     # signals
 
+    def listen(self):
+        """Makes this connection a listener of the session: its signals come
+        here from now on. Only the session's owner and root may
+        (AccessDenied otherwise)."""
+        self._bus.call_sync(self.path, SESSION_INTERFACE, "Listen", None)
+        self._bus.listened.add(self.path)
+        self.listening = True
+
+    def unlisten(self):
+        """The session's signals no longer come to this connection."""
+        self._bus.call_sync(self.path, SESSION_INTERFACE, "Unlisten", None)
+        self._bus.listened.discard(self.path)
+        self.listening = False
+
     def _subscribe(self, member, callback, convert):
         deliver = _in_callers_loop(callback)
         subscription = self._bus.subscribe(
             self.path, SESSION_INTERFACE, member,
             lambda _member, _path, parameters: deliver(*convert(parameters)))
         self._subscriptions.append(subscription)
+        if not self.listening:
+            self.listen()
         return subscription
 
     def on_received(self, callback):
@@ -675,6 +715,7 @@ class Client:
         except GLib.Error as error:
             raise errors.DaemonUnavailable(
                 f"cannot reach the bus at {address}: {error.message}") from None
+        self._watchers = {}  # Received subscription → InterfacesAdded subscription
         # Fails at once, with DaemonUnavailable, when qcoapd is not there.
         try:
             self._bus.call_sync(MANAGER_PATH, "org.freedesktop.DBus.Peer", "Ping", None)
@@ -771,20 +812,24 @@ class Client:
                 GLib.Variant("(sqa{sv})", (host, port, _open_options(**options))), "(o)",
                 _reply_timeout(options.get("timeout")))
 
-    def open(self, host: str, port: int = 5683, **options: Any) -> "Session":
+    def open(self, host: str, port: int = 5683, listen: bool = False,
+             **options: Any) -> "Session":
         """Opens a session to ``host:port``; use it as a context manager.
         Keyword options: persistent, psk_identity, psk_key, client_id,
         pdp_context, ack_timeout, max_retransmit, idle_timeout (seconds),
-        timeout (milliseconds)."""
-        reply = self._bus.call_sync(*self._open_call(host, port, options))
-        return Session(self._bus, reply.unpack()[0])
+        timeout (milliseconds), listen (hear the session's signals from the
+        start; by default the session listens once a callback is
+        registered)."""
+        reply = self._bus.call_sync(*self._open_call(host, port, dict(options, listen=listen)))
+        return Session(self._bus, reply.unpack()[0], listening=listen)
 
-    async def open_async(self, host: str, port: int = 5683, **options: Any) -> "Session":
+    async def open_async(self, host: str, port: int = 5683, listen: bool = False,
+                         **options: Any) -> "Session":
         """:meth:`open` as a coroutine. Give ``timeout`` (ms) rather than
         only wrapping it in asyncio.wait_for: the daemon then gives up when
         the caller does and frees the client ID."""
-        reply = await self._bus.call(*self._open_call(host, port, options))
-        return Session(self._bus, reply.unpack()[0])
+        reply = await self._bus.call(*self._open_call(host, port, dict(options, listen=listen)))
+        return Session(self._bus, reply.unpack()[0], listening=listen)
 
     def session(self, path_or_id: Union[str, int]) -> "Session":
         """A Session object for an existing session (e.g. a persistent one)."""
@@ -793,18 +838,65 @@ class Client:
             path = f"{MANAGER_PATH}/Session/{int(path_or_id)}"
         return Session(self._bus, str(path))
 
-    def on_received(self, callback: Callable[[str, Response], None]) -> int:
-        """Calls ``callback(session_path, response)`` for every message any
-        session receives, whoever opened it. Returns a subscription ID for
-        :meth:`disconnect`."""
+    def on_received(self, callback: Callable[[str, Response], None],
+                    on_listening: Optional[Callable[[str], None]] = None) -> int:
+        """Calls ``callback(session_path, response)`` for every message that
+        a session this connection listens to receives. It listens to every
+        session it may (root: all; anyone else: their own), those there now
+        and those that appear later; ``on_listening(session_path)``, if
+        given, is called as each starts to be heard. Returns a subscription
+        ID for :meth:`disconnect`."""
         deliver = _in_callers_loop(callback)
-        return self._bus.subscribe(
+        subscription = self._bus.subscribe(
             None, SESSION_INTERFACE, "Received",
             lambda _member, path, parameters: deliver(path, _received_message(parameters)))
+        self._watchers[subscription] = self._listen_to_all(on_listening)
+        return subscription
+
+    def _listen_to_all(self, on_listening):
+        """Listens to the sessions this process may hear, now and as they
+        appear (InterfacesAdded first, so that none is missed)."""
+        announce = _in_callers_loop(on_listening) if on_listening else (lambda _path: None)
+
+        def listened(connection, result, path):
+            try:
+                connection.call_finish(result)
+            except GLib.Error:
+                return  # gone already, or not ours
+            self._bus.listened.add(path)
+            announce(path)
+
+        def on_added(_member, _path, parameters):
+            path, interfaces = parameters.unpack()
+            owner = interfaces.get(SESSION_INTERFACE, {}).get("Owner")
+            if owner is not None and _may_listen(owner):
+                self._bus.connection.call(SERVICE, path, SESSION_INTERFACE, "Listen", None, None,
+                                          Gio.DBusCallFlags.NONE, _NO_TIMEOUT, None, listened,
+                                          path)
+
+        watcher = self._bus.subscribe(MANAGER_PATH, OBJECT_MANAGER_INTERFACE, "InterfacesAdded",
+                                      on_added)
+        objects = self._bus.call_sync(MANAGER_PATH, OBJECT_MANAGER_INTERFACE, "GetManagedObjects",
+                                      None, "(a{oa{sa{sv}}})").unpack()[0]
+        for path, interfaces in objects.items():
+            owner = interfaces.get(SESSION_INTERFACE, {}).get("Owner")
+            if owner is None or not _may_listen(owner):
+                continue
+            try:
+                self._bus.call_sync(path, SESSION_INTERFACE, "Listen", None)
+            except errors.Error:
+                continue
+            self._bus.listened.add(path)
+            if on_listening:
+                on_listening(path)
+        return watcher
 
     def disconnect(self, subscription: int) -> None:
         """Ends a subscription made by :meth:`on_received`."""
         self._bus.unsubscribe(subscription)
+        watcher = self._watchers.pop(subscription, None)
+        if watcher is not None:
+            self._bus.unsubscribe(watcher)
 
     # one-shot requests
 

@@ -17,7 +17,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (QcoapClientSession, qcoap_client_session, QCOAP, CLIENT_SESSION, GObject)
 
 /* Signals, all emitted in the thread-default main context of the
- * QcoapClient's creation:
+ * QcoapClient's creation, while the session listens (see below):
  *
  *   received (QcoapResponse *message)       every message the modem receives
  *                                           for the session, with message ID
@@ -34,6 +34,34 @@ G_DECLARE_FINAL_TYPE (QcoapClientSession, qcoap_client_session, QCOAP, CLIENT_SE
  *                                           object went away without a
  *                                           reason (e.g. qcoapd stopped).
  */
+
+/* Listening. The daemon sends a session's signals only to its listeners,
+ * each addressed to its connection. A session made by qcoap_client_open()
+ * does not listen unless its options say "listen" true; the library makes
+ * it listen when the program wants the signals: before the first send,
+ * request or close on a session with a handler connected to one of the
+ * signals above, it calls qcoap_client_session_listen() first (on the same
+ * connection, so the daemon takes it before the call). A program that
+ * connects handlers and then only waits (a monitor, a session of another
+ * program) calls qcoap_client_session_listen() itself; the signals come
+ * from its completion on. Only the session's owner and root may listen
+ * (else QCOAP_ERROR_ACCESS_DENIED). The "listening" property (boolean,
+ * read-only, with notify) tells whether the daemon has this connection as
+ * a listener. */
+void qcoap_client_session_listen (QcoapClientSession *self, GCancellable *cancellable,
+                                  GAsyncReadyCallback callback, gpointer user_data);
+gboolean qcoap_client_session_listen_finish (QcoapClientSession *self, GAsyncResult *result,
+                                             GError **error);
+gboolean qcoap_client_session_listen_sync (QcoapClientSession *self, GCancellable *cancellable,
+                                           GError **error);
+/* Stops listening: the signals no longer come to this connection. */
+void qcoap_client_session_unlisten (QcoapClientSession *self, GCancellable *cancellable,
+                                    GAsyncReadyCallback callback, gpointer user_data);
+gboolean qcoap_client_session_unlisten_finish (QcoapClientSession *self, GAsyncResult *result,
+                                               GError **error);
+gboolean qcoap_client_session_unlisten_sync (QcoapClientSession *self, GCancellable *cancellable,
+                                             GError **error);
+gboolean qcoap_client_session_get_listening (QcoapClientSession *self);
 
 const char *qcoap_client_session_get_object_path (QcoapClientSession *self);
 guint qcoap_client_session_get_client_id (QcoapClientSession *self);

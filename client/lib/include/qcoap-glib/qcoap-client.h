@@ -95,7 +95,10 @@ QcoapClientSession *qcoap_client_lookup_session (QcoapClient *self, const char *
 /* Opens a session to @host:@port. @options is an a{sv} with the keys of the
  * D-Bus Open method ("persistent", "dtls-psk-identity", "dtls-psk-key",
  * "ack-timeout", "max-retransmit", "client-id", "pdp-context",
- * "idle-timeout", "timeout"), or NULL; a floating reference is sunk. */
+ * "idle-timeout", "timeout", "listen"), or NULL; a floating reference is
+ * sunk. Unlike the D-Bus method, "listen" defaults to false: the session
+ * listens once the program wants its signals (see
+ * qcoap_client_session_listen()). */
 void qcoap_client_open (QcoapClient *self, const char *host, guint16 port, GVariant *options,
                         GCancellable *cancellable, GAsyncReadyCallback callback,
                         gpointer user_data);
