@@ -1,13 +1,17 @@
 /* bg96-sim — a Quectel BG96 on a pseudo-terminal, doing real CoAP over UDP.
  *
- *   bg96-sim --link PATH [--baud N] [--net-delay MS] [--fault SPEC]... [--log FILE]
- *            [--boot-delay MS] [--reset-silence MS] [--time-scale N]
+ *   bg96-sim --link PATH [--baud N [--pace-input]] [--net-delay MS] [--at-latency MS]
+ *            [--fault SPEC]... [--log FILE] [--boot-delay MS] [--reset-silence MS]
+ *            [--time-scale N]
  *            [--attach-delay MS] [--activation-delay MS] [--network-ready]
  *
  * It makes PATH a symbolic link to a pty's slave side, boots as the module
  * does (RDY ... APP RDY, echo on), prints "READY PATH" on stdout and then
  * answers AT commands as daemon/AT-INTERFACE.md says. --baud paces output at
- * N/10 bytes per second; --net-delay delays every datagram one way;
+ * N/10 bytes per second, and with --pace-input the host's bytes too (the
+ * modem sees each when the line has carried it); --net-delay delays every
+ * datagram one way; --at-latency makes the module answer each command line
+ * MS ms late (all its output waits meanwhile);
  * --boot-delay is the time from RDY to APP RDY (default 800 ms),
  * --reset-silence the silence of AT+CFUN=1,1 (default 2000 ms), --time-scale
  * divides the CoAP ACK timeouts (tests of retransmission use it to stay
@@ -110,7 +114,9 @@ typedef struct
   char *log_path;
   char **faults;
   int baud;
+  gboolean pace_input;
   int net_delay;
+  int at_latency;
   int boot_delay;
   int reset_silence;
   int time_scale;
@@ -134,7 +140,11 @@ parse_options (int *argc, char ***argv, Options *o, GError **error)
   GOptionEntry entries[] = {
     { "link", 0, 0, G_OPTION_ARG_FILENAME, &o->link_path, "Symbolic link to create", "PATH" },
     { "baud", 0, 0, G_OPTION_ARG_INT, &o->baud, "Pace output to this line rate", "N" },
+    { "pace-input", 0, 0, G_OPTION_ARG_NONE, &o->pace_input,
+      "Pace the host's bytes at --baud too (both directions)", NULL },
     { "net-delay", 0, 0, G_OPTION_ARG_INT, &o->net_delay, "One-way delay of every datagram", "MS" },
+    { "at-latency", 0, 0, G_OPTION_ARG_INT, &o->at_latency, "Answer each command line MS ms late",
+      "MS" },
     { "fault", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->faults, "Set a fault (repeatable)", "SPEC" },
     { "log", 0, 0, G_OPTION_ARG_FILENAME, &o->log_path, "Write the traffic log here", "FILE" },
     { "boot-delay", 0, 0, G_OPTION_ARG_INT, &o->boot_delay, "Time from RDY to APP RDY", "MS" },
@@ -156,8 +166,8 @@ parse_options (int *argc, char ***argv, Options *o, GError **error)
   if (!g_option_context_parse (context, argc, argv, error))
     return FALSE;
   if (o->link_path == NULL || o->baud < 0 || o->net_delay < 0 || o->boot_delay < 0
-      || o->reset_silence < 0 || o->time_scale < 1 || o->attach_delay < 0
-      || o->activation_delay < 0)
+      || o->reset_silence < 0 || o->time_scale < 1 || o->attach_delay < 0 || o->activation_delay < 0
+      || o->at_latency < 0)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    "--link PATH is required; numbers must not be negative");
@@ -198,7 +208,9 @@ main (int argc, char **argv)
                              .time_scale = options.time_scale,
                              .attach_delay_ms = options.attach_delay,
                              .activation_delay_ms = options.activation_delay,
-                             .network_ready = options.network_ready };
+                             .network_ready = options.network_ready,
+                             .at_latency_ms = options.at_latency,
+                             .pace_input = options.pace_input };
   modem = sim_modem_new (options.link_path, options.baud, &config, &error);
   if (modem == NULL || !apply_faults (modem, options.faults, &error))
     goto out;

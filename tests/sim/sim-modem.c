@@ -43,6 +43,7 @@ sim_modem_new (const char *link_path, guint baud, const SimModemConfig *config, 
   modem->port = sim_port_new (link_path, baud, on_port_input, modem, error);
   if (modem->port == NULL)
     return NULL;
+  sim_port_set_pace_input (modem->port, config->pace_input);
   return g_steal_pointer (&modem);
 }
 
@@ -147,7 +148,8 @@ on_hold_elapsed (gpointer user_data)
 
   modem->hold_source = 0;
   modem->holding = FALSE;
-  sim_log ("info", "delayed output released (%u bytes)", modem->held->len);
+  if (modem->faults.delay_final_ms > 0)
+    sim_log ("info", "delayed output released (%u bytes)", modem->held->len);
   sim_port_write (modem->port, modem->held->data, modem->held->len);
   g_byte_array_set_size (modem->held, 0);
   return G_SOURCE_REMOVE;
@@ -351,6 +353,17 @@ log_command_line (const char *line, gsize length)
   sim_log_text ("at-rx", (const guint8 *)line, length);
 }
 
+/* --at-latency: the module takes that long to act on a command line, so
+ * everything it says meanwhile (the command's answer, URCs) waits. */
+static void
+hold_for_latency (SimModem *modem)
+{
+  if (modem->config.at_latency_ms == 0 || modem->holding)
+    return;
+  modem->holding = TRUE;
+  modem->hold_source = g_timeout_add (modem->config.at_latency_ms, on_hold_elapsed, modem);
+}
+
 static void
 handle_line (SimModem *modem, const char *line, gsize length)
 {
@@ -367,6 +380,7 @@ handle_line (SimModem *modem, const char *line, gsize length)
       write_out (modem, line, length);
       write_out (modem, "\r", 1);
     }
+  hold_for_latency (modem);
   command = sim_at_command_parse (line);
   entry = command != NULL ? find_command (command->name) : NULL;
   if (entry == NULL)

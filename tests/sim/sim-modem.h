@@ -20,6 +20,8 @@ typedef struct
   guint activation_delay_ms; /* AT+QIACT to its result */
   gboolean network_ready;    /* registered with context 1 active at power-up, and
                               * context 1 activated again on every registration */
+  guint at_latency_ms;       /* the module's time to answer each command line */
+  gboolean pace_input;       /* host-to-modem bytes take their line time too */
 } SimModemConfig;
 
 typedef struct _SimModem SimModem;

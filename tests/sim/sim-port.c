@@ -16,6 +16,14 @@
 /* A host that stops reading must not make the simulator grow without end. */
 #define MAX_QUEUED_OUTPUT (1024 * 1024)
 #define PACING_TICK_MS    5
+#define BITS_PER_BYTE     10 /* 8N1: a start bit, eight data bits, a stop bit */
+
+/* Bytes from the host, held until the line would have carried them. */
+typedef struct
+{
+  gint64 arrives_at; /* monotonic µs: when its last byte is through the line */
+  GBytes *data;
+} InputChunk;
 
 struct _SimPort
 {
@@ -40,9 +48,100 @@ struct _SimPort
 
   guint64 rx_bytes;
   guint64 tx_bytes;
+
+  gboolean pace_input;
+  GQueue input;          /* of InputChunk, in arrival order */
+  gint64 input_free_at;  /* when the host-to-modem line is idle again */
+  GSource *input_source; /* ready when the first chunk has arrived */
 };
 
 static void flush_queue (SimPort *port);
+
+static void
+input_chunk_free (InputChunk *chunk)
+{
+  g_bytes_unref (chunk->data);
+  g_free (chunk);
+}
+
+static void
+schedule_input (SimPort *port)
+{
+  InputChunk *first = g_queue_peek_head (&port->input);
+
+  g_source_set_ready_time (port->input_source, first ? first->arrives_at : -1);
+}
+
+/* Hands the host's bytes to the modem once the line has carried them. */
+static gboolean
+on_input_arrived (gpointer user_data)
+{
+  SimPort *port = user_data;
+  gint64 now = g_get_monotonic_time ();
+  InputChunk *chunk;
+
+  while ((chunk = g_queue_peek_head (&port->input)) != NULL && chunk->arrives_at <= now)
+    {
+      gsize length;
+      const guint8 *data = g_bytes_get_data (chunk->data, &length);
+
+      g_queue_pop_head (&port->input);
+      port->input_func (data, length, port->user_data);
+      input_chunk_free (chunk);
+      if (port->input_source == NULL)
+        return G_SOURCE_REMOVE; /* unplugged meanwhile */
+    }
+  schedule_input (port);
+  return G_SOURCE_CONTINUE;
+}
+
+/* A source whose ready time is the next chunk's: microseconds, where a
+ * timeout would round to milliseconds. */
+static gboolean
+dispatch_input (GSource *source, GSourceFunc callback, gpointer user_data)
+{
+  return callback (user_data);
+}
+
+static GSourceFuncs input_source_funcs = { .dispatch = dispatch_input };
+
+/* At N baud a byte takes 10/N s on the line, whatever the host's write()
+ * did: the modem sees a command only when its last byte is through. */
+static void
+pace_input (SimPort *port, const guint8 *data, gsize length)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 start = MAX (now, port->input_free_at);
+  InputChunk *chunk = g_new0 (InputChunk, 1);
+
+  port->input_free_at
+      = start + (gint64)length * BITS_PER_BYTE * G_USEC_PER_SEC / (gint64)port->baud;
+  chunk->arrives_at = port->input_free_at;
+  chunk->data = g_bytes_new (data, length);
+  g_queue_push_tail (&port->input, chunk);
+  schedule_input (port);
+}
+
+static void
+start_input_pacing (SimPort *port)
+{
+  port->input_source = g_source_new (&input_source_funcs, sizeof (GSource));
+  g_source_set_callback (port->input_source, on_input_arrived, port, NULL);
+  g_source_set_ready_time (port->input_source, -1);
+  g_source_attach (port->input_source, NULL);
+}
+
+static void
+stop_input_pacing (SimPort *port)
+{
+  if (port->input_source)
+    {
+      g_source_destroy (port->input_source);
+      g_clear_pointer (&port->input_source, g_source_unref);
+    }
+  g_queue_clear_full (&port->input, (GDestroyNotify)input_chunk_free);
+  port->input_free_at = 0;
+}
 
 static gboolean
 on_master_readable (int fd, GIOCondition condition, gpointer user_data)
@@ -54,7 +153,10 @@ on_master_readable (int fd, GIOCondition condition, gpointer user_data)
   if (n > 0)
     {
       port->rx_bytes += n;
-      port->input_func (buffer, n, port->user_data);
+      if (port->pace_input && port->baud != 0)
+        pace_input (port, buffer, n);
+      else
+        port->input_func (buffer, n, port->user_data);
     }
   else if (n < 0 && errno != EAGAIN && errno != EINTR)
     {
@@ -140,6 +242,8 @@ open_pty (SimPort *port, GError **error)
   port->master_fd = master;
   port->slave_fd = slave;
   port->read_source = g_unix_fd_add (master, G_IO_IN, on_master_readable, port);
+  if (port->pace_input)
+    start_input_pacing (port);
   return TRUE;
 }
 
@@ -149,6 +253,7 @@ close_pty (SimPort *port)
   g_clear_handle_id (&port->read_source, g_source_remove);
   g_clear_handle_id (&port->write_source, g_source_remove);
   g_clear_handle_id (&port->pace_source, g_source_remove);
+  stop_input_pacing (port);
   if (port->master_fd >= 0)
     close (port->master_fd);
   if (port->slave_fd >= 0)
@@ -282,6 +387,18 @@ void
 sim_port_set_split_writes (SimPort *port, gboolean split)
 {
   port->split_writes = split;
+}
+
+void
+sim_port_set_pace_input (SimPort *port, gboolean pace)
+{
+  if (pace == port->pace_input)
+    return;
+  port->pace_input = pace;
+  if (pace && port->master_fd >= 0)
+    start_input_pacing (port);
+  else if (!pace)
+    stop_input_pacing (port);
 }
 
 void

@@ -2,10 +2,12 @@
  * symbolic link names, and paced output.
  *
  * With a baud rate, output leaves at N/10 bytes per second as on a real UART
- * (8N1); without, as fast as the host reads. "Split writes" writes one byte
- * per write(), a millisecond apart, so a host sees every response in pieces.
- * Unplugging closes the pty (the host's descriptor hangs up) and removes the
- * link; replugging makes a new pty at the same path.
+ * (8N1); without, as fast as the host reads. Input may be paced too: the
+ * modem then gets the host's bytes when the line would have carried them.
+ * "Split writes" writes one byte per write(), a millisecond apart, so a host
+ * sees every response in pieces. Unplugging closes the pty (the host's
+ * descriptor hangs up) and removes the link; replugging makes a new pty at
+ * the same path.
  */
 #pragma once
 
@@ -26,6 +28,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SimPort, sim_port_free)
 /* Queues bytes for the host; dropped while unplugged. */
 void sim_port_write (SimPort *port, const void *data, gsize length);
 void sim_port_set_split_writes (SimPort *port, gboolean split);
+/* With a baud rate: hold the host's bytes for their time on the line. */
+void sim_port_set_pace_input (SimPort *port, gboolean pace);
 
 void sim_port_unplug (SimPort *port);
 gboolean sim_port_replug (SimPort *port, GError **error);

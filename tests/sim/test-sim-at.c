@@ -1579,6 +1579,27 @@ test_network_fault_needs_modem (void)
   harness_remove_temp_dir (dir);
 }
 
+static const char *const field_sim[]
+    = { "--boot-delay", "50", "--baud", "2400", "--pace-input", "--at-latency", "50", NULL };
+
+/* --pace-input: the modem sees a command only when its last byte is
+ * through the line (27 bytes at 240 a second: 112 ms); --at-latency: it
+ * answers 50 ms after that; the answer then takes its own line time. Without
+ * input pacing the exchange would take about 75 ms. */
+static void
+test_pace_input_and_at_latency (Fixture *f, gconstpointer data)
+{
+  const char *command = "AT+QCOAPCFG=\"trans\",5,60,8";
+  const char *answer = "\r\nOK\r\n";
+  gint64 line_us = (gint64)(strlen (command) + 1 + strlen (answer)) * G_USEC_PER_SEC / 240;
+  gint64 start;
+
+  echo_off (f);
+  start = g_get_monotonic_time ();
+  assert_exchange (f, command, answer);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, (line_us + 50 * 1000) * 9 / 10);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1618,6 +1639,7 @@ main (int argc, char **argv)
   ADD ("/sim/faults", test_faults, NULL);
   ADD ("/sim/unplug-replug", test_unplug_replug, NULL);
   ADD ("/sim/baud-and-net-delay", test_baud_and_net_delay, slow_sim);
+  ADD ("/sim/pace-input-and-at-latency", test_pace_input_and_at_latency, field_sim);
 #define ADD_BARE(path, func, args)                                                                 \
   g_test_add (path, Fixture, args, fixture_set_up_bare, func, fixture_tear_down)
   ADD_BARE ("/sim/network/attach", test_network_attach, default_attach_sim);
