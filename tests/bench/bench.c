@@ -1,13 +1,20 @@
 /* bench.c — qcoapd against the straightforward AT host, side by side.
  *
- * Starts a private bus, coap-server-openssl on 127.0.0.1, and for each line
- * speed (bg96-sim at --baud 115200, then unpaced) two simulators: one for
- * qcoapd, one for bench-baseline. Runs the workloads on both, calls the echo
- * service (the floor of D-Bus) as often, and prints per workload:
- * messages/s and their ratio, p50/p99 call-to-reply latency, serial bytes
- * per message both ways (from the simulator's counters), the daemon's CPU
- * per message against one echo call's, and the daemon's memory idle and
- * after 100 000 messages.
+ * Starts a private bus, coap-server-openssl on 127.0.0.1, and for each mode
+ * of the line (bg96-sim at --baud 115200 paced towards the host; "field":
+ * 115 200 baud both ways, 5 ms per AT command and a 50 ms network one way;
+ * unpaced) two simulators: one for qcoapd, one for bench-baseline. Runs the
+ * workloads on both, calls the echo service (the floor of D-Bus) as often,
+ * and prints per workload: messages/s and their ratio, p50/p99
+ * call-to-reply latency and qcoapd's p50 against echo + baseline, serial
+ * bytes per message both ways (from the simulator's counters), the daemon's
+ * CPU per message against one echo call's, its memory idle, after a
+ * warm-up of 1 000 messages, half-way through and after 100 000 more, and
+ * whether each target holds.
+ *
+ * qcoapd's callers open their sessions with "listen" false: no workload
+ * needs a signal (a NON POST is done when the modem took it, a Request when
+ * its reply came), and a session without listeners sends none.
  *
  *   bench [--json] [--quick]
  *
@@ -29,6 +36,7 @@
 #define SESSION_IFACE    "org.qcoapd.CoAP1.Session"
 #define LINE_US_PER_BYTE (10.0 * G_USEC_PER_SEC / 115200) /* 8N1 at 115 200 baud */
 #define MEMORY_MESSAGES  100000
+#define WARM_UP_MESSAGES 1000
 
 typedef struct
 {
@@ -70,10 +78,18 @@ typedef struct
 {
   const char *name;
   const char *const *sim_args;
+  guint count_divisor; /* the workloads' counts, divided: field runs are slow */
+  gboolean paced;      /* the line is paced: the throughput targets apply */
   WorkloadResult results[G_N_ELEMENTS (workloads)];
 } Mode;
 
 static const char *const paced_args[] = { "--baud", "115200", "--log", "/dev/null", NULL };
+/* What a gateway's UART and a cellular link look like: both directions at
+ * 115 200 baud, 5 ms for the module to act on each command, 50 ms each way
+ * on the network. */
+static const char *const field_args[]
+    = { "--baud",      "115200", "--pace-input", "--at-latency", "5",
+        "--net-delay", "50",     "--log",        "/dev/null",    NULL };
 static const char *const unpaced_args[] = { "--log", "/dev/null", NULL };
 
 static struct
@@ -88,8 +104,9 @@ static struct
   GSubprocess *echo;
   gboolean quick;
   guint64 idle_private_dirty_kb, idle_rss_kb;
-  guint64 warm_private_dirty_kb, warm_rss_kb; /* after the workloads, before the long run */
-  guint64 half_private_dirty_kb, half_rss_kb; /* half-way through the long run */
+  guint64 workloads_private_dirty_kb, workloads_rss_kb; /* after the workloads */
+  guint64 warm_private_dirty_kb, warm_rss_kb;           /* after the warm-up, before the long run */
+  guint64 half_private_dirty_kb, half_rss_kb;           /* half-way through the long run */
   guint64 after_private_dirty_kb, after_rss_kb;
   Run long_run, long_echo; /* the 100 000 messages, and as many echo calls */
 } bench;
@@ -336,14 +353,18 @@ open_callers (CallRun *run)
       Caller *caller = &run->callers[i];
       g_autoptr (GError) error = NULL;
       g_autoptr (GVariant) reply = NULL;
+      GVariantBuilder options;
 
       caller->connection = connect_bus ();
       g_object_set_data (G_OBJECT (caller->connection), "bench-run", run);
       if (run->echo)
         continue;
+      g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
+      /* No workload needs the session's signals (see the top). */
+      g_variant_builder_add (&options, "{sv}", "listen", g_variant_new_boolean (FALSE));
       reply = g_dbus_connection_call_sync (
           caller->connection, BUS_NAME, "/org/qcoapd/CoAP1", BUS_NAME, "Open",
-          g_variant_new ("(sqa{sv})", "127.0.0.1", bench.coap_server->port, NULL),
+          g_variant_new ("(sqa{sv})", "127.0.0.1", bench.coap_server->port, &options),
           G_VARIANT_TYPE ("(o)"), G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &error);
       if (reply == NULL)
         g_error ("Open failed: %s", error->message);
@@ -530,6 +551,35 @@ stop_mode (void)
   g_clear_pointer (&bench.baseline_sim, harness_sim_free);
 }
 
+/* The long run's calls (workload a's) @total times, reading the daemon's
+ * memory half-way if @probe_half. */
+static Run
+run_many (guint total, gboolean echo, gboolean probe_half)
+{
+  Workload many = workloads[0];
+
+  many.count = total / many.callers;
+  return run_dbus (&many, many.count, echo, probe_half ? many.count * many.callers / 2 : 0);
+}
+
+static void
+measure_memory_and_cpu (const Mode *mode)
+{
+  guint total = bench.quick ? MEMORY_MESSAGES / 10 : MEMORY_MESSAGES;
+
+  g_usleep (1000 * 1000);
+  read_memory (pid_of (bench.daemon), &bench.workloads_private_dirty_kb, &bench.workloads_rss_kb);
+  g_printerr ("[%s] a warm-up of %u messages, then %u for the memory and CPU figures\n", mode->name,
+              WARM_UP_MESSAGES, total);
+  run_many (WARM_UP_MESSAGES, FALSE, FALSE);
+  g_usleep (1000 * 1000);
+  read_memory (pid_of (bench.daemon), &bench.warm_private_dirty_kb, &bench.warm_rss_kb);
+  bench.long_run = run_many (total, FALSE, TRUE);
+  g_usleep (1000 * 1000);
+  read_memory (pid_of (bench.daemon), &bench.after_private_dirty_kb, &bench.after_rss_kb);
+  bench.long_echo = run_many (total, TRUE, FALSE);
+}
+
 static void
 run_mode (Mode *mode, gboolean measure_memory)
 {
@@ -543,29 +593,18 @@ run_mode (Mode *mode, gboolean measure_memory)
     {
       const Workload *w = &workloads[i];
       WorkloadResult *r = &mode->results[i];
-      guint count = bench.quick ? MAX (w->count / 10, 5) : w->count;
+      guint count = MAX (w->count / mode->count_divisor / (bench.quick ? 10 : 1), 5);
       Workload scaled = *w;
 
       scaled.count = count;
-      g_printerr ("[%s] workload %s: %s\n", mode->name, w->name, w->description);
+      g_printerr ("[%s] workload %s: %s (%u per caller)\n", mode->name, w->name, w->description,
+                  count);
       r->qcoapd = run_dbus (&scaled, count, FALSE, 0);
       r->baseline = run_baseline (&scaled);
       r->echo = run_dbus (&scaled, count, TRUE, 0);
     }
   if (measure_memory)
-    {
-      Workload many = workloads[0];
-
-      g_usleep (1000 * 1000);
-      read_memory (pid_of (bench.daemon), &bench.warm_private_dirty_kb, &bench.warm_rss_kb);
-      many.count = (bench.quick ? MEMORY_MESSAGES / 10 : MEMORY_MESSAGES) / many.callers;
-      g_printerr ("[%s] %u messages for the memory and CPU figures\n", mode->name,
-                  many.count * many.callers);
-      bench.long_run = run_dbus (&many, many.count, FALSE, many.count * many.callers / 2);
-      g_usleep (1000 * 1000);
-      read_memory (pid_of (bench.daemon), &bench.after_private_dirty_kb, &bench.after_rss_kb);
-      bench.long_echo = run_dbus (&many, many.count, TRUE, 0);
-    }
+    measure_memory_and_cpu (mode);
   stop_mode ();
 }
 
@@ -601,6 +640,33 @@ per_message (guint64 value, const Run *run)
   return run->messages ? (gdouble)value / run->messages : 0;
 }
 
+static gdouble
+throughput_ratio (const WorkloadResult *r)
+{
+  return rate (&r->baseline) > 0 ? rate (&r->qcoapd) / rate (&r->baseline) : 0;
+}
+
+/* qcoapd's p50 beyond the sum of a bare D-Bus call's and the baseline's. */
+static gdouble
+p50_excess_us (const WorkloadResult *r)
+{
+  return r->qcoapd.p50_us - (r->echo.p50_us + r->baseline.p50_us);
+}
+
+static gdouble
+growth_percent (guint64 now, guint64 before)
+{
+  return before ? 100.0 * ((gdouble)now - (gdouble)before) / (gdouble)before : 0;
+}
+
+static gdouble
+long_run_cpu_ratio (void)
+{
+  gdouble echo = per_message (1, &bench.long_echo) * bench.long_echo.cpu_us;
+
+  return echo > 0 ? per_message (1, &bench.long_run) * bench.long_run.cpu_us / echo : 0;
+}
+
 /* Throughput if host → modem bytes also cost line time: the simulator paces
  * only what it sends, but on a real UART the command bytes are on the
  * critical path too, since the host waits for each result. */
@@ -618,9 +684,9 @@ print_table (Mode *modes, guint n_modes)
   for (guint m = 0; m < n_modes; m++)
     {
       printf ("\n== bg96-sim %s ==\n", modes[m].name);
-      printf ("%-6s %9s %9s %6s | %7s %7s %7s %7s %7s | %6s %6s %6s %6s %5s | %6s %6s %5s", "load",
-              "qcoapd/s", "base/s", "ratio", "q p50", "q p99", "b p50", "b p99", "e p50", "q>mdm",
-              "q<mdm", "b>mdm", "b<mdm", "ratio", "cpu_us", "echo", "ratio");
+      printf ("%-6s %9s %9s %6s | %7s %7s %7s %7s %7s %7s | %6s %6s %6s %6s %5s | %6s %6s %5s",
+              "load", "qcoapd/s", "base/s", "ratio", "q p50", "q p99", "b p50", "b p99", "e p50",
+              "q-e-b", "q>mdm", "q<mdm", "b>mdm", "b<mdm", "ratio", "cpu_us", "echo", "ratio");
       if (m == 0)
         printf (" | %9s %5s", "line-model", "ratio");
       printf ("\n");
@@ -633,12 +699,13 @@ print_table (Mode *modes, guint n_modes)
           gdouble q_cpu = per_message (1, &r->qcoapd) * r->qcoapd.cpu_us;
           gdouble e_cpu = per_message (1, &r->echo) * r->echo.cpu_us;
 
-          printf ("%-6s %9.1f %9.1f %6.2f | %7.2f %7.2f %7.2f %7.2f %7.2f | %6.1f %6.1f %6.1f "
-                  "%6.1f %5.2f | %6.0f %6.0f %5.2f",
+          printf ("%-6s %9.1f %9.1f %6.2f | %7.2f %7.2f %7.2f %7.2f %7.2f %7.2f | %6.1f %6.1f "
+                  "%6.1f %6.1f %5.2f | %6.0f %6.0f %5.2f",
                   workloads[i].name, rate (&r->qcoapd), rate (&r->baseline),
                   rate (&r->qcoapd) / rate (&r->baseline), r->qcoapd.p50_us / 1000,
                   r->qcoapd.p99_us / 1000, r->baseline.p50_us / 1000, r->baseline.p99_us / 1000,
-                  r->echo.p50_us / 1000, per_message (r->qcoapd.host_bytes, &r->qcoapd),
+                  r->echo.p50_us / 1000, p50_excess_us (r) / 1000,
+                  per_message (r->qcoapd.host_bytes, &r->qcoapd),
                   per_message (r->qcoapd.modem_bytes, &r->qcoapd),
                   per_message (r->baseline.host_bytes, &r->baseline),
                   per_message (r->baseline.modem_bytes, &r->baseline), q_bytes / b_bytes, q_cpu,
@@ -649,34 +716,87 @@ print_table (Mode *modes, guint n_modes)
           printf ("\n");
         }
     }
-  printf ("\nlatencies in ms (e = echo call); bytes per message: q = qcoapd, b = baseline, "
-          ">mdm host to modem, <mdm modem to host;\ncpu_us: daemon CPU per message (from "
-          "/proc/PID/stat, 10 ms ticks: coarse here), echo: CPU of one echo call;\nline-model: as "
-          "if host-to-modem bytes also took 86.8 us each\n");
+  printf ("\nlatencies in ms (e = echo call; q-e-b: qcoapd's p50 less echo's and baseline's); "
+          "bytes per message: q = qcoapd,\nb = baseline, >mdm host to modem, <mdm modem to host; "
+          "cpu_us: daemon CPU per message (from /proc/PID/stat,\n10 ms ticks: coarse here), echo: "
+          "CPU of one echo call; line-model: as if host-to-modem bytes also took 86.8 us each\n"
+          "(field paces them: --pace-input)\n");
   printf ("\nlong run (unpaced, workload a's calls): %u messages at %.1f/s, daemon CPU %.1f µs "
           "per message; %u echo calls, %.1f µs each; ratio %.2f\n",
           bench.long_run.messages, rate (&bench.long_run),
           per_message (1, &bench.long_run) * bench.long_run.cpu_us, bench.long_echo.messages,
-          per_message (1, &bench.long_echo) * bench.long_echo.cpu_us,
-          (per_message (1, &bench.long_run) * bench.long_run.cpu_us)
-              / (per_message (1, &bench.long_echo) * bench.long_echo.cpu_us));
-  printf ("qcoapd memory (kB): Private_Dirty idle %" G_GUINT64_FORMAT ", after the workloads "
-          "%" G_GUINT64_FORMAT ", after %u more messages %" G_GUINT64_FORMAT
-          " (%+.1f %% of idle, %+.1f %% of after-workloads)\n",
-          bench.idle_private_dirty_kb, bench.warm_private_dirty_kb, bench.long_run.messages,
+          per_message (1, &bench.long_echo) * bench.long_echo.cpu_us, long_run_cpu_ratio ());
+  printf ("qcoapd memory (kB): Private_Dirty idle %" G_GUINT64_FORMAT
+          ", after the workloads %" G_GUINT64_FORMAT
+          ", after a warm-up of %u messages %" G_GUINT64_FORMAT
+          ",\n                    half-way through %u more %" G_GUINT64_FORMAT
+          ", after them %" G_GUINT64_FORMAT " (%+.1f %% of after the warm-up, %+.1f %% of idle)\n",
+          bench.idle_private_dirty_kb, bench.workloads_private_dirty_kb, WARM_UP_MESSAGES,
+          bench.warm_private_dirty_kb, bench.long_run.messages, bench.half_private_dirty_kb,
           bench.after_private_dirty_kb,
-          100.0 * ((gdouble)bench.after_private_dirty_kb - bench.idle_private_dirty_kb)
-              / bench.idle_private_dirty_kb,
-          100.0 * ((gdouble)bench.after_private_dirty_kb - bench.warm_private_dirty_kb)
-              / bench.warm_private_dirty_kb);
-  printf ("                    Private_Dirty half-way through those messages %" G_GUINT64_FORMAT
-          "\n",
-          bench.half_private_dirty_kb);
+          growth_percent (bench.after_private_dirty_kb, bench.warm_private_dirty_kb),
+          growth_percent (bench.after_private_dirty_kb, bench.idle_private_dirty_kb));
   printf ("                    VmRSS idle %" G_GUINT64_FORMAT
-          ", after the workloads %" G_GUINT64_FORMAT ", after %u more messages %" G_GUINT64_FORMAT
-          " (%+.1f %% of idle)\n",
-          bench.idle_rss_kb, bench.warm_rss_kb, bench.long_run.messages, bench.after_rss_kb,
-          100.0 * ((gdouble)bench.after_rss_kb - bench.idle_rss_kb) / bench.idle_rss_kb);
+          ", after the warm-up %" G_GUINT64_FORMAT ", after the long run %" G_GUINT64_FORMAT "\n",
+          bench.idle_rss_kb, bench.warm_rss_kb, bench.after_rss_kb);
+}
+
+static void
+print_target (const char *target, gboolean holds, const char *measured)
+{
+  printf ("%-58s %-7s %s\n", target, holds ? "holds" : "MISSED", measured);
+}
+
+/* The targets, each with what was measured. */
+static void
+print_targets (Mode *modes, guint n_modes)
+{
+  printf ("\ntargets:\n");
+  for (guint m = 0; m < n_modes; m++)
+    {
+      gdouble low = G_MAXDOUBLE, high = 0;
+      g_autofree char *target = NULL;
+      g_autofree char *measured = NULL;
+
+      if (!modes[m].paced)
+        continue;
+      for (guint i = 0; i < G_N_ELEMENTS (workloads); i++)
+        {
+          low = MIN (low, throughput_ratio (&modes[m].results[i]));
+          high = MAX (high, throughput_ratio (&modes[m].results[i]));
+        }
+      target = g_strdup_printf ("%s: every workload >= 1.0x the baseline", modes[m].name);
+      measured = g_strdup_printf ("%.2f-%.2fx", low, high);
+      print_target (target, low >= 1.0, measured);
+      if (g_str_equal (modes[m].name, "field"))
+        for (guint i = 0; i < G_N_ELEMENTS (workloads); i++)
+          if (g_str_equal (workloads[i].name, "b6") || g_str_equal (workloads[i].name, "c"))
+            {
+              gdouble ratio = throughput_ratio (&modes[m].results[i]);
+              g_autofree char *what = g_strdup_printf ("field: (%s) >= 1.3x", workloads[i].name);
+              g_autofree char *value = g_strdup_printf ("%.2fx", ratio);
+
+              print_target (what, ratio >= 1.3, value);
+            }
+    }
+  for (guint m = 0; m < n_modes; m++)
+    if (g_str_equal (modes[m].name, "unpaced"))
+      {
+        gdouble excess = p50_excess_us (&modes[m].results[1]);
+        g_autofree char *value = g_strdup_printf ("%+.0f us", excess);
+
+        print_target ("unpaced b1: p50 <= echo p50 + baseline p50 + 100 us", excess <= 100, value);
+      }
+  {
+    gdouble ratio = long_run_cpu_ratio ();
+    g_autofree char *value = g_strdup_printf ("%.2fx", ratio);
+    gdouble growth = growth_percent (bench.after_private_dirty_kb, bench.warm_private_dirty_kb);
+    g_autofree char *memory = g_strdup_printf ("%+.1f %%", growth);
+
+    print_target ("daemon CPU per message <= 2x an echo call", ratio <= 2.0, value);
+    print_target ("Private_Dirty after the long run <= 1.10x after the warm-up", growth <= 10.0,
+                  memory);
+  }
 }
 
 static void
@@ -723,13 +843,14 @@ print_json (Mode *modes, guint n_modes)
       "}, \"memory\": {\"idle_private_dirty_kb\": %" G_GUINT64_FORMAT
       ", \"idle_vmrss_kb\": %" G_GUINT64_FORMAT
       ", \"after_workloads_private_dirty_kb\": %" G_GUINT64_FORMAT
-      ", \"after_workloads_vmrss_kb\": %" G_GUINT64_FORMAT ", \"long_run_messages\": %u"
+      ", \"warm_up_messages\": %u, \"after_warm_up_private_dirty_kb\": %" G_GUINT64_FORMAT
+      ", \"after_warm_up_vmrss_kb\": %" G_GUINT64_FORMAT ", \"long_run_messages\": %u"
       ", \"half_long_run_private_dirty_kb\": %" G_GUINT64_FORMAT
       ", \"after_long_run_private_dirty_kb\": %" G_GUINT64_FORMAT
       ", \"after_long_run_vmrss_kb\": %" G_GUINT64_FORMAT "}}\n",
-      bench.idle_private_dirty_kb, bench.idle_rss_kb, bench.warm_private_dirty_kb,
-      bench.warm_rss_kb, bench.long_run.messages, bench.half_private_dirty_kb,
-      bench.after_private_dirty_kb, bench.after_rss_kb);
+      bench.idle_private_dirty_kb, bench.idle_rss_kb, bench.workloads_private_dirty_kb,
+      WARM_UP_MESSAGES, bench.warm_private_dirty_kb, bench.warm_rss_kb, bench.long_run.messages,
+      bench.half_private_dirty_kb, bench.after_private_dirty_kb, bench.after_rss_kb);
   fputs (out->str, stdout);
 }
 
@@ -746,8 +867,9 @@ main (int argc, char **argv)
     { NULL },
   };
   Mode modes[] = {
-    { .name = "115200", .sim_args = paced_args },
-    { .name = "unpaced", .sim_args = unpaced_args },
+    { .name = "115200", .sim_args = paced_args, .count_divisor = 1, .paced = TRUE },
+    { .name = "field", .sim_args = field_args, .count_divisor = 5, .paced = TRUE },
+    { .name = "unpaced", .sim_args = unpaced_args, .count_divisor = 1 },
   };
 
   g_option_context_add_main_entries (context, entries, NULL);
@@ -763,13 +885,16 @@ main (int argc, char **argv)
   bench.coap_server = harness_coap_server_start (bench.tmpdir, NULL, &error);
   g_assert_no_error (error);
 
-  run_mode (&modes[0], FALSE);
-  run_mode (&modes[1], TRUE);
+  for (guint m = 0; m < G_N_ELEMENTS (modes); m++)
+    run_mode (&modes[m], g_str_equal (modes[m].name, "unpaced"));
 
   if (json)
     print_json (modes, G_N_ELEMENTS (modes));
   else
-    print_table (modes, G_N_ELEMENTS (modes));
+    {
+      print_table (modes, G_N_ELEMENTS (modes));
+      print_targets (modes, G_N_ELEMENTS (modes));
+    }
 
   g_clear_pointer (&bench.coap_server, harness_coap_server_free);
   g_test_dbus_down (bench.bus);
