@@ -114,9 +114,13 @@ _qcoap_client_session_vanished (QcoapClientSession *self)
   emit_closed_once (self, "vanished");
 }
 
+static void auto_listen_done (GObject *source, GAsyncResult *result, gpointer user_data);
+
 void
 _qcoap_client_session_set_proxy (QcoapClientSession *self, QcoapSession *proxy)
 {
+  gboolean moved = self->proxy != NULL;
+
   if (self->proxy)
     g_signal_handlers_disconnect_by_data (self->proxy, self);
   g_set_object (&self->proxy, proxy);
@@ -128,6 +132,14 @@ _qcoap_client_session_set_proxy (QcoapClientSession *self, QcoapSession *proxy)
   g_signal_connect_object (proxy, "ack", G_CALLBACK (on_ack), self, 0);
   g_signal_connect_object (proxy, "retransmission", G_CALLBACK (on_retransmission), self, 0);
   g_signal_connect_object (proxy, "closed", G_CALLBACK (on_closed), self, 0);
+  /* A new connection is nobody's listener: a session that listened does
+   * again. */
+  if (moved && self->listening)
+    {
+      _qcoap_client_session_set_listening (self, FALSE);
+      self->listen_sent = TRUE;
+      qcoap_session_call_listen (self->proxy, NULL, auto_listen_done, g_object_ref (self));
+    }
 }
 
 QcoapClientSession *
