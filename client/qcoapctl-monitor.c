@@ -329,7 +329,8 @@ qcoapctl_monitor (Qcoapctl *ctl, int argc, char **argv)
   Monitor monitor = { ctl, NULL, NULL, NULL, FALSE };
   GOptionEntry entries[] = {
     { "no-listen", 0, 0, G_OPTION_ARG_NONE, &monitor.no_listen,
-      "Do not listen to sessions: show only sessions appearing and going, and the modem's state",
+      "Do not listen to sessions: show only sessions appearing and going, the modem and the "
+      "network",
       NULL },
     { NULL },
   };
