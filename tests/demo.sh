@@ -121,4 +121,4 @@ step "What coap-server received"
 grep -E "^v:1 " "$work/coap-server.log" | sed 's/^/  /' || true
 
 step "The AT dialogue qcoapd held with the modem (first lines)"
-grep -E "at-(rx|tx)|urc" "$work/bg96-sim.log" | head -40 | sed 's/^/  /'
+grep -E "at-(rx|tx)|urc" "$work/bg96-sim.log" | sed -n '1,40s/^/  /p'
