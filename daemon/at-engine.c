@@ -855,6 +855,16 @@ at_engine_set_probe_timeout (AtEngine *self, guint timeout_ms)
   self->probe_timeout_ms = timeout_ms;
 }
 
+void
+at_engine_resynchronize (AtEngine *self)
+{
+  g_return_if_fail (AT_IS_ENGINE (self));
+
+  if (self->closed || self->sync != SYNC_OK || self->current != NULL)
+    return;
+  begin_resync (self);
+}
+
 gboolean
 at_engine_is_synchronized (AtEngine *self)
 {

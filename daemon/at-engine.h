@@ -143,6 +143,11 @@ AtResponse *at_engine_command_finish (AtEngine *engine, GAsyncResult *result, GE
  * resynchronisation in progress. */
 void at_engine_reset (AtEngine *engine, const GError *reason);
 
+/* Before the next command, makes sure that nothing older is still to come,
+ * with a probe as after a timeout: for a port just opened, where a modem may
+ * still answer what a previous owner of the port sent. */
+void at_engine_resynchronize (AtEngine *engine);
+
 /* FALSE while the engine resynchronises or the modem counts as unresponsive. */
 gboolean at_engine_is_synchronized (AtEngine *engine);
 

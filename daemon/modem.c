@@ -156,6 +156,10 @@ try_open_port (Modem *modem)
   /* A daemon that died after a "> " prompt left the module reading a
    * payload up to Ctrl+Z: Esc cancels it, and is ignored otherwise. */
   serial_port_write (modem->port, (const guint8 *)MODEM_CANCEL_PAYLOAD, 1);
+  /* A daemon killed in the middle of a command leaves its answer on the way:
+   * taken for the answer of our first command, it would shift every answer
+   * after it by one (the IMEI read as "Quectel"). */
+  at_engine_resynchronize (modem->engine);
   modem_begin_init (modem);
   return TRUE;
 }

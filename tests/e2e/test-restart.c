@@ -74,13 +74,30 @@ session_serves (GDBusConnection *connection, const char *path, GError **error)
   return code == 69;
 }
 
+/* The restarted daemon's log, printed before a failed assertion ends the
+ * program (e2e_env_stop() would not get to print it). */
+static void
+print_daemon_log (void)
+{
+  g_autofree char *log = NULL;
+  g_autofree char *previous_path = g_strdup_printf ("%s.1", env->daemon_log_path);
+  g_autofree char *previous = NULL;
+
+  if (g_file_get_contents (previous_path, &previous, NULL, NULL))
+    g_printerr ("---- the killed daemon's log (end) ----\n%s\n",
+                previous + MAX ((gssize)strlen (previous) - 6000, 0));
+  if (g_file_get_contents (env->daemon_log_path, &log, NULL, NULL))
+    g_printerr ("---- the restarted daemon's log ----\n%s\n", log);
+}
+
 static void
 assert_session_serves (GDBusConnection *connection, const char *path)
 {
   g_autoptr (GError) error = NULL;
-
   gboolean serves = session_serves (connection, path, &error);
 
+  if (error != NULL || !serves)
+    print_daemon_log ();
   g_assert_no_error (error);
   g_assert_true (serves);
 }

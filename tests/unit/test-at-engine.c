@@ -531,6 +531,30 @@ test_timeout_absorbs_late_reply (Fixture *f, gconstpointer data)
   result_clear (&next);
 }
 
+/* On a port just opened, a previous owner's answer may still be coming:
+ * the first command waits for a probe, and the stale OK answers nothing. */
+static void
+test_resynchronize_before_first_command (Fixture *f, gconstpointer data)
+{
+  Result first = { 0 };
+
+  at_engine_resynchronize (f->engine);
+  command (f, "ATE0", 0, NULL, &first);
+  assert_written (f, "ATI\r");
+  feed (f, "\r\nOK\r\n");
+  iterate (f);
+  g_assert_false (first.done);
+  assert_written (f, "");
+  feed (f, "\r\nQuectel\r\nBG96\r\nRevision: BG96MAR02A07M1G\r\n\r\nOK\r\n");
+  iterate (f);
+  assert_written (f, "ATE0\r");
+  feed (f, "\r\nOK\r\n");
+  iterate (f);
+  g_assert_true (first.done);
+  g_assert_no_error (first.error);
+  result_clear (&first);
+}
+
 /* A probe's OK before its marker line is somebody else's OK; and the probe
  * never is the command that timed out. */
 static void
@@ -820,6 +844,7 @@ main (int argc, char **argv)
   ADD ("prompt-replaced-by-error", test_prompt_replaced_by_error);
   ADD ("connect-payload", test_connect_payload);
   ADD ("timeout-absorbs-late-reply", test_timeout_absorbs_late_reply);
+  ADD ("resynchronize-before-first-command", test_resynchronize_before_first_command);
   ADD ("probe-differs-from-timed-out-command", test_probe_differs_from_timed_out_command);
   ADD ("timeout-waiting-for-prompt", test_timeout_waiting_for_prompt);
   ADD ("resync-failure-and-recovery", test_resync_failure_and_recovery);
