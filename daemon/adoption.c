@@ -8,9 +8,14 @@
 /* How long the +QCOAPCLOSE results may take, all of them. */
 #define CLOSE_RESULTS_TIMEOUT_MS 10000
 
+/* AT+QCOAPOPEN? answers one "+QCOAPOPEN: <id>,"<host>",<port>,<status>" a
+ * client ID. */
+static const char *const open_query_response[] = { "+QCOAPOPEN:", NULL };
+
 struct _Adoption
 {
   Modem *modem;
+  ClientPool *pool;
   CallerRegistry *callers;
   SavedState *state; /* NULL: nothing usable was saved */
   char *bus_id;
@@ -25,6 +30,8 @@ struct _Adoption
   guint close_results;  /* bit per ID: +QCOAPCLOSE results still to come */
   guint close_timeout_source;
 };
+
+static void on_unclaimed_urc (const ClientPoolUrc *urc, gpointer user_data);
 
 /* ---- the plan ------------------------------------------------------------------- */
 
@@ -87,11 +94,14 @@ adoption_plan (const SavedState *state, const AdoptionListing listing[QCOAP_MAX_
 /* ---- life cycle ----------------------------------------------------------------- */
 
 Adoption *
-adoption_new (Modem *modem, CallerRegistry *callers, SavedState *state, const char *bus_id)
+adoption_new (Modem *modem, ClientPool *pool, CallerRegistry *callers, SavedState *state,
+              const char *bus_id)
 {
   Adoption *adoption = g_new0 (Adoption, 1);
 
   adoption->modem = modem;
+  adoption->pool = pool;
+  client_pool_set_unclaimed_handler (pool, on_unclaimed_urc, adoption);
   adoption->callers = callers;
   adoption->state = state;
   adoption->bus_id = g_strdup (bus_id);
@@ -104,6 +114,7 @@ adoption_free (Adoption *adoption)
   if (adoption == NULL)
     return;
   g_assert (adoption->task == NULL);
+  client_pool_set_unclaimed_handler (adoption->pool, NULL, NULL);
   if (adoption->state)
     {
       saved_state_clear (adoption->state);
@@ -213,6 +224,8 @@ close_on_modem (Adoption *adoption, guint id)
 {
   g_autofree char *command = qcoap_cmd_close (id);
   CloseData *data = g_new0 (CloseData, 1);
+  /* Its result comes later, as a +QCOAPCLOSE URC. */
+  AtCommand at = { .timeout_ms = CLOSE_TIMEOUT_MS };
 
   g_info ("Client ID %u is open on the modem to %s:%u, and no session of this daemon can use it: "
           "closing it",
@@ -221,20 +234,21 @@ close_on_modem (Adoption *adoption, guint id)
   data->id = id;
   adoption->closes_pending++;
   adoption->close_results |= 1u << id;
-  modem_command (adoption->modem, command, AT_PAYLOAD_NONE, NULL, CLOSE_TIMEOUT_MS,
-                 g_task_get_cancellable (adoption->task), on_close_answered, data);
+  at.text = command;
+  modem_command (adoption->modem, &at, g_task_get_cancellable (adoption->task), on_close_answered,
+                 data);
 }
 
-void
-adoption_handle_urc (Adoption *adoption, const char *line)
+/* A URC for a client ID that has no session: the adoption waits for the
+ * +QCOAPCLOSE results of the IDs it closes. */
+static void
+on_unclaimed_urc (const ClientPoolUrc *urc, gpointer user_data)
 {
-  guint id;
-  int result;
+  Adoption *adoption = user_data;
 
-  if (adoption->task == NULL || qcoap_urc_classify (line) != QCOAP_URC_CLOSE
-      || !qcoap_close_result_parse (line, &id, &result, NULL) || id >= QCOAP_MAX_CLIENTS)
+  if (adoption->task == NULL || urc->kind != QCOAP_URC_CLOSE)
     return;
-  adoption->close_results &= ~(1u << id);
+  adoption->close_results &= ~(1u << urc->client_id);
   maybe_finish_closing (adoption);
 }
 
@@ -393,13 +407,14 @@ adoption_run (Adoption *adoption, GCancellable *cancellable, GAsyncReadyCallback
               gpointer user_data)
 {
   g_autofree char *command = qcoap_cmd_open_query ();
+  AtCommand at
+      = { .text = command, .response = open_query_response, .timeout_ms = QUERY_TIMEOUT_MS };
 
   g_return_if_fail (adoption->task == NULL);
   adoption->task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (adoption->task, adoption_run);
   check_modem (adoption);
-  modem_command (adoption->modem, command, AT_PAYLOAD_NONE, NULL, QUERY_TIMEOUT_MS, cancellable,
-                 on_listing, adoption);
+  modem_command (adoption->modem, &at, cancellable, on_listing, adoption);
 }
 
 gboolean

@@ -55,8 +55,9 @@ typedef struct _Adoption Adoption;
 
 /* An adoption of @state (taken over; NULL: nothing saved, the modem's
  * client IDs are only cleaned up) on @modem, whose bus connection has the
- * ID @bus_id. */
-Adoption *adoption_new (Modem *modem, CallerRegistry *callers, SavedState *state,
+ * ID @bus_id. Until it is freed it hears the CoAP URCs of the client IDs no
+ * session holds from @pool. */
+Adoption *adoption_new (Modem *modem, ClientPool *pool, CallerRegistry *callers, SavedState *state,
                         const char *bus_id);
 void adoption_free (Adoption *adoption);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Adoption, adoption_free)
@@ -64,9 +65,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Adoption, adoption_free)
 void adoption_run (Adoption *adoption, GCancellable *cancellable, GAsyncReadyCallback callback,
                    gpointer user_data);
 gboolean adoption_run_finish (Adoption *adoption, GAsyncResult *result, GError **error);
-/* A URC for a client ID that has no session: the adoption waits for the
- * +QCOAPCLOSE results of the IDs it closes. */
-void adoption_handle_urc (Adoption *adoption, const char *line);
 
 /* After the run: the plan, the saved session and its owner (the caller on
  * the bus, or one that has departed) of client ID @id. */

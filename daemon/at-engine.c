@@ -18,6 +18,7 @@ typedef struct
   GTask *task;
   char *text;
   char *shown; /* the text for logs and messages: secrets masked */
+  const char *const *response;
   AtPayloadMode mode;
   GBytes *payload;
   guint timeout_ms;
@@ -33,23 +34,24 @@ typedef enum
   SYNC_BACKOFF, /* a probe failed; waiting before the next one */
 } SyncState;
 
-/* A resynchronisation probe: a command whose answer holds a line that no other
- * command's answer holds, except the commands listed in `conflicts` (a probe
- * is never used after a timeout of one of those). */
+/* One registration of at_engine_add_urc_handler(). */
 typedef struct
 {
-  const char *command;
-  gboolean (*is_marker) (const char *line);
-  const char *conflicts[4];
-} Probe;
+  guint id;
+  char *prefix;
+  AtLineMatchFunc matcher;
+  AtUrcFunc func;
+  gpointer user_data;
+} UrcHandler;
 
 struct _AtEngine
 {
   GObject parent_instance;
 
   AtEngineWriteFunc write;
-  AtEngineUrcFunc urc;
   gpointer user_data;
+  GArray *urc_handlers; /* UrcHandler, in the order they were added */
+  guint last_handler_id;
   AtEngineFailureFunc failure;
   gpointer failure_data;
 
@@ -62,6 +64,8 @@ struct _AtEngine
   GSource *timer;   /* the current command's timeout, a probe's timeout or a back-off */
 
   SyncState sync;
+  const AtProbe *probes;
+  guint n_probes;
   guint probe_timeout_ms;
   guint failed_probes;
   guint probe_index; /* the probe in use, or the last one used */
@@ -70,69 +74,100 @@ struct _AtEngine
   gboolean escape_pending; /* the timed-out command may have left the modem in data mode */
 };
 
-G_DEFINE_QUARK (at - error - quark, at_error)
+/* What an AT_ERROR carries besides its message. */
+typedef struct
+{
+  AtFinal final; /* kind AT_FINAL_OK unless the error is AT_ERROR_MODEM */
+} AtErrorPrivate;
+
+/* GLib never passes NULL; the checks keep -Wnull-dereference quiet about the
+ * code G_DEFINE_EXTENDED_ERROR generates around these. */
+static void
+at_error_private_init (AtErrorPrivate *priv)
+{
+  if (priv == NULL)
+    return;
+  priv->final.kind = AT_FINAL_OK;
+  priv->final.code = -1;
+}
+
+static void
+at_error_private_copy (const AtErrorPrivate *src, AtErrorPrivate *dest)
+{
+  if (src == NULL || dest == NULL)
+    return;
+  dest->final.kind = src->final.kind;
+  dest->final.code = src->final.code;
+  dest->final.words = g_strdup (src->final.words);
+  dest->final.line = g_strdup (src->final.line);
+}
+
+static void
+at_error_private_clear (AtErrorPrivate *priv)
+{
+  if (priv == NULL)
+    return;
+  at_final_clear (&priv->final);
+}
+
+G_DEFINE_EXTENDED_ERROR (AtError, at_error)
+
+const char *const at_response_any[] = { NULL };
 
 G_DEFINE_FINAL_TYPE (AtEngine, at_engine, G_TYPE_OBJECT)
 
-/* ---- line classification ----------------------------------------------- */
+/* ---- final results ---------------------------------------------------------- */
 
-static const char *const urc_prefixes[] = {
-  "+QCOAPRECV:", "+QCOAPACK:", "+COAPACK:", "+QCOAPIND:", "+QIURC:", "+CFUN:",
-  "+CPIN:",      "+QUSIM:",    "+QIND:",    "+CEREG:",    "+CGREG:", "+CREG:",
+static const struct
+{
+  const char *prefix;
+  AtFinalKind kind;
+} error_finals[] = {
+  { "+CME ERROR:", AT_FINAL_CME_ERROR },
+  { "+CMS ERROR:", AT_FINAL_CMS_ERROR },
 };
 
-/* Some firmware says NORMAL POWER DOWN where the BG96 says POWERED DOWN. */
-static const char *const urc_lines[] = { "RDY", "APP RDY", "POWERED DOWN", "NORMAL POWER DOWN" };
-
-/* TRUE if @text is exactly @count comma-separated decimal integers, each
- * optionally signed and surrounded by spaces. */
-static gboolean
-is_integer_list (const char *text, guint count)
+/* "30" → 30; words, an empty text or anything past G_MAXINT → -1. */
+static int
+read_error_code (const char *words)
 {
-  const char *p = text;
+  guint64 value;
 
-  for (guint field = 0; field < count; field++)
-    {
-      if (field > 0 && *p++ != ',')
-        return FALSE;
-      while (*p == ' ')
-        p++;
-      if (*p == '-')
-        p++;
-      if (!g_ascii_isdigit (*p))
-        return FALSE;
-      while (g_ascii_isdigit (*p))
-        p++;
-      while (*p == ' ')
-        p++;
-    }
-  return *p == '\0';
-}
-
-/* "+QCOAPOPEN: <id>,<result>" and "+QCOAPCLOSE: <id>,<result>" are results of
- * earlier commands, unlike the four-field lines of "AT+QCOAPOPEN?". */
-static gboolean
-is_open_close_result (const char *line)
-{
-  if (g_str_has_prefix (line, "+QCOAPOPEN:"))
-    return is_integer_list (line + strlen ("+QCOAPOPEN:"), 2);
-  if (g_str_has_prefix (line, "+QCOAPCLOSE:"))
-    return is_integer_list (line + strlen ("+QCOAPCLOSE:"), 2);
-  return FALSE;
+  if (!g_ascii_string_to_unsigned (words, 10, 0, G_MAXINT, &value, NULL))
+    return -1;
+  return (int)value;
 }
 
 gboolean
-at_line_is_urc (const char *line)
+at_final_parse (const char *line, AtFinal *final)
 {
-  g_return_val_if_fail (line != NULL, FALSE);
+  g_return_val_if_fail (line != NULL && final != NULL, FALSE);
 
-  for (gsize i = 0; i < G_N_ELEMENTS (urc_prefixes); i++)
-    if (g_str_has_prefix (line, urc_prefixes[i]))
+  *final = (AtFinal){ .code = -1 };
+  if (g_str_equal (line, "OK") || g_str_equal (line, "ERROR"))
+    {
+      final->kind = g_str_equal (line, "OK") ? AT_FINAL_OK : AT_FINAL_ERROR;
+      final->words = g_strdup ("");
+      final->line = g_strdup (line);
       return TRUE;
-  for (gsize i = 0; i < G_N_ELEMENTS (urc_lines); i++)
-    if (g_str_equal (line, urc_lines[i]))
-      return TRUE;
-  return is_open_close_result (line);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (error_finals); i++)
+    if (g_str_has_prefix (line, error_finals[i].prefix))
+      {
+        final->kind = error_finals[i].kind;
+        final->words = g_strstrip (g_strdup (line + strlen (error_finals[i].prefix)));
+        final->code = read_error_code (final->words);
+        final->line = g_strdup (line);
+        return TRUE;
+      }
+  return FALSE;
+}
+
+void
+at_final_clear (AtFinal *final)
+{
+  g_clear_pointer (&final->words, g_free);
+  g_clear_pointer (&final->line, g_free);
 }
 
 gboolean
@@ -140,12 +175,45 @@ at_line_is_final (const char *line)
 {
   g_return_val_if_fail (line != NULL, FALSE);
 
-  return g_str_equal (line, "OK") || g_str_equal (line, "ERROR")
-         || g_str_has_prefix (line, "+CME ERROR:") || g_str_has_prefix (line, "+CMS ERROR:");
+  if (g_str_equal (line, "OK") || g_str_equal (line, "ERROR"))
+    return TRUE;
+  for (gsize i = 0; i < G_N_ELEMENTS (error_finals); i++)
+    if (g_str_has_prefix (line, error_finals[i].prefix))
+      return TRUE;
+  return FALSE;
 }
 
-/* TRUE if @line ("+CFUN: 1") carries the name of @command ("AT+CFUN?"): then
- * it is that command's answer, even though the same line may come as a URC. */
+const AtFinal *
+at_error_get_final (const GError *error)
+{
+  AtErrorPrivate *priv;
+
+  if (!g_error_matches (error, AT_ERROR, AT_ERROR_MODEM))
+    return NULL;
+  priv = at_error_get_private (error);
+  return priv != NULL ? &priv->final : NULL;
+}
+
+/* An AT_ERROR_MODEM error for @final (taken) of @shown. */
+static GError *
+modem_error_new (AtFinal *final, const char *shown)
+{
+  GError *error = g_error_new (AT_ERROR, AT_ERROR_MODEM, "The modem answered “%s” to “%s”",
+                               final->line, shown);
+  AtErrorPrivate *priv = at_error_get_private (error);
+
+  if (priv != NULL)
+    {
+      priv->final = *final;
+      *final = (AtFinal){ .code = -1 };
+    }
+  at_final_clear (final);
+  return error;
+}
+
+/* ---- who takes a line -------------------------------------------------------- */
+
+/* TRUE if @line ("+CFUN: 1") carries the name of @command ("AT+CFUN?"). */
 static gboolean
 line_answers_command (const char *line, const char *command)
 {
@@ -153,7 +221,7 @@ line_answers_command (const char *line, const char *command)
   gsize name_length;
   char next;
 
-  if (command == NULL || line[0] != '+' || g_ascii_strncasecmp (command, "AT", 2) != 0)
+  if (line[0] != '+' || g_ascii_strncasecmp (command, "AT", 2) != 0)
     return FALSE;
   colon = strchr (line, ':');
   if (colon == NULL)
@@ -165,119 +233,63 @@ line_answers_command (const char *line, const char *command)
   return next == '\0' || next == '?' || next == '=';
 }
 
+/* Step 3 of the order in at-engine.h. */
 static gboolean
-is_urc_while (const char *line, const char *command_in_flight)
+command_declares (const Command *command, const char *line)
 {
-  if (!at_line_is_urc (line))
-    return FALSE;
-  if (g_str_has_prefix (line, "+QCOAPRECV:") || is_open_close_result (line))
-    return TRUE;
-  return !line_answers_command (line, command_in_flight);
+  if (command->response == AT_RESPONSE_ANY)
+    return line_answers_command (line, command->text);
+  for (guint i = 0; command->response != NULL && command->response[i] != NULL; i++)
+    if (g_str_has_prefix (line, command->response[i]))
+      return TRUE;
+  return FALSE;
 }
 
-/* ---- secrets in logs -------------------------------------------------------- */
-
-/* Commands with an argument that is a secret, and its index (0 first). */
-static const struct
+/* The first handler that takes @line: by its matcher (@by_matcher) or by
+ * its prefix. */
+static const UrcHandler *
+find_urc_handler (AtEngine *self, const char *line, gboolean by_matcher)
 {
-  const char *prefix;
-  guint secret_field;
-} secret_commands[] = {
-  { "AT+QICSGP=", 4 }, /* <cid>,<type>,"<APN>","<user>","<password>",<auth> */
-};
-
-#define MASK "********"
-
-/* @command with the @field-th argument after @arguments bytes (commas
- * inside quotes do not count) replaced by a quoted mask. */
-static char *
-mask_field (const char *command, gsize arguments, guint field)
-{
-  GString *shown = g_string_new_len (command, (gssize)arguments);
-  gboolean quoted = FALSE;
-  gboolean masked = FALSE;
-  guint index = 0;
-
-  for (const char *p = command + arguments; *p != '\0'; p++)
+  for (guint i = 0; i < self->urc_handlers->len; i++)
     {
-      if (*p == ',' && !quoted)
-        index++;
-      else if (*p == '"')
-        quoted = !quoted;
-      if (index != field || *p == ',')
-        g_string_append_c (shown, *p);
-      else if (!masked)
-        {
-          g_string_append (shown, "\"" MASK "\"");
-          masked = TRUE;
-        }
+      const UrcHandler *handler = &g_array_index (self->urc_handlers, UrcHandler, i);
+
+      if (by_matcher && handler->matcher != NULL && handler->matcher (line))
+        return handler;
+      if (!by_matcher && handler->prefix != NULL && g_str_has_prefix (line, handler->prefix))
+        return handler;
     }
-  return g_string_free (shown, FALSE);
+  return NULL;
 }
 
-char *
-at_command_redact (const char *command)
+/* The handler that takes @line while @command (nullable) is in flight, if
+ * any (steps 2 to 4). */
+static const UrcHandler *
+urc_handler_for (AtEngine *self, const char *line, const Command *command)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (secret_commands); i++)
-    if (g_ascii_strncasecmp (command, secret_commands[i].prefix, strlen (secret_commands[i].prefix))
-        == 0)
-      return mask_field (command, strlen (secret_commands[i].prefix),
-                         secret_commands[i].secret_field);
-  return g_strdup (command);
-}
+  const UrcHandler *handler = find_urc_handler (self, line, TRUE);
 
-char *
-at_error_dup_modem_words (const GError *error)
-{
-  const char *start, *end;
-
-  /* finish_current() writes "The modem answered “<final>” to “<command>”". */
-  if (!g_error_matches (error, AT_ERROR, AT_ERROR_MODEM)
-      || (start = strstr (error->message, "“")) == NULL || (end = strstr (start, "”")) == NULL)
+  if (handler != NULL)
+    return handler;
+  if (command != NULL && command_declares (command, line))
     return NULL;
-  start += strlen ("“");
-  return g_strndup (start, (gsize)(end - start));
+  return find_urc_handler (self, line, FALSE);
+}
+
+static void
+urc_handler_clear (UrcHandler *handler)
+{
+  g_free (handler->prefix);
 }
 
 /* ---- probes --------------------------------------------------------------- */
 
 static gboolean
-is_revision_line (const char *line)
-{
-  return g_str_has_prefix (line, "Revision:");
-}
-
-static gboolean
-is_imei_line (const char *line)
-{
-  if (strlen (line) != 15)
-    return FALSE;
-  for (const char *p = line; *p != '\0'; p++)
-    if (!g_ascii_isdigit (*p))
-      return FALSE;
-  return TRUE;
-}
-
-/* The test command lists ranges, e.g. +QCOAPCFG: "trans",(0-5),(2-60),(4-8);
- * the query forms print plain values. */
-static gboolean
-is_qcoapcfg_range_line (const char *line)
-{
-  return g_str_has_prefix (line, "+QCOAPCFG:") && strchr (line, '(') != NULL;
-}
-
-static const Probe probes[] = {
-  { "ATI", is_revision_line, { "ATI", "AT+CGMR", "AT+GMR", NULL } },
-  { "AT+GSN", is_imei_line, { "AT+GSN", "AT+CGSN", NULL } },
-  { "AT+QCOAPCFG=?", is_qcoapcfg_range_line, { "AT+QCOAPCFG", NULL } },
-};
-
-static gboolean
-probe_conflicts_with (const Probe *probe, const char *command)
+probe_conflicts_with (const AtProbe *probe, const char *command)
 {
   if (command == NULL)
     return FALSE;
-  for (guint i = 0; probe->conflicts[i] != NULL; i++)
+  for (guint i = 0; i < G_N_ELEMENTS (probe->conflicts) && probe->conflicts[i] != NULL; i++)
     if (g_ascii_strncasecmp (command, probe->conflicts[i], strlen (probe->conflicts[i])) == 0)
       return TRUE;
   return FALSE;
@@ -289,14 +301,14 @@ probe_conflicts_with (const Probe *probe, const char *command)
 static guint
 choose_probe (AtEngine *self)
 {
-  for (guint step = 1; step <= G_N_ELEMENTS (probes); step++)
+  for (guint step = 1; step <= self->n_probes; step++)
     {
-      guint index = (self->probe_index + step) % G_N_ELEMENTS (probes);
+      guint index = (self->probe_index + step) % self->n_probes;
 
-      if (!probe_conflicts_with (&probes[index], self->timed_out_command))
+      if (!probe_conflicts_with (&self->probes[index], self->timed_out_command))
         return index;
     }
-  return (self->probe_index + 1) % G_N_ELEMENTS (probes);
+  return (self->probe_index + 1) % self->n_probes;
 }
 
 /* ---- commands ------------------------------------------------------------- */
@@ -343,6 +355,51 @@ fail_command_cancelled (Command *command)
                                       command->shown));
 }
 
+AtStep *
+at_step_new (char *command, const char *const *response, AtPayloadMode mode, GBytes *payload,
+             guint timeout_ms)
+{
+  AtStep *step = g_new0 (AtStep, 1);
+
+  step->command = command;
+  step->response = response;
+  step->mode = mode;
+  step->payload = payload ? g_bytes_ref (payload) : NULL;
+  step->timeout_ms = timeout_ms;
+  return step;
+}
+
+void
+at_step_set_shown (AtStep *step, char *shown)
+{
+  g_free (step->shown);
+  step->shown = shown;
+}
+
+void
+at_step_free (AtStep *step)
+{
+  if (step == NULL)
+    return;
+  g_free (step->command);
+  g_free (step->shown);
+  g_clear_pointer (&step->payload, g_bytes_unref);
+  g_free (step);
+}
+
+AtCommand
+at_step_get_command (const AtStep *step)
+{
+  return (AtCommand){
+    .text = step->command,
+    .shown = step->shown,
+    .response = step->response,
+    .mode = step->mode,
+    .payload = step->payload,
+    .timeout_ms = step->timeout_ms,
+  };
+}
+
 void
 at_response_free (AtResponse *response)
 {
@@ -363,12 +420,11 @@ write_bytes (AtEngine *self, const guint8 *data, gsize length)
   return self->write (data, length, self->user_data);
 }
 
+/* Writes @text and CR; logs @shown. */
 static gboolean
-write_line (AtEngine *self, const char *text)
+write_line (AtEngine *self, const char *text, const char *shown)
 {
   g_autofree char *line = g_strconcat (text, "\r", NULL);
-
-  g_autofree char *shown = at_command_redact (text);
 
   g_debug ("AT> %s", shown);
   return write_bytes (self, (const guint8 *)line, strlen (line));
@@ -412,15 +468,16 @@ finish_current (AtEngine *self, const char *final)
 {
   Command *command = g_steal_pointer (&self->current);
   AtResponse *response;
+  AtFinal result;
 
   stop_timer (self);
   g_debug ("AT< %s (final result of “%s”)", final, command->shown);
 
+  at_final_parse (final, &result);
   if (command_is_cancelled (command))
     fail_command_cancelled (command);
-  else if (!g_str_equal (final, "OK"))
-    fail_command (command, g_error_new (AT_ERROR, AT_ERROR_MODEM, "The modem answered “%s” to “%s”",
-                                        final, command->shown));
+  else if (result.kind != AT_FINAL_OK)
+    fail_command (command, modem_error_new (&result, command->shown));
   else
     {
       response = g_new0 (AtResponse, 1);
@@ -430,6 +487,7 @@ finish_current (AtEngine *self, const char *final)
       g_task_return_pointer (command->task, response, (GDestroyNotify)at_response_free);
       command_free (command);
     }
+  at_final_clear (&result);
 
   process_queue (self);
 }
@@ -478,7 +536,7 @@ start_command (AtEngine *self, Command *command)
   self->current = command;
   start_timer (self, command->timeout_ms, on_command_timeout);
 
-  if (!write_line (self, command->text) && self->current == command)
+  if (!write_line (self, command->text, command->shown) && self->current == command)
     {
       self->current = NULL;
       stop_timer (self);
@@ -539,7 +597,8 @@ on_probe_timeout (gpointer user_data)
   self->failed_probes++;
   self->sync = SYNC_BACKOFF;
   g_debug ("Probe “%s” got no answer (%u in a row); next in %u ms",
-           probes[self->probe_index].command, self->failed_probes, delay);
+           self->n_probes ? self->probes[self->probe_index].command : "(none)", self->failed_probes,
+           delay);
   start_timer (self, delay, on_backoff_done);
 
   if (self->failed_probes == AT_ENGINE_RESYNC_ATTEMPTS)
@@ -560,9 +619,11 @@ static void
 begin_resync (AtEngine *self)
 {
   self->sync = SYNC_PROBING;
-  self->probe_index = choose_probe (self);
   self->probe_marker_seen = FALSE;
   start_timer (self, self->probe_timeout_ms, on_probe_timeout);
+  if (self->n_probes == 0)
+    return;
+  self->probe_index = choose_probe (self);
 
   if (self->escape_pending)
     {
@@ -570,7 +631,8 @@ begin_resync (AtEngine *self)
       write_escape (self);
     }
   /* A failed write is a failed probe: its timeout handles it. */
-  write_line (self, probes[self->probe_index].command);
+  write_line (self, self->probes[self->probe_index].command,
+              self->probes[self->probe_index].command);
 }
 
 static void
@@ -589,9 +651,9 @@ end_resync (AtEngine *self)
 static void
 handle_probe_line (AtEngine *self, const char *line)
 {
-  const Probe *probe = &probes[self->probe_index];
+  const AtProbe *probe = self->n_probes ? &self->probes[self->probe_index] : NULL;
 
-  if (self->sync != SYNC_PROBING)
+  if (self->sync != SYNC_PROBING || probe == NULL)
     g_debug ("Dropping “%s” while waiting to probe again", line);
   else if (!self->probe_marker_seen && probe->is_marker (line))
     self->probe_marker_seen = TRUE;
@@ -604,11 +666,24 @@ handle_probe_line (AtEngine *self, const char *line)
 /* ---- events --------------------------------------------------------------- */
 
 static void
-deliver_urc (AtEngine *self, const AtEvent *event)
+deliver_urc (AtEngine *self, const UrcHandler *handler, const AtEvent *event)
 {
   g_debug ("AT< %s (unsolicited)", event->line);
-  if (self->urc != NULL)
-    self->urc (event, self->user_data);
+  handler->func (event, handler->user_data);
+}
+
+/* A +QCOAPRECV event: the lexer has told it from answers already. */
+static void
+deliver_event (AtEngine *self, const AtEvent *event)
+{
+  const UrcHandler *handler = find_urc_handler (self, event->line, TRUE);
+
+  if (handler == NULL)
+    handler = find_urc_handler (self, event->line, FALSE);
+  if (handler != NULL)
+    deliver_urc (self, handler, event);
+  else
+    g_info ("Nobody takes “%s” from the modem; dropped", event->line);
 }
 
 static void
@@ -652,26 +727,29 @@ handle_prompt (AtEngine *self)
 static void
 handle_line (AtEngine *self, const AtEvent *event)
 {
-  Command *command = self->current;
+  Command *command = self->sync == SYNC_OK ? self->current : NULL;
   const char *line = event->line;
+  const UrcHandler *handler;
 
-  if (is_urc_while (line, command != NULL ? command->text : NULL))
-    deliver_urc (self, event);
+  if (command != NULL && g_str_equal (line, command->text))
+    g_debug ("AT< %s (echo)", command->shown);
+  else if (command != NULL && at_line_is_final (line))
+    finish_current (self, line);
+  else if (command != NULL && command->stage == STAGE_WAIT_CONNECT && g_str_equal (line, "CONNECT"))
+    write_payload (self, command);
+  else if ((handler = urc_handler_for (self, line, command)) != NULL)
+    deliver_urc (self, handler, event);
   else if (self->sync != SYNC_OK)
     handle_probe_line (self, line);
-  else if (command == NULL)
-    g_debug ("Dropping unsolicited “%s”", line);
-  else if (g_str_equal (line, command->text))
-    g_debug ("AT< %s (echo)", command->shown);
-  else if (at_line_is_final (line))
-    finish_current (self, line);
-  else if (command->stage == STAGE_WAIT_CONNECT && g_str_equal (line, "CONNECT"))
-    write_payload (self, command);
-  else
+  else if (command != NULL
+           && (command->response == AT_RESPONSE_ANY || command_declares (command, line)))
     {
       g_debug ("AT< %s", line);
       g_ptr_array_add (command->lines, g_strdup (line));
     }
+  else
+    g_info ("Unknown line from the modem%s%s%s: “%s”; dropped", command ? " (while “" : "",
+            command ? command->shown : "", command ? "” runs)" : "", line);
 }
 
 static void
@@ -688,10 +766,10 @@ on_lexer_event (const AtEvent *event, gpointer user_data)
                    event->truncated
                        ? "header line is over " G_STRINGIFY (AT_LEXER_MAX_RECV_LINE) " bytes"
                        : "payload is over " G_STRINGIFY (AT_LEXER_MAX_PAYLOAD) " bytes");
-        deliver_urc (self, event);
+        deliver_event (self, event);
         break;
       case AT_EVENT_RECV:
-        deliver_urc (self, event);
+        deliver_event (self, event);
         break;
       case AT_EVENT_PROMPT:
         handle_prompt (self);
@@ -720,16 +798,15 @@ remove_cancelled_command (GCancellable *cancellable, gpointer user_data)
 }
 
 void
-at_engine_command (AtEngine *self, const char *command, AtPayloadMode mode, GBytes *payload,
-                   guint timeout_ms, GCancellable *cancellable, GAsyncReadyCallback callback,
-                   gpointer user_data)
+at_engine_command (AtEngine *self, const AtCommand *command, GCancellable *cancellable,
+                   GAsyncReadyCallback callback, gpointer user_data)
 {
   Command *queued;
   g_autoptr (GTask) task = NULL;
 
   g_return_if_fail (AT_IS_ENGINE (self));
-  g_return_if_fail (command != NULL);
-  g_return_if_fail (mode == AT_PAYLOAD_NONE || payload != NULL);
+  g_return_if_fail (command != NULL && command->text != NULL);
+  g_return_if_fail (command->mode == AT_PAYLOAD_NONE || command->payload != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, at_engine_command);
@@ -746,11 +823,12 @@ at_engine_command (AtEngine *self, const char *command, AtPayloadMode mode, GByt
 
   queued = g_new0 (Command, 1);
   queued->task = g_steal_pointer (&task);
-  queued->text = g_strdup (command);
-  queued->shown = at_command_redact (command);
-  queued->mode = mode;
-  queued->payload = mode != AT_PAYLOAD_NONE ? g_bytes_ref (payload) : NULL;
-  queued->timeout_ms = timeout_ms > 0 ? timeout_ms : AT_ENGINE_DEFAULT_TIMEOUT_MS;
+  queued->text = g_strdup (command->text);
+  queued->shown = g_strdup (command->shown ? command->shown : command->text);
+  queued->response = command->response;
+  queued->mode = command->mode;
+  queued->payload = command->mode != AT_PAYLOAD_NONE ? g_bytes_ref (command->payload) : NULL;
+  queued->timeout_ms = command->timeout_ms > 0 ? command->timeout_ms : AT_ENGINE_DEFAULT_TIMEOUT_MS;
   queued->stage = STAGE_QUEUED;
   queued->lines = g_ptr_array_new_with_free_func (g_free);
   if (cancellable != NULL)
@@ -830,7 +908,7 @@ at_engine_free (AtEngine *self)
 
   self->closed = TRUE;
   self->write = NULL;
-  self->urc = NULL;
+  g_array_set_size (self->urc_handlers, 0);
   self->failure = NULL;
   error = g_error_new_literal (AT_ERROR, AT_ERROR_PORT_LOST, "The modem connection is closed");
   at_engine_reset (self, error);
@@ -844,6 +922,49 @@ at_engine_set_failure_func (AtEngine *self, AtEngineFailureFunc func, gpointer u
 
   self->failure = func;
   self->failure_data = user_data;
+}
+
+void
+at_engine_set_probes (AtEngine *self, const AtProbe *probes, guint n_probes)
+{
+  g_return_if_fail (AT_IS_ENGINE (self));
+  g_return_if_fail (n_probes >= 2);
+
+  self->probes = probes;
+  self->n_probes = n_probes;
+  self->probe_index = n_probes - 1; /* so that the first probe is the first */
+}
+
+guint
+at_engine_add_urc_handler (AtEngine *self, const char *prefix, AtLineMatchFunc matcher,
+                           AtUrcFunc func, gpointer user_data)
+{
+  UrcHandler handler = { 0 };
+
+  g_return_val_if_fail (AT_IS_ENGINE (self), 0);
+  g_return_val_if_fail ((prefix == NULL) != (matcher == NULL), 0);
+  g_return_val_if_fail (func != NULL, 0);
+
+  handler.id = ++self->last_handler_id;
+  handler.prefix = g_strdup (prefix);
+  handler.matcher = matcher;
+  handler.func = func;
+  handler.user_data = user_data;
+  g_array_append_val (self->urc_handlers, handler);
+  return handler.id;
+}
+
+void
+at_engine_remove_urc_handler (AtEngine *self, guint id)
+{
+  g_return_if_fail (AT_IS_ENGINE (self));
+
+  for (guint i = 0; i < self->urc_handlers->len; i++)
+    if (g_array_index (self->urc_handlers, UrcHandler, i).id == id)
+      {
+        g_array_remove_index (self->urc_handlers, i);
+        return;
+      }
 }
 
 void
@@ -874,7 +995,7 @@ at_engine_is_synchronized (AtEngine *self)
 }
 
 AtEngine *
-at_engine_new (AtEngineWriteFunc write, AtEngineUrcFunc urc, gpointer user_data)
+at_engine_new (AtEngineWriteFunc write, gpointer user_data)
 {
   AtEngine *self;
 
@@ -882,7 +1003,6 @@ at_engine_new (AtEngineWriteFunc write, AtEngineUrcFunc urc, gpointer user_data)
 
   self = g_object_new (AT_TYPE_ENGINE, NULL);
   self->write = write;
-  self->urc = urc;
   self->user_data = user_data;
   return self;
 }
@@ -893,7 +1013,8 @@ at_engine_init (AtEngine *self)
   self->context = g_main_context_ref_thread_default ();
   self->lexer = at_lexer_new (on_lexer_event, self);
   self->probe_timeout_ms = AT_ENGINE_PROBE_TIMEOUT_MS;
-  self->probe_index = G_N_ELEMENTS (probes) - 1; /* so that the first probe is ATI */
+  self->urc_handlers = g_array_new (FALSE, TRUE, sizeof (UrcHandler));
+  g_array_set_clear_func (self->urc_handlers, (GDestroyNotify)urc_handler_clear);
   g_queue_init (&self->queue);
 }
 
@@ -915,6 +1036,7 @@ at_engine_finalize (GObject *object)
 
   g_assert (self->current == NULL && g_queue_is_empty (&self->queue));
   g_clear_pointer (&self->lexer, at_lexer_free);
+  g_clear_pointer (&self->urc_handlers, g_array_unref);
   g_clear_pointer (&self->timed_out_command, g_free);
   g_main_context_unref (self->context);
   G_OBJECT_CLASS (at_engine_parent_class)->finalize (object);

@@ -6,19 +6,30 @@
  * flight: the next command is written only when the previous one has its final
  * result (OK, ERROR, +CME ERROR: …) or has failed.
  *
- * Lines are sorted as follows, wherever they arrive (idle, between a command
- * and its final result, before a prompt):
- *  - URCs go to the URC function (see at_line_is_urc()); +QCOAPRECV events with
- *    their payload too, and those too large to read (AT_EVENT_RECV_UNREADABLE,
- *    logged as a warning) without it. A line that looks like a URC but names
- *    the command in flight ("+CFUN: 1" while "AT+CFUN?" runs) is that
- *    command's answer; "+QCOAPOPEN: <id>,<result>" and "+QCOAPCLOSE:
- *    <id>,<result>" (two integer fields) are always URCs, the four-field
- *    "+QCOAPOPEN:" lines of the read command never are.
- *  - While a command is in flight: a line equal to the command is its echo and
- *    is dropped; a final result completes it; anything else is one of its
- *    intermediate lines.
- *  - While idle, anything else (a stray OK, garbage) is logged and dropped.
+ * Nothing in the engine knows which lines a module sends unsolicited: whoever
+ * consumes a URC registers for it (at_engine_add_urc_handler()), and every
+ * command declares the prefixes of its own answer's lines (AtCommand's
+ * `response`), as oFono's gatchat does. A line, wherever it arrives, goes
+ *  1. while a command is in flight: to it if it is the command's echo (dropped),
+ *     its final result (OK, ERROR, +CME ERROR: …, +CMS ERROR: …), or the
+ *     "CONNECT" of a command that waits for it;
+ *  2. to a handler registered with a matcher that accepts it: such a handler
+ *     knows the line by its whole shape ("+QCOAPOPEN: 0,0", never the four
+ *     fields of a read answer), so it wins over a command's prefixes;
+ *  3. to the command in flight if it starts with one of the prefixes the
+ *     command declared, or, for a command that accepts any line
+ *     (AT_RESPONSE_ANY), if it carries the command's own name ("+CFUN: 1"
+ *     while "AT+CFUN?" runs);
+ *  4. to a handler registered with a prefix the line starts with;
+ *  5. to a command that accepts any line;
+ *  6. nowhere: it is logged as unknown and dropped — never taken for part
+ *     of an answer that did not declare it.
+ * +QCOAPRECV events (with their payload, or AT_EVENT_RECV_UNREADABLE without
+ * it, logged as a warning) go to the handlers by their header line: the lexer
+ * has already told them from answers.
+ *
+ * Secrets: a command with a secret argument gives the text to log and quote
+ * in errors itself (AtCommand's `shown`); the engine never logs `text` then.
  *
  * Timeouts and back-off delays run on the thread-default main context of the
  * thread that created the engine.
@@ -26,9 +37,10 @@
  * After a timeout the modem may still answer the timed-out command, and that
  * late answer must not be taken for the answer of the next command. So before
  * the next queued command is written the engine resynchronises: it writes a
- * probe whose answer is recognisable (ATI → "Revision: …", AT+GSN → a line of
- * 15 digits, AT+QCOAPCFG=? → a "+QCOAPCFG:" line with a range), never one that
- * could give the same lines as the timed-out command, and waits for that line
+ * probe whose answer is recognisable (the owner's list, at_engine_set_probes():
+ * each a command and a test for a line of its answer that no other command
+ * gives), never one that could give the same lines as the timed-out command,
+ * and waits for that line
  * followed by a final result. A bare "AT" would not do: its OK cannot be told
  * from the late OK of the timed-out command. The modem answers in order, so
  * once the probe's own answer is seen, nothing older can still come. Failed
@@ -39,10 +51,12 @@
  * recovers by itself) until a probe succeeds or at_engine_reset() is called.
  *
  * Errors are the engine's own (AT_ERROR): the layers above decide what they
- * mean to their callers. AT_ERROR_MODEM for ERROR and +CME ERROR (the message
- * quotes the command and the modem's words), AT_ERROR_TIMEOUT, AT_ERROR_
- * PORT_LOST (write failed, modem does not answer, engine freed),
- * G_IO_ERROR_CANCELLED, or the reason given to at_engine_reset().
+ * mean to their callers. AT_ERROR_MODEM for ERROR, +CME ERROR and +CMS ERROR:
+ * the message quotes the command and the modem's words for people, and the
+ * error carries the final result as fields for code (at_error_get_final());
+ * AT_ERROR_TIMEOUT, AT_ERROR_PORT_LOST (write failed, modem does not answer,
+ * engine freed), G_IO_ERROR_CANCELLED, or the reason given to
+ * at_engine_reset().
  *
  * AtEngine is a GObject so that GTask keeps it alive while a command's
  * callback runs; owners use at_engine_new()/at_engine_free().
@@ -62,8 +76,33 @@ typedef enum
 {
   AT_ERROR_TIMEOUT,   /* no final result within the command's timeout */
   AT_ERROR_PORT_LOST, /* the port failed, the modem stopped answering, the engine closed */
-  AT_ERROR_MODEM,     /* ERROR or +CME ERROR: the message quotes the modem's words */
+  AT_ERROR_MODEM,     /* ERROR, +CME ERROR or +CMS ERROR: see at_error_get_final() */
 } AtError;
+
+typedef enum
+{
+  AT_FINAL_OK,
+  AT_FINAL_ERROR,     /* a plain ERROR */
+  AT_FINAL_CME_ERROR, /* +CME ERROR: <code> or <words> (3GPP TS 27.007 9.2) */
+  AT_FINAL_CMS_ERROR, /* +CMS ERROR: <code> or <words> (3GPP TS 27.005 3.2.5) */
+} AtFinalKind;
+
+/* A final result code, read once where it arrives. */
+typedef struct
+{
+  AtFinalKind kind;
+  int code;    /* the numeric error code, or -1 when the modem gave words (or none) */
+  char *words; /* what follows "ERROR: " ("SIM not inserted", "30"), or "" */
+  char *line;  /* the whole line as the modem printed it ("+CME ERROR: 30") */
+} AtFinal;
+
+/* TRUE and @final filled (free with at_final_clear()) if @line is a final
+ * result code. */
+gboolean at_final_parse (const char *line, AtFinal *final);
+void at_final_clear (AtFinal *final);
+
+/* The final result of an AT_ERROR_MODEM error, NULL for any other error. */
+const AtFinal *at_error_get_final (const GError *error);
 
 /* Used when at_engine_command() is given a timeout of 0. */
 #define AT_ENGINE_DEFAULT_TIMEOUT_MS 5000
@@ -84,7 +123,9 @@ typedef gboolean (*AtEngineWriteFunc) (const guint8 *data, gsize length, gpointe
 /* A URC line (AT_EVENT_LINE) or a +QCOAPRECV event (AT_EVENT_RECV or
  * AT_EVENT_RECV_UNREADABLE); the event and its strings are valid during the
  * call only. */
-typedef void (*AtEngineUrcFunc) (const AtEvent *event, gpointer user_data);
+typedef void (*AtUrcFunc) (const AtEvent *event, gpointer user_data);
+/* TRUE if @line is a URC of the handler's, by its whole shape. */
+typedef gboolean (*AtLineMatchFunc) (const char *line);
 /* The modem failed @failed_probes resynchronisation probes in a row (called
  * once when that count reaches AT_ENGINE_RESYNC_ATTEMPTS): the owner may want
  * to reopen the port, and then calls at_engine_reset(). */
@@ -103,6 +144,55 @@ typedef enum
   AT_PAYLOAD_AFTER_CONNECT,
 } AtPayloadMode;
 
+/* `response` of a command whose answer is free text ("ATI": "Quectel",
+ * "BG96", "Revision: …"), or any line at all (a command a person typed). */
+extern const char *const at_response_any[];
+#define AT_RESPONSE_ANY (at_response_any)
+
+/* One command, as its sender describes it. The engine copies what it keeps. */
+typedef struct
+{
+  const char *text;            /* without CR: the engine appends it */
+  const char *shown;           /* nullable: @text as logs and errors may show it */
+  const char *const *response; /* NULL-terminated prefixes of the answer's lines,
+                                * AT_RESPONSE_ANY, or NULL: no lines expected */
+  AtPayloadMode mode;
+  GBytes *payload;  /* required for the two payload modes, ignored otherwise */
+  guint timeout_ms; /* 0: AT_ENGINE_DEFAULT_TIMEOUT_MS */
+} AtCommand;
+
+/* A recognisable probe for resynchronisation: @command's answer has a line
+ * for which @is_marker is TRUE and no other command's answer has, except
+ * those starting with one of @conflicts (the probe is not used after a
+ * timeout of one of those). */
+typedef struct
+{
+  const char *command;
+  gboolean (*is_marker) (const char *line);
+  const char *conflicts[4];
+} AtProbe;
+
+/* An AtCommand that owns its text: one step of a transaction that waits in
+ * a queue before it is sent. */
+typedef struct
+{
+  char *command;
+  char *shown; /* nullable: see AtCommand */
+  const char *const *response;
+  AtPayloadMode mode;
+  GBytes *payload; /* nullable */
+  guint timeout_ms;
+} AtStep;
+
+AtStep *at_step_new (char *command /* owned */, const char *const *response, AtPayloadMode mode,
+                     GBytes *payload, guint timeout_ms);
+/* @shown (owned): what logs and errors show of a command with a secret. */
+void at_step_set_shown (AtStep *step, char *shown);
+void at_step_free (AtStep *step);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AtStep, at_step_free)
+/* @step as an AtCommand that borrows its strings. */
+AtCommand at_step_get_command (const AtStep *step);
+
 typedef struct
 {
   GPtrArray *lines; /* char *: the intermediate lines, in order, without echo or URCs */
@@ -112,29 +202,38 @@ typedef struct
 void at_response_free (AtResponse *response);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AtResponse, at_response_free)
 
-AtEngine *at_engine_new (AtEngineWriteFunc write, AtEngineUrcFunc urc, gpointer user_data);
+AtEngine *at_engine_new (AtEngineWriteFunc write, gpointer user_data);
 /* Fails every queued and in-flight command with AT_ERROR_PORT_LOST,
  * stops all timers and drops the owner's reference. The functions given to
  * at_engine_new() are not called any more. */
 void at_engine_free (AtEngine *engine);
 
 void at_engine_set_failure_func (AtEngine *engine, AtEngineFailureFunc func, gpointer user_data);
+/* The probes resynchronisation uses, in turn (@probes is static, at least
+ * two of them). Until this is called, resynchronisation has nothing to send
+ * and counts every attempt as failed. */
+void at_engine_set_probes (AtEngine *engine, const AtProbe *probes, guint n_probes);
+
+/* Registers @func for the unsolicited lines that start with @prefix, or that
+ * @matcher accepts (exactly one of the two); see the order above. Returns an
+ * id for at_engine_remove_urc_handler(). The first handler registered wins
+ * where two would take the same line. */
+guint at_engine_add_urc_handler (AtEngine *engine, const char *prefix, AtLineMatchFunc matcher,
+                                 AtUrcFunc func, gpointer user_data);
+void at_engine_remove_urc_handler (AtEngine *engine, guint id);
 /* For tests: the time a probe may take (default AT_ENGINE_PROBE_TIMEOUT_MS). */
 void at_engine_set_probe_timeout (AtEngine *engine, guint timeout_ms);
 
 /* Bytes read from the port, in any chunking. */
 void at_engine_feed (AtEngine *engine, const guint8 *data, gsize length);
 
-/* Queues @command (without CR: the engine appends it). @payload is required
- * for the two payload modes and ignored otherwise. @timeout_ms (0: the
- * default) runs from the moment the command is written until its final
- * result. Cancelling a command that is still queued removes it at once;
+/* Queues @command. Its timeout runs from the moment the command is written
+ * until its final result. Cancelling a command that is still queued removes it at once;
  * cancelling one already written still waits for its final result (so the
  * reply is absorbed), writes Esc instead of the payload if the prompt had not
  * come yet, and then completes with G_IO_ERROR_CANCELLED. */
-void at_engine_command (AtEngine *engine, const char *command, AtPayloadMode mode, GBytes *payload,
-                        guint timeout_ms, GCancellable *cancellable, GAsyncReadyCallback callback,
-                        gpointer user_data);
+void at_engine_command (AtEngine *engine, const AtCommand *command, GCancellable *cancellable,
+                        GAsyncReadyCallback callback, gpointer user_data);
 /* Returns the response of a command whose final result was OK. */
 AtResponse *at_engine_command_finish (AtEngine *engine, GAsyncResult *result, GError **error);
 
@@ -151,16 +250,7 @@ void at_engine_resynchronize (AtEngine *engine);
 /* FALSE while the engine resynchronises or the modem counts as unresponsive. */
 gboolean at_engine_is_synchronized (AtEngine *engine);
 
-/* @command as the engine logs it and quotes it in errors: the secret
- * argument of a command that has one (the password of AT+QICSGP) is
- * "********". */
-char *at_command_redact (const char *command);
-/* The modem's own words ("ERROR", "+CME ERROR: 30") of an AT_ERROR_MODEM
- * error, or NULL for any other error. */
-char *at_error_dup_modem_words (const GError *error);
-
-/* Classification used by the engine, exposed for the QCOAP layer and tests. */
-gboolean at_line_is_urc (const char *line);
+/* TRUE for OK, ERROR, +CME ERROR: and +CMS ERROR:. */
 gboolean at_line_is_final (const char *line);
 
 G_END_DECLS

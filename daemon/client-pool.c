@@ -14,6 +14,15 @@ typedef struct
   gulong cancelled_handler;
 } Transaction;
 
+/* The CoAP URCs that name a client ID first, by prefix (the results of
+ * AT+QCOAPOPEN and AT+QCOAPCLOSE by their shape). */
+static const char *const coap_urc_prefixes[] = {
+  "+QCOAPRECV:",
+  "+QCOAPACK:",
+  "+COAPACK:", /* the spelling of some firmware */
+  "+QCOAPIND:",
+};
+
 /* The client IDs' queues and the modem's own. */
 #define N_QUEUES (QCOAP_MAX_CLIENTS + 1)
 
@@ -37,30 +46,102 @@ struct _ClientPool
   guint taken_since_watch;
   void (*watch_func) (ClientPool *pool, gpointer user_data);
   gpointer watch_data;
+  struct
+  {
+    ClientPoolUrcFunc func;
+    gpointer user_data;
+  } holders[QCOAP_MAX_CLIENTS], unclaimed;
+  guint urc_handlers[G_N_ELEMENTS (coap_urc_prefixes) + 1];
 };
 
 #define NO_OWNER QCOAP_MAX_CLIENTS
 
 static void dispatch (ClientPool *pool);
 
-AtStep *
-at_step_new (char *command, AtPayloadMode mode, GBytes *payload, guint timeout_ms)
-{
-  AtStep *step = g_new0 (AtStep, 1);
+/* ---- URCs ------------------------------------------------------------------- */
 
-  step->command = command;
-  step->mode = mode;
-  step->payload = payload ? g_bytes_ref (payload) : NULL;
-  step->timeout_ms = timeout_ms;
-  return step;
+/* "+QCOAPOPEN: <id>,<result>" and "+QCOAPCLOSE: <id>,<result>" by their two
+ * integer fields: never the four fields of the AT+QCOAPOPEN? answer. */
+static gboolean
+is_open_close_result (const char *line)
+{
+  guint id;
+  int result;
+
+  return qcoap_open_result_parse (line, &id, &result, NULL)
+         || qcoap_close_result_parse (line, &id, &result, NULL);
+}
+
+static void
+on_coap_urc (const AtEvent *event, gpointer user_data)
+{
+  ClientPool *pool = user_data;
+  ClientPoolUrc urc = { .kind = qcoap_urc_classify (event->line), .event = event };
+
+  if (!qcoap_urc_client_id (event->line, &urc.client_id))
+    {
+      g_info ("A CoAP report that names no client ID: \"%s\"; dropped", event->line);
+      return;
+    }
+  if (pool->holders[urc.client_id].func != NULL)
+    pool->holders[urc.client_id].func (&urc, pool->holders[urc.client_id].user_data);
+  else if (pool->unclaimed.func != NULL)
+    pool->unclaimed.func (&urc, pool->unclaimed.user_data);
+  else
+    g_debug ("URC for client %u, which has no session: \"%s\"", urc.client_id, event->line);
+}
+
+static void
+register_urcs (ClientPool *pool)
+{
+  AtEngine *engine;
+  guint n = 0;
+
+  /* A pool without a modem (tests of its message IDs) hears nothing. */
+  if (pool->modem == NULL)
+    return;
+  engine = modem_get_engine (pool->modem);
+  for (gsize i = 0; i < G_N_ELEMENTS (coap_urc_prefixes); i++)
+    pool->urc_handlers[n++]
+        = at_engine_add_urc_handler (engine, coap_urc_prefixes[i], NULL, on_coap_urc, pool);
+  pool->urc_handlers[n++]
+      = at_engine_add_urc_handler (engine, NULL, is_open_close_result, on_coap_urc, pool);
+}
+
+static void
+unregister_urcs (ClientPool *pool)
+{
+  if (pool->modem == NULL)
+    return;
+  for (gsize i = 0; i < G_N_ELEMENTS (pool->urc_handlers); i++)
+    at_engine_remove_urc_handler (modem_get_engine (pool->modem), pool->urc_handlers[i]);
 }
 
 void
-at_step_free (AtStep *step)
+client_pool_attach (ClientPool *pool, guint id, ClientPoolUrcFunc func, gpointer user_data)
 {
-  g_free (step->command);
-  g_clear_pointer (&step->payload, g_bytes_unref);
-  g_free (step);
+  g_return_if_fail (id < QCOAP_MAX_CLIENTS && pool->taken[id]);
+
+  pool->holders[id].func = func;
+  pool->holders[id].user_data = user_data;
+}
+
+void
+client_pool_detach (ClientPool *pool, guint id, gpointer user_data)
+{
+  g_return_if_fail (id < QCOAP_MAX_CLIENTS);
+
+  if (pool->holders[id].user_data != user_data)
+    return;
+  pool->holders[id].func = NULL;
+  pool->holders[id].user_data = NULL;
+}
+
+void
+client_pool_set_unclaimed_handler (ClientPool *pool, ClientPoolUrcFunc func, gpointer user_data)
+{
+  pool->unclaimed.func = func;
+  pool->unclaimed.user_data = user_data;
 }
 
 ClientPool *
@@ -77,6 +158,7 @@ client_pool_new (Modem *modem, guint queue_limit)
    * of its previous life, which a server may still hold for deduplication. */
   pool->next_message_id = (guint16)g_random_int_range (0, 65536);
   pool->messages_in_flight = g_hash_table_new (NULL, NULL);
+  register_urcs (pool);
   return pool;
 }
 
@@ -115,6 +197,8 @@ client_pool_release (ClientPool *pool, guint id)
 {
   g_return_if_fail (id < QCOAP_MAX_CLIENTS);
   pool->taken[id] = FALSE;
+  pool->holders[id].func = NULL;
+  pool->holders[id].user_data = NULL;
 }
 
 gboolean
@@ -310,6 +394,7 @@ run_next_step (Transaction *transaction)
 {
   ClientPool *pool = transaction->pool;
   AtStep *step;
+  AtCommand command;
 
   if (transaction->next_step == transaction->steps->len)
     {
@@ -319,9 +404,9 @@ run_next_step (Transaction *transaction)
       return;
     }
   step = g_ptr_array_index (transaction->steps, transaction->next_step++);
+  command = at_step_get_command (step);
   /* No cancellable: a started transaction always runs to its end. */
-  modem_command (pool->modem, step->command, step->mode, step->payload, step->timeout_ms, NULL,
-                 on_step_done, transaction);
+  modem_command (pool->modem, &command, NULL, on_step_done, transaction);
 }
 
 static Transaction *
@@ -490,6 +575,7 @@ client_pool_free (ClientPool *pool)
   error = g_error_new_literal (QCOAP_ERROR, QCOAP_ERROR_CLOSED, "The daemon is shutting down");
   for (guint i = 0; i < N_QUEUES; i++)
     client_pool_fail_queued (pool, i, error);
+  unregister_urcs (pool);
   g_hash_table_unref (pool->messages_in_flight);
   g_free (pool);
 }

@@ -8,6 +8,12 @@
  * served round-robin across client IDs, one at a time, so a caller with a long
  * queue cannot starve the others.
  *
+ * The pool takes the module's CoAP URCs (+QCOAPRECV, +QCOAPACK, +QCOAPIND
+ * and the results of AT+QCOAPOPEN and AT+QCOAPCLOSE) from the AT engine,
+ * reads their kind and client ID once, and hands each to whoever is attached
+ * to that client ID, or, for an ID nobody holds, to the handler of unclaimed
+ * URCs (a starting daemon's adoption, while it closes what it found).
+ *
  * The pool also hands out message IDs from one per-modem sequence that starts
  * at a random value and skips IDs still in flight. Each ID in flight belongs
  * to the client ID that reserved it, so that callers can cap what one client
@@ -29,19 +35,6 @@ typedef struct _ClientPool ClientPool;
  * between the clients' transactions and never inside one. */
 #define CLIENT_POOL_MODEM_QUEUE QCOAP_MAX_CLIENTS
 
-typedef struct
-{
-  char *command;
-  AtPayloadMode mode;
-  GBytes *payload; /* nullable */
-  guint timeout_ms;
-} AtStep;
-
-AtStep *at_step_new (char *command /* owned */, AtPayloadMode mode, GBytes *payload,
-                     guint timeout_ms);
-void at_step_free (AtStep *step);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (AtStep, at_step_free)
-
 /* What a client needs before it opens: its data context up. The service
  * provides it (the network); the pool only passes it on, so that the
  * clients above do not depend on the network module. */
@@ -55,6 +48,16 @@ typedef struct
   gboolean (*wait_finish) (GAsyncResult *result, GError **error, gpointer user_data);
 } ClientPoolPreparer;
 
+/* A CoAP URC, read once: what it is and which client ID it is for. */
+typedef struct
+{
+  QcoapUrcKind kind; /* RECV, ACK, IND, OPEN_RESULT or CLOSE */
+  guint client_id;
+  const AtEvent *event; /* the line, and the payload of a RECV */
+} ClientPoolUrc;
+
+typedef void (*ClientPoolUrcFunc) (const ClientPoolUrc *urc, gpointer user_data);
+
 ClientPool *client_pool_new (Modem *modem, guint queue_limit);
 void client_pool_free (ClientPool *pool);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClientPool, client_pool_free)
@@ -62,7 +65,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClientPool, client_pool_free)
 /* Takes client ID @wanted (0–5) or, with -1, the lowest free one.
  * QCOAP_ERROR_CLIENT_BUSY / QCOAP_ERROR_NO_FREE_CLIENT otherwise. */
 gboolean client_pool_acquire (ClientPool *pool, int wanted, guint *id, GError **error);
+/* Frees @id, and detaches whoever was attached to it. */
 void client_pool_release (ClientPool *pool, guint id);
+/* @func hears the URCs of client ID @id, which the caller holds, until the
+ * ID is released or client_pool_detach() is called with the same @user_data. */
+void client_pool_attach (ClientPool *pool, guint id, ClientPoolUrcFunc func, gpointer user_data);
+void client_pool_detach (ClientPool *pool, guint id, gpointer user_data);
+/* @func (NULL: none) hears the URCs of client IDs nobody is attached to. */
+void client_pool_set_unclaimed_handler (ClientPool *pool, ClientPoolUrcFunc func,
+                                        gpointer user_data);
 gboolean client_pool_is_taken (ClientPool *pool, guint id);
 guint client_pool_count_free (ClientPool *pool);
 

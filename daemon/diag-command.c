@@ -188,7 +188,7 @@ diag_command_run (ClientPool *pool, const char *command, guint timeout_ms,
 
   g_task_set_source_tag (task, diag_command_run);
   g_ptr_array_add (steps,
-                   at_step_new (g_strdup (command), AT_PAYLOAD_NONE, NULL,
+                   at_step_new (g_strdup (command), AT_RESPONSE_ANY, AT_PAYLOAD_NONE, NULL,
                                 timeout_ms > 0 ? timeout_ms : DIAG_COMMAND_DEFAULT_TIMEOUT_MS));
   client_pool_run (pool, CLIENT_POOL_MODEM_QUEUE, steps, NULL, on_command_done, task);
 }

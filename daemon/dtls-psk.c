@@ -61,16 +61,23 @@ steps_new (void)
 static void
 add_step (GPtrArray *steps, char *command)
 {
-  g_ptr_array_add (steps, at_step_new (command, AT_PAYLOAD_NONE, NULL, LOCAL_COMMAND_TIMEOUT_MS));
+  g_ptr_array_add (steps,
+                   at_step_new (command, NULL, AT_PAYLOAD_NONE, NULL, LOCAL_COMMAND_TIMEOUT_MS));
 }
 
-/* "+CME ERROR: 405" (file not found), numeric or in words. */
+/* The line AT+QFUPL answers after the upload: +QFUPL: <size>,<checksum>. */
+static const char *const qfupl_response[] = { "+QFUPL:", NULL };
+
+/* CME error 405 (file not found), by its number or in words. */
+#define CME_FILE_NOT_FOUND 405
+
 static gboolean
 is_file_not_found (const GError *error)
 {
-  return g_error_matches (error, AT_ERROR, AT_ERROR_MODEM)
-         && (strstr (error->message, "CME ERROR: 405") != NULL
-             || strstr (error->message, "not found") != NULL);
+  const AtFinal *final = at_error_get_final (error);
+
+  return final != NULL && final->kind == AT_FINAL_CME_ERROR
+         && (final->code == CME_FILE_NOT_FOUND || strstr (final->words, "not found") != NULL);
 }
 
 /* ---- install ---- */
@@ -120,7 +127,7 @@ add_upload_step (Install *install, GPtrArray *steps)
   g_ptr_array_add (
       steps,
       at_step_new (qcoap_cmd_qfupl (install->file_name, g_bytes_get_size (install->contents)),
-                   AT_PAYLOAD_AFTER_CONNECT, install->contents, UPLOAD_TIMEOUT_MS));
+                   qfupl_response, AT_PAYLOAD_AFTER_CONNECT, install->contents, UPLOAD_TIMEOUT_MS));
 }
 
 /* TRUE if the upload's "+QFUPL: <size>,<checksum>" matches what was sent. */

@@ -212,6 +212,7 @@ modem_client_new (ClientPool *pool, guint id, const ModemClientConfig *config,
   self->listener = *listener;
   self->listener_data = user_data;
   self->option_mirror = option_mirror_new (id);
+  client_pool_attach (pool, id, modem_client_handle_urc, self);
   return self;
 }
 
@@ -392,12 +393,12 @@ build_message_steps (ModemClient *self, guint8 type, guint8 code, guint16 messag
   *plan = option_mirror_plan (self->option_mirror, message_id, token, options);
   commands = option_mirror_plan_get_commands (*plan);
   for (guint i = 0; i < commands->len; i++)
-    g_ptr_array_add (steps, at_step_new (g_strdup (g_ptr_array_index (commands, i)),
+    g_ptr_array_add (steps, at_step_new (g_strdup (g_ptr_array_index (commands, i)), NULL,
                                          AT_PAYLOAD_NONE, NULL, LOCAL_COMMAND_TIMEOUT_MS));
   g_ptr_array_add (steps,
                    at_step_new (qcoap_cmd_send (self->id, type, code,
                                                 option_mirror_plan_get_bitmask (*plan), length),
-                                AT_PAYLOAD_AFTER_PROMPT, length > 0 ? payload : ctrl_z,
+                                NULL, AT_PAYLOAD_AFTER_PROMPT, length > 0 ? payload : ctrl_z,
                                 SEND_COMMAND_TIMEOUT_MS));
   return steps;
 }
@@ -761,14 +762,14 @@ handle_ack (ModemClient *self, const QcoapAck *ack)
 static void handle_open_result (ModemClient *self, int result);
 
 static void
-handle_line (ModemClient *self, const char *line)
+handle_line (ModemClient *self, QcoapUrcKind kind, const char *line)
 {
   QcoapAck ack;
   QcoapInd ind;
   guint id;
   int result;
 
-  switch (qcoap_urc_classify (line))
+  switch (kind)
     {
       case QCOAP_URC_ACK:
         if (qcoap_ack_parse (line, &ack, NULL))
@@ -816,16 +817,16 @@ handle_unreadable (ModemClient *self, const AtEvent *event)
 }
 
 void
-modem_client_handle_urc (ModemClient *self, const AtEvent *event)
+modem_client_handle_urc (const ClientPoolUrc *urc, gpointer user_data)
 {
-  g_autoptr (ModemClient) hold = g_object_ref (self);
+  g_autoptr (ModemClient) hold = g_object_ref (MODEM_CLIENT (user_data));
 
-  if (event->kind == AT_EVENT_RECV)
-    handle_recv (self, event);
-  else if (event->kind == AT_EVENT_RECV_UNREADABLE)
-    handle_unreadable (self, event);
+  if (urc->event->kind == AT_EVENT_RECV)
+    handle_recv (hold, urc->event);
+  else if (urc->event->kind == AT_EVENT_RECV_UNREADABLE)
+    handle_unreadable (hold, urc->event);
   else
-    handle_line (self, event->line);
+    handle_line (hold, urc->kind, urc->event->line);
 }
 
 /* ---- open ----------------------------------------------------------------------- */
@@ -873,7 +874,7 @@ abandon_client_id (ModemClient *self)
   g_cancellable_cancel (self->cancellable);
   stop_timers (self);
   forget_psk (self);
-  g_ptr_array_add (steps, at_step_new (qcoap_cmd_close (self->id), AT_PAYLOAD_NONE, NULL,
+  g_ptr_array_add (steps, at_step_new (qcoap_cmd_close (self->id), NULL, AT_PAYLOAD_NONE, NULL,
                                        LOCAL_COMMAND_TIMEOUT_MS));
   abandoned->pool = self->pool;
   abandoned->id = self->id;
@@ -1008,7 +1009,8 @@ on_open_commands_done (GObject *source, GAsyncResult *result, gpointer user_data
 static void
 add_local_step (GPtrArray *steps, char *command)
 {
-  g_ptr_array_add (steps, at_step_new (command, AT_PAYLOAD_NONE, NULL, LOCAL_COMMAND_TIMEOUT_MS));
+  g_ptr_array_add (steps,
+                   at_step_new (command, NULL, AT_PAYLOAD_NONE, NULL, LOCAL_COMMAND_TIMEOUT_MS));
 }
 
 static void

@@ -149,7 +149,8 @@ void modem_client_adopt (ModemClient *client);
  * run: everything waiting fails with QCOAP_ERROR_CLOSED, nothing is sent,
  * the listener hears nothing, and the ID is free. */
 void modem_client_leave (ModemClient *client);
-/* A URC for this client's ID. */
-void modem_client_handle_urc (ModemClient *client, const AtEvent *event);
+/* A URC for this client's ID (@user_data: the client). The client attaches
+ * it to its ID in the pool when it is made. */
+void modem_client_handle_urc (const ClientPoolUrc *urc, gpointer user_data);
 
 G_END_DECLS

@@ -1,6 +1,8 @@
 /* modem.c — see modem.h. */
 #include "modem.h"
 
+#include <string.h>
+
 #include "qcoap-error.h"
 #include "serial-port.h"
 
@@ -9,8 +11,10 @@
 #define INIT_RETRY_DELAY_MS     1000
 /* After RDY the firmware needs a moment before it takes commands; APP RDY
  * says when, but real modules sometimes skip it, so a fallback delay. */
-#define BOOT_SETTLE_MS       3000
-#define MODEM_CANCEL_PAYLOAD "\x1b"
+#define BOOT_SETTLE_MS         3000
+#define MODEM_CANCEL_PAYLOAD   "\x1b"
+#define IMEI_DIGITS            15
+#define MODEM_N_STATUS_REPORTS 4
 
 struct _Modem
 {
@@ -32,6 +36,8 @@ struct _Modem
   char *model;
   char *revision;
   char *imei;
+
+  guint urc_handlers[1 + MODEM_N_STATUS_REPORTS];
 };
 
 static void modem_begin_init (Modem *modem);
@@ -207,6 +213,7 @@ modem_watch_for_device (Modem *modem)
 typedef struct
 {
   const char *command;
+  const char *const *response;
   void (*take) (Modem *modem, AtResponse *response);
 } InitStep;
 
@@ -242,9 +249,12 @@ take_cgmr (Modem *modem, AtResponse *response)
 }
 
 static const InitStep init_steps[] = {
-  { "ATE0", NULL },      /* echo off: every later line is an answer */
-  { "AT+CMEE=2", NULL }, /* errors in words, for messages users can act on */
-  { "ATI", take_ati },   { "AT+GSN", take_gsn }, { "AT+CGMR", take_cgmr },
+  { "ATE0", NULL, NULL },      /* echo off: every later line is an answer */
+  { "AT+CMEE=2", NULL, NULL }, /* errors in words, for messages users can act on */
+  /* Answers in free text: "Quectel", "BG96", "Revision: …"; the IMEI. */
+  { "ATI", AT_RESPONSE_ANY, take_ati },
+  { "AT+GSN", AT_RESPONSE_ANY, take_gsn },
+  { "AT+CGMR", AT_RESPONSE_ANY, take_cgmr },
 };
 
 typedef struct
@@ -304,6 +314,7 @@ static void
 run_init_step (Modem *modem, guint step)
 {
   InitRun *run;
+  AtCommand command = { .timeout_ms = INIT_COMMAND_TIMEOUT_MS };
 
   if (step == G_N_ELEMENTS (init_steps))
     {
@@ -316,8 +327,9 @@ run_init_step (Modem *modem, guint step)
   run = g_new0 (InitRun, 1);
   run->modem = modem;
   run->step = step;
-  at_engine_command (modem->engine, init_steps[step].command, AT_PAYLOAD_NONE, NULL,
-                     INIT_COMMAND_TIMEOUT_MS, modem->init_cancellable, on_init_step_done, run);
+  command.text = init_steps[step].command;
+  command.response = init_steps[step].response;
+  at_engine_command (modem->engine, &command, modem->init_cancellable, on_init_step_done, run);
 }
 
 static void
@@ -381,19 +393,67 @@ is_restart_line (const char *line)
 }
 
 static void
-on_urc (const AtEvent *event, gpointer user_data)
+on_restart_line (const AtEvent *event, gpointer user_data)
 {
-  Modem *modem = user_data;
+  handle_reboot (user_data, event->line);
+}
 
-  if (event->kind == AT_EVENT_LINE && is_restart_line (event->line))
-    {
-      handle_reboot (modem, event->line);
-      return;
-    }
-  /* "+QIURC: \"pdpdeact\"" too: the network module (through the
-   * listener) recovers the data call, and only then do sessions reopen. */
-  if (modem->listener.urc)
-    modem->listener.urc (modem, event, modem->user_data);
+/* What the module reports of its SIM and functionality ("+CPIN: READY",
+ * "+CFUN: 1", "+QUSIM: 1", "+QIND: SMS DONE") after a boot: nothing the
+ * daemon acts on, but taken here so that no answer mistakes it for one of
+ * its lines. */
+static const char *const status_reports[MODEM_N_STATUS_REPORTS]
+    = { "+CPIN:", "+CFUN:", "+QUSIM:", "+QIND:" };
+
+static void
+on_status_report (const AtEvent *event, gpointer user_data)
+{
+  g_debug ("Modem status: %s", event->line);
+}
+
+/* The probes of the engine's resynchronisation: answers no other command
+ * gives (see at-engine.h). */
+static gboolean
+is_revision_line (const char *line)
+{
+  return g_str_has_prefix (line, "Revision:");
+}
+
+static gboolean
+is_imei_line (const char *line)
+{
+  if (strlen (line) != IMEI_DIGITS)
+    return FALSE;
+  for (const char *p = line; *p != '\0'; p++)
+    if (!g_ascii_isdigit (*p))
+      return FALSE;
+  return TRUE;
+}
+
+/* The test command lists ranges, e.g. +QCOAPCFG: "trans",(0-5),(2-60),(4-8);
+ * the query forms print plain values. */
+static gboolean
+is_qcoapcfg_range_line (const char *line)
+{
+  return g_str_has_prefix (line, "+QCOAPCFG:") && strchr (line, '(') != NULL;
+}
+
+static const AtProbe modem_probes[] = {
+  { "ATI", is_revision_line, { "ATI", "AT+CGMR", "AT+GMR", NULL } },
+  { "AT+GSN", is_imei_line, { "AT+GSN", "AT+CGSN", NULL } },
+  { "AT+QCOAPCFG=?", is_qcoapcfg_range_line, { "AT+QCOAPCFG", NULL } },
+};
+
+static void
+register_lines (Modem *modem)
+{
+  at_engine_set_probes (modem->engine, modem_probes, G_N_ELEMENTS (modem_probes));
+  modem->urc_handlers[0]
+      = at_engine_add_urc_handler (modem->engine, NULL, is_restart_line, on_restart_line, modem);
+  /* By prefix: "+CFUN: 1" is the answer while "AT+CFUN?" runs. */
+  for (guint i = 0; i < MODEM_N_STATUS_REPORTS; i++)
+    modem->urc_handlers[1 + i] = at_engine_add_urc_handler (modem->engine, status_reports[i], NULL,
+                                                            on_status_report, modem);
 }
 
 /* ---- public ----------------------------------------------------------------- */
@@ -410,8 +470,9 @@ modem_new (const char *device, guint baud, gboolean rtscts, const ModemListener 
   modem->listener = *listener;
   modem->user_data = user_data;
   modem->state = MODEM_STATE_ABSENT;
-  modem->engine = at_engine_new (write_to_port, on_urc, modem);
+  modem->engine = at_engine_new (write_to_port, modem);
   at_engine_set_failure_func (modem->engine, on_engine_unresponsive, modem);
+  register_lines (modem);
   modem->manufacturer = g_strdup ("");
   modem->model = g_strdup ("");
   modem->revision = g_strdup ("");
@@ -479,6 +540,12 @@ modem_get_imei (Modem *modem)
   return modem->imei;
 }
 
+AtEngine *
+modem_get_engine (Modem *modem)
+{
+  return modem->engine;
+}
+
 static void
 on_command_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -493,9 +560,8 @@ on_command_done (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 void
-modem_command (Modem *modem, const char *command, AtPayloadMode mode, GBytes *payload,
-               guint timeout_ms, GCancellable *cancellable, GAsyncReadyCallback callback,
-               gpointer user_data)
+modem_command (Modem *modem, const AtCommand *command, GCancellable *cancellable,
+               GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
 
@@ -507,8 +573,7 @@ modem_command (Modem *modem, const char *command, AtPayloadMode mode, GBytes *pa
                                modem_state_to_string (modem->state));
       return;
     }
-  at_engine_command (modem->engine, command, mode, payload, timeout_ms, cancellable,
-                     on_command_done, g_steal_pointer (&task));
+  at_engine_command (modem->engine, command, cancellable, on_command_done, g_steal_pointer (&task));
 }
 
 AtResponse *

@@ -4,8 +4,11 @@
  * configured device (staying up in state "absent" while there is none, and
  * watching the device's directory for it to appear), initialises the module
  * (echo off, verbose errors, identity), and tells its listener when the state
- * changes, when a URC arrives, and when every session on the module is gone
- * (the port was lost or the module rebooted).
+ * changes and when every session on the module is gone (the port was lost or
+ * the module rebooted). It takes the module's restart lines (RDY, APP RDY,
+ * POWERED DOWN…) and its SIM and functionality reports from the engine; the
+ * other modules register for their own URCs on the engine
+ * (modem_get_engine()).
  */
 #pragma once
 
@@ -28,11 +31,10 @@ typedef struct _Modem Modem;
 typedef struct
 {
   void (*state_changed) (Modem *modem, gpointer user_data);
-  void (*urc) (Modem *modem, const AtEvent *event, gpointer user_data);
   /* Every CoAP session on the module is gone; @reason is "modem-lost" (the
    * port went away) or "modem-reset" (the module restarted), as the Closed
-   * signal spells it. (A dropped data call is the network's: its URC goes
-   * to urc like any other.) */
+   * signal spells it. (A dropped data call is the network's, which hears of
+   * it through its own URC handler.) */
   void (*sessions_lost) (Modem *modem, const char *reason, gpointer user_data);
 } ModemListener;
 
@@ -49,12 +51,13 @@ const char *modem_get_manufacturer (Modem *modem);
 const char *modem_get_model (Modem *modem);
 const char *modem_get_revision (Modem *modem);
 const char *modem_get_imei (Modem *modem);
+/* The engine, for registering URC handlers; it lives as long as @modem. */
+AtEngine *modem_get_engine (Modem *modem);
 
 /* Runs one AT command. Fails with QCOAP_ERROR_MODEM_UNAVAILABLE unless the
  * modem is ready. */
-void modem_command (Modem *modem, const char *command, AtPayloadMode mode, GBytes *payload,
-                    guint timeout_ms, GCancellable *cancellable, GAsyncReadyCallback callback,
-                    gpointer user_data);
+void modem_command (Modem *modem, const AtCommand *command, GCancellable *cancellable,
+                    GAsyncReadyCallback callback, gpointer user_data);
 AtResponse *modem_command_finish (Modem *modem, GAsyncResult *result, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Modem, modem_free)

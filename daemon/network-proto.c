@@ -127,6 +127,13 @@ network_registration_is_registered (NetworkRegistration registration)
 
 static const char *const reg_prefixes[NETWORK_N_DOMAINS] = { "+CEREG:", "+CGREG:", "+CREG:" };
 
+const char *
+network_registration_prefix (NetworkDomain domain)
+{
+  g_return_val_if_fail (domain < NETWORK_N_DOMAINS, NULL);
+  return reg_prefixes[domain];
+}
+
 gboolean
 network_line_is_registration (const char *line)
 {

@@ -79,6 +79,8 @@ typedef struct
 
 /* TRUE for "+CEREG:", "+CGREG:" and "+CREG:" lines. */
 gboolean network_line_is_registration (const char *line);
+/* "+CEREG:", "+CGREG:" or "+CREG:". */
+const char *network_registration_prefix (NetworkDomain domain);
 /* Reads both the URC "+CEREG: <stat>[,"<tac>","<ci>",<AcT>…]" and the read
  * form "+CEREG: <n>,<stat>[,…]" (told apart by the second field: an
  * unquoted number only in the read form). */
@@ -122,6 +124,8 @@ gboolean network_pdpdeact_parse (const char *line, guint *cid, GError **error);
 
 /* AT+QICSGP=<cid>,<type>,"<apn>","<user>","<password>",<auth>: the text
  * fields must hold no '"' and no control character (config.c checks). */
+/* What stands for the password where the command is logged or quoted. */
+#define NETWORK_SECRET_MASK "********"
 char *network_cmd_qicsgp (guint cid, NetworkIpType type, const char *apn, const char *username,
                           const char *password, NetworkAuth auth);
 /* AT+QIACT=<cid>, AT+QIDEACT=<cid>. */

@@ -8,6 +8,7 @@
  * deactivation up to 40 s. */
 #define QIACT_TIMEOUT_MS   150000
 #define QIDEACT_TIMEOUT_MS 40000
+#define QIACT_PREFIX       "+QIACT:"
 /* Back-off between failed activations: 500 ms, doubled, at most 30 s. */
 #define ACTIVATE_FIRST_BACKOFF_MS 500
 #define ACTIVATE_MAX_BACKOFF_MS   30000
@@ -44,6 +45,8 @@ struct _Network
   NetworkConfig config;
   NetworkListener listener;
   gpointer user_data;
+
+  guint urc_handlers[NETWORK_N_DOMAINS + 1];
 
   gboolean running; /* the modem is ready */
   gboolean set_up;  /* reports are on and the contexts written */
@@ -118,6 +121,7 @@ typedef struct
   guint generation;
   ReplyFunc func;
   gpointer data;
+  const char *response[2]; /* the prefix of the answer's lines, if it has any */
 } Call;
 
 static void
@@ -134,18 +138,30 @@ on_command_done (GObject *source, GAsyncResult *result, gpointer user_data)
   call->func (call->network, response, error, call->data);
 }
 
+/* Sends @command, whose answer has lines starting with @response_prefix
+ * (NULL: none). @shown (nullable) is what logs show of a command with a
+ * secret. */
 static void
-send_command (Network *network, const char *command, guint timeout_ms, ReplyFunc func,
-              gpointer data)
+send_command_full (Network *network, const char *command, const char *shown,
+                   const char *response_prefix, guint timeout_ms, ReplyFunc func, gpointer data)
 {
   Call *call = g_new0 (Call, 1);
+  AtCommand at = { .text = command, .shown = shown, .timeout_ms = timeout_ms };
 
   call->network = network;
   call->generation = network->generation;
   call->func = func;
   call->data = data;
-  modem_command (network->modem, command, AT_PAYLOAD_NONE, NULL, timeout_ms, network->cancellable,
-                 on_command_done, call);
+  call->response[0] = response_prefix;
+  at.response = response_prefix ? call->response : NULL;
+  modem_command (network->modem, &at, network->cancellable, on_command_done, call);
+}
+
+static void
+send_command (Network *network, const char *command, const char *response_prefix, guint timeout_ms,
+              ReplyFunc func, gpointer data)
+{
+  send_command_full (network, command, NULL, response_prefix, timeout_ms, func, data);
 }
 
 static const char *
@@ -402,6 +418,8 @@ on_query_done (Network *network, AtResponse *response, const GError *error, gpoi
 static void
 run_next_query (Network *network, QueryRun *run)
 {
+  const Query *query;
+
   while (run->next < run->count && run->queries[run->next].fallback && run->last_ok)
     run->next++;
   if (run->next == run->count)
@@ -413,7 +431,8 @@ run_next_query (Network *network, QueryRun *run)
         done (network);
       return;
     }
-  send_command (network, run->queries[run->next++].command, QUERY_TIMEOUT_MS, on_query_done, run);
+  query = &run->queries[run->next++];
+  send_command (network, query->command, query->prefix, QUERY_TIMEOUT_MS, on_query_done, run);
 }
 
 static void
@@ -521,12 +540,13 @@ context_failed (Context *context, const char *what, const GError *error)
 {
   guint delay = MIN ((guint)ACTIVATE_FIRST_BACKOFF_MS << MIN (context->failures, 16u),
                      ACTIVATE_MAX_BACKOFF_MS);
-  g_autofree char *words = at_error_dup_modem_words (error);
+  const AtFinal *final = at_error_get_final (error);
 
   context->busy = FALSE;
   context->failures++;
   g_free (context->last_error);
-  context->last_error = g_strdup (words ? words : error->message);
+  /* The modem's own words ("+CME ERROR: 30"), or what went wrong instead. */
+  context->last_error = g_strdup (final ? final->line : error->message);
   g_info ("%s of data context %u failed (%s); next attempt in %u ms", what, context->cid,
           context->last_error, delay);
   context->retry_source = g_timeout_add (delay, on_retry, context);
@@ -545,7 +565,7 @@ on_qiact_done (Network *network, AtResponse *response, const GError *error, gpoi
       context_failed (context, "Activation", error);
       return;
     }
-  send_command (network, "AT+QIACT?", QUERY_TIMEOUT_MS, on_qiact_list, context);
+  send_command (network, "AT+QIACT?", QIACT_PREFIX, QUERY_TIMEOUT_MS, on_qiact_list, context);
 }
 
 /* AT+QIACT? lists the active contexts: @context is up when listed, else
@@ -577,7 +597,7 @@ on_qiact_list (Network *network, AtResponse *response, const GError *error, gpoi
       return;
     }
   command = network_cmd_qiact (context->cid);
-  send_command (network, command, QIACT_TIMEOUT_MS, on_qiact_done, context);
+  send_command (network, command, NULL, QIACT_TIMEOUT_MS, on_qiact_done, context);
 }
 
 static void
@@ -612,10 +632,10 @@ context_kick (Context *context)
   if (context->needs_deact)
     {
       command = network_cmd_qideact (context->cid);
-      send_command (network, command, QIDEACT_TIMEOUT_MS, on_qideact_done, context);
+      send_command (network, command, NULL, QIDEACT_TIMEOUT_MS, on_qideact_done, context);
       return;
     }
-  send_command (network, "AT+QIACT?", QUERY_TIMEOUT_MS, on_qiact_list, context);
+  send_command (network, "AT+QIACT?", QIACT_PREFIX, QUERY_TIMEOUT_MS, on_qiact_list, context);
 }
 
 /* What an Open waiting for @context misses, in words. */
@@ -699,13 +719,19 @@ write_contexts (Network *network)
     {
       const NetworkContextConfig *config = &network->config.contexts[i];
       g_autofree char *command = NULL;
+      g_autofree char *shown = NULL;
 
       if (!config->configured)
         continue;
       command = network_cmd_qicsgp (i + 1, config->ip_type, config->apn ? config->apn : "",
                                     config->username ? config->username : "",
                                     config->password ? config->password : "", config->auth);
-      send_command (network, command, QUERY_TIMEOUT_MS, on_qicsgp_done, GUINT_TO_POINTER (i + 1));
+      /* The password never reaches a log or an error message. */
+      shown = network_cmd_qicsgp (i + 1, config->ip_type, config->apn ? config->apn : "",
+                                  config->username ? config->username : "", NETWORK_SECRET_MASK,
+                                  config->auth);
+      send_command_full (network, command, shown, NULL, QUERY_TIMEOUT_MS, on_qicsgp_done,
+                         GUINT_TO_POINTER (i + 1));
       if (command)
         memset (command, 0, strlen (command));
     }
@@ -748,28 +774,55 @@ network_modem_state_changed (Network *network)
     network_stop (network);
 }
 
-gboolean
-network_handle_urc (Network *network, const char *line)
+/* ---- URCs ------------------------------------------------------------------------ */
+
+/* +CEREG, +CGREG, +CREG: registered by prefix, so that the answer of a read
+ * command ("AT+CEREG?") stays the command's. */
+static void
+on_registration_urc (const AtEvent *event, gpointer user_data)
 {
+  Network *network = user_data;
+
+  if (network->running && take_registration (network, event->line))
+    registration_changed (network, TRUE);
+}
+
+/* +QIURC: "pdpdeact",<cid>: the network took a data context down. Other
+ * +QIURC reports (of the module's TCP/IP sockets) concern no one here. */
+static void
+on_qiurc (const AtEvent *event, gpointer user_data)
+{
+  Network *network = user_data;
+  const char *line = event->line;
   guint cid;
 
-  if (network_line_is_registration (line))
-    {
-      if (network->running && take_registration (network, line))
-        registration_changed (network, TRUE);
-      return TRUE;
-    }
   if (!g_str_has_prefix (line, "+QIURC: \"pdpdeact\""))
-    return FALSE;
+    {
+      g_debug ("Ignoring \"%s\"", line);
+      return;
+    }
   if (!network_pdpdeact_parse (line, &cid, NULL))
-    return TRUE;
+    return;
   g_warning ("The network dropped data context %u", cid);
   network->contexts[cid - 1].needs_deact = TRUE;
   network->contexts[cid - 1].managed = TRUE;
   context_down (&network->contexts[cid - 1], TRUE);
   notify (network);
   context_kick (&network->contexts[cid - 1]);
-  return TRUE;
+}
+
+static void
+register_urcs (Network *network)
+{
+  AtEngine *engine = modem_get_engine (network->modem);
+  guint n = 0;
+
+  for (guint i = 0; i < NETWORK_N_DOMAINS; i++)
+    network->urc_handlers[n++] = at_engine_add_urc_handler (
+        engine, network_registration_prefix ((NetworkDomain)i), NULL, on_registration_urc, network);
+  network->urc_handlers[n++]
+      = at_engine_add_urc_handler (engine, "+QIURC:", NULL, on_qiurc, network);
+  g_assert (n == G_N_ELEMENTS (network->urc_handlers));
 }
 
 /* ---- public ------------------------------------------------------------------------ */
@@ -792,6 +845,7 @@ network_new (Modem *modem, const NetworkConfig *config, const NetworkListener *l
       network->contexts[i].managed = config->contexts[i].configured;
     }
   network->contexts[NETWORK_DEFAULT_CONTEXT - 1].managed = TRUE;
+  register_urcs (network);
   return network;
 }
 
@@ -800,6 +854,8 @@ network_free (Network *network)
 {
   if (network == NULL)
     return;
+  for (guint i = 0; i < G_N_ELEMENTS (network->urc_handlers); i++)
+    at_engine_remove_urc_handler (modem_get_engine (network->modem), network->urc_handlers[i]);
   network->generation++;
   g_cancellable_cancel (network->cancellable);
   g_clear_object (&network->cancellable);

@@ -82,8 +82,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Network, network_free)
 /* The modem's state changed: a ready modem is set up and followed, anything
  * else forgets what was known. */
 void network_modem_state_changed (Network *network);
-/* A URC line: TRUE if it was the network's (registration, pdpdeact). */
-gboolean network_handle_urc (Network *network, const char *line);
 
 NetworkRegistration network_get_registration (Network *network);
 NetworkTech network_get_tech (Network *network);

@@ -585,6 +585,26 @@ qcoap_urc_classify (const char *line)
   return QCOAP_URC_NONE;
 }
 
+gboolean
+qcoap_urc_client_id (const char *line, guint *client_id)
+{
+  const char *colon = strchr (line, ':');
+  const char *start;
+  guint64 value;
+  char *end;
+
+  if (colon == NULL)
+    return FALSE;
+  start = skip_spaces (colon + 1);
+  if (!g_ascii_isdigit (*start))
+    return FALSE;
+  value = g_ascii_strtoull (start, &end, 10);
+  if (value >= QCOAP_MAX_CLIENTS || (*skip_spaces (end) != ',' && *skip_spaces (end) != '\0'))
+    return FALSE;
+  *client_id = (guint)value;
+  return TRUE;
+}
+
 /* --- Simple URCs ------------------------------------------------------------ */
 
 gboolean

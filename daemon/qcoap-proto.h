@@ -153,6 +153,9 @@ typedef enum
 /* Which of the lines above @line is, by its prefix (and, for +QCOAPOPEN:,
  * by whether the second field is quoted). Does not check the fields. */
 QcoapUrcKind qcoap_urc_classify (const char *line);
+/* The client ID, the first field of every +QCOAP… URC (0-5); FALSE if the
+ * line has none. Reads nothing else of the line. */
+gboolean qcoap_urc_client_id (const char *line, guint *client_id);
 
 /* +QCOAPRECV: <id>,<msgID>,<c.dd>,<TKL>,<token>,<opt_count>[,<num>,"<value>"…],<length>
  *

@@ -264,46 +264,6 @@ on_modem_state_changed (Modem *modem, gpointer user_data)
     for_each_session (service, reopen_session, NULL);
 }
 
-/* The client ID is the first field of every +QCOAP URC. */
-static gboolean
-urc_client_id (const char *line, guint *id)
-{
-  const char *colon = strchr (line, ':');
-  guint64 value;
-  char *end;
-
-  if (colon == NULL || !g_str_has_prefix (line, "+") || !strstr (line, "COAP"))
-    return FALSE;
-  value = g_ascii_strtoull (colon + 1, &end, 10);
-  if (end == colon + 1 || value >= QCOAP_MAX_CLIENTS)
-    return FALSE;
-  *id = (guint)value;
-  return TRUE;
-}
-
-static void
-on_modem_urc (Modem *modem, const AtEvent *event, gpointer user_data)
-{
-  Service *service = user_data;
-  guint id;
-
-  if (event->kind == AT_EVENT_LINE && network_handle_urc (service->network, event->line))
-    return;
-  if (!urc_client_id (event->line, &id))
-    {
-      g_debug ("Unsolicited \"%s\"", event->line);
-      return;
-    }
-  if (service->sessions[id] == NULL && service->adoption)
-    adoption_handle_urc (service->adoption, event->line);
-  if (service->sessions[id] == NULL)
-    {
-      g_debug ("URC for client %u, which has no session: \"%s\"", id, event->line);
-      return;
-    }
-  session_handle_urc (service->sessions[id], event);
-}
-
 static void
 on_modem_sessions_lost (Modem *modem, const char *reason, gpointer user_data)
 {
@@ -404,8 +364,9 @@ start_adoption (Service *service)
   if (service->adoption || service->adoption_retry_source || service->connection == NULL)
     return;
   service->lost_during_adoption = FALSE;
-  service->adoption = adoption_new (service->modem, service->callers, load_saved_state (service),
-                                    g_dbus_connection_get_guid (service->connection));
+  service->adoption
+      = adoption_new (service->modem, service->pool, service->callers, load_saved_state (service),
+                      g_dbus_connection_get_guid (service->connection));
   adoption_run (service->adoption, NULL, on_adoption_done, service);
 }
 
@@ -921,7 +882,6 @@ service_new (const ServiceConfig *config,
   Service *service = g_new0 (Service, 1);
   const ModemListener listener = {
     .state_changed = on_modem_state_changed,
-    .urc = on_modem_urc,
     .sessions_lost = on_modem_sessions_lost,
   };
   const NetworkListener network_listener = {

@@ -591,12 +591,6 @@ session_get_owner (Session *session)
   return session->owner;
 }
 
-void
-session_handle_urc (Session *session, const AtEvent *event)
-{
-  modem_client_handle_urc (session->client, event);
-}
-
 /* ---- D-Bus methods -------------------------------------------------------------------- */
 
 typedef void (*AuthorizedFunc) (Session *session, GDBusMethodInvocation *invocation,

@@ -69,8 +69,6 @@ void session_reopen (Session *session);
 void session_adopt (Session *session, gboolean held, gint64 idle_deadline);
 /* The daemon stops: see modem_client_leave(). No Closed signal. */
 void session_leave (Session *session);
-/* A URC for this session's client ID. */
-void session_handle_urc (Session *session, const AtEvent *event);
 
 guint session_get_id (Session *session);
 const char *session_get_object_path (Session *session);

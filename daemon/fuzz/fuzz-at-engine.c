@@ -38,6 +38,33 @@ check_urc (const AtEvent *event, gpointer user_data)
     abort ();
 }
 
+/* Handlers of both kinds, so that every step of the line order is reached:
+ * URCs by prefix, by matcher, and the resynchronisation's probes. */
+static gboolean
+is_restart_line (const char *line)
+{
+  return g_str_equal (line, "RDY");
+}
+
+static gboolean
+is_any_revision (const char *line)
+{
+  return g_str_has_prefix (line, "Revision:");
+}
+
+static gboolean
+is_any_digit_line (const char *line)
+{
+  return line[0] >= '0' && line[0] <= '9';
+}
+
+static const AtProbe probes[] = {
+  { "ATI", is_any_revision, { "ATI", NULL } },
+  { "AT+GSN", is_any_digit_line, { "AT+GSN", NULL } },
+};
+
+static const char *const cfun_response[] = { "+CFUN:", NULL };
+
 static void
 on_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -59,11 +86,17 @@ queue_command (AtEngine *engine, Run *run, guint8 selector, GBytes *payload)
 {
   static const char *const texts[]
       = { "AT+QCOAPSEND=0,1,2,0,12", "AT+QFUPL=\"UFS:x\",12", "ATI", "AT+CFUN?" };
-  AtPayloadMode mode = (AtPayloadMode)(selector % 3);
+  static const char *const *const responses[] = { NULL, AT_RESPONSE_ANY, cfun_response };
+  AtCommand command = {
+    .text = texts[selector % G_N_ELEMENTS (texts)],
+    .response = responses[(selector / 4) % G_N_ELEMENTS (responses)],
+    .mode = (AtPayloadMode)(selector % 3),
+    .payload = payload,
+    .timeout_ms = 60000,
+  };
 
   run->issued++;
-  at_engine_command (engine, texts[selector % G_N_ELEMENTS (texts)], mode, payload, 60000, NULL,
-                     on_done, run);
+  at_engine_command (engine, &command, NULL, on_done, run);
 }
 
 int
@@ -71,8 +104,12 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 {
   Run run = { 0 };
   GBytes *payload = g_bytes_new_static (payload_text, strlen (payload_text));
-  AtEngine *engine = at_engine_new (count_writes, check_urc, &run);
+  AtEngine *engine = at_engine_new (count_writes, &run);
   gsize offset = 0;
+
+  at_engine_set_probes (engine, probes, G_N_ELEMENTS (probes));
+  at_engine_add_urc_handler (engine, "+QCOAP", NULL, check_urc, NULL);
+  at_engine_add_urc_handler (engine, NULL, is_restart_line, check_urc, NULL);
 
   for (gsize chunk = 0; offset < size; chunk++)
     {

@@ -15,27 +15,9 @@ struct _ClientPool
   guint16 next_message_id;
   GHashTable *in_flight;
   guint releases[QCOAP_MAX_CLIENTS];
+  ClientPoolUrcFunc holders[QCOAP_MAX_CLIENTS];
+  gpointer holder_data[QCOAP_MAX_CLIENTS];
 };
-
-AtStep *
-at_step_new (char *command, AtPayloadMode mode, GBytes *payload, guint timeout_ms)
-{
-  AtStep *step = g_new0 (AtStep, 1);
-
-  step->command = command;
-  step->mode = mode;
-  step->payload = payload ? g_bytes_ref (payload) : NULL;
-  step->timeout_ms = timeout_ms;
-  return step;
-}
-
-void
-at_step_free (AtStep *step)
-{
-  g_free (step->command);
-  g_clear_pointer (&step->payload, g_bytes_unref);
-  g_free (step);
-}
 
 ClientPool *
 fake_pool_new (void)
@@ -131,6 +113,8 @@ void
 client_pool_release (ClientPool *pool, guint id)
 {
   pool->releases[id]++;
+  pool->holders[id] = NULL;
+  pool->holder_data[id] = NULL;
 }
 
 guint
@@ -185,4 +169,34 @@ gboolean
 client_pool_prepare_finish (ClientPool *pool, GAsyncResult *result, GError **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+client_pool_attach (ClientPool *pool, guint id, ClientPoolUrcFunc func, gpointer user_data)
+{
+  pool->holders[id] = func;
+  pool->holder_data[id] = user_data;
+}
+
+void
+client_pool_detach (ClientPool *pool, guint id, gpointer user_data)
+{
+  if (pool->holder_data[id] != user_data)
+    return;
+  pool->holders[id] = NULL;
+  pool->holder_data[id] = NULL;
+}
+
+void
+client_pool_set_unclaimed_handler (ClientPool *pool, ClientPoolUrcFunc func, gpointer user_data)
+{
+}
+
+gboolean
+fake_pool_deliver_urc (ClientPool *pool, const ClientPoolUrc *urc)
+{
+  if (pool->holders[urc->client_id] == NULL)
+    return FALSE;
+  pool->holders[urc->client_id](urc, pool->holder_data[urc->client_id]);
+  return TRUE;
 }

@@ -17,5 +17,8 @@ GPtrArray *fake_pool_peek_commands (ClientPool *pool);
 void fake_pool_answer (ClientPool *pool, const GError *error);
 /* How often client ID @id has been released. */
 guint fake_pool_releases (ClientPool *pool, guint id);
+/* Hands @urc to whoever is attached to its client ID, as the pool does;
+ * FALSE if nobody is (the ID was released). */
+gboolean fake_pool_deliver_urc (ClientPool *pool, const ClientPoolUrc *urc);
 
 G_END_DECLS

@@ -68,6 +68,76 @@ record_failure (AtEngine *engine, guint failed_probes, gpointer user_data)
   f->failed_probes = failed_probes;
 }
 
+/* The probes the daemon gives its engine, as test data. */
+static gboolean
+is_revision_line (const char *line)
+{
+  return g_str_has_prefix (line, "Revision:");
+}
+
+static gboolean
+is_imei_line (const char *line)
+{
+  return strlen (line) == 15 && strspn (line, "0123456789") == 15;
+}
+
+static gboolean
+is_qcoapcfg_range_line (const char *line)
+{
+  return g_str_has_prefix (line, "+QCOAPCFG:") && strchr (line, '(') != NULL;
+}
+
+static const AtProbe probes[] = {
+  { "ATI", is_revision_line, { "ATI", "AT+CGMR", "AT+GMR", NULL } },
+  { "AT+GSN", is_imei_line, { "AT+GSN", "AT+CGSN", NULL } },
+  { "AT+QCOAPCFG=?", is_qcoapcfg_range_line, { "AT+QCOAPCFG", NULL } },
+};
+
+/* The URCs the daemon's modules register for, recorded here. */
+static const char *const urc_prefixes[] = {
+  "+QCOAPRECV:", "+QCOAPACK:", "+COAPACK:", "+QCOAPIND:", "+QIURC:",
+  "+CFUN:",      "+CPIN:",     "+QUSIM:",   "+QIND:",     "+CEREG:",
+};
+
+static gboolean
+is_restart_line (const char *line)
+{
+  return g_str_equal (line, "RDY") || g_str_equal (line, "APP RDY")
+         || g_str_equal (line, "POWERED DOWN") || g_str_equal (line, "NORMAL POWER DOWN");
+}
+
+/* "+QCOAPOPEN: <id>,<result>", "+QCOAPCLOSE: <id>,<result>": two numbers. */
+static gboolean
+is_open_close_result (const char *line)
+{
+  const char *p = strchr (line, ':');
+  int fields = 0;
+
+  if (!g_str_has_prefix (line, "+QCOAPOPEN:") && !g_str_has_prefix (line, "+QCOAPCLOSE:"))
+    return FALSE;
+  while (p != NULL && *p != '\0')
+    {
+      char *end;
+
+      p++;
+      g_ascii_strtoll (p, &end, 10);
+      if (end == p || (*end != ',' && *end != '\0'))
+        return FALSE;
+      fields++;
+      p = *end == ',' ? end : NULL;
+    }
+  return fields == 2;
+}
+
+static void
+register_urcs (Fixture *f)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (urc_prefixes); i++)
+    at_engine_add_urc_handler (f->engine, urc_prefixes[i], NULL, record_urc, f);
+  at_engine_add_urc_handler (f->engine, NULL, is_restart_line, record_urc, f);
+  at_engine_add_urc_handler (f->engine, NULL, is_open_close_result, record_urc, f);
+}
+
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
@@ -75,8 +145,10 @@ fixture_set_up (Fixture *f, gconstpointer data)
   g_main_context_push_thread_default (f->context);
   f->written = g_byte_array_new ();
   f->urcs = g_ptr_array_new_with_free_func (g_free);
-  f->engine = at_engine_new (record_write, record_urc, f);
+  f->engine = at_engine_new (record_write, f);
   at_engine_set_failure_func (f->engine, record_failure, f);
+  at_engine_set_probes (f->engine, probes, G_N_ELEMENTS (probes));
+  register_urcs (f);
 }
 
 static void
@@ -108,11 +180,34 @@ on_command_done (GObject *source, GAsyncResult *result, gpointer user_data)
   r->done = TRUE;
 }
 
+/* A command whose answer declares @response. */
+static void
+command_expecting (Fixture *f, const char *text, const char *const *response, guint timeout_ms,
+                   GCancellable *cancellable, Result *r)
+{
+  AtCommand command = { .text = text, .response = response, .timeout_ms = timeout_ms };
+
+  at_engine_command (f->engine, &command, cancellable, on_command_done, r);
+}
+
+/* A command that takes any line no handler claims. */
 static void
 command (Fixture *f, const char *text, guint timeout_ms, GCancellable *cancellable, Result *r)
 {
-  at_engine_command (f->engine, text, AT_PAYLOAD_NONE, NULL, timeout_ms, cancellable,
-                     on_command_done, r);
+  command_expecting (f, text, AT_RESPONSE_ANY, timeout_ms, cancellable, r);
+}
+
+static void
+payload_command (Fixture *f, const char *text, AtPayloadMode mode, GBytes *payload,
+                 guint timeout_ms, GCancellable *cancellable, Result *r)
+{
+  AtCommand command = { .text = text,
+                        .response = AT_RESPONSE_ANY,
+                        .mode = mode,
+                        .payload = payload,
+                        .timeout_ms = timeout_ms };
+
+  at_engine_command (f->engine, &command, cancellable, on_command_done, r);
 }
 
 static void
@@ -199,52 +294,47 @@ assert_urcs (Fixture *f, const char *const *expected)
 
 static const char *const no_lines[] = { NULL };
 
-/* ---- classification --------------------------------------------------------- */
+/* ---- final results ------------------------------------------------------------ */
 
 static void
-test_classification (void)
+test_finals (void)
 {
-  const char *const urcs[] = {
-    "+QCOAPRECV: 0,1,2.05,0,,0,0",
-    "+QCOAPACK: 0,0,1,0",
-    "+COAPACK: 0,0,1,-11",
-    "+QCOAPIND: 0,0,1,1,0",
-    "+QIURC: \"pdpdeact\",1",
-    "RDY",
-    "APP RDY",
-    "POWERED DOWN",
-    "NORMAL POWER DOWN",
-    "+CFUN: 1",
-    "+CPIN: READY",
-    "+QUSIM: 1",
-    "+QIND: SMS DONE",
-    "+QCOAPOPEN: 0,0",
-    "+QCOAPOPEN: 3, -10",
-    "+QCOAPCLOSE: 5,-3",
+  const struct
+  {
+    const char *line;
+    AtFinalKind kind;
+    int code;
+    const char *words;
+  } finals[] = {
+    { "OK", AT_FINAL_OK, -1, "" },
+    { "ERROR", AT_FINAL_ERROR, -1, "" },
+    { "+CME ERROR: 407", AT_FINAL_CME_ERROR, 407, "407" },
+    { "+CME ERROR: Operation not supported", AT_FINAL_CME_ERROR, -1, "Operation not supported" },
+    { "+CMS ERROR: 500", AT_FINAL_CMS_ERROR, 500, "500" },
+    { "+CME ERROR:", AT_FINAL_CME_ERROR, -1, "" },
+    { "+CME ERROR: 99999999999", AT_FINAL_CME_ERROR, -1, "99999999999" },
   };
-  const char *const not_urcs[] = {
-    "+QCOAPOPEN: 0,\"127.0.0.1\",5683,3",
-    "+QCOAPOPEN: 0",
-    "+QCOAPCLOSE: 0,0,1",
-    "OK",
-    "Quectel",
-    "RDYX",
-    "+QCOAPCFG: \"trans\",2,5",
-    "+QFUPL: 5,1234",
-    "CONNECT",
-  };
-  const char *const finals[]
-      = { "OK", "ERROR", "+CME ERROR: 407", "+CME ERROR: Operation not supported" };
-  const char *const not_finals[] = { "OKAY", "ERRORS", "+CME: 1", "CONNECT", "> " };
+  const char *const not_finals[] = { "OKAY", "ERRORS", "+CME: 1", "CONNECT", "> ", "RDY" };
 
-  for (gsize i = 0; i < G_N_ELEMENTS (urcs); i++)
-    g_assert_true (at_line_is_urc (urcs[i]));
-  for (gsize i = 0; i < G_N_ELEMENTS (not_urcs); i++)
-    g_assert_false (at_line_is_urc (not_urcs[i]));
   for (gsize i = 0; i < G_N_ELEMENTS (finals); i++)
-    g_assert_true (at_line_is_final (finals[i]));
+    {
+      AtFinal final;
+
+      g_assert_true (at_line_is_final (finals[i].line));
+      g_assert_true (at_final_parse (finals[i].line, &final));
+      g_assert_cmpint (final.kind, ==, finals[i].kind);
+      g_assert_cmpint (final.code, ==, finals[i].code);
+      g_assert_cmpstr (final.words, ==, finals[i].words);
+      g_assert_cmpstr (final.line, ==, finals[i].line);
+      at_final_clear (&final);
+    }
   for (gsize i = 0; i < G_N_ELEMENTS (not_finals); i++)
-    g_assert_false (at_line_is_final (not_finals[i]));
+    {
+      AtFinal final;
+
+      g_assert_false (at_line_is_final (not_finals[i]));
+      g_assert_false (at_final_parse (not_finals[i], &final));
+    }
 }
 
 /* ---- queue ---------------------------------------------------------------------- */
@@ -400,6 +490,70 @@ test_read_answer_named_like_urc (Fixture *f, gconstpointer data)
   result_clear (&r);
 }
 
+/* A line nobody registered for and the command did not declare is dropped:
+ * never taken for part of the answer. */
+static void
+test_undeclared_line_dropped (Fixture *f, gconstpointer data)
+{
+  static const char *const qcsq[] = { "+QCSQ:", NULL };
+  Result r = { 0 };
+
+  command_expecting (f, "AT+QCSQ", qcsq, 0, NULL, &r);
+  feed (f, "\r\n+QSTRAY: 1\r\n\r\nQuectel\r\n\r\n+QCSQ: \"eMTC\",-62,-87,111,-12\r\n"
+           "\r\n+CPIN: READY\r\n\r\nOK\r\n");
+  iterate (f);
+  g_assert_no_error (r.error);
+  assert_lines (r.response, (const char *const[]){ "+QCSQ: \"eMTC\",-62,-87,111,-12", NULL });
+  assert_urcs (f, (const char *const[]){ "L:+CPIN: READY", NULL });
+  result_clear (&r);
+}
+
+/* A command that declares no lines gets none; a removed handler hears no
+ * more. */
+static void
+test_handler_removed (Fixture *f, gconstpointer data)
+{
+  Result r = { 0 };
+  guint id = at_engine_add_urc_handler (f->engine, "+QTEST:", NULL, record_urc, f);
+
+  feed (f, "\r\n+QTEST: 1\r\n");
+  assert_urcs (f, (const char *const[]){ "L:+QTEST: 1", NULL });
+  at_engine_remove_urc_handler (f->engine, id);
+  command_expecting (f, "AT+QTEST=2", NULL, 0, NULL, &r);
+  feed (f, "\r\n+QTEST: 2\r\n\r\nOK\r\n");
+  iterate (f);
+  g_assert_cmpuint (r.response->lines->len, ==, 0);
+  assert_urcs (f, no_lines);
+  result_clear (&r);
+}
+
+/* An error answer reaches the caller as fields, not only as words. */
+static void
+test_error_carries_final (Fixture *f, gconstpointer data)
+{
+  Result r = { 0 };
+  const AtFinal *final;
+  g_autoptr (GError) copy = NULL;
+
+  command (f, "AT+QIACT=1", 0, NULL, &r);
+  feed (f, "\r\n+CME ERROR: 30\r\n");
+  iterate (f);
+  g_assert_error (r.error, AT_ERROR, AT_ERROR_MODEM);
+  copy = g_error_copy (r.error);
+  result_clear (&r);
+  final = at_error_get_final (copy);
+  g_assert_nonnull (final);
+  g_assert_cmpint (final->kind, ==, AT_FINAL_CME_ERROR);
+  g_assert_cmpint (final->code, ==, 30);
+  g_assert_cmpstr (final->line, ==, "+CME ERROR: 30");
+
+  command (f, "AT+QIACT=1", 30, NULL, &r);
+  run_until (f, &r.done, 2000);
+  g_assert_error (r.error, AT_ERROR, AT_ERROR_TIMEOUT);
+  g_assert_null (at_error_get_final (r.error));
+  result_clear (&r);
+}
+
 static void
 test_idle_lines_dropped (Fixture *f, gconstpointer data)
 {
@@ -429,8 +583,7 @@ test_prompt_payload (Fixture *f, gconstpointer data)
   const char *text = "AT+QCOAPSEND=0,1,2,0,10";
   Result r = { 0 };
 
-  at_engine_command (f->engine, text, AT_PAYLOAD_AFTER_PROMPT, payload, 0, NULL, on_command_done,
-                     &r);
+  payload_command (f, text, AT_PAYLOAD_AFTER_PROMPT, payload, 0, NULL, &r);
   assert_written (f, "AT+QCOAPSEND=0,1,2,0,10\r");
 
   /* Echo and a URC before the prompt: the payload waits for the prompt. */
@@ -455,8 +608,7 @@ test_prompt_replaced_by_error (Fixture *f, gconstpointer data)
   g_autoptr (GBytes) payload = g_bytes_new_static ("hello", 5);
   Result r = { 0 }, next = { 0 };
 
-  at_engine_command (f->engine, "AT+QCOAPSEND=4,1,2,0,5", AT_PAYLOAD_AFTER_PROMPT, payload, 0, NULL,
-                     on_command_done, &r);
+  payload_command (f, "AT+QCOAPSEND=4,1,2,0,5", AT_PAYLOAD_AFTER_PROMPT, payload, 0, NULL, &r);
   command (f, "AT", 0, NULL, &next);
   feed (f, "\r\nERROR\r\n");
   iterate (f);
@@ -476,8 +628,8 @@ test_connect_payload (Fixture *f, gconstpointer data)
   g_autoptr (GBytes) payload = g_bytes_new_static (binary_payload, sizeof binary_payload);
   Result r = { 0 };
 
-  at_engine_command (f->engine, "AT+QFUPL=\"UFS:0_server.psk\",10", AT_PAYLOAD_AFTER_CONNECT,
-                     payload, 0, NULL, on_command_done, &r);
+  payload_command (f, "AT+QFUPL=\"UFS:0_server.psk\",10", AT_PAYLOAD_AFTER_CONNECT, payload, 0,
+                   NULL, &r);
   assert_written (f, "AT+QFUPL=\"UFS:0_server.psk\",10\r");
   feed (f, "\r\n+QIURC: \"pdpdeact\",1\r\n\r\nCONNECT");
   assert_written (f, "");
@@ -591,8 +743,7 @@ test_timeout_waiting_for_prompt (Fixture *f, gconstpointer data)
   g_autoptr (GBytes) payload = g_bytes_new_static ("hello", 5);
   Result r = { 0 };
 
-  at_engine_command (f->engine, "AT+QCOAPSEND=0,1,2,0,5", AT_PAYLOAD_AFTER_PROMPT, payload, 30,
-                     NULL, on_command_done, &r);
+  payload_command (f, "AT+QCOAPSEND=0,1,2,0,5", AT_PAYLOAD_AFTER_PROMPT, payload, 30, NULL, &r);
   run_until (f, &r.done, 2000);
   g_assert_error (r.error, AT_ERROR, AT_ERROR_TIMEOUT);
   assert_written (f, "AT+QCOAPSEND=0,1,2,0,5\r\x1b"
@@ -735,8 +886,8 @@ test_cancel_before_prompt (Fixture *f, gconstpointer data)
   g_autoptr (GBytes) payload = g_bytes_new_static ("hello", 5);
   Result r = { 0 };
 
-  at_engine_command (f->engine, "AT+QCOAPSEND=0,1,2,0,5", AT_PAYLOAD_AFTER_PROMPT, payload, 0,
-                     cancellable, on_command_done, &r);
+  payload_command (f, "AT+QCOAPSEND=0,1,2,0,5", AT_PAYLOAD_AFTER_PROMPT, payload, 0, cancellable,
+                   &r);
   assert_written (f, "AT+QCOAPSEND=0,1,2,0,5\r");
   g_cancellable_cancel (cancellable);
   iterate (f);
@@ -832,13 +983,16 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add_func ("/at-engine/classification", test_classification);
+  g_test_add_func ("/at-engine/finals", test_finals);
   ADD ("queue-order", test_queue_order);
   ADD ("echo-and-intermediate-lines", test_echo_and_intermediate_lines);
   ADD ("cme-errors", test_cme_errors);
   ADD ("urc-inside-response", test_urc_inside_response);
   ADD ("unreadable-recv-inside-response", test_unreadable_recv_inside_response);
   ADD ("read-answer-named-like-urc", test_read_answer_named_like_urc);
+  ADD ("undeclared-line-dropped", test_undeclared_line_dropped);
+  ADD ("handler-removed", test_handler_removed);
+  ADD ("error-carries-final", test_error_carries_final);
   ADD ("idle-lines-dropped", test_idle_lines_dropped);
   ADD ("prompt-payload", test_prompt_payload);
   ADD ("prompt-replaced-by-error", test_prompt_replaced_by_error);

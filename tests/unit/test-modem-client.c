@@ -131,12 +131,24 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   g_free (f->ended_reason);
 }
 
+/* Hands @event to the client as the pool would: read once, by kind and
+ * client ID. */
+static void
+deliver (Fixture *f, const AtEvent *event)
+{
+  ClientPoolUrc urc = { .kind = qcoap_urc_classify (event->line), .event = event };
+
+  g_assert_true (qcoap_urc_client_id (event->line, &urc.client_id));
+  g_assert_cmpuint (urc.client_id, ==, modem_client_get_id (f->client));
+  fake_pool_deliver_urc (f->pool, &urc);
+}
+
 static void
 urc (Fixture *f, const char *line)
 {
   AtEvent event = { .kind = AT_EVENT_LINE, .line = line };
 
-  modem_client_handle_urc (f->client, &event);
+  deliver (f, &event);
 }
 
 static void
@@ -147,7 +159,7 @@ recv_urc (Fixture *f, const char *line, const char *payload)
                     .payload = (const guint8 *)payload,
                     .payload_length = strlen (payload) };
 
-  modem_client_handle_urc (f->client, &event);
+  deliver (f, &event);
 }
 
 static void
