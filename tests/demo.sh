@@ -72,7 +72,7 @@ for _ in $(seq 100); do
 done
 echo "qcoapd --bus \$DBUS_SESSION_BUS_ADDRESS --device $work/modem: $state"
 
-qcoapctl="$builddir/client/qcoapctl"
+qcoapctl="$builddir/client/qcoapctl/qcoapctl"
 uri="coap://127.0.0.1:$port"
 
 step "The modem registers with the (simulated) network and qcoapd starts the data call"

@@ -25,8 +25,8 @@ export BENCH_ECHO="$build/tests/bench/bench-echo"
 export COAP_SERVER="${COAP_SERVER:-coap-server-openssl}"
 if [ "${1:-}" = --proxy ]; then
   shift
-  ninja -C "$build" client/qcoap-proxy tests/bench/bench-proxy >&2
-  export QCOAP_PROXY="$build/client/qcoap-proxy"
+  ninja -C "$build" client/proxy/qcoap-proxy tests/bench/bench-proxy >&2
+  export QCOAP_PROXY="$build/client/proxy/qcoap-proxy"
   exec "$build/tests/bench/bench-proxy" "$@"
 fi
 exec "$build/tests/bench/bench" "$@"

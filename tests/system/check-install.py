@@ -66,8 +66,8 @@ def expected_files(options):
         os.path.join(join("mandir"), "man5/qcoapd.conf.5"): None,
         # qcoap-proxy's
         os.path.join(unitdir, "qcoap-proxy.service"): None,
-        os.path.join(sysusersdir, "qcoap-proxy.conf"): "data/qcoap-proxy.sysusers",
-        os.path.join(join("sysconfdir"), "qcoapd/qcoap-proxy.conf"): "data/qcoap-proxy.conf",
+        os.path.join(sysusersdir, "qcoap-proxy.conf"): "client/proxy/qcoap-proxy.sysusers",
+        os.path.join(join("sysconfdir"), "qcoapd/qcoap-proxy.conf"): "client/proxy/qcoap-proxy.conf",
         os.path.join(join("mandir"), "man8/qcoap-proxy.8"): None,
     }
 
