@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "backoff.h"
+
 #define ESCAPE_BYTE 0x1b /* cancels the data mode that a "> " prompt opened */
 
 typedef enum
@@ -590,8 +592,8 @@ static gboolean
 on_probe_timeout (gpointer user_data)
 {
   g_autoptr (AtEngine) self = g_object_ref (AT_ENGINE (user_data));
-  guint shift = MIN (self->failed_probes, 8);
-  guint delay = MIN (AT_ENGINE_FIRST_BACKOFF_MS << shift, AT_ENGINE_MAX_BACKOFF_MS);
+  guint delay
+      = backoff_delay (AT_ENGINE_FIRST_BACKOFF_MS, AT_ENGINE_MAX_BACKOFF_MS, self->failed_probes);
 
   stop_timer (self);
   self->failed_probes++;

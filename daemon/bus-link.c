@@ -1,6 +1,8 @@
 /* bus-link.c — see bus-link.h. */
 #include "bus-link.h"
 
+#include "backoff.h"
+
 #define FIRST_PAUSE_MS 50
 #define MAX_PAUSE_MS   2000
 /* After a loss the bus may not have noticed yet that the old connection is
@@ -187,7 +189,7 @@ try_reconnect (gpointer user_data)
       link->listener.failed (link, why, link->user_data);
       return G_SOURCE_REMOVE;
     }
-  pause_ms = MIN (FIRST_PAUSE_MS << MIN (link->attempts, 8u), MAX_PAUSE_MS);
+  pause_ms = backoff_delay (FIRST_PAUSE_MS, MAX_PAUSE_MS, link->attempts);
   g_warning ("Could not connect to the bus again (%s); next attempt in %u ms", error->message,
              pause_ms);
   link->retry_source = g_timeout_add (pause_ms, try_reconnect, link);

@@ -1,6 +1,7 @@
 /* modem-client.c — see modem-client.h. */
 #include "modem-client.h"
 
+#include "backoff.h"
 #include "dtls-psk.h"
 #include "option-mirror.h"
 #include "qcoap-error.h"
@@ -12,6 +13,7 @@
 #define CLOSE_RESULT_TIMEOUT_MS 10000
 #define REQUEST_TOKEN_LENGTH    8
 #define SEND_TOKEN_LENGTH       4
+#define REOPEN_FIRST_PAUSE_S    1
 #define REOPEN_MAX_PAUSE_S      30
 /* RFC 7252 §4.8: MAX_LATENCY, in ms. */
 #define COAP_MAX_LATENCY_MS (100 * 1000)
@@ -923,8 +925,8 @@ finish_reopen (ModemClient *self, int result)
       modem_client_end (self, "error");
       return;
     }
-  pause_s
-      = MIN (1u << (self->reopen_failures > 0 ? self->reopen_failures - 1 : 0), REOPEN_MAX_PAUSE_S);
+  pause_s = backoff_delay (REOPEN_FIRST_PAUSE_S, REOPEN_MAX_PAUSE_S,
+                           self->reopen_failures > 0 ? self->reopen_failures - 1 : 0);
   g_info ("Client %u could not be opened again (result %d); next attempt in %u s", self->id, result,
           pause_s);
   self->reopen_retry_source = g_timeout_add_seconds (pause_s, retry_reopen, self);

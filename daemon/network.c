@@ -1,6 +1,7 @@
 /* network.c — see network.h. */
 #include "network.h"
 
+#include "backoff.h"
 #include "qcoap-error.h"
 
 #define QUERY_TIMEOUT_MS 2000
@@ -538,8 +539,8 @@ on_retry (gpointer user_data)
 static void
 context_failed (Context *context, const char *what, const GError *error)
 {
-  guint delay = MIN ((guint)ACTIVATE_FIRST_BACKOFF_MS << MIN (context->failures, 16u),
-                     ACTIVATE_MAX_BACKOFF_MS);
+  guint delay
+      = backoff_delay (ACTIVATE_FIRST_BACKOFF_MS, ACTIVATE_MAX_BACKOFF_MS, context->failures);
   const AtFinal *final = at_error_get_final (error);
 
   context->busy = FALSE;

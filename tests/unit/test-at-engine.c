@@ -5,6 +5,7 @@
  * the test iterates.
  */
 #include "at-engine.h"
+#include "backoff.h"
 
 #include <string.h>
 
@@ -293,6 +294,31 @@ assert_urcs (Fixture *f, const char *const *expected)
 }
 
 static const char *const no_lines[] = { NULL };
+
+/* ---- back-off (the probes' pauses, and every other retry of the daemon) ---------- */
+
+static void
+test_backoff (void)
+{
+  const struct
+  {
+    guint first, ceiling, failures, expected;
+  } cases[] = {
+    { 125, 1000, 0, 125 },
+    { 125, 1000, 1, 250 },
+    { 125, 1000, 3, 1000 },
+    { 125, 1000, 40, 1000 },
+    { 1, 30, 4, 16 },
+    { 1, 30, 5, 30 },
+    { 500, 30000, 200, 30000 },
+    { 3, G_MAXUINT, 64, G_MAXUINT },
+    { 7, 5, 0, 5 },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    g_assert_cmpuint (backoff_delay (cases[i].first, cases[i].ceiling, cases[i].failures), ==,
+                      cases[i].expected);
+}
 
 /* ---- final results ------------------------------------------------------------ */
 
@@ -984,6 +1010,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/at-engine/finals", test_finals);
+  g_test_add_func ("/at-engine/backoff", test_backoff);
   ADD ("queue-order", test_queue_order);
   ADD ("echo-and-intermediate-lines", test_echo_and_intermediate_lines);
   ADD ("cme-errors", test_cme_errors);
