@@ -27,7 +27,6 @@
  * daemon starts there, past every ID its previous run may have used. */
 #define MESSAGE_ID_SPAN   256
 #define MESSAGE_ID_MARGIN (2 * MESSAGE_ID_SPAN)
-#define ADOPTION_RETRY_MS 1000
 
 struct _Service
 {
@@ -50,10 +49,7 @@ struct _Service
   /* A restart keeps the sessions (see adoption.h): nothing is handed out,
    * and nothing saved, until the previous run's sessions are taken over. */
   char *state_path;
-  gboolean adopted;
-  Adoption *adoption;
-  gboolean lost_during_adoption;
-  guint adoption_retry_source;
+  Adopter *adopter;
 };
 
 void
@@ -85,7 +81,7 @@ save_state (Service *service, gboolean clean)
   g_auto (SavedState) state = { 0 };
   g_autoptr (GError) error = NULL;
 
-  if (!service->adopted)
+  if (!adopter_is_done (service->adopter))
     return;
   state.imei = g_strdup (modem_get_imei (service->modem));
   state.bus
@@ -232,7 +228,13 @@ suspend_session (Session *session, gpointer reason)
   session_suspend (session, reason);
 }
 
-static void start_adoption (Service *service);
+/* The modem lost what it held: also the adopter's word after a restart of
+ * the modem during the take-over. */
+static void
+suspend_sessions (const char *reason, gpointer user_data)
+{
+  for_each_session (user_data, suspend_session, (gpointer)reason);
+}
 
 /* The modem is "ready" to callers once the previous run's sessions are
  * taken over; until then Open answers ModemUnavailable. */
@@ -241,7 +243,7 @@ published_state (Service *service)
 {
   ModemState state = modem_get_state (service->modem);
 
-  if (state == MODEM_STATE_READY && !service->adopted)
+  if (state == MODEM_STATE_READY && !adopter_is_done (service->adopter))
     return modem_state_to_string (MODEM_STATE_INITIALIZING);
   return modem_state_to_string (state);
 }
@@ -258,8 +260,8 @@ on_modem_state_changed (Modem *modem, gpointer user_data)
   qcoap_manager_set_imei (service->manager, modem_get_imei (modem));
   network_modem_state_changed (service->network);
   update_status (service);
-  if (modem_get_state (modem) == MODEM_STATE_READY && !service->adopted)
-    start_adoption (service);
+  if (modem_get_state (modem) == MODEM_STATE_READY && !adopter_is_done (service->adopter))
+    adopter_start (service->adopter);
   else if (modem_get_state (modem) == MODEM_STATE_READY)
     for_each_session (service, reopen_session, NULL);
 }
@@ -269,105 +271,26 @@ on_modem_sessions_lost (Modem *modem, const char *reason, gpointer user_data)
 {
   Service *service = user_data;
 
-  service->lost_during_adoption = service->adoption != NULL;
-  for_each_session (service, suspend_session, (gpointer)reason);
+  adopter_sessions_lost (service->adopter);
+  suspend_sessions (reason, service);
 }
 
 /* ---- a restart: the previous run's sessions --------------------------------------- */
 
-/* What the previous run saved, or NULL: a missing, corrupt or foreign file
- * is logged and ignored. */
-static SavedState *
-load_saved_state (Service *service)
+static void
+on_session_taken_over (Session *session, gpointer user_data)
 {
-  g_autofree SavedState *state = g_new0 (SavedState, 1);
-  g_autoptr (GError) error = NULL;
-
-  if (state_file_load (service->state_path, state, &error))
-    return g_steal_pointer (&state);
-  if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-    g_info ("No saved sessions (%s)", service->state_path);
-  else
-    g_warning ("Ignoring the saved sessions: %s", error->message);
-  return NULL;
+  add_session (user_data, session);
+  export_session (user_data, session);
 }
 
 static void
-take_over_session (Service *service, guint id)
-{
-  SessionLimits limits = { service->config.queue_limit, service->config.max_in_flight };
-  AdoptionAction action = adoption_get_step (service->adoption, id)->action;
-  Session *session;
-  guint acquired;
-
-  if (action == ADOPTION_NONE || action == ADOPTION_DROP
-      || !client_pool_acquire (service->pool, (int)id, &acquired, NULL))
-    return;
-  session = adoption_create_session (service->adoption, id, service->pool, &limits,
-                                     on_session_ended, service);
-  add_session (service, session);
-  export_session (service, session);
-  adoption_start_session (service->adoption, session);
-}
-
-static gboolean
-retry_adoption (gpointer user_data)
+on_adoption_finished (gpointer user_data)
 {
   Service *service = user_data;
 
-  service->adoption_retry_source = 0;
-  if (modem_get_state (service->modem) == MODEM_STATE_READY && !service->adopted)
-    start_adoption (service);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-finish_adoption (Service *service)
-{
-  guint16 message_id;
-
-  if (adoption_get_message_id (service->adoption, &message_id))
-    client_pool_set_message_id_position (service->pool, message_id);
-  service->adopted = TRUE;
-  for (guint id = 0; id < QCOAP_MAX_CLIENTS; id++)
-    take_over_session (service, id);
-  g_clear_pointer (&service->adoption, adoption_free);
   save_state (service, FALSE);
-  /* The modem restarted while its sessions were being taken over: what it
-   * held is gone now. */
-  if (service->lost_during_adoption)
-    for_each_session (service, suspend_session, "modem-reset");
   on_modem_state_changed (service->modem, service);
-}
-
-static void
-on_adoption_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Service *service = user_data;
-  g_autoptr (GError) error = NULL;
-
-  if (adoption_run_finish (service->adoption, result, &error))
-    {
-      finish_adoption (service);
-      return;
-    }
-  g_warning ("Cannot take over the previous run's sessions yet: %s", error->message);
-  g_clear_pointer (&service->adoption, adoption_free);
-  service->adoption_retry_source = g_timeout_add (ADOPTION_RETRY_MS, retry_adoption, service);
-}
-
-/* Once the modem is ready and the bus known: what the modem holds and what
- * the previous run saved decide which sessions go on. */
-static void
-start_adoption (Service *service)
-{
-  if (service->adoption || service->adoption_retry_source || service->connection == NULL)
-    return;
-  service->lost_during_adoption = FALSE;
-  service->adoption
-      = adoption_new (service->modem, service->pool, service->callers, load_saved_state (service),
-                      g_dbus_connection_get_guid (service->connection));
-  adoption_run (service->adoption, NULL, on_adoption_done, service);
 }
 
 /* ---- network events -------------------------------------------------------------- */
@@ -496,7 +419,7 @@ check_modem_ready (Service *service, GError **error)
 {
   ModemState state = modem_get_state (service->modem);
 
-  if (state == MODEM_STATE_READY && service->adopted)
+  if (state == MODEM_STATE_READY && adopter_is_done (service->adopter))
     return TRUE;
   if (state == MODEM_STATE_READY)
     {
@@ -888,6 +811,12 @@ service_new (const ServiceConfig *config,
     .changed = on_network_changed,
     .context_lost = on_network_context_lost,
   };
+  const AdopterListener adopter_listener = {
+    .add_session = on_session_taken_over,
+    .sessions_lost = suspend_sessions,
+    .finished = on_adoption_finished,
+  };
+  SessionLimits limits = { config->queue_limit, config->max_in_flight };
 
   service->config = *config;
   service->config.device = g_strdup (config->device);
@@ -898,6 +827,9 @@ service_new (const ServiceConfig *config,
   service->state_path = state_file_default_path ();
   service->modem = modem_new (config->device, config->baud, config->rtscts, &listener, service);
   service->pool = client_pool_new (service->modem, config->queue_limit);
+  service->adopter
+      = adopter_new (service->modem, service->pool, service->callers, service->state_path, &limits,
+                     on_session_ended, &adopter_listener, service);
   client_pool_watch_message_ids (service->pool, MESSAGE_ID_SPAN, on_message_ids_advanced, service);
 
   service->network = network_new (service->modem, &config->network, &network_listener, service);
@@ -927,12 +859,12 @@ service_export (Service *service, GDBusConnection *connection, GError **error)
     {
       g_set_object (&service->connection, connection);
       caller_registry_set_connection (service->callers, connection);
+      adopter_set_bus (service->adopter, g_dbus_connection_get_guid (connection));
     }
   if (!g_dbus_interface_skeleton_export (manager, connection, SERVICE_OBJECT_PATH, error))
     return FALSE;
   g_dbus_object_manager_server_set_connection (service->object_manager, connection);
-  if (modem_get_state (service->modem) == MODEM_STATE_READY && !service->adopted)
-    start_adoption (service);
+  adopter_start (service->adopter);
   return TRUE;
 }
 
@@ -988,7 +920,7 @@ static void
 leave_sessions (Service *service)
 {
   fail_waiting_calls (service);
-  if (!service->adopted)
+  if (!adopter_is_done (service->adopter))
     return;
   save_state (service, TRUE);
   g_info ("Leaving %u sessions open on the modem for the next run (%s)", count_sessions (service),
@@ -1020,7 +952,7 @@ service_free (Service *service)
     leave_sessions (service);
   for_each_session (service, end_session, NULL);
   g_queue_clear_full (&service->waiting_calls, (GDestroyNotify)open_call_free);
-  g_clear_handle_id (&service->adoption_retry_source, g_source_remove);
+  g_clear_pointer (&service->adopter, adopter_free);
   g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (service->manager));
   g_clear_object (&service->object_manager);
   g_clear_object (&service->manager);
