@@ -104,20 +104,15 @@ on_message_ids_advanced (ClientPool *pool, gpointer user_data)
 
 /* ---- properties ----------------------------------------------------------------- */
 
-/* "ready; home, LTE-M, Fake Telecom, RSRP -87 dBm; context 1 up; 2 sessions" */
 static void
 update_status (Service *service)
 {
   g_autofree char *status = NULL;
-  g_autofree char *network = NULL;
   guint in_use = QCOAP_MAX_CLIENTS - client_pool_count_free (service->pool);
 
   if (!service->status_func)
     return;
-  network = manager_network_status (service->network);
-  status = g_strdup_printf ("%s; %s; %u session%s",
-                            modem_state_to_string (modem_get_state (service->modem)), network,
-                            in_use, in_use == 1 ? "" : "s");
+  status = manager_network_status_line (modem_get_state (service->modem), service->network, in_use);
   service->status_func (status, service->status_data);
 }
 
