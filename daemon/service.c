@@ -23,11 +23,6 @@
 #define DEFAULT_RESERVED_FOR_ROOT    1
 #define DEFAULT_MAX_IDLE_TIMEOUT_S   (24 * 3600)
 #define ROOT_UID                     0
-/* The state file is written again each time this many message IDs have
- * been handed out, and records a position twice as far ahead: a restarted
- * daemon starts there, past every ID its previous run may have used. */
-#define MESSAGE_ID_SPAN   256
-#define MESSAGE_ID_MARGIN (2 * MESSAGE_ID_SPAN)
 
 struct _Service
 {
@@ -88,7 +83,7 @@ save_state (Service *service, gboolean clean)
       = g_strdup (service->connection ? g_dbus_connection_get_guid (service->connection) : "");
   state.clean = clean;
   state.message_id
-      = (guint16)(client_pool_get_message_id_position (service->pool) + MESSAGE_ID_MARGIN);
+      = state_file_message_id_mark (client_pool_get_message_id_position (service->pool));
   for (guint i = 0; i < QCOAP_MAX_CLIENTS; i++)
     if (service->sessions[i] && !service->temporary[i])
       adoption_describe_session (service->sessions[i], &state.sessions[i]);
@@ -552,7 +547,8 @@ service_new (const ServiceConfig *config,
                      on_session_ended, &adopter_listener, service);
   service->opener = opener_new (service->pool, service->callers, &opener_limits, on_session_ended,
                                 &opener_hooks, service);
-  client_pool_watch_message_ids (service->pool, MESSAGE_ID_SPAN, on_message_ids_advanced, service);
+  client_pool_watch_message_ids (service->pool, STATE_FILE_MESSAGE_ID_SPAN, on_message_ids_advanced,
+                                 service);
 
   service->network = network_new (service->modem, &config->network, &network_listener, service);
   client_pool_set_preparer (service->pool, &context_preparer, service);
