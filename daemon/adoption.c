@@ -485,3 +485,168 @@ adoption_describe_session (Session *session, SavedSession *saved)
   saved->owner_uid = (guint)session_get_owner_uid (session);
   saved->owner = g_strdup (caller_get_bus_name (session_get_owner (session)));
 }
+
+/* ---- the adopter: run, retry, take over ------------------------------------------- */
+
+#define RETRY_MS 1000
+
+struct _Adopter
+{
+  Modem *modem;
+  ClientPool *pool;
+  CallerRegistry *callers;
+  char *state_path;
+  SessionLimits limits;
+  SessionEndedFunc ended;
+  AdopterListener listener;
+  gpointer user_data;
+
+  char *bus_id; /* NULL until the bus is known */
+  gboolean done;
+  Adoption *adoption; /* the run under way */
+  gboolean lost_during_run;
+  guint retry_source;
+};
+
+Adopter *
+adopter_new (Modem *modem, ClientPool *pool, CallerRegistry *callers, const char *state_path,
+             const SessionLimits *limits, SessionEndedFunc ended, const AdopterListener *listener,
+             gpointer user_data)
+{
+  Adopter *adopter = g_new0 (Adopter, 1);
+
+  adopter->modem = modem;
+  adopter->pool = pool;
+  adopter->callers = callers;
+  adopter->state_path = g_strdup (state_path);
+  adopter->limits = *limits;
+  adopter->ended = ended;
+  adopter->listener = *listener;
+  adopter->user_data = user_data;
+  return adopter;
+}
+
+/* A run still under way is not freed: its task would call back into it.
+ * Only the daemon's exit frees an adopter that early. */
+void
+adopter_free (Adopter *adopter)
+{
+  if (adopter == NULL)
+    return;
+  g_clear_handle_id (&adopter->retry_source, g_source_remove);
+  g_free (adopter->bus_id);
+  g_free (adopter->state_path);
+  g_free (adopter);
+}
+
+gboolean
+adopter_is_done (Adopter *adopter)
+{
+  return adopter->done;
+}
+
+void
+adopter_set_bus (Adopter *adopter, const char *bus_id)
+{
+  g_free (adopter->bus_id);
+  adopter->bus_id = g_strdup (bus_id);
+}
+
+void
+adopter_sessions_lost (Adopter *adopter)
+{
+  adopter->lost_during_run = adopter->adoption != NULL;
+}
+
+/* What the previous run saved, or NULL: a missing, corrupt or foreign file
+ * is logged and ignored. */
+static SavedState *
+load_saved_state (const char *path)
+{
+  g_autofree SavedState *state = g_new0 (SavedState, 1);
+  g_autoptr (GError) error = NULL;
+
+  if (state_file_load (path, state, &error))
+    return g_steal_pointer (&state);
+  if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    g_info ("No saved sessions (%s)", path);
+  else
+    g_warning ("Ignoring the saved sessions: %s", error->message);
+  return NULL;
+}
+
+static void
+take_over_session (Adopter *adopter, guint id)
+{
+  AdoptionAction action = adoption_get_step (adopter->adoption, id)->action;
+  Session *session;
+  guint acquired;
+
+  if (action == ADOPTION_NONE || action == ADOPTION_DROP
+      || !client_pool_acquire (adopter->pool, (int)id, &acquired, NULL))
+    return;
+  session = adoption_create_session (adopter->adoption, id, adopter->pool, &adopter->limits,
+                                     adopter->ended, adopter->user_data);
+  adopter->listener.add_session (session, adopter->user_data);
+  adoption_start_session (adopter->adoption, session);
+}
+
+static gboolean
+retry (gpointer user_data)
+{
+  Adopter *adopter = user_data;
+
+  adopter->retry_source = 0;
+  adopter_start (adopter);
+  return G_SOURCE_REMOVE;
+}
+
+/* The message-ID sequence goes on past the saved position, and the table
+ * is marked done before the sessions go in, so that adding them saves. */
+static void
+finish_run (Adopter *adopter)
+{
+  guint16 message_id;
+
+  if (adoption_get_message_id (adopter->adoption, &message_id))
+    client_pool_set_message_id_position (adopter->pool, message_id);
+  adopter->done = TRUE;
+  for (guint id = 0; id < QCOAP_MAX_CLIENTS; id++)
+    take_over_session (adopter, id);
+  g_clear_pointer (&adopter->adoption, adoption_free);
+  /* The modem restarted while its sessions were being taken over: what it
+   * held is gone now. */
+  if (adopter->lost_during_run)
+    adopter->listener.sessions_lost ("modem-reset", adopter->user_data);
+  adopter->listener.finished (adopter->user_data);
+}
+
+static void
+on_run_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Adopter *adopter = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (adoption_run_finish (adopter->adoption, result, &error))
+    {
+      finish_run (adopter);
+      return;
+    }
+  g_warning ("Cannot take over the previous run's sessions yet: %s", error->message);
+  g_clear_pointer (&adopter->adoption, adoption_free);
+  adopter->retry_source = g_timeout_add (RETRY_MS, retry, adopter);
+}
+
+/* What the modem holds and what the previous run saved decide which
+ * sessions go on. */
+void
+adopter_start (Adopter *adopter)
+{
+  if (adopter->done || modem_get_state (adopter->modem) != MODEM_STATE_READY || adopter->adoption
+      || adopter->retry_source || adopter->bus_id == NULL)
+    return;
+  adopter->lost_during_run = FALSE;
+  adopter->adoption = adoption_new (adopter->modem, adopter->pool, adopter->callers,
+                                    load_saved_state (adopter->state_path), adopter->bus_id);
+  adoption_run (adopter->adoption, NULL, on_run_done, adopter);
+}

@@ -5,8 +5,9 @@
  * are still there, decides each client ID's fate (adoption_plan(), free of
  * I/O), and closes on the modem every client ID that no saved session
  * explains or that cannot be adopted, waiting for each +QCOAPCLOSE. The
- * service then builds the sessions from the plan: it alone writes the
- * session table.
+ * adopter (at the end) runs it when it can, tries again after a failure,
+ * and builds the sessions from the plan; the service puts them in its
+ * table: it alone writes the session table.
  */
 #pragma once
 
@@ -86,5 +87,40 @@ void adoption_start_session (Adoption *adoption, Session *session);
 
 /* What the state file keeps of @session. */
 void adoption_describe_session (Session *session, SavedSession *saved);
+
+/* The adopter: the whole take-over as the service starts it. Once the
+ * modem is ready and the bus known it runs an adoption of what the
+ * previous run saved at @state_path, tries again a second later if that
+ * fails, and builds the sessions of the plan; the service puts each one in
+ * its table and exports it (add_session), since it alone writes the table.
+ * Until it is done, nothing may be handed out or saved. */
+typedef struct
+{
+  /* @session, taken over, goes in the table and on the bus. */
+  void (*add_session) (Session *session, gpointer user_data);
+  /* The modem lost what it held: every session suspends with @reason. */
+  void (*sessions_lost) (const char *reason, gpointer user_data);
+  /* Every session is taken over: the state may be saved and published. */
+  void (*finished) (gpointer user_data);
+} AdopterListener;
+
+typedef struct _Adopter Adopter;
+
+/* The sessions it builds get @limits, and @ended with @user_data. */
+Adopter *adopter_new (Modem *modem, ClientPool *pool, CallerRegistry *callers,
+                      const char *state_path, const SessionLimits *limits, SessionEndedFunc ended,
+                      const AdopterListener *listener, gpointer user_data);
+void adopter_free (Adopter *adopter);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Adopter, adopter_free)
+
+/* The bus is known, or known anew after a reconnection: @bus_id is its ID. */
+void adopter_set_bus (Adopter *adopter, const char *bus_id);
+/* Starts the take-over if the modem is ready, the bus known, and none is
+ * done, under way or waiting to be tried again. */
+void adopter_start (Adopter *adopter);
+/* The modem restarted: a take-over under way ends with every session
+ * suspended, since what the modem held is gone. */
+void adopter_sessions_lost (Adopter *adopter);
+gboolean adopter_is_done (Adopter *adopter);
 
 G_END_DECLS

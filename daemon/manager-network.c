@@ -84,3 +84,12 @@ manager_network_status (Network *network)
                             contexts[i].active ? "up" : "down");
   return g_string_free (status, FALSE);
 }
+
+char *
+manager_network_status_line (ModemState state, Network *network, guint sessions)
+{
+  g_autofree char *network_status = manager_network_status (network);
+
+  return g_strdup_printf ("%s; %s; %u session%s", modem_state_to_string (state), network_status,
+                          sessions, sessions == 1 ? "" : "s");
+}

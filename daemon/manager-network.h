@@ -16,4 +16,9 @@ void manager_network_update (QcoapManager *manager, Network *network);
  * "searching; context 1 down". */
 char *manager_network_status (Network *network);
 
+/* The whole STATUS= line, with the modem's @state and the number of client
+ * IDs in use: "ready; home, LTE-M, Fake Telecom, RSRP -87 dBm; context 1
+ * up; 2 sessions". */
+char *manager_network_status_line (ModemState state, Network *network, guint sessions);
+
 G_END_DECLS

@@ -10,6 +10,7 @@
 #include "manager-network.h"
 #include "modem.h"
 #include "network.h"
+#include "open-call.h"
 #include "qcoap-dbus-generated.h"
 #include "qcoap-error.h"
 #include "session.h"
@@ -22,12 +23,6 @@
 #define DEFAULT_RESERVED_FOR_ROOT    1
 #define DEFAULT_MAX_IDLE_TIMEOUT_S   (24 * 3600)
 #define ROOT_UID                     0
-/* The state file is written again each time this many message IDs have
- * been handed out, and records a position twice as far ahead: a restarted
- * daemon starts there, past every ID its previous run may have used. */
-#define MESSAGE_ID_SPAN   256
-#define MESSAGE_ID_MARGIN (2 * MESSAGE_ID_SPAN)
-#define ADOPTION_RETRY_MS 1000
 
 struct _Service
 {
@@ -43,17 +38,13 @@ struct _Service
   ClientPool *pool;
   CallerRegistry *callers;
   Session *sessions[QCOAP_MAX_CLIENTS];
-  /* One-shot Requests waiting for a free client ID (OpenCall). */
-  GQueue waiting_calls;
+  Opener *opener;
   gboolean temporary[QCOAP_MAX_CLIENTS]; /* one-shot Requests' sessions: not saved */
 
   /* A restart keeps the sessions (see adoption.h): nothing is handed out,
    * and nothing saved, until the previous run's sessions are taken over. */
   char *state_path;
-  gboolean adopted;
-  Adoption *adoption;
-  gboolean lost_during_adoption;
-  guint adoption_retry_source;
+  Adopter *adopter;
 };
 
 void
@@ -85,14 +76,14 @@ save_state (Service *service, gboolean clean)
   g_auto (SavedState) state = { 0 };
   g_autoptr (GError) error = NULL;
 
-  if (!service->adopted)
+  if (!adopter_is_done (service->adopter))
     return;
   state.imei = g_strdup (modem_get_imei (service->modem));
   state.bus
       = g_strdup (service->connection ? g_dbus_connection_get_guid (service->connection) : "");
   state.clean = clean;
   state.message_id
-      = (guint16)(client_pool_get_message_id_position (service->pool) + MESSAGE_ID_MARGIN);
+      = state_file_message_id_mark (client_pool_get_message_id_position (service->pool));
   for (guint i = 0; i < QCOAP_MAX_CLIENTS; i++)
     if (service->sessions[i] && !service->temporary[i])
       adoption_describe_session (service->sessions[i], &state.sessions[i]);
@@ -108,20 +99,15 @@ on_message_ids_advanced (ClientPool *pool, gpointer user_data)
 
 /* ---- properties ----------------------------------------------------------------- */
 
-/* "ready; home, LTE-M, Fake Telecom, RSRP -87 dBm; context 1 up; 2 sessions" */
 static void
 update_status (Service *service)
 {
   g_autofree char *status = NULL;
-  g_autofree char *network = NULL;
   guint in_use = QCOAP_MAX_CLIENTS - client_pool_count_free (service->pool);
 
   if (!service->status_func)
     return;
-  network = manager_network_status (service->network);
-  status = g_strdup_printf ("%s; %s; %u session%s",
-                            modem_state_to_string (modem_get_state (service->modem)), network,
-                            in_use, in_use == 1 ? "" : "s");
+  status = manager_network_status_line (modem_get_state (service->modem), service->network, in_use);
   service->status_func (status, service->status_data);
 }
 
@@ -146,8 +132,6 @@ update_sessions_property (Service *service)
   update_status (service);
 }
 
-static void serve_waiting_call (Service *service);
-
 /* ---- the session table ---------------------------------------------------------- */
 
 /* A session that had opened has ended (after its Closed signal). */
@@ -166,7 +150,7 @@ on_session_ended (Session *session, gpointer user_data)
   update_sessions_property (service);
   save_state (service, FALSE);
   session_unref (session);
-  serve_waiting_call (service);
+  opener_serve_waiting (service->opener);
 }
 
 /* A session whose open failed: it never was in anyone's hands but ours. */
@@ -181,7 +165,7 @@ drop_session (Service *service, Session *session)
       session_unref (session);
     }
   update_sessions_property (service);
-  serve_waiting_call (service);
+  opener_serve_waiting (service->opener);
 }
 
 static void
@@ -197,16 +181,6 @@ export_session (Service *service, Session *session)
   g_dbus_object_manager_server_export (service->object_manager, session_get_object (session));
   update_sessions_property (service);
   save_state (service, FALSE);
-}
-
-static guint
-count_sessions_of (Service *service, uid_t uid)
-{
-  guint count = 0;
-
-  for (guint i = 0; i < QCOAP_MAX_CLIENTS; i++)
-    count += service->sessions[i] && session_get_owner_uid (service->sessions[i]) == uid;
-  return count;
 }
 
 /* Runs @func on every session; @func may end the session. */
@@ -232,7 +206,13 @@ suspend_session (Session *session, gpointer reason)
   session_suspend (session, reason);
 }
 
-static void start_adoption (Service *service);
+/* The modem lost what it held: also the adopter's word after a restart of
+ * the modem during the take-over. */
+static void
+suspend_sessions (const char *reason, gpointer user_data)
+{
+  for_each_session (user_data, suspend_session, (gpointer)reason);
+}
 
 /* The modem is "ready" to callers once the previous run's sessions are
  * taken over; until then Open answers ModemUnavailable. */
@@ -241,7 +221,7 @@ published_state (Service *service)
 {
   ModemState state = modem_get_state (service->modem);
 
-  if (state == MODEM_STATE_READY && !service->adopted)
+  if (state == MODEM_STATE_READY && !adopter_is_done (service->adopter))
     return modem_state_to_string (MODEM_STATE_INITIALIZING);
   return modem_state_to_string (state);
 }
@@ -258,8 +238,8 @@ on_modem_state_changed (Modem *modem, gpointer user_data)
   qcoap_manager_set_imei (service->manager, modem_get_imei (modem));
   network_modem_state_changed (service->network);
   update_status (service);
-  if (modem_get_state (modem) == MODEM_STATE_READY && !service->adopted)
-    start_adoption (service);
+  if (modem_get_state (modem) == MODEM_STATE_READY && !adopter_is_done (service->adopter))
+    adopter_start (service->adopter);
   else if (modem_get_state (modem) == MODEM_STATE_READY)
     for_each_session (service, reopen_session, NULL);
 }
@@ -269,105 +249,26 @@ on_modem_sessions_lost (Modem *modem, const char *reason, gpointer user_data)
 {
   Service *service = user_data;
 
-  service->lost_during_adoption = service->adoption != NULL;
-  for_each_session (service, suspend_session, (gpointer)reason);
+  adopter_sessions_lost (service->adopter);
+  suspend_sessions (reason, service);
 }
 
 /* ---- a restart: the previous run's sessions --------------------------------------- */
 
-/* What the previous run saved, or NULL: a missing, corrupt or foreign file
- * is logged and ignored. */
-static SavedState *
-load_saved_state (Service *service)
+static void
+on_session_taken_over (Session *session, gpointer user_data)
 {
-  g_autofree SavedState *state = g_new0 (SavedState, 1);
-  g_autoptr (GError) error = NULL;
-
-  if (state_file_load (service->state_path, state, &error))
-    return g_steal_pointer (&state);
-  if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-    g_info ("No saved sessions (%s)", service->state_path);
-  else
-    g_warning ("Ignoring the saved sessions: %s", error->message);
-  return NULL;
+  add_session (user_data, session);
+  export_session (user_data, session);
 }
 
 static void
-take_over_session (Service *service, guint id)
-{
-  SessionLimits limits = { service->config.queue_limit, service->config.max_in_flight };
-  AdoptionAction action = adoption_get_step (service->adoption, id)->action;
-  Session *session;
-  guint acquired;
-
-  if (action == ADOPTION_NONE || action == ADOPTION_DROP
-      || !client_pool_acquire (service->pool, (int)id, &acquired, NULL))
-    return;
-  session = adoption_create_session (service->adoption, id, service->pool, &limits,
-                                     on_session_ended, service);
-  add_session (service, session);
-  export_session (service, session);
-  adoption_start_session (service->adoption, session);
-}
-
-static gboolean
-retry_adoption (gpointer user_data)
+on_adoption_finished (gpointer user_data)
 {
   Service *service = user_data;
 
-  service->adoption_retry_source = 0;
-  if (modem_get_state (service->modem) == MODEM_STATE_READY && !service->adopted)
-    start_adoption (service);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-finish_adoption (Service *service)
-{
-  guint16 message_id;
-
-  if (adoption_get_message_id (service->adoption, &message_id))
-    client_pool_set_message_id_position (service->pool, message_id);
-  service->adopted = TRUE;
-  for (guint id = 0; id < QCOAP_MAX_CLIENTS; id++)
-    take_over_session (service, id);
-  g_clear_pointer (&service->adoption, adoption_free);
   save_state (service, FALSE);
-  /* The modem restarted while its sessions were being taken over: what it
-   * held is gone now. */
-  if (service->lost_during_adoption)
-    for_each_session (service, suspend_session, "modem-reset");
   on_modem_state_changed (service->modem, service);
-}
-
-static void
-on_adoption_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Service *service = user_data;
-  g_autoptr (GError) error = NULL;
-
-  if (adoption_run_finish (service->adoption, result, &error))
-    {
-      finish_adoption (service);
-      return;
-    }
-  g_warning ("Cannot take over the previous run's sessions yet: %s", error->message);
-  g_clear_pointer (&service->adoption, adoption_free);
-  service->adoption_retry_source = g_timeout_add (ADOPTION_RETRY_MS, retry_adoption, service);
-}
-
-/* Once the modem is ready and the bus known: what the modem holds and what
- * the previous run saved decide which sessions go on. */
-static void
-start_adoption (Service *service)
-{
-  if (service->adoption || service->adoption_retry_source || service->connection == NULL)
-    return;
-  service->lost_during_adoption = FALSE;
-  service->adoption
-      = adoption_new (service->modem, service->pool, service->callers, load_saved_state (service),
-                      g_dbus_connection_get_guid (service->connection));
-  adoption_run (service->adoption, NULL, on_adoption_done, service);
 }
 
 /* ---- network events -------------------------------------------------------------- */
@@ -436,67 +337,14 @@ static const ClientPoolPreparer context_preparer = {
 
 /* ---- Open and the one-shot Request ---------------------------------------------- */
 
-typedef struct
-{
-  Service *service;
-  GDBusMethodInvocation *invocation;
-  char *host;
-  guint16 port;
-  OpenArgs args;
-  /* One-shot Request only (options != NULL): */
-  guint8 code;
-  GPtrArray *options;
-  GBytes *payload;
-  Session *session;
-  GError *request_error;
-  GVariant *response;
-  /* Waiting for a client ID: who asked, and until when. */
-  Caller *caller;
-  gint64 deadline;
-  guint wait_source;
-} OpenCall;
-
-static OpenCall *
-open_call_new (Service *service, GDBusMethodInvocation *invocation)
-{
-  OpenCall *call = g_new0 (OpenCall, 1);
-
-  call->service = service;
-  call->invocation = invocation;
-  open_args_init (&call->args);
-  return call;
-}
-
-static void
-open_call_free (OpenCall *call)
-{
-  g_free (call->host);
-  open_args_clear (&call->args);
-  g_clear_pointer (&call->options, g_ptr_array_unref);
-  g_clear_pointer (&call->payload, g_bytes_unref);
-  g_clear_error (&call->request_error);
-  g_clear_pointer (&call->response, g_variant_unref);
-  g_clear_pointer (&call->session, session_unref);
-  g_clear_handle_id (&call->wait_source, g_source_remove);
-  g_clear_object (&call->caller);
-  g_free (call);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (OpenCall, open_call_free)
-
-static void
-fail_call (OpenCall *call, const GError *error)
-{
-  dbus_args_return_error (call->invocation, error);
-  open_call_free (call);
-}
-
+/* Sessions are opened once the previous run's are taken over (Command
+ * waits for that too). */
 static gboolean
 check_modem_ready (Service *service, GError **error)
 {
   ModemState state = modem_get_state (service->modem);
 
-  if (state == MODEM_STATE_READY && service->adopted)
+  if (state == MODEM_STATE_READY && adopter_is_done (service->adopter))
     return TRUE;
   if (state == MODEM_STATE_READY)
     {
@@ -511,262 +359,50 @@ check_modem_ready (Service *service, GError **error)
   return FALSE;
 }
 
-/* No user but root may hold more than MaxClientsPerUser client IDs. */
 static gboolean
-check_user_share (Service *service, Caller *caller, GError **error)
+check_ready (GError **error, gpointer user_data)
 {
-  uid_t uid = caller_get_uid (caller);
-
-  if (uid == ROOT_UID || count_sessions_of (service, uid) < service->config.max_clients_per_user)
-    return TRUE;
-  g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_NO_FREE_CLIENT,
-               "User %u already holds %u sessions, the most one user may hold "
-               "(MaxClientsPerUser); close one first",
-               (guint)uid, service->config.max_clients_per_user);
-  return FALSE;
+  return check_modem_ready (user_data, error);
 }
 
-/* The last ReservedForRoot free client IDs are root's: two users within
- * their MaxClientsPerUser cannot lock root out. */
-static gboolean
-check_reserve (Service *service, Caller *caller, GError **error)
+static guint
+count_sessions_of (uid_t uid, gpointer user_data)
 {
-  guint free_clients = client_pool_count_free (service->pool);
+  Service *service = user_data;
+  guint count = 0;
 
-  if (caller_get_uid (caller) == ROOT_UID || free_clients > service->config.reserved_for_root)
-    return TRUE;
-  g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_NO_FREE_CLIENT,
-               "%u of the modem's %u client IDs are free, and the last %u are kept for root "
-               "(ReservedForRoot)",
-               free_clients, QCOAP_MAX_CLIENTS, service->config.reserved_for_root);
-  return FALSE;
-}
-
-static void on_session_opened (GObject *source, GAsyncResult *result, gpointer user_data);
-
-static void start_session (OpenCall *call, Caller *caller);
-
-static gboolean
-on_wait_over (gpointer user_data)
-{
-  OpenCall *call = user_data;
-  g_autoptr (GError) error = NULL;
-
-  call->wait_source = 0;
-  g_queue_remove (&call->service->waiting_calls, call);
-  g_set_error (&error, QCOAP_ERROR, QCOAP_ERROR_NO_FREE_CLIENT,
-               "No client ID of the modem became free within %u ms", call->args.timeout_ms);
-  fail_call (call, error);
-  return G_SOURCE_REMOVE;
-}
-
-/* A one-shot Request waits for a client ID to become free, within its
- * timeout; an Open answers NoFreeClient at once (its caller may close
- * another session or come back). */
-static gboolean
-wait_for_client (OpenCall *call, Caller *caller, const GError *error)
-{
-  gint64 now = g_get_monotonic_time ();
-  gint64 left_ms;
-
-  if (call->options == NULL || !g_error_matches (error, QCOAP_ERROR, QCOAP_ERROR_NO_FREE_CLIENT))
-    return FALSE;
-  if (call->deadline == 0)
-    call->deadline = now + (gint64)call->args.timeout_ms * G_TIME_SPAN_MILLISECOND;
-  left_ms = (call->deadline - now) / G_TIME_SPAN_MILLISECOND;
-  if (left_ms <= 0)
-    return FALSE;
-  g_set_object (&call->caller, caller);
-  call->wait_source = g_timeout_add ((guint)left_ms, on_wait_over, call);
-  g_queue_push_tail (&call->service->waiting_calls, call);
-  g_debug ("%s waits for a free client ID (%s)", caller_describe (caller), error->message);
-  return TRUE;
-}
-
-/* A client ID became free: the longest-waiting one-shot Request tries it. */
-static void
-serve_waiting_call (Service *service)
-{
-  OpenCall *call = g_queue_pop_head (&service->waiting_calls);
-  g_autoptr (Caller) caller = NULL;
-
-  if (call == NULL)
-    return;
-  g_clear_handle_id (&call->wait_source, g_source_remove);
-  caller = g_steal_pointer (&call->caller);
-  start_session (call, caller);
-}
-
-/* Takes a client ID for @call and opens a session on it. */
-static void
-start_session (OpenCall *call, Caller *caller)
-{
-  Service *service = call->service;
-  g_autoptr (GError) error = NULL;
-  SessionLimits limits = { service->config.queue_limit, service->config.max_in_flight };
-  Session *session;
-  guint id;
-
-  if (!check_modem_ready (service, &error) || !check_user_share (service, caller, &error)
-      || !check_reserve (service, caller, &error)
-      || !client_pool_acquire (service->pool, call->args.client_id, &id, &error))
-    {
-      if (!caller_is_on_bus (caller) || !wait_for_client (call, caller, error))
-        fail_call (call, error);
-      return;
-    }
-  session = session_new (service->pool, service->callers, id, call->host, call->port, &call->args,
-                         &limits, caller, on_session_ended, service);
-  add_session (service, session);
-  call->session = session_ref (session);
-  session_open (session, on_session_opened, call);
+  for (guint i = 0; i < QCOAP_MAX_CLIENTS; i++)
+    count += service->sessions[i] && session_get_owner_uid (service->sessions[i]) == uid;
+  return count;
 }
 
 static void
-on_open_caller (GObject *source, GAsyncResult *result, gpointer user_data)
+on_session_opening (Session *session, gpointer user_data)
 {
-  OpenCall *call = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (Caller) caller
-      = caller_registry_lookup_finish (call->service->callers, result, &error);
-
-  if (caller == NULL)
-    fail_call (call, error);
-  else
-    start_session (call, caller);
+  add_session (user_data, session);
 }
 
-static gboolean
-validate_port (guint16 port, GError **error)
-{
-  if (port != 0)
-    return TRUE;
-  g_set_error_literal (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
-                       "Port 0 is not a server port; use 1-65535 (CoAP's own is 5683)");
-  return FALSE;
-}
-
-/* The gateway's MaxIdleTimeout caps what a caller asks for, and the default
- * too. */
-static gboolean
-check_idle_timeout (Service *service, OpenArgs *args, GError **error)
-{
-  if (!args->idle_timeout_given)
-    args->idle_timeout = MIN (args->idle_timeout, service->config.max_idle_timeout);
-  if (args->idle_timeout <= service->config.max_idle_timeout)
-    return TRUE;
-  g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
-               "The option \"idle-timeout\" of Open is %u s; this gateway allows at most %u s "
-               "(MaxIdleTimeout)",
-               args->idle_timeout, service->config.max_idle_timeout);
-  return FALSE;
-}
-
-/* Everything the caller gave has been checked: ask the bus who it is. */
 static void
-start_open (OpenCall *call)
+on_session_open_failed (Session *session, gpointer user_data)
 {
-  caller_registry_lookup (call->service->callers,
-                          g_dbus_method_invocation_get_sender (call->invocation), NULL,
-                          on_open_caller, call);
+  drop_session (user_data, session);
+}
+
+static void
+on_session_opened (Session *session, gboolean temporary, gpointer user_data)
+{
+  Service *service = user_data;
+
+  service->temporary[session_get_id (session)] = temporary;
+  export_session (service, session);
 }
 
 static gboolean
 on_handle_open (QcoapManager *manager, GDBusMethodInvocation *invocation, const char *host,
                 guint16 port, GVariant *options, Service *service)
 {
-  OpenCall *call = open_call_new (service, invocation);
-  g_autoptr (GError) error = NULL;
-
-  call->host = g_strdup (host);
-  call->port = port;
-  if (!qcoap_validate_host (host, &error) || !validate_port (port, &error)
-      || !open_args_parse (&call->args, options, &error)
-      || !check_idle_timeout (service, &call->args, &error))
-    fail_call (call, error);
-  else
-    start_open (call);
+  opener_open (service->opener, invocation, host, port, options);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static void
-on_temporary_session_closed (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (OpenCall) call = user_data;
-
-  session_close_finish (result, NULL);
-  if (call->response)
-    g_dbus_method_invocation_return_value (call->invocation, call->response);
-  else
-    dbus_args_return_error (call->invocation, call->request_error);
-}
-
-static void
-on_one_shot_response (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  OpenCall *call = user_data;
-
-  call->response = session_request_finish (result, &call->request_error);
-  session_close (call->session, "closed", on_temporary_session_closed, call);
-}
-
-static void
-on_session_opened (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  OpenCall *call = user_data;
-  Service *service = call->service;
-  g_autoptr (GError) error = NULL;
-
-  if (!session_open_finish (result, &error))
-    {
-      /* The failed open gave its client ID back. */
-      drop_session (service, call->session);
-      fail_call (call, error);
-      return;
-    }
-  service->temporary[session_get_id (call->session)] = call->options != NULL;
-  export_session (service, call->session);
-  if (call->options == NULL)
-    {
-      g_dbus_method_invocation_return_value (
-          call->invocation, g_variant_new ("(o)", session_get_object_path (call->session)));
-      open_call_free (call);
-      return;
-    }
-  session_request (call->session, call->code, call->options, call->payload,
-                   call->args.timeout_given ? call->args.timeout_ms : 0, on_one_shot_response,
-                   call);
-}
-
-static gboolean
-require_dtls_keys (const QcoapUri *uri, const OpenArgs *args, GError **error)
-{
-  if (!uri->secure || args->psk_identity != NULL)
-    return TRUE;
-  g_set_error_literal (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
-                       "A coaps:// URI needs the \"dtls-psk-identity\" and \"dtls-psk-key\" flags");
-  return FALSE;
-}
-
-/* The one-shot Request's arguments: the URI gives the server and the
- * request's path and query; the flags are Open's options. */
-static gboolean
-prepare_one_shot (OpenCall *call, const char *uri_text, GVariant *options, GVariant *payload,
-                  GVariant *flags, GError **error)
-{
-  g_autoptr (QcoapUri) uri = NULL;
-
-  call->payload = g_variant_get_data_as_bytes (payload);
-  if (!dbus_args_check_request (call->code, call->payload, error)
-      || !dbus_args_check_uri (uri_text, error) || !(uri = qcoap_uri_parse (uri_text, error))
-      || !(call->options = dbus_args_build_options (options, (const char *const *)uri->path,
-                                                    (const char *const *)uri->query, error))
-      || !open_args_parse_one_shot (&call->args, flags, error)
-      || !require_dtls_keys (uri, &call->args, error))
-    return FALSE;
-  call->host = g_strdup (uri->host);
-  call->port = uri->port;
-  return TRUE;
 }
 
 static gboolean
@@ -774,14 +410,7 @@ on_handle_request (QcoapManager *manager, GDBusMethodInvocation *invocation, con
                    guint8 code, GVariant *options, GVariant *payload, GVariant *flags,
                    Service *service)
 {
-  OpenCall *call = open_call_new (service, invocation);
-  g_autoptr (GError) error = NULL;
-
-  call->code = code;
-  if (!prepare_one_shot (call, uri, options, payload, flags, &error))
-    fail_call (call, error);
-  else
-    start_open (call);
+  opener_request (service->opener, invocation, uri, code, options, payload, flags);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -888,6 +517,21 @@ service_new (const ServiceConfig *config,
     .changed = on_network_changed,
     .context_lost = on_network_context_lost,
   };
+  const AdopterListener adopter_listener = {
+    .add_session = on_session_taken_over,
+    .sessions_lost = suspend_sessions,
+    .finished = on_adoption_finished,
+  };
+  const OpenerHooks opener_hooks = {
+    .check_ready = check_ready,
+    .count_sessions_of = count_sessions_of,
+    .add_session = on_session_opening,
+    .drop_session = on_session_open_failed,
+    .export_session = on_session_opened,
+  };
+  SessionLimits limits = { config->queue_limit, config->max_in_flight };
+  OpenerLimits opener_limits = { config->max_clients_per_user, config->reserved_for_root,
+                                 config->max_idle_timeout, limits };
 
   service->config = *config;
   service->config.device = g_strdup (config->device);
@@ -898,7 +542,13 @@ service_new (const ServiceConfig *config,
   service->state_path = state_file_default_path ();
   service->modem = modem_new (config->device, config->baud, config->rtscts, &listener, service);
   service->pool = client_pool_new (service->modem, config->queue_limit);
-  client_pool_watch_message_ids (service->pool, MESSAGE_ID_SPAN, on_message_ids_advanced, service);
+  service->adopter
+      = adopter_new (service->modem, service->pool, service->callers, service->state_path, &limits,
+                     on_session_ended, &adopter_listener, service);
+  service->opener = opener_new (service->pool, service->callers, &opener_limits, on_session_ended,
+                                &opener_hooks, service);
+  client_pool_watch_message_ids (service->pool, STATE_FILE_MESSAGE_ID_SPAN, on_message_ids_advanced,
+                                 service);
 
   service->network = network_new (service->modem, &config->network, &network_listener, service);
   client_pool_set_preparer (service->pool, &context_preparer, service);
@@ -927,12 +577,12 @@ service_export (Service *service, GDBusConnection *connection, GError **error)
     {
       g_set_object (&service->connection, connection);
       caller_registry_set_connection (service->callers, connection);
+      adopter_set_bus (service->adopter, g_dbus_connection_get_guid (connection));
     }
   if (!g_dbus_interface_skeleton_export (manager, connection, SERVICE_OBJECT_PATH, error))
     return FALSE;
   g_dbus_object_manager_server_set_connection (service->object_manager, connection);
-  if (modem_get_state (service->modem) == MODEM_STATE_READY && !service->adopted)
-    start_adoption (service);
+  adopter_start (service->adopter);
   return TRUE;
 }
 
@@ -974,21 +624,10 @@ leave_session (Session *session, gpointer user_data)
 /* The daemon goes: its sessions stay open on the modem, and the state file
  * tells the next run what they are. */
 static void
-fail_waiting_calls (Service *service)
-{
-  g_autoptr (GError) error = g_error_new_literal (
-      QCOAP_ERROR, QCOAP_ERROR_CLOSED, "qcoapd is stopping; try again once it has started again");
-  OpenCall *call;
-
-  while ((call = g_queue_pop_head (&service->waiting_calls)) != NULL)
-    fail_call (call, error);
-}
-
-static void
 leave_sessions (Service *service)
 {
-  fail_waiting_calls (service);
-  if (!service->adopted)
+  opener_fail_waiting (service->opener);
+  if (!adopter_is_done (service->adopter))
     return;
   save_state (service, TRUE);
   g_info ("Leaving %u sessions open on the modem for the next run (%s)", count_sessions (service),
@@ -1019,8 +658,8 @@ service_free (Service *service)
   if (count_sessions (service) > 0)
     leave_sessions (service);
   for_each_session (service, end_session, NULL);
-  g_queue_clear_full (&service->waiting_calls, (GDestroyNotify)open_call_free);
-  g_clear_handle_id (&service->adoption_retry_source, g_source_remove);
+  g_clear_pointer (&service->opener, opener_free);
+  g_clear_pointer (&service->adopter, adopter_free);
   g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (service->manager));
   g_clear_object (&service->object_manager);
   g_clear_object (&service->manager);

@@ -89,6 +89,12 @@ saved_session_clear (SavedSession *session)
   memset (session, 0, sizeof *session);
 }
 
+guint16
+state_file_message_id_mark (guint16 position)
+{
+  return (guint16)(position + STATE_FILE_MESSAGE_ID_MARGIN);
+}
+
 void
 saved_state_clear (SavedState *state)
 {

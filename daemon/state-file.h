@@ -66,6 +66,15 @@ typedef struct
   SavedSession sessions[QCOAP_MAX_CLIENTS];
 } SavedState;
 
+/* The state file is written again each time this many message IDs have
+ * been handed out, and records a position twice as far ahead: a restarted
+ * daemon starts there, past every ID its previous run may have used. */
+#define STATE_FILE_MESSAGE_ID_SPAN   256
+#define STATE_FILE_MESSAGE_ID_MARGIN (2 * STATE_FILE_MESSAGE_ID_SPAN)
+
+/* The MessageId= to save while the sequence stands at @position. */
+guint16 state_file_message_id_mark (guint16 position);
+
 void saved_state_clear (SavedState *state);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SavedState, saved_state_clear)
 

@@ -1,0 +1,383 @@
+/* open-call.c — see open-call.h. */
+#include "open-call.h"
+
+#include "qcoap-error.h"
+
+#define ROOT_UID 0
+
+struct _Opener
+{
+  ClientPool *pool;
+  CallerRegistry *callers;
+  OpenerLimits limits;
+  SessionEndedFunc ended;
+  OpenerHooks hooks;
+  gpointer user_data;
+  /* One-shot Requests waiting for a free client ID (OpenCall), oldest
+   * first. */
+  GQueue waiting_calls;
+};
+
+/* ---- one call ------------------------------------------------------------------- */
+
+typedef struct
+{
+  Opener *opener;
+  GDBusMethodInvocation *invocation;
+  char *host;
+  guint16 port;
+  OpenArgs args;
+  /* One-shot Request only (options != NULL): */
+  guint8 code;
+  GPtrArray *options;
+  GBytes *payload;
+  Session *session;
+  GError *request_error;
+  GVariant *response;
+  /* Waiting for a client ID: who asked, and until when. */
+  Caller *caller;
+  gint64 deadline;
+  guint wait_source;
+} OpenCall;
+
+static OpenCall *
+open_call_new (Opener *opener, GDBusMethodInvocation *invocation)
+{
+  OpenCall *call = g_new0 (OpenCall, 1);
+
+  call->opener = opener;
+  call->invocation = invocation;
+  open_args_init (&call->args);
+  return call;
+}
+
+static void
+open_call_free (OpenCall *call)
+{
+  g_free (call->host);
+  open_args_clear (&call->args);
+  g_clear_pointer (&call->options, g_ptr_array_unref);
+  g_clear_pointer (&call->payload, g_bytes_unref);
+  g_clear_error (&call->request_error);
+  g_clear_pointer (&call->response, g_variant_unref);
+  g_clear_pointer (&call->session, session_unref);
+  g_clear_handle_id (&call->wait_source, g_source_remove);
+  g_clear_object (&call->caller);
+  g_free (call);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OpenCall, open_call_free)
+
+static void
+fail_call (OpenCall *call, const GError *error)
+{
+  dbus_args_return_error (call->invocation, error);
+  open_call_free (call);
+}
+
+/* No user but root may hold more than MaxClientsPerUser client IDs. */
+static gboolean
+check_user_share (Opener *opener, Caller *caller, GError **error)
+{
+  uid_t uid = caller_get_uid (caller);
+
+  if (uid == ROOT_UID
+      || opener->hooks.count_sessions_of (uid, opener->user_data)
+             < opener->limits.max_clients_per_user)
+    return TRUE;
+  g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_NO_FREE_CLIENT,
+               "User %u already holds %u sessions, the most one user may hold "
+               "(MaxClientsPerUser); close one first",
+               (guint)uid, opener->limits.max_clients_per_user);
+  return FALSE;
+}
+
+/* The last ReservedForRoot free client IDs are root's: two users within
+ * their MaxClientsPerUser cannot lock root out. */
+static gboolean
+check_reserve (Opener *opener, Caller *caller, GError **error)
+{
+  guint free_clients = client_pool_count_free (opener->pool);
+
+  if (caller_get_uid (caller) == ROOT_UID || free_clients > opener->limits.reserved_for_root)
+    return TRUE;
+  g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_NO_FREE_CLIENT,
+               "%u of the modem's %u client IDs are free, and the last %u are kept for root "
+               "(ReservedForRoot)",
+               free_clients, QCOAP_MAX_CLIENTS, opener->limits.reserved_for_root);
+  return FALSE;
+}
+
+static void on_session_opened (GObject *source, GAsyncResult *result, gpointer user_data);
+
+static void start_session (OpenCall *call, Caller *caller);
+
+static gboolean
+on_wait_over (gpointer user_data)
+{
+  OpenCall *call = user_data;
+  g_autoptr (GError) error = NULL;
+
+  call->wait_source = 0;
+  g_queue_remove (&call->opener->waiting_calls, call);
+  g_set_error (&error, QCOAP_ERROR, QCOAP_ERROR_NO_FREE_CLIENT,
+               "No client ID of the modem became free within %u ms", call->args.timeout_ms);
+  fail_call (call, error);
+  return G_SOURCE_REMOVE;
+}
+
+/* A one-shot Request waits for a client ID to become free, within its
+ * timeout; an Open answers NoFreeClient at once (its caller may close
+ * another session or come back). */
+static gboolean
+wait_for_client (OpenCall *call, Caller *caller, const GError *error)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 left_ms;
+
+  if (call->options == NULL || !g_error_matches (error, QCOAP_ERROR, QCOAP_ERROR_NO_FREE_CLIENT))
+    return FALSE;
+  if (call->deadline == 0)
+    call->deadline = now + (gint64)call->args.timeout_ms * G_TIME_SPAN_MILLISECOND;
+  left_ms = (call->deadline - now) / G_TIME_SPAN_MILLISECOND;
+  if (left_ms <= 0)
+    return FALSE;
+  g_set_object (&call->caller, caller);
+  call->wait_source = g_timeout_add ((guint)left_ms, on_wait_over, call);
+  g_queue_push_tail (&call->opener->waiting_calls, call);
+  g_debug ("%s waits for a free client ID (%s)", caller_describe (caller), error->message);
+  return TRUE;
+}
+
+void
+opener_serve_waiting (Opener *opener)
+{
+  OpenCall *call = g_queue_pop_head (&opener->waiting_calls);
+  g_autoptr (Caller) caller = NULL;
+
+  if (call == NULL)
+    return;
+  g_clear_handle_id (&call->wait_source, g_source_remove);
+  caller = g_steal_pointer (&call->caller);
+  start_session (call, caller);
+}
+
+/* Takes a client ID for @call and opens a session on it. */
+static void
+start_session (OpenCall *call, Caller *caller)
+{
+  Opener *opener = call->opener;
+  g_autoptr (GError) error = NULL;
+  Session *session;
+  guint id;
+
+  if (!opener->hooks.check_ready (&error, opener->user_data)
+      || !check_user_share (opener, caller, &error) || !check_reserve (opener, caller, &error)
+      || !client_pool_acquire (opener->pool, call->args.client_id, &id, &error))
+    {
+      if (!caller_is_on_bus (caller) || !wait_for_client (call, caller, error))
+        fail_call (call, error);
+      return;
+    }
+  session = session_new (opener->pool, opener->callers, id, call->host, call->port, &call->args,
+                         &opener->limits.session, caller, opener->ended, opener->user_data);
+  opener->hooks.add_session (session, opener->user_data);
+  call->session = session_ref (session);
+  session_open (session, on_session_opened, call);
+}
+
+static void
+on_open_caller (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  OpenCall *call = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (Caller) caller = caller_registry_lookup_finish (call->opener->callers, result, &error);
+
+  if (caller == NULL)
+    fail_call (call, error);
+  else
+    start_session (call, caller);
+}
+
+static gboolean
+validate_port (guint16 port, GError **error)
+{
+  if (port != 0)
+    return TRUE;
+  g_set_error_literal (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+                       "Port 0 is not a server port; use 1-65535 (CoAP's own is 5683)");
+  return FALSE;
+}
+
+/* The gateway's MaxIdleTimeout caps what a caller asks for, and the default
+ * too. */
+static gboolean
+check_idle_timeout (Opener *opener, OpenArgs *args, GError **error)
+{
+  if (!args->idle_timeout_given)
+    args->idle_timeout = MIN (args->idle_timeout, opener->limits.max_idle_timeout);
+  if (args->idle_timeout <= opener->limits.max_idle_timeout)
+    return TRUE;
+  g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+               "The option \"idle-timeout\" of Open is %u s; this gateway allows at most %u s "
+               "(MaxIdleTimeout)",
+               args->idle_timeout, opener->limits.max_idle_timeout);
+  return FALSE;
+}
+
+/* Everything the caller gave has been checked: ask the bus who it is. */
+static void
+start_open (OpenCall *call)
+{
+  caller_registry_lookup (call->opener->callers,
+                          g_dbus_method_invocation_get_sender (call->invocation), NULL,
+                          on_open_caller, call);
+}
+
+void
+opener_open (Opener *opener, GDBusMethodInvocation *invocation, const char *host, guint16 port,
+             GVariant *options)
+{
+  OpenCall *call = open_call_new (opener, invocation);
+  g_autoptr (GError) error = NULL;
+
+  call->host = g_strdup (host);
+  call->port = port;
+  if (!qcoap_validate_host (host, &error) || !validate_port (port, &error)
+      || !open_args_parse (&call->args, options, &error)
+      || !check_idle_timeout (opener, &call->args, &error))
+    fail_call (call, error);
+  else
+    start_open (call);
+}
+
+static void
+on_temporary_session_closed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (OpenCall) call = user_data;
+
+  session_close_finish (result, NULL);
+  if (call->response)
+    g_dbus_method_invocation_return_value (call->invocation, call->response);
+  else
+    dbus_args_return_error (call->invocation, call->request_error);
+}
+
+static void
+on_one_shot_response (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  OpenCall *call = user_data;
+
+  call->response = session_request_finish (result, &call->request_error);
+  session_close (call->session, "closed", on_temporary_session_closed, call);
+}
+
+static void
+on_session_opened (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  OpenCall *call = user_data;
+  Opener *opener = call->opener;
+  g_autoptr (GError) error = NULL;
+
+  if (!session_open_finish (result, &error))
+    {
+      /* The failed open gave its client ID back. */
+      opener->hooks.drop_session (call->session, opener->user_data);
+      fail_call (call, error);
+      return;
+    }
+  opener->hooks.export_session (call->session, call->options != NULL, opener->user_data);
+  if (call->options == NULL)
+    {
+      g_dbus_method_invocation_return_value (
+          call->invocation, g_variant_new ("(o)", session_get_object_path (call->session)));
+      open_call_free (call);
+      return;
+    }
+  session_request (call->session, call->code, call->options, call->payload,
+                   call->args.timeout_given ? call->args.timeout_ms : 0, on_one_shot_response,
+                   call);
+}
+
+static gboolean
+require_dtls_keys (const QcoapUri *uri, const OpenArgs *args, GError **error)
+{
+  if (!uri->secure || args->psk_identity != NULL)
+    return TRUE;
+  g_set_error_literal (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+                       "A coaps:// URI needs the \"dtls-psk-identity\" and \"dtls-psk-key\" flags");
+  return FALSE;
+}
+
+/* The one-shot Request's arguments: the URI gives the server and the
+ * request's path and query; the flags are Open's options. */
+static gboolean
+prepare_one_shot (OpenCall *call, const char *uri_text, GVariant *options, GVariant *payload,
+                  GVariant *flags, GError **error)
+{
+  g_autoptr (QcoapUri) uri = NULL;
+
+  call->payload = g_variant_get_data_as_bytes (payload);
+  if (!dbus_args_check_request (call->code, call->payload, error)
+      || !dbus_args_check_uri (uri_text, error) || !(uri = qcoap_uri_parse (uri_text, error))
+      || !(call->options = dbus_args_build_options (options, (const char *const *)uri->path,
+                                                    (const char *const *)uri->query, error))
+      || !open_args_parse_one_shot (&call->args, flags, error)
+      || !require_dtls_keys (uri, &call->args, error))
+    return FALSE;
+  call->host = g_strdup (uri->host);
+  call->port = uri->port;
+  return TRUE;
+}
+
+void
+opener_request (Opener *opener, GDBusMethodInvocation *invocation, const char *uri, guint8 code,
+                GVariant *options, GVariant *payload, GVariant *flags)
+{
+  OpenCall *call = open_call_new (opener, invocation);
+  g_autoptr (GError) error = NULL;
+
+  call->code = code;
+  if (!prepare_one_shot (call, uri, options, payload, flags, &error))
+    fail_call (call, error);
+  else
+    start_open (call);
+}
+
+/* ---- the opener ----------------------------------------------------------------- */
+
+Opener *
+opener_new (ClientPool *pool, CallerRegistry *callers, const OpenerLimits *limits,
+            SessionEndedFunc ended, const OpenerHooks *hooks, gpointer user_data)
+{
+  Opener *opener = g_new0 (Opener, 1);
+
+  opener->pool = pool;
+  opener->callers = callers;
+  opener->limits = *limits;
+  opener->ended = ended;
+  opener->hooks = *hooks;
+  opener->user_data = user_data;
+  g_queue_init (&opener->waiting_calls);
+  return opener;
+}
+
+void
+opener_free (Opener *opener)
+{
+  if (opener == NULL)
+    return;
+  g_queue_clear_full (&opener->waiting_calls, (GDestroyNotify)open_call_free);
+  g_free (opener);
+}
+
+void
+opener_fail_waiting (Opener *opener)
+{
+  g_autoptr (GError) error = g_error_new_literal (
+      QCOAP_ERROR, QCOAP_ERROR_CLOSED, "qcoapd is stopping; try again once it has started again");
+  OpenCall *call;
+
+  while ((call = g_queue_pop_head (&opener->waiting_calls)) != NULL)
+    fail_call (call, error);
+}
