@@ -1,76 +1,7 @@
-/* network.c — see network.h. */
-#include "network.h"
+/* network.c — see network.h. The registration, operator and signal; the
+ * data contexts are in network-context.c. */
+#include "network-private.h"
 
-#include "backoff.h"
-#include "qcoap-error.h"
-
-#define QUERY_TIMEOUT_MS 2000
-/* The AT manual's limits: activation is up to the network (150 s),
- * deactivation up to 40 s. */
-#define QIACT_TIMEOUT_MS   150000
-#define QIDEACT_TIMEOUT_MS 40000
-#define QIACT_PREFIX       "+QIACT:"
-/* Back-off between failed activations: 500 ms, doubled, at most 30 s. */
-#define ACTIVATE_FIRST_BACKOFF_MS 500
-#define ACTIVATE_MAX_BACKOFF_MS   30000
-
-typedef struct _Context Context;
-
-struct _Context
-{
-  Network *network;
-  guint cid;
-  gboolean managed; /* kept up, and listed in DataContexts */
-  gboolean active;
-  char *address;
-  gboolean needs_deact; /* the network dropped it: AT+QIDEACT before AT+QIACT */
-  gboolean busy;        /* a command of its activation is under way */
-  guint retry_source;
-  guint failures;
-  char *last_error; /* the modem's words for the last failed activation */
-  GList *waiters;   /* Waiter */
-};
-
-typedef struct
-{
-  GTask *task;
-  Context *context;
-  guint timeout_source;
-  guint cancel_source;
-  gulong cancel_handler;
-} Waiter;
-
-struct _Network
-{
-  Modem *modem;
-  NetworkConfig config;
-  NetworkListener listener;
-  gpointer user_data;
-
-  guint urc_handlers[NETWORK_N_DOMAINS + 1];
-
-  gboolean running; /* the modem is ready */
-  gboolean set_up;  /* reports are on and the contexts written */
-  guint generation; /* of the modem's life: answers of an older one are dropped */
-  GCancellable *cancellable;
-  gboolean refreshing;
-  gboolean refresh_again;
-  guint signal_source;
-
-  NetworkRegistration domains[NETWORK_N_DOMAINS];
-  NetworkTech domain_tech[NETWORK_N_DOMAINS];
-  NetworkTech serving_tech; /* AT+QNWINFO, AT+COPS? */
-  char *operator_name;      /* AT+COPS? */
-  char *plmn;               /* AT+QNWINFO */
-
-  NetworkRegistration registration;
-  NetworkTech tech;
-  char *operator_shown;
-  NetworkSignal signal;
-  Context contexts[NETWORK_MAX_CONTEXTS];
-};
-
-static void context_kick (Context *context);
 static void refresh (Network *network);
 
 /* ---- configuration ----------------------------------------------------------- */
@@ -113,9 +44,6 @@ network_config_copy (NetworkConfig *dest, const NetworkConfig *src)
 
 /* ---- AT commands --------------------------------------------------------------- */
 
-typedef void (*ReplyFunc) (Network *network, AtResponse *response, const GError *error,
-                           gpointer data);
-
 typedef struct
 {
   Network *network;
@@ -142,9 +70,10 @@ on_command_done (GObject *source, GAsyncResult *result, gpointer user_data)
 /* Sends @command, whose answer has lines starting with @response_prefix
  * (NULL: none). @shown (nullable) is what logs show of a command with a
  * secret. */
-static void
-send_command_full (Network *network, const char *command, const char *shown,
-                   const char *response_prefix, guint timeout_ms, ReplyFunc func, gpointer data)
+void
+network_send_command_full (Network *network, const char *command, const char *shown,
+                           const char *response_prefix, guint timeout_ms, ReplyFunc func,
+                           gpointer data)
 {
   Call *call = g_new0 (Call, 1);
   AtCommand at = { .text = command, .shown = shown, .timeout_ms = timeout_ms };
@@ -158,11 +87,11 @@ send_command_full (Network *network, const char *command, const char *shown,
   modem_command (network->modem, &at, network->cancellable, on_command_done, call);
 }
 
-static void
-send_command (Network *network, const char *command, const char *response_prefix, guint timeout_ms,
-              ReplyFunc func, gpointer data)
+void
+network_send_command (Network *network, const char *command, const char *response_prefix,
+                      guint timeout_ms, ReplyFunc func, gpointer data)
 {
-  send_command_full (network, command, NULL, response_prefix, timeout_ms, func, data);
+  network_send_command_full (network, command, NULL, response_prefix, timeout_ms, func, data);
 }
 
 static const char *
@@ -176,8 +105,8 @@ first_line (AtResponse *response, const char *prefix)
 
 /* ---- what is known, and what the API shows ---------------------------------------- */
 
-static void
-notify (Network *network)
+void
+network_notify (Network *network)
 {
   if (network->listener.changed)
     network->listener.changed (network, network->user_data);
@@ -235,34 +164,20 @@ update_shown (Network *network)
 
 /* ---- contexts going down --------------------------------------------------------- */
 
-static void
-context_down (Context *context, gboolean sessions_lost)
-{
-  Network *network = context->network;
-  gboolean was_active = context->active;
-
-  context->active = FALSE;
-  g_clear_pointer (&context->address, g_free);
-  if (was_active)
-    g_info ("Data context %u is down", context->cid);
-  if ((was_active || context->needs_deact) && sessions_lost && network->listener.context_lost)
-    network->listener.context_lost (network, context->cid, network->user_data);
-}
-
 /* A registration loss takes every context down; the module needs no
  * AT+QIDEACT afterwards. */
 static void
 registration_lost (Network *network)
 {
   for (guint i = 0; i < NETWORK_MAX_CONTEXTS; i++)
-    context_down (&network->contexts[i], TRUE);
+    network_context_down (&network->contexts[i], TRUE);
 }
 
 static void
 kick_all (Network *network)
 {
   for (guint i = 0; i < NETWORK_MAX_CONTEXTS; i++)
-    context_kick (&network->contexts[i]);
+    network_context_kick (&network->contexts[i]);
 }
 
 /* After a registration report (URC or read answer). */
@@ -275,7 +190,7 @@ registration_changed (Network *network, gboolean from_urc)
     return;
   if (was_registered && !network_registration_is_registered (network->registration))
     registration_lost (network);
-  notify (network);
+  network_notify (network);
   if (network_registration_is_registered (network->registration))
     kick_all (network);
   if (from_urc)
@@ -351,7 +266,7 @@ take_signal (Network *network, const char *line,
   if (parse (line, &signal, NULL) && !network_signal_equal (&signal, &network->signal))
     {
       network->signal = signal;
-      notify (network);
+      network_notify (network);
     }
 }
 
@@ -433,7 +348,8 @@ run_next_query (Network *network, QueryRun *run)
       return;
     }
   query = &run->queries[run->next++];
-  send_command (network, query->command, query->prefix, QUERY_TIMEOUT_MS, on_query_done, run);
+  network_send_command (network, query->command, query->prefix, QUERY_TIMEOUT_MS, on_query_done,
+                        run);
 }
 
 static void
@@ -452,7 +368,7 @@ on_refresh_done (Network *network)
 {
   network->refreshing = FALSE;
   registration_changed (network, FALSE);
-  notify (network);
+  network_notify (network);
   if (network->refresh_again)
     refresh (network);
 }
@@ -484,188 +400,6 @@ on_signal_timer (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* ---- activation ------------------------------------------------------------------ */
-
-static void
-waiter_free (Waiter *waiter)
-{
-  GCancellable *cancellable = g_task_get_cancellable (waiter->task);
-
-  g_clear_handle_id (&waiter->timeout_source, g_source_remove);
-  g_clear_handle_id (&waiter->cancel_source, g_source_remove);
-  if (waiter->cancel_handler)
-    g_cancellable_disconnect (cancellable, waiter->cancel_handler);
-  g_clear_object (&waiter->task);
-  g_free (waiter);
-}
-
-static void
-finish_waiter (Waiter *waiter, GError *error)
-{
-  Context *context = waiter->context;
-
-  context->waiters = g_list_remove (context->waiters, waiter);
-  if (error)
-    g_task_return_error (waiter->task, error);
-  else
-    g_task_return_boolean (waiter->task, TRUE);
-  waiter_free (waiter);
-}
-
-static void
-context_up (Context *context, const char *address)
-{
-  context->active = TRUE;
-  context->failures = 0;
-  g_clear_pointer (&context->last_error, g_free);
-  g_free (context->address);
-  context->address = g_strdup (address);
-  g_info ("Data context %u is up (%s)", context->cid, address);
-  while (context->waiters)
-    finish_waiter (context->waiters->data, NULL);
-  notify (context->network);
-}
-
-static gboolean
-on_retry (gpointer user_data)
-{
-  Context *context = user_data;
-
-  context->retry_source = 0;
-  context_kick (context);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-context_failed (Context *context, const char *what, const GError *error)
-{
-  guint delay
-      = backoff_delay (ACTIVATE_FIRST_BACKOFF_MS, ACTIVATE_MAX_BACKOFF_MS, context->failures);
-  const AtFinal *final = at_error_get_final (error);
-
-  context->busy = FALSE;
-  context->failures++;
-  g_free (context->last_error);
-  /* The modem's own words ("+CME ERROR: 30"), or what went wrong instead. */
-  context->last_error = g_strdup (final ? final->line : error->message);
-  g_info ("%s of data context %u failed (%s); next attempt in %u ms", what, context->cid,
-          context->last_error, delay);
-  context->retry_source = g_timeout_add (delay, on_retry, context);
-}
-
-static void on_qiact_list (Network *network, AtResponse *response, const GError *error,
-                           gpointer data);
-
-static void
-on_qiact_done (Network *network, AtResponse *response, const GError *error, gpointer data)
-{
-  Context *context = data;
-
-  if (error)
-    {
-      context_failed (context, "Activation", error);
-      return;
-    }
-  send_command (network, "AT+QIACT?", QIACT_PREFIX, QUERY_TIMEOUT_MS, on_qiact_list, context);
-}
-
-/* AT+QIACT? lists the active contexts: @context is up when listed, else
- * AT+QIACT activates it. */
-static void
-on_qiact_list (Network *network, AtResponse *response, const GError *error, gpointer data)
-{
-  Context *context = data;
-  g_autofree char *command = NULL;
-
-  for (guint i = 0; response != NULL && i < response->lines->len; i++)
-    {
-      g_autofree char *address = NULL;
-      gboolean active;
-      guint cid;
-
-      if (network_qiact_parse (g_ptr_array_index (response->lines, i), &cid, &active, &address,
-                               NULL)
-          && cid == context->cid && active)
-        {
-          context->busy = FALSE;
-          context_up (context, address);
-          return;
-        }
-    }
-  if (!network_registration_is_registered (network->registration))
-    {
-      context->busy = FALSE;
-      return;
-    }
-  command = network_cmd_qiact (context->cid);
-  send_command (network, command, NULL, QIACT_TIMEOUT_MS, on_qiact_done, context);
-}
-
-static void
-on_qideact_done (Network *network, AtResponse *response, const GError *error, gpointer data)
-{
-  Context *context = data;
-
-  if (error)
-    {
-      context_failed (context, "Deactivation", error);
-      return;
-    }
-  context->needs_deact = FALSE;
-  context->busy = FALSE;
-  context_kick (context);
-}
-
-/* One step towards an active context, unless one is under way or waits
- * for its back-off: AT+QIDEACT after a drop, else AT+QIACT? (and AT+QIACT
- * when the context is not listed). */
-static void
-context_kick (Context *context)
-{
-  Network *network = context->network;
-  g_autofree char *command = NULL;
-
-  if (!network->set_up || context->busy || context->retry_source || context->active
-      || !(context->managed || context->waiters)
-      || !network_registration_is_registered (network->registration))
-    return;
-  context->busy = TRUE;
-  if (context->needs_deact)
-    {
-      command = network_cmd_qideact (context->cid);
-      send_command (network, command, NULL, QIDEACT_TIMEOUT_MS, on_qideact_done, context);
-      return;
-    }
-  send_command (network, "AT+QIACT?", QIACT_PREFIX, QUERY_TIMEOUT_MS, on_qiact_list, context);
-}
-
-/* What an Open waiting for @context misses, in words. */
-static char *
-describe_missing (Context *context)
-{
-  Network *network = context->network;
-
-  if (!network->running)
-    return g_strdup ("the modem is not ready");
-  switch (network->registration)
-    {
-      case NETWORK_REGISTRATION_SEARCHING:
-        return g_strdup ("not registered: searching for a network");
-      case NETWORK_REGISTRATION_DENIED:
-        return g_strdup ("registration denied by the network");
-      case NETWORK_REGISTRATION_IDLE:
-        return g_strdup ("not registered: the modem is not searching for a network");
-      case NETWORK_REGISTRATION_UNKNOWN:
-        return g_strdup ("not registered: the registration status is not known yet");
-      default:
-        break;
-    }
-  if (context->last_error)
-    return g_strdup_printf ("data context %u could not be activated: %s", context->cid,
-                            context->last_error);
-  return g_strdup_printf ("data context %u is still being activated", context->cid);
-}
-
 /* ---- the modem's life ------------------------------------------------------------- */
 
 static void
@@ -681,16 +415,7 @@ forget_state (Network *network)
   g_clear_pointer (&network->plmn, g_free);
   memset (&network->signal, 0, sizeof network->signal);
   for (guint i = 0; i < NETWORK_MAX_CONTEXTS; i++)
-    {
-      Context *context = &network->contexts[i];
-
-      context->active = FALSE;
-      context->needs_deact = FALSE;
-      context->busy = FALSE;
-      context->failures = 0;
-      g_clear_pointer (&context->address, g_free);
-      g_clear_handle_id (&context->retry_source, g_source_remove);
-    }
+    network_context_forget (&network->contexts[i]);
   update_shown (network);
 }
 
@@ -703,47 +428,11 @@ on_set_up (Network *network)
 }
 
 static void
-on_qicsgp_done (Network *network, AtResponse *response, const GError *error, gpointer data)
-{
-  guint cid = GPOINTER_TO_UINT (data);
-
-  if (error)
-    g_warning ("Data context %u could not be configured: %s", cid, error->message);
-}
-
-/* The configured contexts (the module keeps them, but the file may have
- * changed). Queued before the state queries: the engine keeps the order. */
-static void
-write_contexts (Network *network)
-{
-  for (guint i = 0; i < NETWORK_MAX_CONTEXTS; i++)
-    {
-      const NetworkContextConfig *config = &network->config.contexts[i];
-      g_autofree char *command = NULL;
-      g_autofree char *shown = NULL;
-
-      if (!config->configured)
-        continue;
-      command = network_cmd_qicsgp (i + 1, config->ip_type, config->apn ? config->apn : "",
-                                    config->username ? config->username : "",
-                                    config->password ? config->password : "", config->auth);
-      /* The password never reaches a log or an error message. */
-      shown = network_cmd_qicsgp (i + 1, config->ip_type, config->apn ? config->apn : "",
-                                  config->username ? config->username : "", NETWORK_SECRET_MASK,
-                                  config->auth);
-      send_command_full (network, command, shown, NULL, QUERY_TIMEOUT_MS, on_qicsgp_done,
-                         GUINT_TO_POINTER (i + 1));
-      if (command)
-        memset (command, 0, strlen (command));
-    }
-}
-
-static void
 network_start (Network *network)
 {
   network->running = TRUE;
   network->cancellable = g_cancellable_new ();
-  write_contexts (network);
+  network_write_contexts (network);
   run_queries (network, setup_queries, G_N_ELEMENTS (setup_queries), on_set_up);
   if (network->config.signal_interval > 0)
     network->signal_source
@@ -761,7 +450,7 @@ network_stop (Network *network)
   g_clear_object (&network->cancellable);
   g_clear_handle_id (&network->signal_source, g_source_remove);
   forget_state (network);
-  notify (network);
+  network_notify (network);
 }
 
 void
@@ -788,30 +477,6 @@ on_registration_urc (const AtEvent *event, gpointer user_data)
     registration_changed (network, TRUE);
 }
 
-/* +QIURC: "pdpdeact",<cid>: the network took a data context down. Other
- * +QIURC reports (of the module's TCP/IP sockets) concern no one here. */
-static void
-on_qiurc (const AtEvent *event, gpointer user_data)
-{
-  Network *network = user_data;
-  const char *line = event->line;
-  guint cid;
-
-  if (!g_str_has_prefix (line, "+QIURC: \"pdpdeact\""))
-    {
-      g_debug ("Ignoring \"%s\"", line);
-      return;
-    }
-  if (!network_pdpdeact_parse (line, &cid, NULL))
-    return;
-  g_warning ("The network dropped data context %u", cid);
-  network->contexts[cid - 1].needs_deact = TRUE;
-  network->contexts[cid - 1].managed = TRUE;
-  context_down (&network->contexts[cid - 1], TRUE);
-  notify (network);
-  context_kick (&network->contexts[cid - 1]);
-}
-
 static void
 register_urcs (Network *network)
 {
@@ -822,7 +487,7 @@ register_urcs (Network *network)
     network->urc_handlers[n++] = at_engine_add_urc_handler (
         engine, network_registration_prefix ((NetworkDomain)i), NULL, on_registration_urc, network);
   network->urc_handlers[n++]
-      = at_engine_add_urc_handler (engine, "+QIURC:", NULL, on_qiurc, network);
+      = at_engine_add_urc_handler (engine, "+QIURC:", NULL, network_on_qiurc, network);
   g_assert (n == G_N_ELEMENTS (network->urc_handlers));
 }
 
@@ -862,16 +527,7 @@ network_free (Network *network)
   g_clear_object (&network->cancellable);
   g_clear_handle_id (&network->signal_source, g_source_remove);
   for (guint i = 0; i < NETWORK_MAX_CONTEXTS; i++)
-    {
-      Context *context = &network->contexts[i];
-
-      while (context->waiters)
-        finish_waiter (context->waiters->data, g_error_new_literal (QCOAP_ERROR, QCOAP_ERROR_CLOSED,
-                                                                    "The daemon is shutting down"));
-      g_clear_handle_id (&context->retry_source, g_source_remove);
-      g_free (context->address);
-      g_free (context->last_error);
-    }
+    network_context_clear (&network->contexts[i]);
   network_config_clear (&network->config);
   g_free (network->operator_name);
   g_free (network->plmn);
@@ -901,94 +557,4 @@ const NetworkSignal *
 network_get_signal (Network *network)
 {
   return &network->signal;
-}
-
-guint
-network_get_contexts (Network *network, NetworkContextInfo contexts[NETWORK_MAX_CONTEXTS])
-{
-  guint count = 0;
-
-  for (guint i = 0; i < NETWORK_MAX_CONTEXTS; i++)
-    if (network->contexts[i].managed)
-      {
-        contexts[count].cid = network->contexts[i].cid;
-        contexts[count].active = network->contexts[i].active;
-        contexts[count].address = network->contexts[i].address ? network->contexts[i].address : "";
-        count++;
-      }
-  return count;
-}
-
-static gboolean
-on_waiter_timeout (gpointer user_data)
-{
-  Waiter *waiter = user_data;
-  g_autofree char *missing = describe_missing (waiter->context);
-
-  waiter->timeout_source = 0;
-  finish_waiter (waiter, g_error_new (QCOAP_ERROR, QCOAP_ERROR_NETWORK_FAILURE,
-                                      "The network is not ready: %s", missing));
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-on_waiter_cancelled_idle (gpointer user_data)
-{
-  Waiter *waiter = user_data;
-
-  waiter->cancel_source = 0;
-  finish_waiter (waiter,
-                 g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Activation cancelled"));
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs inside g_cancellable_cancel(): the waiter ends from an idle, which
- * may disconnect the handler (disconnecting from the handler would hang). */
-static void
-on_waiter_cancelled (GCancellable *cancellable, gpointer user_data)
-{
-  Waiter *waiter = user_data;
-
-  if (waiter->cancel_source == 0)
-    waiter->cancel_source = g_idle_add (on_waiter_cancelled_idle, waiter);
-}
-
-void
-network_activate_context (Network *network, guint cid, guint timeout_ms, GCancellable *cancellable,
-                          GAsyncReadyCallback callback, gpointer user_data)
-{
-  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-  Context *context;
-  Waiter *waiter;
-
-  g_task_set_source_tag (task, network_activate_context);
-  g_return_if_fail (cid >= 1 && cid <= NETWORK_MAX_CONTEXTS);
-  context = &network->contexts[cid - 1];
-  if (!context->managed)
-    {
-      context->managed = TRUE;
-      notify (network);
-    }
-  if (context->active && network->running)
-    {
-      g_task_return_boolean (task, TRUE);
-      return;
-    }
-  waiter = g_new0 (Waiter, 1);
-  waiter->task = g_steal_pointer (&task);
-  waiter->context = context;
-  context->waiters = g_list_append (context->waiters, waiter);
-  if (timeout_ms > 0)
-    waiter->timeout_source = g_timeout_add (timeout_ms, on_waiter_timeout, waiter);
-  if (cancellable)
-    waiter->cancel_handler
-        = g_cancellable_connect (cancellable, G_CALLBACK (on_waiter_cancelled), waiter, NULL);
-  context_kick (context);
-}
-
-gboolean
-network_activate_context_finish (Network *network, GAsyncResult *result, GError **error)
-{
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == network_activate_context, FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
 }

@@ -1,0 +1,65 @@
+/* modem-client-private.h — what the two halves of the modem client share:
+ * its instance struct and the few functions one half calls in the other.
+ * modem-client.c has the messages (sending, requests, URCs, the one final
+ * Ack of each message); modem-client-open.c has the client ID's life (open,
+ * reopen after a modem restart, adoption, leaving, close, the end). Not for
+ * use outside these two files. */
+#pragma once
+
+#include "modem-client.h"
+#include "option-mirror.h"
+
+G_BEGIN_DECLS
+
+#define LOCAL_COMMAND_TIMEOUT_MS 2000
+
+struct _ModemClient
+{
+  GObject parent;
+  ClientPool *pool;
+  guint id;
+  ModemClientConfig config;
+  ModemClientListener listener;
+  gpointer listener_data;
+  ModemClientState state;
+
+  /* Cancelled when the client ends or the modem loses it: fails its queued
+   * AT work. */
+  GCancellable *cancellable;
+  GTask *open_task;
+  guint open_timeout_source;
+  GTask *close_task;
+  guint close_timeout_source;
+  char *close_reason;
+
+  GHashTable *requests_by_token; /* hex token → PendingRequest */
+  /* What the modem holds of this client's header and option slots. */
+  OptionMirror *option_mirror;
+  /* Message ID → SEND_STATE of every message given to the modem whose
+   * final +QCOAPACK has not come yet. */
+  GHashTable *sends_in_flight;
+  /* Sends not taken yet and requests not answered yet (queue_limit). */
+  guint calls_waiting;
+  /* Confirmable messages in sends_in_flight (max_in_flight). */
+  guint con_in_flight;
+  /* A persistent client being opened again after the modem lost it. */
+  gboolean reopening;
+  /* Failed attempts to open it again, and the timer of the next one. */
+  guint reopen_failures;
+  guint reopen_retry_source;
+  /* Counts connect attempts, so a late answer of the network for an
+   * earlier one is ignored; and when the first open started. */
+  guint connect_attempt;
+  gint64 open_started_us;
+};
+
+/* In modem-client.c. */
+void modem_client_set_state (ModemClient *self, ModemClientState state);
+void modem_client_fail_pending_requests (ModemClient *self, const char *message);
+void modem_client_end_messages_in_flight (ModemClient *self);
+
+/* In modem-client-open.c: the +QCOAPOPEN and +QCOAPCLOSE URCs. */
+void modem_client_handle_open_result (ModemClient *self, int result);
+void modem_client_finish_close (ModemClient *self);
+
+G_END_DECLS
