@@ -43,6 +43,10 @@ static gboolean read_path (const ConfigKey *key, const char *value, gpointer fie
 static gboolean read_baud (const ConfigKey *key, const char *value, gpointer field, GError **error);
 static gboolean read_flow_control (const ConfigKey *key, const char *value, gpointer field,
                                    GError **error);
+static gboolean read_urc_port (const ConfigKey *key, const char *value, gpointer field,
+                               GError **error);
+static gboolean read_power_saving (const ConfigKey *key, const char *value, gpointer field,
+                                   GError **error);
 static gboolean read_uint (const ConfigKey *key, const char *value, gpointer field, GError **error);
 static gboolean read_log_level (const ConfigKey *key, const char *value, gpointer field,
                                 GError **error);
@@ -63,6 +67,8 @@ static const ConfigKey config_keys[] = {
   { "modem", "Device", read_path, FIELD (service.device), 0, 0 },
   { "modem", "Baud", read_baud, FIELD (service.baud), 0, 0 },
   { "modem", "FlowControl", read_flow_control, FIELD (service.rtscts), 0, 0 },
+  { "modem", "UrcPort", read_urc_port, FIELD (service.modem.urc_port), 0, 0 },
+  { "modem", "PowerSaving", read_power_saving, FIELD (service.modem.power_saving), 0, 0 },
   { "service", "MaxClientsPerUser", read_uint, FIELD (service.max_clients_per_user), 1,
     QCOAP_MAX_CLIENTS },
   { "service", "QueueLimit", read_uint, FIELD (service.queue_limit), 1, MAX_QUEUE_LIMIT },
@@ -228,6 +234,28 @@ read_flow_control (const ConfigKey *key, const char *value, gpointer field, GErr
       return TRUE;
     }
   problem = g_strdup_printf ("\"%s\" is neither none nor rtscts", value);
+  return set_value_error (error, problem);
+}
+
+static gboolean
+read_urc_port (const ConfigKey *key, const char *value, gpointer field, GError **error)
+{
+  g_autofree char *problem = NULL;
+
+  if (modem_urc_port_from_string (value, field))
+    return TRUE;
+  problem = g_strdup_printf ("\"%s\" is none of auto, usbat, usbmodem, uart1", value);
+  return set_value_error (error, problem);
+}
+
+static gboolean
+read_power_saving (const ConfigKey *key, const char *value, gpointer field, GError **error)
+{
+  g_autofree char *problem = NULL;
+
+  if (modem_power_saving_from_string (value, field))
+    return TRUE;
+  problem = g_strdup_printf ("\"%s\" is neither off nor keep", value);
   return set_value_error (error, problem);
 }
 

@@ -20,6 +20,7 @@ static const struct
   const char *name;
   gboolean prefix;
   Guard guard;
+  const char *read_form; /* a write form that only reads, allowed too */
 } protected_commands[] = {
   { "E", FALSE, GUARD_ALWAYS },  /* echo */
   { "V", FALSE, GUARD_ALWAYS },  /* result code format */
@@ -29,7 +30,11 @@ static const struct
   { "+CMEE", FALSE, GUARD_ALWAYS },
   { "+IPR", FALSE, GUARD_ALWAYS },
   { "+IFC", FALSE, GUARD_ALWAYS },
-  { "+QURCCFG", FALSE, GUARD_ALWAYS },
+  /* The URC port: the daemon sets it; reading it helps whoever wonders
+   * why no URC comes. */
+  { "+QURCCFG", FALSE, GUARD_UNLESS_QUERY, "=\"urcport\"" },
+  { "+CPSMS", FALSE, GUARD_UNLESS_QUERY },
+  { "+CEDRXS", FALSE, GUARD_UNLESS_QUERY },
   { "+CFUN", FALSE, GUARD_UNLESS_READ },
   { "+QCOAP", TRUE, GUARD_UNLESS_QUERY },
   { "+QFUPL", FALSE, GUARD_UNLESS_QUERY },
@@ -74,6 +79,9 @@ check_name (const char *command, const char *name, gsize length, const char *for
       if (guard == GUARD_UNLESS_READ && g_str_equal (form, "?"))
         return TRUE;
       if (guard == GUARD_UNLESS_QUERY && (g_str_equal (form, "?") || g_str_equal (form, "=?")))
+        return TRUE;
+      if (protected_commands[i].read_form != NULL
+          && g_ascii_strcasecmp (form, protected_commands[i].read_form) == 0)
         return TRUE;
       return invalid (error, command,
                       guard == GUARD_ALWAYS ? "the daemon relies on this setting"

@@ -6,25 +6,27 @@
 #include "qcoap-error.h"
 #include "serial-port.h"
 
-#define INIT_COMMAND_TIMEOUT_MS 2000
-#define INIT_ATTEMPTS           5
-#define INIT_RETRY_DELAY_MS     1000
+#define INIT_ATTEMPTS       5
+#define INIT_RETRY_DELAY_MS 1000
 /* After RDY the firmware needs a moment before it takes commands; APP RDY
  * says when, but real modules sometimes skip it, so a fallback delay. */
 #define BOOT_SETTLE_MS         3000
 #define MODEM_CANCEL_PAYLOAD   "\x1b"
 #define IMEI_DIGITS            15
-#define MODEM_N_STATUS_REPORTS 4
+#define MODEM_N_STATUS_REPORTS 5
+#define MODEM_SLEEP_REASON     "power saving: the module sleeps"
 
 struct _Modem
 {
   char *device;
   guint baud;
   gboolean rtscts;
+  ModemSettings settings;
   ModemListener listener;
   gpointer user_data;
 
   ModemState state;
+  char *state_reason;
   SerialPort *port;
   AtEngine *engine;
   GFileMonitor *device_monitor;
@@ -37,37 +39,43 @@ struct _Modem
   char *revision;
   char *imei;
 
-  guint urc_handlers[1 + MODEM_N_STATUS_REPORTS];
+  guint urc_handlers[2 + MODEM_N_STATUS_REPORTS];
 };
 
 static void modem_begin_init (Modem *modem);
 
-static void
-replace_string (char **slot, const char *value)
-{
-  g_free (*slot);
-  *slot = g_strdup (value);
-}
 static void modem_watch_for_device (Modem *modem);
 
 const char *
 modem_state_to_string (ModemState state)
 {
-  static const char *const names[] = { "absent", "initializing", "ready", "failed" };
+  static const char *const names[] = { "absent", "initializing", "ready", "failed", "sleeping" };
 
   return names[state];
+}
+
+/* Moves to @state for @reason (NULL: none to give). */
+static void
+set_state_for (Modem *modem, ModemState state, const char *reason)
+{
+  if (reason == NULL)
+    reason = "";
+  if (modem->state == state && g_strcmp0 (modem->state_reason, reason) == 0)
+    return;
+  if (modem->state != state)
+    g_info ("Modem state: %s -> %s%s%s", modem_state_to_string (modem->state),
+            modem_state_to_string (state), *reason ? ": " : "", reason);
+  modem->state = state;
+  g_free (modem->state_reason);
+  modem->state_reason = g_strdup (reason);
+  if (modem->listener.state_changed)
+    modem->listener.state_changed (modem, modem->user_data);
 }
 
 static void
 set_state (Modem *modem, ModemState state)
 {
-  if (modem->state == state)
-    return;
-  g_info ("Modem state: %s -> %s", modem_state_to_string (modem->state),
-          modem_state_to_string (state));
-  modem->state = state;
-  if (modem->listener.state_changed)
-    modem->listener.state_changed (modem, modem->user_data);
+  set_state_for (modem, state, NULL);
 }
 
 static void
@@ -111,10 +119,12 @@ on_port_lost (const GError *error, gpointer user_data)
 {
   Modem *modem = user_data;
 
+  g_autofree char *reason = g_strdup_printf ("the port went away: %s", error->message);
+
   g_warning ("Modem port lost: %s", error->message);
   cancel_init (modem);
   g_clear_pointer (&modem->port, serial_port_close);
-  set_state (modem, MODEM_STATE_ABSENT);
+  set_state_for (modem, MODEM_STATE_ABSENT, reason);
   forget_sessions (modem, "modem-lost", QCOAP_ERROR_MODEM_UNAVAILABLE,
                    "The modem's port went away");
   modem_watch_for_device (modem);
@@ -138,10 +148,7 @@ on_engine_unresponsive (AtEngine *engine, guint failed_probes, gpointer user_dat
   forget_sessions (modem, "modem-lost", QCOAP_ERROR_MODEM_UNAVAILABLE,
                    "The modem stopped answering");
   if (!try_open_port (modem))
-    {
-      set_state (modem, MODEM_STATE_ABSENT);
-      modem_watch_for_device (modem);
-    }
+    modem_watch_for_device (modem);
 }
 
 static gboolean
@@ -154,6 +161,7 @@ try_open_port (Modem *modem)
   if (modem->port == NULL)
     {
       g_info ("Modem port not available: %s", error->message);
+      set_state_for (modem, MODEM_STATE_ABSENT, error->message);
       return FALSE;
     }
   g_info ("Opened %s at %u baud%s", modem->device, modem->baud,
@@ -210,61 +218,6 @@ modem_watch_for_device (Modem *modem)
 
 /* ---- initialisation ------------------------------------------------------- */
 
-typedef struct
-{
-  const char *command;
-  const char *const *response;
-  void (*take) (Modem *modem, AtResponse *response);
-} InitStep;
-
-static void
-take_ati (Modem *modem, AtResponse *response)
-{
-  /* ATI answers "Quectel", "BG96", "Revision: BG96MAR02A07M1G". */
-  for (guint i = 0; i < response->lines->len; i++)
-    {
-      const char *line = g_ptr_array_index (response->lines, i);
-
-      if (g_str_has_prefix (line, "Revision: "))
-        replace_string (&modem->revision, line + strlen ("Revision: "));
-      else if (i == 0)
-        replace_string (&modem->manufacturer, line);
-      else if (i == 1)
-        replace_string (&modem->model, line);
-    }
-}
-
-static void
-take_gsn (Modem *modem, AtResponse *response)
-{
-  if (response->lines->len > 0)
-    replace_string (&modem->imei, g_ptr_array_index (response->lines, 0));
-}
-
-static void
-take_cgmr (Modem *modem, AtResponse *response)
-{
-  if (response->lines->len > 0)
-    replace_string (&modem->revision, g_ptr_array_index (response->lines, 0));
-}
-
-static const InitStep init_steps[] = {
-  { "ATE0", NULL, NULL },      /* echo off: every later line is an answer */
-  { "AT+CMEE=2", NULL, NULL }, /* errors in words, for messages users can act on */
-  /* Answers in free text: "Quectel", "BG96", "Revision: …"; the IMEI. */
-  { "ATI", AT_RESPONSE_ANY, take_ati },
-  { "AT+GSN", AT_RESPONSE_ANY, take_gsn },
-  { "AT+CGMR", AT_RESPONSE_ANY, take_cgmr },
-};
-
-typedef struct
-{
-  Modem *modem;
-  guint step;
-} InitRun;
-
-static void run_init_step (Modem *modem, guint step);
-
 static gboolean
 retry_init (gpointer user_data)
 {
@@ -278,11 +231,20 @@ retry_init (gpointer user_data)
 static void
 init_failed (Modem *modem, const GError *error)
 {
+  g_autofree char *reason = NULL;
+
+  if (g_error_matches (error, MODEM_INIT_ERROR, MODEM_INIT_ERROR_UNSUPPORTED))
+    {
+      g_warning ("The module cannot be used: %s", error->message);
+      set_state_for (modem, MODEM_STATE_FAILED, error->message);
+      return;
+    }
   if (++modem->init_attempt >= INIT_ATTEMPTS)
     {
       g_warning ("Modem initialisation failed %u times, giving up: %s", modem->init_attempt,
                  error->message);
-      set_state (modem, MODEM_STATE_FAILED);
+      reason = g_strdup_printf ("the module did not answer its initialisation: %s", error->message);
+      set_state_for (modem, MODEM_STATE_FAILED, reason);
       return;
     }
   g_info ("Modem initialisation failed (%s); retrying", error->message);
@@ -290,46 +252,42 @@ init_failed (Modem *modem, const GError *error)
 }
 
 static void
-on_init_step_done (GObject *source, GAsyncResult *result, gpointer user_data)
+take_identity (Modem *modem, ModemIdentity *identity)
 {
-  g_autofree InitRun *run = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (AtResponse) response = NULL;
-  Modem *modem = run->modem;
+  g_free (modem->manufacturer);
+  g_free (modem->model);
+  g_free (modem->revision);
+  g_free (modem->imei);
+  modem->manufacturer = g_strdup (identity->manufacturer ? identity->manufacturer : "");
+  modem->model = g_strdup (identity->model ? identity->model : "");
+  modem->revision = g_strdup (identity->revision ? identity->revision : "");
+  modem->imei = g_strdup (identity->imei ? identity->imei : "");
+}
 
-  response = at_engine_command_finish (AT_ENGINE (source), result, &error);
+static void
+on_init_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Modem *modem = user_data;
+  g_autoptr (GError) error = NULL;
+  ModemIdentity identity = { 0 };
+  gboolean ok = modem_init_finish (result, &identity, &error);
+
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  if (response == NULL)
+    {
+      modem_identity_clear (&identity);
+      return;
+    }
+  take_identity (modem, &identity);
+  modem_identity_clear (&identity);
+  if (!ok)
     {
       init_failed (modem, error);
       return;
     }
-  if (init_steps[run->step].take)
-    init_steps[run->step].take (modem, response);
-  run_init_step (modem, run->step + 1);
-}
-
-static void
-run_init_step (Modem *modem, guint step)
-{
-  InitRun *run;
-  AtCommand command = { .timeout_ms = INIT_COMMAND_TIMEOUT_MS };
-
-  if (step == G_N_ELEMENTS (init_steps))
-    {
-      g_info ("Modem ready: %s %s, revision %s, IMEI %s", modem->manufacturer, modem->model,
-              modem->revision, modem->imei);
-      modem->init_attempt = 0;
-      set_state (modem, MODEM_STATE_READY);
-      return;
-    }
-  run = g_new0 (InitRun, 1);
-  run->modem = modem;
-  run->step = step;
-  command.text = init_steps[step].command;
-  command.response = init_steps[step].response;
-  at_engine_command (modem->engine, &command, modem->init_cancellable, on_init_step_done, run);
+  g_info ("Modem ready: %s %s, revision %s, IMEI %s", modem->manufacturer, modem->model,
+          modem->revision, modem->imei);
+  modem->init_attempt = 0;
+  set_state (modem, MODEM_STATE_READY);
 }
 
 static void
@@ -338,7 +296,8 @@ modem_begin_init (Modem *modem)
   cancel_init (modem);
   modem->init_cancellable = g_cancellable_new ();
   set_state (modem, MODEM_STATE_INITIALIZING);
-  run_init_step (modem, 0);
+  modem_init_run (modem->engine, modem->device, &modem->settings, modem->init_cancellable,
+                  on_init_done, modem);
 }
 
 /* ---- unsolicited results --------------------------------------------------- */
@@ -367,6 +326,14 @@ handle_reboot (Modem *modem, const char *line)
           cancel_init (modem);
           modem_begin_init (modem);
         }
+      return;
+    }
+  if (modem->state == MODEM_STATE_SLEEPING)
+    {
+      /* The boot that ends a sleep: the sessions were told when it began. */
+      g_message ("Modem reports \"%s\": it wakes from power saving", line);
+      set_state_for (modem, MODEM_STATE_INITIALIZING, "the module wakes from power saving");
+      modem->retry_source = g_timeout_add (BOOT_SETTLE_MS, settle_after_boot, modem);
       return;
     }
   if (!was_running && modem->retry_source != 0)
@@ -398,12 +365,35 @@ on_restart_line (const AtEvent *event, gpointer user_data)
   handle_reboot (user_data, event->line);
 }
 
+/* With PSM granted the module says so, stops answering, and later boots
+ * again: its CoAP clients are gone until then. Persistent sessions wait for
+ * the wake-up; commands are not sent to a module that cannot hear them. */
+static gboolean
+is_power_saving_line (const char *line)
+{
+  return g_str_equal (line, "PSM POWER DOWN");
+}
+
+static void
+on_power_saving (const AtEvent *event, gpointer user_data)
+{
+  Modem *modem = user_data;
+
+  if (modem->state == MODEM_STATE_SLEEPING)
+    return;
+  g_message ("The module sleeps (power saving); its CoAP clients are gone until it wakes");
+  cancel_init (modem);
+  set_state_for (modem, MODEM_STATE_SLEEPING, MODEM_SLEEP_REASON);
+  forget_sessions (modem, "modem-lost", QCOAP_ERROR_MODEM_UNAVAILABLE,
+                   "The module sleeps (power saving)");
+}
+
 /* What the module reports of its SIM and functionality ("+CPIN: READY",
  * "+CFUN: 1", "+QUSIM: 1", "+QIND: SMS DONE") after a boot: nothing the
  * daemon acts on, but taken here so that no answer mistakes it for one of
  * its lines. */
 static const char *const status_reports[MODEM_N_STATUS_REPORTS]
-    = { "+CPIN:", "+CFUN:", "+QUSIM:", "+QIND:" };
+    = { "+CPIN:", "+CFUN:", "+QUSIM:", "+QIND:", "+QPSMTIMER:" };
 
 static void
 on_status_report (const AtEvent *event, gpointer user_data)
@@ -430,18 +420,11 @@ is_imei_line (const char *line)
   return TRUE;
 }
 
-/* The test command lists ranges, e.g. +QCOAPCFG: "trans",(0-5),(2-60),(4-8);
- * the query forms print plain values. */
-static gboolean
-is_qcoapcfg_range_line (const char *line)
-{
-  return g_str_has_prefix (line, "+QCOAPCFG:") && strchr (line, '(') != NULL;
-}
-
+/* Two probes that any module answers, so that a module of another family
+ * gets no AT+QCOAP… command from a resynchronisation either. */
 static const AtProbe modem_probes[] = {
   { "ATI", is_revision_line, { "ATI", "AT+CGMR", "AT+GMR", NULL } },
   { "AT+GSN", is_imei_line, { "AT+GSN", "AT+CGSN", NULL } },
-  { "AT+QCOAPCFG=?", is_qcoapcfg_range_line, { "AT+QCOAPCFG", NULL } },
 };
 
 static void
@@ -450,23 +433,27 @@ register_lines (Modem *modem)
   at_engine_set_probes (modem->engine, modem_probes, G_N_ELEMENTS (modem_probes));
   modem->urc_handlers[0]
       = at_engine_add_urc_handler (modem->engine, NULL, is_restart_line, on_restart_line, modem);
+  modem->urc_handlers[1] = at_engine_add_urc_handler (modem->engine, NULL, is_power_saving_line,
+                                                      on_power_saving, modem);
   /* By prefix: "+CFUN: 1" is the answer while "AT+CFUN?" runs. */
   for (guint i = 0; i < MODEM_N_STATUS_REPORTS; i++)
-    modem->urc_handlers[1 + i] = at_engine_add_urc_handler (modem->engine, status_reports[i], NULL,
+    modem->urc_handlers[2 + i] = at_engine_add_urc_handler (modem->engine, status_reports[i], NULL,
                                                             on_status_report, modem);
 }
 
 /* ---- public ----------------------------------------------------------------- */
 
 Modem *
-modem_new (const char *device, guint baud, gboolean rtscts, const ModemListener *listener,
-           gpointer user_data)
+modem_new (const char *device, guint baud, gboolean rtscts, const ModemSettings *settings,
+           const ModemListener *listener, gpointer user_data)
 {
   Modem *modem = g_new0 (Modem, 1);
 
   modem->device = g_strdup (device);
   modem->baud = baud;
   modem->rtscts = rtscts;
+  modem->settings = *settings;
+  modem->state_reason = g_strdup ("");
   modem->listener = *listener;
   modem->user_data = user_data;
   modem->state = MODEM_STATE_ABSENT;
@@ -501,6 +488,7 @@ modem_free (Modem *modem)
   g_free (modem->model);
   g_free (modem->revision);
   g_free (modem->imei);
+  g_free (modem->state_reason);
   g_free (modem);
 }
 
@@ -540,6 +528,12 @@ modem_get_imei (Modem *modem)
   return modem->imei;
 }
 
+const char *
+modem_get_state_reason (Modem *modem)
+{
+  return modem->state_reason;
+}
+
 AtEngine *
 modem_get_engine (Modem *modem)
 {
@@ -569,8 +563,9 @@ modem_command (Modem *modem, const AtCommand *command, GCancellable *cancellable
   if (modem->state != MODEM_STATE_READY)
     {
       g_task_return_new_error (task, QCOAP_ERROR, QCOAP_ERROR_MODEM_UNAVAILABLE,
-                               "The modem is %s; try again when it is ready",
-                               modem_state_to_string (modem->state));
+                               "The modem is %s%s%s; try again when it is ready",
+                               modem_state_to_string (modem->state),
+                               *modem->state_reason ? ": " : "", modem->state_reason);
       return;
     }
   at_engine_command (modem->engine, command, cancellable, on_command_done, g_steal_pointer (&task));

@@ -15,6 +15,7 @@
 #include <gio/gio.h>
 
 #include "at-engine.h"
+#include "modem-init.h"
 
 G_BEGIN_DECLS
 
@@ -24,6 +25,7 @@ typedef enum
   MODEM_STATE_INITIALIZING,
   MODEM_STATE_READY,
   MODEM_STATE_FAILED,
+  MODEM_STATE_SLEEPING, /* power saving (PSM): the module answers nothing until it wakes */
 } ModemState;
 
 typedef struct _Modem Modem;
@@ -38,14 +40,19 @@ typedef struct
   void (*sessions_lost) (Modem *modem, const char *reason, gpointer user_data);
 } ModemListener;
 
-Modem *modem_new (const char *device, guint baud, gboolean rtscts, const ModemListener *listener,
-                  gpointer user_data);
+Modem *modem_new (const char *device, guint baud, gboolean rtscts, const ModemSettings *settings,
+                  const ModemListener *listener, gpointer user_data);
 void modem_free (Modem *modem);
 /* Opens the port (or starts waiting for it) and initialises the module. */
 void modem_start (Modem *modem);
 
 ModemState modem_get_state (Modem *modem);
 const char *modem_state_to_string (ModemState state);
+/* Why the state is what it is, in words a person can act on ("BC66: this
+ * module's CoAP commands are a different family…", "power saving: the
+ * module sleeps"); "" when there is nothing to say. state_changed is called
+ * when it changes too. */
+const char *modem_get_state_reason (Modem *modem);
 const char *modem_get_device (Modem *modem);
 const char *modem_get_manufacturer (Modem *modem);
 const char *modem_get_model (Modem *modem);

@@ -53,6 +53,8 @@ service_config_init (ServiceConfig *config)
   config->device = g_strdup (DEFAULT_DEVICE);
   config->baud = DEFAULT_BAUD;
   config->rtscts = FALSE;
+  config->modem.urc_port = MODEM_URC_PORT_AUTO;
+  config->modem.power_saving = MODEM_POWER_SAVING_OFF;
   config->max_clients_per_user = DEFAULT_MAX_CLIENTS_PER_USER;
   config->queue_limit = DEFAULT_QUEUE_LIMIT;
   config->max_in_flight = DEFAULT_MAX_IN_FLIGHT;
@@ -226,12 +228,21 @@ published_state (Service *service)
   return modem_state_to_string (state);
 }
 
+static const char *
+published_state_reason (Service *service)
+{
+  if (modem_get_state (service->modem) == MODEM_STATE_READY && !adopter_is_done (service->adopter))
+    return "qcoapd is taking over the sessions of its previous run";
+  return modem_get_state_reason (service->modem);
+}
+
 static void
 on_modem_state_changed (Modem *modem, gpointer user_data)
 {
   Service *service = user_data;
 
   qcoap_manager_set_state (service->manager, published_state (service));
+  qcoap_manager_set_state_reason (service->manager, published_state_reason (service));
   qcoap_manager_set_manufacturer (service->manager, modem_get_manufacturer (modem));
   qcoap_manager_set_model (service->manager, modem_get_model (modem));
   qcoap_manager_set_revision (service->manager, modem_get_revision (modem));
@@ -354,8 +365,9 @@ check_modem_ready (Service *service, GError **error)
       return FALSE;
     }
   g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_MODEM_UNAVAILABLE,
-               "The modem is %s; sessions can be opened once it is ready",
-               modem_state_to_string (state));
+               "The modem is %s%s%s; sessions can be opened once it is ready",
+               modem_state_to_string (state), *modem_get_state_reason (service->modem) ? ": " : "",
+               modem_get_state_reason (service->modem));
   return FALSE;
 }
 
@@ -540,7 +552,8 @@ service_new (const ServiceConfig *config,
   service->status_data = user_data;
   service->callers = caller_registry_new (NULL);
   service->state_path = state_file_default_path ();
-  service->modem = modem_new (config->device, config->baud, config->rtscts, &listener, service);
+  service->modem = modem_new (config->device, config->baud, config->rtscts, &config->modem,
+                              &listener, service);
   service->pool = client_pool_new (service->modem, config->queue_limit);
   service->adopter
       = adopter_new (service->modem, service->pool, service->callers, service->state_path, &limits,

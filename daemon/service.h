@@ -10,6 +10,7 @@
 
 #include <gio/gio.h>
 
+#include "modem-init.h"
 #include "network.h"
 
 G_BEGIN_DECLS
@@ -22,6 +23,7 @@ typedef struct
   char *device;
   guint baud;
   gboolean rtscts;
+  ModemSettings modem;        /* [modem] UrcPort=, PowerSaving= */
   guint max_clients_per_user; /* for users other than root */
   guint queue_limit;          /* calls waiting per session (for the modem or a response) */
   guint max_in_flight;        /* confirmable messages awaiting their Ack, per session */
