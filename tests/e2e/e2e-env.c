@@ -3,8 +3,6 @@
 
 #include <glib/gstdio.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <unistd.h>
 
 #include "harness.h"
 
@@ -20,12 +18,6 @@ typedef struct
   E2eOptions options; /* as started, for e2e_env_start_daemon() */
   guint daemon_runs;
 } Env;
-
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
 
 static GSubprocess *
 spawn_daemon (Env *env, const E2eOptions *options)
@@ -55,13 +47,13 @@ spawn_daemon (Env *env, const E2eOptions *options)
   g_ptr_array_add (argv, g_strdup ("--verbose"));
   g_ptr_array_add (argv, NULL);
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE);
+  launcher = harness_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE);
   /* As the unit runs it (see data/qcoapd.service.in). */
   g_subprocess_launcher_setenv (launcher, "G_SLICE", "always-malloc", TRUE);
   g_subprocess_launcher_setenv (launcher, "RUNTIME_DIRECTORY", env->public.runtime_dir, TRUE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  g_subprocess_launcher_set_stderr_file_path (launcher, env->public.daemon_log_path);
-  g_subprocess_launcher_set_stdout_file_path (launcher, env->public.daemon_log_path);
+  /* Each run's log starts afresh (a restart keeps the last one aside). */
+  harness_launcher_log_to (launcher, env->public.daemon_log_path, FALSE, &error);
+  g_assert_no_error (error);
   process = g_subprocess_launcher_spawnv (launcher, (const char *const *)argv->pdata, &error);
   g_assert_no_error (error);
   return process;

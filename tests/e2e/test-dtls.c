@@ -409,8 +409,7 @@ test_qcoapctl (void)
       g_test_skip ("QCOAPCTL is not set");
       return;
     }
-  g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status,
-                &error);
+  harness_run (argv, &out, &err, &status, &error);
   g_assert_no_error (error);
   if (!g_spawn_check_wait_status (status, NULL))
     g_error ("qcoapctl failed: %s", err);
