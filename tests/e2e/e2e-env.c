@@ -9,7 +9,7 @@
 typedef struct
 {
   E2eEnv public;
-  GTestDBus *test_bus;
+  HarnessBus *test_bus;
   HarnessCoapServer *coap_server;
   HarnessSim *simulator;
   GSubprocess *daemon;
@@ -178,9 +178,12 @@ e2e_env_start (const E2eOptions *options)
   pub->runtime_dir = g_build_filename (pub->tmpdir, "run", NULL);
   g_assert_cmpint (g_mkdir (pub->runtime_dir, 0700), ==, 0);
 
-  env->test_bus = g_test_dbus_new (G_TEST_DBUS_NONE);
-  g_test_dbus_up (env->test_bus);
-  pub->bus_address = g_strdup (g_test_dbus_get_bus_address (env->test_bus));
+  env->test_bus = harness_bus_start (pub->tmpdir, &error);
+  g_assert_no_error (error);
+  pub->bus_address = g_strdup (env->test_bus->address);
+  /* As GTestDBus did: a session-bus client in the test, or in a program it
+   * runs, reaches the private bus, never the user's. */
+  g_setenv ("DBUS_SESSION_BUS_ADDRESS", pub->bus_address, TRUE);
   pub->bus = e2e_env_connect (pub);
 
   env->coap_server = harness_coap_server_start (pub->tmpdir, NULL, &error);
@@ -262,8 +265,8 @@ e2e_env_stop (E2eEnv *pub, gboolean tests_failed)
   g_clear_object (&env->silent_socket);
   g_dbus_connection_close_sync (pub->bus, NULL, NULL);
   g_clear_object (&pub->bus);
-  g_test_dbus_down (env->test_bus);
-  g_clear_object (&env->test_bus);
+  g_clear_pointer (&env->test_bus, harness_bus_free);
+  g_unsetenv ("DBUS_SESSION_BUS_ADDRESS");
   if (!tests_failed && clean_exit && g_getenv ("QCOAPD_KEEP_LOGS") == NULL)
     harness_remove_temp_dir (pub->tmpdir);
   else

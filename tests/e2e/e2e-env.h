@@ -1,7 +1,8 @@
 /* e2e-env.h — the whole real path for end-to-end tests: a private
  * dbus-daemon, libcoap's coap-server on 127.0.0.1, bg96-sim on a
  * pseudo-terminal, and qcoapd serving on the private bus. Started once per
- * test program; every process dies with the test program. */
+ * test program, each process through harness_launcher_new(): every one dies
+ * with the test program. */
 #pragma once
 
 #include <gio/gio.h>

@@ -373,6 +373,62 @@ out:
   return answered;
 }
 
+/* ---- the bus ---- */
+
+static char *
+write_bus_config (const char *dir, GError **error)
+{
+  g_autofree char *path = g_build_filename (dir, "dbus-daemon.conf", NULL);
+  g_autofree char *text
+      = g_markup_printf_escaped ("<busconfig>\n"
+                                 "  <type>session</type>\n"
+                                 "  <listen>unix:dir=%s</listen>\n"
+                                 "  <policy context=\"default\">\n"
+                                 "    <allow send_destination=\"*\" eavesdrop=\"true\"/>\n"
+                                 "    <allow eavesdrop=\"true\"/>\n"
+                                 "    <allow own=\"*\"/>\n"
+                                 "  </policy>\n"
+                                 "</busconfig>\n",
+                                 dir);
+
+  if (!g_file_set_contents (path, text, -1, error))
+    return NULL;
+  return g_steal_pointer (&path);
+}
+
+HarnessBus *
+harness_bus_start (const char *dir, GError **error)
+{
+  g_autoptr (HarnessBus) bus = g_new0 (HarnessBus, 1);
+  g_autofree char *config_path = write_bus_config (dir, error);
+  g_autofree char *config = NULL;
+
+  if (config_path == NULL)
+    return NULL;
+  config = g_strdup_printf ("--config-file=%s", config_path);
+  bus->process = harness_process_spawn (
+      (const char *const[]){ "dbus-daemon", "--nofork", "--print-address=1", config, NULL }, NULL,
+      error);
+  if (bus->process == NULL)
+    return NULL;
+  bus->address = harness_process_read_line (bus->process, READY_TIMEOUT_MS, error);
+  if (bus->address == NULL)
+    return NULL;
+  return g_steal_pointer (&bus);
+}
+
+void
+harness_bus_free (HarnessBus *bus)
+{
+  if (bus == NULL)
+    return;
+  if (bus->process != NULL)
+    harness_process_stop (bus->process, 2000);
+  g_clear_pointer (&bus->process, harness_process_free);
+  g_free (bus->address);
+  g_free (bus);
+}
+
 /* ---- the CoAP server ---- */
 
 HarnessCoapServer *

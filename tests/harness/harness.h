@@ -1,5 +1,6 @@
-/* harness.h — helpers for tests that run the real peers: a CoAP server
- * (libcoap's coap-server-openssl), the BG96 simulator and a serial port.
+/* harness.h — helpers for tests that run the real peers: a private
+ * dbus-daemon, a CoAP server (libcoap's coap-server-openssl), the BG96
+ * simulator and a serial port.
  *
  * Every process a test starts, here or in the test itself, comes from
  * harness_launcher_new(): it gets PR_SET_PDEATHSIG(SIGKILL), so a test that
@@ -79,6 +80,22 @@ guint16 harness_find_free_udp_port (void);
 /* Sends a CoAP ping (empty CON) to 127.0.0.1:@port until something answers
  * or @timeout_ms passes. */
 gboolean harness_coap_ping (guint16 port, guint timeout_ms);
+
+/* ---- the bus ---- */
+
+typedef struct
+{
+  HarnessProcess *process;
+  char *address;
+} HarnessBus;
+
+/* Starts a dbus-daemon of the test's own (the configuration GLib's
+ * GTestDBus writes: a session bus where anyone may own and send anything,
+ * here listening in @dir) and waits for its address. */
+HarnessBus *harness_bus_start (const char *dir, GError **error);
+/* SIGTERM, and waits for it to exit. */
+void harness_bus_free (HarnessBus *bus);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HarnessBus, harness_bus_free)
 
 /* ---- the CoAP server ---- */
 
