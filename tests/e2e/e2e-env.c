@@ -3,7 +3,9 @@
 
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <string.h>
 
+#include "e2e-session.h"
 #include "harness.h"
 
 typedef struct
@@ -414,4 +416,119 @@ e2e_wait_for (gboolean *done, guint timeout_ms)
   while (!*done && g_get_monotonic_time () < end)
     g_main_context_iteration (NULL, TRUE);
   return *done;
+}
+
+gboolean
+e2e_iterate_until (gboolean (*done) (gpointer data), gpointer data, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
+
+  while (!done (data) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  return done (data);
+}
+
+char *
+e2e_env_name_owner (E2eEnv *env)
+{
+  g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
+      env->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+      "GetNameOwner", g_variant_new ("(s)", E2E_BUS_NAME), G_VARIANT_TYPE ("(s)"),
+      G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  char *owner = NULL;
+
+  if (reply)
+    g_variant_get (reply, "(s)", &owner);
+  return owner;
+}
+
+GVariant *
+e2e_env_get_property (E2eEnv *env, const char *path, const char *interface, const char *name)
+{
+  g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
+      env->bus, E2E_BUS_NAME, path, "org.freedesktop.DBus.Properties", "Get",
+      g_variant_new ("(ss)", interface, name), G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, 5000,
+      NULL, NULL);
+  GVariant *value = NULL;
+
+  if (reply)
+    g_variant_get (reply, "(v)", &value);
+  return value;
+}
+
+static char *
+string_property (E2eEnv *env, const char *path, const char *interface, const char *name)
+{
+  g_autoptr (GVariant) value = e2e_env_get_property (env, path, interface, name);
+
+  return value ? g_variant_dup_string (value, NULL) : NULL;
+}
+
+gint64
+e2e_env_wait_property (E2eEnv *env, const char *path, const char *interface, const char *name,
+                       const char *wanted, guint timeout_ms)
+{
+  gint64 start = g_get_monotonic_time ();
+  g_autofree char *now = NULL;
+
+  do
+    {
+      g_free (now);
+      now = string_property (env, path, interface, name);
+      if (g_strcmp0 (now, wanted) == 0)
+        return (g_get_monotonic_time () - start) / 1000;
+      g_usleep (20000);
+    }
+  while (g_get_monotonic_time () - start < (gint64)timeout_ms * 1000);
+  g_error ("%s %s is \"%s\", not \"%s\"", path, name, now ? now : "(gone)", wanted);
+}
+
+char *
+e2e_env_session_state (E2eEnv *env, const char *path)
+{
+  return string_property (env, path, E2E_SESSION_IFACE, "State");
+}
+
+gint64
+e2e_env_wait_session_state (E2eEnv *env, const char *path, const char *state, guint timeout_ms)
+{
+  return e2e_env_wait_property (env, path, E2E_SESSION_IFACE, "State", state, timeout_ms);
+}
+
+void
+e2e_env_sim_command (E2eEnv *env, const char *command)
+{
+  g_autofree char *answer = e2e_env_sim_control (env, command);
+
+  if (!g_str_has_prefix (answer, "OK"))
+    g_error ("simulator answered \"%s\" to \"%s\"", answer, command);
+}
+
+char *
+e2e_env_wait_sim_log (E2eEnv *env, gsize offset, const char *needle)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  char *text = e2e_env_sim_log_since (env, offset);
+
+  while (strstr (text, needle) == NULL && g_get_monotonic_time () < end)
+    {
+      g_usleep (20000);
+      g_free (text);
+      text = e2e_env_sim_log_since (env, offset);
+    }
+  return text;
+}
+
+void
+e2e_env_assert_no_at_traffic (E2eEnv *env, gsize offset, const char *what)
+{
+  g_autofree char *traffic = NULL;
+
+  /* Let anything the call might have caused reach the simulator's log. */
+  g_usleep (200000);
+  traffic = e2e_env_sim_log_since (env, offset);
+  /* The daemon's own network reads may come at any moment: only CoAP
+   * commands count as caused by the call. */
+  if (strstr (traffic, "at-rx AT+QCOAP") != NULL)
+    g_error ("%s reached the modem:\n%s", what, traffic);
 }
