@@ -270,7 +270,12 @@ e2e_env_stop (E2eEnv *pub, gboolean tests_failed)
   g_clear_pointer (&env->test_bus, harness_bus_free);
   g_unsetenv ("DBUS_SESSION_BUS_ADDRESS");
   if (!tests_failed && clean_exit && g_getenv ("QCOAPD_KEEP_LOGS") == NULL)
-    harness_remove_temp_dir (pub->tmpdir);
+    {
+      /* The daemon's state file is one level down: the harness removes one
+       * level only. */
+      harness_remove_temp_dir (pub->runtime_dir);
+      harness_remove_temp_dir (pub->tmpdir);
+    }
   else
     g_printerr ("logs kept in %s\n", pub->tmpdir);
   g_free (pub->tmpdir);

@@ -924,5 +924,9 @@ main (int argc, char **argv)
     g_printerr ("---- qcoap-proxy log ----\n%s\n", read_file (t.proxy_log));
   g_clear_pointer (&t.server, harness_coap_server_free);
   e2e_env_stop (t.env, status != 0);
+  if (status == 0)
+    harness_remove_temp_dir (t.dir);
+  else
+    g_printerr ("qcoap-proxy's and coap-server's logs kept in %s\n", t.dir);
   return status;
 }
