@@ -16,19 +16,11 @@
  *                           answers with the simulator's answer line
  * and its exit status is ours. On failure the logs of all processes are
  * printed. */
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <string.h>
 #include <gio/gunixsocketaddress.h>
 
 #include "e2e-env.h"
-
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
+#include "harness.h"
 
 /* The simulator's control channel is its stdin and stdout, which only this
  * process holds: the programs under test reach it through a socket. One
@@ -76,7 +68,7 @@ on_program_exited (GObject *source, GAsyncResult *result, gpointer user_data)
 static int
 run_program (E2eEnv *env, char **argv)
 {
-  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr (GSubprocessLauncher) launcher = harness_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   g_autoptr (GSubprocess) program = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *coap_port = g_strdup_printf ("%u", env->coap_port);
@@ -95,7 +87,6 @@ run_program (E2eEnv *env, char **argv)
   g_subprocess_launcher_setenv (launcher, "QCOAP_TEST_COAP_PORT", coap_port, TRUE);
   g_subprocess_launcher_setenv (launcher, "QCOAP_TEST_SILENT_PORT", silent_port, TRUE);
   g_subprocess_launcher_setenv (launcher, "QCOAP_TEST_SIM_CONTROL", control_path, TRUE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   program = g_subprocess_launcher_spawnv (launcher, (const char *const *)argv, &error);
   if (program == NULL)
     {

@@ -7,7 +7,7 @@
 #include <gio/gio.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
+#include "harness.h"
 #include "sim-control.h"
 
 static const char *bus_address;
@@ -15,22 +15,15 @@ static guint coap_port;
 static guint silent_port;
 static char *tmpdir;
 
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
 /* Every program a test starts dies with the test, even after a failed
  * assertion has skipped the cleanup. */
 static GSubprocess *
 spawn (const char *const *argv, GSubprocessFlags flags)
 {
-  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (flags);
+  g_autoptr (GSubprocessLauncher) launcher = harness_launcher_new (flags);
   g_autoptr (GError) error = NULL;
   GSubprocess *process;
 
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   process = g_subprocess_launcher_spawnv (launcher, argv, &error);
   g_assert_no_error (error);
   return process;
@@ -1076,10 +1069,6 @@ main (int argc, char **argv)
   g_test_add_func ("/qcoapctl/monitor/network-json", test_monitor_network_json);
   status = g_test_run ();
 
-  {
-    g_autofree char *command = g_strdup_printf ("rm -rf '%s'", tmpdir);
-
-    (void)system (command);
-  }
+  harness_remove_temp_dir (tmpdir);
   return status;
 }

@@ -5,9 +5,9 @@
  * (DBUS_SYSTEM_BUS_ADDRESS), and the variables server and port, which here
  * name the test's coap-server. */
 #include <gio/gio.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
+
+#include "harness.h"
 
 typedef struct
 {
@@ -93,12 +93,6 @@ extract_blocks (const char *markdown)
   return found;
 }
 
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
 /* The sessions the daemon has now, through a plain D-Bus call. */
 static gsize
 count_sessions (void)
@@ -140,15 +134,14 @@ static void
 test_block (gconstpointer data)
 {
   const Block *block = data;
-  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
-      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr (GSubprocessLauncher) launcher
+      = harness_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
   g_autoptr (GSubprocess) shell = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *output = NULL;
   g_autofree char *tools = g_path_get_dirname (g_getenv ("QCOAPCTL"));
   g_autofree char *path = g_strdup_printf ("%s:%s", tools, g_getenv ("PATH"));
 
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   g_subprocess_launcher_setenv (launcher, "DBUS_SYSTEM_BUS_ADDRESS", g_getenv ("QCOAP_TEST_BUS"),
                                 TRUE);
   g_subprocess_launcher_setenv (launcher, "server", "127.0.0.1", TRUE);

@@ -3,15 +3,15 @@
 
 #include <glib/gstdio.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <unistd.h>
+#include <string.h>
 
+#include "e2e-session.h"
 #include "harness.h"
 
 typedef struct
 {
   E2eEnv public;
-  GTestDBus *test_bus;
+  HarnessBus *test_bus;
   HarnessCoapServer *coap_server;
   HarnessSim *simulator;
   GSubprocess *daemon;
@@ -20,12 +20,6 @@ typedef struct
   E2eOptions options; /* as started, for e2e_env_start_daemon() */
   guint daemon_runs;
 } Env;
-
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
 
 static GSubprocess *
 spawn_daemon (Env *env, const E2eOptions *options)
@@ -55,13 +49,13 @@ spawn_daemon (Env *env, const E2eOptions *options)
   g_ptr_array_add (argv, g_strdup ("--verbose"));
   g_ptr_array_add (argv, NULL);
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE);
+  launcher = harness_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE);
   /* As the unit runs it (see data/qcoapd.service.in). */
   g_subprocess_launcher_setenv (launcher, "G_SLICE", "always-malloc", TRUE);
   g_subprocess_launcher_setenv (launcher, "RUNTIME_DIRECTORY", env->public.runtime_dir, TRUE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  g_subprocess_launcher_set_stderr_file_path (launcher, env->public.daemon_log_path);
-  g_subprocess_launcher_set_stdout_file_path (launcher, env->public.daemon_log_path);
+  /* Each run's log starts afresh (a restart keeps the last one aside). */
+  harness_launcher_log_to (launcher, env->public.daemon_log_path, FALSE, &error);
+  g_assert_no_error (error);
   process = g_subprocess_launcher_spawnv (launcher, (const char *const *)argv->pdata, &error);
   g_assert_no_error (error);
   return process;
@@ -186,9 +180,12 @@ e2e_env_start (const E2eOptions *options)
   pub->runtime_dir = g_build_filename (pub->tmpdir, "run", NULL);
   g_assert_cmpint (g_mkdir (pub->runtime_dir, 0700), ==, 0);
 
-  env->test_bus = g_test_dbus_new (G_TEST_DBUS_NONE);
-  g_test_dbus_up (env->test_bus);
-  pub->bus_address = g_strdup (g_test_dbus_get_bus_address (env->test_bus));
+  env->test_bus = harness_bus_start (pub->tmpdir, &error);
+  g_assert_no_error (error);
+  pub->bus_address = g_strdup (env->test_bus->address);
+  /* As GTestDBus did: a session-bus client in the test, or in a program it
+   * runs, reaches the private bus, never the user's. */
+  g_setenv ("DBUS_SESSION_BUS_ADDRESS", pub->bus_address, TRUE);
   pub->bus = e2e_env_connect (pub);
 
   env->coap_server = harness_coap_server_start (pub->tmpdir, NULL, &error);
@@ -270,10 +267,15 @@ e2e_env_stop (E2eEnv *pub, gboolean tests_failed)
   g_clear_object (&env->silent_socket);
   g_dbus_connection_close_sync (pub->bus, NULL, NULL);
   g_clear_object (&pub->bus);
-  g_test_dbus_down (env->test_bus);
-  g_clear_object (&env->test_bus);
+  g_clear_pointer (&env->test_bus, harness_bus_free);
+  g_unsetenv ("DBUS_SESSION_BUS_ADDRESS");
   if (!tests_failed && clean_exit && g_getenv ("QCOAPD_KEEP_LOGS") == NULL)
-    harness_remove_temp_dir (pub->tmpdir);
+    {
+      /* The daemon's state file is one level down: the harness removes one
+       * level only. */
+      harness_remove_temp_dir (pub->runtime_dir);
+      harness_remove_temp_dir (pub->tmpdir);
+    }
   else
     g_printerr ("logs kept in %s\n", pub->tmpdir);
   g_free (pub->tmpdir);
@@ -419,4 +421,119 @@ e2e_wait_for (gboolean *done, guint timeout_ms)
   while (!*done && g_get_monotonic_time () < end)
     g_main_context_iteration (NULL, TRUE);
   return *done;
+}
+
+gboolean
+e2e_iterate_until (gboolean (*done) (gpointer data), gpointer data, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
+
+  while (!done (data) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  return done (data);
+}
+
+char *
+e2e_env_name_owner (E2eEnv *env)
+{
+  g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
+      env->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+      "GetNameOwner", g_variant_new ("(s)", E2E_BUS_NAME), G_VARIANT_TYPE ("(s)"),
+      G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  char *owner = NULL;
+
+  if (reply)
+    g_variant_get (reply, "(s)", &owner);
+  return owner;
+}
+
+GVariant *
+e2e_env_get_property (E2eEnv *env, const char *path, const char *interface, const char *name)
+{
+  g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
+      env->bus, E2E_BUS_NAME, path, "org.freedesktop.DBus.Properties", "Get",
+      g_variant_new ("(ss)", interface, name), G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, 5000,
+      NULL, NULL);
+  GVariant *value = NULL;
+
+  if (reply)
+    g_variant_get (reply, "(v)", &value);
+  return value;
+}
+
+static char *
+string_property (E2eEnv *env, const char *path, const char *interface, const char *name)
+{
+  g_autoptr (GVariant) value = e2e_env_get_property (env, path, interface, name);
+
+  return value ? g_variant_dup_string (value, NULL) : NULL;
+}
+
+gint64
+e2e_env_wait_property (E2eEnv *env, const char *path, const char *interface, const char *name,
+                       const char *wanted, guint timeout_ms)
+{
+  gint64 start = g_get_monotonic_time ();
+  g_autofree char *now = NULL;
+
+  do
+    {
+      g_free (now);
+      now = string_property (env, path, interface, name);
+      if (g_strcmp0 (now, wanted) == 0)
+        return (g_get_monotonic_time () - start) / 1000;
+      g_usleep (20000);
+    }
+  while (g_get_monotonic_time () - start < (gint64)timeout_ms * 1000);
+  g_error ("%s %s is \"%s\", not \"%s\"", path, name, now ? now : "(gone)", wanted);
+}
+
+char *
+e2e_env_session_state (E2eEnv *env, const char *path)
+{
+  return string_property (env, path, E2E_SESSION_IFACE, "State");
+}
+
+gint64
+e2e_env_wait_session_state (E2eEnv *env, const char *path, const char *state, guint timeout_ms)
+{
+  return e2e_env_wait_property (env, path, E2E_SESSION_IFACE, "State", state, timeout_ms);
+}
+
+void
+e2e_env_sim_command (E2eEnv *env, const char *command)
+{
+  g_autofree char *answer = e2e_env_sim_control (env, command);
+
+  if (!g_str_has_prefix (answer, "OK"))
+    g_error ("simulator answered \"%s\" to \"%s\"", answer, command);
+}
+
+char *
+e2e_env_wait_sim_log (E2eEnv *env, gsize offset, const char *needle)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  char *text = e2e_env_sim_log_since (env, offset);
+
+  while (strstr (text, needle) == NULL && g_get_monotonic_time () < end)
+    {
+      g_usleep (20000);
+      g_free (text);
+      text = e2e_env_sim_log_since (env, offset);
+    }
+  return text;
+}
+
+void
+e2e_env_assert_no_at_traffic (E2eEnv *env, gsize offset, const char *what)
+{
+  g_autofree char *traffic = NULL;
+
+  /* Let anything the call might have caused reach the simulator's log. */
+  g_usleep (200000);
+  traffic = e2e_env_sim_log_since (env, offset);
+  /* The daemon's own network reads may come at any moment: only CoAP
+   * commands count as caused by the call. */
+  if (strstr (traffic, "at-rx AT+QCOAP") != NULL)
+    g_error ("%s reached the modem:\n%s", what, traffic);
 }

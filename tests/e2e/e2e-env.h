@@ -1,7 +1,8 @@
 /* e2e-env.h — the whole real path for end-to-end tests: a private
  * dbus-daemon, libcoap's coap-server on 127.0.0.1, bg96-sim on a
  * pseudo-terminal, and qcoapd serving on the private bus. Started once per
- * test program; every process dies with the test program. */
+ * test program, each process through harness_launcher_new(): every one dies
+ * with the test program. */
 #pragma once
 
 #include <gio/gio.h>
@@ -88,9 +89,39 @@ char *e2e_env_sim_log_since (E2eEnv *env, gsize offset);
 /* coap-server's log text. */
 char *e2e_env_coap_log (E2eEnv *env);
 
+/* The unique name that owns the daemon's name now, or NULL. */
+char *e2e_env_name_owner (E2eEnv *env);
+
+/* Property @name of @interface at @path, read from the bus now; NULL if it
+ * cannot be read (the object is gone, say). */
+GVariant *e2e_env_get_property (E2eEnv *env, const char *path, const char *interface,
+                                const char *name);
+/* Waits until the string property is @wanted and returns how many ms that
+ * took; the test fails, naming the last value, after @timeout_ms. */
+gint64 e2e_env_wait_property (E2eEnv *env, const char *path, const char *interface,
+                              const char *name, const char *wanted, guint timeout_ms);
+/* A session's State now, or NULL once the session is gone. */
+char *e2e_env_session_state (E2eEnv *env, const char *path);
+/* e2e_env_wait_property() of a session's State. */
+gint64 e2e_env_wait_session_state (E2eEnv *env, const char *path, const char *state,
+                                   guint timeout_ms);
+
+/* Sends a control command that must work: the test fails unless the
+ * simulator answers "OK…". */
+void e2e_env_sim_command (E2eEnv *env, const char *command);
+/* Waits up to 10 s until the sim log since @offset holds @needle; returns
+ * that text, with or without it. */
+char *e2e_env_wait_sim_log (E2eEnv *env, gsize offset, const char *needle);
+/* The test fails, naming @what, if a CoAP command (AT+QCOAP…) reached the
+ * modem since @offset: for calls that must be refused before they do. */
+void e2e_env_assert_no_at_traffic (E2eEnv *env, gsize offset, const char *what);
+
 /* Waits (iterating the default main context) until @done is TRUE or the
  * timeout passes; returns the final value of *done. */
 gboolean e2e_wait_for (gboolean *done, guint timeout_ms);
+/* The same for a condition: until @done (@data) is TRUE; returns its last
+ * answer. */
+gboolean e2e_iterate_until (gboolean (*done) (gpointer data), gpointer data, guint timeout_ms);
 
 /* Asserts that @error is the D-Bus error @name (freeing what it looks up). */
 #define e2e_assert_remote_error(error, name)                                                       \

@@ -1,6 +1,8 @@
 /* e2e-traffic.c — see e2e-traffic.h. */
 #include "e2e-traffic.h"
 
+#include "e2e-session.h"
+
 #define ERROR_PREFIX "org.qcoapd.CoAP1.Error."
 
 typedef struct
@@ -27,6 +29,7 @@ struct _Traffic
   GHashTable *errors; /* error name → count */
   guint duplicate_acks;
   guint error_count;
+  guint wanted_replies; /* what traffic_wait_replied() waits for */
 };
 
 static void caller_pump (Caller *caller);
@@ -39,16 +42,6 @@ bytes_variant (gsize length, guint seed)
   for (gsize i = 0; i < length; i++)
     data[i] = (guint8)(seed + i * 31);
   return g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, data, length, 1);
-}
-
-static GVariant *
-uri_path (const char *segment)
-{
-  GVariantBuilder builder;
-
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(qv)"));
-  g_variant_builder_add (&builder, "(qv)", 11, g_variant_new_string (segment));
-  return g_variant_builder_end (&builder);
 }
 
 static void
@@ -114,11 +107,11 @@ caller_pump (Caller *caller)
       switch (n % 3)
         {
           case 0: /* NON POST with a payload */
-            args = g_variant_new ("(yy@a(qv)@ay@a{sv})", 1, 2, uri_path ("load"),
+            args = g_variant_new ("(yy@a(qv)@ay@a{sv})", 1, 2, e2e_uri_path ("load"),
                                   bytes_variant (1 + n % 300, n), g_variant_new ("a{sv}", NULL));
             break;
           case 1: /* CON GET */
-            args = g_variant_new ("(yy@a(qv)@ay@a{sv})", 0, 1, uri_path ("time"),
+            args = g_variant_new ("(yy@a(qv)@ay@a{sv})", 0, 1, e2e_uri_path ("time"),
                                   bytes_variant (0, 0), g_variant_new ("a{sv}", NULL));
             break;
           default: /* Request GET */
@@ -189,9 +182,6 @@ traffic_new (E2eEnv *env, const TrafficConfig *config)
   for (guint i = 0; i < config->callers; i++)
     {
       Caller *caller = &traffic->callers[i];
-      g_autoptr (GError) error = NULL;
-      g_autoptr (GVariant) reply = NULL;
-      GVariantBuilder options;
 
       caller->traffic = traffic;
       caller->connection = e2e_env_connect (env);
@@ -201,16 +191,8 @@ traffic_new (E2eEnv *env, const TrafficConfig *config)
       caller->subscription = g_dbus_connection_signal_subscribe (
           caller->connection, "org.qcoapd.CoAP1", "org.qcoapd.CoAP1.Session", NULL, NULL, NULL,
           G_DBUS_SIGNAL_FLAGS_NONE, on_signal, traffic, NULL);
-      g_variant_builder_init (&options, G_VARIANT_TYPE ("a{sv}"));
-      if (config->persistent)
-        g_variant_builder_add (&options, "{sv}", "persistent", g_variant_new_boolean (TRUE));
-      reply = g_dbus_connection_call_sync (
-          caller->connection, "org.qcoapd.CoAP1", "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Open",
-          g_variant_new ("(sq@a{sv})", "127.0.0.1", env->coap_port,
-                         g_variant_builder_end (&options)),
-          G_VARIANT_TYPE ("(o)"), G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &error);
-      g_assert_no_error (error);
-      g_variant_get (reply, "(o)", &caller->path);
+      caller->path = e2e_open_session (caller->connection, env->coap_port,
+                                       config->persistent ? e2e_persistent () : NULL);
     }
   return traffic;
 }
@@ -230,6 +212,21 @@ traffic_replied (Traffic *traffic)
   for (guint i = 0; i < traffic->config.callers; i++)
     replied += traffic->callers[i].replied;
   return replied;
+}
+
+static gboolean
+replied_enough (gpointer data)
+{
+  Traffic *traffic = data;
+
+  return traffic_replied (traffic) >= traffic->wanted_replies;
+}
+
+gboolean
+traffic_wait_replied (Traffic *traffic, guint count, guint timeout_ms)
+{
+  traffic->wanted_replies = count;
+  return e2e_iterate_until (replied_enough, traffic, timeout_ms);
 }
 
 guint
@@ -328,13 +325,12 @@ traffic_close (Traffic *traffic)
   for (guint i = 0; i < traffic->config.callers; i++)
     {
       Caller *caller = &traffic->callers[i];
-      g_autoptr (GVariant) reply = NULL;
 
       if (caller->closed)
         continue;
-      reply = g_dbus_connection_call_sync (caller->connection, "org.qcoapd.CoAP1", caller->path,
-                                           "org.qcoapd.CoAP1.Session", "Close", NULL, NULL,
-                                           G_DBUS_CALL_FLAGS_NONE, 30000, NULL, NULL);
+      /* A session may have ended by itself (its modem lost): no error
+       * matters here. */
+      e2e_try_close_session (caller->connection, caller->path, E2E_CALL_TIMEOUT_MS, NULL);
       caller->closed = TRUE;
     }
 }

@@ -31,6 +31,10 @@ void traffic_start (Traffic *traffic);
 gboolean traffic_wait (Traffic *traffic, guint timeout_ms);
 /* Calls answered so far, over all callers. */
 guint traffic_replied (Traffic *traffic);
+/* Iterates the main context until @count calls are answered, over all
+ * callers: the traffic is under way, and a test can bring its fault in.
+ * FALSE if that takes longer than @timeout_ms. */
+gboolean traffic_wait_replied (Traffic *traffic, guint count, guint timeout_ms);
 
 /* Asserts the bookkeeping: every call answered; each message ID Send
  * returned acknowledged exactly once, on its own session; Acks for message

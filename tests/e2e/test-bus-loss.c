@@ -9,12 +9,10 @@
 #include <string.h>
 
 #include "e2e-env.h"
+#include "e2e-session.h"
 
-#define BUS_NAME      "org.qcoapd.CoAP1"
-#define SESSION_IFACE "org.qcoapd.CoAP1.Session"
 /* As BUS_LINK_MAX_LOSSES in daemon/bus-link.h. */
-#define MAX_LOSSES   100
-#define CALL_TIMEOUT 30000
+#define MAX_LOSSES 100
 
 static E2eEnv *env;
 
@@ -31,26 +29,12 @@ send_unreadable_message (const char *path, const char *interface, const char *me
   g_variant_builder_init (&signatures, G_VARIANT_TYPE ("a(g)"));
   g_variant_builder_add (&signatures, "(g)", "yyyyy");
   g_variant_builder_add (&signatures, "(g)", "y");
-  message = g_dbus_message_new_method_call (BUS_NAME, path, interface, method);
+  message = g_dbus_message_new_method_call (E2E_BUS_NAME, path, interface, method);
   g_dbus_message_set_body (message,
                            g_variant_new ("(@a(g)s)", g_variant_builder_end (&signatures), "x"));
   g_dbus_connection_send_message (caller, message, G_DBUS_SEND_MESSAGE_FLAGS_NONE, NULL, &error);
   g_assert_no_error (error);
   g_dbus_connection_flush_sync (caller, NULL, NULL);
-}
-
-static char *
-name_owner (void)
-{
-  g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
-      env->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-      "GetNameOwner", g_variant_new ("(s)", BUS_NAME), G_VARIANT_TYPE ("(s)"),
-      G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-  char *owner = NULL;
-
-  if (reply)
-    g_variant_get (reply, "(s)", &owner);
-  return owner;
 }
 
 /* Waits until the name has an owner other than @old (the daemon's new
@@ -60,7 +44,7 @@ wait_new_owner (const char *old)
 {
   for (int i = 0; i < 500; i++)
     {
-      g_autofree char *owner = name_owner ();
+      g_autofree char *owner = e2e_env_name_owner (env);
 
       if (owner && g_strcmp0 (owner, old) != 0)
         return g_steal_pointer (&owner);
@@ -72,50 +56,8 @@ wait_new_owner (const char *old)
     g_file_get_contents (env->daemon_log_path, &log, NULL, NULL);
     g_printerr ("%s\n", log ? log + MAX ((gssize)strlen (log) - 3000, 0) : "");
   }
-  g_error ("qcoapd did not own %s again", BUS_NAME);
+  g_error ("qcoapd did not own %s again", E2E_BUS_NAME);
   return NULL;
-}
-
-static char *
-open_session (GDBusConnection *connection, gboolean persistent)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = NULL;
-  GVariantBuilder options;
-  char *path;
-
-  g_variant_builder_init (&options, G_VARIANT_TYPE ("a{sv}"));
-  g_variant_builder_add (&options, "{sv}", "persistent", g_variant_new_boolean (persistent));
-  reply = g_dbus_connection_call_sync (
-      connection, BUS_NAME, "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Open",
-      g_variant_new ("(sq@a{sv})", "127.0.0.1", env->coap_port, g_variant_builder_end (&options)),
-      G_VARIANT_TYPE ("(o)"), G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, &error);
-  g_assert_no_error (error);
-  g_variant_get (reply, "(o)", &path);
-  return path;
-}
-
-/* GET /time on @path: the session serves. */
-static void
-assert_serves (GDBusConnection *connection, const char *path)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = NULL;
-  GVariantBuilder flags;
-  guint8 code;
-
-  g_variant_builder_init (&flags, G_VARIANT_TYPE ("a{sv}"));
-  g_variant_builder_add (&flags, "{sv}", "uri-path", g_variant_new_string ("/time"));
-  reply = g_dbus_connection_call_sync (
-      connection, BUS_NAME, path, SESSION_IFACE, "Request",
-      g_variant_new ("(y@a(qv)@ay@a{sv})", 1,
-                     g_variant_new_array (G_VARIANT_TYPE ("(qv)"), NULL, 0),
-                     g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "", 0, 1),
-                     g_variant_builder_end (&flags)),
-      G_VARIANT_TYPE ("(ya(qv)ay)"), G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, &error);
-  g_assert_no_error (error);
-  g_variant_get (reply, "(y@a(qv)@ay)", &code, NULL, NULL);
-  g_assert_cmpuint (code, ==, 69);
 }
 
 static guint
@@ -136,20 +78,20 @@ static void
 test_sessions_survive (void)
 {
   g_autoptr (GDBusConnection) keeper = e2e_env_connect (env);
-  g_autofree char *persistent = open_session (env->bus, TRUE);
-  g_autofree char *plain = open_session (keeper, FALSE);
-  g_autofree char *before = name_owner ();
+  g_autofree char *persistent = e2e_open_session (env->bus, env->coap_port, e2e_persistent ());
+  g_autofree char *plain = e2e_open_session (
+      keeper, env->coap_port, e2e_vardict ("persistent", g_variant_new_boolean (FALSE), NULL));
+  g_autofree char *before = e2e_env_name_owner (env);
   g_autofree char *after = NULL;
   g_autofree char *traffic = NULL;
-  g_autoptr (GVariant) closed = NULL;
   gsize offset = e2e_env_sim_log_offset (env);
 
   send_unreadable_message ("/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Open");
   after = wait_new_owner (before);
   g_assert_cmpuint (count_in_daemon_log ("Lost the bus connection"), ==, 1);
   g_assert_cmpuint (count_in_daemon_log ("2 sessions kept"), ==, 1);
-  assert_serves (env->bus, persistent);
-  assert_serves (keeper, plain);
+  e2e_assert_session_serves (env->bus, persistent);
+  e2e_assert_session_serves (keeper, plain);
   traffic = e2e_env_sim_log_since (env, offset);
   g_assert_null (strstr (traffic, "QCOAPOPEN="));
   g_assert_cmpuint (e2e_env_free_clients (env), ==, 4);
@@ -159,16 +101,11 @@ test_sessions_survive (void)
   before = g_steal_pointer (&after);
   send_unreadable_message (persistent, "org.freedesktop.DBus.Peer", "Ping");
   after = wait_new_owner (before);
-  assert_serves (env->bus, persistent);
-  assert_serves (keeper, plain);
+  e2e_assert_session_serves (env->bus, persistent);
+  e2e_assert_session_serves (keeper, plain);
 
-  g_clear_pointer (&closed, g_variant_unref);
-  closed = g_dbus_connection_call_sync (keeper, BUS_NAME, plain, SESSION_IFACE, "Close", NULL, NULL,
-                                        G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, NULL);
-  g_clear_pointer (&closed, g_variant_unref);
-  closed
-      = g_dbus_connection_call_sync (env->bus, BUS_NAME, persistent, SESSION_IFACE, "Close", NULL,
-                                     NULL, G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, NULL);
+  e2e_close_session (keeper, plain);
+  e2e_close_session (env->bus, persistent);
   e2e_env_wait_free_clients (env, 6);
 }
 
@@ -176,7 +113,7 @@ test_sessions_survive (void)
 static void
 test_bounded (void)
 {
-  g_autofree char *owner = name_owner ();
+  g_autofree char *owner = e2e_env_name_owner (env);
   g_autofree char *log = NULL;
 
   for (guint i = 0; i < MAX_LOSSES - 2; i++)

@@ -2,10 +2,8 @@
  * bg96-sim → UDP → libcoap's coap-server, and back. */
 #include <string.h>
 
+#include "e2e-session.h"
 #include "e2e-traffic.h"
-
-#define ERROR_PREFIX "org.qcoapd.CoAP1.Error."
-#define CALL_TIMEOUT 30000
 
 static E2eEnv *env;
 
@@ -119,68 +117,6 @@ flush_signals (GDBusConnection *connection)
     ;
 }
 
-static GVariant *
-call (GDBusConnection *connection, const char *path, const char *interface, const char *method,
-      GVariant *args, GError **error)
-{
-  return g_dbus_connection_call_sync (connection, "org.qcoapd.CoAP1", path, interface, method, args,
-                                      NULL, G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, error);
-}
-
-static char *
-open_session (GDBusConnection *connection, guint16 port, GVariant *options)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = NULL;
-  char *path;
-
-  if (options == NULL)
-    options = g_variant_new ("a{sv}", NULL);
-  reply = call (connection, "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Open",
-                g_variant_new ("(sq@a{sv})", "127.0.0.1", port, options), &error);
-  g_assert_no_error (error);
-  g_variant_get (reply, "(o)", &path);
-  return path;
-}
-
-static void
-close_session (GDBusConnection *connection, const char *path)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = NULL;
-
-  reply = call (connection, path, "org.qcoapd.CoAP1.Session", "Close", NULL, &error);
-  g_assert_no_error (error);
-}
-
-static GVariant *
-bytes_variant (const void *data, gsize length)
-{
-  return g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, data, length, 1);
-}
-
-static GVariant *
-no_options (void)
-{
-  return g_variant_new ("a(qv)", NULL);
-}
-
-static GVariant *
-no_flags (void)
-{
-  return g_variant_new ("a{sv}", NULL);
-}
-
-static GVariant *
-path_options (const char *segment)
-{
-  GVariantBuilder builder;
-
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(qv)"));
-  g_variant_builder_add (&builder, "(qv)", 11, g_variant_new_string (segment));
-  return g_variant_builder_end (&builder);
-}
-
 /* ---- tests ------------------------------------------------------------------------- */
 
 static void
@@ -198,7 +134,7 @@ test_manager_properties (void)
 static void
 test_send_non_post (void)
 {
-  g_autofree char *path = open_session (env->bus, env->coap_port, NULL);
+  g_autofree char *path = e2e_open_session (env->bus, env->coap_port, NULL);
   g_autoptr (SignalLog) log = signal_log_new (env->bus, path);
   g_autoptr (GVariant) reply = NULL;
   g_autoptr (GVariant) token = NULL;
@@ -211,10 +147,10 @@ test_send_non_post (void)
   guint8 type;
   int result;
 
-  reply = call (env->bus, path, "org.qcoapd.CoAP1.Session", "Send",
-                g_variant_new ("(yy@a(qv)@ay@a{sv})", 1, 2, path_options ("sensors"),
-                               bytes_variant (body, strlen (body)), no_flags ()),
-                &error);
+  reply = e2e_call (env->bus, path, "org.qcoapd.CoAP1.Session", "Send",
+                    g_variant_new ("(yy@a(qv)@ay@a{sv})", 1, 2, e2e_uri_path ("sensors"),
+                                   e2e_bytes (body, strlen (body)), e2e_no_flags ()),
+                    &error);
   g_assert_no_error (error);
   g_variant_get (reply, "(q@ay)", &message_id, &token);
   g_assert_cmpuint (g_variant_n_children (token), ==, 4);
@@ -244,7 +180,7 @@ test_send_non_post (void)
   g_assert_nonnull (strstr (coap_log, body));
   g_assert_nonnull (strstr (coap_log, "Uri-Path:sensors"));
 
-  close_session (env->bus, path);
+  e2e_close_session (env->bus, path);
   g_assert_true (wait_for_signal (log, "Closed", 1, 5000));
   {
     g_autoptr (GVariant) closed = signal_log_find (log, "Closed", 0);
@@ -260,7 +196,7 @@ test_send_non_post (void)
 static void
 test_send_con_get (void)
 {
-  g_autofree char *path = open_session (env->bus, env->coap_port, NULL);
+  g_autofree char *path = e2e_open_session (env->bus, env->coap_port, NULL);
   g_autoptr (SignalLog) log = signal_log_new (env->bus, path);
   g_autoptr (GVariant) reply = NULL;
   g_autoptr (GVariant) token = NULL;
@@ -273,10 +209,10 @@ test_send_con_get (void)
   guint8 type, code;
   int result;
 
-  reply = call (env->bus, path, "org.qcoapd.CoAP1.Session", "Send",
-                g_variant_new ("(yy@a(qv)@ay@a{sv})", 0, 1, path_options ("time"),
-                               bytes_variant ("", 0), no_flags ()),
-                &error);
+  reply = e2e_call (env->bus, path, "org.qcoapd.CoAP1.Session", "Send",
+                    g_variant_new ("(yy@a(qv)@ay@a{sv})", 0, 1, e2e_uri_path ("time"),
+                                   e2e_bytes ("", 0), e2e_no_flags ()),
+                    &error);
   g_assert_no_error (error);
   g_variant_get (reply, "(q@ay)", &message_id, &token);
 
@@ -295,7 +231,7 @@ test_send_con_get (void)
   g_assert_true (g_variant_equal (received_token, token));
   g_assert_cmpuint (g_variant_n_children (payload), >, 0);
 
-  close_session (env->bus, path);
+  e2e_close_session (env->bus, path);
   e2e_env_wait_free_clients (env, 6);
 }
 
@@ -304,10 +240,10 @@ one_shot (const char *uri, guint8 code, GVariant *payload, GError **error)
 {
   g_autofree char *full = g_strdup_printf ("coap://127.0.0.1:%u%s", env->coap_port, uri);
 
-  return call (env->bus, "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Request",
-               g_variant_new ("(sy@a(qv)@ay@a{sv})", full, code, no_options (),
-                              payload ? payload : bytes_variant ("", 0), no_flags ()),
-               error);
+  return e2e_call (env->bus, "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Request",
+                   g_variant_new ("(sy@a(qv)@ay@a{sv})", full, code, e2e_no_options (),
+                                  payload ? payload : e2e_bytes ("", 0), e2e_no_flags ()),
+                   error);
 }
 
 /* Request: piggybacked (/time) and separate (/async) responses, 4.04. */
@@ -348,13 +284,12 @@ test_request_piggybacked_and_separate (void)
 static void
 test_binary_round_trip (void)
 {
-  g_autofree char *path = open_session (env->bus, env->coap_port, NULL);
+  g_autofree char *path = e2e_open_session (env->bus, env->coap_port, NULL);
   guint8 data[600];
   g_autoptr (GVariant) put = NULL;
   g_autoptr (GVariant) get = NULL;
   g_autoptr (GVariant) payload = NULL;
   g_autoptr (GError) error = NULL;
-  GVariantBuilder flags;
   const guint8 *got;
   gsize got_length;
   guint8 code;
@@ -363,30 +298,24 @@ test_binary_round_trip (void)
     data[i] = (guint8)(i * 7 + 13);
   memcpy (data, "\r\nOK\r\n\x1a\x1b\0+QCOAPRECV: 0,1\r\n", 26);
 
-  g_variant_builder_init (&flags, G_VARIANT_TYPE ("a{sv}"));
-  g_variant_builder_add (&flags, "{sv}", "uri-path", g_variant_new_string ("/example_data"));
-  put = call (env->bus, path, "org.qcoapd.CoAP1.Session", "Request",
-              g_variant_new ("(y@a(qv)@ay@a{sv})", 3, no_options (),
-                             bytes_variant (data, sizeof data), g_variant_builder_end (&flags)),
-              &error);
+  put = e2e_session_request (env->bus, path, 3, e2e_bytes (data, sizeof data),
+                             e2e_vardict ("uri-path", g_variant_new_string ("/example_data"), NULL),
+                             &error);
   g_assert_no_error (error);
   g_variant_get (put, "(y@a(qv)@ay)", &code, NULL, NULL);
   /* 2.01 Created the first time, 2.04 Changed afterwards. */
   g_assert_true (code == 65 || code == 68);
 
-  g_variant_builder_init (&flags, G_VARIANT_TYPE ("a{sv}"));
-  g_variant_builder_add (&flags, "{sv}", "uri-path", g_variant_new_string ("/example_data"));
-  get = call (env->bus, path, "org.qcoapd.CoAP1.Session", "Request",
-              g_variant_new ("(y@a(qv)@ay@a{sv})", 1, no_options (), bytes_variant ("", 0),
-                             g_variant_builder_end (&flags)),
-              &error);
+  get = e2e_session_request (env->bus, path, E2E_CODE_GET, NULL,
+                             e2e_vardict ("uri-path", g_variant_new_string ("/example_data"), NULL),
+                             &error);
   g_assert_no_error (error);
   g_variant_get (get, "(y@a(qv)@ay)", &code, NULL, &payload);
   g_assert_cmpuint (code, ==, 69);
   got = g_variant_get_fixed_array (payload, &got_length, 1);
   g_assert_cmpmem (got, got_length, data, sizeof data);
 
-  close_session (env->bus, path);
+  e2e_close_session (env->bus, path);
   e2e_env_wait_free_clients (env, 6);
 }
 
@@ -396,19 +325,18 @@ test_seven_opens (void)
 {
   char *paths[6];
   g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = NULL;
+  g_autofree char *seventh = NULL;
 
   for (int i = 0; i < 6; i++)
-    paths[i] = open_session (env->bus, env->coap_port, NULL);
+    paths[i] = e2e_open_session (env->bus, env->coap_port, NULL);
   g_assert_cmpuint (e2e_env_free_clients (env), ==, 0);
-  reply = call (env->bus, "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Open",
-                g_variant_new ("(sq@a{sv})", "127.0.0.1", env->coap_port, no_flags ()), &error);
-  g_assert_null (reply);
+  seventh = e2e_try_open_session (env->bus, env->coap_port, NULL, E2E_CALL_TIMEOUT_MS, &error);
+  g_assert_null (seventh);
   g_assert_true (g_dbus_error_is_remote_error (error));
-  e2e_assert_remote_error (error, ERROR_PREFIX "NoFreeClient");
+  e2e_assert_remote_error (error, E2E_ERROR_PREFIX "NoFreeClient");
   for (int i = 0; i < 6; i++)
     {
-      close_session (env->bus, paths[i]);
+      e2e_close_session (env->bus, paths[i]);
       g_free (paths[i]);
     }
   e2e_env_wait_free_clients (env, 6);
@@ -419,7 +347,7 @@ static void
 test_owner_vanished (void)
 {
   g_autoptr (GDBusConnection) other = e2e_env_connect (env);
-  g_autofree char *path = open_session (other, env->coap_port, NULL);
+  g_autofree char *path = e2e_open_session (other, env->coap_port, NULL);
   g_autoptr (SignalLog) log = signal_log_new (env->bus, path);
   g_autoptr (GVariant) closed = NULL;
   const char *reason;
@@ -439,7 +367,6 @@ static void
 test_persistent_idle (void)
 {
   g_autoptr (GDBusConnection) other = e2e_env_connect (env);
-  GVariantBuilder options;
   g_autofree char *path = NULL;
   g_autoptr (SignalLog) log = NULL;
   g_autoptr (GVariant) closed = NULL;
@@ -447,20 +374,19 @@ test_persistent_idle (void)
   g_autoptr (GError) error = NULL;
   const char *reason;
 
-  g_variant_builder_init (&options, G_VARIANT_TYPE ("a{sv}"));
-  g_variant_builder_add (&options, "{sv}", "persistent", g_variant_new_boolean (TRUE));
-  g_variant_builder_add (&options, "{sv}", "idle-timeout", g_variant_new_uint32 (2));
-  path = open_session (other, env->coap_port, g_variant_builder_end (&options));
+  path = e2e_open_session (other, env->coap_port,
+                           e2e_vardict ("persistent", g_variant_new_boolean (TRUE), "idle-timeout",
+                                        g_variant_new_uint32 (2), NULL));
   log = signal_log_new (env->bus, path);
   e2e_env_listen (env->bus, path);
   g_dbus_connection_close_sync (other, NULL, NULL);
 
   /* Still usable from another connection of the same user after its caller left. */
   g_usleep (500000);
-  reply = call (env->bus, path, "org.qcoapd.CoAP1.Session", "Send",
-                g_variant_new ("(yy@a(qv)@ay@a{sv})", 1, 2, path_options ("p"),
-                               bytes_variant ("x", 1), no_flags ()),
-                &error);
+  reply = e2e_call (env->bus, path, "org.qcoapd.CoAP1.Session", "Send",
+                    g_variant_new ("(yy@a(qv)@ay@a{sv})", 1, 2, e2e_uri_path ("p"),
+                                   e2e_bytes ("x", 1), e2e_no_flags ()),
+                    &error);
   g_assert_no_error (error);
   g_assert_cmpuint (signal_log_count (log, "Closed"), ==, 0);
 
@@ -475,7 +401,6 @@ test_persistent_idle (void)
 static void
 test_retransmissions_exhausted (void)
 {
-  GVariantBuilder options;
   g_autofree char *path = NULL;
   g_autoptr (SignalLog) log = NULL;
   g_autoptr (GVariant) reply = NULL;
@@ -485,15 +410,14 @@ test_retransmissions_exhausted (void)
   guint8 type;
   int result;
 
-  g_variant_builder_init (&options, G_VARIANT_TYPE ("a{sv}"));
-  g_variant_builder_add (&options, "{sv}", "ack-timeout", g_variant_new_uint32 (2));
-  g_variant_builder_add (&options, "{sv}", "max-retransmit", g_variant_new_uint32 (4));
-  path = open_session (env->bus, env->silent_port, g_variant_builder_end (&options));
+  path = e2e_open_session (env->bus, env->silent_port,
+                           e2e_vardict ("ack-timeout", g_variant_new_uint32 (2), "max-retransmit",
+                                        g_variant_new_uint32 (4), NULL));
   log = signal_log_new (env->bus, path);
-  reply = call (env->bus, path, "org.qcoapd.CoAP1.Session", "Send",
-                g_variant_new ("(yy@a(qv)@ay@a{sv})", 0, 1, path_options ("void"),
-                               bytes_variant ("", 0), no_flags ()),
-                &error);
+  reply = e2e_call (env->bus, path, "org.qcoapd.CoAP1.Session", "Send",
+                    g_variant_new ("(yy@a(qv)@ay@a{sv})", 0, 1, e2e_uri_path ("void"),
+                                   e2e_bytes ("", 0), e2e_no_flags ()),
+                    &error);
   g_assert_no_error (error);
   g_variant_get (reply, "(q@ay)", &message_id, NULL);
 
@@ -514,7 +438,7 @@ test_retransmissions_exhausted (void)
     g_assert_true (g_file_get_contents (env->daemon_log_path, &daemon_log, NULL, NULL));
     g_assert_nonnull (strstr (daemon_log, line));
   }
-  close_session (env->bus, path);
+  e2e_close_session (env->bus, path);
   e2e_env_wait_free_clients (env, 6);
 }
 
@@ -542,8 +466,8 @@ send_args (guint8 type, guint8 code, GVariant *options, gsize payload_length, GV
 {
   g_autofree guint8 *payload = g_malloc0 (payload_length + 1);
 
-  return g_variant_new ("(yy@a(qv)@ay@a{sv})", type, code, options ? options : no_options (),
-                        bytes_variant (payload, payload_length), flags ? flags : no_flags ());
+  return g_variant_new ("(yy@a(qv)@ay@a{sv})", type, code, options ? options : e2e_no_options (),
+                        e2e_bytes (payload, payload_length), flags ? flags : e2e_no_flags ());
 }
 
 static GVariant *
@@ -601,7 +525,7 @@ token_too_long (void)
   GVariantBuilder flags;
 
   g_variant_builder_init (&flags, G_VARIANT_TYPE ("a{sv}"));
-  g_variant_builder_add (&flags, "{sv}", "token", bytes_variant ("123456789", 9));
+  g_variant_builder_add (&flags, "{sv}", "token", e2e_bytes ("123456789", 9));
   return send_args (0, 1, NULL, 0, g_variant_builder_end (&flags));
 }
 
@@ -628,20 +552,6 @@ static const BadSend bad_sends[] = {
 };
 
 static void
-assert_no_at_traffic (gsize offset, const char *what)
-{
-  g_autofree char *traffic = NULL;
-
-  /* Let anything the call might have caused reach the simulator's log. */
-  g_usleep (200000);
-  traffic = e2e_env_sim_log_since (env, offset);
-  /* The daemon's own network reads may come at any moment: only CoAP
-   * commands count as caused by the call. */
-  if (strstr (traffic, "at-rx AT+QCOAP") != NULL)
-    g_error ("%s caused AT traffic:\n%s", what, traffic);
-}
-
-static void
 assert_remote_error (const GError *error, const char *name, const char *what)
 {
   g_autofree char *remote = NULL;
@@ -656,23 +566,23 @@ assert_remote_error (const GError *error, const char *name, const char *what)
 static void
 test_bad_send_arguments (void)
 {
-  g_autofree char *path = open_session (env->bus, env->coap_port, NULL);
+  g_autofree char *path = e2e_open_session (env->bus, env->coap_port, NULL);
 
   for (gsize i = 0; i < G_N_ELEMENTS (bad_sends); i++)
     {
       g_autoptr (GError) error = NULL;
       g_autoptr (GVariant) reply = NULL;
-      g_autofree char *expected = g_strconcat (ERROR_PREFIX, bad_sends[i].error, NULL);
+      g_autofree char *expected = g_strconcat (E2E_ERROR_PREFIX, bad_sends[i].error, NULL);
       gsize offset = e2e_env_sim_log_offset (env);
 
-      reply
-          = call (env->bus, path, "org.qcoapd.CoAP1.Session", "Send", bad_sends[i].args (), &error);
+      reply = e2e_call (env->bus, path, "org.qcoapd.CoAP1.Session", "Send", bad_sends[i].args (),
+                        &error);
       g_assert_null (reply);
       assert_remote_error (error, expected, bad_sends[i].name);
       g_assert_nonnull (error->message);
-      assert_no_at_traffic (offset, bad_sends[i].name);
+      e2e_env_assert_no_at_traffic (env, offset, bad_sends[i].name);
     }
-  close_session (env->bus, path);
+  e2e_close_session (env->bus, path);
   e2e_env_wait_free_clients (env, 6);
 }
 
@@ -706,13 +616,13 @@ test_bad_open_arguments (void)
       g_variant_builder_init (&options, G_VARIANT_TYPE ("a{sv}"));
       if (cases[i].key)
         g_variant_builder_add (&options, "{sv}", cases[i].key, cases[i].value);
-      reply = call (env->bus, "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Open",
-                    g_variant_new ("(sq@a{sv})", cases[i].host, cases[i].port,
-                                   g_variant_builder_end (&options)),
-                    &error);
+      reply = e2e_call (env->bus, "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Open",
+                        g_variant_new ("(sq@a{sv})", cases[i].host, cases[i].port,
+                                       g_variant_builder_end (&options)),
+                        &error);
       g_assert_null (reply);
-      assert_remote_error (error, ERROR_PREFIX "InvalidArgument", cases[i].what);
-      assert_no_at_traffic (offset, cases[i].what);
+      assert_remote_error (error, E2E_ERROR_PREFIX "InvalidArgument", cases[i].what);
+      e2e_env_assert_no_at_traffic (env, offset, cases[i].what);
     }
   g_assert_cmpuint (e2e_env_free_clients (env), ==, 6);
 }
@@ -729,13 +639,13 @@ test_bad_request_uri (void)
       g_autoptr (GVariant) reply = NULL;
       gsize offset = e2e_env_sim_log_offset (env);
 
-      reply = call (env->bus, "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Request",
-                    g_variant_new ("(sy@a(qv)@ay@a{sv})", uris[i], 1, no_options (),
-                                   bytes_variant ("", 0), no_flags ()),
-                    &error);
+      reply = e2e_call (env->bus, "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Request",
+                        g_variant_new ("(sy@a(qv)@ay@a{sv})", uris[i], 1, e2e_no_options (),
+                                       e2e_bytes ("", 0), e2e_no_flags ()),
+                        &error);
       g_assert_null (reply);
-      assert_remote_error (error, ERROR_PREFIX "InvalidArgument", uris[i]);
-      assert_no_at_traffic (offset, uris[i]);
+      assert_remote_error (error, E2E_ERROR_PREFIX "InvalidArgument", uris[i]);
+      e2e_env_assert_no_at_traffic (env, offset, uris[i]);
     }
 }
 
@@ -756,12 +666,12 @@ test_one_shot_options (void)
 
   g_variant_builder_init (&options, G_VARIANT_TYPE ("a(qv)"));
   g_variant_builder_add (&options, "(qv)", 17, g_variant_new_uint32 (0));
-  g_variant_builder_add (&options, "(qv)", 4, bytes_variant ((const char *)etag, sizeof etag));
+  g_variant_builder_add (&options, "(qv)", 4, e2e_bytes ((const char *)etag, sizeof etag));
   g_variant_builder_add (&options, "(qv)", 15, g_variant_new_string ("qcoapd=three"));
-  reply = call (env->bus, "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Request",
-                g_variant_new ("(sy@a(qv)@ay@a{sv})", uri, 1, g_variant_builder_end (&options),
-                               bytes_variant ("", 0), no_flags ()),
-                &error);
+  reply = e2e_call (env->bus, "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Request",
+                    g_variant_new ("(sy@a(qv)@ay@a{sv})", uri, 1, g_variant_builder_end (&options),
+                                   e2e_bytes ("", 0), e2e_no_flags ()),
+                    &error);
   g_assert_no_error (error);
   g_variant_get (reply, "(y@a(qv)@ay)", &code, NULL, NULL);
   g_assert_cmpuint (code, ==, 69);
@@ -786,10 +696,10 @@ send_con_get (GDBusConnection *connection, const char *path)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GVariant) reply
-      = call (connection, path, "org.qcoapd.CoAP1.Session", "Send",
-              g_variant_new ("(yy@a(qv)@ay@a{sv})", 0, 1, path_options ("time"),
-                             bytes_variant ("", 0), no_flags ()),
-              &error);
+      = e2e_call (connection, path, "org.qcoapd.CoAP1.Session", "Send",
+                  g_variant_new ("(yy@a(qv)@ay@a{sv})", 0, 1, e2e_uri_path ("time"),
+                                 e2e_bytes ("", 0), e2e_no_flags ()),
+                  &error);
 
   g_assert_no_error (error);
 }
@@ -799,7 +709,7 @@ session_call (GDBusConnection *connection, const char *path, const char *method)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GVariant) reply
-      = call (connection, path, "org.qcoapd.CoAP1.Session", method, NULL, &error);
+      = e2e_call (connection, path, "org.qcoapd.CoAP1.Session", method, NULL, &error);
 
   g_assert_no_error (error);
 }
@@ -844,7 +754,7 @@ static void
 test_listen_from_another_connection (void)
 {
   g_autoptr (GDBusConnection) other = e2e_env_connect (env);
-  g_autofree char *path = open_session (env->bus, env->coap_port, NULL);
+  g_autofree char *path = e2e_open_session (env->bus, env->coap_port, NULL);
   g_autoptr (SignalLog) opener_log = signal_log_new (env->bus, path);
   g_autoptr (SignalLog) other_log = signal_log_new (other, path);
   g_autofree char *dropped = NULL;
@@ -882,7 +792,7 @@ test_listen_from_another_connection (void)
   g_assert_true (wait_for_signal (opener_log, "Received", 4, 10000));
   dropped = g_strdup_printf ("Session %s: listener (", strrchr (path, '/') + 1);
   wait_for_daemon_log (log_offset, dropped, "left the bus");
-  close_session (env->bus, path);
+  e2e_close_session (env->bus, path);
   g_assert_true (wait_for_signal (opener_log, "Closed", 1, 5000));
   e2e_env_wait_free_clients (env, 6);
 }
@@ -892,16 +802,14 @@ test_listen_from_another_connection (void)
 static void
 test_open_without_listening (void)
 {
-  GVariantBuilder options;
   g_autofree char *path = NULL;
   g_autoptr (SignalLog) log = NULL;
   g_autoptr (GVariant) reply = NULL;
   g_autoptr (GError) error = NULL;
   GVariantBuilder flags;
 
-  g_variant_builder_init (&options, G_VARIANT_TYPE ("a{sv}"));
-  g_variant_builder_add (&options, "{sv}", "listen", g_variant_new_boolean (FALSE));
-  path = open_session (env->bus, env->coap_port, g_variant_builder_end (&options));
+  path = e2e_open_session (env->bus, env->coap_port,
+                           e2e_vardict ("listen", g_variant_new_boolean (FALSE), NULL));
   log = signal_log_new (env->bus, path);
 
   /* The Request's response comes after the Send's: had the Send's Ack or
@@ -909,10 +817,10 @@ test_open_without_listening (void)
   send_con_get (env->bus, path);
   g_variant_builder_init (&flags, G_VARIANT_TYPE ("a{sv}"));
   g_variant_builder_add (&flags, "{sv}", "uri-path", g_variant_new_string ("/time"));
-  reply = call (env->bus, path, "org.qcoapd.CoAP1.Session", "Request",
-                g_variant_new ("(y@a(qv)@ay@a{sv})", 1, no_options (), bytes_variant ("", 0),
-                               g_variant_builder_end (&flags)),
-                &error);
+  reply = e2e_call (env->bus, path, "org.qcoapd.CoAP1.Session", "Request",
+                    g_variant_new ("(y@a(qv)@ay@a{sv})", 1, e2e_no_options (), e2e_bytes ("", 0),
+                                   g_variant_builder_end (&flags)),
+                    &error);
   g_assert_no_error (error);
   flush_signals (env->bus);
   g_assert_cmpuint (log->signals->len, ==, 0);
@@ -921,7 +829,7 @@ test_open_without_listening (void)
   send_con_get (env->bus, path);
   g_assert_true (wait_for_signal (log, "Ack", 1, 10000));
   g_assert_true (wait_for_signal (log, "Received", 1, 10000));
-  close_session (env->bus, path);
+  e2e_close_session (env->bus, path);
   g_assert_true (wait_for_signal (log, "Closed", 1, 5000));
   e2e_env_wait_free_clients (env, 6);
 }
@@ -947,8 +855,8 @@ wait_for_a_session (void)
     {
       g_autoptr (GError) error = NULL;
       g_autoptr (GVariant) reply
-          = call (env->bus, "/org/qcoapd/CoAP1", "org.freedesktop.DBus.Properties", "Get",
-                  g_variant_new ("(ss)", "org.qcoapd.CoAP1", "Sessions"), &error);
+          = e2e_call (env->bus, "/org/qcoapd/CoAP1", "org.freedesktop.DBus.Properties", "Get",
+                      g_variant_new ("(ss)", "org.qcoapd.CoAP1", "Sessions"), &error);
       g_autoptr (GVariant) sessions = NULL;
 
       g_assert_no_error (error);
@@ -986,9 +894,9 @@ test_one_shot_emits_nothing (void)
   /* /async?1 answers after a second: time to Listen to the session. */
   g_dbus_connection_call (
       other, "org.qcoapd.CoAP1", "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Request",
-      g_variant_new ("(sy@a(qv)@ay@a{sv})", slow_uri, 1, no_options (), bytes_variant ("", 0),
-                     no_flags ()),
-      NULL, G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, on_one_shot_reply, &replied);
+      g_variant_new ("(sy@a(qv)@ay@a{sv})", slow_uri, 1, e2e_no_options (), e2e_bytes ("", 0),
+                     e2e_no_flags ()),
+      NULL, G_DBUS_CALL_FLAGS_NONE, E2E_CALL_TIMEOUT_MS, NULL, on_one_shot_reply, &replied);
   path = wait_for_a_session ();
   session_call (env->bus, path, "Listen");
   g_assert_true (e2e_wait_for (&replied, 20000));
@@ -1000,13 +908,13 @@ test_one_shot_emits_nothing (void)
   offset = e2e_env_sim_log_offset (env);
   g_variant_builder_init (&flags, G_VARIANT_TYPE ("a{sv}"));
   g_variant_builder_add (&flags, "{sv}", "listen", g_variant_new_boolean (TRUE));
-  refused = call (env->bus, "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Request",
-                  g_variant_new ("(sy@a(qv)@ay@a{sv})", uri, 1, no_options (),
-                                 bytes_variant ("", 0), g_variant_builder_end (&flags)),
-                  &error);
+  refused = e2e_call (env->bus, "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Request",
+                      g_variant_new ("(sy@a(qv)@ay@a{sv})", uri, 1, e2e_no_options (),
+                                     e2e_bytes ("", 0), g_variant_builder_end (&flags)),
+                      &error);
   g_assert_null (refused);
-  assert_remote_error (error, ERROR_PREFIX "InvalidArgument", "Request with \"listen\"");
-  assert_no_at_traffic (offset, "Request with \"listen\"");
+  assert_remote_error (error, E2E_ERROR_PREFIX "InvalidArgument", "Request with \"listen\"");
+  e2e_env_assert_no_at_traffic (env, offset, "Request with \"listen\"");
   e2e_env_wait_free_clients (env, 6);
 }
 

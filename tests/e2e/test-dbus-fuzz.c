@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "e2e-env.h"
+#include "e2e-session.h"
 
 #define SERVICE_NAME      "org.qcoapd.CoAP1"
 #define MANAGER_PATH      "/org/qcoapd/CoAP1"
@@ -164,8 +165,6 @@ test_seed (guint32 salt)
   return base_seed ^ (salt * 2654435761u);
 }
 
-static char *service_owner (Fuzzer *fuzzer);
-
 static Fuzzer *
 fuzzer_new (guint32 salt)
 {
@@ -178,7 +177,7 @@ fuzzer_new (guint32 salt)
   fuzzer->opened = g_ptr_array_new_with_free_func (g_free);
   fuzzer->outcomes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   fuzzer->batch = g_ptr_array_new_with_free_func (g_free);
-  fuzzer->owner = service_owner (fuzzer);
+  fuzzer->owner = e2e_env_name_owner (env);
   return fuzzer;
 }
 
@@ -1115,20 +1114,6 @@ start_call (Fuzzer *fuzzer, Method method, const char *path, gboolean well_typed
   g_variant_unref (arguments);
 }
 
-static char *
-service_owner (Fuzzer *fuzzer)
-{
-  g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
-      fuzzer->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-      "GetNameOwner", g_variant_new ("(s)", SERVICE_NAME), G_VARIANT_TYPE ("(s)"),
-      G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-  char *owner = NULL;
-
-  if (reply)
-    g_variant_get (reply, "(s)", &owner);
-  return owner;
-}
-
 /* Waits for the batch's replies. If the daemon lost its bus connection
  * during the batch (its unique name changed), calls lost with it are fine,
  * and the next batch waits for the daemon to own its name again (within
@@ -1144,7 +1129,7 @@ wait_for_replies (Fuzzer *fuzzer)
   while (fuzzer->pending > 0)
     g_main_context_iteration (NULL, TRUE);
   end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  while ((owner = service_owner (fuzzer)) == NULL && g_get_monotonic_time () < end)
+  while ((owner = e2e_env_name_owner (env)) == NULL && g_get_monotonic_time () < end)
     g_usleep (10000);
   lost = g_strcmp0 (owner, fuzzer->owner) != 0;
   if (owner == NULL && fuzzer->failure == NULL)
@@ -1200,20 +1185,6 @@ call_sync (GDBusConnection *connection, const char *path, const char *interface,
                                       NULL, G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, NULL, error);
 }
 
-static char *
-open_session (Fuzzer *fuzzer)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = NULL;
-  char *path;
-
-  reply = call_sync (fuzzer->connection, MANAGER_PATH, MANAGER_INTERFACE, "Open",
-                     g_variant_new ("(sqa{sv})", "127.0.0.1", env->coap_port, NULL), &error);
-  g_assert_no_error (error);
-  g_variant_get (reply, "(o)", &path);
-  return path;
-}
-
 static gboolean
 session_exists (Fuzzer *fuzzer)
 {
@@ -1233,11 +1204,9 @@ close_opened (Fuzzer *fuzzer)
     {
       const char *path = g_ptr_array_index (fuzzer->opened, i);
       g_autoptr (GError) error = NULL;
-      g_autoptr (GVariant) reply = NULL;
       g_autofree char *name = NULL;
 
-      reply = call_sync (fuzzer->connection, path, SESSION_INTERFACE, "Close", NULL, &error);
-      if (reply)
+      if (e2e_try_close_session (fuzzer->connection, path, CALL_TIMEOUT_MS, &error))
         continue;
       name = g_dbus_error_get_remote_error (error);
       if (g_strcmp0 (name, "org.freedesktop.DBus.Error.UnknownMethod") != 0
@@ -1253,46 +1222,14 @@ close_opened (Fuzzer *fuzzer)
   g_ptr_array_set_size (fuzzer->opened, 0);
 }
 
-static GVariant *
-get_manager_property (const char *name)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = NULL;
-  GVariant *value;
-
-  reply = call_sync (env->bus, MANAGER_PATH, "org.freedesktop.DBus.Properties", "Get",
-                     g_variant_new ("(ss)", MANAGER_INTERFACE, name), &error);
-  g_assert_no_error (error);
-  g_variant_get (reply, "(v)", &value);
-  return value;
-}
-
-static guint8
-free_clients (void)
-{
-  g_autoptr (GVariant) value = get_manager_property ("FreeClients");
-
-  return g_variant_get_byte (value);
-}
-
-/* Sessions end asynchronously after their Close returns. */
-static void
-assert_all_clients_free (void)
-{
-  gint64 end = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
-
-  while (free_clients () != 6 && g_get_monotonic_time () < end)
-    g_usleep (20000);
-  g_assert_cmpuint (free_clients (), ==, 6);
-}
-
 static void
 assert_daemon_ready (void)
 {
-  g_autoptr (GVariant) state = get_manager_property ("State");
+  g_autoptr (GVariant) state = e2e_env_get_property (env, MANAGER_PATH, MANAGER_INTERFACE, "State");
   g_autoptr (GError) error = NULL;
   g_autoptr (GVariant) pong = NULL;
 
+  g_assert_nonnull (state);
   g_assert_cmpstr (g_variant_get_string (state, NULL), ==, "ready");
   pong = call_sync (env->bus, MANAGER_PATH, "org.freedesktop.DBus.Peer", "Ping", NULL, &error);
   g_assert_no_error (error);
@@ -1344,7 +1281,7 @@ fuzz_manager_method (Method method, guint32 salt)
     }
   assert_outcomes_varied (fuzzer, method);
   assert_daemon_ready ();
-  assert_all_clients_free ();
+  e2e_env_wait_free_clients (env, 6);
 }
 
 static void
@@ -1379,7 +1316,7 @@ fuzz_session_methods (Method method, gboolean close_too, guint32 salt)
   g_autoptr (Fuzzer) fuzzer = fuzzer_new (salt);
   guint sent = 0;
 
-  fuzzer->session_path = open_session (fuzzer);
+  fuzzer->session_path = e2e_open_session (fuzzer->connection, env->coap_port, NULL);
   while (sent < calls_per_method)
     {
       guint batch = 1 + pick (fuzzer, MAX_BATCH);
@@ -1407,7 +1344,7 @@ fuzz_session_methods (Method method, gboolean close_too, guint32 salt)
       if (fuzzer->session_closed)
         {
           g_free (fuzzer->session_path);
-          fuzzer->session_path = open_session (fuzzer);
+          fuzzer->session_path = e2e_open_session (fuzzer->connection, env->coap_port, NULL);
           fuzzer->session_closed = FALSE;
         }
     }
@@ -1417,7 +1354,7 @@ fuzz_session_methods (Method method, gboolean close_too, guint32 salt)
     return;
   assert_outcomes_varied (fuzzer, close_too ? METHOD_CLOSE : method);
   assert_daemon_ready ();
-  assert_all_clients_free ();
+  e2e_env_wait_free_clients (env, 6);
 }
 
 static void
@@ -1442,12 +1379,10 @@ test_close (void)
 static void
 test_daemon_alive (void)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = NULL;
   g_autofree char *path = NULL;
 
   assert_daemon_ready ();
-  assert_all_clients_free ();
+  e2e_env_wait_free_clients (env, 6);
   {
     g_autofree char *log = NULL;
     guint losses = 0;
@@ -1461,14 +1396,9 @@ test_daemon_alive (void)
     g_assert_cmpuint (losses, >, 0);
   }
   /* And it still does real work. */
-  reply = call_sync (env->bus, MANAGER_PATH, MANAGER_INTERFACE, "Open",
-                     g_variant_new ("(sqa{sv})", "127.0.0.1", env->coap_port, NULL), &error);
-  g_assert_no_error (error);
-  g_variant_get (reply, "(o)", &path);
-  g_clear_pointer (&reply, g_variant_unref);
-  reply = call_sync (env->bus, path, SESSION_INTERFACE, "Close", NULL, &error);
-  g_assert_no_error (error);
-  assert_all_clients_free ();
+  path = e2e_open_session (env->bus, env->coap_port, NULL);
+  e2e_close_session (env->bus, path);
+  e2e_env_wait_free_clients (env, 6);
 }
 
 static guint

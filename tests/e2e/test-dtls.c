@@ -4,11 +4,10 @@
 #include <string.h>
 
 #include "e2e-env.h"
+#include "e2e-session.h"
 #include "harness.h"
 
-#define ERROR_PREFIX "org.qcoapd.CoAP1.Error."
-#define CALL_TIMEOUT 30000
-#define IDENTITY     "qcoapd-test-device"
+#define IDENTITY "qcoapd-test-device"
 /* Distinctive enough that finding it (or its hex) in a log cannot be chance. */
 #define KEY       "Qz7-dtls-psk-9fK2xW"
 #define WRONG_KEY "not-the-key-at-all"
@@ -20,19 +19,6 @@ static guint16 dtls_port; /* coap-server serves DTLS on its port + 1 */
 
 /* ---- helpers ------------------------------------------------------------------------- */
 
-static GVariant *
-call (const char *path, const char *interface, const char *method, GVariant *args, GError **error)
-{
-  return g_dbus_connection_call_sync (env->bus, "org.qcoapd.CoAP1", path, interface, method, args,
-                                      NULL, G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, error);
-}
-
-static GVariant *
-bytes_variant (const void *data, gsize length)
-{
-  return g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, data, length, 1);
-}
-
 /* Open's options (or Request's flags) with a PSK; NULL leaves a field out. */
 static GVariant *
 psk_options (const char *identity, const void *key, gsize key_length, int client_id)
@@ -43,40 +29,17 @@ psk_options (const char *identity, const void *key, gsize key_length, int client
   if (identity)
     g_variant_builder_add (&builder, "{sv}", "dtls-psk-identity", g_variant_new_string (identity));
   if (key)
-    g_variant_builder_add (&builder, "{sv}", "dtls-psk-key", bytes_variant (key, key_length));
+    g_variant_builder_add (&builder, "{sv}", "dtls-psk-key", e2e_bytes (key, key_length));
   if (client_id >= 0)
     g_variant_builder_add (&builder, "{sv}", "client-id", g_variant_new_byte ((guint8)client_id));
   return g_variant_builder_end (&builder);
 }
 
-static GVariant *
-open_with (guint16 port, GVariant *options, GError **error)
-{
-  return call ("/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Open",
-               g_variant_new ("(sq@a{sv})", "127.0.0.1", port, options), error);
-}
-
 static char *
 open_secure (int client_id)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply
-      = open_with (dtls_port, psk_options (IDENTITY, KEY, strlen (KEY), client_id), &error);
-  char *path;
-
-  g_assert_no_error (error);
-  g_variant_get (reply, "(o)", &path);
-  return path;
-}
-
-static void
-close_session (const char *path)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = call (path, "org.qcoapd.CoAP1.Session", "Close", NULL, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (reply);
+  return e2e_open_session (env->bus, dtls_port,
+                           psk_options (IDENTITY, KEY, strlen (KEY), client_id));
 }
 
 /* Session.Request on @path; returns the code and (in @payload) the body. */
@@ -87,15 +50,11 @@ session_request (const char *path, guint8 code, const char *uri_path, const void
   g_autoptr (GError) error = NULL;
   g_autoptr (GVariant) reply = NULL;
   g_autoptr (GVariant) response_payload = NULL;
-  GVariantBuilder flags;
   guint8 response_code;
 
-  g_variant_builder_init (&flags, G_VARIANT_TYPE ("a{sv}"));
-  g_variant_builder_add (&flags, "{sv}", "uri-path", g_variant_new_string (uri_path));
-  reply = call (path, "org.qcoapd.CoAP1.Session", "Request",
-                g_variant_new ("(y@a(qv)@ay@a{sv})", code, g_variant_new ("a(qv)", NULL),
-                               bytes_variant (body, body_length), g_variant_builder_end (&flags)),
-                &error);
+  reply = e2e_session_request (env->bus, path, code, e2e_bytes (body, body_length),
+                               e2e_vardict ("uri-path", g_variant_new_string (uri_path), NULL),
+                               &error);
   g_assert_no_error (error);
   g_variant_get (reply, "(y@a(qv)@ay)", &response_code, NULL, &response_payload);
   if (payload)
@@ -106,31 +65,10 @@ session_request (const char *path, guint8 code, const char *uri_path, const void
 static gboolean
 session_is_secure (const char *path)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = NULL;
-  g_autoptr (GVariant) value = NULL;
+  g_autoptr (GVariant) value = e2e_env_get_property (env, path, E2E_SESSION_IFACE, "Secure");
 
-  reply = call (path, "org.freedesktop.DBus.Properties", "Get",
-                g_variant_new ("(ss)", "org.qcoapd.CoAP1.Session", "Secure"), &error);
-  g_assert_no_error (error);
-  g_variant_get (reply, "(v)", &value);
+  g_assert_nonnull (value);
   return g_variant_get_boolean (value);
-}
-
-/* Waits until the sim log since @offset contains @needle; returns that text. */
-static char *
-wait_sim_log (gsize offset, const char *needle)
-{
-  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  char *text = e2e_env_sim_log_since (env, offset);
-
-  while (strstr (text, needle) == NULL && g_get_monotonic_time () < end)
-    {
-      g_usleep (20000);
-      g_free (text);
-      text = e2e_env_sim_log_since (env, offset);
-    }
-  return text;
 }
 
 /* The position of @needle in @text after the match at @from (or anywhere
@@ -184,9 +122,9 @@ test_session (void)
   g_assert_cmpmem (g_bytes_get_data (read_back, NULL), g_bytes_get_size (read_back), body,
                    sizeof body);
 
-  close_session (path);
+  e2e_close_session (env->bus, path);
   e2e_env_wait_free_clients (env, 6);
-  log = wait_sim_log (offset, "at-rx AT+QCOAPCFG=\"dtls\",0,0,0");
+  log = e2e_env_wait_sim_log (env, offset, "at-rx AT+QCOAPCFG=\"dtls\",0,0,0");
 
   /* Install: delete, upload (size and checksum answered), configure, open. */
   upload = g_strdup_printf ("at-rx AT+QFUPL=\"UFS:0_server.psk\",%zu",
@@ -219,18 +157,14 @@ static void
 test_plain_after_secure (void)
 {
   g_autofree char *secure = open_secure (0);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = NULL;
   g_autofree char *plain = NULL;
 
-  close_session (secure);
+  e2e_close_session (env->bus, secure);
   e2e_env_wait_free_clients (env, 6);
-  reply = open_with (env->coap_port, psk_options (NULL, NULL, 0, 0), &error);
-  g_assert_no_error (error);
-  g_variant_get (reply, "(o)", &plain);
+  plain = e2e_open_session (env->bus, env->coap_port, psk_options (NULL, NULL, 0, 0));
   g_assert_false (session_is_secure (plain));
   g_assert_cmpuint (session_request (plain, 1, "/time", NULL, 0, NULL), ==, 69);
-  close_session (plain);
+  e2e_close_session (env->bus, plain);
   e2e_env_wait_free_clients (env, 6);
 }
 
@@ -245,10 +179,10 @@ test_one_shot (void)
   guint8 code;
 
   reply
-      = call ("/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Request",
-              g_variant_new ("(sy@a(qv)@ay@a{sv})", uri, 1, g_variant_new ("a(qv)", NULL),
-                             bytes_variant ("", 0), psk_options (IDENTITY, KEY, strlen (KEY), -1)),
-              &error);
+      = e2e_call (env->bus, E2E_MANAGER_PATH, E2E_MANAGER_IFACE, "Request",
+                  g_variant_new ("(sy@a(qv)@ay@a{sv})", uri, 1, e2e_no_options (),
+                                 e2e_bytes ("", 0), psk_options (IDENTITY, KEY, strlen (KEY), -1)),
+                  &error);
   g_assert_no_error (error);
   g_variant_get (reply, "(y@a(qv)@ay)", &code, NULL, &payload);
   g_assert_cmpuint (code, ==, 69);
@@ -263,33 +197,26 @@ test_wrong_key (void)
 {
   gsize offset = e2e_env_sim_log_offset (env);
   g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = NULL;
+  g_autofree char *path = NULL;
   g_autofree char *log = NULL;
   const char *at;
   gint64 start = g_get_monotonic_time ();
   gint64 elapsed_ms;
 
-  reply = open_with (dtls_port, psk_options (IDENTITY, WRONG_KEY, strlen (WRONG_KEY), 2), &error);
+  path = e2e_try_open_session (env->bus, dtls_port,
+                               psk_options (IDENTITY, WRONG_KEY, strlen (WRONG_KEY), 2),
+                               E2E_CALL_TIMEOUT_MS, &error);
   elapsed_ms = (g_get_monotonic_time () - start) / 1000;
-  g_assert_null (reply);
-  e2e_assert_remote_error (error, ERROR_PREFIX "DtlsHandshake");
+  g_assert_null (path);
+  e2e_assert_remote_error (error, E2E_ERROR_PREFIX "DtlsHandshake");
   g_test_message ("wrong key reported after %" G_GINT64_FORMAT " ms", elapsed_ms);
   e2e_env_wait_free_clients (env, 6);
 
-  log = wait_sim_log (offset, "at-rx AT+QCOAPCFG=\"dtls\",2,0,2");
+  log = e2e_env_wait_sim_log (env, offset, "at-rx AT+QCOAPCFG=\"dtls\",2,0,2");
   at = find_after (log, NULL, "at-rx AT+QCOAPOPEN=2,");
   at = find_after (log, at, "DTLS handshake with 127.0.0.1");
   at = find_after (log, at, "urc +QCOAPOPEN: 2,-9");
   find_after (log, at, "at-rx AT+QFDEL=\"UFS:2_server.psk\"");
-}
-
-static void
-sim_fault (const char *spec)
-{
-  g_autofree char *command = g_strdup_printf ("fault %s", spec);
-  g_autofree char *answer = e2e_env_sim_control (env, command);
-
-  g_assert_true (g_str_has_prefix (answer, "OK"));
 }
 
 /* The modem reports a damaged upload once: the daemon deletes it, uploads
@@ -302,12 +229,12 @@ test_upload_retried (void)
   g_autofree char *log = NULL;
   const char *at;
 
-  sim_fault ("corrupt-upload=1");
+  e2e_env_sim_command (env, "fault corrupt-upload=1");
   path = open_secure (1);
   g_assert_cmpuint (session_request (path, 1, "/time", NULL, 0, NULL), ==, 69);
-  close_session (path);
+  e2e_close_session (env->bus, path);
   e2e_env_wait_free_clients (env, 6);
-  log = wait_sim_log (offset, "at-rx AT+QCOAPCFG=\"dtls\",1,0,1");
+  log = e2e_env_wait_sim_log (env, offset, "at-rx AT+QCOAPCFG=\"dtls\",1,0,1");
   at = find_after (log, NULL, "at-rx AT+QFUPL=\"UFS:1_server.psk\"");
   at = find_after (log, at, "stored with a flipped bit");
   at = find_after (log, at, "at-rx AT+QFDEL=\"UFS:1_server.psk\"");
@@ -321,17 +248,18 @@ test_upload_damaged_twice (void)
 {
   gsize offset = e2e_env_sim_log_offset (env);
   g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = NULL;
+  g_autofree char *path = NULL;
   g_autofree char *log = NULL;
   const char *at;
 
-  sim_fault ("corrupt-upload=2");
-  reply = open_with (dtls_port, psk_options (IDENTITY, KEY, strlen (KEY), 1), &error);
-  g_assert_null (reply);
-  e2e_assert_remote_error (error, ERROR_PREFIX "ModemError");
+  e2e_env_sim_command (env, "fault corrupt-upload=2");
+  path = e2e_try_open_session (env->bus, dtls_port, psk_options (IDENTITY, KEY, strlen (KEY), 1),
+                               E2E_CALL_TIMEOUT_MS, &error);
+  g_assert_null (path);
+  e2e_assert_remote_error (error, E2E_ERROR_PREFIX "ModemError");
   g_assert_nonnull (strstr (error->message, "UFS:1_server.psk"));
   e2e_env_wait_free_clients (env, 6);
-  log = wait_sim_log (offset, "at-rx AT+QCOAPCFG=\"dtls\",1,0,1");
+  log = e2e_env_wait_sim_log (env, offset, "at-rx AT+QCOAPCFG=\"dtls\",1,0,1");
   at = find_after (log, NULL, "at-rx AT+QFUPL=\"UFS:1_server.psk\"");
   at = find_after (log, at, "at-rx AT+QFUPL=\"UFS:1_server.psk\"");
   at = find_after (log, at, "at-rx AT+QFDEL=\"UFS:1_server.psk\"");
@@ -370,22 +298,23 @@ test_bad_input (void)
       g_autoptr (GError) open_error = NULL;
       g_autoptr (GError) request_error = NULL;
       g_autoptr (GVariant) reply = NULL;
+      g_autofree char *path = NULL;
       g_autofree char *uri = g_strdup_printf ("coaps://127.0.0.1:%u/time", dtls_port);
 
       g_test_message ("%s", cases[i].what);
-      reply = open_with (dtls_port,
-                         psk_options (cases[i].identity, cases[i].key, cases[i].key_length, -1),
-                         &open_error);
-      g_assert_null (reply);
-      e2e_assert_remote_error (open_error, ERROR_PREFIX "InvalidArgument");
-      reply = call (
-          "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Request",
-          g_variant_new ("(sy@a(qv)@ay@a{sv})", uri, 1, g_variant_new ("a(qv)", NULL),
-                         bytes_variant ("", 0),
+      path = e2e_try_open_session (
+          env->bus, dtls_port,
+          psk_options (cases[i].identity, cases[i].key, cases[i].key_length, -1),
+          E2E_CALL_TIMEOUT_MS, &open_error);
+      g_assert_null (path);
+      e2e_assert_remote_error (open_error, E2E_ERROR_PREFIX "InvalidArgument");
+      reply = e2e_call (
+          env->bus, E2E_MANAGER_PATH, E2E_MANAGER_IFACE, "Request",
+          g_variant_new ("(sy@a(qv)@ay@a{sv})", uri, 1, e2e_no_options (), e2e_bytes ("", 0),
                          psk_options (cases[i].identity, cases[i].key, cases[i].key_length, -1)),
           &request_error);
       g_assert_null (reply);
-      e2e_assert_remote_error (request_error, ERROR_PREFIX "InvalidArgument");
+      e2e_assert_remote_error (request_error, E2E_ERROR_PREFIX "InvalidArgument");
     }
   g_assert_cmpuint (e2e_env_sim_log_offset (env), ==, offset);
   g_assert_cmpuint (e2e_env_free_clients (env), ==, 6);
@@ -409,8 +338,7 @@ test_qcoapctl (void)
       g_test_skip ("QCOAPCTL is not set");
       return;
     }
-  g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status,
-                &error);
+  harness_run (argv, &out, &err, &status, &error);
   g_assert_no_error (error);
   if (!g_spawn_check_wait_status (status, NULL))
     g_error ("qcoapctl failed: %s", err);

@@ -6,11 +6,11 @@
 #include <string.h>
 
 #include "e2e-env.h"
+#include "e2e-session.h"
 #include "harness.h"
 
-#define CALL_TIMEOUT 30000
-#define IDENTITY     "qcoapd-field-test"
-#define KEY          "field-evidence-psk"
+#define IDENTITY "qcoapd-field-test"
+#define KEY      "field-evidence-psk"
 /* Written in lower case in the configuration: the daemon normalises it. */
 #define CIPHER_SUITE_CONFIG "0x00ae"
 #define CIPHER_SUITE_AT     "0X00AE"
@@ -29,12 +29,6 @@ static char *dtls_dir;
 
 /* ---- helpers ------------------------------------------------------------------------- */
 
-static GVariant *
-empty_bytes (void)
-{
-  return g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, NULL, 0, 1);
-}
-
 /* The manager's one-shot Request: GET @uri, nothing else. */
 static GVariant *
 get (const char *uri)
@@ -42,9 +36,9 @@ get (const char *uri)
   g_autoptr (GError) error = NULL;
   GVariant *reply = g_dbus_connection_call_sync (
       env->bus, "org.qcoapd.CoAP1", "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Request",
-      g_variant_new ("(sy@a(qv)@ay@a{sv})", uri, 1, g_variant_new ("a(qv)", NULL), empty_bytes (),
-                     g_variant_new ("a{sv}", NULL)),
-      G_VARIANT_TYPE ("(ya(qv)ay)"), G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, &error);
+      g_variant_new ("(sy@a(qv)@ay@a{sv})", uri, 1, e2e_no_options (), e2e_bytes (NULL, 0),
+                     e2e_no_flags ()),
+      G_VARIANT_TYPE ("(ya(qv)ay)"), G_DBUS_CALL_FLAGS_NONE, E2E_CALL_TIMEOUT_MS, NULL, &error);
 
   g_assert_no_error (error);
   return reply;
@@ -67,22 +61,6 @@ uint_option (GVariant *options, guint16 number)
       return g_variant_get_uint32 (value);
     }
   g_error ("option %u is missing", number);
-}
-
-/* Waits until the sim log since @offset contains @needle; returns that text. */
-static char *
-wait_sim_log (gsize offset, const char *needle)
-{
-  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  char *text = e2e_env_sim_log_since (env, offset);
-
-  while (strstr (text, needle) == NULL && g_get_monotonic_time () < end)
-    {
-      g_usleep (20000);
-      g_free (text);
-      text = e2e_env_sim_log_since (env, offset);
-    }
-  return text;
 }
 
 /* ---- tests ------------------------------------------------------------------------- */
@@ -122,26 +100,22 @@ test_cipher_suite (void)
   g_autofree char *uri
       = g_strdup_printf ("coaps://127.0.0.1:%u/time", (guint)dtls_server->port + 1);
   g_autofree char *log = NULL;
-  GVariantBuilder flags;
   const char *version;
   const char *suite;
   const char *enable;
   guint8 code;
 
-  g_variant_builder_init (&flags, G_VARIANT_TYPE ("a{sv}"));
-  g_variant_builder_add (&flags, "{sv}", "dtls-psk-identity", g_variant_new_string (IDENTITY));
-  g_variant_builder_add (&flags, "{sv}", "dtls-psk-key",
-                         g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, KEY, strlen (KEY), 1));
   reply = g_dbus_connection_call_sync (
       env->bus, "org.qcoapd.CoAP1", "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Request",
-      g_variant_new ("(sy@a(qv)@ay@a{sv})", uri, 1, g_variant_new ("a(qv)", NULL), empty_bytes (),
-                     g_variant_builder_end (&flags)),
-      G_VARIANT_TYPE ("(ya(qv)ay)"), G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, &error);
+      g_variant_new ("(sy@a(qv)@ay@a{sv})", uri, 1, e2e_no_options (), e2e_bytes (NULL, 0),
+                     e2e_vardict ("dtls-psk-identity", g_variant_new_string (IDENTITY),
+                                  "dtls-psk-key", e2e_bytes (KEY, strlen (KEY)), NULL)),
+      G_VARIANT_TYPE ("(ya(qv)ay)"), G_DBUS_CALL_FLAGS_NONE, E2E_CALL_TIMEOUT_MS, NULL, &error);
   g_assert_no_error (error);
   g_variant_get (reply, "(y@a(qv)@ay)", &code, NULL, NULL);
   g_assert_cmpuint (code, ==, 69);
 
-  log = wait_sim_log (offset, "at-rx AT+QCOAPCFG=\"dtls\",");
+  log = e2e_env_wait_sim_log (env, offset, "at-rx AT+QCOAPCFG=\"dtls\",");
   version = strstr (log, "at-rx AT+QSSLCFG=\"dtlsversion\",");
   suite = strstr (log, "at-rx AT+QSSLCFG=\"ciphersuite\",");
   enable = strstr (log, "at-rx AT+QCOAPCFG=\"dtls\",");
@@ -183,21 +157,6 @@ reboot_sim (gpointer line)
   return e2e_env_sim_control (env, command);
 }
 
-static char *
-open_session (void)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
-      env->bus, "org.qcoapd.CoAP1", "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Open",
-      g_variant_new ("(sq@a{sv})", "127.0.0.1", env->coap_port, g_variant_new ("a{sv}", NULL)),
-      G_VARIANT_TYPE ("(o)"), G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, &error);
-  char *path;
-
-  g_assert_no_error (error);
-  g_variant_get (reply, "(o)", &path);
-  return path;
-}
-
 /* Some firmware prints NORMAL POWER DOWN where the BG96 prints POWERED
  * DOWN. The daemon takes it for the restart it is: the session ends with
  * Closed("modem-reset") during the modem's silence, before it boots again
@@ -205,7 +164,7 @@ open_session (void)
 static void
 test_normal_power_down (void)
 {
-  g_autofree char *path = open_session ();
+  g_autofree char *path = e2e_open_session (env->bus, env->coap_port, NULL);
   ClosedSeen seen = { .log_offset = e2e_env_sim_log_offset (env) };
   guint subscription = g_dbus_connection_signal_subscribe (
       env->bus, "org.qcoapd.CoAP1", "org.qcoapd.CoAP1.Session", "Closed", path, NULL,

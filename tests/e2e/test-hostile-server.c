@@ -9,14 +9,11 @@
 #include <string.h>
 
 #include "e2e-env.h"
+#include "e2e-session.h"
 #include "hostile-peer.h"
 
-#define CALL_TIMEOUT 30000
-#define ERROR_PREFIX "org.qcoapd.CoAP1.Error."
-#define CODE_GET     1
-#define CODE_CONTENT 69
-#define ATTACKED_ID  0
-#define VICTIM_ID    1
+#define ATTACKED_ID 0
+#define VICTIM_ID   1
 /* A response the daemon cannot read is not delivered; the call ends when
  * its own timeout does, if nothing else ends it first. */
 #define UNREADABLE_TIMEOUT_MS 3000
@@ -54,20 +51,11 @@ static Caller *
 caller_new (guint8 client_id, guint16 port)
 {
   Caller *caller = g_new0 (Caller, 1);
-  g_autoptr (GVariant) reply = NULL;
-  g_autoptr (GError) error = NULL;
-  GVariantBuilder options;
 
   caller->connection = e2e_env_connect (env);
   caller->received = g_ptr_array_new_with_free_func ((GDestroyNotify)g_variant_unref);
-  g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
-  g_variant_builder_add (&options, "{sv}", "client-id", g_variant_new_byte (client_id));
-  reply = g_dbus_connection_call_sync (
-      caller->connection, "org.qcoapd.CoAP1", "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Open",
-      g_variant_new ("(sqa{sv})", "127.0.0.1", port, &options), G_VARIANT_TYPE ("(o)"),
-      G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, &error);
-  g_assert_no_error (error);
-  g_variant_get (reply, "(o)", &caller->path);
+  caller->path = e2e_open_session (caller->connection, port,
+                                   e2e_vardict ("client-id", g_variant_new_byte (client_id), NULL));
   caller->subscription = g_dbus_connection_signal_subscribe (
       caller->connection, "org.qcoapd.CoAP1", "org.qcoapd.CoAP1.Session", NULL, caller->path, NULL,
       G_DBUS_SIGNAL_FLAGS_NONE, on_signal, caller, NULL);
@@ -90,17 +78,12 @@ static GVariant *
 caller_request (Caller *caller, const char *path, guint timeout_ms, GError **error)
 {
   g_autofree char *uri_path = g_strdup_printf ("/%s", path);
-  GVariant *reply;
-  GVariantBuilder flags;
+  GVariant *reply
+      = e2e_session_request (caller->connection, caller->path, E2E_CODE_GET, NULL,
+                             e2e_vardict ("uri-path", g_variant_new_string (uri_path), "timeout",
+                                          g_variant_new_uint32 (timeout_ms), NULL),
+                             error);
 
-  g_variant_builder_init (&flags, G_VARIANT_TYPE_VARDICT);
-  g_variant_builder_add (&flags, "{sv}", "uri-path", g_variant_new_string (uri_path));
-  g_variant_builder_add (&flags, "{sv}", "timeout", g_variant_new_uint32 (timeout_ms));
-  reply = g_dbus_connection_call_sync (
-      caller->connection, "org.qcoapd.CoAP1", caller->path, "org.qcoapd.CoAP1.Session", "Request",
-      g_variant_new ("(y@a(qv)@aya{sv})", CODE_GET, g_variant_new ("a(qv)", NULL),
-                     g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, NULL, 0, 1), &flags),
-      G_VARIANT_TYPE ("(ya(qv)ay)"), G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, error);
   if (reply != NULL)
     caller->requests++;
   return reply;
@@ -131,13 +114,13 @@ static void
 assert_nothing_forged (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = caller_request (victim, "time", CALL_TIMEOUT, &error);
+  g_autoptr (GVariant) reply = caller_request (victim, "time", E2E_CALL_TIMEOUT_MS, &error);
   g_autofree char *state = NULL;
   guint8 code;
 
   g_assert_no_error (error);
   g_variant_get (reply, "(y@a(qv)@ay)", &code, NULL, NULL);
-  g_assert_cmpuint (code, ==, CODE_CONTENT);
+  g_assert_cmpuint (code, ==, E2E_CODE_CONTENT);
   dispatch_signals ();
   g_assert_cmpuint (victim->received->len, ==, victim->requests);
   for (guint i = 0; i < victim->received->len; i++)
@@ -187,10 +170,10 @@ test_long_payload (void)
   g_autoptr (GBytes) expected = hostile_peer_payload (HOSTILE_LONG_PAYLOAD_SIZE);
   guint8 code;
 
-  reply = caller_request (attacked, HOSTILE_PATH_LONG_PAYLOAD, CALL_TIMEOUT, &error);
+  reply = caller_request (attacked, HOSTILE_PATH_LONG_PAYLOAD, E2E_CALL_TIMEOUT_MS, &error);
   g_assert_no_error (error);
   g_variant_get (reply, "(y@a(qv)@ay)", &code, &options, &payload);
-  g_assert_cmpuint (code, ==, CODE_CONTENT);
+  g_assert_cmpuint (code, ==, E2E_CODE_CONTENT);
   g_assert_cmpuint (g_variant_n_children (options), ==, 0);
   assert_bytes_equal (payload, expected);
   assert_received_as_returned (reply);
@@ -207,10 +190,10 @@ test_many_options (void)
   g_autoptr (GBytes) expected = hostile_peer_payload (HOSTILE_MANY_OPTIONS_PAYLOAD);
   guint8 code;
 
-  reply = caller_request (attacked, HOSTILE_PATH_MANY_OPTIONS, CALL_TIMEOUT, &error);
+  reply = caller_request (attacked, HOSTILE_PATH_MANY_OPTIONS, E2E_CALL_TIMEOUT_MS, &error);
   g_assert_no_error (error);
   g_variant_get (reply, "(y@a(qv)@ay)", &code, &options, &payload);
-  g_assert_cmpuint (code, ==, CODE_CONTENT);
+  g_assert_cmpuint (code, ==, E2E_CODE_CONTENT);
   g_assert_cmpuint (g_variant_n_children (options), ==, HOSTILE_MANY_OPTIONS_COUNT);
   for (guint i = 0; i < HOSTILE_MANY_OPTIONS_COUNT; i++)
     {
@@ -243,7 +226,7 @@ test_huge_header (void)
   g_assert_null (reply);
   remote_error = g_dbus_error_get_remote_error (error);
   /* At once, not at the call's timeout: the daemon knows whose it was. */
-  g_assert_cmpstr (remote_error, ==, ERROR_PREFIX "ModemError");
+  g_assert_cmpstr (remote_error, ==, E2E_ERROR_PREFIX "ModemError");
   g_assert_nonnull (strstr (error->message, "larger than the daemon reads"));
   g_assert_cmpuint (hostile_peer_get_answered (peer), ==, answered_before + 1);
   dispatch_signals ();

@@ -5,12 +5,9 @@
 #include <string.h>
 
 #include "e2e-env.h"
+#include "e2e-session.h"
 
-#define BUS_NAME       "org.qcoapd.CoAP1"
-#define MANAGER_PATH   "/org/qcoapd/CoAP1"
-#define MANAGER_IFACE  "org.qcoapd.CoAP1"
-#define SESSION_IFACE  "org.qcoapd.CoAP1.Session"
-#define ERROR_PREFIX   "org.qcoapd.CoAP1.Error."
+/* A call with an argument of megabytes takes its time. */
 #define CALL_TIMEOUT   60000
 #define QUEUE_LIMIT    8
 #define MAX_IN_FLIGHT  4
@@ -22,52 +19,8 @@ static E2eEnv *env;
 static GVariant *
 call (const char *path, const char *interface, const char *method, GVariant *args, GError **error)
 {
-  return g_dbus_connection_call_sync (env->bus, BUS_NAME, path, interface, method, args, NULL,
+  return g_dbus_connection_call_sync (env->bus, E2E_BUS_NAME, path, interface, method, args, NULL,
                                       G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, error);
-}
-
-static GVariant *
-no_bytes (void)
-{
-  return g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "", 0, 1);
-}
-
-static GVariant *
-no_options (void)
-{
-  return g_variant_new_array (G_VARIANT_TYPE ("(qv)"), NULL, 0);
-}
-
-static GVariant *
-one_flag (const char *key, GVariant *value)
-{
-  GVariantBuilder flags;
-
-  g_variant_builder_init (&flags, G_VARIANT_TYPE_VARDICT);
-  if (key)
-    g_variant_builder_add (&flags, "{sv}", key, value);
-  return g_variant_builder_end (&flags);
-}
-
-static char *
-open_session (guint16 port, GVariant *options)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = call (
-      MANAGER_PATH, MANAGER_IFACE, "Open",
-      g_variant_new ("(sq@a{sv})", "127.0.0.1", port, options ? options : one_flag (NULL, NULL)),
-      &error);
-  char *path;
-
-  g_assert_no_error (error);
-  g_variant_get (reply, "(o)", &path);
-  return path;
-}
-
-static void
-close_session (const char *path)
-{
-  g_autoptr (GVariant) reply = call (path, SESSION_IFACE, "Close", NULL, NULL);
 }
 
 static void
@@ -76,22 +29,8 @@ assert_invalid (GVariant *reply, GError *error, const char *what)
   g_autofree char *name = error ? g_dbus_error_get_remote_error (error) : NULL;
 
   g_assert_null (reply);
-  if (g_strcmp0 (name, ERROR_PREFIX "InvalidArgument") != 0)
+  if (g_strcmp0 (name, E2E_ERROR_PREFIX "InvalidArgument") != 0)
     g_error ("%s: expected InvalidArgument, got %s", what, error ? error->message : "a reply");
-}
-
-static void
-assert_no_at_traffic (gsize offset, const char *what)
-{
-  g_autofree char *traffic = NULL;
-
-  /* Let anything the call might have caused reach the simulator's log. */
-  g_usleep (200000);
-  traffic = e2e_env_sim_log_since (env, offset);
-  /* The daemon's own network reads may come at any moment: only CoAP
-   * commands count as caused by the call. */
-  if (strstr (traffic, "at-rx AT+QCOAP") != NULL)
-    g_error ("%s reached the modem:\n%s", what, traffic);
 }
 
 static guint
@@ -99,7 +38,7 @@ daemon_rss_kib (void)
 {
   g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
       env->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-      "GetConnectionUnixProcessID", g_variant_new ("(s)", BUS_NAME), G_VARIANT_TYPE ("(u)"),
+      "GetConnectionUnixProcessID", g_variant_new ("(s)", E2E_BUS_NAME), G_VARIANT_TYPE ("(u)"),
       G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
   g_autofree char *path = NULL;
   g_autofree char *status = NULL;
@@ -120,7 +59,7 @@ daemon_rss_kib (void)
 static void
 test_long_path (void)
 {
-  g_autofree char *path = open_session (env->coap_port, NULL);
+  g_autofree char *path = e2e_open_session (env->bus, env->coap_port, NULL);
   g_autoptr (GString) segments = g_string_sized_new (1600000);
   g_autoptr (GString) uri = NULL;
   g_autoptr (GVariant) reply = NULL;
@@ -130,21 +69,22 @@ test_long_path (void)
   for (guint i = 0; i < 800000; i++)
     g_string_append (segments, "/a");
   offset = e2e_env_sim_log_offset (env);
-  reply = call (path, SESSION_IFACE, "Request",
-                g_variant_new ("(y@a(qv)@ay@a{sv})", 1, no_options (), no_bytes (),
-                               one_flag ("uri-path", g_variant_new_string (segments->str))),
-                &error);
+  reply
+      = call (path, E2E_SESSION_IFACE, "Request",
+              g_variant_new ("(y@a(qv)@ay@a{sv})", 1, e2e_no_options (), e2e_bytes ("", 0),
+                             e2e_vardict ("uri-path", g_variant_new_string (segments->str), NULL)),
+              &error);
   assert_invalid (reply, error, "a uri-path of 800 000 segments");
   g_clear_error (&error);
   uri = g_string_new ("coap://127.0.0.1");
   g_string_append (uri, segments->str);
-  reply = call (MANAGER_PATH, MANAGER_IFACE, "Request",
-                g_variant_new ("(sy@a(qv)@ay@a{sv})", uri->str, 1, no_options (), no_bytes (),
-                               one_flag (NULL, NULL)),
+  reply = call (E2E_MANAGER_PATH, E2E_MANAGER_IFACE, "Request",
+                g_variant_new ("(sy@a(qv)@ay@a{sv})", uri->str, 1, e2e_no_options (),
+                               e2e_bytes ("", 0), e2e_no_flags ()),
                 &error);
   assert_invalid (reply, error, "a URI of 1.6 MB");
-  assert_no_at_traffic (offset, "a refused long path");
-  close_session (path);
+  e2e_env_assert_no_at_traffic (env, offset, "a refused long path");
+  e2e_close_session (env->bus, path);
   e2e_env_wait_free_clients (env, 6);
 }
 
@@ -153,7 +93,7 @@ test_long_path (void)
 static void
 test_many_options (void)
 {
-  g_autofree char *path = open_session (env->coap_port, NULL);
+  g_autofree char *path = e2e_open_session (env->bus, env->coap_port, NULL);
   g_autoptr (GVariant) reply = NULL;
   g_autoptr (GError) error = NULL;
   GVariantBuilder options;
@@ -164,12 +104,12 @@ test_many_options (void)
   g_variant_builder_init (&options, G_VARIANT_TYPE ("a(qv)"));
   for (guint i = 0; i < 500000; i++)
     g_variant_builder_add (&options, "(qv)", 11, g_variant_new_string ("x"));
-  reply = call (path, SESSION_IFACE, "Send",
+  reply = call (path, E2E_SESSION_IFACE, "Send",
                 g_variant_new ("(yy@a(qv)@ay@a{sv})", 0, 1, g_variant_builder_end (&options),
-                               no_bytes (), one_flag (NULL, NULL)),
+                               e2e_bytes ("", 0), e2e_no_flags ()),
                 &error);
   assert_invalid (reply, error, "500 000 options");
-  assert_no_at_traffic (offset, "a Send of 500 000 options");
+  e2e_env_assert_no_at_traffic (env, offset, "a Send of 500 000 options");
   /* GDBus needs the memory while it reads the message; the daemon gives it
    * back once the call is refused. */
   for (guint i = 0; i < 150; i++)
@@ -183,7 +123,7 @@ test_many_options (void)
   /* AddressSanitizer holds freed memory in its quarantine on purpose. */
   if (g_getenv ("ASAN_OPTIONS") == NULL)
     g_assert_cmpuint (after, <, before + 64 * 1024);
-  close_session (path);
+  e2e_close_session (env->bus, path);
   e2e_env_wait_free_clients (env, 6);
 }
 
@@ -204,7 +144,7 @@ on_request_reply (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autofree char *name = error ? g_dbus_error_get_remote_error (error) : NULL;
 
   tally->replies++;
-  if (g_strcmp0 (name, ERROR_PREFIX "QueueFull") == 0)
+  if (g_strcmp0 (name, E2E_ERROR_PREFIX "QueueFull") == 0)
     tally->queue_full++;
   else
     tally->other++;
@@ -215,24 +155,18 @@ on_request_reply (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 test_waiting_requests (void)
 {
-  g_autofree char *path = open_session (env->silent_port, NULL);
+  g_autofree char *path = e2e_open_session (env->bus, env->silent_port, NULL);
   Tally tally = { 0 };
   const guint count = 40;
   gint64 end;
 
   for (guint i = 0; i < count; i++)
-    {
-      GVariantBuilder flags;
-
-      g_variant_builder_init (&flags, G_VARIANT_TYPE_VARDICT);
-      g_variant_builder_add (&flags, "{sv}", "confirmable", g_variant_new_boolean (FALSE));
-      g_variant_builder_add (&flags, "{sv}", "timeout", g_variant_new_uint32 (3000));
-      g_dbus_connection_call (env->bus, BUS_NAME, path, SESSION_IFACE, "Request",
-                              g_variant_new ("(y@a(qv)@ay@a{sv})", 1, no_options (), no_bytes (),
-                                             g_variant_builder_end (&flags)),
-                              NULL, G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, on_request_reply,
-                              &tally);
-    }
+    g_dbus_connection_call (
+        env->bus, E2E_BUS_NAME, path, E2E_SESSION_IFACE, "Request",
+        g_variant_new ("(y@a(qv)@ay@a{sv})", 1, e2e_no_options (), e2e_bytes ("", 0),
+                       e2e_vardict ("confirmable", g_variant_new_boolean (FALSE), "timeout",
+                                    g_variant_new_uint32 (3000), NULL)),
+        NULL, G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, on_request_reply, &tally);
   end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
   while (tally.replies < count && g_get_monotonic_time () < end)
     g_main_context_iteration (NULL, TRUE);
@@ -247,7 +181,7 @@ test_waiting_requests (void)
     g_assert_true (g_file_get_contents (env->daemon_log_path, &log, NULL, NULL));
     g_assert_nonnull (strstr (log, "failed: no response in time"));
   }
-  close_session (path);
+  e2e_close_session (env->bus, path);
   e2e_env_wait_free_clients (env, 6);
 }
 
@@ -256,17 +190,18 @@ test_waiting_requests (void)
 static void
 test_con_in_flight (void)
 {
-  g_autofree char *path = open_session (env->silent_port, NULL);
+  g_autofree char *path = e2e_open_session (env->bus, env->silent_port, NULL);
   guint accepted = 0;
   g_autofree char *last_error = NULL;
 
   for (guint i = 0; i < MAX_IN_FLIGHT + 3; i++)
     {
       g_autoptr (GError) error = NULL;
-      g_autoptr (GVariant) reply = call (path, SESSION_IFACE, "Send",
-                                         g_variant_new ("(yy@a(qv)@ay@a{sv})", 0, 1, no_options (),
-                                                        no_bytes (), one_flag (NULL, NULL)),
-                                         &error);
+      g_autoptr (GVariant) reply
+          = call (path, E2E_SESSION_IFACE, "Send",
+                  g_variant_new ("(yy@a(qv)@ay@a{sv})", 0, 1, e2e_no_options (), e2e_bytes ("", 0),
+                                 e2e_no_flags ()),
+                  &error);
 
       if (reply)
         accepted++;
@@ -277,8 +212,8 @@ test_con_in_flight (void)
         }
     }
   g_assert_cmpuint (accepted, ==, MAX_IN_FLIGHT);
-  g_assert_cmpstr (last_error, ==, ERROR_PREFIX "QueueFull");
-  close_session (path);
+  g_assert_cmpstr (last_error, ==, E2E_ERROR_PREFIX "QueueFull");
+  e2e_close_session (env->bus, path);
   e2e_env_wait_free_clients (env, 6);
 }
 
@@ -287,49 +222,47 @@ test_con_in_flight (void)
 static void
 test_bad_values (void)
 {
-  g_autofree char *path = open_session (env->coap_port, NULL);
+  g_autofree char *path = e2e_open_session (env->bus, env->coap_port, NULL);
   g_autoptr (GVariant) reply = NULL;
   g_autoptr (GError) error = NULL;
-  GVariantBuilder options;
   gsize offset = e2e_env_sim_log_offset (env);
 
-  reply = call (path, SESSION_IFACE, "Request",
-                g_variant_new ("(y@a(qv)@ay@a{sv})", 1, no_options (), no_bytes (),
-                               one_flag ("timeout", g_variant_new_uint32 (TIMEOUT_CAP_MS + 1))),
-                &error);
+  reply = call (
+      path, E2E_SESSION_IFACE, "Request",
+      g_variant_new ("(y@a(qv)@ay@a{sv})", 1, e2e_no_options (), e2e_bytes ("", 0),
+                     e2e_vardict ("timeout", g_variant_new_uint32 (TIMEOUT_CAP_MS + 1), NULL)),
+      &error);
   assert_invalid (reply, error, "a Request timeout of 600 001 ms");
   g_clear_error (&error);
-  reply = call (MANAGER_PATH, MANAGER_IFACE, "Open",
-                g_variant_new ("(sq@a{sv})", "127.0.0.1", env->coap_port,
-                               one_flag ("timeout", g_variant_new_uint32 (TIMEOUT_CAP_MS + 1))),
-                &error);
+  reply = call (
+      E2E_MANAGER_PATH, E2E_MANAGER_IFACE, "Open",
+      g_variant_new ("(sq@a{sv})", "127.0.0.1", env->coap_port,
+                     e2e_vardict ("timeout", g_variant_new_uint32 (TIMEOUT_CAP_MS + 1), NULL)),
+      &error);
   assert_invalid (reply, error, "an Open timeout of 600 001 ms");
   g_clear_error (&error);
-  g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
-  g_variant_builder_add (&options, "{sv}", "persistent", g_variant_new_boolean (TRUE));
-  g_variant_builder_add (&options, "{sv}", "idle-timeout", g_variant_new_uint32 (MAX_IDLE + 1));
   reply = call (
-      MANAGER_PATH, MANAGER_IFACE, "Open",
-      g_variant_new ("(sq@a{sv})", "127.0.0.1", env->coap_port, g_variant_builder_end (&options)),
+      E2E_MANAGER_PATH, E2E_MANAGER_IFACE, "Open",
+      g_variant_new ("(sq@a{sv})", "127.0.0.1", env->coap_port,
+                     e2e_vardict ("persistent", g_variant_new_boolean (TRUE), "idle-timeout",
+                                  g_variant_new_uint32 (MAX_IDLE + 1), NULL)),
       &error);
   assert_invalid (reply, error, "an idle-timeout beyond MaxIdleTimeout");
   g_assert_nonnull (strstr (error->message, "MaxIdleTimeout"));
   g_clear_error (&error);
-  reply = call (path, SESSION_IFACE, "Send",
-                g_variant_new ("(yy@a(qv)@ay@a{sv})", 0, 0, no_options (),
-                               g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "x", 1, 1),
-                               one_flag (NULL, NULL)),
+  reply = call (path, E2E_SESSION_IFACE, "Send",
+                g_variant_new ("(yy@a(qv)@ay@a{sv})", 0, 0, e2e_no_options (), e2e_bytes ("x", 1),
+                               e2e_no_flags ()),
                 &error);
   assert_invalid (reply, error, "an empty message with a payload");
   g_clear_error (&error);
-  reply = call (path, SESSION_IFACE, "Send",
-                g_variant_new ("(yy@a(qv)@ay@a{sv})", 0, 0, no_options (), no_bytes (),
-                               one_flag ("token", g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE,
-                                                                             "ab", 2, 1))),
+  reply = call (path, E2E_SESSION_IFACE, "Send",
+                g_variant_new ("(yy@a(qv)@ay@a{sv})", 0, 0, e2e_no_options (), e2e_bytes ("", 0),
+                               e2e_vardict ("token", e2e_bytes ("ab", 2), NULL)),
                 &error);
   assert_invalid (reply, error, "an empty message with a token");
-  assert_no_at_traffic (offset, "refused values");
-  close_session (path);
+  e2e_env_assert_no_at_traffic (env, offset, "refused values");
+  e2e_close_session (env->bus, path);
   e2e_env_wait_free_clients (env, 6);
 }
 
@@ -337,20 +270,20 @@ test_bad_values (void)
 static void
 test_ping (void)
 {
-  g_autofree char *path = open_session (env->coap_port, NULL);
+  g_autofree char *path = e2e_open_session (env->bus, env->coap_port, NULL);
   g_autoptr (GVariant) reply = NULL;
   g_autoptr (GVariant) token = NULL;
   g_autoptr (GError) error = NULL;
   guint16 message_id;
 
-  reply = call (path, SESSION_IFACE, "Send",
-                g_variant_new ("(yy@a(qv)@ay@a{sv})", 0, 0, no_options (), no_bytes (),
-                               one_flag (NULL, NULL)),
+  reply = call (path, E2E_SESSION_IFACE, "Send",
+                g_variant_new ("(yy@a(qv)@ay@a{sv})", 0, 0, e2e_no_options (), e2e_bytes ("", 0),
+                               e2e_no_flags ()),
                 &error);
   g_assert_no_error (error);
   g_variant_get (reply, "(q@ay)", &message_id, &token);
   g_assert_cmpuint (g_variant_n_children (token), ==, 0);
-  close_session (path);
+  e2e_close_session (env->bus, path);
   e2e_env_wait_free_clients (env, 6);
 }
 
@@ -376,11 +309,11 @@ one_shot_get (guint timeout_ms, Pending *pending)
 {
   g_autofree char *uri = g_strdup_printf ("coap://127.0.0.1:%u/time", env->coap_port);
 
-  g_dbus_connection_call (env->bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE, "Request",
-                          g_variant_new ("(sy@a(qv)@ay@a{sv})", uri, 1, no_options (), no_bytes (),
-                                         one_flag ("timeout", g_variant_new_uint32 (timeout_ms))),
-                          NULL, G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, on_pending_reply,
-                          pending);
+  g_dbus_connection_call (
+      env->bus, E2E_BUS_NAME, E2E_MANAGER_PATH, E2E_MANAGER_IFACE, "Request",
+      g_variant_new ("(sy@a(qv)@ay@a{sv})", uri, 1, e2e_no_options (), e2e_bytes ("", 0),
+                     e2e_vardict ("timeout", g_variant_new_uint32 (timeout_ms), NULL)),
+      NULL, G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, on_pending_reply, pending);
 }
 
 /* A one-shot Request while all six client IDs are taken waits for one
@@ -395,13 +328,13 @@ test_one_shot_waits (void)
   guint8 code;
 
   for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
-    paths[i] = open_session (env->coap_port, NULL);
+    paths[i] = e2e_open_session (env->bus, env->coap_port, NULL);
   g_assert_cmpuint (e2e_env_free_clients (env), ==, 0);
   one_shot_get (300, &late);
   g_assert_true (e2e_wait_for (&late.done, 10000));
   g_assert_null (late.reply);
   name = g_dbus_error_get_remote_error (late.error);
-  g_assert_cmpstr (name, ==, ERROR_PREFIX "NoFreeClient");
+  g_assert_cmpstr (name, ==, E2E_ERROR_PREFIX "NoFreeClient");
 
   one_shot_get (20000, &served);
   /* Still waiting while every ID is taken ... */
@@ -409,13 +342,13 @@ test_one_shot_waits (void)
     g_main_context_iteration (NULL, FALSE);
   g_assert_false (served.done);
   /* ... and served once one is free. */
-  close_session (paths[0]);
+  e2e_close_session (env->bus, paths[0]);
   g_assert_true (e2e_wait_for (&served.done, 20000));
   g_assert_no_error (served.error);
   g_variant_get (served.reply, "(y@a(qv)@ay)", &code, NULL, NULL);
   g_assert_cmpuint (code, ==, 69);
   for (guint i = 1; i < G_N_ELEMENTS (paths); i++)
-    close_session (paths[i]);
+    e2e_close_session (env->bus, paths[i]);
   for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
     g_free (paths[i]);
   g_clear_pointer (&served.reply, g_variant_unref);

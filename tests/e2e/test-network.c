@@ -5,87 +5,47 @@
  * measured and printed (g_test_message), for the README's table. */
 #include <string.h>
 
+#include "e2e-session.h"
 #include "e2e-traffic.h"
 
 /* The module registers this long after RDY: long enough that an Open made
  * as soon as the daemon is ready has to wait for it. */
 #define ATTACH_DELAY_MS "4000"
 #define APN_PASSWORD    "Pw-of-the-APN-7731"
+/* Longer than the daemon's own default timeout of an Open (75 s). */
+#define OPEN_CALL_TIMEOUT_MS  90000
+#define CLOSE_CALL_TIMEOUT_MS 10000
 
 static E2eEnv *env;
 
-static void
-control (const char *command)
-{
-  g_autofree char *answer = e2e_env_sim_control (env, command);
-
-  if (!g_str_has_prefix (answer, "OK"))
-    g_error ("simulator answered \"%s\" to \"%s\"", answer, command);
-}
-
 static GVariant *
-get_property (const char *path, const char *interface, const char *name)
+manager_property (const char *name)
 {
-  g_autoptr (GVariant) reply = NULL;
-  g_autoptr (GError) error = NULL;
-  GVariant *value;
+  GVariant *value = e2e_env_get_property (env, E2E_MANAGER_PATH, E2E_MANAGER_IFACE, name);
 
-  reply = g_dbus_connection_call_sync (
-      env->bus, "org.qcoapd.CoAP1", path, "org.freedesktop.DBus.Properties", "Get",
-      g_variant_new ("(ss)", interface, name), G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, 5000,
-      NULL, &error);
-  g_assert_no_error (error);
-  g_variant_get (reply, "(v)", &value);
+  g_assert_nonnull (value);
   return value;
-}
-
-static char *
-manager_string (const char *name)
-{
-  g_autoptr (GVariant) value = get_property ("/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", name);
-
-  return g_variant_dup_string (value, NULL);
-}
-
-/* Polls a string property until it is @wanted; returns the ms it took. */
-static gint64
-wait_string (const char *path, const char *interface, const char *name, const char *wanted,
-             guint timeout_ms)
-{
-  gint64 start = g_get_monotonic_time ();
-  g_autofree char *now = NULL;
-
-  do
-    {
-      g_autoptr (GVariant) value = get_property (path, interface, name);
-
-      g_free (now);
-      now = g_variant_dup_string (value, NULL);
-      if (g_str_equal (now, wanted))
-        return (g_get_monotonic_time () - start) / 1000;
-      g_usleep (20000);
-    }
-  while (g_get_monotonic_time () - start < (gint64)timeout_ms * 1000);
-  g_error ("%s %s stayed \"%s\", not \"%s\"", path, name, now, wanted);
 }
 
 static gint64
 wait_registration (const char *wanted, guint timeout_ms)
 {
-  return wait_string ("/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Registration", wanted, timeout_ms);
+  return e2e_env_wait_property (env, E2E_MANAGER_PATH, E2E_MANAGER_IFACE, "Registration", wanted,
+                                timeout_ms);
 }
 
-static gint64
-wait_session_state (const char *path, const char *state, guint timeout_ms)
+static char *
+manager_string (const char *name)
 {
-  return wait_string (path, "org.qcoapd.CoAP1.Session", "State", state, timeout_ms);
+  g_autoptr (GVariant) value = manager_property (name);
+
+  return g_variant_dup_string (value, NULL);
 }
 
 static gboolean
 context_active (guint8 cid, const char **address)
 {
-  g_autoptr (GVariant) contexts
-      = get_property ("/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "DataContexts");
+  g_autoptr (GVariant) contexts = manager_property ("DataContexts");
   GVariantIter iter;
   guint8 id;
   gboolean active;
@@ -114,59 +74,6 @@ wait_context_active (guint timeout_ms)
     }
 }
 
-/* Open with @timeout_ms (0: the default); the path, or NULL and @error. */
-static char *
-open_session (GDBusConnection *connection, gboolean persistent, guint timeout_ms, GError **error)
-{
-  g_autoptr (GVariant) reply = NULL;
-  GVariantBuilder options;
-  char *path = NULL;
-
-  g_variant_builder_init (&options, G_VARIANT_TYPE ("a{sv}"));
-  g_variant_builder_add (&options, "{sv}", "persistent", g_variant_new_boolean (persistent));
-  if (timeout_ms > 0)
-    g_variant_builder_add (&options, "{sv}", "timeout", g_variant_new_uint32 (timeout_ms));
-  reply = g_dbus_connection_call_sync (
-      connection, "org.qcoapd.CoAP1", "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Open",
-      g_variant_new ("(sq@a{sv})", "127.0.0.1", env->coap_port, g_variant_builder_end (&options)),
-      G_VARIANT_TYPE ("(o)"), G_DBUS_CALL_FLAGS_NONE, 90000, NULL, error);
-  if (reply)
-    g_variant_get (reply, "(o)", &path);
-  return path;
-}
-
-static void
-close_session (const char *path)
-{
-  g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
-      env->bus, "org.qcoapd.CoAP1", path, "org.qcoapd.CoAP1.Session", "Close", NULL, NULL,
-      G_DBUS_CALL_FLAGS_NONE, 10000, NULL, NULL);
-
-  g_assert_nonnull (reply);
-}
-
-/* A GET /time on @path must be answered 2.05. */
-static void
-assert_session_works (const char *path)
-{
-  g_autoptr (GVariant) reply = NULL;
-  g_autoptr (GError) error = NULL;
-  GVariantBuilder flags;
-  guint8 code;
-
-  g_variant_builder_init (&flags, G_VARIANT_TYPE ("a{sv}"));
-  g_variant_builder_add (&flags, "{sv}", "uri-path", g_variant_new_string ("/time"));
-  reply = g_dbus_connection_call_sync (
-      env->bus, "org.qcoapd.CoAP1", path, "org.qcoapd.CoAP1.Session", "Request",
-      g_variant_new ("(y@a(qv)@ay@a{sv})", 1, g_variant_new ("a(qv)", NULL),
-                     g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "", 0, 1),
-                     g_variant_builder_end (&flags)),
-      G_VARIANT_TYPE ("(ya(qv)ay)"), G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &error);
-  g_assert_no_error (error);
-  g_variant_get (reply, "(ya(qv)ay)", &code, NULL, NULL);
-  g_assert_cmpuint (code, ==, 69);
-}
-
 static guint
 count (const char *haystack, const char *needle)
 {
@@ -192,7 +99,7 @@ test_boot_unregistered (void)
   const char *activate;
 
   g_assert_true (g_str_equal (registration, "searching") || g_str_equal (registration, "unknown"));
-  path = open_session (env->bus, FALSE, 0, &error);
+  path = e2e_try_open_session (env->bus, env->coap_port, NULL, OPEN_CALL_TIMEOUT_MS, &error);
   g_assert_no_error (error);
   g_test_message ("boots unregistered: Open made at once succeeded after %" G_GINT64_FORMAT
                   " ms (the module registers %s ms after RDY)",
@@ -207,8 +114,8 @@ test_boot_unregistered (void)
   g_assert_nonnull (strstr (activate, "at-rx AT+QCOAPOPEN="));
   /* The open waited: no attempt was made on an inactive context. */
   g_assert_null (strstr (log, ",-4"));
-  assert_session_works (path);
-  close_session (path);
+  e2e_assert_session_serves (env->bus, path);
+  g_assert_true (e2e_try_close_session (env->bus, path, CLOSE_CALL_TIMEOUT_MS, NULL));
 }
 
 static void
@@ -216,7 +123,7 @@ test_properties (void)
 {
   g_autofree char *tech = manager_string ("AccessTechnology");
   g_autofree char *operator_name = manager_string ("Operator");
-  g_autoptr (GVariant) signal = get_property ("/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Signal");
+  g_autoptr (GVariant) signal = manager_property ("Signal");
   const char *address = NULL;
   gint32 rsrp, rssi, rsrq;
   gdouble sinr;
@@ -245,19 +152,21 @@ test_denied (void)
   g_autofree char *tech = NULL;
   gint64 start;
 
-  control ("fault deny");
+  e2e_env_sim_command (env, "fault deny");
   wait_registration ("denied", 5000);
   g_assert_false (context_active (1, NULL));
   tech = manager_string ("AccessTechnology");
   g_assert_cmpstr (tech, ==, "");
   start = g_get_monotonic_time ();
-  path = open_session (env->bus, FALSE, 2000, &error);
+  path = e2e_try_open_session (env->bus, env->coap_port,
+                               e2e_vardict ("timeout", g_variant_new_uint32 (2000), NULL),
+                               OPEN_CALL_TIMEOUT_MS, &error);
   g_assert_null (path);
   e2e_assert_remote_error (error, "org.qcoapd.CoAP1.Error.NetworkFailure");
   g_assert_nonnull (strstr (error->message, "registration denied by the network"));
   g_assert_cmpint ((g_get_monotonic_time () - start) / 1000, >=, 1900);
   g_assert_cmpint ((g_get_monotonic_time () - start) / 1000, <, 5000);
-  control ("fault register");
+  e2e_env_sim_command (env, "fault register");
   wait_registration ("home", 5000);
   wait_context_active (5000);
 }
@@ -273,27 +182,31 @@ test_searching_then_qiact_fails (void)
   gsize offset;
   gint64 start;
 
-  control ("fault deregister");
+  e2e_env_sim_command (env, "fault deregister");
   wait_registration ("searching", 5000);
-  path = open_session (env->bus, FALSE, 1000, &error);
+  path = e2e_try_open_session (env->bus, env->coap_port,
+                               e2e_vardict ("timeout", g_variant_new_uint32 (1000), NULL),
+                               OPEN_CALL_TIMEOUT_MS, &error);
   g_assert_null (path);
   e2e_assert_remote_error (error, "org.qcoapd.CoAP1.Error.NetworkFailure");
   g_assert_nonnull (strstr (error->message, "not registered: searching for a network"));
   g_clear_error (&error);
 
-  control ("fault qiact-fail=3");
+  e2e_env_sim_command (env, "fault qiact-fail=3");
   offset = e2e_env_sim_log_offset (env);
   start = g_get_monotonic_time ();
-  control ("fault register");
-  path = open_session (env->bus, FALSE, 30000, &error);
+  e2e_env_sim_command (env, "fault register");
+  path = e2e_try_open_session (env->bus, env->coap_port,
+                               e2e_vardict ("timeout", g_variant_new_uint32 (30000), NULL),
+                               OPEN_CALL_TIMEOUT_MS, &error);
   g_assert_no_error (error);
   g_test_message ("qiact-fail=3: the Open succeeded %" G_GINT64_FORMAT
                   " ms after registration, after back-off",
                   (g_get_monotonic_time () - start) / 1000);
   log = e2e_env_sim_log_since (env, offset);
   g_assert_cmpuint (count (log, "at-rx AT+QIACT=1"), >=, 4);
-  assert_session_works (path);
-  close_session (path);
+  e2e_assert_session_serves (env->bus, path);
+  g_assert_true (e2e_try_close_session (env->bus, path, CLOSE_CALL_TIMEOUT_MS, NULL));
 }
 
 /* Coverage lost and back: a persistent session waits, then opens again. */
@@ -302,20 +215,21 @@ test_deregister_register (void)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GDBusConnection) owner = e2e_env_connect (env);
-  g_autofree char *path = open_session (owner, TRUE, 0, &error);
+  g_autofree char *path = e2e_try_open_session (owner, env->coap_port, e2e_persistent (),
+                                                OPEN_CALL_TIMEOUT_MS, &error);
   gint64 took;
 
   g_assert_no_error (error);
-  control ("fault deregister");
+  e2e_env_sim_command (env, "fault deregister");
   wait_registration ("searching", 5000);
-  wait_session_state (path, "opening", 5000);
-  control ("fault register");
-  took = wait_session_state (path, "open", 20000);
+  e2e_env_wait_session_state (env, path, "opening", 5000);
+  e2e_env_sim_command (env, "fault register");
+  took = e2e_env_wait_session_state (env, path, "open", 20000);
   g_test_message ("registration lost: the persistent session was open again %" G_GINT64_FORMAT
                   " ms after the module registered again",
                   took);
-  assert_session_works (path);
-  close_session (path);
+  e2e_assert_session_serves (env->bus, path);
+  g_assert_true (e2e_try_close_session (env->bus, path, CLOSE_CALL_TIMEOUT_MS, NULL));
 }
 
 /* Calls made while a session waits for its context fail as they do while
@@ -331,10 +245,9 @@ all_open (Traffic *traffic)
 {
   for (guint i = 0; i < 6; i++)
     {
-      g_autoptr (GVariant) state
-          = get_property (traffic_session_path (traffic, i), "org.qcoapd.CoAP1.Session", "State");
+      g_autofree char *state = e2e_env_session_state (env, traffic_session_path (traffic, i));
 
-      if (!g_str_equal (g_variant_get_string (state, NULL), "open"))
+      if (g_strcmp0 (state, "open") != 0)
         return FALSE;
     }
   return TRUE;
@@ -359,9 +272,8 @@ test_pdp_drop_under_traffic (void)
   gint64 dropped;
 
   traffic_start (traffic);
-  while (traffic_replied (traffic) < 60)
-    g_main_context_iteration (NULL, TRUE);
-  control ("pdp-drop");
+  g_assert_true (traffic_wait_replied (traffic, 60, 30000));
+  e2e_env_sim_command (env, "pdp-drop");
   dropped = g_get_monotonic_time ();
   while (!all_open (traffic) || !context_active (1, NULL))
     {
@@ -379,7 +291,7 @@ test_pdp_drop_under_traffic (void)
   g_assert_nonnull (deact);
   g_assert_nonnull (strstr (deact, "at-rx AT+QIACT=1"));
   for (guint i = 0; i < 6; i++)
-    assert_session_works (traffic_session_path (traffic, i));
+    e2e_assert_session_serves (env->bus, traffic_session_path (traffic, i));
   traffic_close (traffic);
   e2e_env_wait_free_clients (env, 6);
 }
@@ -477,8 +389,7 @@ static void
 test_password_never_shown (void)
 {
   g_autofree char *daemon_log = NULL;
-  g_autoptr (GVariant) contexts
-      = get_property ("/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "DataContexts");
+  g_autoptr (GVariant) contexts = manager_property ("DataContexts");
   g_autofree char *printed = g_variant_print (contexts, TRUE);
 
   g_assert_true (g_file_get_contents (env->daemon_log_path, &daemon_log, NULL, NULL));

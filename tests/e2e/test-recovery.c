@@ -5,6 +5,7 @@
  * delivered to the wrong session. */
 #include <string.h>
 
+#include "e2e-session.h"
 #include "e2e-traffic.h"
 
 static E2eEnv *env;
@@ -62,96 +63,12 @@ closed_seen (gpointer data)
   return g_hash_table_contains (wait->log->reasons, wait->path);
 }
 
-static void iterate_until (gboolean (*done) (gpointer), gpointer data, guint timeout_ms);
-
 static void
 iterate_until_closed (ClosedLog *log, const char *path)
 {
   ClosedWait wait = { log, path };
 
-  iterate_until (closed_seen, &wait, 10000);
-}
-
-static void
-iterate_until (gboolean (*done) (gpointer), gpointer data, guint timeout_ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
-
-  while (!done (data) && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-static gboolean
-replied_enough (gpointer data)
-{
-  Traffic *traffic = data;
-
-  return traffic_replied (traffic) >= 60;
-}
-
-static void
-control (const char *command, const char *expected_prefix)
-{
-  g_autofree char *answer = e2e_env_sim_control (env, command);
-
-  if (!g_str_has_prefix (answer, expected_prefix))
-    g_error ("simulator answered \"%s\" to \"%s\"", answer, command);
-}
-
-static char *
-session_state (const char *path)
-{
-  g_autoptr (GVariant) reply = NULL;
-  g_autoptr (GVariant) state = NULL;
-  g_autoptr (GError) error = NULL;
-
-  reply = g_dbus_connection_call_sync (
-      env->bus, "org.qcoapd.CoAP1", path, "org.freedesktop.DBus.Properties", "Get",
-      g_variant_new ("(ss)", "org.qcoapd.CoAP1.Session", "State"), G_VARIANT_TYPE ("(v)"),
-      G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error);
-  g_assert_no_error (error);
-  g_variant_get (reply, "(v)", &state);
-  return g_variant_dup_string (state, NULL);
-}
-
-static void
-wait_session_state (const char *path, const char *state, guint timeout_ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
-  g_autofree char *now = NULL;
-
-  do
-    {
-      g_free (now);
-      now = session_state (path);
-      if (g_str_equal (now, state))
-        return;
-      g_usleep (20000);
-    }
-  while (g_get_monotonic_time () < end);
-  g_error ("session %s stayed \"%s\", not \"%s\"", path, now, state);
-}
-
-/* A GET /time on @path through Request must succeed. */
-static void
-assert_session_works (const char *path)
-{
-  g_autoptr (GVariant) reply = NULL;
-  g_autoptr (GError) error = NULL;
-  GVariantBuilder flags;
-  guint8 code;
-
-  g_variant_builder_init (&flags, G_VARIANT_TYPE ("a{sv}"));
-  g_variant_builder_add (&flags, "{sv}", "uri-path", g_variant_new_string ("/time"));
-  reply = g_dbus_connection_call_sync (
-      env->bus, "org.qcoapd.CoAP1", path, "org.qcoapd.CoAP1.Session", "Request",
-      g_variant_new ("(y@a(qv)@ay@a{sv})", 1, g_variant_new ("a(qv)", NULL),
-                     g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "", 0, 1),
-                     g_variant_builder_end (&flags)),
-      G_VARIANT_TYPE ("(ya(qv)ay)"), G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &error);
-  g_assert_no_error (error);
-  g_variant_get (reply, "(ya(qv)ay)", &code, NULL, NULL);
-  g_assert_cmpuint (code, ==, 69);
+  e2e_iterate_until (closed_seen, &wait, 10000);
 }
 
 /* A call made while its session was ending can find the object gone. */
@@ -181,13 +98,13 @@ run_loss_under_traffic (const char *trigger, const char *restore, const char *lo
     }
   traffic_start (plain);
   traffic_start (persistent);
-  iterate_until (replied_enough, persistent, 30000);
+  g_assert_true (traffic_wait_replied (persistent, 60, 30000));
 
-  control (trigger, "OK");
+  e2e_env_sim_command (env, trigger);
   if (restore)
     {
       g_assert_true (e2e_env_wait_modem_state (env, "absent", 5000));
-      control (restore, "OK");
+      e2e_env_sim_command (env, restore);
     }
   g_assert_true (e2e_env_wait_modem_state (env, "ready", 10000));
 
@@ -203,8 +120,8 @@ run_loss_under_traffic (const char *trigger, const char *restore, const char *lo
                        lost_reason);
       /* ...persistent ones came back, same object, and work. */
       g_assert_null (g_hash_table_lookup (closed->reasons, traffic_session_path (persistent, i)));
-      wait_session_state (traffic_session_path (persistent, i), "open", 10000);
-      assert_session_works (traffic_session_path (persistent, i));
+      e2e_env_wait_session_state (env, traffic_session_path (persistent, i), "open", 10000);
+      e2e_assert_session_serves (env->bus, traffic_session_path (persistent, i));
     }
   traffic_close (persistent);
   e2e_env_wait_free_clients (env, 6);
@@ -229,9 +146,9 @@ test_ready_within_a_second_of_return (void)
 {
   gint64 back;
 
-  control ("unplug", "OK");
+  e2e_env_sim_command (env, "unplug");
   g_assert_true (e2e_env_wait_modem_state (env, "absent", 5000));
-  control ("replug", "OK");
+  e2e_env_sim_command (env, "replug");
   back = g_get_monotonic_time ();
   g_assert_true (e2e_env_wait_modem_state (env, "ready", 5000));
   g_test_message ("ready %.0f ms after the modem booted",
@@ -248,12 +165,12 @@ test_silence_then_resync (void)
   g_autoptr (Traffic) traffic = traffic_new (env, &config);
   const char *const timeout_only[] = { "Timeout", NULL };
 
-  control ("fault drop-final=1", "OK");
+  e2e_env_sim_command (env, "fault drop-final=1");
   traffic_start (traffic);
   g_assert_true (traffic_wait (traffic, 30000));
   g_assert_cmpuint (traffic_errors (traffic), ==, 1);
   traffic_check (traffic, timeout_only);
-  assert_session_works (traffic_session_path (traffic, 0));
+  e2e_assert_session_serves (env->bus, traffic_session_path (traffic, 0));
   traffic_close (traffic);
   e2e_env_wait_free_clients (env, 6);
 }
@@ -293,17 +210,17 @@ chaos_tick (Chaos *chaos)
     {
       if (g_get_monotonic_time () < chaos->undo_at)
         return;
-      control (chaos->undo, "OK");
+      e2e_env_sim_command (env, chaos->undo);
       chaos->undo = NULL;
       chaos->next_fault_at = replied + 50 + g_random_int_range (0, 100);
     }
   if (replied < chaos->next_fault_at)
     return;
   if (chaos->step % 40 == 39)
-    control ("fault drop-final=1", "OK");
+    e2e_env_sim_command (env, "fault drop-final=1");
   else
     {
-      control (faults[chaos->step % G_N_ELEMENTS (faults)].on, "OK");
+      e2e_env_sim_command (env, faults[chaos->step % G_N_ELEMENTS (faults)].on);
       chaos->undo = faults[chaos->step % G_N_ELEMENTS (faults)].off;
       chaos->undo_at = g_get_monotonic_time () + FAULT_WINDOW_US;
     }
@@ -329,7 +246,7 @@ test_noise_ten_thousand_messages (void)
       chaos_tick (&chaos);
     }
   if (chaos.undo)
-    control (chaos.undo, "OK");
+    e2e_env_sim_command (env, chaos.undo);
   g_assert_true (traffic_wait (traffic, 60000));
   g_test_message ("%u calls, %u faults injected, %u calls timed out", traffic_replied (traffic),
                   chaos.step, traffic_errors (traffic));
@@ -341,57 +258,34 @@ test_noise_ten_thousand_messages (void)
   e2e_env_wait_free_clients (env, 6);
 }
 
-static GDBusConnection *
-connect_and_open (gboolean persistent, char **path)
-{
-  GDBusConnection *connection = e2e_env_connect (env);
-  g_autoptr (GVariant) reply = NULL;
-  g_autoptr (GError) error = NULL;
-  GVariantBuilder options;
-
-  g_variant_builder_init (&options, G_VARIANT_TYPE ("a{sv}"));
-  g_variant_builder_add (&options, "{sv}", "persistent", g_variant_new_boolean (persistent));
-  reply = g_dbus_connection_call_sync (
-      connection, "org.qcoapd.CoAP1", "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Open",
-      g_variant_new ("(sq@a{sv})", "127.0.0.1", env->coap_port, g_variant_builder_end (&options)),
-      G_VARIANT_TYPE ("(o)"), G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &error);
-  g_assert_no_error (error);
-  g_variant_get (reply, "(o)", path);
-  return connection;
-}
-
 /* A caller that dies in the middle of Open, or of a Request waiting for a
  * separate response, leaves nothing behind: its client ID comes back. */
 static void
 test_caller_crashes (void)
 {
   g_autoptr (GDBusConnection) opener = e2e_env_connect (env);
-  g_autoptr (GDBusConnection) requester = NULL;
+  g_autoptr (GDBusConnection) requester = e2e_env_connect (env);
   g_autofree char *path = NULL;
-  GVariantBuilder flags;
 
   /* Mid-Open: the modem's answers are slowed so the caller is gone first. */
-  control ("fault delay-final=300", "OK");
+  e2e_env_sim_command (env, "fault delay-final=300");
   g_dbus_connection_call (
       opener, "org.qcoapd.CoAP1", "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Open",
-      g_variant_new ("(sq@a{sv})", "127.0.0.1", env->coap_port, g_variant_new ("a{sv}", NULL)),
-      NULL, G_DBUS_CALL_FLAGS_NONE, 30000, NULL, NULL, NULL);
+      g_variant_new ("(sq@a{sv})", "127.0.0.1", env->coap_port, e2e_no_flags ()), NULL,
+      G_DBUS_CALL_FLAGS_NONE, 30000, NULL, NULL, NULL);
   g_dbus_connection_flush_sync (opener, NULL, NULL);
   g_dbus_connection_close_sync (opener, NULL, NULL);
-  control ("fault delay-final=0", "OK");
+  e2e_env_sim_command (env, "fault delay-final=0");
   e2e_env_wait_free_clients (env, 6);
 
   /* Mid-Request: /async answers after 3 s; the caller leaves at once. */
-  requester = connect_and_open (FALSE, &path);
-  g_variant_builder_init (&flags, G_VARIANT_TYPE ("a{sv}"));
-  g_variant_builder_add (&flags, "{sv}", "uri-path", g_variant_new_string ("/async"));
-  g_variant_builder_add (&flags, "{sv}", "uri-query", g_variant_new_string ("3"));
-  g_dbus_connection_call (requester, "org.qcoapd.CoAP1", path, "org.qcoapd.CoAP1.Session",
-                          "Request",
-                          g_variant_new ("(y@a(qv)@ay@a{sv})", 1, g_variant_new ("a(qv)", NULL),
-                                         g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "", 0, 1),
-                                         g_variant_builder_end (&flags)),
-                          NULL, G_DBUS_CALL_FLAGS_NONE, 30000, NULL, NULL, NULL);
+  path = e2e_open_session (requester, env->coap_port, NULL);
+  g_dbus_connection_call (
+      requester, E2E_BUS_NAME, path, E2E_SESSION_IFACE, "Request",
+      g_variant_new ("(y@a(qv)@ay@a{sv})", E2E_CODE_GET, e2e_no_options (), e2e_bytes ("", 0),
+                     e2e_vardict ("uri-path", g_variant_new_string ("/async"), "uri-query",
+                                  g_variant_new_string ("3"), NULL)),
+      NULL, G_DBUS_CALL_FLAGS_NONE, 30000, NULL, NULL, NULL);
   g_dbus_connection_flush_sync (requester, NULL, NULL);
   g_usleep (200000);
   g_dbus_connection_close_sync (requester, NULL, NULL);
@@ -399,10 +293,11 @@ test_caller_crashes (void)
   /* And the daemon still serves. */
   g_clear_pointer (&path, g_free);
   {
-    g_autoptr (GDBusConnection) again = connect_and_open (FALSE, &path);
+    g_autoptr (GDBusConnection) again = e2e_env_connect (env);
 
+    path = e2e_open_session (again, env->coap_port, NULL);
     g_assert_false (g_dbus_connection_is_closed (again));
-    assert_session_works (path);
+    e2e_assert_session_serves (env->bus, path);
   }
   e2e_env_wait_free_clients (env, 6);
 }
@@ -448,24 +343,23 @@ flood_done (gpointer data)
 static void
 test_flood_gets_queue_full (void)
 {
-  g_autofree char *flood_path = NULL;
-  g_autoptr (GDBusConnection) flooder = connect_and_open (FALSE, &flood_path);
+  g_autoptr (GDBusConnection) flooder = e2e_env_connect (env);
+  g_autofree char *flood_path = e2e_open_session (flooder, env->coap_port, NULL);
   TrafficConfig config
       = { .callers = 1, .messages_per_caller = 60, .window = 1, .request_timeout_ms = 20000 };
   g_autoptr (Traffic) polite = traffic_new (env, &config);
   FloodCount count = { 0 };
 
   for (guint i = 0; i < FLOOD_CALLS; i++)
-    g_dbus_connection_call (
-        flooder, "org.qcoapd.CoAP1", flood_path, "org.qcoapd.CoAP1.Session", "Send",
-        g_variant_new ("(yy@a(qv)@ay@a{sv})", 1, 2, g_variant_new ("a(qv)", NULL),
-                       g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "flood", 5, 1),
-                       g_variant_new ("a{sv}", NULL)),
-        NULL, G_DBUS_CALL_FLAGS_NONE, 60000, NULL, on_flood_reply, &count);
+    g_dbus_connection_call (flooder, "org.qcoapd.CoAP1", flood_path, "org.qcoapd.CoAP1.Session",
+                            "Send",
+                            g_variant_new ("(yy@a(qv)@ay@a{sv})", 1, 2, e2e_no_options (),
+                                           e2e_bytes ("flood", 5), e2e_no_flags ()),
+                            NULL, G_DBUS_CALL_FLAGS_NONE, 60000, NULL, on_flood_reply, &count);
   traffic_start (polite);
   g_assert_true (traffic_wait (polite, 60000));
   traffic_check (polite, NULL);
-  iterate_until (flood_done, &count, 60000);
+  e2e_iterate_until (flood_done, &count, 60000);
   g_test_message ("flood: %u QueueFull of %u", count.queue_full, FLOOD_CALLS);
   g_assert_cmpuint (count.replied, ==, FLOOD_CALLS);
   g_assert_cmpuint (count.queue_full, >, 0);
@@ -483,10 +377,11 @@ test_flood_gets_queue_full (void)
 static void
 test_data_call_dropped (void)
 {
-  g_autofree char *plain_path = NULL;
-  g_autofree char *persistent_path = NULL;
-  g_autoptr (GDBusConnection) plain = connect_and_open (FALSE, &plain_path);
-  g_autoptr (GDBusConnection) persistent = connect_and_open (TRUE, &persistent_path);
+  g_autoptr (GDBusConnection) plain = e2e_env_connect (env);
+  g_autoptr (GDBusConnection) persistent = e2e_env_connect (env);
+  g_autofree char *plain_path = e2e_open_session (plain, env->coap_port, NULL);
+  g_autofree char *persistent_path
+      = e2e_open_session (persistent, env->coap_port, e2e_persistent ());
   g_autoptr (ClosedLog) closed = closed_log_new ();
   gsize offset = e2e_env_sim_log_offset (env);
   g_autofree char *traffic = NULL;
@@ -495,10 +390,10 @@ test_data_call_dropped (void)
   e2e_env_listen (env->bus, plain_path);
   e2e_env_listen (env->bus, persistent_path);
 
-  control ("pdp-drop", "OK");
-  wait_session_state (persistent_path, "opening", 5000);
-  wait_session_state (persistent_path, "open", 10000);
-  assert_session_works (persistent_path);
+  e2e_env_sim_command (env, "pdp-drop");
+  e2e_env_wait_session_state (env, persistent_path, "opening", 5000);
+  e2e_env_wait_session_state (env, persistent_path, "open", 10000);
+  e2e_assert_session_serves (env->bus, persistent_path);
   traffic = e2e_env_sim_log_since (env, offset);
   deact = strstr (traffic, "at-rx AT+QIDEACT=1");
   g_assert_nonnull (deact);
@@ -510,13 +405,7 @@ test_data_call_dropped (void)
   g_assert_cmpstr (g_hash_table_lookup (closed->reasons, plain_path), ==, "error");
   g_assert_null (g_hash_table_lookup (closed->reasons, persistent_path));
   g_dbus_connection_close_sync (persistent, NULL, NULL);
-  {
-    g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
-        env->bus, "org.qcoapd.CoAP1", persistent_path, "org.qcoapd.CoAP1.Session", "Close", NULL,
-        NULL, G_DBUS_CALL_FLAGS_NONE, 10000, NULL, NULL);
-
-    g_assert_nonnull (reply);
-  }
+  g_assert_true (e2e_try_close_session (env->bus, persistent_path, 10000, NULL));
   e2e_env_wait_free_clients (env, 6);
 }
 

@@ -6,73 +6,10 @@
 #include <signal.h>
 #include <string.h>
 
+#include "e2e-session.h"
 #include "e2e-traffic.h"
 
 static E2eEnv *env;
-
-static gboolean
-iterate_until (gboolean (*done) (gpointer), gpointer data, guint timeout_ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
-
-  while (!done (data) && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, TRUE);
-  return done (data);
-}
-
-/* Every caller's session is open and the traffic has got going. */
-static gboolean
-replied_some (gpointer data)
-{
-  for (guint i = 0; i < 3; i++)
-    if (traffic_session_path (data, i) == NULL)
-      return FALSE;
-  return traffic_replied (data) >= 60;
-}
-
-typedef struct
-{
-  Traffic *traffic;
-  guint total;
-} AllReplied;
-
-static gboolean
-all_replied (gpointer data)
-{
-  AllReplied *all = data;
-
-  return traffic_replied (all->traffic) >= all->total;
-}
-
-static GVariant *
-call_session (GDBusConnection *connection, const char *path, const char *method,
-              GVariant *parameters, const char *reply_type, GError **error)
-{
-  return g_dbus_connection_call_sync (
-      connection, "org.qcoapd.CoAP1", path, "org.qcoapd.CoAP1.Session", method, parameters,
-      G_VARIANT_TYPE (reply_type), G_DBUS_CALL_FLAGS_NONE, 30000, NULL, error);
-}
-
-/* A GET /time through Request on @path, by @connection. */
-static gboolean
-session_serves (GDBusConnection *connection, const char *path, GError **error)
-{
-  g_autoptr (GVariant) reply = NULL;
-  GVariantBuilder flags;
-  guint8 code;
-
-  g_variant_builder_init (&flags, G_VARIANT_TYPE ("a{sv}"));
-  g_variant_builder_add (&flags, "{sv}", "uri-path", g_variant_new_string ("/time"));
-  reply = call_session (connection, path, "Request",
-                        g_variant_new ("(y@a(qv)@ay@a{sv})", 1, g_variant_new ("a(qv)", NULL),
-                                       g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "", 0, 1),
-                                       g_variant_builder_end (&flags)),
-                        "(ya(qv)ay)", error);
-  if (reply == NULL)
-    return FALSE;
-  g_variant_get (reply, "(ya(qv)ay)", &code, NULL, NULL);
-  return code == 69;
-}
 
 /* The restarted daemon's log, printed before a failed assertion ends the
  * program (e2e_env_stop() would not get to print it). */
@@ -94,46 +31,12 @@ static void
 assert_session_serves (GDBusConnection *connection, const char *path)
 {
   g_autoptr (GError) error = NULL;
-  gboolean serves = session_serves (connection, path, &error);
+  gboolean serves = e2e_session_serves (connection, path, &error);
 
   if (error != NULL || !serves)
     print_daemon_log ();
   g_assert_no_error (error);
   g_assert_true (serves);
-}
-
-static char *
-session_state (const char *path)
-{
-  g_autoptr (GVariant) reply = NULL;
-  g_autoptr (GVariant) state = NULL;
-
-  reply = g_dbus_connection_call_sync (
-      env->bus, "org.qcoapd.CoAP1", path, "org.freedesktop.DBus.Properties", "Get",
-      g_variant_new ("(ss)", "org.qcoapd.CoAP1.Session", "State"), G_VARIANT_TYPE ("(v)"),
-      G_DBUS_CALL_FLAGS_NONE, 5000, NULL, NULL);
-  if (reply == NULL)
-    return NULL;
-  g_variant_get (reply, "(v)", &state);
-  return g_variant_dup_string (state, NULL);
-}
-
-static void
-wait_session_state (const char *path, const char *state, guint timeout_ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
-  g_autofree char *now = NULL;
-
-  do
-    {
-      g_free (now);
-      now = session_state (path);
-      if (g_strcmp0 (now, state) == 0)
-        return;
-      g_usleep (20000);
-    }
-  while (g_get_monotonic_time () < end);
-  g_error ("session %s is \"%s\", not \"%s\"", path, now ? now : "(gone)", state);
 }
 
 /* Every message ID in the AT+QCOAPHEADER lines of the sim log since
@@ -191,18 +94,15 @@ run_restart_under_traffic (int signal)
   g_autoptr (Traffic) persistent = NULL;
   gsize start = e2e_env_sim_log_offset (env);
   gsize restart;
-  AllReplied all_plain = { NULL, 3 * 200 }, all_persistent = { NULL, 3 * 200 };
   gint64 started;
 
   plain = traffic_new (env, &config);
   config.persistent = TRUE;
   persistent = traffic_new (env, &config);
-  all_plain.traffic = plain;
-  all_persistent.traffic = persistent;
   traffic_start (plain);
   traffic_start (persistent);
-  g_assert_true (iterate_until (replied_some, persistent, 30000));
-  g_assert_true (iterate_until (replied_some, plain, 30000));
+  g_assert_true (traffic_wait_replied (persistent, 60, 30000));
+  g_assert_true (traffic_wait_replied (plain, 60, 30000));
 
   e2e_env_kill_daemon (env, signal);
   restart = e2e_env_sim_log_offset (env);
@@ -217,8 +117,8 @@ run_restart_under_traffic (int signal)
                   signal == SIGKILL ? "SIGKILL" : "SIGTERM",
                   (g_get_monotonic_time () - started) / 1000.0);
 
-  g_assert_true (iterate_until (all_replied, &all_plain, 60000));
-  g_assert_true (iterate_until (all_replied, &all_persistent, 60000));
+  g_assert_true (traffic_wait_replied (plain, 3 * 200, 60000));
+  g_assert_true (traffic_wait_replied (persistent, 3 * 200, 60000));
   traffic_check_errors (plain, errors_of_a_restart);
   traffic_check_errors (persistent, errors_of_a_restart);
   /* Adopted, not opened again. */
@@ -226,7 +126,7 @@ run_restart_under_traffic (int signal)
   g_assert_true (log_has (restart, "at-rx AT+QCOAPOPEN?"));
   g_assert_cmpuint (assert_no_message_id_repeats (start), >, 60);
   for (guint i = 0; i < 3; i++)
-    wait_session_state (traffic_session_path (persistent, i), "open", 1000);
+    e2e_env_wait_session_state (env, traffic_session_path (persistent, i), "open", 1000);
   traffic_close (persistent);
   traffic_close (plain);
   e2e_env_wait_free_clients (env, 6);
@@ -244,34 +144,6 @@ test_sigterm_under_traffic (void)
   run_restart_under_traffic (SIGTERM);
 }
 
-static void
-close_session (GDBusConnection *connection, const char *path)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = call_session (connection, path, "Close", NULL, "()", &error);
-
-  g_assert_no_error (error);
-}
-
-static char *
-open_session (GDBusConnection *connection, gboolean persistent)
-{
-  g_autoptr (GVariant) reply = NULL;
-  g_autoptr (GError) error = NULL;
-  GVariantBuilder options;
-  char *path;
-
-  g_variant_builder_init (&options, G_VARIANT_TYPE ("a{sv}"));
-  g_variant_builder_add (&options, "{sv}", "persistent", g_variant_new_boolean (persistent));
-  reply = g_dbus_connection_call_sync (
-      connection, "org.qcoapd.CoAP1", "/org/qcoapd/CoAP1", "org.qcoapd.CoAP1", "Open",
-      g_variant_new ("(sq@a{sv})", "127.0.0.1", env->coap_port, g_variant_builder_end (&options)),
-      G_VARIANT_TYPE ("(o)"), G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &error);
-  g_assert_no_error (error);
-  g_variant_get (reply, "(o)", &path);
-  return path;
-}
-
 static guint
 client_id_of (const char *path)
 {
@@ -286,8 +158,8 @@ test_owner_left_while_down (void)
 {
   g_autoptr (GDBusConnection) leaving = e2e_env_connect (env);
   g_autoptr (GDBusConnection) staying = e2e_env_connect (env);
-  g_autofree char *gone = open_session (leaving, FALSE);
-  g_autofree char *kept = open_session (staying, FALSE);
+  g_autofree char *gone = e2e_open_session (leaving, env->coap_port, NULL);
+  g_autofree char *kept = e2e_open_session (staying, env->coap_port, NULL);
   g_autofree char *close = g_strdup_printf ("at-rx AT+QCOAPCLOSE=%u", client_id_of (gone));
   gsize restart;
 
@@ -300,7 +172,7 @@ test_owner_left_while_down (void)
   assert_session_serves (staying, kept);
   g_assert_true (log_has (restart, close));
   g_assert_false (log_has (restart, "at-rx AT+QCOAPOPEN="));
-  g_assert_null (session_state (gone));
+  g_assert_null (e2e_env_session_state (env, gone));
   e2e_env_wait_free_clients (env, 5);
   /* Its owner leaving now still ends it. */
   g_dbus_connection_close_sync (staying, NULL, NULL);
@@ -313,8 +185,8 @@ static void
 test_corrupt_state_file (void)
 {
   g_autofree char *state = g_build_filename (env->runtime_dir, "state", NULL);
-  g_autofree char *a = open_session (env->bus, TRUE);
-  g_autofree char *b = open_session (env->bus, TRUE);
+  g_autofree char *a = e2e_open_session (env->bus, env->coap_port, e2e_persistent ());
+  g_autofree char *b = e2e_open_session (env->bus, env->coap_port, e2e_persistent ());
   gsize restart;
 
   e2e_env_kill_daemon (env, SIGKILL);
@@ -323,17 +195,17 @@ test_corrupt_state_file (void)
   e2e_env_restart_daemon (env);
   g_assert_true (log_has (restart, "AT+QCOAPCLOSE=0"));
   g_assert_true (log_has (restart, "AT+QCOAPCLOSE=1"));
-  g_assert_null (session_state (a));
-  g_assert_null (session_state (b));
+  g_assert_null (e2e_env_session_state (env, a));
+  g_assert_null (e2e_env_session_state (env, b));
   g_assert_cmpuint (e2e_env_free_clients (env), ==, 6);
   /* The IDs really are free on the modem: a one-shot Request on ID 0 works. */
   {
     g_autoptr (GDBusConnection) caller = e2e_env_connect (env);
-    g_autofree char *again = open_session (caller, TRUE);
+    g_autofree char *again = e2e_open_session (caller, env->coap_port, e2e_persistent ());
 
     g_assert_cmpuint (client_id_of (again), ==, 0);
     assert_session_serves (caller, again);
-    close_session (caller, again);
+    e2e_close_session (caller, again);
   }
   e2e_env_wait_free_clients (env, 6);
 }
@@ -343,7 +215,7 @@ test_corrupt_state_file (void)
 static void
 test_modem_reset_while_down (void)
 {
-  g_autofree char *path = open_session (env->bus, TRUE);
+  g_autofree char *path = e2e_open_session (env->bus, env->coap_port, e2e_persistent ());
   g_autofree char *answer = NULL;
   gsize restart;
 
@@ -354,10 +226,10 @@ test_modem_reset_while_down (void)
   g_usleep (2 * G_USEC_PER_SEC);
   restart = e2e_env_sim_log_offset (env);
   e2e_env_restart_daemon (env);
-  wait_session_state (path, "open", 20000);
+  e2e_env_wait_session_state (env, path, "open", 20000);
   assert_session_serves (env->bus, path);
   g_assert_true (log_has (restart, "at-rx AT+QCOAPOPEN="));
-  close_session (env->bus, path);
+  e2e_close_session (env->bus, path);
   e2e_env_wait_free_clients (env, 6);
 }
 

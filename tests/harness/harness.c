@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
+#include <gio/gunixinputstream.h>
+#include <gio/gunixoutputstream.h>
 #include <glib/gstdio.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -13,7 +15,6 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -69,43 +70,129 @@ escape_bytes (const guint8 *data, gsize length)
 
 /* ---- processes ---- */
 
+/* Runs in the child between fork and exec: only async-signal-safe calls. */
 static void
 die_with_parent (gpointer user_data)
 {
+  pid_t parent = GPOINTER_TO_INT (user_data);
+
   prctl (PR_SET_PDEATHSIG, SIGKILL);
+  /* The parent may have died before the line above: nobody would send the
+   * signal then. */
+  if (getppid () != parent)
+    raise (SIGKILL);
+}
+
+GSubprocessLauncher *
+harness_launcher_new (GSubprocessFlags flags)
+{
+  GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, GINT_TO_POINTER (getpid ()),
+                                         NULL);
+  return launcher;
+}
+
+gboolean
+harness_launcher_log_to (GSubprocessLauncher *launcher, const char *path, gboolean append,
+                         GError **error)
+{
+  int fd = open (path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0644);
+
+  if (fd < 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "cannot open %s: %s", path,
+                   g_strerror (errno));
+      return FALSE;
+    }
+  g_subprocess_launcher_take_stderr_fd (launcher, dup (fd));
+  g_subprocess_launcher_take_stdout_fd (launcher, fd);
+  return TRUE;
+}
+
+/* The bytes as a string, as g_spawn_sync() returns output: a program may
+ * print anything, so no check that they are UTF-8. */
+static char *
+bytes_to_string (GBytes *bytes)
+{
+  gsize length = 0;
+  const char *data = bytes ? g_bytes_get_data (bytes, &length) : NULL;
+  char *text = g_malloc (length + 1);
+
+  if (length > 0)
+    memcpy (text, data, length);
+  text[length] = '\0';
+  return text;
+}
+
+gboolean
+harness_run (const char *const *argv, char **out, char **err, int *wait_status, GError **error)
+{
+  g_autoptr (GSubprocessLauncher) launcher
+      = harness_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr (GSubprocess) process = g_subprocess_launcher_spawnv (launcher, argv, error);
+  g_autoptr (GBytes) out_bytes = NULL;
+  g_autoptr (GBytes) err_bytes = NULL;
+
+  if (process == NULL
+      || !g_subprocess_communicate (process, NULL, NULL, &out_bytes, &err_bytes, error))
+    return FALSE;
+  if (out != NULL)
+    *out = bytes_to_string (out_bytes);
+  if (err != NULL)
+    *err = bytes_to_string (err_bytes);
+  *wait_status = g_subprocess_get_status (process);
+  return TRUE;
+}
+
+static GSubprocess *
+spawn_logged (const char *const *argv, const char *log_path, GError **error)
+{
+  g_autoptr (GSubprocessLauncher) launcher = harness_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+
+  if (!harness_launcher_log_to (launcher, log_path, TRUE, error))
+    return NULL;
+  return g_subprocess_launcher_spawnv (launcher, argv, error);
+}
+
+static GSubprocess *
+spawn_piped (const char *const *argv, GError **error)
+{
+  g_autoptr (GSubprocessLauncher) launcher
+      = harness_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+
+  return g_subprocess_launcher_spawnv (launcher, argv, error);
 }
 
 HarnessProcess *
 harness_process_spawn (const char *const *argv, const char *log_path, GError **error)
 {
   g_autoptr (HarnessProcess) process = g_new0 (HarnessProcess, 1);
-  int log_fd = -1;
-  gboolean ok;
 
   process->stdin_fd = process->stdout_fd = -1;
   process->stdout_buffer = g_string_new (NULL);
-  if (log_path != NULL)
+  process->subprocess
+      = log_path != NULL ? spawn_logged (argv, log_path, error) : spawn_piped (argv, error);
+  if (process->subprocess == NULL)
+    return NULL;
+  /* The pipes stay the subprocess's: it closes them when it goes. The
+   * control channel is read with poll() and a deadline, below. */
+  if (log_path == NULL)
     {
-      log_fd = open (log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-      if (log_fd < 0)
-        {
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "cannot open %s: %s",
-                       log_path, g_strerror (errno));
-          return NULL;
-        }
-    }
-  ok = g_spawn_async_with_pipes_and_fds (
-      NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, die_with_parent, NULL, -1,
-      log_fd, log_fd, NULL, NULL, 0, &process->pid, log_path == NULL ? &process->stdin_fd : NULL,
-      log_path == NULL ? &process->stdout_fd : NULL, NULL, error);
-  if (log_fd >= 0)
-    close (log_fd);
-  if (!ok)
-    {
-      process->pid = 0;
-      return NULL;
+      process->stdin_fd = g_unix_output_stream_get_fd (
+          G_UNIX_OUTPUT_STREAM (g_subprocess_get_stdin_pipe (process->subprocess)));
+      process->stdout_fd = g_unix_input_stream_get_fd (
+          G_UNIX_INPUT_STREAM (g_subprocess_get_stdout_pipe (process->subprocess)));
     }
   return g_steal_pointer (&process);
+}
+
+static const char *
+process_name (HarnessProcess *process)
+{
+  const char *pid = g_subprocess_get_identifier (process->subprocess);
+
+  return pid != NULL ? pid : "(exited)";
 }
 
 char *
@@ -129,15 +216,15 @@ harness_process_read_line (HarnessProcess *process, guint timeout_ms, GError **e
         }
       if (process->stdout_fd < 0 || !wait_readable (process->stdout_fd, deadline))
         {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "no line from pid %d in %u ms",
-                       process->pid, timeout_ms);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "no line from pid %s in %u ms",
+                       process_name (process), timeout_ms);
           return NULL;
         }
       n = read (process->stdout_fd, chunk, sizeof chunk);
       if (n <= 0)
         {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "pid %d closed its stdout",
-                       process->pid);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "pid %s closed its stdout",
+                       process_name (process));
           return NULL;
         }
       g_string_append_len (process->stdout_buffer, chunk, n);
@@ -160,7 +247,7 @@ harness_process_write_line (HarnessProcess *process, const char *line, GError **
       if (n < 0)
         {
           g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
-                       "cannot write to pid %d: %s", process->pid, g_strerror (errno));
+                       "cannot write to pid %s: %s", process_name (process), g_strerror (errno));
           return FALSE;
         }
       done += n;
@@ -168,25 +255,11 @@ harness_process_write_line (HarnessProcess *process, const char *line, GError **
   return TRUE;
 }
 
-static gboolean
-reap (HarnessProcess *process, gboolean block)
-{
-  pid_t pid;
-
-  if (process->exited || process->pid <= 0)
-    return TRUE;
-  do
-    pid = waitpid (process->pid, &process->wait_status, block ? 0 : WNOHANG);
-  while (pid < 0 && errno == EINTR);
-  if (pid == process->pid || (pid < 0 && errno == ECHILD))
-    process->exited = TRUE;
-  return process->exited;
-}
-
 gboolean
 harness_process_is_running (HarnessProcess *process)
 {
-  return !reap (process, FALSE);
+  /* GLib's worker thread reaps the child: its identifier goes with it. */
+  return g_subprocess_get_identifier (process->subprocess) != NULL;
 }
 
 gboolean
@@ -194,17 +267,17 @@ harness_process_stop (HarnessProcess *process, guint timeout_ms)
 {
   gint64 deadline = deadline_after (timeout_ms);
 
-  if (reap (process, FALSE))
+  if (!harness_process_is_running (process))
     return TRUE;
-  kill (process->pid, SIGTERM);
+  g_subprocess_send_signal (process->subprocess, SIGTERM);
   while (g_get_monotonic_time () < deadline)
     {
-      if (reap (process, FALSE))
+      if (!harness_process_is_running (process))
         return TRUE;
       g_usleep (5000);
     }
-  kill (process->pid, SIGKILL);
-  reap (process, TRUE);
+  g_subprocess_force_exit (process->subprocess);
+  g_subprocess_wait (process->subprocess, NULL, NULL);
   return FALSE;
 }
 
@@ -213,15 +286,12 @@ harness_process_free (HarnessProcess *process)
 {
   if (process == NULL)
     return;
-  if (!reap (process, FALSE))
+  if (process->subprocess != NULL)
     {
-      kill (process->pid, SIGKILL);
-      reap (process, TRUE);
+      g_subprocess_force_exit (process->subprocess);
+      g_subprocess_wait (process->subprocess, NULL, NULL);
+      g_object_unref (process->subprocess);
     }
-  if (process->stdin_fd >= 0)
-    close (process->stdin_fd);
-  if (process->stdout_fd >= 0)
-    close (process->stdout_fd);
   g_string_free (process->stdout_buffer, TRUE);
   g_free (process);
 }
@@ -301,6 +371,62 @@ out:
   if (fd >= 0)
     close (fd);
   return answered;
+}
+
+/* ---- the bus ---- */
+
+static char *
+write_bus_config (const char *dir, GError **error)
+{
+  g_autofree char *path = g_build_filename (dir, "dbus-daemon.conf", NULL);
+  g_autofree char *text
+      = g_markup_printf_escaped ("<busconfig>\n"
+                                 "  <type>session</type>\n"
+                                 "  <listen>unix:dir=%s</listen>\n"
+                                 "  <policy context=\"default\">\n"
+                                 "    <allow send_destination=\"*\" eavesdrop=\"true\"/>\n"
+                                 "    <allow eavesdrop=\"true\"/>\n"
+                                 "    <allow own=\"*\"/>\n"
+                                 "  </policy>\n"
+                                 "</busconfig>\n",
+                                 dir);
+
+  if (!g_file_set_contents (path, text, -1, error))
+    return NULL;
+  return g_steal_pointer (&path);
+}
+
+HarnessBus *
+harness_bus_start (const char *dir, GError **error)
+{
+  g_autoptr (HarnessBus) bus = g_new0 (HarnessBus, 1);
+  g_autofree char *config_path = write_bus_config (dir, error);
+  g_autofree char *config = NULL;
+
+  if (config_path == NULL)
+    return NULL;
+  config = g_strdup_printf ("--config-file=%s", config_path);
+  bus->process = harness_process_spawn (
+      (const char *const[]){ "dbus-daemon", "--nofork", "--print-address=1", config, NULL }, NULL,
+      error);
+  if (bus->process == NULL)
+    return NULL;
+  bus->address = harness_process_read_line (bus->process, READY_TIMEOUT_MS, error);
+  if (bus->address == NULL)
+    return NULL;
+  return g_steal_pointer (&bus);
+}
+
+void
+harness_bus_free (HarnessBus *bus)
+{
+  if (bus == NULL)
+    return;
+  if (bus->process != NULL)
+    harness_process_stop (bus->process, 2000);
+  g_clear_pointer (&bus->process, harness_process_free);
+  g_free (bus->address);
+  g_free (bus);
 }
 
 /* ---- the CoAP server ---- */

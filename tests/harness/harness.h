@@ -1,7 +1,9 @@
-/* harness.h — helpers for tests that run the real peers: a CoAP server
- * (libcoap's coap-server-openssl), the BG96 simulator and a serial port.
+/* harness.h — helpers for tests that run the real peers: a private
+ * dbus-daemon, a CoAP server (libcoap's coap-server-openssl), the BG96
+ * simulator and a serial port.
  *
- * Every process started here gets PR_SET_PDEATHSIG(SIGKILL), so a test that
+ * Every process a test starts, here or in the test itself, comes from
+ * harness_launcher_new(): it gets PR_SET_PDEATHSIG(SIGKILL), so a test that
  * crashes leaves nothing behind; a fixture's teardown still stops them with
  * harness_process_free() (SIGTERM, wait, then SIGKILL).
  *
@@ -14,25 +16,42 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
 /* ---- processes ---- */
 
+/* The one way tests start a program: a launcher with @flags whose children
+ * die with the thread that starts them (PR_SET_PDEATHSIG(SIGKILL)), even
+ * when a failed assertion skips the test's cleanup. Set its environment,
+ * output files and so on, then g_subprocess_launcher_spawnv(). */
+GSubprocessLauncher *harness_launcher_new (GSubprocessFlags flags);
+
+/* Sends the children's stdout and stderr to @path through one open file,
+ * so that their lines interleave rather than overwrite each other; the file
+ * is appended to with @append, emptied first otherwise. */
+gboolean harness_launcher_log_to (GSubprocessLauncher *launcher, const char *path, gboolean append,
+                                  GError **error);
+
+/* Runs @argv to its end through harness_launcher_new(); its stdout and
+ * stderr in @out and @err (either may be NULL), and its wait status (see
+ * g_spawn_check_wait_status()) in @wait_status. FALSE if it could not
+ * start. */
+gboolean harness_run (const char *const *argv, char **out, char **err, int *wait_status,
+                      GError **error);
+
 typedef struct
 {
-  GPid pid;
+  GSubprocess *subprocess;
   int stdin_fd;           /* a pipe to the child's stdin, or -1 */
   int stdout_fd;          /* a pipe from the child's stdout, or -1 */
   GString *stdout_buffer; /* read but not yet returned by harness_process_read_line */
-  gboolean exited;
-  int wait_status;
 } HarnessProcess;
 
 /* Starts @argv (argv[0] looked up in PATH). With @log_path, stdout and
- * stderr go to that file; otherwise stdin and stdout are pipes (stdout_fd,
- * stdin_fd) and stderr is inherited. */
+ * stderr are appended to that file and stdin is /dev/null; otherwise stdin
+ * and stdout are pipes (stdout_fd, stdin_fd) and stderr is inherited. */
 HarnessProcess *harness_process_spawn (const char *const *argv, const char *log_path,
                                        GError **error);
 
@@ -61,6 +80,22 @@ guint16 harness_find_free_udp_port (void);
 /* Sends a CoAP ping (empty CON) to 127.0.0.1:@port until something answers
  * or @timeout_ms passes. */
 gboolean harness_coap_ping (guint16 port, guint timeout_ms);
+
+/* ---- the bus ---- */
+
+typedef struct
+{
+  HarnessProcess *process;
+  char *address;
+} HarnessBus;
+
+/* Starts a dbus-daemon of the test's own (the configuration GLib's
+ * GTestDBus writes: a session bus where anyone may own and send anything,
+ * here listening in @dir) and waits for its address. */
+HarnessBus *harness_bus_start (const char *dir, GError **error);
+/* SIGTERM, and waits for it to exit. */
+void harness_bus_free (HarnessBus *bus);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HarnessBus, harness_bus_free)
 
 /* ---- the CoAP server ---- */
 

@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 
 #include "coap-pdu.h"
@@ -84,8 +83,7 @@ run_client (ClientRun *run, const char *first, ...)
   va_start (args, first);
   argv = client_argv (first, args);
   va_end (args);
-  g_spawn_sync (NULL, (char **)argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &run->out,
-                &run->err, &run->status, &error);
+  harness_run ((const char *const *)argv->pdata, &run->out, &run->err, &run->status, &error);
   g_assert_no_error (error);
   g_strchomp (run->out); /* coap-client ends its output with a newline */
 }
@@ -158,12 +156,6 @@ count_lines_with (const char *text, const char *a, const char *b)
 /* ---- the proxy ----------------------------------------------------------------------- */
 
 static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static void
 write_config (void)
 {
   g_autofree char *key_path = g_build_filename (t.dir, "secure.key", NULL);
@@ -189,16 +181,15 @@ write_config (void)
 static GSubprocess *
 spawn_proxy (const char *config_path, const char *log_path)
 {
-  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr (GSubprocessLauncher) launcher = harness_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   g_autofree char *bus = g_strdup_printf ("--bus=%s", t.env->bus_address);
   g_autofree char *config = g_strdup_printf ("--config=%s", config_path);
   const char *argv[] = { g_getenv ("QCOAP_PROXY"), bus, config, "--verbose", NULL };
   g_autoptr (GError) error = NULL;
   GSubprocess *process;
 
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  g_subprocess_launcher_set_stdout_file_path (launcher, log_path);
-  g_subprocess_launcher_set_stderr_file_path (launcher, log_path);
+  harness_launcher_log_to (launcher, log_path, FALSE, &error);
+  g_assert_no_error (error);
   process = g_subprocess_launcher_spawnv (launcher, argv, &error);
   g_assert_no_error (error);
   return process;
@@ -416,6 +407,7 @@ test_six_clients (void)
   g_autofree char *secure = server_uri ("coap", t.secure_port, "/time");
   g_autofree char *forward = plain_uri ("/time");
   const char *uris[6] = { plain, plain, secure, secure, forward, forward };
+  g_autoptr (GSubprocessLauncher) launcher = harness_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   GSubprocess *clients[6];
 
   for (int i = 0; i < 6; i++)
@@ -425,8 +417,8 @@ test_six_clients (void)
       const char *proxy_argv[]
           = { client_program (), "-B", CLIENT_WAIT, "-P", t.proxy_uri, uris[i], NULL };
 
-      clients[i] = g_subprocess_newv (i >= 4 ? proxy_argv : plain_argv,
-                                      G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+      clients[i]
+          = g_subprocess_launcher_spawnv (launcher, i >= 4 ? proxy_argv : plain_argv, &error);
       g_assert_no_error (error);
     }
   for (int i = 0; i < 6; i++)
@@ -584,6 +576,7 @@ test_error_queue_full (void)
 {
   g_autofree char *uri = server_uri ("coap", t.plain_port, "/time");
   g_autofree char *answer = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = harness_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   GSubprocess *clients[6];
   guint full = 0, served = 0;
 
@@ -594,7 +587,7 @@ test_error_queue_full (void)
     {
       const char *argv[] = { client_program (), "-B", CLIENT_WAIT, "-v", "7", uri, NULL };
 
-      clients[i] = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, NULL);
+      clients[i] = g_subprocess_launcher_spawnv (launcher, argv, NULL);
     }
   for (int i = 0; i < 6; i++)
     {
@@ -931,5 +924,9 @@ main (int argc, char **argv)
     g_printerr ("---- qcoap-proxy log ----\n%s\n", read_file (t.proxy_log));
   g_clear_pointer (&t.server, harness_coap_server_free);
   e2e_env_stop (t.env, status != 0);
+  if (status == 0)
+    harness_remove_temp_dir (t.dir);
+  else
+    g_printerr ("qcoap-proxy's and coap-server's logs kept in %s\n", t.dir);
   return status;
 }

@@ -16,9 +16,10 @@ import json
 import os
 import re
 import stat
-import subprocess
 import sys
 import tempfile
+
+import children
 
 failures = []
 
@@ -30,8 +31,8 @@ def check(condition, message):
 
 
 def pkg_variable(package, variable):
-    run = subprocess.run(["pkg-config", "--variable=" + variable, package],
-                         capture_output=True, text=True, check=False)
+    run = children.run(["pkg-config", "--variable=" + variable, package],
+                       capture_output=True, text=True, check=False)
     return run.stdout.strip() if run.returncode == 0 and run.stdout.strip() else None
 
 
@@ -81,9 +82,9 @@ def installed(destdir):
 
 
 def meson_install(build, destdir, *extra):
-    run = subprocess.run(["meson", "install", "-C", build, "--no-rebuild", "--quiet",
-                          "--destdir", destdir, *extra],
-                         capture_output=True, text=True, check=False)
+    run = children.run(["meson", "install", "-C", build, "--no-rebuild", "--quiet",
+                        "--destdir", destdir, *extra],
+                       capture_output=True, text=True, check=False)
     check(run.returncode == 0, "meson install %s into %s" % (" ".join(extra), destdir))
     if run.returncode != 0:
         print(run.stdout + run.stderr)
@@ -142,8 +143,8 @@ def check_debian_layout(source):
               "%s is a system directory" % path)
     with tempfile.TemporaryDirectory() as tmp:
         build = os.path.join(tmp, "build")
-        run = subprocess.run(["meson", "setup", "--prefix=/usr", build, source],
-                             capture_output=True, text=True, check=False)
+        run = children.run(["meson", "setup", "--prefix=/usr", build, source],
+                           capture_output=True, text=True, check=False)
         check(run.returncode == 0, "meson setup --prefix=/usr")
         if run.returncode != 0:
             print(run.stdout + run.stderr)

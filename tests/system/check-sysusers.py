@@ -10,9 +10,10 @@ Usage: check-sysusers.py SYSUSERS_FILE [PROXY_SYSUSERS_FILE]
 """
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
+
+import children
 
 failures = []
 
@@ -61,8 +62,8 @@ def main():
         if proxy_entry:
             installed.insert(0, os.path.join(root, "qcoap-proxy.conf"))
             shutil.copy(proxy_entry, installed[0])
-        run = subprocess.run(["systemd-sysusers", "--root=" + root] + installed,
-                             capture_output=True, text=True, check=False)
+        run = children.run(["systemd-sysusers", "--root=" + root] + installed,
+                           capture_output=True, text=True, check=False)
         print(run.stdout + run.stderr)
         check(run.returncode == 0, "systemd-sysusers accepts the entry")
 

@@ -5,8 +5,9 @@ and fails when its exposure score is above the limit (lower is safer).
 Usage: check-unit-security.py UNIT [LIMIT]
 """
 import re
-import subprocess
 import sys
+
+import children
 
 LIMIT_DEFAULT = 1.0
 
@@ -14,7 +15,7 @@ LIMIT_DEFAULT = 1.0
 def main():
     unit = sys.argv[1]
     limit = float(sys.argv[2]) if len(sys.argv) > 2 else LIMIT_DEFAULT
-    run = subprocess.run(
+    run = children.run(
         ["systemd-analyze", "security", "--offline=true", "--no-pager", unit],
         capture_output=True, text=True, check=False)
     print(run.stdout)

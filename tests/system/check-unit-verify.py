@@ -12,15 +12,16 @@ Usage: check-unit-verify.py UNIT BINARY MANPAGE...
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
+
+import children
 
 
 def verify(path, manpath):
     env = dict(os.environ, MANPATH=manpath, SYSTEMD_LOG_LEVEL="notice")
-    run = subprocess.run(["systemd-analyze", "verify", path],
-                         capture_output=True, text=True, env=env, check=False)
+    run = children.run(["systemd-analyze", "verify", path],
+                       capture_output=True, text=True, env=env, check=False)
     return run.returncode, (run.stdout + run.stderr).strip()
 
 

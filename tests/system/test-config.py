@@ -17,6 +17,8 @@ import sys
 import tempfile
 import time
 
+import children
+
 QCOAPD = os.environ["QCOAPD"]
 TIMEOUT = 10
 failures = []
@@ -91,8 +93,8 @@ def check(condition, message):
 
 
 def run(args, env=None):
-    return subprocess.run([QCOAPD] + args, capture_output=True, text=True, timeout=TIMEOUT,
-                          env=env)
+    return children.run([QCOAPD] + args, capture_output=True, text=True, timeout=TIMEOUT,
+                        env=env)
 
 
 def write_config(directory, text):
@@ -154,7 +156,7 @@ def test_command_line():
 def daemon_log(directory, bus_address, config_text, extra_args):
     """What the daemon logs in its first second, with no modem."""
     path = write_config(directory, config_text)
-    daemon = subprocess.Popen(
+    daemon = children.popen(
         [QCOAPD, "--bus=" + bus_address, "--device=" + os.path.join(directory, "no-modem"),
          "--config=" + path] + extra_args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True)
@@ -170,8 +172,8 @@ def test_log_level(directory):
         print("skip LogLevel: no dbus-daemon")
         return
     socket = os.path.join(directory, "bus")
-    bus = subprocess.Popen([dbus_daemon, "--session", "--nofork", "--print-address=1",
-                            "--address=unix:path=" + socket], stdout=subprocess.PIPE, text=True)
+    bus = children.popen([dbus_daemon, "--session", "--nofork", "--print-address=1",
+                          "--address=unix:path=" + socket], stdout=subprocess.PIPE, text=True)
     try:
         address = bus.stdout.readline().strip()
         info = daemon_log(directory, address, "[service]\nLogLevel=info\n", [])

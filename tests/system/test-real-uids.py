@@ -31,7 +31,6 @@ qcoapd, when they are missing.
 Usage: test-real-uids.py  (paths from the environment: QCOAPD, BG96_SIM,
 QCOAPD_POLICY, QCOAPD_SYSUSERS, BUS_CLIENT, QCOAPCTL, QCOAP_GLIB_LIBRARY)
 """
-import ctypes
 import grp
 import json
 import os
@@ -39,13 +38,14 @@ import queue
 import pwd
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+
+import children
 
 SKIP = 77
 NAME = "org.qcoapd.CoAP1"
@@ -56,8 +56,6 @@ QCOAP_ERROR = "org.qcoapd.CoAP1.Error."
 USER_A, USER_B = "qcoapd-test", "qcoapd-test2"
 
 failures = []
-libc = ctypes.CDLL(None, use_errno=True)
-PR_SET_PDEATHSIG = 1
 
 
 
@@ -74,13 +72,9 @@ def check(condition, message):
     return condition
 
 
-def die_with_parent():
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
 def run(argv):
     print("     $ " + " ".join(argv), flush=True)
-    subprocess.run(argv, check=True)
+    children.run(argv, check=True)
 
 
 # ---- users -----------------------------------------------------------------
@@ -124,7 +118,7 @@ class Processes:
         self.running = []
 
     def spawn(self, argv, user="root", **kwargs):
-        process = subprocess.Popen(as_user(user) + argv, preexec_fn=die_with_parent, **kwargs)
+        process = children.popen(as_user(user) + argv, **kwargs)
         self.running.append(process)
         return process
 
@@ -273,8 +267,8 @@ class Environment:
              quiet=False):
         argv = ["/usr/bin/python3", self.client, self.address, "call", dest, path, interface,
                 method, signature, args]
-        out = subprocess.run(as_user(user) + argv, capture_output=True, text=True,
-                             preexec_fn=die_with_parent, timeout=90, check=False)
+        out = children.run(as_user(user) + argv, capture_output=True, text=True, timeout=90,
+                           check=False)
         try:
             result = json.loads(out.stdout.strip().splitlines()[-1])
         except (IndexError, ValueError):
@@ -312,7 +306,7 @@ class Environment:
     def busctl(self, user, *args):
         argv = as_user(user) + ["busctl", "--address=" + self.address, "--json=short"] \
             + list(args)
-        out = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+        out = children.run(argv, capture_output=True, text=True, timeout=60, check=False)
         print("     %s: busctl %s -> %s" % (user, " ".join(args[:4]), out.stdout.strip()[:120]
                                               or out.stderr.strip()[:120]), flush=True)
         return json.loads(out.stdout) if out.returncode == 0 and out.stdout.strip() else None
