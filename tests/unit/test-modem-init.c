@@ -77,6 +77,15 @@ symlink_to (const char *target, const char *link)
   g_assert_cmpint (symlink (target, link), ==, 0);
 }
 
+/* @contents in the file @dir/@name (relative to sys/). */
+static void
+write_sys_file (Tree *tree, const char *dir, const char *name, const char *contents)
+{
+  g_autofree char *path = g_build_filename (tree->sys, dir, name, NULL);
+
+  write_file (path, contents);
+}
+
 /* A tty @name whose device directory is @device (relative to sys/), and a
  * device node for it in dev/. */
 static char *
@@ -99,7 +108,14 @@ test_port_role (void)
   Tree tree;
   g_autofree char *usb_at = NULL, *usb_modem = NULL, *usb_diag = NULL, *uart = NULL;
   g_autofree char *acm = NULL, *alias = NULL, *pty = NULL;
-  const char *usb = "devices/pci0000:00/0000:00:14.0/usb1/1-1";
+  g_autofree char *rm = NULL;
+  /* The USB interfaces 1-1:1.0 to 1-1:1.3 of one module. */
+  const char *const usb_if[] = {
+    "devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0",
+    "devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.1",
+    "devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.2",
+    "devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.3",
+  };
 
   tree.root = g_dir_make_tmp ("qcoapd-sysfs-XXXXXX", &error);
   g_assert_no_error (error);
@@ -107,12 +123,12 @@ test_port_role (void)
 
   /* usb-serial (option): the tty's device is the interface itself. */
   usb_at = add_tty (&tree, "ttyUSB2", "devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.2/ttyUSB2");
-  write_file (g_build_filename (tree.sys, usb, "1-1:1.2", "bInterfaceNumber", NULL), "02\n");
+  write_sys_file (&tree, usb_if[2], "bInterfaceNumber", "02\n");
   usb_modem
       = add_tty (&tree, "ttyUSB3", "devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.3/ttyUSB3");
-  write_file (g_build_filename (tree.sys, usb, "1-1:1.3", "bInterfaceNumber", NULL), "03\n");
+  write_sys_file (&tree, usb_if[3], "bInterfaceNumber", "03\n");
   usb_diag = add_tty (&tree, "ttyUSB0", "devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0/ttyUSB0");
-  write_file (g_build_filename (tree.sys, usb, "1-1:1.0", "bInterfaceNumber", NULL), "00\n");
+  write_sys_file (&tree, usb_if[0], "bInterfaceNumber", "00\n");
   /* cdc-acm: the interface holds the tty's device directly. */
   acm = add_tty (&tree, "ttyACM0", "devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.2");
   /* A UART on the SoC. */
@@ -132,8 +148,8 @@ test_port_role (void)
   g_assert_null (port_role_lookup (tree.sys, pty));
   g_assert_null (port_role_lookup (tree.sys, "/nonexistent/ttyUSB9"));
 
-  g_assert_true (
-      g_spawn_command_line_sync (g_strdup_printf ("rm -rf %s", tree.root), NULL, NULL, NULL, NULL));
+  rm = g_strdup_printf ("rm -rf %s", tree.root);
+  g_assert_true (g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL));
   g_free (tree.sys);
   g_free (tree.root);
 }
