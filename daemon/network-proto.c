@@ -232,9 +232,11 @@ static const struct
   const char *name;
   NetworkTech tech;
 } system_modes[] = {
-  { "eMTC", NETWORK_TECH_LTE_M },   { "CAT-M", NETWORK_TECH_LTE_M },
-  { "NBIoT", NETWORK_TECH_NB_IOT }, { "NB-IoT", NETWORK_TECH_NB_IOT },
-  { "GSM", NETWORK_TECH_GSM },      { "EDGE", NETWORK_TECH_GSM },
+  /* The BG95 and BG77 say eMTC and NBIoT, the BG96 CAT-M1 and CAT-NB1. */
+  { "eMTC", NETWORK_TECH_LTE_M },     { "CAT-M1", NETWORK_TECH_LTE_M },
+  { "CAT-M", NETWORK_TECH_LTE_M },    { "NBIoT", NETWORK_TECH_NB_IOT },
+  { "CAT-NB1", NETWORK_TECH_NB_IOT }, { "NB-IoT", NETWORK_TECH_NB_IOT },
+  { "GSM", NETWORK_TECH_GSM },        { "EDGE", NETWORK_TECH_GSM },
   { "GPRS", NETWORK_TECH_GSM },
 };
 

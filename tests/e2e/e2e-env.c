@@ -131,6 +131,15 @@ e2e_env_sim_control (E2eEnv *pub, const char *command)
   return answer;
 }
 
+/* The State a start waits for. */
+static const char *
+start_state (const E2eOptions *options)
+{
+  if (options->start_state != NULL)
+    return options->start_state;
+  return options->device ? "absent" : "ready";
+}
+
 static void
 wait_until_up (Env *env, const char *expected_state)
 {
@@ -200,7 +209,7 @@ e2e_env_start (const E2eOptions *options)
   env->options = *options;
   env->daemon = spawn_daemon (env, options);
   env->daemon_exit_status = -1;
-  wait_until_up (env, options->device ? "absent" : "ready");
+  wait_until_up (env, start_state (options));
   return pub;
 }
 
@@ -228,7 +237,7 @@ e2e_env_start_daemon (E2eEnv *pub, const char *config_text)
     options.config_text = config_text;
   env->daemon = spawn_daemon (env, &options);
   env->daemon_exit_status = -1;
-  wait_until_up (env, options.device ? "absent" : "ready");
+  wait_until_up (env, start_state (&options));
 }
 
 static void
@@ -354,7 +363,7 @@ e2e_env_restart_daemon (E2eEnv *pub)
   g_clear_object (&pub->manager);
   env->daemon = spawn_daemon (env, &env->options);
   env->daemon_exit_status = -1;
-  wait_until_up (env, env->options.device ? "absent" : "ready");
+  wait_until_up (env, start_state (&env->options));
 }
 
 GDBusConnection *

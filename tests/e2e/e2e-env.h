@@ -34,6 +34,9 @@ typedef struct
   /* qcoapd's --device instead of the simulator's link (a path that does not
    * exist yet: the daemon then starts in state "absent"), or NULL. */
   const char *device;
+  /* The State to wait for at a start (NULL: "ready", or "absent" with
+   * @device). */
+  const char *start_state;
 } E2eOptions;
 
 E2eEnv *e2e_env_start (const E2eOptions *options);

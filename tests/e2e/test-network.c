@@ -353,7 +353,7 @@ test_command (void)
   reply = command ("AT+QENG=\"servingcell\"", &error);
   g_assert_no_error (error);
   g_variant_get (reply, "(&s)", &response);
-  g_assert_true (g_str_has_prefix (response, "+QENG: \"servingcell\",\"NOCONN\",\"eMTC\""));
+  g_assert_true (g_str_has_prefix (response, "+QENG: \"servingcell\",\"NOCONN\",\"CAT-M1\""));
   g_assert_true (g_str_has_suffix (response, "\nOK"));
   g_clear_pointer (&reply, g_variant_unref);
   /* Read and test forms of the daemon's commands are fine. */

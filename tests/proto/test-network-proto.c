@@ -78,6 +78,16 @@ test_operator_and_system (void)
                                         &plmn, NULL));
   g_assert_cmpint (tech, ==, NETWORK_TECH_LTE_M);
   g_assert_cmpstr (plmn, ==, "00101");
+  /* A BG96's own words (firmware BG96MAR04A04M1G). */
+  g_clear_pointer (&plmn, g_free);
+  g_assert_true (network_qnwinfo_parse ("+QNWINFO: \"CAT-M1\",\"23203\",\"LTE BAND 20\",6400",
+                                        &tech, &plmn, NULL));
+  g_assert_cmpint (tech, ==, NETWORK_TECH_LTE_M);
+  g_assert_cmpstr (plmn, ==, "23203");
+  g_clear_pointer (&plmn, g_free);
+  g_assert_true (network_qnwinfo_parse ("+QNWINFO: \"CAT-NB1\",\"23203\",\"LTE BAND 20\",6400",
+                                        &tech, &plmn, NULL));
+  g_assert_cmpint (tech, ==, NETWORK_TECH_NB_IOT);
   g_assert_true (network_qnwinfo_parse ("+QNWINFO: No Service", &tech, &no_plmn, NULL));
   g_assert_cmpint (tech, ==, NETWORK_TECH_NONE);
   g_assert_cmpstr (no_plmn, ==, "");
@@ -94,6 +104,15 @@ test_signal (void)
   g_assert_cmpint (signal.rsrp, ==, -87);
   g_assert_cmpint (signal.rsrq, ==, -10);
   g_assert_cmpfloat_with_epsilon (signal.sinr, 19.0, 1e-9);
+  /* A BG96: "CAT-M1", SINR in fifths of a dB above -20 as the BG95 prints it. */
+  g_assert_true (network_qcsq_parse ("+QCSQ: \"CAT-M1\",-62,-101,71,-20", &signal, NULL));
+  g_assert_true (signal.has_rssi && signal.has_rsrp && signal.has_rsrq && signal.has_sinr);
+  g_assert_cmpint (signal.rssi, ==, -62);
+  g_assert_cmpint (signal.rsrp, ==, -101);
+  g_assert_cmpint (signal.rsrq, ==, -20);
+  g_assert_cmpfloat_with_epsilon (signal.sinr, -5.8, 1e-9);
+  g_assert_true (network_qcsq_parse ("+QCSQ: \"CAT-NB1\",-80,-90,82,-10", &signal, NULL));
+  g_assert_true (signal.has_rsrp && signal.rsrp == -90);
   g_assert_true (network_qcsq_parse ("+QCSQ: \"NBIoT\",-70,-95,0,-12", &signal, NULL));
   g_assert_cmpfloat_with_epsilon (signal.sinr, -20.0, 1e-9);
   g_assert_true (network_qcsq_parse ("+QCSQ: \"GSM\",-71", &signal, NULL));
@@ -150,6 +169,12 @@ test_diag_check (void)
     "AT+QIACT?",
     "at+cops?",
     "AT+QCFG=\"band\"",
+    /* The settings the daemon makes may be read. */
+    "AT+QURCCFG?",
+    "AT+QURCCFG=\"urcport\"",
+    "AT+QURCCFG=?",
+    "AT+CPSMS?",
+    "AT+CEDRXS?",
   };
   static const char *const refused[] = {
     "ATE0",
@@ -163,7 +188,10 @@ test_diag_check (void)
     "AT+CMEE?",
     "AT+IPR=115200",
     "AT+IFC=0,0",
-    "AT+QURCCFG?",
+    "AT+QURCCFG=\"urcport\",\"uart1\"",
+    "AT+QURCCFG=\"urcport\",\"usbat\"",
+    "AT+CPSMS=1",
+    "AT+CEDRXS=1,5,\"0101\"",
     "AT+CFUN=1,1",
     "AT+CFUN=?",
     "AT+CFUN",

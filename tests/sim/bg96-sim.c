@@ -123,6 +123,10 @@ typedef struct
   int attach_delay;
   int activation_delay;
   gboolean network_ready;
+  char *model;
+  char *urc_port;
+  char *port_role;
+  gboolean psm_requested;
 } Options;
 
 static void
@@ -131,6 +135,9 @@ options_clear (Options *options)
   g_free (options->link_path);
   g_free (options->log_path);
   g_strfreev (options->faults);
+  g_free (options->model);
+  g_free (options->urc_port);
+  g_free (options->port_role);
 }
 
 /* Parses the command line into @o, which holds the defaults. */
@@ -158,6 +165,16 @@ parse_options (int *argc, char ***argv, Options *o, GError **error)
       "Boot registered at home with context 1 active, as a module whose firmware "
       "auto-activates context 1",
       NULL },
+    { "model", 0, 0, G_OPTION_ARG_STRING, &o->model,
+      "The module: BG96 (the default), BG95, BG77, BG600L or BC66", "MODEL" },
+    { "urc-port", 0, 0, G_OPTION_ARG_STRING, &o->urc_port,
+      "The stored AT+QURCCFG=\"urcport\" at start: usbat (the default), usbmodem, uart1", "PORT" },
+    { "port-role", 0, 0, G_OPTION_ARG_STRING, &o->port_role,
+      "Which port this pty is: usbat (the default), usbmodem, uart1; URCs come only while "
+      "the stored URC port is this one",
+      "PORT" },
+    { "psm-requested", 0, 0, G_OPTION_ARG_NONE, &o->psm_requested,
+      "Start with AT+CPSMS=1 stored, as a module set up for power saving", NULL },
     { NULL },
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("- a simulated Quectel BG96");
@@ -165,6 +182,16 @@ parse_options (int *argc, char ***argv, Options *o, GError **error)
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, argc, argv, error))
     return FALSE;
+  if ((o->model != NULL && sim_model_find (o->model) == NULL)
+      || (o->urc_port != NULL && !sim_urc_port_name_valid (o->urc_port))
+      || (o->port_role != NULL && !sim_urc_port_name_valid (o->port_role)))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--model is one of %s; --urc-port and --port-role one of usbat, usbmodem, "
+                   "uart1",
+                   sim_model_names ());
+      return FALSE;
+    }
   if (o->link_path == NULL || o->baud < 0 || o->net_delay < 0 || o->boot_delay < 0
       || o->reset_silence < 0 || o->time_scale < 1 || o->attach_delay < 0 || o->activation_delay < 0
       || o->at_latency < 0)
@@ -210,7 +237,11 @@ main (int argc, char **argv)
                              .activation_delay_ms = options.activation_delay,
                              .network_ready = options.network_ready,
                              .at_latency_ms = options.at_latency,
-                             .pace_input = options.pace_input };
+                             .pace_input = options.pace_input,
+                             .model = sim_model_find (options.model),
+                             .urc_port = options.urc_port,
+                             .port_role = options.port_role,
+                             .psm_requested = options.psm_requested };
   modem = sim_modem_new (options.link_path, options.baud, &config, &error);
   if (modem == NULL || !apply_faults (modem, options.faults, &error))
     goto out;

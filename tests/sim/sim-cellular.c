@@ -28,7 +28,8 @@ sim_cellular_init (SimCellular *cellular)
 {
   *cellular = (SimCellular){ .offer = SIM_REG_HOME,
                              .status = SIM_REG_SEARCHING,
-                             .rsrp_dbm = SIM_RSRP_DEFAULT };
+                             .rsrp_dbm = SIM_RSRP_DEFAULT,
+                             .lte_m_word = "CAT-M1" };
   for (guint cid = 1; cid <= SIM_PDP_N_CONTEXTS; cid++)
     sim_cellular_set_settings (cellular, cid, SIM_PDP_IPV4, "", "", "", 0);
 }
@@ -158,7 +159,8 @@ sim_cellular_format_qnwinfo (const SimCellular *cellular)
 {
   if (!sim_cellular_is_registered (cellular))
     return g_strdup ("+QNWINFO: No Service");
-  return g_strdup_printf ("+QNWINFO: \"eMTC\",\"%s%s\",\"LTE BAND %d\",%d", MCC, MNC, BAND, EARFCN);
+  return g_strdup_printf ("+QNWINFO: \"%s\",\"%s%s\",\"LTE BAND %d\",%d", cellular->lte_m_word, MCC,
+                          MNC, BAND, EARFCN);
 }
 
 char *
@@ -180,8 +182,8 @@ sim_cellular_format_qcsq (const SimCellular *cellular)
   if (!sim_cellular_is_registered (cellular))
     return g_strdup ("+QCSQ: \"NOSERVICE\"");
   sim_cellular_derive_signal (cellular->rsrp_dbm, &signal);
-  return g_strdup_printf ("+QCSQ: \"eMTC\",%d,%d,%u,%d", signal.rssi_dbm, cellular->rsrp_dbm,
-                          signal.sinr_code, signal.rsrq_db);
+  return g_strdup_printf ("+QCSQ: \"%s\",%d,%d,%u,%d", cellular->lte_m_word, signal.rssi_dbm,
+                          cellular->rsrp_dbm, signal.sinr_code, signal.rsrq_db);
 }
 
 char *
@@ -196,11 +198,11 @@ sim_cellular_format_qeng (const SimCellular *cellular)
   sim_cellular_derive_signal (cellular->rsrp_dbm, &signal);
   /* state, RAT, duplex, MCC, MNC, cell, PCI, EARFCN, band, UL and DL
    * bandwidth (3: 5 MHz), TAC, RSRP, RSRQ, RSSI, SINR, srxlev */
-  return g_strdup_printf (
-      "+QENG: \"servingcell\",\"NOCONN\",\"eMTC\",\"FDD\",%s,%s,%s,%d,%d,%d,3,3,"
-      "%s,%d,%d,%d,%d,%d",
-      MCC, MNC, CELL_ID, PHYSICAL_CELL, EARFCN, BAND, TAC, cellular->rsrp_dbm, signal.rsrq_db,
-      signal.rssi_dbm, signal.sinr_db, signal.srxlev);
+  return g_strdup_printf ("+QENG: \"servingcell\",\"NOCONN\",\"%s\",\"FDD\",%s,%s,%s,%d,%d,%d,3,3,"
+                          "%s,%d,%d,%d,%d,%d",
+                          cellular->lte_m_word, MCC, MNC, CELL_ID, PHYSICAL_CELL, EARFCN, BAND, TAC,
+                          cellular->rsrp_dbm, signal.rsrq_db, signal.rssi_dbm, signal.sinr_db,
+                          signal.srxlev);
 }
 
 char *

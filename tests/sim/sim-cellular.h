@@ -72,6 +72,7 @@ typedef struct
   int rsrp_dbm;
   SimPdpSettings settings[SIM_PDP_N_CONTEXTS]; /* kept across resets */
   SimPdpState state[SIM_PDP_N_CONTEXTS];
+  const char *lte_m_word; /* the model's name of LTE-M: "CAT-M1" (BG96) or "eMTC" */
 } SimCellular;
 
 /* Signal figures derived from the RSRP. */

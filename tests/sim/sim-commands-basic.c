@@ -8,7 +8,6 @@
 #include <string.h>
 
 #define IMEI          "866425030123457"
-#define REVISION      "BG96MAR02A07M1G"
 #define MAX_FILE_SIZE 10240
 
 static void
@@ -42,7 +41,8 @@ at_identify (SimModem *modem, const SimAtCommand *command)
       sim_modem_send_error (modem);
       return;
     }
-  sim_modem_send_info (modem, "Quectel\r\nBG96\r\nRevision: %s", REVISION);
+  sim_modem_send_info (modem, "Quectel\r\n%s\r\nRevision: %s", modem->config.model->name,
+                       modem->config.model->revision);
   sim_modem_send_ok (modem);
 }
 
@@ -61,7 +61,7 @@ static void
 at_cgmr (SimModem *modem, const SimAtCommand *command)
 {
   if (command->kind == SIM_AT_KIND_EXEC)
-    sim_modem_send_info (modem, "%s", REVISION);
+    sim_modem_send_info (modem, "%s", modem->config.model->revision);
   if (command->kind == SIM_AT_KIND_EXEC || command->kind == SIM_AT_KIND_TEST)
     sim_modem_send_ok (modem);
   else

@@ -108,6 +108,11 @@ struct _SimModem
   GHashTable *ssl_config; /* "<key>,<ctx>" -> value as printed */
 
   guint64 command_lines;
+
+  /* Settings the module keeps across reboots. */
+  char *urc_port; /* AT+QURCCFG="urcport" */
+  guint psm_mode; /* AT+CPSMS=<mode>: 1 asks the network for PSM */
+  guint edrx_mode;
 };
 
 typedef void (*SimCommandFunc) (SimModem *modem, const SimAtCommand *command);
@@ -122,6 +127,7 @@ typedef struct
 extern const SimCommandEntry sim_basic_commands[];
 extern const SimCommandEntry sim_coap_commands[];
 extern const SimCommandEntry sim_network_commands[];
+extern const SimCommandEntry sim_module_commands[];
 
 /* A command argument the traffic log must not show (see
  * sim_at_mask_argument). */

@@ -27,6 +27,12 @@ sim_modem_new (const char *link_path, guint baud, const SimModemConfig *config, 
   g_autoptr (SimModem) modem = g_new0 (SimModem, 1);
 
   modem->config = *config;
+  if (modem->config.model == NULL)
+    modem->config.model = sim_model_find (NULL);
+  if (modem->config.port_role == NULL)
+    modem->config.port_role = "usbat";
+  modem->urc_port = g_strdup (config->urc_port != NULL ? config->urc_port : "usbat");
+  modem->psm_mode = config->psm_requested ? 1 : 0;
   modem->network.net_delay_ms = config->net_delay_ms;
   modem->network.time_scale = MAX (config->time_scale, 1);
   modem->parser = sim_at_parser_new ();
@@ -36,6 +42,7 @@ sim_modem_new (const char *link_path, guint baud, const SimModemConfig *config, 
   modem->ssl_config = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   modem->power = SIM_POWER_OFF;
   sim_cellular_init (&modem->cellular);
+  modem->cellular.lte_m_word = modem->config.model->lte_m;
   for (guint id = 0; id < SIM_COAP_N_CLIENTS; id++)
     modem->clients[id] = sim_coap_client_new (id, &modem->network, on_client_urc, modem);
   sim_modem_reset_coap_state (modem);
@@ -79,6 +86,7 @@ sim_modem_free (SimModem *modem)
   sim_files_free (modem->files);
   g_byte_array_unref (modem->deferred_urcs);
   g_byte_array_unref (modem->held);
+  g_free (modem->urc_port);
   g_hash_table_unref (modem->ssl_config);
   g_free (modem);
 }
@@ -244,6 +252,12 @@ sim_modem_send_urc (SimModem *modem, const char *line, const guint8 *payload, gs
 
   if (modem->power == SIM_POWER_OFF)
     return;
+  /* The module sends its URCs to the stored port only. */
+  if (strcmp (modem->urc_port, modem->config.port_role) != 0)
+    {
+      sim_log ("urc", "%s (to the %s port, not this one)", line, modem->urc_port);
+      return;
+    }
   sim_log ("urc", "%s", line);
   g_byte_array_append (framed, (const guint8 *)"\r\n", 2);
   g_byte_array_append (framed, (const guint8 *)line, strlen (line));
@@ -327,7 +341,8 @@ sim_modem_expect_payload (SimModem *modem, const char *prompt, SimAtMode mode, g
 static const SimCommandEntry *
 find_command (const char *name)
 {
-  const SimCommandEntry *tables[] = { sim_basic_commands, sim_coap_commands, sim_network_commands };
+  const SimCommandEntry *tables[]
+      = { sim_basic_commands, sim_coap_commands, sim_network_commands, sim_module_commands };
 
   for (guint t = 0; t < G_N_ELEMENTS (tables); t++)
     for (const SimCommandEntry *entry = tables[t]; entry->name != NULL; entry++)
@@ -383,6 +398,10 @@ handle_line (SimModem *modem, const char *line, gsize length)
   hold_for_latency (modem);
   command = sim_at_command_parse (line);
   entry = command != NULL ? find_command (command->name) : NULL;
+  /* A module of another family has no command of the BG96's CoAP set. */
+  if (entry != NULL && !modem->config.model->bg96_coap
+      && g_str_has_prefix (command->name, "+QCOAP"))
+    entry = NULL;
   if (entry == NULL)
     {
       sim_modem_send_error (modem);
@@ -548,6 +567,22 @@ sim_modem_power_cycle (SimModem *modem, gboolean say_powered_down)
   modem->boot_source = g_timeout_add (modem->config.reset_silence_ms, on_silence_over, modem);
 }
 
+/* The network grants PSM: a module that asked for it (AT+CPSMS=1) says so,
+ * goes silent with its CoAP clients gone, and boots again @sleep_ms later. */
+void
+sim_modem_psm_sleep (SimModem *modem, guint sleep_ms)
+{
+  if (modem->psm_mode == 0)
+    {
+      sim_log ("info", "PSM not requested (AT+CPSMS=0): the module stays awake");
+      return;
+    }
+  sim_modem_send_urc (modem, "PSM POWER DOWN", NULL, 0);
+  sim_log ("info", "power saving: asleep for %u ms", sleep_ms);
+  power_off (modem);
+  modem->boot_source = g_timeout_add (sleep_ms, on_silence_over, modem);
+}
+
 void
 sim_modem_reboot (SimModem *modem)
 {
@@ -646,6 +681,12 @@ sim_modem_set_fault (SimModem *modem, const char *spec, GError **error)
     ok = parse_switch (arg, &modem->faults.urc_before_prompt);
   else if (g_strcmp0 (name, "corrupt-upload") == 0)
     ok = parse_count (arg, G_MAXINT, &modem->faults.corrupt_uploads);
+  else if (g_strcmp0 (name, "psm-sleep") == 0)
+    {
+      ok = parse_count (arg, 600000, &count);
+      if (ok)
+        sim_modem_psm_sleep (modem, count);
+    }
   else if (!sim_modem_network_fault (modem, name, arg, error))
     return FALSE;
   else

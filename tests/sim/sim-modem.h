@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include "sim-model.h"
 #include "sim-port.h"
 
 #include <glib.h>
@@ -22,6 +23,11 @@ typedef struct
                               * context 1 activated again on every registration */
   guint at_latency_ms;       /* the module's time to answer each command line */
   gboolean pace_input;       /* host-to-modem bytes take their line time too */
+  const SimModel *model;     /* what the module is (NULL: a BG96) */
+  const char *urc_port;      /* the stored AT+QURCCFG="urcport" at start (NULL: usbat) */
+  const char *port_role;     /* which port this pty is (NULL: usbat): URCs go out only
+                              * while the stored URC port is this one */
+  gboolean psm_requested;    /* AT+CPSMS=1 stored at start, as a module set up for PSM */
 } SimModemConfig;
 
 typedef struct _SimModem SimModem;
@@ -39,6 +45,10 @@ void sim_modem_set_booted_func (SimModem *modem, SimModemBootedFunc func, gpoint
 
 /* Powers up: the boot URCs, then APP RDY after the boot delay. */
 void sim_modem_boot (SimModem *modem);
+
+/* Power saving granted: "PSM POWER DOWN", silence, then the boot URCs; only
+ * if the host left PSM requested (AT+CPSMS=1). */
+void sim_modem_psm_sleep (SimModem *modem, guint sleep_ms);
 
 /* Resets at once, as a watchdog would: silence, then the boot URCs. */
 void sim_modem_reboot (SimModem *modem);

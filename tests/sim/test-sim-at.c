@@ -1180,9 +1180,9 @@ assert_registered (Fixture *f)
 {
   assert_exchange (f, "AT+COPS?", "\r\n+COPS: 0,0,\"Fake Telecom\",8\r\n\r\nOK\r\n");
   assert_exchange (f, "AT+QNWINFO",
-                   "\r\n+QNWINFO: \"eMTC\",\"00101\",\"LTE BAND 20\",6300\r\n\r\nOK\r\n");
+                   "\r\n+QNWINFO: \"CAT-M1\",\"00101\",\"LTE BAND 20\",6300\r\n\r\nOK\r\n");
   assert_exchange (f, "AT+CSQ", "\r\n+CSQ: 25,99\r\n\r\nOK\r\n");
-  assert_exchange (f, "AT+QCSQ", "\r\n+QCSQ: \"eMTC\",-62,-87,195,-10\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+QCSQ", "\r\n+QCSQ: \"CAT-M1\",-62,-87,195,-10\r\n\r\nOK\r\n");
 }
 
 /* Power-up: searching; registered after the default 1.5 s, with a URC for
@@ -1214,9 +1214,10 @@ test_network_attach (Fixture *f, gconstpointer data)
   assert_exchange (f, "AT+CREG=2", "\r\nOK\r\n");
   assert_exchange (f, "AT+CREG?", "\r\n+CREG: 2,1" REG_LOCATION "\r\n\r\nOK\r\n");
   assert_registered (f);
-  assert_exchange (f, "AT+QENG=\"servingcell\"",
-                   "\r\n+QENG: \"servingcell\",\"NOCONN\",\"eMTC\",\"FDD\",001,01,1A2D00F,123,6300,"
-                   "20,3,3,3A9F,-87,-10,-62,19,41\r\n\r\nOK\r\n");
+  assert_exchange (
+      f, "AT+QENG=\"servingcell\"",
+      "\r\n+QENG: \"servingcell\",\"NOCONN\",\"CAT-M1\",\"FDD\",001,01,1A2D00F,123,6300,"
+      "20,3,3,3A9F,-87,-10,-62,19,41\r\n\r\nOK\r\n");
   assert_exchange (f, "AT+COPS=?",
                    "\r\n+COPS: (2,\"Fake Telecom\",\"Fake\",\"00101\",8),,(0-4),(0-2)"
                    "\r\n\r\nOK\r\n");
@@ -1482,13 +1483,14 @@ test_network_signal (Fixture *f, gconstpointer data)
 {
   echo_off (f);
   assert_exchange (f, "AT+CSQ", "\r\n+CSQ: 9,99\r\n\r\nOK\r\n");
-  assert_exchange (f, "AT+QCSQ", "\r\n+QCSQ: \"eMTC\",-95,-120,110,-16\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+QCSQ", "\r\n+QCSQ: \"CAT-M1\",-95,-120,110,-16\r\n\r\nOK\r\n");
   control_ok (f, "fault signal=-100");
   assert_exchange (f, "AT+CSQ", "\r\n+CSQ: 19,99\r\n\r\nOK\r\n");
-  assert_exchange (f, "AT+QCSQ", "\r\n+QCSQ: \"eMTC\",-75,-100,160,-12\r\n\r\nOK\r\n");
-  assert_exchange (f, "AT+QENG=\"servingcell\"",
-                   "\r\n+QENG: \"servingcell\",\"NOCONN\",\"eMTC\",\"FDD\",001,01,1A2D00F,123,6300,"
-                   "20,3,3,3A9F,-100,-12,-75,12,28\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+QCSQ", "\r\n+QCSQ: \"CAT-M1\",-75,-100,160,-12\r\n\r\nOK\r\n");
+  assert_exchange (
+      f, "AT+QENG=\"servingcell\"",
+      "\r\n+QENG: \"servingcell\",\"NOCONN\",\"CAT-M1\",\"FDD\",001,01,1A2D00F,123,6300,"
+      "20,3,3,3A9F,-100,-12,-75,12,28\r\n\r\nOK\r\n");
   control_ok (f, "fault signal=-44");
   assert_exchange (f, "AT+CSQ", "\r\n+CSQ: 31,99\r\n\r\nOK\r\n");
   control_ok (f, "fault signal=-140");
@@ -1600,6 +1602,93 @@ test_pace_input_and_at_latency (Fixture *f, gconstpointer data)
   g_assert_cmpint (g_get_monotonic_time () - start, >=, (line_us + 50 * 1000) * 9 / 10);
 }
 
+/* ---- the module's family, its URC port and power saving ---- */
+
+static const char *const bg95_sim[] = { "--boot-delay", "50", "--reset-silence", "300",
+                                        "--time-scale", "20", "--network-ready", "--model",
+                                        "BG95",         NULL };
+static const char *const bc66_sim[]
+    = { "--boot-delay", "50", "--reset-silence", "300", "--model", "BC66", NULL };
+static const char *const uart1_sim[]
+    = { "--boot-delay",    "50",         "--reset-silence", "300", "--time-scale", "20",
+        "--network-ready", "--urc-port", "uart1",           NULL };
+static const char *const psm_sim[]
+    = { "--boot-delay", "50", "--reset-silence", "300", "--psm-requested", NULL };
+
+/* A BG95 says who it is and names LTE-M "eMTC"; the default BG96 says
+ * "CAT-M1" (see /sim/network/commands). */
+static void
+test_model_bg95 (Fixture *f, gconstpointer data)
+{
+  echo_off (f);
+  assert_exchange (f, "ATI", "\r\nQuectel\r\nBG95-M3\r\nRevision: BG95M3LAR02A03\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+CGMR", "\r\nBG95M3LAR02A03\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+QCSQ", "\r\n+QCSQ: \"eMTC\",-62,-87,195,-10\r\n\r\nOK\r\n");
+}
+
+/* A BC66 has none of the BG96's CoAP commands. */
+static void
+test_model_bc66 (Fixture *f, gconstpointer data)
+{
+  echo_off (f);
+  assert_exchange (f, "ATI", "\r\nQuectel\r\nBC66\r\nRevision: BC66NBR01A10\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+QCOAPCFG=?", "\r\nERROR\r\n");
+  assert_exchange (f, "AT+QCOAPOPEN=0,\"127.0.0.1\",5683", "\r\nERROR\r\n");
+  assert_exchange (f, "AT+GSN", "\r\n866425030123457\r\n\r\nOK\r\n");
+}
+
+/* URCs go to the stored port only; setting it to this one lets them out. */
+static void
+test_urc_port (Fixture *f, gconstpointer data)
+{
+  g_autofree char *open0 = NULL;
+  g_autofree char *open1 = NULL;
+
+  echo_off (f);
+  assert_exchange (f, "AT+QURCCFG=\"urcport\"",
+                   "\r\n+QURCCFG: \"urcport\",\"uart1\"\r\n\r\nOK\r\n");
+  open_peer (f);
+  open0 = g_strdup_printf ("AT+QCOAPOPEN=0,\"127.0.0.1\",%u", f->peer_port);
+  assert_exchange (f, open0, "\r\nOK\r\n");
+  assert_quiet (f, 300);
+  assert_exchange (f, "AT+QURCCFG=\"urcport\",\"bluetooth\"", "\r\nERROR\r\n");
+  assert_exchange (f, "AT+QURCCFG=\"urcport\",\"usbat\"", "\r\nOK\r\n");
+  open_client (f, 1, f->peer_port);
+  /* The setting outlives a reboot. */
+  g_free (control (f, "reboot"));
+  assert_urcs (
+      f, "\r\nRDY\r\n\r\n+CFUN: 1\r\n\r\n+CPIN: READY\r\n\r\n+QUSIM: 1\r\n\r\n+QIND: SMS DONE\r\n",
+      "SMS DONE\r\n");
+  open1 = g_strdup_printf ("\r\n+QURCCFG: \"urcport\",\"usbat\"\r\n\r\nOK\r\n");
+  assert_urcs (f, "\r\nAPP RDY\r\n", "APP RDY\r\n");
+  echo_off (f);
+  assert_exchange (f, "AT+QURCCFG=\"urcport\"", open1);
+}
+
+/* With PSM requested the module sleeps when the network grants it, and boots
+ * when it wakes; with PSM off it stays awake. */
+static void
+test_power_saving (Fixture *f, gconstpointer data)
+{
+  echo_off (f);
+  assert_exchange (f, "AT+CPSMS?", "\r\n+CPSMS: 1\r\n\r\nOK\r\n");
+  g_free (control (f, "fault psm-sleep=400"));
+  assert_urcs (f, "\r\nPSM POWER DOWN\r\n", "DOWN\r\n");
+  harness_serial_write (f->serial, "AT\r", 3, NULL);
+  assert_quiet (f, 200);
+  assert_urcs (f,
+               "\r\nRDY\r\n\r\n+CFUN: 1\r\n\r\n+CPIN: READY\r\n\r\n+QUSIM: 1\r\n\r\n+QIND: SMS "
+               "DONE\r\n\r\nAPP RDY\r\n",
+               "APP RDY\r\n");
+  echo_off (f);
+  assert_exchange (f, "AT+CPSMS?", "\r\n+CPSMS: 1\r\n\r\nOK\r\n");
+  assert_exchange (f, "AT+CPSMS=0", "\r\nOK\r\n");
+  assert_exchange (f, "AT+CEDRXS=0", "\r\nOK\r\n");
+  g_free (control (f, "fault psm-sleep=400"));
+  assert_quiet (f, 600);
+  assert_exchange (f, "AT", "\r\nOK\r\n");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1640,6 +1729,8 @@ main (int argc, char **argv)
   ADD ("/sim/unplug-replug", test_unplug_replug, NULL);
   ADD ("/sim/baud-and-net-delay", test_baud_and_net_delay, slow_sim);
   ADD ("/sim/pace-input-and-at-latency", test_pace_input_and_at_latency, field_sim);
+  ADD ("/sim/model/bg95", test_model_bg95, bg95_sim);
+  ADD ("/sim/urc-port", test_urc_port, uart1_sim);
 #define ADD_BARE(path, func, args)                                                                 \
   g_test_add (path, Fixture, args, fixture_set_up_bare, func, fixture_tear_down)
   ADD_BARE ("/sim/network/attach", test_network_attach, default_attach_sim);
@@ -1656,6 +1747,8 @@ main (int argc, char **argv)
   ADD_BARE ("/sim/network/loss-during-activation", test_network_loss_during_activation,
             slow_activation_sim);
   g_test_add_func ("/sim/network/fault-needs-modem", test_network_fault_needs_modem);
+  ADD_BARE ("/sim/model/bc66", test_model_bc66, bc66_sim);
+  ADD_BARE ("/sim/power-saving", test_power_saving, psm_sim);
 
   status = g_test_run ();
   g_clear_pointer (&coap_server, harness_coap_server_free);

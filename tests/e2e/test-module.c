@@ -1,0 +1,222 @@
+/* test-module.c — what a real module does that the application note does
+ * not say, end to end through D-Bus → qcoapd → bg96-sim → coap-server: the
+ * URC port it keeps, the BG96's own words, a module of another family, and
+ * power saving. Each test starts its own simulator, as the module it needs.
+ */
+#include <string.h>
+
+#include "e2e-env.h"
+#include "e2e-session.h"
+
+#define BOOT_ARGS        "--boot-delay", "50", "--reset-silence", "300"
+#define PSM_SLEEP_MS     2000
+#define STATE_TIMEOUT_MS 20000
+
+static char *
+manager_string (E2eEnv *env, const char *name)
+{
+  g_autoptr (GVariant) value
+      = e2e_env_get_property (env, E2E_MANAGER_PATH, E2E_MANAGER_IFACE, name);
+
+  g_assert_nonnull (value);
+  return g_variant_dup_string (value, NULL);
+}
+
+static void
+assert_log_has (E2eEnv *env, gsize offset, const char *needle)
+{
+  g_autofree char *log = e2e_env_wait_sim_log (env, offset, needle);
+
+  if (strstr (log, needle) == NULL)
+    g_error ("the modem never saw “%s”; it saw:\n%s", needle, log);
+}
+
+/* ---- the URC port ---------------------------------------------------------------- */
+
+/* A module whose stored URC port is its UART sends nothing to this port: the
+ * daemon, told it holds usbat, sets the URC port first, and sessions work. */
+static void
+test_urc_port_set (void)
+{
+  const char *const sim_args[] = { BOOT_ARGS, "--urc-port", "uart1", "--port-role", "usbat", NULL };
+  E2eOptions options = { .sim_args = sim_args, .config_text = "[modem]\nUrcPort=usbat\n" };
+  E2eEnv *env = e2e_env_start (&options);
+  g_autofree char *path = NULL;
+
+  assert_log_has (env, 0, "AT+QURCCFG=\"urcport\",\"usbat\"");
+  path = e2e_open_session (env->bus, env->coap_port, NULL);
+  e2e_assert_session_serves (env->bus, path);
+  e2e_close_session (env->bus, path);
+  g_assert_true (e2e_env_stop (env, FALSE));
+}
+
+/* With UrcPort=auto on a port whose role cannot be told (a pty), the daemon
+ * reads the setting and changes nothing. */
+static void
+test_urc_port_auto_unknown (void)
+{
+  const char *const sim_args[] = { BOOT_ARGS, NULL };
+  E2eOptions options = { .sim_args = sim_args };
+  E2eEnv *env = e2e_env_start (&options);
+  g_autofree char *log = NULL;
+  g_autofree char *path = NULL;
+
+  path = e2e_open_session (env->bus, env->coap_port, NULL);
+  e2e_close_session (env->bus, path);
+  log = e2e_env_sim_log_since (env, 0);
+  g_assert_nonnull (strstr (log, "AT+QURCCFG=\"urcport\""));
+  g_assert_null (strstr (log, "AT+QURCCFG=\"urcport\",\""));
+  g_assert_true (e2e_env_stop (env, FALSE));
+}
+
+/* ---- the module's words and family ------------------------------------------------ */
+
+/* A BG96 names LTE-M "CAT-M1": the technology and the signal come through. */
+static void
+test_bg96_words (void)
+{
+  const char *const sim_args[] = { BOOT_ARGS, "--network-ready", "--model", "BG96", NULL };
+  E2eOptions options = { .sim_args = sim_args };
+  E2eEnv *env = e2e_env_start (&options);
+  g_autoptr (GVariant) signal = NULL;
+  gint32 rsrp;
+
+  e2e_env_wait_property (env, E2E_MANAGER_PATH, E2E_MANAGER_IFACE, "AccessTechnology", "lte-m",
+                         STATE_TIMEOUT_MS);
+  for (int i = 0; i < 100; i++)
+    {
+      g_clear_pointer (&signal, g_variant_unref);
+      signal = e2e_env_get_property (env, E2E_MANAGER_PATH, E2E_MANAGER_IFACE, "Signal");
+      if (signal != NULL && g_variant_lookup (signal, "rsrp", "i", &rsrp))
+        break;
+      g_usleep (100 * 1000);
+    }
+  g_assert_true (g_variant_lookup (signal, "rsrp", "i", &rsrp));
+  g_assert_cmpint (rsrp, ==, -87);
+  g_assert_true (e2e_env_stop (env, FALSE));
+}
+
+/* A BC66 ends "failed" with a reason that names it, Open fails at once
+ * quoting it, and no AT+QCOAP… command reaches it. */
+static void
+test_other_family (void)
+{
+  const char *const sim_args[] = { BOOT_ARGS, "--model", "BC66", NULL };
+  E2eOptions options = { .sim_args = sim_args, .start_state = "failed" };
+  E2eEnv *env = e2e_env_start (&options);
+  g_autofree char *reason = manager_string (env, "StateReason");
+  g_autofree char *model = manager_string (env, "Model");
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+
+  g_assert_cmpstr (model, ==, "BC66");
+  g_assert_true (g_str_has_prefix (reason, "BC66: this module's CoAP commands are a different "
+                                           "family"));
+  g_assert_nonnull (strstr (reason, "BG96, BG95, BG77 and BG600L"));
+  path = e2e_try_open_session (env->bus, env->coap_port, NULL, E2E_CALL_TIMEOUT_MS, &error);
+  g_assert_null (path);
+  e2e_assert_remote_error (error, E2E_ERROR_PREFIX "ModemUnavailable");
+  g_assert_nonnull (strstr (error->message, "different family"));
+  e2e_env_assert_no_at_traffic (env, 0, "a module of another family");
+  g_assert_true (e2e_env_stop (env, FALSE));
+}
+
+/* ---- power saving -------------------------------------------------------------------- */
+
+typedef struct
+{
+  char *reason;
+} Closed;
+
+static void
+on_closed (GDBusConnection *connection, const char *sender, const char *path, const char *interface,
+           const char *member, GVariant *parameters, gpointer user_data)
+{
+  Closed *closed = user_data;
+
+  g_variant_get (parameters, "(s)", &closed->reason);
+}
+
+static gboolean
+closed_seen (gpointer data)
+{
+  return ((Closed *)data)->reason != NULL;
+}
+
+/* PowerSaving=keep: the module sleeps, the daemon says so and sends nothing;
+ * the non-persistent session ends, the persistent one opens again when the
+ * module wakes, and nobody hears "modem-reset". */
+static void
+test_power_saving_keep (void)
+{
+  const char *const sim_args[] = { BOOT_ARGS, "--network-ready", "--psm-requested", NULL };
+  E2eOptions options = { .sim_args = sim_args, .config_text = "[modem]\nPowerSaving=keep\n" };
+  E2eEnv *env = e2e_env_start (&options);
+  g_autofree char *persistent = e2e_open_session (env->bus, env->coap_port, e2e_persistent ());
+  g_autofree char *plain = e2e_open_session (env->bus, env->coap_port, NULL);
+  g_autofree char *reason = NULL;
+  g_autofree char *log = NULL;
+  g_autofree char *command = g_strdup_printf ("fault psm-sleep=%u", PSM_SLEEP_MS);
+  Closed closed = { 0 };
+  guint subscription = g_dbus_connection_signal_subscribe (
+      env->bus, E2E_BUS_NAME, E2E_SESSION_IFACE, "Closed", plain, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+      on_closed, &closed, NULL);
+  gsize offset;
+
+  log = e2e_env_sim_log_since (env, 0);
+  g_assert_null (strstr (log, "AT+CPSMS=0"));
+  g_clear_pointer (&log, g_free);
+  offset = e2e_env_sim_log_offset (env);
+  e2e_env_sim_command (env, command);
+  g_assert_true (e2e_env_wait_modem_state (env, "sleeping", STATE_TIMEOUT_MS));
+  reason = manager_string (env, "StateReason");
+  g_assert_cmpstr (reason, ==, "power saving: the module sleeps");
+  e2e_iterate_until (closed_seen, &closed, 10000);
+  g_assert_cmpstr (closed.reason, ==, "modem-lost");
+  g_assert_true (e2e_env_wait_modem_state (env, "ready", STATE_TIMEOUT_MS));
+  e2e_env_wait_session_state (env, persistent, "open", STATE_TIMEOUT_MS);
+  e2e_assert_session_serves (env->bus, persistent);
+  /* Nothing was sent while the module slept but the daemon's own probe
+   * of a port it still held: the wake-up boot came first. */
+  log = e2e_env_sim_log_since (env, offset);
+  g_assert_nonnull (strstr (log, "urc PSM POWER DOWN"));
+  g_dbus_connection_signal_unsubscribe (env->bus, subscription);
+  g_free (closed.reason);
+  e2e_close_session (env->bus, persistent);
+  g_assert_true (e2e_env_stop (env, FALSE));
+}
+
+/* PowerSaving=off (the default): PSM and eDRX off at initialisation, so a
+ * network that grants PSM does not put the module to sleep. */
+static void
+test_power_saving_off (void)
+{
+  const char *const sim_args[] = { BOOT_ARGS, "--network-ready", "--psm-requested", NULL };
+  E2eOptions options = { .sim_args = sim_args };
+  E2eEnv *env = e2e_env_start (&options);
+  g_autofree char *path = NULL;
+  g_autofree char *state = NULL;
+
+  assert_log_has (env, 0, "AT+CPSMS=0");
+  assert_log_has (env, 0, "AT+CEDRXS=0");
+  e2e_env_sim_command (env, "fault psm-sleep=2000");
+  path = e2e_open_session (env->bus, env->coap_port, NULL);
+  e2e_assert_session_serves (env->bus, path);
+  state = e2e_env_modem_state (env);
+  g_assert_cmpstr (state, ==, "ready");
+  e2e_close_session (env->bus, path);
+  g_assert_true (e2e_env_stop (env, FALSE));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/module/urc-port/set", test_urc_port_set);
+  g_test_add_func ("/module/urc-port/auto-unknown", test_urc_port_auto_unknown);
+  g_test_add_func ("/module/bg96-words", test_bg96_words);
+  g_test_add_func ("/module/other-family", test_other_family);
+  g_test_add_func ("/module/power-saving/keep", test_power_saving_keep);
+  g_test_add_func ("/module/power-saving/off", test_power_saving_off);
+  return g_test_run ();
+}
