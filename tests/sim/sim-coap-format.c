@@ -13,14 +13,18 @@ static const SimOptionInfo options[] = {
   { 12, SIM_OPTION_UINT, 0, 2, TRUE },      /* Content-Format */
   { 14, SIM_OPTION_UINT, 0, 4, TRUE },      /* Max-Age */
   { 15, SIM_OPTION_STRING, 0, 255, TRUE },  /* Uri-Query */
+  { 16, SIM_OPTION_UINT, 1, 1, FALSE },     /* Hop-Limit */
   { 17, SIM_OPTION_UINT, 0, 2, TRUE },      /* Accept */
+  { 19, SIM_OPTION_UINT, 0, 3, FALSE },     /* Q-Block1 */
   { 20, SIM_OPTION_STRING, 0, 255, TRUE },  /* Location-Query */
   { 23, SIM_OPTION_UINT, 0, 3, FALSE },     /* Block2 */
   { 27, SIM_OPTION_UINT, 0, 3, FALSE },     /* Block1 */
   { 28, SIM_OPTION_UINT, 0, 4, FALSE },     /* Size2 */
+  { 31, SIM_OPTION_UINT, 0, 3, FALSE },     /* Q-Block2 */
   { 35, SIM_OPTION_STRING, 1, 1034, TRUE }, /* Proxy-Uri */
   { 39, SIM_OPTION_STRING, 1, 255, TRUE },  /* Proxy-Scheme */
   { 60, SIM_OPTION_UINT, 0, 4, TRUE },      /* Size1 */
+  { 258, SIM_OPTION_UINT, 0, 1, FALSE },    /* No-Response */
 };
 
 const SimOptionInfo *

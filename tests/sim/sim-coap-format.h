@@ -25,9 +25,9 @@ typedef struct
   gboolean settable; /* accepted by AT+QCOAPOPTION */
 } SimOptionInfo;
 
-/* The format of option @number: the 15 of AT+QCOAPOPTION, and a few more
- * that only appear in received messages (Observe, Block1/2, Size2). NULL for
- * any other number. */
+/* The format of option @number: the 15 of AT+QCOAPOPTION, and the integer
+ * options that only appear in received messages (Observe, Block1/2, Size2,
+ * Hop-Limit, Q-Block1/2, No-Response). NULL for any other number. */
 const SimOptionInfo *sim_coap_option_info (guint number);
 
 /* Minimal big-endian encoding of a uint option value (0 has no bytes). */

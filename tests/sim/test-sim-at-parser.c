@@ -413,6 +413,28 @@ test_format_recv_raw_strings (void)
                    "+QCOAPRECV: 1,7,2.01,0,,4,8,\"a\",\"b\",8,\"\"\",23,\"14\",28,\"1500\",0");
 }
 
+/* Every integer option the modem receives but cannot send is printed as a
+ * decimal number, as AT-INTERFACE.md says: Hop-Limit, Q-Block1, Q-Block2 and
+ * No-Response too. */
+static void
+test_format_recv_received_only (void)
+{
+  CoapPdu pdu = { .type = COAP_TYPE_ACK, .code = 68, .message_id = 9 };
+  const guint8 hop_limit[] = { 0xff };
+  const guint8 q_block1[] = { 0x16 };
+  const guint8 q_block2[] = { 0x03, 0xe8 };
+  const guint8 no_response[] = { 0x1a };
+  g_autofree char *line = NULL;
+
+  coap_pdu_add_option (&pdu, 16, hop_limit, sizeof hop_limit);
+  coap_pdu_add_option (&pdu, 19, q_block1, sizeof q_block1);
+  coap_pdu_add_option (&pdu, 31, q_block2, sizeof q_block2);
+  coap_pdu_add_option (&pdu, 258, no_response, sizeof no_response);
+  line = sim_coap_format_recv (2, &pdu);
+  g_assert_cmpstr (line, ==,
+                   "+QCOAPRECV: 2,9,2.04,0,,4,16,\"255\",19,\"22\",31,\"1000\",258,\"26\",0");
+}
+
 static void
 test_option_table (void)
 {
@@ -594,6 +616,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/files/psk", test_psk_file);
   g_test_add_func ("/sim/format/recv", test_format_recv);
   g_test_add_func ("/sim/format/recv-raw-strings", test_format_recv_raw_strings);
+  g_test_add_func ("/sim/format/recv-received-only", test_format_recv_received_only);
   g_test_add_func ("/sim/format/options", test_option_table);
   return g_test_run ();
 }
