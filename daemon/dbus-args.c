@@ -20,14 +20,15 @@
 /* The longest uri-path or uri-query that eight options of the longest
  * length, with their separators, can hold: anything longer is refused
  * before it is split. */
-#define URI_OPTION_MAX_LENGTH 255
-#define MAX_URI_PART_LENGTH   (QCOAP_MAX_OPTIONS * (URI_OPTION_MAX_LENGTH + 1))
+#define URI_OPTION_MAX_LENGTH                                                                      \
+  MAX (QCOAP_MODEM_URI_PATH_MAX_LENGTH, QCOAP_MODEM_URI_QUERY_MAX_LENGTH)
+#define MAX_URI_PART_LENGTH (QCOAP_MAX_OPTIONS * (URI_OPTION_MAX_LENGTH + 1))
 /* Request methods: 1 GET … 4 DELETE. */
 #define CODE_FIRST_METHOD 1
 #define CODE_LAST_METHOD  4
 #define NOT_GIVEN         (-1)
 /* "coaps://" + a host + ":65535" + each byte of the path and query as %XX. */
-#define MAX_URI_LENGTH (16 + 255 + 3 * 2 * MAX_URI_PART_LENGTH)
+#define MAX_URI_LENGTH (16 + QCOAP_MAX_HOST + 3 * 2 * MAX_URI_PART_LENGTH)
 
 /* An argument of more than this many bytes or elements is one no call of
  * the API needs: refusing it is not enough. */
@@ -357,12 +358,8 @@ static gboolean
 check_code (guint8 code, GError **error)
 {
   /* The codes of the modem's code table: it sends no other. */
-  static const guint8 known[] = { 0,   1,   2,   3,   4,   65,  66,  67,  68,  69,  128, 129, 130,
-                                  131, 132, 133, 134, 140, 141, 143, 160, 161, 162, 163, 164, 165 };
-
-  for (gsize i = 0; i < G_N_ELEMENTS (known); i++)
-    if (known[i] == code)
-      return TRUE;
+  if (qcoap_modem_takes_code (code))
+    return TRUE;
   g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
                "Code %u (%u.%02u) is not one the modem can send", code, code >> 5, code & 31);
   return FALSE;

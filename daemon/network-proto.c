@@ -4,6 +4,8 @@
 #include <gio/gio.h>
 #include <string.h>
 
+#include "at-fields.h"
+
 /* No answer of these commands has more fields than a +CEREG with its
  * rejection cause and power-saving timers. */
 #define MAX_FIELDS 12
@@ -13,28 +15,23 @@
 #define CSQ_BASE_DBM   (-113)
 #define QCSQ_SINR_STEP 5.0
 #define QCSQ_SINR_BASE (-20.0)
-
-typedef struct
-{
-  char *text;
-  gboolean quoted;
-} Field;
-
-typedef struct
-{
-  Field fields[MAX_FIELDS];
-  guint count;
-} Fields;
-
-static void
-fields_clear (Fields *fields)
-{
-  for (guint i = 0; i < fields->count; i++)
-    g_free (fields->fields[i].text);
-  fields->count = 0;
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Fields, fields_clear)
+/* The ranges +QCSQ's numbers are believed in: dBm, dB, fifths of a dB. */
+#define QCSQ_DBM_MIN  (-200)
+#define QCSQ_RSRQ_MIN (-50)
+#define QCSQ_SINR_MAX 250
+/* "eMTC",<rssi>,<rsrp>,<sinr>,<rsrq>; GSM has the RSSI only. */
+#define QCSQ_LTE_FIELDS 5
+/* 27.007's report mode <n> of +CEREG? and the bound of <stat> and <AcT>. */
+#define REG_MODE_MAX   5
+#define REG_NUMBER_MAX 255
+/* <AcT> is the fourth field from <stat> on: <stat>,"<tac>","<ci>",<AcT>. */
+#define REG_ACT_FIELD 3
+/* <mode>,<format>,"<oper>",<AcT>: the index of the operator's name. */
+#define COPS_NAME_FIELD 2
+/* <cid>,<state>,<type>,"<address>" */
+#define QIACT_FIELDS 4
+/* "pdpdeact",<cid> */
+#define PDPDEACT_FIELDS 2
 
 static gboolean
 fail (GError **error, const char *line, const char *what)
@@ -43,57 +40,47 @@ fail (GError **error, const char *line, const char *what)
   return FALSE;
 }
 
-/* Splits what follows "<prefix>: " into comma-separated fields, each bare
- * or in quotes (a quoted field ends at its closing quote). */
+/* Opens what follows "<prefix>: ": comma-separated fields, each bare or in
+ * quotes (a quoted field ends at its closing quote); *n_fields receives how
+ * many there are. */
 static gboolean
-split_fields (const char *line, const char *prefix, Fields *fields, GError **error)
+open_fields (AtFieldsIter *fields, const char *line, const char *prefix, guint *n_fields,
+             GError **error)
 {
-  const char *p;
-
-  if (!g_str_has_prefix (line, prefix))
+  if (!at_fields_open (fields, line, prefix, AT_FIELDS_STYLE_27007))
     return fail (error, line, "not the expected answer");
-  p = line + strlen (prefix);
-  while (*p == ' ')
-    p++;
-  while (fields->count < MAX_FIELDS)
+  switch (at_fields_check (fields, MAX_FIELDS, n_fields))
     {
-      Field *field = &fields->fields[fields->count++];
-      const char *end;
-
-      while (*p == ' ')
-        p++;
-      field->quoted = *p == '"';
-      if (field->quoted && (end = strchr (p + 1, '"')) == NULL)
-        return fail (error, line, "a quote is not closed");
-      if (field->quoted)
-        {
-          field->text = g_strndup (p + 1, (gsize)(end - p - 1));
-          p = end + 1;
-        }
-      else
-        {
-          end = p + strcspn (p, ",");
-          field->text = g_strstrip (g_strndup (p, (gsize)(end - p)));
-          p = end;
-        }
-      if (*p == '\0')
+      case AT_FIELDS_OK:
         return TRUE;
-      if (*p++ != ',')
+      case AT_FIELDS_UNCLOSED_QUOTE:
+        return fail (error, line, "a quote is not closed");
+      case AT_FIELDS_TEXT_AFTER_QUOTE:
         return fail (error, line, "text after a quoted field");
+      case AT_FIELDS_TOO_MANY:
+      default:
+        return fail (error, line, "too many fields");
     }
-  return fail (error, line, "too many fields");
 }
 
-/* A bare decimal integer, optionally negative, within [min, max]. */
+/* A bare decimal integer, optionally signed, within [min, max]. */
 static gboolean
-field_int (const Field *field, gint64 min, gint64 max, int *value)
+next_int (AtFieldsIter *fields, gint64 min, gint64 max, int *value)
 {
   gint64 number;
 
-  if (field->quoted || !g_ascii_string_to_signed (field->text, 10, min, max, &number, NULL))
+  if (!at_fields_next_int (fields, min, max, &number))
     return FALSE;
   *value = (int)number;
   return TRUE;
+}
+
+/* Moves past @n fields. */
+static void
+skip_fields (AtFieldsIter *fields, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    at_fields_skip (fields);
 }
 
 /* ---- names -------------------------------------------------------------------- */
@@ -183,7 +170,9 @@ tech_from_act (int act)
 gboolean
 network_reg_parse (const char *line, NetworkRegInfo *info, GError **error)
 {
-  g_auto (Fields) fields = { 0 };
+  AtFieldsIter fields;
+  AtFieldsIter probe;
+  guint n_fields;
   guint first = 0;
   int stat, act, mode;
   guint domain;
@@ -193,19 +182,22 @@ network_reg_parse (const char *line, NetworkRegInfo *info, GError **error)
       break;
   if (domain == NETWORK_N_DOMAINS)
     return fail (error, line, "not a registration line");
-  if (!split_fields (line, reg_prefixes[domain], &fields, error))
+  if (!open_fields (&fields, line, reg_prefixes[domain], &n_fields, error))
     return FALSE;
   /* The read form starts with the report mode: two bare numbers. */
-  if (fields.count >= 2 && field_int (&fields.fields[0], 0, 5, &mode)
-      && field_int (&fields.fields[1], 0, 255, &stat))
+  probe = fields;
+  if (n_fields >= 2 && next_int (&probe, 0, REG_MODE_MAX, &mode)
+      && next_int (&probe, 0, REG_NUMBER_MAX, &stat))
     first = 1;
-  if (!field_int (&fields.fields[first], 0, 255, &stat))
+  skip_fields (&fields, first);
+  if (!next_int (&fields, 0, REG_NUMBER_MAX, &stat))
     return fail (error, line, "the registration status is not a number");
   info->domain = (NetworkDomain)domain;
   info->registration = registration_from_stat (stat);
   info->tech = NETWORK_TECH_NONE;
   /* <stat>,"<tac>","<ci>",<AcT>: the technology is the fourth. */
-  if (fields.count > first + 3 && field_int (&fields.fields[first + 3], 0, 255, &act))
+  skip_fields (&fields, REG_ACT_FIELD - 1);
+  if (n_fields > first + REG_ACT_FIELD && next_int (&fields, 0, REG_NUMBER_MAX, &act))
     info->tech = tech_from_act (act);
   return TRUE;
 }
@@ -215,14 +207,18 @@ network_reg_parse (const char *line, NetworkRegInfo *info, GError **error)
 gboolean
 network_cops_parse (const char *line, char **name, NetworkTech *tech, GError **error)
 {
-  g_auto (Fields) fields = { 0 };
+  AtFieldsIter fields;
+  guint n_fields;
   int act;
 
-  if (!split_fields (line, "+COPS:", &fields, error))
+  if (!open_fields (&fields, line, "+COPS:", &n_fields, error))
     return FALSE;
   *tech = NETWORK_TECH_NONE;
-  *name = g_strdup (fields.count >= 3 ? fields.fields[2].text : "");
-  if (fields.count >= 4 && field_int (&fields.fields[3], 0, 255, &act))
+  /* <mode>,<format>,"<oper>",<AcT> */
+  skip_fields (&fields, COPS_NAME_FIELD);
+  if (n_fields <= COPS_NAME_FIELD || !at_fields_next_text (&fields, name))
+    *name = g_strdup ("");
+  if (n_fields > COPS_NAME_FIELD + 1 && next_int (&fields, 0, REG_NUMBER_MAX, &act))
     *tech = tech_from_act (act);
   return TRUE;
 }
@@ -249,15 +245,28 @@ tech_from_mode (const char *mode)
   return NETWORK_TECH_NONE;
 }
 
+/* The technology named by the next field, as +QNWINFO and +QCSQ begin. */
+static NetworkTech
+next_tech (AtFieldsIter *fields)
+{
+  g_autofree char *mode = NULL;
+
+  if (!at_fields_next_text (fields, &mode))
+    return NETWORK_TECH_NONE;
+  return tech_from_mode (mode);
+}
+
 gboolean
 network_qnwinfo_parse (const char *line, NetworkTech *tech, char **plmn, GError **error)
 {
-  g_auto (Fields) fields = { 0 };
+  AtFieldsIter fields;
+  guint n_fields;
 
-  if (!split_fields (line, "+QNWINFO:", &fields, error))
+  if (!open_fields (&fields, line, "+QNWINFO:", &n_fields, error))
     return FALSE;
-  *tech = tech_from_mode (fields.fields[0].text);
-  *plmn = g_strdup (*tech != NETWORK_TECH_NONE && fields.count >= 2 ? fields.fields[1].text : "");
+  *tech = next_tech (&fields);
+  if (*tech == NETWORK_TECH_NONE || n_fields < 2 || !at_fields_next_text (&fields, plmn))
+    *plmn = g_strdup ("");
   return TRUE;
 }
 
@@ -266,22 +275,22 @@ network_qnwinfo_parse (const char *line, NetworkTech *tech, char **plmn, GError 
 gboolean
 network_qcsq_parse (const char *line, NetworkSignal *signal, GError **error)
 {
-  g_auto (Fields) fields = { 0 };
+  AtFieldsIter fields;
+  guint n_fields;
   int sinr = 0;
 
   memset (signal, 0, sizeof *signal);
-  if (!split_fields (line, "+QCSQ:", &fields, error))
+  if (!open_fields (&fields, line, "+QCSQ:", &n_fields, error))
     return FALSE;
-  if (tech_from_mode (fields.fields[0].text) == NETWORK_TECH_NONE)
+  if (next_tech (&fields) == NETWORK_TECH_NONE)
     return TRUE; /* "NOSERVICE" */
-  if (fields.count >= 2
-      && !(signal->has_rssi = field_int (&fields.fields[1], -200, 0, &signal->rssi)))
+  if (n_fields >= 2 && !(signal->has_rssi = next_int (&fields, QCSQ_DBM_MIN, 0, &signal->rssi)))
     return fail (error, line, "the RSSI is not a number of dBm");
-  if (fields.count < 5)
+  if (n_fields < QCSQ_LTE_FIELDS)
     return TRUE; /* GSM: the RSSI only */
-  signal->has_rsrp = field_int (&fields.fields[2], -200, 0, &signal->rsrp);
-  signal->has_sinr = field_int (&fields.fields[3], 0, 250, &sinr);
-  signal->has_rsrq = field_int (&fields.fields[4], -50, 0, &signal->rsrq);
+  signal->has_rsrp = next_int (&fields, QCSQ_DBM_MIN, 0, &signal->rsrp);
+  signal->has_sinr = next_int (&fields, 0, QCSQ_SINR_MAX, &sinr);
+  signal->has_rsrq = next_int (&fields, QCSQ_RSRQ_MIN, 0, &signal->rsrq);
   if (!signal->has_rsrp || !signal->has_sinr || !signal->has_rsrq)
     return fail (error, line, "RSRP, SINR and RSRQ must be numbers in their ranges");
   signal->sinr = sinr / QCSQ_SINR_STEP + QCSQ_SINR_BASE;
@@ -291,14 +300,14 @@ network_qcsq_parse (const char *line, NetworkSignal *signal, GError **error)
 gboolean
 network_csq_parse (const char *line, NetworkSignal *signal, GError **error)
 {
-  g_auto (Fields) fields = { 0 };
+  AtFieldsIter fields;
+  guint n_fields;
   int rssi;
 
   memset (signal, 0, sizeof *signal);
-  if (!split_fields (line, "+CSQ:", &fields, error))
+  if (!open_fields (&fields, line, "+CSQ:", &n_fields, error))
     return FALSE;
-  if (!field_int (&fields.fields[0], 0, CSQ_UNKNOWN, &rssi)
-      || (rssi > CSQ_MAX && rssi != CSQ_UNKNOWN))
+  if (!next_int (&fields, 0, CSQ_UNKNOWN, &rssi) || (rssi > CSQ_MAX && rssi != CSQ_UNKNOWN))
     return fail (error, line, "the RSSI is not 0-31 or 99");
   if (rssi <= CSQ_MAX)
     {
@@ -322,33 +331,36 @@ network_signal_equal (const NetworkSignal *a, const NetworkSignal *b)
 gboolean
 network_qiact_parse (const char *line, guint *cid, gboolean *active, char **address, GError **error)
 {
-  g_auto (Fields) fields = { 0 };
+  AtFieldsIter fields;
+  guint n_fields;
   int id, state, type;
 
-  if (!split_fields (line, "+QIACT:", &fields, error))
+  if (!open_fields (&fields, line, "+QIACT:", &n_fields, error))
     return FALSE;
-  if (fields.count < 4 || !field_int (&fields.fields[0], 1, NETWORK_MAX_CONTEXTS, &id)
-      || !field_int (&fields.fields[1], 0, 1, &state)
-      || !field_int (&fields.fields[2], 1, 3, &type))
+  if (n_fields < QIACT_FIELDS || !next_int (&fields, 1, NETWORK_MAX_CONTEXTS, &id)
+      || !next_int (&fields, 0, 1, &state)
+      || !next_int (&fields, NETWORK_IP_V4, NETWORK_IP_V4V6, &type))
     return fail (error, line, "not <cid 1-16>,<state 0-1>,<type 1-3>,\"<address>\"");
   *cid = (guint)id;
   *active = state == 1;
-  *address = g_strdup (fields.fields[3].text);
+  at_fields_next_text (&fields, address);
   return TRUE;
 }
 
 gboolean
 network_pdpdeact_parse (const char *line, guint *cid, GError **error)
 {
-  g_auto (Fields) fields = { 0 };
+  AtFieldsIter fields;
+  g_autofree char *report = NULL;
+  guint n_fields;
   int id;
 
-  if (!split_fields (line, "+QIURC:", &fields, error))
+  if (!open_fields (&fields, line, "+QIURC:", &n_fields, error))
     return FALSE;
-  if (fields.count != 2 || !fields.fields[0].quoted
-      || !g_str_equal (fields.fields[0].text, "pdpdeact"))
+  if (n_fields != PDPDEACT_FIELDS || !at_fields_next_string (&fields, &report)
+      || !g_str_equal (report, "pdpdeact"))
     return fail (error, line, "not a \"pdpdeact\" report");
-  if (!field_int (&fields.fields[1], 1, NETWORK_MAX_CONTEXTS, &id))
+  if (!next_int (&fields, 1, NETWORK_MAX_CONTEXTS, &id))
     return fail (error, line, "the context ID is not 1-16");
   *cid = (guint)id;
   return TRUE;

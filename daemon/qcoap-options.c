@@ -1,4 +1,5 @@
-/* qcoap-options.c — the modem's option table, option validation and URIs. */
+/* qcoap-options.c — lookups in the modem's option table, option validation
+ * and URIs. */
 
 #include "qcoap-options.h"
 
@@ -7,51 +8,17 @@
 
 #include "qcoap-error.h"
 
-#define SENDABLE      TRUE
-#define RECEIVED_ONLY FALSE
-
-/* The modem's option table (AT+QCOAPOPTION), and the integer options CoAP
- * defines beyond it, which the modem only receives; ascending by number. */
-static const QcoapOptionInfo option_table[] = {
-  { QCOAP_OPTION_IF_MATCH, "If-Match", QCOAP_OPTION_FORMAT_OPAQUE, 0, 8, SENDABLE },
-  { QCOAP_OPTION_URI_HOST, "Uri-Host", QCOAP_OPTION_FORMAT_STRING, 1, 255, SENDABLE },
-  { QCOAP_OPTION_ETAG, "ETag", QCOAP_OPTION_FORMAT_OPAQUE, 1, 8, SENDABLE },
-  { QCOAP_OPTION_IF_NONE_MATCH, "If-None-Match", QCOAP_OPTION_FORMAT_EMPTY, 0, 0, SENDABLE },
-  { QCOAP_OPTION_OBSERVE, "Observe", QCOAP_OPTION_FORMAT_UINT, 0, 3, RECEIVED_ONLY },
-  { QCOAP_OPTION_URI_PORT, "Uri-Port", QCOAP_OPTION_FORMAT_UINT, 0, 2, SENDABLE },
-  { QCOAP_OPTION_LOCATION_PATH, "Location-Path", QCOAP_OPTION_FORMAT_STRING, 0, 255, SENDABLE },
-  { QCOAP_OPTION_URI_PATH, "Uri-Path", QCOAP_OPTION_FORMAT_STRING, 0, 255, SENDABLE },
-  { QCOAP_OPTION_CONTENT_FORMAT, "Content-Format", QCOAP_OPTION_FORMAT_UINT, 0, 2, SENDABLE },
-  { QCOAP_OPTION_MAX_AGE, "Max-Age", QCOAP_OPTION_FORMAT_UINT, 0, 4, SENDABLE },
-  { QCOAP_OPTION_URI_QUERY, "Uri-Query", QCOAP_OPTION_FORMAT_STRING, 0, 255, SENDABLE },
-  { QCOAP_OPTION_HOP_LIMIT, "Hop-Limit", QCOAP_OPTION_FORMAT_UINT, 1, 1, RECEIVED_ONLY },
-  { QCOAP_OPTION_ACCEPT, "Accept", QCOAP_OPTION_FORMAT_UINT, 0, 2, SENDABLE },
-  { QCOAP_OPTION_Q_BLOCK1, "Q-Block1", QCOAP_OPTION_FORMAT_UINT, 0, 3, RECEIVED_ONLY },
-  { QCOAP_OPTION_LOCATION_QUERY, "Location-Query", QCOAP_OPTION_FORMAT_STRING, 0, 255, SENDABLE },
-  { QCOAP_OPTION_BLOCK2, "Block2", QCOAP_OPTION_FORMAT_UINT, 0, 3, RECEIVED_ONLY },
-  { QCOAP_OPTION_BLOCK1, "Block1", QCOAP_OPTION_FORMAT_UINT, 0, 3, RECEIVED_ONLY },
-  { QCOAP_OPTION_SIZE2, "Size2", QCOAP_OPTION_FORMAT_UINT, 0, 4, RECEIVED_ONLY },
-  { QCOAP_OPTION_Q_BLOCK2, "Q-Block2", QCOAP_OPTION_FORMAT_UINT, 0, 3, RECEIVED_ONLY },
-  { QCOAP_OPTION_PROXY_URI, "Proxy-Uri", QCOAP_OPTION_FORMAT_STRING, 1, 1034, SENDABLE },
-  { QCOAP_OPTION_PROXY_SCHEME, "Proxy-Scheme", QCOAP_OPTION_FORMAT_STRING, 1, 255, SENDABLE },
-  { QCOAP_OPTION_SIZE1, "Size1", QCOAP_OPTION_FORMAT_UINT, 0, 4, SENDABLE },
-  { QCOAP_OPTION_NO_RESPONSE, "No-Response", QCOAP_OPTION_FORMAT_UINT, 0, 1, RECEIVED_ONLY },
-};
-
 const QcoapOptionInfo *
 qcoap_option_info_lookup (guint number)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (option_table); i++)
-    if (option_table[i].number == number)
-      return &option_table[i];
-  return NULL;
+  return qcoap_modem_option (number);
 }
 
 const QcoapOptionInfo *
 qcoap_option_info_table (gsize *n_infos)
 {
-  *n_infos = G_N_ELEMENTS (option_table);
-  return option_table;
+  *n_infos = qcoap_modem_n_options;
+  return qcoap_modem_options;
 }
 
 guint
@@ -171,9 +138,10 @@ supported_numbers (void)
 {
   GString *list = g_string_new (NULL);
 
-  for (gsize i = 0; i < G_N_ELEMENTS (option_table); i++)
-    if (option_table[i].sendable)
-      g_string_append_printf (list, "%s%u", list->len == 0 ? "" : ", ", option_table[i].number);
+  for (gsize i = 0; i < qcoap_modem_n_options; i++)
+    if (qcoap_modem_options[i].sendable)
+      g_string_append_printf (list, "%s%u", list->len == 0 ? "" : ", ",
+                              qcoap_modem_options[i].number);
   return g_string_free (list, FALSE);
 }
 
@@ -513,9 +481,6 @@ decode_parts (const char *uri, const char *text, gsize length, char separator, G
   return g_strv_builder_end (builder);
 }
 
-/* A host name of a URI, as AT+QCOAPOPEN takes it. */
-#define QCOAP_URI_MAX_HOST 255
-
 static gboolean
 is_host_name_char (char c)
 {
@@ -566,8 +531,10 @@ parse_name_host (const char *uri, const char *authority, const char *end, const 
       return host_error (error, uri,
                          "has a host with a character other than letters, digits, '-', "
                          "'_' and '.' (write IPv6 addresses in brackets)");
-  if (strlen (host) > QCOAP_URI_MAX_HOST)
-    return host_error (error, uri, "has a host name longer than 255 bytes");
+  /* A host name of a URI as AT+QCOAPOPEN takes it. */
+  if (strlen (host) > QCOAP_MODEM_MAX_HOST)
+    return host_error (error, uri,
+                       "has a host name longer than " G_STRINGIFY (QCOAP_MODEM_MAX_HOST) " bytes");
   return g_steal_pointer (&host);
 }
 

@@ -6,7 +6,8 @@
  * (Observe, Block1/Block2, Size2, ...) as decimal numbers too: those are
  * rows of the table as well, marked as not sendable, so that they are typed
  * when received and refused when a caller tries to send them.
- * This module holds that table, checks the options a D-Bus caller gives as
+ * The table is introspection/modem-facts.txt (see qcoap-modem.h); this
+ * module looks options up in it, checks the options a D-Bus caller gives as
  * a(qv) before any AT traffic, turns options received from the modem back
  * into a(qv), and turns a coap:// or coaps:// URI (or the "uri-path" and
  * "uri-query" flags) into Uri-Path and Uri-Query options. It does no I/O.
@@ -19,21 +20,28 @@
 
 #include <glib.h>
 
+#include "qcoap-modem.h"
+
 G_BEGIN_DECLS
 
-/* How many options one message may carry: the modem has 8 option slots. */
-#define QCOAP_MAX_OPTIONS 8
+/* How many options one message may carry: the modem has that many option
+ * slots. */
+#define QCOAP_MAX_OPTIONS QCOAP_MODEM_MAX_OPTIONS
 
 /* Longest value of a string option that fits one AT+QCOAPOPTION (Proxy-Uri). */
-#define QCOAP_MAX_OPTION_LENGTH 1034
+#define QCOAP_MAX_OPTION_LENGTH QCOAP_MODEM_MAX_OPTION_LENGTH
 
-typedef enum
-{
-  QCOAP_OPTION_FORMAT_EMPTY,  /* no value; D-Bus ay of length 0 */
-  QCOAP_OPTION_FORMAT_OPAQUE, /* bytes; D-Bus ay; AT: quoted upper-case hex */
-  QCOAP_OPTION_FORMAT_UINT,   /* unsigned integer; D-Bus u; AT: decimal */
-  QCOAP_OPTION_FORMAT_STRING, /* UTF-8 text; D-Bus s; AT: quoted text */
-} QcoapOptionFormat;
+/* The value formats of the registry, which the option table is made with,
+ * under the names the daemon gives them. */
+typedef QcoapRegistryValue QcoapOptionFormat;
+/* No value; D-Bus ay of length 0; AT: "". */
+#define QCOAP_OPTION_FORMAT_EMPTY QCOAP_REGISTRY_VALUE_EMPTY
+/* Bytes; D-Bus ay; AT: quoted upper-case hex. */
+#define QCOAP_OPTION_FORMAT_OPAQUE QCOAP_REGISTRY_VALUE_OPAQUE
+/* Unsigned integer; D-Bus u; AT: decimal. */
+#define QCOAP_OPTION_FORMAT_UINT QCOAP_REGISTRY_VALUE_UINT
+/* UTF-8 text; D-Bus s; AT: quoted text. */
+#define QCOAP_OPTION_FORMAT_STRING QCOAP_REGISTRY_VALUE_STRING
 
 /* Well-known option numbers (RFC 7252 section 5.10). */
 enum
@@ -64,18 +72,9 @@ enum
   QCOAP_OPTION_NO_RESPONSE = 258, /* RFC 7967 */
 };
 
-/* One row of the option table. Lengths are in bytes; for a uint option the
- * length of a value is the number of bytes needed to encode it (0 for the
- * value 0). @sendable says whether AT+QCOAPOPTION takes the option. */
-typedef struct
-{
-  guint16 number;
-  const char *name;
-  QcoapOptionFormat format;
-  guint16 min_length;
-  guint16 max_length;
-  gboolean sendable;
-} QcoapOptionInfo;
+/* One row of the option table (modem-facts.txt): number, name, format,
+ * value length range and whether AT+QCOAPOPTION takes it. */
+typedef QcoapModemOption QcoapOptionInfo;
 
 /* The table row for @number (sendable or not), or NULL for a number the
  * table does not know. */

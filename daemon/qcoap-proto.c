@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 #include <string.h>
 
+#include "at-fields.h"
 #include "qcoap-error.h"
 
 /* --- Checks ----------------------------------------------------------------- */
@@ -330,15 +331,19 @@ qcoap_qfupl_checksum (const guint8 *data, gsize length)
 
 /* --- Field reading ---------------------------------------------------------- */
 
-/* One comma-separated field of a response line. Quoted fields have their
- * quotes removed; a quoted field ends at the first '"' followed by ',' or by
- * the end of the line, so it may contain commas and other quotes. */
-typedef struct
+/* How many comma-separated fields each line has after its prefix. */
+enum
 {
-  const char *start;
-  gsize length;
-  gboolean quoted;
-} Field;
+  ACK_FIELDS = 4,         /* id, type, msgID, result */
+  IND_FIELDS = 5,         /* id, type, msgID, attempt, result */
+  ID_RESULT_FIELDS = 2,   /* id, result */
+  OPEN_STATUS_FIELDS = 4, /* id, "host", port, status */
+  QFUPL_FIELDS = 2,       /* size, checksum */
+  RECV_HEAD_FIELDS = 6,   /* id, msgID, code, TKL, token, opt_count */
+};
+
+/* The +QFUPL checksum: a 16-bit number in hex. */
+#define QFUPL_CHECKSUM_DIGITS 4
 
 static gboolean
 set_parse_error (GError **error, const char *line, const char *problem)
@@ -356,183 +361,74 @@ skip_spaces (const char *p)
   return p;
 }
 
-/* Reads the field at *cursor and moves *cursor past it and its ','; *more
- * says whether a ',' (and so another field) followed. */
+/* Opens @line after @prefix, which must be followed by exactly @n_fields
+ * fields. */
 static gboolean
-read_field (const char **cursor, Field *field, gboolean *more)
+open_line (AtFieldsIter *fields, const char *line, const char *prefix, guint n_fields,
+           GError **error)
 {
-  const char *p = skip_spaces (*cursor);
+  guint n;
 
-  if (*p == '"')
-    {
-      const char *close = p + 1;
-
-      for (;; close++)
-        {
-          const char *after;
-
-          close = strchr (close, '"');
-          if (close == NULL)
-            return FALSE;
-          after = skip_spaces (close + 1);
-          if (*after == ',' || *after == '\0')
-            break;
-        }
-      field->start = p + 1;
-      field->length = close - p - 1;
-      field->quoted = TRUE;
-      p = skip_spaces (close + 1);
-    }
-  else
-    {
-      const char *end = p + strcspn (p, ",");
-
-      field->start = p;
-      field->length = end - p;
-      field->quoted = FALSE;
-      while (field->length > 0 && field->start[field->length - 1] == ' ')
-        field->length--;
-      p = end;
-    }
-
-  *more = *p == ',';
-  *cursor = *more ? p + 1 : p;
-  return TRUE;
-}
-
-/* Strips @prefix and splits the rest of @line into exactly @n_fields fields. */
-static gboolean
-split_line (const char *line, const char *prefix, Field *fields, gsize n_fields, GError **error)
-{
-  const char *cursor;
-  gsize n = 0;
-  gboolean more = TRUE;
-
-  if (!g_str_has_prefix (line, prefix))
+  if (!at_fields_open (fields, line, prefix, AT_FIELDS_STYLE_QUECTEL))
     return set_parse_error (error, line, "unexpected prefix");
-  cursor = line + strlen (prefix);
-
-  while (more)
+  switch (at_fields_check (fields, n_fields, &n))
     {
-      if (n == n_fields)
+      case AT_FIELDS_OK:
+        break;
+      case AT_FIELDS_TOO_MANY:
         return set_parse_error (error, line, "too many fields");
-      if (!read_field (&cursor, &fields[n], &more))
+      case AT_FIELDS_UNCLOSED_QUOTE:
+      case AT_FIELDS_TEXT_AFTER_QUOTE:
+      default:
         return set_parse_error (error, line, "a quoted field is not closed");
-      n++;
     }
   if (n != n_fields)
     return set_parse_error (error, line, "too few fields");
   return TRUE;
 }
 
-/* Decimal digits only, at most @max. Rejects empty fields, signs and
- * anything that overflows. */
 static gboolean
-parse_unsigned (const char *text, gsize length, guint64 max, guint64 *value)
-{
-  guint64 result = 0;
-
-  if (length == 0)
-    return FALSE;
-  for (gsize i = 0; i < length; i++)
-    {
-      guint64 digit;
-
-      if (!g_ascii_isdigit (text[i]))
-        return FALSE;
-      /* Checked before multiplying, so even max = G_MAXUINT64 cannot wrap. */
-      digit = (guint64)(text[i] - '0');
-      if (digit > max || result > (max - digit) / 10)
-        return FALSE;
-      result = result * 10 + digit;
-    }
-  *value = result;
-  return TRUE;
-}
-
-/* Numbers are never quoted in the modem's lines; a quoted one means the line
- * is not the one we think it is. */
-static gboolean
-field_unsigned (const Field *field, guint64 max, guint64 *value)
-{
-  return !field->quoted && parse_unsigned (field->start, field->length, max, value);
-}
-
-/* An optional '-' and digits, within the range of int. */
-static gboolean
-field_int (const Field *field, int *value)
-{
-  guint64 magnitude;
-  gboolean negative = field->length > 0 && field->start[0] == '-';
-  gsize skip = negative ? 1 : 0;
-
-  if (field->quoted)
-    return FALSE;
-  if (!parse_unsigned (field->start + skip, field->length - skip,
-                       negative ? (guint64)G_MAXINT + 1 : (guint64)G_MAXINT, &magnitude))
-    return FALSE;
-  *value = negative ? (int)(-(gint64)magnitude) : (int)magnitude;
-  return TRUE;
-}
-
-static gboolean
-read_client_id (const char *line, const Field *field, guint *client_id, GError **error)
+read_client_id (const char *line, AtFieldsIter *fields, guint *client_id, GError **error)
 {
   guint64 value;
 
-  if (!field_unsigned (field, QCOAP_MAX_CLIENTS - 1, &value))
+  if (!at_fields_next_uint (fields, QCOAP_MAX_CLIENTS - 1, &value))
     return set_parse_error (error, line, "the client ID is not 0 to 5");
   *client_id = (guint)value;
   return TRUE;
 }
 
 static gboolean
-read_message_id (const char *line, const Field *field, guint16 *message_id, GError **error)
+read_message_id (const char *line, AtFieldsIter *fields, guint16 *message_id, GError **error)
 {
   guint64 value;
 
-  if (!field_unsigned (field, G_MAXUINT16, &value))
+  if (!at_fields_next_uint (fields, G_MAXUINT16, &value))
     return set_parse_error (error, line, "the message ID is not 0 to 65535");
   *message_id = (guint16)value;
   return TRUE;
 }
 
 static gboolean
-read_type (const char *line, const Field *field, guint8 *type, GError **error)
+read_type (const char *line, AtFieldsIter *fields, guint8 *type, GError **error)
 {
   guint64 value;
 
-  if (!field_unsigned (field, QCOAP_TYPE_RST, &value))
+  if (!at_fields_next_uint (fields, QCOAP_TYPE_RST, &value))
     return set_parse_error (error, line, "the message type is not 0 to 3");
   *type = (guint8)value;
   return TRUE;
 }
 
 static gboolean
-read_result (const char *line, const Field *field, int *result, GError **error)
+read_result (const char *line, AtFieldsIter *fields, int *result, GError **error)
 {
-  if (!field_int (field, result))
+  gint64 value;
+
+  if (!at_fields_next_int (fields, G_MININT, G_MAXINT, &value))
     return set_parse_error (error, line, "the result is not an integer");
+  *result = (int)value;
   return TRUE;
-}
-
-/* Hex digits in either case, an even number of them, into bytes. */
-static GBytes *
-decode_hex (const char *text, gsize length)
-{
-  g_autofree guint8 *data = NULL;
-
-  if (length % 2 != 0)
-    return NULL;
-  data = g_malloc (length / 2 + 1);
-  for (gsize i = 0; i < length; i += 2)
-    {
-      if (!g_ascii_isxdigit (text[i]) || !g_ascii_isxdigit (text[i + 1]))
-        return NULL;
-      data[i / 2]
-          = (guint8)(g_ascii_xdigit_value (text[i]) << 4 | g_ascii_xdigit_value (text[i + 1]));
-    }
-  return g_bytes_new_take (g_steal_pointer (&data), length / 2);
 }
 
 /* --- Codes ----------------------------------------------------------------- */
@@ -544,7 +440,7 @@ qcoap_code_parse (const char *text, guint8 *code)
 
   if (!g_ascii_isdigit (text[0]) || text[0] > '7' || text[1] != '.' || strlen (text) != 4)
     return FALSE;
-  if (!parse_unsigned (text + 2, 2, 31, &detail))
+  if (!at_parse_uint (text + 2, 2, 31, &detail))
     return FALSE;
   *code = (guint8)((text[0] - '0') * 32 + detail);
   return TRUE;
@@ -611,41 +507,41 @@ gboolean
 qcoap_ack_parse (const char *line, QcoapAck *ack, GError **error)
 {
   const char *prefix = g_str_has_prefix (line, "+COAPACK:") ? "+COAPACK:" : "+QCOAPACK:";
-  Field fields[4];
+  AtFieldsIter fields;
 
-  return split_line (line, prefix, fields, G_N_ELEMENTS (fields), error)
-         && read_client_id (line, &fields[0], &ack->client_id, error)
-         && read_type (line, &fields[1], &ack->type, error)
-         && read_message_id (line, &fields[2], &ack->message_id, error)
-         && read_result (line, &fields[3], &ack->result, error);
+  return open_line (&fields, line, prefix, ACK_FIELDS, error)
+         && read_client_id (line, &fields, &ack->client_id, error)
+         && read_type (line, &fields, &ack->type, error)
+         && read_message_id (line, &fields, &ack->message_id, error)
+         && read_result (line, &fields, &ack->result, error);
 }
 
 gboolean
 qcoap_ind_parse (const char *line, QcoapInd *ind, GError **error)
 {
-  Field fields[5];
+  AtFieldsIter fields;
   guint64 attempt;
 
-  if (!split_line (line, "+QCOAPIND:", fields, G_N_ELEMENTS (fields), error)
-      || !read_client_id (line, &fields[0], &ind->client_id, error)
-      || !read_type (line, &fields[1], &ind->type, error)
-      || !read_message_id (line, &fields[2], &ind->message_id, error))
+  if (!open_line (&fields, line, "+QCOAPIND:", IND_FIELDS, error)
+      || !read_client_id (line, &fields, &ind->client_id, error)
+      || !read_type (line, &fields, &ind->type, error)
+      || !read_message_id (line, &fields, &ind->message_id, error))
     return FALSE;
-  if (!field_unsigned (&fields[3], G_MAXUINT, &attempt))
+  if (!at_fields_next_uint (&fields, G_MAXUINT, &attempt))
     return set_parse_error (error, line, "the retransmission count is not a number");
   ind->attempt = (guint)attempt;
-  return read_result (line, &fields[4], &ind->result, error);
+  return read_result (line, &fields, &ind->result, error);
 }
 
 static gboolean
 parse_id_result (const char *line, const char *prefix, guint *client_id, int *result,
                  GError **error)
 {
-  Field fields[2];
+  AtFieldsIter fields;
 
-  return split_line (line, prefix, fields, G_N_ELEMENTS (fields), error)
-         && read_client_id (line, &fields[0], client_id, error)
-         && read_result (line, &fields[1], result, error);
+  return open_line (&fields, line, prefix, ID_RESULT_FIELDS, error)
+         && read_client_id (line, &fields, client_id, error)
+         && read_result (line, &fields, result, error);
 }
 
 gboolean
@@ -664,45 +560,45 @@ gboolean
 qcoap_open_status_parse (const char *line, guint *client_id, char **host, guint16 *port,
                          QcoapClientStatus *status, GError **error)
 {
-  Field fields[4];
+  AtFieldsIter fields;
+  g_autofree char *server = NULL;
   guint64 value;
 
-  if (!split_line (line, "+QCOAPOPEN:", fields, G_N_ELEMENTS (fields), error)
-      || !read_client_id (line, &fields[0], client_id, error))
+  if (!open_line (&fields, line, "+QCOAPOPEN:", OPEN_STATUS_FIELDS, error)
+      || !read_client_id (line, &fields, client_id, error))
     return FALSE;
-  if (!fields[1].quoted)
+  if (!at_fields_next_string (&fields, &server))
     return set_parse_error (error, line, "the host is not quoted");
-  if (!field_unsigned (&fields[2], G_MAXUINT16, &value))
+  if (!at_fields_next_uint (&fields, G_MAXUINT16, &value))
     return set_parse_error (error, line, "the port is not 0 to 65535");
   *port = (guint16)value;
-  if (!field_unsigned (&fields[3], QCOAP_STATUS_DISCONNECTING, &value))
+  if (!at_fields_next_uint (&fields, QCOAP_STATUS_DISCONNECTING, &value))
     return set_parse_error (error, line, "the status is not 0 to 4");
   *status = (QcoapClientStatus)value;
-  *host = g_strndup (fields[1].start, fields[1].length);
+  *host = g_steal_pointer (&server);
   return TRUE;
 }
 
 gboolean
 qcoap_qfupl_parse (const char *line, gsize *size, guint16 *checksum, GError **error)
 {
-  Field fields[2];
+  AtFieldsIter fields;
+  AtField sum_field;
   guint64 value;
-  guint16 sum = 0;
+  guint64 sum;
 
-  if (!split_line (line, "+QFUPL:", fields, G_N_ELEMENTS (fields), error))
+  if (!open_line (&fields, line, "+QFUPL:", QFUPL_FIELDS, error))
     return FALSE;
-  if (!field_unsigned (&fields[0], G_MAXSIZE, &value))
+  if (!at_fields_next_uint (&fields, G_MAXSIZE, &value))
     return set_parse_error (error, line, "the size is not a number");
-  if (fields[1].length == 0 || fields[1].length > 4)
+  /* Quoted or not: the checksum is read as the module prints it. */
+  if (!at_fields_next (&fields, &sum_field) || sum_field.length == 0
+      || sum_field.length > QFUPL_CHECKSUM_DIGITS)
     return set_parse_error (error, line, "the checksum is not 1 to 4 hexadecimal digits");
-  for (gsize i = 0; i < fields[1].length; i++)
-    {
-      if (!g_ascii_isxdigit (fields[1].start[i]))
-        return set_parse_error (error, line, "the checksum is not hexadecimal");
-      sum = (guint16)(sum << 4 | g_ascii_xdigit_value (fields[1].start[i]));
-    }
+  if (!at_parse_hex_uint (sum_field.text, sum_field.length, G_MAXUINT16, &sum))
+    return set_parse_error (error, line, "the checksum is not hexadecimal");
   *size = (gsize)value;
-  *checksum = sum;
+  *checksum = (guint16)sum;
   return TRUE;
 }
 
@@ -732,11 +628,11 @@ type_received_option (guint16 number, const char *text, gsize length)
         return qcoap_option_new_bytes (number, QCOAP_OPTION_FORMAT_STRING, (const guint8 *)text,
                                        length);
       case QCOAP_OPTION_FORMAT_UINT:
-        if (parse_unsigned (text, length, G_MAXUINT32, &uint_value))
+        if (at_parse_uint (text, length, G_MAXUINT32, &uint_value))
           return qcoap_option_new_uint (number, (guint32)uint_value);
         break;
       case QCOAP_OPTION_FORMAT_OPAQUE:
-        bytes = decode_hex (text, length);
+        bytes = at_decode_hex (text, length);
         if (bytes != NULL)
           return qcoap_option_new_bytes (number, QCOAP_OPTION_FORMAT_OPAQUE,
                                          g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
@@ -818,7 +714,7 @@ option_text_parse (const char *start, const char *end, OptionText *text)
   const char *comma = memchr (p, ',', end - p);
   guint64 number;
 
-  if (comma == NULL || !parse_unsigned (p, comma - p, G_MAXUINT16, &number))
+  if (comma == NULL || !at_parse_uint (p, comma - p, G_MAXUINT16, &number))
     return FALSE;
   p = skip_spaces (comma + 1);
   while (end > p && end[-1] == ' ')
@@ -841,15 +737,6 @@ option_text_parse (const char *start, const char *end, OptionText *text)
   return TRUE;
 }
 
-static gboolean
-is_hex (const char *text, gsize length)
-{
-  for (gsize i = 0; i < length; i++)
-    if (!g_ascii_isxdigit (text[i]))
-      return FALSE;
-  return length % 2 == 0;
-}
-
 /* Does the value parse in its option's format? Strings and numbers the
  * table does not know take anything. */
 static gboolean
@@ -861,9 +748,9 @@ option_text_fits_format (const OptionText *text)
   switch (info != NULL ? info->format : QCOAP_OPTION_FORMAT_STRING)
     {
       case QCOAP_OPTION_FORMAT_UINT:
-        return parse_unsigned (text->value, text->length, G_MAXUINT32, &value);
+        return at_parse_uint (text->value, text->length, G_MAXUINT32, &value);
       case QCOAP_OPTION_FORMAT_OPAQUE:
-        return is_hex (text->value, text->length);
+        return at_is_hex (text->value, text->length);
       case QCOAP_OPTION_FORMAT_EMPTY:
         return text->length == 0;
       case QCOAP_OPTION_FORMAT_STRING:
@@ -884,7 +771,7 @@ is_option_start (const char *p, guint64 *number)
     q++;
   if (q == digits || *q != ',')
     return FALSE;
-  if (!parse_unsigned (digits, q - digits, G_MAXUINT64, number))
+  if (!at_parse_uint (digits, q - digits, G_MAXUINT64, number))
     *number = G_MAXUINT64;
   return TRUE;
 }
@@ -1006,49 +893,50 @@ find_length_comma (const char *line)
 }
 
 static gboolean
-read_recv_token (const char *line, const Field *tkl_field, const Field *token_field,
-                 QcoapRecv *recv, GError **error)
+read_recv_token (const char *line, AtFieldsIter *fields, QcoapRecv *recv, GError **error)
 {
+  AtField token;
   guint64 tkl;
 
-  if (!field_unsigned (tkl_field, QCOAP_MAX_TOKEN, &tkl))
+  if (!at_fields_next_uint (fields, QCOAP_MAX_TOKEN, &tkl))
     return set_parse_error (error, line, "the token length is not 0 to 8");
-  if (token_field->length != 2 * tkl)
+  if (!at_fields_next (fields, &token) || token.length != 2 * tkl)
     return set_parse_error (error, line, "the token does not have 2*TKL hexadecimal digits");
-  recv->token = decode_hex (token_field->start, token_field->length);
+  recv->token = at_decode_hex (token.text, token.length);
   if (recv->token == NULL)
     return set_parse_error (error, line, "the token is not hexadecimal");
   return TRUE;
 }
 
 /* id, msgID, code, TKL, token, opt_count: none of them holds a comma, and a
- * comma follows them (options or the length). Leaves *cursor after it. */
+ * comma follows them (options or the length). Leaves *cursor after it: what
+ * comes next is split otherwise (see read_received_options). */
 static gboolean
 read_recv_head (const char *line, const char **cursor, QcoapRecv *recv, guint64 *n_options,
                 GError **error)
 {
-  Field fields[6];
-  gboolean more = TRUE;
+  AtFieldsIter fields;
+  AtFieldsIter after_head;
   g_autofree char *code = NULL;
 
-  if (!g_str_has_prefix (line, "+QCOAPRECV:"))
+  if (!at_fields_open (&fields, line, "+QCOAPRECV:", AT_FIELDS_STYLE_QUECTEL))
     return set_parse_error (error, line, "unexpected prefix");
-  *cursor = line + strlen ("+QCOAPRECV:");
-  for (gsize i = 0; i < G_N_ELEMENTS (fields); i++)
-    if (!more || !read_field (cursor, &fields[i], &more))
+  after_head = fields;
+  for (guint i = 0; i < RECV_HEAD_FIELDS; i++)
+    if (at_fields_at_end (&after_head) || !at_fields_skip (&after_head))
       return set_parse_error (error, line, "too few fields");
-  if (!more)
+  if (at_fields_at_end (&after_head))
     return set_parse_error (error, line, "the payload length is missing");
+  *cursor = at_fields_rest (&after_head);
 
-  code = g_strndup (fields[2].start, fields[2].length);
-  if (!read_client_id (line, &fields[0], &recv->client_id, error)
-      || !read_message_id (line, &fields[1], &recv->message_id, error))
+  if (!read_client_id (line, &fields, &recv->client_id, error)
+      || !read_message_id (line, &fields, &recv->message_id, error))
     return FALSE;
-  if (!qcoap_code_parse (code, &recv->code))
+  if (!at_fields_next_text (&fields, &code) || !qcoap_code_parse (code, &recv->code))
     return set_parse_error (error, line, "the code is not of the form c.dd");
-  if (!read_recv_token (line, &fields[3], &fields[4], recv, error))
+  if (!read_recv_token (line, &fields, recv, error))
     return FALSE;
-  if (!field_unsigned (&fields[5], G_MAXUINT32, n_options))
+  if (!at_fields_next_uint (&fields, G_MAXUINT32, n_options))
     return set_parse_error (error, line, "the option count is not a number");
   return TRUE;
 }
@@ -1080,16 +968,15 @@ read_recv_options (const char *line, const char **cursor, guint64 n_options, Qco
   return TRUE;
 }
 
+/* The last field: digits, blanks around them aside, and nothing after. */
 static gboolean
 read_recv_length (const char *line, const char *cursor, QcoapRecv *recv, GError **error)
 {
-  const char *end = skip_spaces (cursor);
-  gsize length = strlen (end);
+  AtFieldsIter rest;
   guint64 value;
 
-  while (length > 0 && end[length - 1] == ' ')
-    length--;
-  if (!parse_unsigned (end, length, G_MAXUINT32, &value))
+  if (!at_fields_open (&rest, cursor, "", AT_FIELDS_STYLE_QUECTEL)
+      || !at_fields_next_uint (&rest, G_MAXUINT32, &value) || !at_fields_at_end (&rest))
     return set_parse_error (error, line, "the payload length is not 0 to 4294967295");
   recv->payload_length = (gsize)value;
   return TRUE;

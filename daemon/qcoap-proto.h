@@ -23,10 +23,11 @@
 
 G_BEGIN_DECLS
 
-#define QCOAP_MAX_CLIENTS   6    /* client IDs 0-5 */
-#define QCOAP_MAX_PAYLOAD   1024 /* bytes of one AT+QCOAPSEND */
-#define QCOAP_MAX_TOKEN     8    /* bytes of a token */
-#define QCOAP_MAX_HOST      255  /* bytes of AT+QCOAPOPEN's server */
+/* The module's limits (introspection/modem-facts.txt). */
+#define QCOAP_MAX_CLIENTS   QCOAP_MODEM_MAX_CLIENTS /* client IDs 0-5 */
+#define QCOAP_MAX_PAYLOAD   QCOAP_MODEM_MAX_PAYLOAD /* bytes of one AT+QCOAPSEND */
+#define QCOAP_MAX_TOKEN     QCOAP_MODEM_MAX_TOKEN   /* bytes of a token */
+#define QCOAP_MAX_HOST      QCOAP_MODEM_MAX_HOST    /* bytes of AT+QCOAPOPEN's server */
 #define QCOAP_DEFAULT_PORT  5683
 #define QCOAP_DEFAULT_PORTS 5684 /* coaps */
 

@@ -8,40 +8,6 @@
 /* Long enough for any message qcoapd writes, short enough for one datagram. */
 #define DIAGNOSTIC_MAX 512
 
-typedef enum
-{
-  FORMAT_EMPTY,
-  FORMAT_OPAQUE,
-  FORMAT_UINT,
-  FORMAT_STRING,
-} OptionFormat;
-
-typedef struct
-{
-  guint16 number;
-  OptionFormat format;
-  guint16 min, max; /* length range, RFC 7252 table 4 */
-} OptionInfo;
-
-/* The options the modem has slots for (AT+QCOAPOPTION), ascending. */
-static const OptionInfo modem_options[] = {
-  { 1, FORMAT_OPAQUE, 0, 8 },     /* If-Match */
-  { 3, FORMAT_STRING, 1, 255 },   /* Uri-Host */
-  { 4, FORMAT_OPAQUE, 1, 8 },     /* ETag */
-  { 5, FORMAT_EMPTY, 0, 0 },      /* If-None-Match */
-  { 7, FORMAT_UINT, 0, 2 },       /* Uri-Port */
-  { 8, FORMAT_STRING, 0, 255 },   /* Location-Path */
-  { 11, FORMAT_STRING, 0, 255 },  /* Uri-Path */
-  { 12, FORMAT_UINT, 0, 2 },      /* Content-Format */
-  { 14, FORMAT_UINT, 0, 4 },      /* Max-Age */
-  { 15, FORMAT_STRING, 0, 255 },  /* Uri-Query */
-  { 17, FORMAT_UINT, 0, 2 },      /* Accept */
-  { 20, FORMAT_STRING, 0, 255 },  /* Location-Query */
-  { 35, FORMAT_STRING, 1, 1034 }, /* Proxy-Uri */
-  { 39, FORMAT_STRING, 1, 255 },  /* Proxy-Scheme */
-  { 60, FORMAT_UINT, 0, 4 },      /* Size1 */
-};
-
 /* Failures of qcoapd that are worth a retry after a while (5.03). */
 static const struct
 {
@@ -53,13 +19,14 @@ static const struct
   { QCOAP_ERROR_QUEUE_FULL, 1 },
 };
 
-static const OptionInfo *
+/* An option the modem has a slot for (AT+QCOAPOPTION), or NULL: the
+ * integer options it only receives are no more use here than unknown ones. */
+static const QcoapModemOption *
 lookup_option (guint16 number)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (modem_options); i++)
-    if (modem_options[i].number == number)
-      return &modem_options[i];
-  return NULL;
+  const QcoapModemOption *info = qcoap_modem_option (number);
+
+  return info != NULL && info->sendable ? info : NULL;
 }
 
 /* "Observe (6)", or "option 65000" for numbers without a name. */
@@ -149,15 +116,16 @@ decode_uint (const guint8 *value, guint16 length)
 }
 
 static GVariant *
-option_value_to_variant (const ProxyOption *option, const OptionInfo *info, ProxyFailure *failure)
+option_value_to_variant (const ProxyOption *option, const QcoapModemOption *info,
+                         ProxyFailure *failure)
 {
   g_autofree char *text = NULL;
 
   switch (info->format)
     {
-      case FORMAT_UINT:
+      case QCOAP_REGISTRY_VALUE_UINT:
         return qcoap_option_new_uint (option->number, decode_uint (option->value, option->length));
-      case FORMAT_STRING:
+      case QCOAP_REGISTRY_VALUE_STRING:
         if (!g_utf8_validate ((const char *)option->value, option->length, NULL))
           {
             g_autofree char *name = describe_option (option->number);
@@ -168,8 +136,8 @@ option_value_to_variant (const ProxyOption *option, const OptionInfo *info, Prox
           }
         text = g_strndup ((const char *)option->value, option->length);
         return qcoap_option_new_string (option->number, text);
-      case FORMAT_EMPTY:
-      case FORMAT_OPAQUE:
+      case QCOAP_REGISTRY_VALUE_EMPTY:
+      case QCOAP_REGISTRY_VALUE_OPAQUE:
         return qcoap_option_new_opaque (option->number, option->value, option->length);
     }
   g_assert_not_reached ();
@@ -179,16 +147,16 @@ option_value_to_variant (const ProxyOption *option, const OptionInfo *info, Prox
 static GVariant *
 option_to_variant (const ProxyOption *option, ProxyFailure *failure)
 {
-  const OptionInfo *info = lookup_option (option->number);
+  const QcoapModemOption *info = lookup_option (option->number);
   g_autofree char *name = describe_option (option->number);
 
   if (info == NULL && OPTION_IS_UNSAFE (option->number))
     proxy_failure_set (failure, QCOAP_CODE (4, 2), "the modem cannot send %s", name);
   else if (info == NULL)
     proxy_failure_set (failure, QCOAP_CODE (5, 5), "the modem cannot forward %s", name);
-  else if (option->length < info->min || option->length > info->max)
+  else if (option->length < info->min_length || option->length > info->max_length)
     proxy_failure_set (failure, QCOAP_CODE (4, 2), "%s has %u bytes, outside %u to %u", name,
-                       option->length, info->min, info->max);
+                       option->length, info->min_length, info->max_length);
   else
     return option_value_to_variant (option, info, failure);
   return NULL;

@@ -6,11 +6,13 @@
 
 #include <qcoap-glib/qcoap-glib.h>
 
+#include "qcoap-modem.h"
+
 G_BEGIN_DECLS
 
-/* What the modem takes: a payload of up to 1024 bytes, eight options. */
-#define PROXY_PAYLOAD_MAX 1024
-#define PROXY_OPTIONS_MAX 8
+/* What the modem takes (introspection/modem-facts.txt). */
+#define PROXY_PAYLOAD_MAX QCOAP_MODEM_MAX_PAYLOAD
+#define PROXY_OPTIONS_MAX QCOAP_MODEM_MAX_OPTIONS
 
 /* Option numbers the proxy itself looks at. */
 enum

@@ -29,6 +29,7 @@ declare -A corpus=(
   [fuzz-proxy-config]=tests/proxy/corpus-config
   [fuzz-proxy-options]=tests/proxy/corpus-options
   [fuzz-network-proto]=tests/proto/corpus-network
+  [fuzz-at-fields]=tests/proto/corpus-at-fields
 )
 
 if ! [[ $seconds =~ ^[0-9]+$ ]]; then

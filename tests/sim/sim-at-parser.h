@@ -15,8 +15,6 @@ G_BEGIN_DECLS
 
 /* Longest command line kept; longer lines are reported as OVERLONG. */
 #define SIM_AT_MAX_LINE 4096
-/* Largest payload of the Ctrl+Z form. */
-#define SIM_AT_MAX_CTRLZ_PAYLOAD 1024
 
 #define SIM_AT_CTRL_Z 0x1a
 #define SIM_AT_ESC    0x1b

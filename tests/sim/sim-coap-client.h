@@ -11,12 +11,14 @@
 #pragma once
 
 #include "coap-pdu.h"
+#include "qcoap-modem.h"
 
 #include <gio/gio.h>
 
 G_BEGIN_DECLS
 
-#define SIM_COAP_N_CLIENTS 6
+/* Client IDs 0 to 5. */
+#define SIM_COAP_N_CLIENTS QCOAP_MODEM_MAX_CLIENTS
 
 typedef enum
 {

@@ -1,37 +1,6 @@
 /* sim-coap-format.c — see sim-coap-format.h. */
 #include "sim-coap-format.h"
 
-static const SimOptionInfo options[] = {
-  { 1, SIM_OPTION_OPAQUE, 0, 8, TRUE },     /* If-Match */
-  { 3, SIM_OPTION_STRING, 1, 255, TRUE },   /* Uri-Host */
-  { 4, SIM_OPTION_OPAQUE, 1, 8, TRUE },     /* ETag */
-  { 5, SIM_OPTION_EMPTY, 0, 0, TRUE },      /* If-None-Match */
-  { 6, SIM_OPTION_UINT, 0, 3, FALSE },      /* Observe */
-  { 7, SIM_OPTION_UINT, 0, 2, TRUE },       /* Uri-Port */
-  { 8, SIM_OPTION_STRING, 0, 255, TRUE },   /* Location-Path */
-  { 11, SIM_OPTION_STRING, 0, 255, TRUE },  /* Uri-Path */
-  { 12, SIM_OPTION_UINT, 0, 2, TRUE },      /* Content-Format */
-  { 14, SIM_OPTION_UINT, 0, 4, TRUE },      /* Max-Age */
-  { 15, SIM_OPTION_STRING, 0, 255, TRUE },  /* Uri-Query */
-  { 17, SIM_OPTION_UINT, 0, 2, TRUE },      /* Accept */
-  { 20, SIM_OPTION_STRING, 0, 255, TRUE },  /* Location-Query */
-  { 23, SIM_OPTION_UINT, 0, 3, FALSE },     /* Block2 */
-  { 27, SIM_OPTION_UINT, 0, 3, FALSE },     /* Block1 */
-  { 28, SIM_OPTION_UINT, 0, 4, FALSE },     /* Size2 */
-  { 35, SIM_OPTION_STRING, 1, 1034, TRUE }, /* Proxy-Uri */
-  { 39, SIM_OPTION_STRING, 1, 255, TRUE },  /* Proxy-Scheme */
-  { 60, SIM_OPTION_UINT, 0, 4, TRUE },      /* Size1 */
-};
-
-const SimOptionInfo *
-sim_coap_option_info (guint number)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (options); i++)
-    if (options[i].number == number)
-      return &options[i];
-  return NULL;
-}
-
 guint
 sim_coap_uint_encode (guint64 value, guint8 out[8])
 {
@@ -54,18 +23,6 @@ sim_coap_uint_decode (const guint8 *data, gsize length)
   return value;
 }
 
-gboolean
-sim_coap_code_is_valid (guint code)
-{
-  static const guint8 codes[] = { 0,   1,   2,   3,   4,   65,  66,  67,  68,  69,  128, 129, 130,
-                                  131, 132, 133, 134, 140, 141, 143, 160, 161, 162, 163, 164, 165 };
-
-  for (guint i = 0; i < G_N_ELEMENTS (codes); i++)
-    if (codes[i] == code)
-      return TRUE;
-  return FALSE;
-}
-
 static void
 append_hex (GString *out, const guint8 *data, gsize length)
 {
@@ -80,20 +37,20 @@ append_hex (GString *out, const guint8 *data, gsize length)
 static void
 append_option_value (GString *out, const CoapOption *option)
 {
-  const SimOptionInfo *info = sim_coap_option_info (option->number);
-  SimOptionFormat format = info != NULL ? info->format : SIM_OPTION_OPAQUE;
+  const QcoapModemOption *info = qcoap_modem_option (option->number);
+  QcoapRegistryValue format = info != NULL ? info->format : QCOAP_REGISTRY_VALUE_OPAQUE;
 
   switch (format)
     {
-      case SIM_OPTION_UINT:
+      case QCOAP_REGISTRY_VALUE_UINT:
         g_string_append_printf (out, "%" G_GUINT64_FORMAT,
                                 sim_coap_uint_decode (option->value, option->length));
         break;
-      case SIM_OPTION_STRING:
+      case QCOAP_REGISTRY_VALUE_STRING:
         g_string_append_len (out, (const char *)option->value, option->length);
         break;
-      case SIM_OPTION_EMPTY:
-      case SIM_OPTION_OPAQUE:
+      case QCOAP_REGISTRY_VALUE_EMPTY:
+      case QCOAP_REGISTRY_VALUE_OPAQUE:
       default:
         append_hex (out, option->value, option->length);
         break;

@@ -84,9 +84,10 @@ at_qcoapcfg (SimModem *modem, const SimAtCommand *command)
 
   if (command->kind == SIM_AT_KIND_TEST)
     {
-      sim_modem_send_info (modem, "+QCOAPCFG: \"pdpcid\",(0-5),(1-16)");
-      sim_modem_send_info (modem, "+QCOAPCFG: \"dtls\",(0-5),(0,1),(0-5)");
-      sim_modem_send_info (modem, "+QCOAPCFG: \"trans\",(0-5),(2-60),(4-8)");
+      sim_modem_send_info (modem, "+QCOAPCFG: \"pdpcid\",(0-%u),(1-16)", SIM_COAP_N_CLIENTS - 1);
+      sim_modem_send_info (modem, "+QCOAPCFG: \"dtls\",(0-%u),(0,1),(0-5)", SIM_COAP_N_CLIENTS - 1);
+      sim_modem_send_info (modem, "+QCOAPCFG: \"trans\",(0-%u),(2-60),(4-8)",
+                           SIM_COAP_N_CLIENTS - 1);
       sim_modem_send_ok (modem);
       return;
     }
@@ -205,7 +206,8 @@ at_qcoapopen (SimModem *modem, const SimAtCommand *command)
   switch (command->kind)
     {
       case SIM_AT_KIND_TEST:
-        sim_modem_send_info (modem, "+QCOAPOPEN: (0-5),\"<server>\",(1-65535)");
+        sim_modem_send_info (modem, "+QCOAPOPEN: (0-%u),\"<server>\",(1-65535)",
+                             SIM_COAP_N_CLIENTS - 1);
         sim_modem_send_ok (modem);
         return;
       case SIM_AT_KIND_READ:
@@ -223,7 +225,7 @@ at_qcoapopen (SimModem *modem, const SimAtCommand *command)
         return;
       case SIM_AT_KIND_WRITE:
         if (sim_at_command_n_args (command) != 3 || !get_client_id (command, &id) || server == NULL
-            || server[0] == '\0' || strlen (server) > 255
+            || server[0] == '\0' || strlen (server) > QCOAP_MODEM_MAX_HOST
             || !sim_at_command_get_uint (command, 2, 1, 65535, &port))
           break;
         result = open_client (modem, id, server, port);
@@ -249,7 +251,7 @@ at_qcoapclose (SimModem *modem, const SimAtCommand *command)
 
   if (command->kind == SIM_AT_KIND_TEST)
     {
-      sim_modem_send_info (modem, "+QCOAPCLOSE: (0-5)");
+      sim_modem_send_info (modem, "+QCOAPCLOSE: (0-%u)", SIM_COAP_N_CLIENTS - 1);
       sim_modem_send_ok (modem);
       return;
     }
@@ -286,7 +288,7 @@ parse_header (const SimAtCommand *command, SimCoapHeader *header)
     return n == 3;
 
   /* Mode 0: the host's TKL and token; a zero-length token may be left out. */
-  if (n < 4 || n > 5 || !sim_at_command_get_uint (command, 3, 0, 8, &tkl))
+  if (n < 4 || n > 5 || !sim_at_command_get_uint (command, 3, 0, QCOAP_MODEM_MAX_TOKEN, &tkl))
     return FALSE;
   token_hex = n == 5 ? sim_at_command_get_string (command, 4) : "";
   if (token_hex == NULL || strlen (token_hex) != 2 * tkl)
@@ -307,7 +309,8 @@ at_qcoapheader (SimModem *modem, const SimAtCommand *command)
 
   if (command->kind == SIM_AT_KIND_TEST)
     {
-      sim_modem_send_info (modem, "+QCOAPHEADER: (0-5),(0-65535),(0,1),(0-8),\"<token>\"");
+      sim_modem_send_info (modem, "+QCOAPHEADER: (0-%u),(0-65535),(0,1),(0-%u),\"<token>\"",
+                           SIM_COAP_N_CLIENTS - 1, QCOAP_MODEM_MAX_TOKEN);
       sim_modem_send_ok (modem);
       return;
     }
@@ -327,7 +330,7 @@ at_qcoapheader (SimModem *modem, const SimAtCommand *command)
  * uints decimal, opaque quoted hexadecimal, empty "". NULL if it is not
  * that, or its length is outside the option's range. */
 static GBytes *
-parse_option_value (const SimAtCommand *command, guint index, const SimOptionInfo *info)
+parse_option_value (const SimAtCommand *command, guint index, const QcoapModemOption *info)
 {
   const char *text = sim_at_command_get_string (command, index);
   g_autoptr (GBytes) value = NULL;
@@ -336,19 +339,19 @@ parse_option_value (const SimAtCommand *command, guint index, const SimOptionInf
 
   switch (info->format)
     {
-      case SIM_OPTION_STRING:
+      case QCOAP_REGISTRY_VALUE_STRING:
         if (text != NULL)
           value = g_bytes_new (text, strlen (text));
         break;
-      case SIM_OPTION_OPAQUE:
+      case QCOAP_REGISTRY_VALUE_OPAQUE:
         if (text != NULL)
           value = sim_at_hex_decode (text);
         break;
-      case SIM_OPTION_EMPTY:
+      case QCOAP_REGISTRY_VALUE_EMPTY:
         if (text != NULL && text[0] == '\0')
           value = g_bytes_new (NULL, 0);
         break;
-      case SIM_OPTION_UINT:
+      case QCOAP_REGISTRY_VALUE_UINT:
       default:
         if (sim_at_command_get_uint64 (command, index, G_MAXUINT32, &number))
           value = g_bytes_new (encoded, sim_coap_uint_encode (number, encoded));
@@ -364,7 +367,7 @@ static gboolean
 set_option (SimModem *modem, const SimAtCommand *command, guint id)
 {
   guint n = sim_at_command_n_args (command);
-  const SimOptionInfo *info;
+  const QcoapModemOption *info;
   SimCoapSlot *slot;
   GBytes *value;
   guint action;
@@ -385,8 +388,8 @@ set_option (SimModem *modem, const SimAtCommand *command, guint id)
     }
   if (n != 5 || !sim_at_command_get_uint (command, 3, 0, 65535, &number))
     return FALSE;
-  info = sim_coap_option_info (number);
-  if (info == NULL || !info->settable)
+  info = qcoap_modem_option (number);
+  if (info == NULL || !info->sendable)
     return FALSE;
   value = parse_option_value (command, 4, info);
   if (value == NULL)
@@ -398,6 +401,19 @@ set_option (SimModem *modem, const SimAtCommand *command, guint id)
   return TRUE;
 }
 
+/* "1,3,4,…": the option numbers AT+QCOAPOPTION takes. */
+static char *
+sendable_numbers (void)
+{
+  GString *list = g_string_new (NULL);
+
+  for (gsize i = 0; i < qcoap_modem_n_options; i++)
+    if (qcoap_modem_options[i].sendable)
+      g_string_append_printf (list, "%s%u", list->len > 0 ? "," : "",
+                              qcoap_modem_options[i].number);
+  return g_string_free (list, FALSE);
+}
+
 static void
 at_qcoapoption (SimModem *modem, const SimAtCommand *command)
 {
@@ -405,8 +421,10 @@ at_qcoapoption (SimModem *modem, const SimAtCommand *command)
 
   if (command->kind == SIM_AT_KIND_TEST)
     {
-      sim_modem_send_info (modem, "+QCOAPOPTION: (0-5),(0,1),(0-7),"
-                                  "(1,3,4,5,7,8,11,12,14,15,17,20,35,39,60),<value>");
+      g_autofree char *numbers = sendable_numbers ();
+
+      sim_modem_send_info (modem, "+QCOAPOPTION: (0-%u),(0,1),(0-%u),(%s),<value>",
+                           SIM_COAP_N_CLIENTS - 1, SIM_COAP_N_SLOTS - 1, numbers);
       sim_modem_send_ok (modem);
       return;
     }
@@ -512,12 +530,12 @@ parse_send (SimModem *modem, const SimAtCommand *command, PendingSend *send, gui
   if ((n != 4 && n != 5) || !get_client_id (command, &send->id)
       || !sim_at_command_get_uint (command, 1, 0, 3, &type)
       || !sim_at_command_get_uint (command, 2, 0, 255, &send->code)
-      || !sim_coap_code_is_valid (send->code)
+      || !qcoap_modem_takes_code (send->code)
       || !sim_at_command_get_uint (command, 3, 0, 255, &send->option_mask))
     return FALSE;
   send->type = type;
   *length = 0;
-  if (n == 5 && !sim_at_command_get_uint (command, 4, 1, SIM_AT_MAX_CTRLZ_PAYLOAD, length))
+  if (n == 5 && !sim_at_command_get_uint (command, 4, 1, QCOAP_MODEM_MAX_PAYLOAD, length))
     return FALSE;
   /* Bits for empty slots are fine, as on real firmware: build_message()
    * adds only the options that exist. */
@@ -532,7 +550,8 @@ at_qcoapsend (SimModem *modem, const SimAtCommand *command)
 
   if (command->kind == SIM_AT_KIND_TEST)
     {
-      sim_modem_send_info (modem, "+QCOAPSEND: (0-5),(0-3),<code_value>,(0-255),(1-1024)");
+      sim_modem_send_info (modem, "+QCOAPSEND: (0-%u),(0-3),<code_value>,(0-255),(1-%u)",
+                           SIM_COAP_N_CLIENTS - 1, QCOAP_MODEM_MAX_PAYLOAD);
       sim_modem_send_ok (modem);
       return;
     }
@@ -544,7 +563,7 @@ at_qcoapsend (SimModem *modem, const SimAtCommand *command)
   if (modem->faults.urc_before_prompt)
     sim_modem_send_fault_urc (modem);
   sim_modem_expect_payload (modem, "\r\n> ", length > 0 ? SIM_AT_MODE_FIXED : SIM_AT_MODE_CTRLZ,
-                            length > 0 ? length : SIM_AT_MAX_CTRLZ_PAYLOAD, on_send_payload,
+                            length > 0 ? length : QCOAP_MODEM_MAX_PAYLOAD, on_send_payload,
                             g_memdup2 (&parsed, sizeof parsed), g_free);
 }
 

@@ -9,7 +9,8 @@
 
 G_BEGIN_DECLS
 
-#define SIM_COAP_N_SLOTS 8
+/* The module's option slots per client ID. */
+#define SIM_COAP_N_SLOTS QCOAP_MODEM_MAX_OPTIONS
 
 typedef enum
 {

@@ -413,6 +413,30 @@ test_format_recv_raw_strings (void)
                    "+QCOAPRECV: 1,7,2.01,0,,4,8,\"a\",\"b\",8,\"\"\",23,\"14\",28,\"1500\",0");
 }
 
+/* Every integer option the modem receives but cannot send is printed as a
+ * decimal number, as AT-INTERFACE.md says: Hop-Limit, Q-Block1, Q-Block2 and
+ * No-Response too. */
+static void
+test_format_recv_received_only (void)
+{
+  CoapPdu pdu = { .type = COAP_TYPE_ACK, .code = 68, .message_id = 9 };
+  const guint8 hop_limit[] = { 0xff };
+  const guint8 q_block1[] = { 0x16 };
+  const guint8 q_block2[] = { 0x03, 0xe8 };
+  const guint8 no_response[] = { 0x1a };
+  g_autofree char *line = NULL;
+
+  coap_pdu_add_option (&pdu, 16, hop_limit, sizeof hop_limit);
+  coap_pdu_add_option (&pdu, 19, q_block1, sizeof q_block1);
+  coap_pdu_add_option (&pdu, 31, q_block2, sizeof q_block2);
+  coap_pdu_add_option (&pdu, 258, no_response, sizeof no_response);
+  line = sim_coap_format_recv (2, &pdu);
+  g_assert_cmpstr (line, ==,
+                   "+QCOAPRECV: 2,9,2.04,0,,4,16,\"255\",19,\"22\",31,\"1000\",258,\"26\",0");
+}
+
+/* The table of modem-facts.txt that the simulator answers by, against the
+ * application note's, written out here on their own. */
 static void
 test_option_table (void)
 {
@@ -422,14 +446,14 @@ test_option_table (void)
 
   for (guint number = 0; number < 100; number++)
     {
-      const SimOptionInfo *info = sim_coap_option_info (number);
+      const QcoapModemOption *info = qcoap_modem_option (number);
 
-      if (info != NULL && info->settable)
+      if (info != NULL && info->sendable)
         g_assert_cmpuint (number, ==, settable[count++]);
     }
   g_assert_cmpuint (count, ==, G_N_ELEMENTS (settable));
-  g_assert_cmpuint (sim_coap_option_info (35)->max_length, ==, 1034);
-  g_assert_cmpuint (sim_coap_option_info (4)->min_length, ==, 1);
+  g_assert_cmpuint (qcoap_modem_option (35)->max_length, ==, 1034);
+  g_assert_cmpuint (qcoap_modem_option (4)->min_length, ==, 1);
 
   g_assert_cmpuint (sim_coap_uint_encode (0, bytes), ==, 0);
   g_assert_cmpuint (sim_coap_uint_encode (300, bytes), ==, 2);
@@ -438,10 +462,10 @@ test_option_table (void)
   g_assert_cmpuint (sim_coap_uint_decode (bytes, 2), ==, 300);
   g_assert_cmpuint (sim_coap_uint_encode (G_MAXUINT32, bytes), ==, 4);
 
-  g_assert_true (sim_coap_code_is_valid (69));
-  g_assert_true (sim_coap_code_is_valid (165));
-  g_assert_false (sim_coap_code_is_valid (5));
-  g_assert_false (sim_coap_code_is_valid (70));
+  g_assert_true (qcoap_modem_takes_code (69));
+  g_assert_true (qcoap_modem_takes_code (165));
+  g_assert_false (qcoap_modem_takes_code (5));
+  g_assert_false (qcoap_modem_takes_code (70));
 }
 
 static void
@@ -594,6 +618,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/files/psk", test_psk_file);
   g_test_add_func ("/sim/format/recv", test_format_recv);
   g_test_add_func ("/sim/format/recv-raw-strings", test_format_recv_raw_strings);
+  g_test_add_func ("/sim/format/recv-received-only", test_format_recv_received_only);
   g_test_add_func ("/sim/format/options", test_option_table);
   return g_test_run ();
 }

@@ -1,0 +1,156 @@
+#!/usr/bin/python3
+"""Makes the C tables of modem-facts.txt.
+
+    gen-modem-facts.py REGISTRY FACTS OUTPUT.h OUTPUT.c
+
+REGISTRY is coap-registry.txt, which gives each option of FACTS its number
+and value format. OUTPUT.h defines the limits (QCOAP_MODEM_MAX_<NAME>), the
+longest value of a sendable option and the value length range of each;
+OUTPUT.c defines the arrays that qcoap-modem.h declares.
+"""
+
+import importlib.util
+import os
+import re
+import sys
+
+# Only as long as the AT commands allow: the C tables hold guint16 lengths.
+MAX_LENGTH = 65535
+# The bytes a CoAP integer option can hold (RFC 7252 3.2).
+MAX_UINT_LENGTH = 4
+DIRECTIONS = {"send": "TRUE", "receive": "FALSE"}
+
+
+def load_registry_module():
+    """gen-coap-registry.py, whose reader of coap-registry.txt this uses."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "gen-coap-registry.py")
+    spec = importlib.util.spec_from_file_location("gen_coap_registry", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+REGISTRY = load_registry_module()
+fail = REGISTRY.fail
+
+
+def parse_range(path, line_number, text):
+    low, dash, high = text.partition("-")
+    if not (dash and low.isdigit() and high.isdigit()):
+        fail(path, line_number, f"a length range is min-max, not {text!r}")
+    low, high = int(low), int(high)
+    if low > high or high > MAX_LENGTH:
+        fail(path, line_number, f"length range {text} out of order or too large")
+    return low, high
+
+
+def check_option_lengths(path, line_number, name, kind, low, high):
+    """The range must be one that the option's value format can have."""
+    if kind == "empty" and high != 0:
+        fail(path, line_number, f"{name} takes no value, so its range is 0-0")
+    if kind == "uint" and high > MAX_UINT_LENGTH:
+        fail(path, line_number, f"{name} is an integer of at most {MAX_UINT_LENGTH} bytes")
+
+
+def read_option(path, line_number, fields, registry_options):
+    """(number, name, format, min, max, sendable) of one option line."""
+    name, lengths, direction = fields[1:]
+    if name not in registry_options:
+        fail(path, line_number, f"{name!r} is not an option of coap-registry.txt")
+    if direction not in DIRECTIONS:
+        fail(path, line_number, f"an option is sent or received, not {direction!r}")
+    number, kind = registry_options[name]
+    low, high = parse_range(path, line_number, lengths)
+    check_option_lengths(path, line_number, name, kind, low, high)
+    return (number, name, kind, low, high, direction)
+
+
+def read_limit(path, line_number, fields):
+    """(NAME, value, what it counts) of one limit line."""
+    name, value, what = fields[1:]
+    if not re.fullmatch(r"[a-z]+(-[a-z]+)*", name):
+        fail(path, line_number, f"a limit's name is lower-case words joined by '-', not {name!r}")
+    return (name.replace("-", "_").upper(), REGISTRY.parse_number(path, line_number, value), what)
+
+
+def read_facts(path, registry):
+    """(options, codes, limits), each sorted as the C tables have them."""
+    codes_known = {code: name for code, name in registry[0]}
+    registry_options = {name: (number, kind) for number, name, kind in registry[1]}
+    options, codes, limits = [], [], []
+    with open(path, encoding="utf-8") as facts:
+        for line_number, line in enumerate(facts, 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            fields = [field.strip() for field in line.split("|")]
+            if fields[0] == "option" and len(fields) == 4:
+                options.append(read_option(path, line_number, fields, registry_options))
+            elif fields[0] == "code" and len(fields) == 2:
+                code = REGISTRY.parse_code(path, line_number, fields[1])
+                if code not in codes_known:
+                    fail(path, line_number, f"code {fields[1]} is not in coap-registry.txt")
+                codes.append((code, fields[1], codes_known[code]))
+            elif fields[0] == "limit" and len(fields) == 4:
+                limits.append(read_limit(path, line_number, fields))
+            else:
+                fail(path, line_number, f"cannot read {line!r}")
+    for table in (options, codes, limits):
+        keys = [entry[0] for entry in table]
+        if len(set(keys)) != len(keys):
+            sys.exit(f"{path}: an option, code or limit appears twice")
+    if not any(option[5] == "send" for option in options):
+        sys.exit(f"{path}: the module sends no option at all")
+    return sorted(options), sorted(codes), limits
+
+
+def macro_name(option_name):
+    return re.sub(r"[^A-Z0-9]+", "_", option_name.upper())
+
+
+def write_header(facts, output):
+    options, _, limits = facts
+    sendable = [option for option in options if option[5] == "send"]
+    longest = max(sendable, key=lambda option: option[4])
+    lines = ["/* Generated by gen-modem-facts.py from modem-facts.txt: do not edit. */",
+             "#pragma once", ""]
+    for name, value, what in limits:
+        lines += [f"/* {what} */", f"#define QCOAP_MODEM_MAX_{name} {value}"]
+    lines += ["", f"/* The longest value of an option the module sends ({longest[1]}). */",
+              f"#define QCOAP_MODEM_MAX_OPTION_LENGTH {longest[4]}", "",
+              "/* The value lengths, in bytes, of each option the module sends. */"]
+    for number, name, _, low, high, _ in sendable:
+        lines += [f"#define QCOAP_MODEM_{macro_name(name)}_MIN_LENGTH {low}",
+                  f"#define QCOAP_MODEM_{macro_name(name)}_MAX_LENGTH {high}"]
+    output.write("\n".join(lines) + "\n")
+
+
+def write_c(facts, output):
+    options, codes, _ = facts
+    formats = REGISTRY.FORMATS
+    lines = ["/* Generated by gen-modem-facts.py from modem-facts.txt: do not edit. */",
+             '#include "qcoap-modem.h"', "",
+             "const QcoapModemOption qcoap_modem_options[] = {"]
+    lines += [f"  {{ {number}, {REGISTRY.c_string(name)}, QCOAP_REGISTRY_VALUE_{formats[kind]}, "
+              f"{low}, {high}, {DIRECTIONS[direction]} }},"
+              for number, name, kind, low, high, direction in options]
+    lines += ["};", f"const gsize qcoap_modem_n_options = {len(options)};", "",
+              "const guint8 qcoap_modem_codes[] = {"]
+    lines += [f"  {code}, /* {text} {name} */" for code, text, name in codes]
+    lines += ["};", f"const gsize qcoap_modem_n_codes = {len(codes)};"]
+    output.write("\n".join(lines) + "\n")
+
+
+def main(argv):
+    if len(argv) != 5:
+        sys.exit(__doc__)
+    registry = REGISTRY.read_registry(argv[1])
+    facts = read_facts(argv[2], registry)
+    with open(argv[3], "w", encoding="utf-8") as output:
+        write_header(facts, output)
+    with open(argv[4], "w", encoding="utf-8") as output:
+        write_c(facts, output)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
