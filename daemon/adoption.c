@@ -222,7 +222,7 @@ on_close_answered (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 close_on_modem (Adoption *adoption, guint id)
 {
-  g_autofree char *command = qcoap_cmd_close (id);
+  g_autofree char *command = at_coap_cmd_close (id);
   CloseData *data = g_new0 (CloseData, 1);
   /* Its result comes later, as a +QCOAPCLOSE URC. */
   AtCommand at = { .timeout_ms = CLOSE_TIMEOUT_MS };
@@ -353,7 +353,7 @@ read_listing (Adoption *adoption, const AtResponse *response)
       guint id;
       guint16 port;
 
-      if (!qcoap_open_status_parse (line, &id, &host, &port, &status, NULL)
+      if (!at_coap_open_status_parse (line, &id, &host, &port, &status, NULL)
           || id >= QCOAP_MAX_CLIENTS)
         {
           g_info ("AT+QCOAPOPEN? answered an unexpected line \"%s\"", line);
@@ -406,7 +406,7 @@ void
 adoption_run (Adoption *adoption, GCancellable *cancellable, GAsyncReadyCallback callback,
               gpointer user_data)
 {
-  g_autofree char *command = qcoap_cmd_open_query ();
+  g_autofree char *command = at_coap_cmd_open_query ();
   AtCommand at
       = { .text = command, .response = open_query_response, .timeout_ms = QUERY_TIMEOUT_MS };
 

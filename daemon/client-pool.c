@@ -68,17 +68,17 @@ is_open_close_result (const char *line)
   guint id;
   int result;
 
-  return qcoap_open_result_parse (line, &id, &result, NULL)
-         || qcoap_close_result_parse (line, &id, &result, NULL);
+  return at_coap_open_result_parse (line, &id, &result, NULL)
+         || at_coap_close_result_parse (line, &id, &result, NULL);
 }
 
 static void
 on_coap_urc (const AtEvent *event, gpointer user_data)
 {
   ClientPool *pool = user_data;
-  ClientPoolUrc urc = { .kind = qcoap_urc_classify (event->line), .event = event };
+  ClientPoolUrc urc = { .kind = at_coap_urc_classify (event->line), .event = event };
 
-  if (!qcoap_urc_client_id (event->line, &urc.client_id))
+  if (!at_coap_urc_client_id (event->line, &urc.client_id))
     {
       g_info ("A CoAP report that names no client ID: \"%s\"; dropped", event->line);
       return;

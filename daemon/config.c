@@ -282,7 +282,7 @@ read_cipher_suite (const ConfigKey *key, const char *value, gpointer field, GErr
 
   /* Empty, as the installed file shows it: the module keeps its own. */
   if (value[0] != '\0')
-    suite = qcoap_cipher_suite_normalize (value, &local_error);
+    suite = at_coap_cipher_suite_normalize (value, &local_error);
   if (local_error != NULL)
     return set_value_error (error, local_error->message);
   g_free (*(char **)field);

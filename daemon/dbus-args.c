@@ -453,11 +453,11 @@ dbus_args_build_options (GVariant *options, const char *const *path, const char 
   count += query ? g_strv_length ((char **)query) : 0;
   if (!check_option_count (count, error))
     return NULL;
-  list = qcoap_option_list_from_variant (options, error);
+  list = at_coap_option_list_from_variant (options, error);
   if (list == NULL)
     return NULL;
-  if ((path && !qcoap_option_list_add_strings (list, QCOAP_OPTION_URI_PATH, path, error))
-      || (query && !qcoap_option_list_add_strings (list, QCOAP_OPTION_URI_QUERY, query, error)))
+  if ((path && !at_coap_option_list_add_strings (list, QCOAP_OPTION_URI_PATH, path, error))
+      || (query && !at_coap_option_list_add_strings (list, QCOAP_OPTION_URI_QUERY, query, error)))
     return NULL;
   return g_steal_pointer (&list);
 }

@@ -35,7 +35,7 @@ wipe_and_free (gpointer data)
 static GBytes *
 psk_file_contents (const char *identity, GBytes *key, GError **error)
 {
-  char *contents = qcoap_psk_file_contents (identity, key, error);
+  char *contents = at_coap_psk_file_contents (identity, key, error);
 
   if (contents == NULL)
     return NULL;
@@ -126,7 +126,7 @@ add_upload_step (Install *install, GPtrArray *steps)
 {
   g_ptr_array_add (
       steps,
-      at_step_new (qcoap_cmd_qfupl (install->file_name, g_bytes_get_size (install->contents)),
+      at_step_new (at_coap_cmd_qfupl (install->file_name, g_bytes_get_size (install->contents)),
                    qfupl_response, AT_PAYLOAD_AFTER_CONNECT, install->contents, UPLOAD_TIMEOUT_MS));
 }
 
@@ -144,9 +144,9 @@ upload_is_intact (Install *install, GPtrArray *responses)
       gsize size;
       guint16 checksum;
 
-      if (qcoap_urc_classify (line) == QCOAP_URC_QFUPL
-          && qcoap_qfupl_parse (line, &size, &checksum, NULL))
-        return size == length && checksum == qcoap_qfupl_checksum (data, length);
+      if (at_coap_urc_classify (line) == QCOAP_URC_QFUPL
+          && at_coap_qfupl_parse (line, &size, &checksum, NULL))
+        return size == length && checksum == at_coap_qfupl_checksum (data, length);
     }
   return FALSE;
 }
@@ -158,11 +158,11 @@ configure (GTask *task)
   GPtrArray *steps = steps_new ();
 
   install->stage = INSTALL_CONFIGURE;
-  add_step (steps, qcoap_cmd_ssl_dtls (install->ssl_ctx));
-  add_step (steps, qcoap_cmd_ssl_dtls_version (install->ssl_ctx));
+  add_step (steps, at_coap_cmd_ssl_dtls (install->ssl_ctx));
+  add_step (steps, at_coap_cmd_ssl_dtls_version (install->ssl_ctx));
   if (cipher_suite != NULL)
-    add_step (steps, qcoap_cmd_ssl_cipher_suite (install->ssl_ctx, cipher_suite));
-  add_step (steps, qcoap_cmd_cfg_dtls (install->client_id, TRUE, install->ssl_ctx));
+    add_step (steps, at_coap_cmd_ssl_cipher_suite (install->ssl_ctx, cipher_suite));
+  add_step (steps, at_coap_cmd_cfg_dtls (install->client_id, TRUE, install->ssl_ctx));
   run (task, steps);
 }
 
@@ -191,7 +191,7 @@ check_upload (GTask *task, GPtrArray *responses)
   /* The damaged file is there now: remove it, then upload once more. */
   install->stage = INSTALL_UPLOAD_AGAIN;
   steps = steps_new ();
-  add_step (steps, qcoap_cmd_qfdel (install->file_name));
+  add_step (steps, at_coap_cmd_qfdel (install->file_name));
   add_upload_step (install, steps);
   run (task, steps);
 }
@@ -246,7 +246,7 @@ dtls_psk_install (ClientPool *pool, guint client_id, guint ssl_ctx, const char *
   install->pool = pool;
   install->client_id = client_id;
   install->ssl_ctx = ssl_ctx;
-  install->file_name = qcoap_psk_file_name (ssl_ctx);
+  install->file_name = at_coap_psk_file_name (ssl_ctx);
   install->contents = psk_file_contents (identity, key, &error);
   install->stage = INSTALL_DELETE_OLD;
   g_task_set_task_data (task, install, (GDestroyNotify)install_free);
@@ -259,7 +259,7 @@ dtls_psk_install (ClientPool *pool, guint client_id, guint ssl_ctx, const char *
   /* A file left over (by an earlier session, or before a restart) would make
    * the upload fail with "file exists". */
   steps = steps_new ();
-  add_step (steps, qcoap_cmd_qfdel (install->file_name));
+  add_step (steps, at_coap_cmd_qfdel (install->file_name));
   run (task, steps);
   g_object_unref (task);
 }
@@ -302,7 +302,7 @@ dtls_psk_remove (ClientPool *pool, guint client_id, guint ssl_ctx, GAsyncReadyCa
 {
   GTask *task = g_task_new (NULL, NULL, callback, user_data);
   Removal *removal = g_new0 (Removal, 1);
-  g_autofree char *file_name = qcoap_psk_file_name (ssl_ctx);
+  g_autofree char *file_name = at_coap_psk_file_name (ssl_ctx);
   GPtrArray *delete_file = steps_new ();
   GPtrArray *plain_again = steps_new ();
 
@@ -313,8 +313,8 @@ dtls_psk_remove (ClientPool *pool, guint client_id, guint ssl_ctx, GAsyncReadyCa
   g_task_set_task_data (task, removal, g_free);
   /* Two transactions queued at once, so that neither waits for the other's
    * outcome (and nothing here touches the pool after a completion). */
-  add_step (delete_file, qcoap_cmd_qfdel (file_name));
-  add_step (plain_again, qcoap_cmd_cfg_dtls (client_id, FALSE, ssl_ctx));
+  add_step (delete_file, at_coap_cmd_qfdel (file_name));
+  add_step (plain_again, at_coap_cmd_cfg_dtls (client_id, FALSE, ssl_ctx));
   client_pool_run (pool, client_id, delete_file, NULL, on_removal_step_done, task);
   client_pool_run (pool, client_id, plain_again, NULL, on_removal_step_done, task);
 }

@@ -31,7 +31,7 @@ G_BEGIN_DECLS
 gboolean dtls_psk_validate (const char *identity, GBytes *key, GError **error);
 
 /* The TLS cipher suite every DTLS context is set to before its session
- * opens (AT+QSSLCFG="ciphersuite"), as qcoap_cipher_suite_normalize() writes
+ * opens (AT+QSSLCFG="ciphersuite"), as at_coap_cipher_suite_normalize() writes
  * it; NULL (the default) sends no such command and leaves the module's own
  * choice. Set once, from the configuration, before the first session. */
 void dtls_psk_set_cipher_suite (const char *suite);

@@ -133,7 +133,7 @@ abandon_client_id (ModemClient *self)
   g_cancellable_cancel (self->cancellable);
   stop_timers (self);
   forget_psk (self);
-  g_ptr_array_add (steps, at_step_new (qcoap_cmd_close (self->id), NULL, AT_PAYLOAD_NONE, NULL,
+  g_ptr_array_add (steps, at_step_new (at_coap_cmd_close (self->id), NULL, AT_PAYLOAD_NONE, NULL,
                                        LOCAL_COMMAND_TIMEOUT_MS));
   abandoned->pool = self->pool;
   abandoned->id = self->id;
@@ -279,9 +279,9 @@ send_connect_commands (ModemClient *self)
   GPtrArray *steps = g_ptr_array_new_with_free_func ((GDestroyNotify)at_step_free);
 
   add_local_step (steps,
-                  qcoap_cmd_cfg_trans (self->id, config->ack_timeout, config->max_retransmit));
-  add_local_step (steps, qcoap_cmd_cfg_pdpcid (self->id, config->pdp_context));
-  add_local_step (steps, qcoap_cmd_open (self->id, config->host, config->port, NULL));
+                  at_coap_cmd_cfg_trans (self->id, config->ack_timeout, config->max_retransmit));
+  add_local_step (steps, at_coap_cmd_cfg_pdpcid (self->id, config->pdp_context));
+  add_local_step (steps, at_coap_cmd_open (self->id, config->host, config->port, NULL));
   client_pool_run (self->pool, self->id, steps, NULL, on_open_commands_done, g_object_ref (self));
 }
 
@@ -557,7 +557,7 @@ modem_client_close (ModemClient *self, const char *reason, GAsyncReadyCallback c
   /* Queued messages will not be sent any more. */
   g_cancellable_cancel (self->cancellable);
   steps = g_ptr_array_new_with_free_func ((GDestroyNotify)at_step_free);
-  add_local_step (steps, qcoap_cmd_close (self->id));
+  add_local_step (steps, at_coap_cmd_close (self->id));
   client_pool_run (self->pool, self->id, steps, NULL, on_close_command_done, g_object_ref (self));
 }
 

@@ -280,8 +280,8 @@ build_message_steps (ModemClient *self, guint8 type, guint8 code, guint16 messag
     g_ptr_array_add (steps, at_step_new (g_strdup (g_ptr_array_index (commands, i)), NULL,
                                          AT_PAYLOAD_NONE, NULL, LOCAL_COMMAND_TIMEOUT_MS));
   g_ptr_array_add (steps,
-                   at_step_new (qcoap_cmd_send (self->id, type, code,
-                                                option_mirror_plan_get_bitmask (*plan), length),
+                   at_step_new (at_coap_cmd_send (self->id, type, code,
+                                                  option_mirror_plan_get_bitmask (*plan), length),
                                 NULL, AT_PAYLOAD_AFTER_PROMPT, length > 0 ? payload : ctrl_z,
                                 SEND_COMMAND_TIMEOUT_MS));
   return steps;
@@ -575,7 +575,7 @@ static void
 handle_recv (ModemClient *self, const AtEvent *event)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (QcoapRecv) recv = qcoap_recv_parse (event->line, &error);
+  g_autoptr (QcoapRecv) recv = at_coap_recv_parse (event->line, &error);
   g_autoptr (GBytes) payload = NULL;
   g_autoptr (ModemClientMessage) message = NULL;
 
@@ -654,21 +654,21 @@ handle_line (ModemClient *self, QcoapUrcKind kind, const char *line)
   switch (kind)
     {
       case QCOAP_URC_ACK:
-        if (qcoap_ack_parse (line, &ack, NULL))
+        if (at_coap_ack_parse (line, &ack, NULL))
           handle_ack (self, &ack);
         break;
       case QCOAP_URC_IND:
-        if (qcoap_ind_parse (line, &ind, NULL))
+        if (at_coap_ind_parse (line, &ind, NULL))
           self->listener.retransmission (self, ind.type, ind.message_id, ind.attempt, ind.result,
                                          self->listener_data);
         break;
       case QCOAP_URC_OPEN_RESULT:
-        if (qcoap_open_result_parse (line, &id, &result, NULL)
+        if (at_coap_open_result_parse (line, &id, &result, NULL)
             && (self->open_task || self->reopening))
           modem_client_handle_open_result (self, result);
         break;
       case QCOAP_URC_CLOSE:
-        if (qcoap_close_result_parse (line, &id, &result, NULL) && self->close_task)
+        if (at_coap_close_result_parse (line, &id, &result, NULL) && self->close_task)
           modem_client_finish_close (self);
         break;
       default:
@@ -682,7 +682,7 @@ handle_line (ModemClient *self, QcoapUrcKind kind, const char *line)
 static void
 handle_unreadable (ModemClient *self, const AtEvent *event)
 {
-  g_autoptr (QcoapRecv) head = qcoap_recv_parse_head (event->line, NULL);
+  g_autoptr (QcoapRecv) head = at_coap_recv_parse_head (event->line, NULL);
   g_autofree char *token_hex = head ? token_to_hex (head->token) : NULL;
   PendingRequest *pending
       = token_hex ? g_hash_table_lookup (self->requests_by_token, token_hex) : NULL;

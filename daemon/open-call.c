@@ -243,7 +243,7 @@ opener_open (Opener *opener, GDBusMethodInvocation *invocation, const char *host
 
   call->host = g_strdup (host);
   call->port = port;
-  if (!qcoap_validate_host (host, &error) || !validate_port (port, &error)
+  if (!at_coap_validate_host (host, &error) || !validate_port (port, &error)
       || !open_args_parse (&call->args, options, &error)
       || !check_idle_timeout (opener, &call->args, &error))
     fail_call (call, error);
@@ -319,7 +319,7 @@ prepare_one_shot (OpenCall *call, const char *uri_text, GVariant *options, GVari
 
   call->payload = g_variant_get_data_as_bytes (payload);
   if (!dbus_args_check_request (call->code, call->payload, error)
-      || !dbus_args_check_uri (uri_text, error) || !(uri = qcoap_uri_parse (uri_text, error))
+      || !dbus_args_check_uri (uri_text, error) || !(uri = at_coap_uri_parse (uri_text, error))
       || !(call->options = dbus_args_build_options (options, (const char *const *)uri->path,
                                                     (const char *const *)uri->query, error))
       || !open_args_parse_one_shot (&call->args, flags, error)

@@ -94,9 +94,9 @@ option_copy (const QcoapOption *option)
   const guint8 *data;
 
   if (option->format == QCOAP_OPTION_FORMAT_UINT)
-    return qcoap_option_new_uint (option->number, option->uint_value);
+    return at_coap_option_new_uint (option->number, option->uint_value);
   data = option->value ? g_bytes_get_data (option->value, &length) : NULL;
-  return qcoap_option_new_bytes (option->number, option->format, data, length);
+  return at_coap_option_new_bytes (option->number, option->format, data, length);
 }
 
 static guint
@@ -129,7 +129,7 @@ static void
 forget_contents (OptionMirror *mirror)
 {
   for (guint s = 0; s < OPTION_MIRROR_SLOTS; s++)
-    g_clear_pointer (&mirror->slots[s].option, qcoap_option_free);
+    g_clear_pointer (&mirror->slots[s].option, at_coap_option_free);
   mirror->header_known = FALSE;
   g_clear_pointer (&mirror->header_token, g_bytes_unref);
 }
@@ -401,7 +401,7 @@ option_mirror_plan (OptionMirror *mirror, guint16 message_id, GBytes *token, GPt
     {
       plan->writes_header = TRUE;
       mirror->header_pending++;
-      g_ptr_array_add (plan->commands, qcoap_cmd_header (mirror->client_id, message_id, token));
+      g_ptr_array_add (plan->commands, at_coap_cmd_header (mirror->client_id, message_id, token));
     }
 
   choose_slots (mirror, options, plan->slot_of, &reused);
@@ -416,7 +416,7 @@ option_mirror_plan (OptionMirror *mirror, guint16 message_id, GBytes *token, GPt
         continue;
       mirror->slots[s].pending++;
       plan->written[s] = option_copy (option);
-      g_ptr_array_add (plan->commands, qcoap_cmd_option_add (mirror->client_id, s, option));
+      g_ptr_array_add (plan->commands, at_coap_cmd_option_add (mirror->client_id, s, option));
     }
   return plan;
 }
@@ -461,7 +461,7 @@ option_mirror_plan_finish (OptionMirror *mirror, OptionMirrorPlan *plan, gboolea
   for (guint s = 0; s < OPTION_MIRROR_SLOTS; s++)
     if (plan->written[s])
       {
-        qcoap_option_free (mirror->slots[s].option);
+        at_coap_option_free (mirror->slots[s].option);
         mirror->slots[s].option = g_steal_pointer (&plan->written[s]);
       }
   if (plan->writes_header)
@@ -480,7 +480,7 @@ option_mirror_plan_free (OptionMirrorPlan *plan)
     return;
   g_ptr_array_unref (plan->commands);
   for (guint s = 0; s < OPTION_MIRROR_SLOTS; s++)
-    qcoap_option_free (plan->written[s]);
+    at_coap_option_free (plan->written[s]);
   g_clear_pointer (&plan->token, g_bytes_unref);
   g_free (plan);
 }

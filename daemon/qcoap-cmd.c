@@ -10,7 +10,7 @@
 /* --- Checks ----------------------------------------------------------------- */
 
 gboolean
-qcoap_validate_host (const char *host, GError **error)
+at_coap_validate_host (const char *host, GError **error)
 {
   gsize length = strlen (host);
 
@@ -53,7 +53,7 @@ qcoap_validate_host (const char *host, GError **error)
 /* --- Builders --------------------------------------------------------------- */
 
 char *
-qcoap_cmd_cfg_pdpcid (guint client_id, guint pdp_cid)
+at_coap_cmd_cfg_pdpcid (guint client_id, guint pdp_cid)
 {
   g_return_val_if_fail (client_id < QCOAP_MAX_CLIENTS, NULL);
   g_return_val_if_fail (pdp_cid >= 1 && pdp_cid <= 16, NULL);
@@ -61,14 +61,14 @@ qcoap_cmd_cfg_pdpcid (guint client_id, guint pdp_cid)
 }
 
 char *
-qcoap_cmd_cfg_pdpcid_query (guint client_id)
+at_coap_cmd_cfg_pdpcid_query (guint client_id)
 {
   g_return_val_if_fail (client_id < QCOAP_MAX_CLIENTS, NULL);
   return g_strdup_printf ("AT+QCOAPCFG=\"pdpcid\",%u", client_id);
 }
 
 char *
-qcoap_cmd_cfg_dtls (guint client_id, gboolean enable, guint ssl_ctx)
+at_coap_cmd_cfg_dtls (guint client_id, gboolean enable, guint ssl_ctx)
 {
   g_return_val_if_fail (client_id < QCOAP_MAX_CLIENTS, NULL);
   g_return_val_if_fail (ssl_ctx <= 5, NULL);
@@ -76,14 +76,14 @@ qcoap_cmd_cfg_dtls (guint client_id, gboolean enable, guint ssl_ctx)
 }
 
 char *
-qcoap_cmd_cfg_dtls_query (guint client_id)
+at_coap_cmd_cfg_dtls_query (guint client_id)
 {
   g_return_val_if_fail (client_id < QCOAP_MAX_CLIENTS, NULL);
   return g_strdup_printf ("AT+QCOAPCFG=\"dtls\",%u", client_id);
 }
 
 char *
-qcoap_cmd_cfg_trans (guint client_id, guint ack_timeout, guint max_retransmit)
+at_coap_cmd_cfg_trans (guint client_id, guint ack_timeout, guint max_retransmit)
 {
   g_return_val_if_fail (client_id < QCOAP_MAX_CLIENTS, NULL);
   g_return_val_if_fail (ack_timeout >= 2 && ack_timeout <= 60, NULL);
@@ -92,18 +92,18 @@ qcoap_cmd_cfg_trans (guint client_id, guint ack_timeout, guint max_retransmit)
 }
 
 char *
-qcoap_cmd_cfg_trans_query (guint client_id)
+at_coap_cmd_cfg_trans_query (guint client_id)
 {
   g_return_val_if_fail (client_id < QCOAP_MAX_CLIENTS, NULL);
   return g_strdup_printf ("AT+QCOAPCFG=\"trans\",%u", client_id);
 }
 
 char *
-qcoap_cmd_open (guint client_id, const char *host, guint16 port, GError **error)
+at_coap_cmd_open (guint client_id, const char *host, guint16 port, GError **error)
 {
   g_return_val_if_fail (client_id < QCOAP_MAX_CLIENTS, NULL);
 
-  if (!qcoap_validate_host (host, error))
+  if (!at_coap_validate_host (host, error))
     return NULL;
   if (port == 0)
     {
@@ -115,13 +115,13 @@ qcoap_cmd_open (guint client_id, const char *host, guint16 port, GError **error)
 }
 
 char *
-qcoap_cmd_open_query (void)
+at_coap_cmd_open_query (void)
 {
   return g_strdup ("AT+QCOAPOPEN?");
 }
 
 char *
-qcoap_cmd_close (guint client_id)
+at_coap_cmd_close (guint client_id)
 {
   g_return_val_if_fail (client_id < QCOAP_MAX_CLIENTS, NULL);
   return g_strdup_printf ("AT+QCOAPCLOSE=%u", client_id);
@@ -140,7 +140,7 @@ append_hex_upper (GString *out, const guint8 *data, gsize length)
 }
 
 char *
-qcoap_cmd_header (guint client_id, guint16 message_id, GBytes *token)
+at_coap_cmd_header (guint client_id, guint16 message_id, GBytes *token)
 {
   GString *command;
   gsize length;
@@ -161,7 +161,7 @@ qcoap_cmd_header (guint client_id, guint16 message_id, GBytes *token)
 }
 
 char *
-qcoap_cmd_option_add (guint client_id, guint slot, const QcoapOption *option)
+at_coap_cmd_option_add (guint client_id, guint slot, const QcoapOption *option)
 {
   GString *command;
   gsize length = 0;
@@ -189,7 +189,7 @@ qcoap_cmd_option_add (guint client_id, guint slot, const QcoapOption *option)
 }
 
 char *
-qcoap_cmd_option_remove (guint client_id, guint slot)
+at_coap_cmd_option_remove (guint client_id, guint slot)
 {
   g_return_val_if_fail (client_id < QCOAP_MAX_CLIENTS, NULL);
   g_return_val_if_fail (slot < QCOAP_MAX_OPTIONS, NULL);
@@ -197,7 +197,7 @@ qcoap_cmd_option_remove (guint client_id, guint slot)
 }
 
 char *
-qcoap_cmd_send (guint client_id, guint8 type, guint8 code, guint8 slot_mask, gsize length)
+at_coap_cmd_send (guint client_id, guint8 type, guint8 code, guint8 slot_mask, gsize length)
 {
   g_return_val_if_fail (client_id < QCOAP_MAX_CLIENTS, NULL);
   g_return_val_if_fail (type <= QCOAP_TYPE_RST, NULL);
@@ -209,14 +209,14 @@ qcoap_cmd_send (guint client_id, guint8 type, guint8 code, guint8 slot_mask, gsi
 }
 
 char *
-qcoap_psk_file_name (guint ssl_ctx)
+at_coap_psk_file_name (guint ssl_ctx)
 {
   g_return_val_if_fail (ssl_ctx <= 5, NULL);
   return g_strdup_printf ("UFS:%u_server.psk", ssl_ctx);
 }
 
 char *
-qcoap_psk_file_contents (const char *identity, GBytes *key, GError **error)
+at_coap_psk_file_contents (const char *identity, GBytes *key, GError **error)
 {
   gsize identity_length = strlen (identity);
   gsize key_length = g_bytes_get_size (key);
@@ -253,26 +253,26 @@ qcoap_psk_file_contents (const char *identity, GBytes *key, GError **error)
 }
 
 char *
-qcoap_cmd_qfupl (const char *file_name, gsize size)
+at_coap_cmd_qfupl (const char *file_name, gsize size)
 {
   return g_strdup_printf ("AT+QFUPL=\"%s\",%zu", file_name, size);
 }
 
 char *
-qcoap_cmd_qfdel (const char *file_name)
+at_coap_cmd_qfdel (const char *file_name)
 {
   return g_strdup_printf ("AT+QFDEL=\"%s\"", file_name);
 }
 
 char *
-qcoap_cmd_ssl_dtls (guint ssl_ctx)
+at_coap_cmd_ssl_dtls (guint ssl_ctx)
 {
   g_return_val_if_fail (ssl_ctx <= 5, NULL);
   return g_strdup_printf ("AT+QSSLCFG=\"dtls\",%u,1", ssl_ctx);
 }
 
 char *
-qcoap_cmd_ssl_dtls_version (guint ssl_ctx)
+at_coap_cmd_ssl_dtls_version (guint ssl_ctx)
 {
   g_return_val_if_fail (ssl_ctx <= 5, NULL);
   return g_strdup_printf ("AT+QSSLCFG=\"dtlsversion\",%u,1", ssl_ctx);
@@ -281,7 +281,7 @@ qcoap_cmd_ssl_dtls_version (guint ssl_ctx)
 #define CIPHER_SUITE_DIGITS 4
 
 char *
-qcoap_cipher_suite_normalize (const char *text, GError **error)
+at_coap_cipher_suite_normalize (const char *text, GError **error)
 {
   gsize length = strlen (text);
 
@@ -309,7 +309,7 @@ qcoap_cipher_suite_normalize (const char *text, GError **error)
 }
 
 char *
-qcoap_cmd_ssl_cipher_suite (guint ssl_ctx, const char *suite)
+at_coap_cmd_ssl_cipher_suite (guint ssl_ctx, const char *suite)
 {
   g_return_val_if_fail (ssl_ctx <= 5, NULL);
   g_return_val_if_fail (suite != NULL, NULL);
@@ -317,7 +317,7 @@ qcoap_cmd_ssl_cipher_suite (guint ssl_ctx, const char *suite)
 }
 
 guint16
-qcoap_qfupl_checksum (const guint8 *data, gsize length)
+at_coap_qfupl_checksum (const guint8 *data, gsize length)
 {
   guint16 sum = 0;
 

@@ -9,20 +9,20 @@
 #include "qcoap-error.h"
 
 const QcoapOptionInfo *
-qcoap_option_info_lookup (guint number)
+at_coap_option_info_lookup (guint number)
 {
   return qcoap_modem_option (number);
 }
 
 const QcoapOptionInfo *
-qcoap_option_info_table (gsize *n_infos)
+at_coap_option_info_table (gsize *n_infos)
 {
   *n_infos = qcoap_modem_n_options;
   return qcoap_modem_options;
 }
 
 guint
-qcoap_uint_length (guint32 value)
+at_coap_uint_length (guint32 value)
 {
   guint length = 0;
 
@@ -34,7 +34,7 @@ qcoap_uint_length (guint32 value)
 /* --- QcoapOption ------------------------------------------------------- */
 
 QcoapOption *
-qcoap_option_new_uint (guint16 number, guint32 value)
+at_coap_option_new_uint (guint16 number, guint32 value)
 {
   QcoapOption *option = g_new0 (QcoapOption, 1);
 
@@ -45,14 +45,15 @@ qcoap_option_new_uint (guint16 number, guint32 value)
 }
 
 QcoapOption *
-qcoap_option_new_string (guint16 number, const char *text)
+at_coap_option_new_string (guint16 number, const char *text)
 {
-  return qcoap_option_new_bytes (number, QCOAP_OPTION_FORMAT_STRING, (const guint8 *)text,
-                                 strlen (text));
+  return at_coap_option_new_bytes (number, QCOAP_OPTION_FORMAT_STRING, (const guint8 *)text,
+                                   strlen (text));
 }
 
 QcoapOption *
-qcoap_option_new_bytes (guint16 number, QcoapOptionFormat format, const guint8 *data, gsize length)
+at_coap_option_new_bytes (guint16 number, QcoapOptionFormat format, const guint8 *data,
+                          gsize length)
 {
   QcoapOption *option;
 
@@ -66,7 +67,7 @@ qcoap_option_new_bytes (guint16 number, QcoapOptionFormat format, const guint8 *
 }
 
 void
-qcoap_option_free (QcoapOption *option)
+at_coap_option_free (QcoapOption *option)
 {
   if (option == NULL)
     return;
@@ -84,7 +85,7 @@ option_text (const QcoapOption *option, gsize *length)
 }
 
 char *
-qcoap_option_dup_string (const QcoapOption *option)
+at_coap_option_dup_string (const QcoapOption *option)
 {
   gsize length;
   const char *data;
@@ -96,9 +97,9 @@ qcoap_option_dup_string (const QcoapOption *option)
 }
 
 GPtrArray *
-qcoap_option_list_new (void)
+at_coap_option_list_new (void)
 {
-  return g_ptr_array_new_with_free_func ((GDestroyNotify)qcoap_option_free);
+  return g_ptr_array_new_with_free_func ((GDestroyNotify)at_coap_option_free);
 }
 
 /* --- Validation --------------------------------------------------------- */
@@ -124,7 +125,7 @@ format_dbus_type (QcoapOptionFormat format)
 static char *
 describe_option (guint number, int position)
 {
-  const QcoapOptionInfo *info = qcoap_option_info_lookup (number);
+  const QcoapOptionInfo *info = at_coap_option_info_lookup (number);
   g_autofree char *name = info != NULL ? g_strdup_printf ("option %u (%s)", number, info->name)
                                        : g_strdup_printf ("option %u", number);
 
@@ -193,7 +194,7 @@ static gboolean
 validate_option_at (const QcoapOption *option, int position, GError **error)
 {
   g_autofree char *what = describe_option (option->number, position);
-  const QcoapOptionInfo *info = qcoap_option_info_lookup (option->number);
+  const QcoapOptionInfo *info = at_coap_option_info_lookup (option->number);
   gsize length;
 
   if (info == NULL || !info->sendable)
@@ -207,7 +208,7 @@ validate_option_at (const QcoapOption *option, int position, GError **error)
 
   if (info->format == QCOAP_OPTION_FORMAT_UINT)
     {
-      length = qcoap_uint_length (option->uint_value);
+      length = at_coap_uint_length (option->uint_value);
       if (length > info->max_length)
         {
           g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
@@ -238,13 +239,13 @@ validate_option_at (const QcoapOption *option, int position, GError **error)
 }
 
 gboolean
-qcoap_option_validate (const QcoapOption *option, GError **error)
+at_coap_option_validate (const QcoapOption *option, GError **error)
 {
   return validate_option_at (option, -1, error);
 }
 
 gboolean
-qcoap_option_list_check_count (GPtrArray *options, GError **error)
+at_coap_option_list_check_count (GPtrArray *options, GError **error)
 {
   if (options->len > QCOAP_MAX_OPTIONS)
     {
@@ -261,12 +262,12 @@ qcoap_option_list_check_count (GPtrArray *options, GError **error)
 static QcoapOption *
 option_from_value (guint16 number, GVariant *value, int position, GError **error)
 {
-  const QcoapOptionInfo *info = qcoap_option_info_lookup (number);
+  const QcoapOptionInfo *info = at_coap_option_info_lookup (number);
 
   if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
-    return qcoap_option_new_string (number, g_variant_get_string (value, NULL));
+    return at_coap_option_new_string (number, g_variant_get_string (value, NULL));
   if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32))
-    return qcoap_option_new_uint (number, g_variant_get_uint32 (value));
+    return at_coap_option_new_uint (number, g_variant_get_uint32 (value));
   if (g_variant_is_of_type (value, G_VARIANT_TYPE_BYTESTRING))
     {
       gsize length;
@@ -276,7 +277,7 @@ option_from_value (guint16 number, GVariant *value, int position, GError **error
       /* An ay is the right type for both opaque and empty options. */
       if (info != NULL && info->format == QCOAP_OPTION_FORMAT_EMPTY)
         format = QCOAP_OPTION_FORMAT_EMPTY;
-      return qcoap_option_new_bytes (number, format, data, length);
+      return at_coap_option_new_bytes (number, format, data, length);
     }
 
   {
@@ -293,9 +294,9 @@ option_from_value (guint16 number, GVariant *value, int position, GError **error
 }
 
 GPtrArray *
-qcoap_option_list_from_variant (GVariant *variant, GError **error)
+at_coap_option_list_from_variant (GVariant *variant, GError **error)
 {
-  g_autoptr (GPtrArray) options = qcoap_option_list_new ();
+  g_autoptr (GPtrArray) options = at_coap_option_list_new ();
   gsize n_children;
 
   g_return_val_if_fail (g_variant_is_of_type (variant, G_VARIANT_TYPE ("a(qv)")), NULL);
@@ -347,7 +348,7 @@ option_value_to_variant (const QcoapOption *option)
 }
 
 GVariant *
-qcoap_option_list_to_variant (GPtrArray *options)
+at_coap_option_list_to_variant (GPtrArray *options)
 {
   GVariantBuilder builder;
 
@@ -362,16 +363,16 @@ qcoap_option_list_to_variant (GPtrArray *options)
 }
 
 gboolean
-qcoap_option_list_add_strings (GPtrArray *options, guint16 number, const char *const *values,
-                               GError **error)
+at_coap_option_list_add_strings (GPtrArray *options, guint16 number, const char *const *values,
+                                 GError **error)
 {
-  g_autoptr (GPtrArray) added = qcoap_option_list_new ();
+  g_autoptr (GPtrArray) added = at_coap_option_list_new ();
 
   for (gsize i = 0; values != NULL && values[i] != NULL; i++)
     {
-      g_autoptr (QcoapOption) option = qcoap_option_new_string (number, values[i]);
+      g_autoptr (QcoapOption) option = at_coap_option_new_string (number, values[i]);
 
-      if (!qcoap_option_validate (option, error))
+      if (!at_coap_option_validate (option, error))
         return FALSE;
       g_ptr_array_add (added, g_steal_pointer (&option));
     }
@@ -383,7 +384,7 @@ qcoap_option_list_add_strings (GPtrArray *options, guint16 number, const char *c
 /* --- Flags and URIs ----------------------------------------------------- */
 
 GStrv
-qcoap_split_uri_path (const char *path)
+at_coap_split_uri_path (const char *path)
 {
   if (path[0] == '/')
     path++;
@@ -393,7 +394,7 @@ qcoap_split_uri_path (const char *path)
 }
 
 GStrv
-qcoap_split_uri_query (const char *query)
+at_coap_split_uri_query (const char *query)
 {
   if (query[0] == '\0')
     return g_new0 (char *, 1);
@@ -401,7 +402,7 @@ qcoap_split_uri_query (const char *query)
 }
 
 void
-qcoap_uri_free (QcoapUri *uri)
+at_coap_uri_free (QcoapUri *uri)
 {
   if (uri == NULL)
     return;
@@ -584,7 +585,7 @@ parse_authority (const char *uri, const char *authority, gsize length, QcoapUri 
 }
 
 QcoapUri *
-qcoap_uri_parse (const char *uri, GError **error)
+at_coap_uri_parse (const char *uri, GError **error)
 {
   g_autoptr (QcoapUri) parsed = g_new0 (QcoapUri, 1);
   const char *scheme_end = strstr (uri, "://");

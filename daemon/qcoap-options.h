@@ -78,14 +78,14 @@ typedef QcoapModemOption QcoapOptionInfo;
 
 /* The table row for @number (sendable or not), or NULL for a number the
  * table does not know. */
-const QcoapOptionInfo *qcoap_option_info_lookup (guint number);
+const QcoapOptionInfo *at_coap_option_info_lookup (guint number);
 
 /* All rows, in ascending option number; *n_infos receives their count: the
  * fifteen sendable ones and the integer options received only. */
-const QcoapOptionInfo *qcoap_option_info_table (gsize *n_infos);
+const QcoapOptionInfo *at_coap_option_info_table (gsize *n_infos);
 
 /* Bytes needed to encode @value as a CoAP uint: 0 for 0, then 1..4. */
-guint qcoap_uint_length (guint32 value);
+guint at_coap_uint_length (guint32 value);
 
 /* One option with a typed value.
  *
@@ -102,53 +102,53 @@ typedef struct
   GBytes *value;
 } QcoapOption;
 
-QcoapOption *qcoap_option_new_uint (guint16 number, guint32 value);
-QcoapOption *qcoap_option_new_string (guint16 number, const char *text);
-QcoapOption *qcoap_option_new_bytes (guint16 number, QcoapOptionFormat format, const guint8 *data,
-                                     gsize length);
-void qcoap_option_free (QcoapOption *option);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (QcoapOption, qcoap_option_free)
+QcoapOption *at_coap_option_new_uint (guint16 number, guint32 value);
+QcoapOption *at_coap_option_new_string (guint16 number, const char *text);
+QcoapOption *at_coap_option_new_bytes (guint16 number, QcoapOptionFormat format, const guint8 *data,
+                                       gsize length);
+void at_coap_option_free (QcoapOption *option);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (QcoapOption, at_coap_option_free)
 
 /* A NUL-terminated copy of a STRING option's text; NULL for other formats. */
-char *qcoap_option_dup_string (const QcoapOption *option);
+char *at_coap_option_dup_string (const QcoapOption *option);
 
 /* A new, empty GPtrArray of QcoapOption that frees its elements. */
-GPtrArray *qcoap_option_list_new (void);
+GPtrArray *at_coap_option_list_new (void);
 
 /* Checks one option against the option table: a sendable number, the format
  * of the table, a length in range, and, for strings, text the AT command can
  * carry (no '"' and no control characters). */
-gboolean qcoap_option_validate (const QcoapOption *option, GError **error);
+gboolean at_coap_option_validate (const QcoapOption *option, GError **error);
 
 /* Fails if @options holds more than QCOAP_MAX_OPTIONS options. */
-gboolean qcoap_option_list_check_count (GPtrArray *options, GError **error);
+gboolean at_coap_option_list_check_count (GPtrArray *options, GError **error);
 
 /* Turns the a(qv) a D-Bus caller gave into a list of validated options, in
  * the caller's order. @variant must be of type a(qv). Fails on a value of
  * the wrong type, an option the modem cannot send, a value whose length is out of
  * range, a string the AT command cannot carry, or more than
  * QCOAP_MAX_OPTIONS options. */
-GPtrArray *qcoap_option_list_from_variant (GVariant *variant, GError **error);
+GPtrArray *at_coap_option_list_from_variant (GVariant *variant, GError **error);
 
 /* The a(qv) form of @options (may be NULL or empty): s for STRING, u for
  * UINT, ay for OPAQUE and EMPTY. Returns a floating reference. */
-GVariant *qcoap_option_list_to_variant (GPtrArray *options);
+GVariant *at_coap_option_list_to_variant (GPtrArray *options);
 
 /* Appends one STRING option @number for each of @values (validating each),
  * e.g. the Uri-Path segments of a URI. Appends nothing on failure. */
-gboolean qcoap_option_list_add_strings (GPtrArray *options, guint16 number,
-                                        const char *const *values, GError **error);
+gboolean at_coap_option_list_add_strings (GPtrArray *options, guint16 number,
+                                          const char *const *values, GError **error);
 
 /* The "uri-path" flag: "/a/b" gives { "a", "b" }; "" and "/" give no
  * segment; a trailing '/' gives a last, empty segment ("/a/" → "a", ""),
  * as RFC 7252 section 6.4 does for URIs. Segments are taken literally (no
  * percent-decoding). Never fails; the segments are checked when they become
  * options. */
-GStrv qcoap_split_uri_path (const char *path);
+GStrv at_coap_split_uri_path (const char *path);
 
 /* The "uri-query" flag: "k=v&x=y" gives { "k=v", "x=y" }; "" gives none.
  * Parts are taken literally, empty parts included. */
-GStrv qcoap_split_uri_query (const char *query);
+GStrv at_coap_split_uri_query (const char *query);
 
 /* A parsed request URI (coap://host[:port]/path?query or coaps://...). */
 typedef struct
@@ -166,8 +166,8 @@ typedef struct
  * are percent-decoded and must not decode to NUL, '"' or control characters.
  * Rejects other schemes, an empty host, user information ("user@host") and
  * fragments ("#..."). */
-QcoapUri *qcoap_uri_parse (const char *uri, GError **error);
-void qcoap_uri_free (QcoapUri *uri);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (QcoapUri, qcoap_uri_free)
+QcoapUri *at_coap_uri_parse (const char *uri, GError **error);
+void at_coap_uri_free (QcoapUri *uri);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (QcoapUri, at_coap_uri_free)
 
 G_END_DECLS

@@ -114,7 +114,7 @@ read_result (const char *line, AtFieldsIter *fields, int *result, GError **error
 /* --- Codes ----------------------------------------------------------------- */
 
 gboolean
-qcoap_code_parse (const char *text, guint8 *code)
+at_coap_code_parse (const char *text, guint8 *code)
 {
   guint64 detail;
 
@@ -127,7 +127,7 @@ qcoap_code_parse (const char *text, guint8 *code)
 }
 
 char *
-qcoap_code_to_string (guint8 code)
+at_coap_code_to_string (guint8 code)
 {
   return g_strdup_printf ("%u.%02u", code >> 5, code & 0x1f);
 }
@@ -135,7 +135,7 @@ qcoap_code_to_string (guint8 code)
 /* --- Classification --------------------------------------------------------- */
 
 QcoapUrcKind
-qcoap_urc_classify (const char *line)
+at_coap_urc_classify (const char *line)
 {
   if (g_str_has_prefix (line, "+QCOAPRECV:"))
     return QCOAP_URC_RECV;
@@ -162,7 +162,7 @@ qcoap_urc_classify (const char *line)
 }
 
 gboolean
-qcoap_urc_client_id (const char *line, guint *client_id)
+at_coap_urc_client_id (const char *line, guint *client_id)
 {
   const char *colon = strchr (line, ':');
   const char *start;
@@ -184,7 +184,7 @@ qcoap_urc_client_id (const char *line, guint *client_id)
 /* --- Simple URCs ------------------------------------------------------------ */
 
 gboolean
-qcoap_ack_parse (const char *line, QcoapAck *ack, GError **error)
+at_coap_ack_parse (const char *line, QcoapAck *ack, GError **error)
 {
   const char *prefix = g_str_has_prefix (line, "+COAPACK:") ? "+COAPACK:" : "+QCOAPACK:";
   AtFieldsIter fields;
@@ -197,7 +197,7 @@ qcoap_ack_parse (const char *line, QcoapAck *ack, GError **error)
 }
 
 gboolean
-qcoap_ind_parse (const char *line, QcoapInd *ind, GError **error)
+at_coap_ind_parse (const char *line, QcoapInd *ind, GError **error)
 {
   AtFieldsIter fields;
   guint64 attempt;
@@ -225,20 +225,20 @@ parse_id_result (const char *line, const char *prefix, guint *client_id, int *re
 }
 
 gboolean
-qcoap_open_result_parse (const char *line, guint *client_id, int *result, GError **error)
+at_coap_open_result_parse (const char *line, guint *client_id, int *result, GError **error)
 {
   return parse_id_result (line, "+QCOAPOPEN:", client_id, result, error);
 }
 
 gboolean
-qcoap_close_result_parse (const char *line, guint *client_id, int *result, GError **error)
+at_coap_close_result_parse (const char *line, guint *client_id, int *result, GError **error)
 {
   return parse_id_result (line, "+QCOAPCLOSE:", client_id, result, error);
 }
 
 gboolean
-qcoap_open_status_parse (const char *line, guint *client_id, char **host, guint16 *port,
-                         QcoapClientStatus *status, GError **error)
+at_coap_open_status_parse (const char *line, guint *client_id, char **host, guint16 *port,
+                           QcoapClientStatus *status, GError **error)
 {
   AtFieldsIter fields;
   g_autofree char *server = NULL;
@@ -260,7 +260,7 @@ qcoap_open_status_parse (const char *line, guint *client_id, char **host, guint1
 }
 
 gboolean
-qcoap_qfupl_parse (const char *line, gsize *size, guint16 *checksum, GError **error)
+at_coap_qfupl_parse (const char *line, gsize *size, guint16 *checksum, GError **error)
 {
   AtFieldsIter fields;
   AtField sum_field;
@@ -285,7 +285,7 @@ qcoap_qfupl_parse (const char *line, gsize *size, guint16 *checksum, GError **er
 /* --- +QCOAPRECV ------------------------------------------------------------- */
 
 void
-qcoap_recv_free (QcoapRecv *recv)
+at_coap_recv_free (QcoapRecv *recv)
 {
   if (recv == NULL)
     return;
@@ -298,33 +298,35 @@ qcoap_recv_free (QcoapRecv *recv)
 static QcoapOption *
 type_received_option (guint16 number, const char *text, gsize length)
 {
-  const QcoapOptionInfo *info = qcoap_option_info_lookup (number);
+  const QcoapOptionInfo *info = at_coap_option_info_lookup (number);
   guint64 uint_value;
   g_autoptr (GBytes) bytes = NULL;
 
   switch (info != NULL ? (int)info->format : -1)
     {
       case QCOAP_OPTION_FORMAT_STRING:
-        return qcoap_option_new_bytes (number, QCOAP_OPTION_FORMAT_STRING, (const guint8 *)text,
-                                       length);
+        return at_coap_option_new_bytes (number, QCOAP_OPTION_FORMAT_STRING, (const guint8 *)text,
+                                         length);
       case QCOAP_OPTION_FORMAT_UINT:
         if (at_parse_uint (text, length, G_MAXUINT32, &uint_value))
-          return qcoap_option_new_uint (number, (guint32)uint_value);
+          return at_coap_option_new_uint (number, (guint32)uint_value);
         break;
       case QCOAP_OPTION_FORMAT_OPAQUE:
         bytes = at_decode_hex (text, length);
         if (bytes != NULL)
-          return qcoap_option_new_bytes (number, QCOAP_OPTION_FORMAT_OPAQUE,
-                                         g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+          return at_coap_option_new_bytes (number, QCOAP_OPTION_FORMAT_OPAQUE,
+                                           g_bytes_get_data (bytes, NULL),
+                                           g_bytes_get_size (bytes));
         break;
       case QCOAP_OPTION_FORMAT_EMPTY:
         if (length == 0)
-          return qcoap_option_new_bytes (number, QCOAP_OPTION_FORMAT_EMPTY, NULL, 0);
+          return at_coap_option_new_bytes (number, QCOAP_OPTION_FORMAT_EMPTY, NULL, 0);
         break;
       default:
         break;
     }
-  return qcoap_option_new_bytes (number, QCOAP_OPTION_FORMAT_OPAQUE, (const guint8 *)text, length);
+  return at_coap_option_new_bytes (number, QCOAP_OPTION_FORMAT_OPAQUE, (const guint8 *)text,
+                                   length);
 }
 
 /* Splitting the options of +QCOAPRECV.
@@ -422,7 +424,7 @@ option_text_parse (const char *start, const char *end, OptionText *text)
 static gboolean
 option_text_fits_format (const OptionText *text)
 {
-  const QcoapOptionInfo *info = qcoap_option_info_lookup (text->number);
+  const QcoapOptionInfo *info = at_coap_option_info_lookup (text->number);
   guint64 value;
 
   switch (info != NULL ? info->format : QCOAP_OPTION_FORMAT_STRING)
@@ -612,7 +614,7 @@ read_recv_head (const char *line, const char **cursor, QcoapRecv *recv, guint64 
   if (!read_client_id (line, &fields, &recv->client_id, error)
       || !read_message_id (line, &fields, &recv->message_id, error))
     return FALSE;
-  if (!at_fields_next_text (&fields, &code) || !qcoap_code_parse (code, &recv->code))
+  if (!at_fields_next_text (&fields, &code) || !at_coap_code_parse (code, &recv->code))
     return set_parse_error (error, line, "the code is not of the form c.dd");
   if (!read_recv_token (line, &fields, recv, error))
     return FALSE;
@@ -663,13 +665,13 @@ read_recv_length (const char *line, const char *cursor, QcoapRecv *recv, GError 
 }
 
 QcoapRecv *
-qcoap_recv_parse (const char *line, GError **error)
+at_coap_recv_parse (const char *line, GError **error)
 {
   g_autoptr (QcoapRecv) recv = g_new0 (QcoapRecv, 1);
   const char *cursor;
   guint64 n_options;
 
-  recv->options = qcoap_option_list_new ();
+  recv->options = at_coap_option_list_new ();
   if (!read_recv_head (line, &cursor, recv, &n_options, error)
       || !read_recv_options (line, &cursor, n_options, recv, error)
       || !read_recv_length (line, cursor, recv, error))
@@ -678,13 +680,13 @@ qcoap_recv_parse (const char *line, GError **error)
 }
 
 QcoapRecv *
-qcoap_recv_parse_head (const char *line, GError **error)
+at_coap_recv_parse_head (const char *line, GError **error)
 {
   g_autoptr (QcoapRecv) recv = g_new0 (QcoapRecv, 1);
   const char *cursor;
   guint64 n_options;
 
-  recv->options = qcoap_option_list_new ();
+  recv->options = at_coap_option_list_new ();
   if (!read_recv_head (line, &cursor, recv, &n_options, error))
     return NULL;
   return g_steal_pointer (&recv);

@@ -65,10 +65,10 @@ typedef enum
 
 /* Which of the lines above @line is, by its prefix (and, for +QCOAPOPEN:,
  * by whether the second field is quoted). Does not check the fields. */
-QcoapUrcKind qcoap_urc_classify (const char *line);
+QcoapUrcKind at_coap_urc_classify (const char *line);
 /* The client ID, the first field of every +QCOAP… URC (0-5); FALSE if the
  * line has none. Reads nothing else of the line. */
-gboolean qcoap_urc_client_id (const char *line, guint *client_id);
+gboolean at_coap_urc_client_id (const char *line, guint *client_id);
 
 /* +QCOAPRECV: <id>,<msgID>,<c.dd>,<TKL>,<token>,<opt_count>[,<num>,"<value>"…],<length>
  *
@@ -95,14 +95,14 @@ typedef struct
   gsize payload_length;
 } QcoapRecv;
 
-QcoapRecv *qcoap_recv_parse (const char *line, GError **error);
+QcoapRecv *at_coap_recv_parse (const char *line, GError **error);
 /* Only the fields before the options (client ID, message ID, code, token) of
  * a line that may have been cut anywhere after them, as the lexer reports a
  * +QCOAPRECV too large to read: enough to tell who waited for it. The
  * options array is empty and payload_length 0, whatever the line says. */
-QcoapRecv *qcoap_recv_parse_head (const char *line, GError **error);
-void qcoap_recv_free (QcoapRecv *recv);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (QcoapRecv, qcoap_recv_free)
+QcoapRecv *at_coap_recv_parse_head (const char *line, GError **error);
+void at_coap_recv_free (QcoapRecv *recv);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (QcoapRecv, at_coap_recv_free)
 
 /* +QCOAPACK: <id>,<type>,<msgID>,<result> (also spelt +COAPACK:) */
 typedef struct
@@ -113,7 +113,7 @@ typedef struct
   int result;
 } QcoapAck;
 
-gboolean qcoap_ack_parse (const char *line, QcoapAck *ack, GError **error);
+gboolean at_coap_ack_parse (const char *line, QcoapAck *ack, GError **error);
 
 /* +QCOAPIND: <id>,<type>,<msgID>,<retry_times>,<result> */
 typedef struct
@@ -125,22 +125,24 @@ typedef struct
   int result;
 } QcoapInd;
 
-gboolean qcoap_ind_parse (const char *line, QcoapInd *ind, GError **error);
+gboolean at_coap_ind_parse (const char *line, QcoapInd *ind, GError **error);
 
 /* +QCOAPOPEN: <id>,<result> and +QCOAPCLOSE: <id>,<result> */
-gboolean qcoap_open_result_parse (const char *line, guint *client_id, int *result, GError **error);
-gboolean qcoap_close_result_parse (const char *line, guint *client_id, int *result, GError **error);
+gboolean at_coap_open_result_parse (const char *line, guint *client_id, int *result,
+                                    GError **error);
+gboolean at_coap_close_result_parse (const char *line, guint *client_id, int *result,
+                                     GError **error);
 
 /* +QCOAPOPEN: <id>,"<host>",<port>,<status> — one line of AT+QCOAPOPEN?.
  * *host receives a newly allocated string. */
-gboolean qcoap_open_status_parse (const char *line, guint *client_id, char **host, guint16 *port,
-                                  QcoapClientStatus *status, GError **error);
+gboolean at_coap_open_status_parse (const char *line, guint *client_id, char **host, guint16 *port,
+                                    QcoapClientStatus *status, GError **error);
 
 /* +QFUPL: <size>,<checksum> (checksum in hex, either case). */
-gboolean qcoap_qfupl_parse (const char *line, gsize *size, guint16 *checksum, GError **error);
+gboolean at_coap_qfupl_parse (const char *line, gsize *size, guint16 *checksum, GError **error);
 
 /* "c.dd" → class*32 + detail (class 0-7, detail 0-31), and back ("4.04"). */
-gboolean qcoap_code_parse (const char *text, guint8 *code);
-char *qcoap_code_to_string (guint8 code);
+gboolean at_coap_code_parse (const char *text, guint8 *code);
+char *at_coap_code_to_string (guint8 code);
 
 G_END_DECLS

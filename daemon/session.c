@@ -342,7 +342,7 @@ on_client_received (ModemClient *client, const ModemClientMessage *message, gpoi
   emit_to_listeners (session, "Received",
                      g_variant_new ("(qy@ay@a(qv)@ay)", message->message_id, message->code,
                                     bytes_variant (message->token),
-                                    qcoap_option_list_to_variant (message->options),
+                                    at_coap_option_list_to_variant (message->options),
                                     bytes_variant (message->payload)));
 }
 
@@ -444,7 +444,7 @@ GVariant *
 session_response_to_variant (const ModemClientMessage *response)
 {
   return g_variant_new ("(y@a(qv)@ay)", response->code,
-                        qcoap_option_list_to_variant (response->options),
+                        at_coap_option_list_to_variant (response->options),
                         bytes_variant (response->payload));
 }
 
@@ -755,8 +755,8 @@ on_request_done (GObject *source, GAsyncResult *result, gpointer user_data)
 static GPtrArray *
 request_options (GVariant *options, const RequestFlags *flags, GError **error)
 {
-  g_auto (GStrv) path = flags->uri_path ? qcoap_split_uri_path (flags->uri_path) : NULL;
-  g_auto (GStrv) query = flags->uri_query ? qcoap_split_uri_query (flags->uri_query) : NULL;
+  g_auto (GStrv) path = flags->uri_path ? at_coap_split_uri_path (flags->uri_path) : NULL;
+  g_auto (GStrv) query = flags->uri_query ? at_coap_split_uri_query (flags->uri_query) : NULL;
 
   return dbus_args_build_options (options, (const char *const *)path, (const char *const *)query,
                                   error);

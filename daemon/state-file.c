@@ -243,7 +243,7 @@ read_value (GKeyFile *file, const char *group, const StateKey *key, const char *
         *(gboolean *)field = flag;
         return TRUE;
       case VALUE_HOST:
-        if (!qcoap_validate_host (text, NULL))
+        if (!at_coap_validate_host (text, NULL))
           return FALSE;
         break;
       case VALUE_UNIQUE_NAME:

@@ -19,7 +19,7 @@ check_accepted (const SavedState *state)
       if (!session->present)
         continue;
       if (session->host == NULL || session->owner == NULL || session->port == 0
-          || session->port > G_MAXUINT16 || !qcoap_validate_host (session->host, NULL))
+          || session->port > G_MAXUINT16 || !at_coap_validate_host (session->host, NULL))
         abort ();
     }
 }

@@ -2,7 +2,7 @@
  *
  * Every parser gets every input (not only the lines classified for it), so
  * each must survive anything. Whatever a parser accepts must respect the
- * ranges qcoap-proto.h promises, must agree with qcoap_urc_classify(), and
+ * ranges qcoap-proto.h promises, must agree with at_coap_urc_classify(), and
  * received options must convert to a valid a(qv). */
 #include "qcoap-proto.h"
 
@@ -22,7 +22,7 @@ static void
 fuzz_recv (const char *line, QcoapUrcKind kind)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (QcoapRecv) recv = qcoap_recv_parse (line, &error);
+  g_autoptr (QcoapRecv) recv = at_coap_recv_parse (line, &error);
   g_autoptr (GVariant) options = NULL;
 
   check ((recv == NULL) == (error != NULL));
@@ -34,7 +34,7 @@ fuzz_recv (const char *line, QcoapUrcKind kind)
   check (recv->payload_length <= G_MAXUINT32);
   check (recv->options->len <= 64);
 
-  options = g_variant_ref_sink (qcoap_option_list_to_variant (recv->options));
+  options = g_variant_ref_sink (at_coap_option_list_to_variant (recv->options));
   check (g_variant_is_of_type (options, G_VARIANT_TYPE ("a(qv)")));
   check (g_variant_n_children (options) == recv->options->len);
   check (g_variant_is_normal_form (options));
@@ -46,8 +46,8 @@ static void
 fuzz_recv_head (const char *line, QcoapUrcKind kind)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (QcoapRecv) head = qcoap_recv_parse_head (line, &error);
-  g_autoptr (QcoapRecv) recv = qcoap_recv_parse (line, NULL);
+  g_autoptr (QcoapRecv) head = at_coap_recv_parse_head (line, &error);
+  g_autoptr (QcoapRecv) recv = at_coap_recv_parse (line, NULL);
 
   check ((head == NULL) == (error != NULL));
   if (head == NULL)
@@ -77,20 +77,20 @@ fuzz_simple (const char *line, QcoapUrcKind kind)
   gsize size;
   int result;
 
-  if (qcoap_ack_parse (line, &ack, NULL))
+  if (at_coap_ack_parse (line, &ack, NULL))
     check (kind == QCOAP_URC_ACK && ack.client_id < QCOAP_MAX_CLIENTS && ack.type <= 3);
-  if (qcoap_ind_parse (line, &ind, NULL))
+  if (at_coap_ind_parse (line, &ind, NULL))
     check (kind == QCOAP_URC_IND && ind.client_id < QCOAP_MAX_CLIENTS && ind.type <= 3);
-  if (qcoap_open_result_parse (line, &client_id, &result, NULL))
+  if (at_coap_open_result_parse (line, &client_id, &result, NULL))
     check (kind == QCOAP_URC_OPEN_RESULT && client_id < QCOAP_MAX_CLIENTS);
-  if (qcoap_close_result_parse (line, &client_id, &result, NULL))
+  if (at_coap_close_result_parse (line, &client_id, &result, NULL))
     check (kind == QCOAP_URC_CLOSE && client_id < QCOAP_MAX_CLIENTS);
-  if (qcoap_open_status_parse (line, &client_id, &host, &port, &status, &error))
+  if (at_coap_open_status_parse (line, &client_id, &host, &port, &status, &error))
     check (kind == QCOAP_URC_OPEN_STATUS && client_id < QCOAP_MAX_CLIENTS && host != NULL
            && status <= QCOAP_STATUS_DISCONNECTING);
   else
     check (error != NULL && host == NULL);
-  if (qcoap_qfupl_parse (line, &size, &checksum, NULL))
+  if (at_coap_qfupl_parse (line, &size, &checksum, NULL))
     check (kind == QCOAP_URC_QFUPL);
 }
 
@@ -99,15 +99,15 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 {
   /* Lines reach the parsers NUL-terminated, as the AT lexer reports them. */
   g_autofree char *line = g_strndup ((const char *)data, size);
-  QcoapUrcKind kind = qcoap_urc_classify (line);
+  QcoapUrcKind kind = at_coap_urc_classify (line);
   guint8 code;
 
   fuzz_recv (line, kind);
   fuzz_recv_head (line, kind);
   fuzz_simple (line, kind);
-  if (qcoap_code_parse (line, &code))
+  if (at_coap_code_parse (line, &code))
     {
-      g_autofree char *text = qcoap_code_to_string (code);
+      g_autofree char *text = at_coap_code_to_string (code);
 
       check (strcmp (text, line) == 0);
     }

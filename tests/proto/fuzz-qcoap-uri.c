@@ -1,7 +1,7 @@
 /* fuzz-qcoap-uri.c — libFuzzer target for the URI parser and the flag
  * splitters.
  *
- * Whatever qcoap_uri_parse() accepts must be usable as is: the host must be
+ * Whatever at_coap_uri_parse() accepts must be usable as is: the host must be
  * accepted by AT+QCOAPOPEN's builder, and every path segment and query part
  * must give an AT+QCOAPOPTION line without quotes or line breaks inside its
  * value (only 255-byte or shorter ones are options at all). */
@@ -24,17 +24,17 @@ check_parts (guint16 number, GStrv parts)
 {
   for (gsize i = 0; parts[i] != NULL; i++)
     {
-      g_autoptr (QcoapOption) option = qcoap_option_new_string (number, parts[i]);
+      g_autoptr (QcoapOption) option = at_coap_option_new_string (number, parts[i]);
       g_autofree char *command = NULL;
       gsize length = strlen (parts[i]);
 
-      if (!qcoap_option_validate (option, NULL))
+      if (!at_coap_option_validate (option, NULL))
         {
           /* Only the length can be wrong after the parser's own checks. */
           check (length > 255);
           continue;
         }
-      command = qcoap_cmd_option_add (0, 0, option);
+      command = at_coap_cmd_option_add (0, 0, option);
       /* The value sits between the last two quotes of the line. */
       check (g_str_has_suffix (command, "\""));
       check (strchr (command, '\r') == NULL && strchr (command, '\n') == NULL);
@@ -47,9 +47,9 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 {
   g_autofree char *text = g_strndup ((const char *)data, size);
   g_autoptr (GError) error = NULL;
-  g_autoptr (QcoapUri) uri = qcoap_uri_parse (text, &error);
-  GStrv path = qcoap_split_uri_path (text);
-  GStrv query = qcoap_split_uri_query (text);
+  g_autoptr (QcoapUri) uri = at_coap_uri_parse (text, &error);
+  GStrv path = at_coap_split_uri_path (text);
+  GStrv query = at_coap_split_uri_query (text);
 
   check (path != NULL && query != NULL);
   g_strfreev (path);
@@ -58,7 +58,7 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
   check ((uri == NULL) == (error != NULL));
   if (uri != NULL)
     {
-      g_autofree char *command = qcoap_cmd_open (0, uri->host, uri->port, NULL);
+      g_autofree char *command = at_coap_cmd_open (0, uri->host, uri->port, NULL);
 
       check (command != NULL);
       check (uri->port != 0);

@@ -48,12 +48,12 @@ test_table (void)
   };
   gsize n_infos = 0;
   gsize n_sendable = 0;
-  const QcoapOptionInfo *table = qcoap_option_info_table (&n_infos);
+  const QcoapOptionInfo *table = at_coap_option_info_table (&n_infos);
 
   g_assert_cmpuint (n_infos, ==, G_N_ELEMENTS (expected));
   for (gsize i = 0; i < n_infos; i++)
     {
-      const QcoapOptionInfo *info = qcoap_option_info_lookup (expected[i].number);
+      const QcoapOptionInfo *info = at_coap_option_info_lookup (expected[i].number);
 
       g_assert_true (info == &table[i]);
       g_assert_cmpuint (info->number, ==, expected[i].number);
@@ -68,24 +68,24 @@ test_table (void)
   g_assert_cmpuint (n_sendable, ==, 15);
 
   /* Unassigned numbers and options the table does not type are not there. */
-  g_assert_null (qcoap_option_info_lookup (0));
-  g_assert_null (qcoap_option_info_lookup (2));
-  g_assert_null (qcoap_option_info_lookup (9));
-  g_assert_null (qcoap_option_info_lookup (65535));
+  g_assert_null (at_coap_option_info_lookup (0));
+  g_assert_null (at_coap_option_info_lookup (2));
+  g_assert_null (at_coap_option_info_lookup (9));
+  g_assert_null (at_coap_option_info_lookup (65535));
 }
 
 static void
 test_uint_length (void)
 {
-  g_assert_cmpuint (qcoap_uint_length (0), ==, 0);
-  g_assert_cmpuint (qcoap_uint_length (1), ==, 1);
-  g_assert_cmpuint (qcoap_uint_length (255), ==, 1);
-  g_assert_cmpuint (qcoap_uint_length (256), ==, 2);
-  g_assert_cmpuint (qcoap_uint_length (65535), ==, 2);
-  g_assert_cmpuint (qcoap_uint_length (65536), ==, 3);
-  g_assert_cmpuint (qcoap_uint_length (0xffffff), ==, 3);
-  g_assert_cmpuint (qcoap_uint_length (0x1000000), ==, 4);
-  g_assert_cmpuint (qcoap_uint_length (G_MAXUINT32), ==, 4);
+  g_assert_cmpuint (at_coap_uint_length (0), ==, 0);
+  g_assert_cmpuint (at_coap_uint_length (1), ==, 1);
+  g_assert_cmpuint (at_coap_uint_length (255), ==, 1);
+  g_assert_cmpuint (at_coap_uint_length (256), ==, 2);
+  g_assert_cmpuint (at_coap_uint_length (65535), ==, 2);
+  g_assert_cmpuint (at_coap_uint_length (65536), ==, 3);
+  g_assert_cmpuint (at_coap_uint_length (0xffffff), ==, 3);
+  g_assert_cmpuint (at_coap_uint_length (0x1000000), ==, 4);
+  g_assert_cmpuint (at_coap_uint_length (G_MAXUINT32), ==, 4);
 }
 
 /* --- a(qv) validation ------------------------------------------------------- */
@@ -139,14 +139,14 @@ static void
 assert_accepted (GVariant *options)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) list = qcoap_option_list_from_variant (options, &error);
+  g_autoptr (GPtrArray) list = at_coap_option_list_from_variant (options, &error);
   g_autoptr (GVariant) back = NULL;
 
   g_assert_no_error (error);
   g_assert_nonnull (list);
   g_assert_cmpuint (list->len, ==, g_variant_n_children (options));
   /* What was accepted comes back unchanged. */
-  back = g_variant_ref_sink (qcoap_option_list_to_variant (list));
+  back = g_variant_ref_sink (at_coap_option_list_to_variant (list));
   g_assert_true (g_variant_equal (back, options));
 }
 
@@ -155,7 +155,7 @@ static void
 assert_rejected (GVariant *options, const char *part1, const char *part2)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) list = qcoap_option_list_from_variant (options, &error);
+  g_autoptr (GPtrArray) list = at_coap_option_list_from_variant (options, &error);
 
   g_assert_null (list);
   g_assert_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT);
@@ -169,7 +169,7 @@ static void
 test_validate_lengths (void)
 {
   gsize n_infos;
-  const QcoapOptionInfo *table = qcoap_option_info_table (&n_infos);
+  const QcoapOptionInfo *table = at_coap_option_info_table (&n_infos);
 
   for (gsize i = 0; i < n_infos; i++)
     {
@@ -237,7 +237,7 @@ static void
 test_validate_wrong_types (void)
 {
   gsize n_infos;
-  const QcoapOptionInfo *table = qcoap_option_info_table (&n_infos);
+  const QcoapOptionInfo *table = at_coap_option_info_table (&n_infos);
 
   for (gsize i = 0; i < n_infos; i++)
     if (table[i].sendable)
@@ -271,7 +271,7 @@ test_validate_received_only (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (received_only); i++)
     {
-      const QcoapOptionInfo *info = qcoap_option_info_lookup (received_only[i]);
+      const QcoapOptionInfo *info = at_coap_option_info_lookup (received_only[i]);
       g_autofree char *name = NULL;
       g_autoptr (GVariant) as_uint = NULL;
       g_autoptr (GVariant) as_string = NULL;
@@ -335,7 +335,7 @@ test_validate_count (void)
   g_autoptr (GVariant) none = n_options (0);
   g_autoptr (GVariant) eight = n_options (8);
   g_autoptr (GVariant) nine = n_options (9);
-  g_autoptr (GPtrArray) list = qcoap_option_list_new ();
+  g_autoptr (GPtrArray) list = at_coap_option_list_new ();
   g_autoptr (GError) error = NULL;
 
   assert_accepted (none);
@@ -343,11 +343,11 @@ test_validate_count (void)
   assert_rejected (nine, "9 options", "at most 8");
 
   for (int i = 0; i < 8; i++)
-    g_ptr_array_add (list, qcoap_option_new_uint (12, 0));
-  g_assert_true (qcoap_option_list_check_count (list, &error));
+    g_ptr_array_add (list, at_coap_option_new_uint (12, 0));
+  g_assert_true (at_coap_option_list_check_count (list, &error));
   g_assert_no_error (error);
-  g_ptr_array_add (list, qcoap_option_new_uint (12, 0));
-  g_assert_false (qcoap_option_list_check_count (list, &error));
+  g_ptr_array_add (list, at_coap_option_new_uint (12, 0));
+  g_assert_false (at_coap_option_list_check_count (list, &error));
   g_assert_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT);
 }
 
@@ -386,12 +386,12 @@ test_validate_keeps_order_and_values (void)
   g_variant_builder_add (&builder, "(qv)", (guint16)60, g_variant_new_uint32 (1234567));
   options = g_variant_ref_sink (g_variant_builder_end (&builder));
 
-  list = qcoap_option_list_from_variant (options, &error);
+  list = at_coap_option_list_from_variant (options, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (list->len, ==, 5);
 
   option = g_ptr_array_index (list, 0);
-  text = qcoap_option_dup_string (option);
+  text = at_coap_option_dup_string (option);
   g_assert_cmpuint (option->number, ==, 15);
   g_assert_cmpstr (text, ==, "k=v");
   option = g_ptr_array_index (list, 1);
@@ -406,7 +406,7 @@ test_validate_keeps_order_and_values (void)
   option = g_ptr_array_index (list, 4);
   g_assert_cmpint (option->format, ==, QCOAP_OPTION_FORMAT_UINT);
   g_assert_cmpuint (option->uint_value, ==, 1234567);
-  g_assert_null (qcoap_option_dup_string (option));
+  g_assert_null (at_coap_option_dup_string (option));
 }
 
 /* --- Received options to a(qv) ---------------------------------------------- */
@@ -415,14 +415,14 @@ static void
 test_received_to_variant (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (QcoapRecv) recv = qcoap_recv_parse (
+  g_autoptr (QcoapRecv) recv = at_coap_recv_parse (
       "+QCOAPRECV: 0,1,2.05,0,,6,4,\"0A0B\",6,\"7\",8,\"loc\",12,\"50\",23,\"14\",28,\"1500\",3",
       &error);
   g_autoptr (GVariant) variant = NULL;
   g_autoptr (GVariant) expected = NULL;
 
   g_assert_no_error (error);
-  variant = g_variant_ref_sink (qcoap_option_list_to_variant (recv->options));
+  variant = g_variant_ref_sink (at_coap_option_list_to_variant (recv->options));
   /* Observe, Block2 and Size2 are typed although the modem cannot send them. */
   expected = g_variant_ref_sink (g_variant_new_parsed (
       "[(@q 4, <@ay [0x0a, 0x0b]>), (6, <@u 7>), (8, <'loc'>), (12, <@u 50>), (23, <@u 14>), "
@@ -433,14 +433,14 @@ test_received_to_variant (void)
 static void
 test_invalid_utf8_string_becomes_bytes (void)
 {
-  g_autoptr (GPtrArray) list = qcoap_option_list_new ();
+  g_autoptr (GPtrArray) list = at_coap_option_list_new ();
   g_autoptr (GVariant) variant = NULL;
   g_autoptr (GVariant) value = NULL;
   guint16 number;
 
-  g_ptr_array_add (
-      list, qcoap_option_new_bytes (8, QCOAP_OPTION_FORMAT_STRING, (const guint8 *)"\xff\xfe", 2));
-  variant = g_variant_ref_sink (qcoap_option_list_to_variant (list));
+  g_ptr_array_add (list, at_coap_option_new_bytes (8, QCOAP_OPTION_FORMAT_STRING,
+                                                   (const guint8 *)"\xff\xfe", 2));
+  variant = g_variant_ref_sink (at_coap_option_list_to_variant (list));
   g_variant_get_child (variant, 0, "(qv)", &number, &value);
   g_assert_cmpuint (number, ==, 8);
   g_assert_true (g_variant_is_of_type (value, G_VARIANT_TYPE_BYTESTRING));
@@ -450,7 +450,7 @@ test_invalid_utf8_string_becomes_bytes (void)
 static void
 test_empty_list_to_variant (void)
 {
-  g_autoptr (GVariant) from_null = g_variant_ref_sink (qcoap_option_list_to_variant (NULL));
+  g_autoptr (GVariant) from_null = g_variant_ref_sink (at_coap_option_list_to_variant (NULL));
 
   g_assert_cmpstr (g_variant_get_type_string (from_null), ==, "a(qv)");
   g_assert_cmpuint (g_variant_n_children (from_null), ==, 0);
@@ -461,16 +461,16 @@ test_empty_list_to_variant (void)
 static void
 test_add_strings (void)
 {
-  g_autoptr (GPtrArray) list = qcoap_option_list_new ();
+  g_autoptr (GPtrArray) list = at_coap_option_list_new ();
   g_autoptr (GError) error = NULL;
   g_autofree char *long_segment = g_strnfill (256, 's');
   const char *good[] = { "a", "", "b c", NULL };
   const char *bad[] = { "ok", long_segment, NULL };
 
-  g_assert_true (qcoap_option_list_add_strings (list, 11, good, &error));
+  g_assert_true (at_coap_option_list_add_strings (list, 11, good, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (list->len, ==, 3);
-  g_assert_false (qcoap_option_list_add_strings (list, 11, bad, &error));
+  g_assert_false (at_coap_option_list_add_strings (list, 11, bad, &error));
   g_assert_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT);
   g_assert_nonnull (strstr (error->message, "Uri-Path"));
   /* Nothing of a failed call is added. */
@@ -493,14 +493,14 @@ test_split_flags (void)
   const char *kv[] = { "k=v", "x=y", NULL };
   const char *kv_empty[] = { "k=v", "", "x", NULL };
 
-  assert_strv (qcoap_split_uri_path (""), none);
-  assert_strv (qcoap_split_uri_path ("/"), none);
-  assert_strv (qcoap_split_uri_path ("/a/b"), ab);
-  assert_strv (qcoap_split_uri_path ("a/b"), ab);
-  assert_strv (qcoap_split_uri_path ("/a/"), a_empty);
-  assert_strv (qcoap_split_uri_query (""), none);
-  assert_strv (qcoap_split_uri_query ("k=v&x=y"), kv);
-  assert_strv (qcoap_split_uri_query ("k=v&&x"), kv_empty);
+  assert_strv (at_coap_split_uri_path (""), none);
+  assert_strv (at_coap_split_uri_path ("/"), none);
+  assert_strv (at_coap_split_uri_path ("/a/b"), ab);
+  assert_strv (at_coap_split_uri_path ("a/b"), ab);
+  assert_strv (at_coap_split_uri_path ("/a/"), a_empty);
+  assert_strv (at_coap_split_uri_query (""), none);
+  assert_strv (at_coap_split_uri_query ("k=v&x=y"), kv);
+  assert_strv (at_coap_split_uri_query ("k=v&&x"), kv_empty);
 }
 
 /* --- URIs ------------------------------------------------------------------- */
@@ -509,7 +509,7 @@ static QcoapUri *
 parse_uri_ok (const char *text)
 {
   g_autoptr (GError) error = NULL;
-  QcoapUri *uri = qcoap_uri_parse (text, &error);
+  QcoapUri *uri = at_coap_uri_parse (text, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (uri);
@@ -642,7 +642,7 @@ test_uri_rejects (void)
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr (GError) error = NULL;
-      g_autoptr (QcoapUri) uri = qcoap_uri_parse (cases[i].uri, &error);
+      g_autoptr (QcoapUri) uri = at_coap_uri_parse (cases[i].uri, &error);
 
       g_test_message ("URI %s", cases[i].uri);
       g_assert_null (uri);
@@ -661,7 +661,7 @@ test_uri_long_host (void)
   g_autofree char *bad_text = g_strdup_printf ("coap://%s/", host256);
   g_autoptr (QcoapUri) ok = parse_uri_ok (ok_text);
   g_autoptr (GError) error = NULL;
-  g_autoptr (QcoapUri) bad = qcoap_uri_parse (bad_text, &error);
+  g_autoptr (QcoapUri) bad = at_coap_uri_parse (bad_text, &error);
 
   g_assert_cmpuint (strlen (ok->host), ==, 255);
   g_assert_null (bad);

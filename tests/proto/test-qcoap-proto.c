@@ -19,15 +19,15 @@ assert_command (char *command, const char *expected)
 static void
 test_build_cfg (void)
 {
-  assert_command (qcoap_cmd_cfg_pdpcid (0, 1), "AT+QCOAPCFG=\"pdpcid\",0,1");
-  assert_command (qcoap_cmd_cfg_pdpcid (5, 16), "AT+QCOAPCFG=\"pdpcid\",5,16");
-  assert_command (qcoap_cmd_cfg_pdpcid_query (3), "AT+QCOAPCFG=\"pdpcid\",3");
-  assert_command (qcoap_cmd_cfg_dtls (2, TRUE, 4), "AT+QCOAPCFG=\"dtls\",2,1,4");
-  assert_command (qcoap_cmd_cfg_dtls (2, FALSE, 0), "AT+QCOAPCFG=\"dtls\",2,0,0");
-  assert_command (qcoap_cmd_cfg_dtls_query (1), "AT+QCOAPCFG=\"dtls\",1");
-  assert_command (qcoap_cmd_cfg_trans (4, 2, 5), "AT+QCOAPCFG=\"trans\",4,2,5");
-  assert_command (qcoap_cmd_cfg_trans (0, 60, 8), "AT+QCOAPCFG=\"trans\",0,60,8");
-  assert_command (qcoap_cmd_cfg_trans_query (0), "AT+QCOAPCFG=\"trans\",0");
+  assert_command (at_coap_cmd_cfg_pdpcid (0, 1), "AT+QCOAPCFG=\"pdpcid\",0,1");
+  assert_command (at_coap_cmd_cfg_pdpcid (5, 16), "AT+QCOAPCFG=\"pdpcid\",5,16");
+  assert_command (at_coap_cmd_cfg_pdpcid_query (3), "AT+QCOAPCFG=\"pdpcid\",3");
+  assert_command (at_coap_cmd_cfg_dtls (2, TRUE, 4), "AT+QCOAPCFG=\"dtls\",2,1,4");
+  assert_command (at_coap_cmd_cfg_dtls (2, FALSE, 0), "AT+QCOAPCFG=\"dtls\",2,0,0");
+  assert_command (at_coap_cmd_cfg_dtls_query (1), "AT+QCOAPCFG=\"dtls\",1");
+  assert_command (at_coap_cmd_cfg_trans (4, 2, 5), "AT+QCOAPCFG=\"trans\",4,2,5");
+  assert_command (at_coap_cmd_cfg_trans (0, 60, 8), "AT+QCOAPCFG=\"trans\",0,60,8");
+  assert_command (at_coap_cmd_cfg_trans_query (0), "AT+QCOAPCFG=\"trans\",0");
 }
 
 static void
@@ -35,22 +35,22 @@ test_build_open_close (void)
 {
   g_autoptr (GError) error = NULL;
 
-  assert_command (qcoap_cmd_open (0, "127.0.0.1", 5683, &error),
+  assert_command (at_coap_cmd_open (0, "127.0.0.1", 5683, &error),
                   "AT+QCOAPOPEN=0,\"127.0.0.1\",5683");
   g_assert_no_error (error);
-  assert_command (qcoap_cmd_open (5, "coap.example.org", 65535, &error),
+  assert_command (at_coap_cmd_open (5, "coap.example.org", 65535, &error),
                   "AT+QCOAPOPEN=5,\"coap.example.org\",65535");
-  assert_command (qcoap_cmd_open (1, "::1", 1, &error), "AT+QCOAPOPEN=1,\"::1\",1");
+  assert_command (at_coap_cmd_open (1, "::1", 1, &error), "AT+QCOAPOPEN=1,\"::1\",1");
   g_assert_no_error (error);
-  assert_command (qcoap_cmd_open_query (), "AT+QCOAPOPEN?");
-  assert_command (qcoap_cmd_close (4), "AT+QCOAPCLOSE=4");
+  assert_command (at_coap_cmd_open_query (), "AT+QCOAPOPEN?");
+  assert_command (at_coap_cmd_close (4), "AT+QCOAPCLOSE=4");
 }
 
 static void
 assert_open_rejected (const char *host, guint16 port, const char *message_part)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *command = qcoap_cmd_open (0, host, port, &error);
+  g_autofree char *command = at_coap_cmd_open (0, host, port, &error);
 
   g_assert_null (command);
   g_assert_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT);
@@ -74,7 +74,7 @@ test_build_open_rejects_bad_hosts (void)
   assert_open_rejected (long_host, 5683, "256 bytes");
   assert_open_rejected ("127.0.0.1", 0, "Port 0");
 
-  command = qcoap_cmd_open (0, longest_host, 5683, &error);
+  command = at_coap_cmd_open (0, longest_host, 5683, &error);
   g_assert_no_error (error);
   g_assert_nonnull (command);
 }
@@ -88,48 +88,49 @@ test_build_header (void)
   g_autoptr (GBytes) t8 = g_bytes_new_static (token8, sizeof token8);
   g_autoptr (GBytes) t0 = g_bytes_new_static ("", 0);
 
-  assert_command (qcoap_cmd_header (0, 1234, t4), "AT+QCOAPHEADER=0,1234,0,4,\"0A0B0C0D\"");
-  assert_command (qcoap_cmd_header (5, 65535, t8),
+  assert_command (at_coap_cmd_header (0, 1234, t4), "AT+QCOAPHEADER=0,1234,0,4,\"0A0B0C0D\"");
+  assert_command (at_coap_cmd_header (5, 65535, t8),
                   "AT+QCOAPHEADER=5,65535,0,8,\"DEADBEEF0001FEFF\"");
-  assert_command (qcoap_cmd_header (2, 0, t0), "AT+QCOAPHEADER=2,0,0,0,\"\"");
-  assert_command (qcoap_cmd_header (3, 7, NULL), "AT+QCOAPHEADER=3,7,1");
+  assert_command (at_coap_cmd_header (2, 0, t0), "AT+QCOAPHEADER=2,0,0,0,\"\"");
+  assert_command (at_coap_cmd_header (3, 7, NULL), "AT+QCOAPHEADER=3,7,1");
 }
 
 static void
 test_build_option (void)
 {
   const guint8 etag[] = { 0xa1, 0xb2, 0x00, 0x0f };
-  g_autoptr (QcoapOption) path = qcoap_option_new_string (QCOAP_OPTION_URI_PATH, "sensors");
-  g_autoptr (QcoapOption) query = qcoap_option_new_string (QCOAP_OPTION_URI_QUERY, "a=1,b=2");
-  g_autoptr (QcoapOption) empty_path = qcoap_option_new_string (QCOAP_OPTION_URI_PATH, "");
-  g_autoptr (QcoapOption) format = qcoap_option_new_uint (QCOAP_OPTION_CONTENT_FORMAT, 50);
-  g_autoptr (QcoapOption) zero = qcoap_option_new_uint (QCOAP_OPTION_ACCEPT, 0);
-  g_autoptr (QcoapOption) age = qcoap_option_new_uint (QCOAP_OPTION_MAX_AGE, G_MAXUINT32);
+  g_autoptr (QcoapOption) path = at_coap_option_new_string (QCOAP_OPTION_URI_PATH, "sensors");
+  g_autoptr (QcoapOption) query = at_coap_option_new_string (QCOAP_OPTION_URI_QUERY, "a=1,b=2");
+  g_autoptr (QcoapOption) empty_path = at_coap_option_new_string (QCOAP_OPTION_URI_PATH, "");
+  g_autoptr (QcoapOption) format = at_coap_option_new_uint (QCOAP_OPTION_CONTENT_FORMAT, 50);
+  g_autoptr (QcoapOption) zero = at_coap_option_new_uint (QCOAP_OPTION_ACCEPT, 0);
+  g_autoptr (QcoapOption) age = at_coap_option_new_uint (QCOAP_OPTION_MAX_AGE, G_MAXUINT32);
   g_autoptr (QcoapOption) tag
-      = qcoap_option_new_bytes (QCOAP_OPTION_ETAG, QCOAP_OPTION_FORMAT_OPAQUE, etag, sizeof etag);
+      = at_coap_option_new_bytes (QCOAP_OPTION_ETAG, QCOAP_OPTION_FORMAT_OPAQUE, etag, sizeof etag);
   g_autoptr (QcoapOption) none
-      = qcoap_option_new_bytes (QCOAP_OPTION_IF_NONE_MATCH, QCOAP_OPTION_FORMAT_EMPTY, NULL, 0);
+      = at_coap_option_new_bytes (QCOAP_OPTION_IF_NONE_MATCH, QCOAP_OPTION_FORMAT_EMPTY, NULL, 0);
 
-  assert_command (qcoap_cmd_option_add (0, 0, path), "AT+QCOAPOPTION=0,0,0,11,\"sensors\"");
-  assert_command (qcoap_cmd_option_add (1, 7, query), "AT+QCOAPOPTION=1,0,7,15,\"a=1,b=2\"");
-  assert_command (qcoap_cmd_option_add (0, 1, empty_path), "AT+QCOAPOPTION=0,0,1,11,\"\"");
-  assert_command (qcoap_cmd_option_add (2, 3, format), "AT+QCOAPOPTION=2,0,3,12,50");
-  assert_command (qcoap_cmd_option_add (2, 4, zero), "AT+QCOAPOPTION=2,0,4,17,0");
-  assert_command (qcoap_cmd_option_add (2, 5, age), "AT+QCOAPOPTION=2,0,5,14,4294967295");
-  assert_command (qcoap_cmd_option_add (0, 2, tag), "AT+QCOAPOPTION=0,0,2,4,\"A1B2000F\"");
-  assert_command (qcoap_cmd_option_add (0, 6, none), "AT+QCOAPOPTION=0,0,6,5,\"\"");
-  assert_command (qcoap_cmd_option_remove (3, 7), "AT+QCOAPOPTION=3,1,7");
-  assert_command (qcoap_cmd_option_remove (0, 0), "AT+QCOAPOPTION=0,1,0");
+  assert_command (at_coap_cmd_option_add (0, 0, path), "AT+QCOAPOPTION=0,0,0,11,\"sensors\"");
+  assert_command (at_coap_cmd_option_add (1, 7, query), "AT+QCOAPOPTION=1,0,7,15,\"a=1,b=2\"");
+  assert_command (at_coap_cmd_option_add (0, 1, empty_path), "AT+QCOAPOPTION=0,0,1,11,\"\"");
+  assert_command (at_coap_cmd_option_add (2, 3, format), "AT+QCOAPOPTION=2,0,3,12,50");
+  assert_command (at_coap_cmd_option_add (2, 4, zero), "AT+QCOAPOPTION=2,0,4,17,0");
+  assert_command (at_coap_cmd_option_add (2, 5, age), "AT+QCOAPOPTION=2,0,5,14,4294967295");
+  assert_command (at_coap_cmd_option_add (0, 2, tag), "AT+QCOAPOPTION=0,0,2,4,\"A1B2000F\"");
+  assert_command (at_coap_cmd_option_add (0, 6, none), "AT+QCOAPOPTION=0,0,6,5,\"\"");
+  assert_command (at_coap_cmd_option_remove (3, 7), "AT+QCOAPOPTION=3,1,7");
+  assert_command (at_coap_cmd_option_remove (0, 0), "AT+QCOAPOPTION=0,1,0");
 }
 
 static void
 test_build_send (void)
 {
-  assert_command (qcoap_cmd_send (0, QCOAP_TYPE_CON, 1, 0x03, 10), "AT+QCOAPSEND=0,0,1,3,10");
-  assert_command (qcoap_cmd_send (5, QCOAP_TYPE_RST, 0, 0, 1), "AT+QCOAPSEND=5,3,0,0,1");
-  assert_command (qcoap_cmd_send (1, QCOAP_TYPE_NON, 2, 0xff, 1024), "AT+QCOAPSEND=1,1,2,255,1024");
+  assert_command (at_coap_cmd_send (0, QCOAP_TYPE_CON, 1, 0x03, 10), "AT+QCOAPSEND=0,0,1,3,10");
+  assert_command (at_coap_cmd_send (5, QCOAP_TYPE_RST, 0, 0, 1), "AT+QCOAPSEND=5,3,0,0,1");
+  assert_command (at_coap_cmd_send (1, QCOAP_TYPE_NON, 2, 0xff, 1024),
+                  "AT+QCOAPSEND=1,1,2,255,1024");
   /* No length for an empty payload: the data is then ended by Ctrl+Z. */
-  assert_command (qcoap_cmd_send (2, QCOAP_TYPE_ACK, 69, 0x80, 0), "AT+QCOAPSEND=2,2,69,128");
+  assert_command (at_coap_cmd_send (2, QCOAP_TYPE_ACK, 69, 0x80, 0), "AT+QCOAPSEND=2,2,69,128");
 }
 
 static void
@@ -137,17 +138,17 @@ test_build_dtls (void)
 {
   const guint8 key[] = { 0x01, 0xab, 0xff };
   g_autoptr (GBytes) key_bytes = g_bytes_new_static (key, sizeof key);
-  g_autofree char *name = qcoap_psk_file_name (2);
+  g_autofree char *name = at_coap_psk_file_name (2);
   g_autoptr (GError) error = NULL;
-  g_autofree char *contents = qcoap_psk_file_contents ("client-7", key_bytes, &error);
+  g_autofree char *contents = at_coap_psk_file_contents ("client-7", key_bytes, &error);
 
   g_assert_cmpstr (name, ==, "UFS:2_server.psk");
   g_assert_no_error (error);
   g_assert_cmpstr (contents, ==, "client-7&01abff");
-  assert_command (qcoap_cmd_qfupl (name, strlen (contents)), "AT+QFUPL=\"UFS:2_server.psk\",15");
-  assert_command (qcoap_cmd_qfdel (name), "AT+QFDEL=\"UFS:2_server.psk\"");
-  assert_command (qcoap_cmd_ssl_dtls (2), "AT+QSSLCFG=\"dtls\",2,1");
-  assert_command (qcoap_cmd_ssl_dtls_version (2), "AT+QSSLCFG=\"dtlsversion\",2,1");
+  assert_command (at_coap_cmd_qfupl (name, strlen (contents)), "AT+QFUPL=\"UFS:2_server.psk\",15");
+  assert_command (at_coap_cmd_qfdel (name), "AT+QFDEL=\"UFS:2_server.psk\"");
+  assert_command (at_coap_cmd_ssl_dtls (2), "AT+QSSLCFG=\"dtls\",2,1");
+  assert_command (at_coap_cmd_ssl_dtls_version (2), "AT+QSSLCFG=\"dtlsversion\",2,1");
 }
 
 static void
@@ -156,18 +157,18 @@ test_cipher_suite (void)
   const char *bad[]
       = { "", "0x", "00AE", "0x00A", "0x00AEF", "0x00AG", "0y00AE", "0x00 E", "0x00AE\r", "AE" };
   g_autoptr (GError) error = NULL;
-  g_autofree char *upper = qcoap_cipher_suite_normalize ("0X00AE", &error);
-  g_autofree char *lower = qcoap_cipher_suite_normalize ("0xc0a8", &error);
+  g_autofree char *upper = at_coap_cipher_suite_normalize ("0X00AE", &error);
+  g_autofree char *lower = at_coap_cipher_suite_normalize ("0xc0a8", &error);
 
   g_assert_no_error (error);
   g_assert_cmpstr (upper, ==, "0X00AE");
   g_assert_cmpstr (lower, ==, "0XC0A8");
-  assert_command (qcoap_cmd_ssl_cipher_suite (3, upper), "AT+QSSLCFG=\"ciphersuite\",3,0X00AE");
+  assert_command (at_coap_cmd_ssl_cipher_suite (3, upper), "AT+QSSLCFG=\"ciphersuite\",3,0X00AE");
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_autoptr (GError) bad_error = NULL;
 
-      g_assert_null (qcoap_cipher_suite_normalize (bad[i], &bad_error));
+      g_assert_null (at_coap_cipher_suite_normalize (bad[i], &bad_error));
       g_assert_error (bad_error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT);
       g_assert_nonnull (strstr (bad_error->message, "is not a cipher suite"));
     }
@@ -186,19 +187,19 @@ test_build_psk_rejects (void)
     {
       g_autoptr (GError) error = NULL;
 
-      g_assert_null (qcoap_psk_file_contents (bad_identities[i], key, &error));
+      g_assert_null (at_coap_psk_file_contents (bad_identities[i], key, &error));
       g_assert_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT);
     }
   {
     g_autoptr (GError) error = NULL;
 
-    g_assert_null (qcoap_psk_file_contents ("id", no_key, &error));
+    g_assert_null (at_coap_psk_file_contents ("id", no_key, &error));
     g_assert_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT);
   }
   {
     g_autoptr (GError) error = NULL;
 
-    g_assert_null (qcoap_psk_file_contents ("id", long_key, &error));
+    g_assert_null (at_coap_psk_file_contents ("id", long_key, &error));
     g_assert_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT);
   }
 }
@@ -211,14 +212,14 @@ test_qfupl_checksum (void)
   const char *text = "id&0102";
 
   /* 0x1234 ^ 0x5678 = 0x444c */
-  g_assert_cmphex (qcoap_qfupl_checksum (even, sizeof even), ==, 0x444c);
+  g_assert_cmphex (at_coap_qfupl_checksum (even, sizeof even), ==, 0x444c);
   /* 0x1234 ^ 0x5600 = 0x4434 */
-  g_assert_cmphex (qcoap_qfupl_checksum (odd, sizeof odd), ==, 0x4434);
-  g_assert_cmphex (qcoap_qfupl_checksum (NULL, 0), ==, 0);
+  g_assert_cmphex (at_coap_qfupl_checksum (odd, sizeof odd), ==, 0x4434);
+  g_assert_cmphex (at_coap_qfupl_checksum (NULL, 0), ==, 0);
   /* "id&0102": 0x6964 ^ 0x2630 ^ 0x3130 ^ 0x3200 = 0x4c64 */
-  g_assert_cmphex (qcoap_qfupl_checksum ((const guint8 *)text, strlen (text)), ==,
+  g_assert_cmphex (at_coap_qfupl_checksum ((const guint8 *)text, strlen (text)), ==,
                    0x6964 ^ 0x2630 ^ 0x3130 ^ 0x3200);
-  g_assert_cmphex (qcoap_qfupl_checksum ((const guint8 *)text, strlen (text)), ==, 0x4c64);
+  g_assert_cmphex (at_coap_qfupl_checksum ((const guint8 *)text, strlen (text)), ==, 0x4c64);
 }
 
 /* --- Codes and classification ---------------------------------------------- */
@@ -228,25 +229,25 @@ test_code_parse (void)
 {
   guint8 code = 0xaa;
 
-  g_assert_true (qcoap_code_parse ("2.05", &code));
+  g_assert_true (at_coap_code_parse ("2.05", &code));
   g_assert_cmpuint (code, ==, 69);
-  g_assert_true (qcoap_code_parse ("4.04", &code));
+  g_assert_true (at_coap_code_parse ("4.04", &code));
   g_assert_cmpuint (code, ==, 132);
-  g_assert_true (qcoap_code_parse ("0.01", &code));
+  g_assert_true (at_coap_code_parse ("0.01", &code));
   g_assert_cmpuint (code, ==, 1);
-  g_assert_true (qcoap_code_parse ("0.00", &code));
+  g_assert_true (at_coap_code_parse ("0.00", &code));
   g_assert_cmpuint (code, ==, 0);
-  g_assert_true (qcoap_code_parse ("7.31", &code));
+  g_assert_true (at_coap_code_parse ("7.31", &code));
   g_assert_cmpuint (code, ==, 255);
 
   code = 0xaa;
-  g_assert_false (qcoap_code_parse ("8.00", &code));
-  g_assert_false (qcoap_code_parse ("2.32", &code));
-  g_assert_false (qcoap_code_parse ("2.5", &code));
-  g_assert_false (qcoap_code_parse ("205", &code));
-  g_assert_false (qcoap_code_parse ("2.055", &code));
-  g_assert_false (qcoap_code_parse ("", &code));
-  g_assert_false (qcoap_code_parse ("-2.05", &code));
+  g_assert_false (at_coap_code_parse ("8.00", &code));
+  g_assert_false (at_coap_code_parse ("2.32", &code));
+  g_assert_false (at_coap_code_parse ("2.5", &code));
+  g_assert_false (at_coap_code_parse ("205", &code));
+  g_assert_false (at_coap_code_parse ("2.055", &code));
+  g_assert_false (at_coap_code_parse ("", &code));
+  g_assert_false (at_coap_code_parse ("-2.05", &code));
   g_assert_cmpuint (code, ==, 0xaa);
 }
 
@@ -257,14 +258,14 @@ test_code_to_string (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (codes); i++)
     {
-      g_autofree char *text = qcoap_code_to_string (codes[i]);
+      g_autofree char *text = at_coap_code_to_string (codes[i]);
       guint8 back;
 
-      g_assert_true (qcoap_code_parse (text, &back));
+      g_assert_true (at_coap_code_parse (text, &back));
       g_assert_cmpuint (back, ==, codes[i]);
     }
   {
-    g_autofree char *text = qcoap_code_to_string (132);
+    g_autofree char *text = at_coap_code_to_string (132);
 
     g_assert_cmpstr (text, ==, "4.04");
   }
@@ -273,20 +274,20 @@ test_code_to_string (void)
 static void
 test_urc_classify (void)
 {
-  g_assert_cmpint (qcoap_urc_classify ("+QCOAPRECV: 0,1,2.05,0,,0,0"), ==, QCOAP_URC_RECV);
-  g_assert_cmpint (qcoap_urc_classify ("+QCOAPACK: 0,0,1,0"), ==, QCOAP_URC_ACK);
-  g_assert_cmpint (qcoap_urc_classify ("+COAPACK: 0,0,1,0"), ==, QCOAP_URC_ACK);
-  g_assert_cmpint (qcoap_urc_classify ("+QCOAPIND: 0,0,1,1,0"), ==, QCOAP_URC_IND);
-  g_assert_cmpint (qcoap_urc_classify ("+QCOAPOPEN: 0,0"), ==, QCOAP_URC_OPEN_RESULT);
-  g_assert_cmpint (qcoap_urc_classify ("+QCOAPOPEN: 0,-5"), ==, QCOAP_URC_OPEN_RESULT);
-  g_assert_cmpint (qcoap_urc_classify ("+QCOAPOPEN: 0,\"10.0.0.1\",5683,3"), ==,
+  g_assert_cmpint (at_coap_urc_classify ("+QCOAPRECV: 0,1,2.05,0,,0,0"), ==, QCOAP_URC_RECV);
+  g_assert_cmpint (at_coap_urc_classify ("+QCOAPACK: 0,0,1,0"), ==, QCOAP_URC_ACK);
+  g_assert_cmpint (at_coap_urc_classify ("+COAPACK: 0,0,1,0"), ==, QCOAP_URC_ACK);
+  g_assert_cmpint (at_coap_urc_classify ("+QCOAPIND: 0,0,1,1,0"), ==, QCOAP_URC_IND);
+  g_assert_cmpint (at_coap_urc_classify ("+QCOAPOPEN: 0,0"), ==, QCOAP_URC_OPEN_RESULT);
+  g_assert_cmpint (at_coap_urc_classify ("+QCOAPOPEN: 0,-5"), ==, QCOAP_URC_OPEN_RESULT);
+  g_assert_cmpint (at_coap_urc_classify ("+QCOAPOPEN: 0,\"10.0.0.1\",5683,3"), ==,
                    QCOAP_URC_OPEN_STATUS);
-  g_assert_cmpint (qcoap_urc_classify ("+QCOAPCLOSE: 1,0"), ==, QCOAP_URC_CLOSE);
-  g_assert_cmpint (qcoap_urc_classify ("+QCOAPCFG: \"trans\",2,5"), ==, QCOAP_URC_CFG);
-  g_assert_cmpint (qcoap_urc_classify ("+QFUPL: 1758,384a"), ==, QCOAP_URC_QFUPL);
-  g_assert_cmpint (qcoap_urc_classify ("OK"), ==, QCOAP_URC_NONE);
-  g_assert_cmpint (qcoap_urc_classify ("+QCOAPRECV"), ==, QCOAP_URC_NONE);
-  g_assert_cmpint (qcoap_urc_classify (""), ==, QCOAP_URC_NONE);
+  g_assert_cmpint (at_coap_urc_classify ("+QCOAPCLOSE: 1,0"), ==, QCOAP_URC_CLOSE);
+  g_assert_cmpint (at_coap_urc_classify ("+QCOAPCFG: \"trans\",2,5"), ==, QCOAP_URC_CFG);
+  g_assert_cmpint (at_coap_urc_classify ("+QFUPL: 1758,384a"), ==, QCOAP_URC_QFUPL);
+  g_assert_cmpint (at_coap_urc_classify ("OK"), ==, QCOAP_URC_NONE);
+  g_assert_cmpint (at_coap_urc_classify ("+QCOAPRECV"), ==, QCOAP_URC_NONE);
+  g_assert_cmpint (at_coap_urc_classify (""), ==, QCOAP_URC_NONE);
 }
 
 /* --- Simple URCs ------------------------------------------------------------ */
@@ -297,26 +298,26 @@ test_ack_parse (void)
   QcoapAck ack = { 0 };
   g_autoptr (GError) error = NULL;
 
-  g_assert_true (qcoap_ack_parse ("+QCOAPACK: 0,0,1234,0", &ack, &error));
+  g_assert_true (at_coap_ack_parse ("+QCOAPACK: 0,0,1234,0", &ack, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (ack.client_id, ==, 0);
   g_assert_cmpuint (ack.type, ==, QCOAP_TYPE_CON);
   g_assert_cmpuint (ack.message_id, ==, 1234);
   g_assert_cmpint (ack.result, ==, 0);
 
-  g_assert_true (qcoap_ack_parse ("+QCOAPACK: 5,0,65535,-11", &ack, &error));
+  g_assert_true (at_coap_ack_parse ("+QCOAPACK: 5,0,65535,-11", &ack, &error));
   g_assert_cmpuint (ack.client_id, ==, 5);
   g_assert_cmpuint (ack.message_id, ==, 65535);
   g_assert_cmpint (ack.result, ==, -11);
 
   /* The application note's spelling, and no space after the colon. */
-  g_assert_true (qcoap_ack_parse ("+COAPACK:3,3,7,0", &ack, &error));
+  g_assert_true (at_coap_ack_parse ("+COAPACK:3,3,7,0", &ack, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (ack.client_id, ==, 3);
   g_assert_cmpuint (ack.type, ==, QCOAP_TYPE_RST);
   g_assert_cmpuint (ack.message_id, ==, 7);
 
-  g_assert_true (qcoap_ack_parse ("+QCOAPACK: 1,1,0,-2147483648", &ack, &error));
+  g_assert_true (at_coap_ack_parse ("+QCOAPACK: 1,1,0,-2147483648", &ack, &error));
   g_assert_cmpint (ack.result, ==, G_MININT);
 }
 
@@ -327,7 +328,7 @@ assert_ack_rejected (const char *line)
   g_autoptr (GError) error = NULL;
 
   g_test_message ("line: %s", line);
-  g_assert_false (qcoap_ack_parse (line, &ack, &error));
+  g_assert_false (at_coap_ack_parse (line, &ack, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
 }
 
@@ -357,7 +358,7 @@ test_ind_parse (void)
   QcoapInd ind = { 0 };
   g_autoptr (GError) error = NULL;
 
-  g_assert_true (qcoap_ind_parse ("+QCOAPIND: 2,0,4660,3,0", &ind, &error));
+  g_assert_true (at_coap_ind_parse ("+QCOAPIND: 2,0,4660,3,0", &ind, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (ind.client_id, ==, 2);
   g_assert_cmpuint (ind.type, ==, 0);
@@ -365,13 +366,13 @@ test_ind_parse (void)
   g_assert_cmpuint (ind.attempt, ==, 3);
   g_assert_cmpint (ind.result, ==, 0);
 
-  g_assert_true (qcoap_ind_parse ("+QCOAPIND: 0,0,1,1,-11", &ind, &error));
+  g_assert_true (at_coap_ind_parse ("+QCOAPIND: 0,0,1,1,-11", &ind, &error));
   g_assert_cmpint (ind.result, ==, -11);
 
-  g_assert_false (qcoap_ind_parse ("+QCOAPIND: 0,0,1,-1,0", &ind, &error));
+  g_assert_false (at_coap_ind_parse ("+QCOAPIND: 0,0,1,-1,0", &ind, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
   g_clear_error (&error);
-  g_assert_false (qcoap_ind_parse ("+QCOAPIND: 0,0,1,0", &ind, &error));
+  g_assert_false (at_coap_ind_parse ("+QCOAPIND: 0,0,1,0", &ind, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
 }
 
@@ -382,29 +383,29 @@ test_open_close_parse (void)
   guint id = 99;
   int result = 99;
 
-  g_assert_true (qcoap_open_result_parse ("+QCOAPOPEN: 0,0", &id, &result, &error));
+  g_assert_true (at_coap_open_result_parse ("+QCOAPOPEN: 0,0", &id, &result, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (id, ==, 0);
   g_assert_cmpint (result, ==, 0);
-  g_assert_true (qcoap_open_result_parse ("+QCOAPOPEN: 4,-10", &id, &result, &error));
+  g_assert_true (at_coap_open_result_parse ("+QCOAPOPEN: 4,-10", &id, &result, &error));
   g_assert_cmpuint (id, ==, 4);
   g_assert_cmpint (result, ==, -10);
-  g_assert_true (qcoap_close_result_parse ("+QCOAPCLOSE: 5,0", &id, &result, &error));
+  g_assert_true (at_coap_close_result_parse ("+QCOAPCLOSE: 5,0", &id, &result, &error));
   g_assert_cmpuint (id, ==, 5);
   g_assert_cmpint (result, ==, 0);
 
-  g_assert_false (qcoap_close_result_parse ("+QCOAPOPEN: 5,0", &id, &result, &error));
+  g_assert_false (at_coap_close_result_parse ("+QCOAPOPEN: 5,0", &id, &result, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
   g_clear_error (&error);
   g_assert_false (
-      qcoap_open_result_parse ("+QCOAPOPEN: 0,\"1.2.3.4\",5683,3", &id, &result, &error));
+      at_coap_open_result_parse ("+QCOAPOPEN: 0,\"1.2.3.4\",5683,3", &id, &result, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
   g_clear_error (&error);
   /* Found by fuzzing: a quoted second field is a status line, not a result. */
-  g_assert_false (qcoap_open_result_parse ("+QCOAPOPEN: 1,\"12\"", &id, &result, &error));
+  g_assert_false (at_coap_open_result_parse ("+QCOAPOPEN: 1,\"12\"", &id, &result, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
   g_clear_error (&error);
-  g_assert_false (qcoap_open_result_parse ("+QCOAPOPEN: 0", &id, &result, &error));
+  g_assert_false (at_coap_open_result_parse ("+QCOAPOPEN: 0", &id, &result, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
 }
 
@@ -417,8 +418,8 @@ test_open_status_parse (void)
   guint16 port = 0;
   QcoapClientStatus status = QCOAP_STATUS_IDLE;
 
-  g_assert_true (qcoap_open_status_parse ("+QCOAPOPEN: 1,\"127.0.0.1\",5683,3", &id, &host, &port,
-                                          &status, &error));
+  g_assert_true (at_coap_open_status_parse ("+QCOAPOPEN: 1,\"127.0.0.1\",5683,3", &id, &host, &port,
+                                            &status, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (id, ==, 1);
   g_assert_cmpstr (host, ==, "127.0.0.1");
@@ -428,25 +429,25 @@ test_open_status_parse (void)
 
   /* A host with a comma stays one field. */
   g_assert_true (
-      qcoap_open_status_parse ("+QCOAPOPEN: 0,\"a,b\",1,4", &id, &host, &port, &status, &error));
+      at_coap_open_status_parse ("+QCOAPOPEN: 0,\"a,b\",1,4", &id, &host, &port, &status, &error));
   g_assert_cmpstr (host, ==, "a,b");
   g_assert_cmpint (status, ==, QCOAP_STATUS_DISCONNECTING);
   g_clear_pointer (&host, g_free);
 
   g_assert_false (
-      qcoap_open_status_parse ("+QCOAPOPEN: 0,\"h\",5683,5", &id, &host, &port, &status, &error));
+      at_coap_open_status_parse ("+QCOAPOPEN: 0,\"h\",5683,5", &id, &host, &port, &status, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+  g_assert_false (at_coap_open_status_parse ("+QCOAPOPEN: 0,\"h\",65536,3", &id, &host, &port,
+                                             &status, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
   g_clear_error (&error);
   g_assert_false (
-      qcoap_open_status_parse ("+QCOAPOPEN: 0,\"h\",65536,3", &id, &host, &port, &status, &error));
+      at_coap_open_status_parse ("+QCOAPOPEN: 0,h,5683,3", &id, &host, &port, &status, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
   g_clear_error (&error);
   g_assert_false (
-      qcoap_open_status_parse ("+QCOAPOPEN: 0,h,5683,3", &id, &host, &port, &status, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
-  g_clear_error (&error);
-  g_assert_false (
-      qcoap_open_status_parse ("+QCOAPOPEN: 0,\"h,5683,3", &id, &host, &port, &status, &error));
+      at_coap_open_status_parse ("+QCOAPOPEN: 0,\"h,5683,3", &id, &host, &port, &status, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
   g_assert_null (host);
 }
@@ -458,23 +459,23 @@ test_qfupl_parse (void)
   gsize size = 0;
   guint16 checksum = 0;
 
-  g_assert_true (qcoap_qfupl_parse ("+QFUPL: 1758,384a", &size, &checksum, &error));
+  g_assert_true (at_coap_qfupl_parse ("+QFUPL: 1758,384a", &size, &checksum, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (size, ==, 1758);
   g_assert_cmphex (checksum, ==, 0x384a);
-  g_assert_true (qcoap_qfupl_parse ("+QFUPL: 3,FFFF", &size, &checksum, &error));
+  g_assert_true (at_coap_qfupl_parse ("+QFUPL: 3,FFFF", &size, &checksum, &error));
   g_assert_cmphex (checksum, ==, 0xffff);
-  g_assert_true (qcoap_qfupl_parse ("+QFUPL: 0,0", &size, &checksum, &error));
+  g_assert_true (at_coap_qfupl_parse ("+QFUPL: 0,0", &size, &checksum, &error));
   g_assert_cmpuint (size, ==, 0);
   g_assert_cmphex (checksum, ==, 0);
 
-  g_assert_false (qcoap_qfupl_parse ("+QFUPL: 3,12345", &size, &checksum, &error));
+  g_assert_false (at_coap_qfupl_parse ("+QFUPL: 3,12345", &size, &checksum, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
   g_clear_error (&error);
-  g_assert_false (qcoap_qfupl_parse ("+QFUPL: 3,xyz", &size, &checksum, &error));
+  g_assert_false (at_coap_qfupl_parse ("+QFUPL: 3,xyz", &size, &checksum, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
   g_clear_error (&error);
-  g_assert_false (qcoap_qfupl_parse ("+QFUPL: 3", &size, &checksum, &error));
+  g_assert_false (at_coap_qfupl_parse ("+QFUPL: 3", &size, &checksum, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
 }
 
@@ -484,7 +485,7 @@ static QcoapRecv *
 parse_recv_ok (const char *line)
 {
   g_autoptr (GError) error = NULL;
-  QcoapRecv *recv = qcoap_recv_parse (line, &error);
+  QcoapRecv *recv = at_coap_recv_parse (line, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (recv);
@@ -501,7 +502,7 @@ option_at (const QcoapRecv *recv, guint index)
 static void
 assert_option_string (const QcoapOption *option, guint16 number, const char *text)
 {
-  g_autofree char *value = qcoap_option_dup_string (option);
+  g_autofree char *value = at_coap_option_dup_string (option);
 
   g_assert_cmpuint (option->number, ==, number);
   g_assert_cmpint (option->format, ==, QCOAP_OPTION_FORMAT_STRING);
@@ -655,7 +656,7 @@ test_recv_parse_head (void)
   };
   g_autoptr (GError) error = NULL;
   g_autoptr (QcoapRecv) recv
-      = qcoap_recv_parse_head ("+QCOAPRECV: 3,1234,2.05,4,0A0B0C0D,12,8,\"abc", &error);
+      = at_coap_recv_parse_head ("+QCOAPRECV: 3,1234,2.05,4,0A0B0C0D,12,8,\"abc", &error);
 
   g_assert_no_error (error);
   g_assert_cmpuint (recv->client_id, ==, 3);
@@ -668,7 +669,7 @@ test_recv_parse_head (void)
   for (gsize i = 0; i < G_N_ELEMENTS (rejected); i++)
     {
       g_autoptr (GError) reject_error = NULL;
-      g_autoptr (QcoapRecv) nothing = qcoap_recv_parse_head (rejected[i], &reject_error);
+      g_autoptr (QcoapRecv) nothing = at_coap_recv_parse_head (rejected[i], &reject_error);
 
       g_test_message ("line: %s", rejected[i]);
       g_assert_null (nothing);
@@ -777,12 +778,12 @@ test_recv_parse_many_candidate_ends (void)
   g_string_append (line, "\",0");
   recv = parse_recv_ok (line->str);
   g_assert_cmpuint (recv->options->len, ==, 64);
-  g_clear_pointer (&recv, qcoap_recv_free);
+  g_clear_pointer (&recv, at_coap_recv_free);
 
   /* A last value ending in 'x"x' is neither quoted nor bare. */
   g_string_truncate (line, line->len - strlen ("\",0"));
   g_string_append (line, "x\"x,0");
-  recv = qcoap_recv_parse (line->str, &error);
+  recv = at_coap_recv_parse (line->str, &error);
   g_assert_null (recv);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
 }
@@ -802,12 +803,12 @@ test_recv_parse_hostile_split_is_bounded (void)
   g_string_append (line, ",0");
   recv = parse_recv_ok (line->str);
   g_assert_cmpuint (recv->options->len, ==, 64);
-  g_clear_pointer (&recv, qcoap_recv_free);
+  g_clear_pointer (&recv, at_coap_recv_free);
 
   /* The last value, 'x"x', is neither quoted nor bare: no split fits. */
   g_string_truncate (line, line->len - strlen (",0"));
   g_string_append (line, "x\"x,0");
-  recv = qcoap_recv_parse (line->str, &error);
+  recv = at_coap_recv_parse (line->str, &error);
   g_assert_null (recv);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
   g_assert_nonnull (strstr (error->message, "too many ways"));
@@ -846,7 +847,7 @@ test_recv_parse_rejects (void)
   for (gsize i = 0; i < G_N_ELEMENTS (lines); i++)
     {
       g_autoptr (GError) error = NULL;
-      g_autoptr (QcoapRecv) recv = qcoap_recv_parse (lines[i], &error);
+      g_autoptr (QcoapRecv) recv = at_coap_recv_parse (lines[i], &error);
 
       g_test_message ("line: %s", lines[i]);
       g_assert_null (recv);

@@ -408,15 +408,15 @@ test_check_message (void)
 static void
 test_check_empty_message (void)
 {
-  g_autoptr (GPtrArray) no_options = qcoap_option_list_new ();
-  g_autoptr (GPtrArray) one_option = qcoap_option_list_new ();
+  g_autoptr (GPtrArray) no_options = at_coap_option_list_new ();
+  g_autoptr (GPtrArray) one_option = at_coap_option_list_new ();
   g_autoptr (GBytes) empty = bytes_of_size (0);
   g_autoptr (GBytes) one_byte = bytes_of_size (1);
   g_autoptr (GError) options_error = NULL;
   g_autoptr (GError) payload_error = NULL;
   g_autoptr (GError) token_error = NULL;
 
-  g_ptr_array_add (one_option, qcoap_option_new_string (QCOAP_OPTION_URI_PATH, "x"));
+  g_ptr_array_add (one_option, at_coap_option_new_string (QCOAP_OPTION_URI_PATH, "x"));
   /* A ping: nothing at all, an empty token counts as none. */
   g_assert_true (dbus_args_check_empty_message (0, no_options, empty, NULL, NULL));
   g_assert_true (dbus_args_check_empty_message (0, no_options, empty, empty, NULL));
@@ -503,7 +503,7 @@ test_build_options (void)
   for (guint i = 0; i < list->len; i++)
     {
       const QcoapOption *option = g_ptr_array_index (list, i);
-      g_autofree char *text = qcoap_option_dup_string (option);
+      g_autofree char *text = at_coap_option_dup_string (option);
 
       g_assert_cmpuint (option->number, ==, numbers[i]);
       g_assert_cmpstr (text, ==, texts[i]);

@@ -136,9 +136,9 @@ fixture_tear_down (Fixture *f, gconstpointer data)
 static void
 deliver (Fixture *f, const AtEvent *event)
 {
-  ClientPoolUrc urc = { .kind = qcoap_urc_classify (event->line), .event = event };
+  ClientPoolUrc urc = { .kind = at_coap_urc_classify (event->line), .event = event };
 
-  g_assert_true (qcoap_urc_client_id (event->line, &urc.client_id));
+  g_assert_true (at_coap_urc_client_id (event->line, &urc.client_id));
   g_assert_cmpuint (urc.client_id, ==, modem_client_get_id (f->client));
   fake_pool_deliver_urc (f->pool, &urc);
 }

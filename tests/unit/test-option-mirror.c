@@ -120,7 +120,7 @@ expected_message (GPtrArray *options)
 
   for (guint i = 0; options && i < options->len; i++)
     {
-      g_autofree char *command = qcoap_cmd_option_add (CLIENT, 0, g_ptr_array_index (options, i));
+      g_autofree char *command = at_coap_cmd_option_add (CLIENT, 0, g_ptr_array_index (options, i));
       guint slot;
 
       g_ptr_array_add (fields, g_strdup (option_fields (command, &slot)));
@@ -138,7 +138,7 @@ options_of (const char *spec)
 {
   /* "p:a p:b cf:50 q:x" — Uri-Path, Content-Format, Uri-Query, Accept (a:),
    * ETag (e:hex). */
-  GPtrArray *options = qcoap_option_list_new ();
+  GPtrArray *options = at_coap_option_list_new ();
   g_auto (GStrv) parts = g_strsplit (spec, " ", -1);
 
   for (guint i = 0; parts[i] && *parts[i]; i++)
@@ -146,19 +146,19 @@ options_of (const char *spec)
       const char *value = parts[i] + 2;
 
       if (g_str_has_prefix (parts[i], "p:"))
-        g_ptr_array_add (options, qcoap_option_new_string (QCOAP_OPTION_URI_PATH, value));
+        g_ptr_array_add (options, at_coap_option_new_string (QCOAP_OPTION_URI_PATH, value));
       else if (g_str_has_prefix (parts[i], "q:"))
-        g_ptr_array_add (options, qcoap_option_new_string (QCOAP_OPTION_URI_QUERY, value));
+        g_ptr_array_add (options, at_coap_option_new_string (QCOAP_OPTION_URI_QUERY, value));
       else if (g_str_has_prefix (parts[i], "f:"))
         g_ptr_array_add (
-            options, qcoap_option_new_uint (QCOAP_OPTION_CONTENT_FORMAT, (guint32)atoi (value)));
+            options, at_coap_option_new_uint (QCOAP_OPTION_CONTENT_FORMAT, (guint32)atoi (value)));
       else if (g_str_has_prefix (parts[i], "a:"))
         g_ptr_array_add (options,
-                         qcoap_option_new_uint (QCOAP_OPTION_ACCEPT, (guint32)atoi (value)));
+                         at_coap_option_new_uint (QCOAP_OPTION_ACCEPT, (guint32)atoi (value)));
       else if (g_str_has_prefix (parts[i], "e:"))
         g_ptr_array_add (options,
-                         qcoap_option_new_bytes (QCOAP_OPTION_ETAG, QCOAP_OPTION_FORMAT_OPAQUE,
-                                                 (const guint8 *)value, strlen (value)));
+                         at_coap_option_new_bytes (QCOAP_OPTION_ETAG, QCOAP_OPTION_FORMAT_OPAQUE,
+                                                   (const guint8 *)value, strlen (value)));
       else
         g_assert_not_reached ();
     }
@@ -182,7 +182,7 @@ send_ok (OptionMirror *mirror, Modem *modem, guint16 mid, const char *spec)
   GPtrArray *commands = option_mirror_plan_get_commands (plan);
   g_autofree char *sent = NULL;
   g_autofree char *wanted = expected_message (options);
-  g_autofree char *header = qcoap_cmd_header (CLIENT, mid, token);
+  g_autofree char *header = at_coap_cmd_header (CLIENT, mid, token);
 
   for (guint i = 0; i < commands->len; i++)
     modem_apply (modem, g_ptr_array_index (commands, i));
@@ -203,14 +203,14 @@ test_first_message_writes_everything (void)
   g_autoptr (GBytes) token = token_of (0xA1B2C3D4);
   g_autoptr (OptionMirrorPlan) plan = option_mirror_plan (mirror, 4660, token, options);
   GPtrArray *commands = option_mirror_plan_get_commands (plan);
-  g_autofree char *header = qcoap_cmd_header (CLIENT, 4660, token);
+  g_autofree char *header = at_coap_cmd_header (CLIENT, 4660, token);
 
   /* Knowing nothing, the plan is what a straightforward host sends. */
   g_assert_cmpuint (commands->len, ==, 4);
   g_assert_cmpstr (g_ptr_array_index (commands, 0), ==, header);
   for (guint i = 0; i < 3; i++)
     {
-      g_autofree char *command = qcoap_cmd_option_add (CLIENT, i, g_ptr_array_index (options, i));
+      g_autofree char *command = at_coap_cmd_option_add (CLIENT, i, g_ptr_array_index (options, i));
 
       g_assert_cmpstr (g_ptr_array_index (commands, i + 1), ==, command);
       g_assert_cmpuint (option_mirror_plan_get_slot (plan, i), ==, i);
@@ -442,7 +442,7 @@ test_random_traffic (void)
           plan = option_mirror_plan (mirror, ++mid, token, options);
           g_queue_push_tail (&queue, plan);
           g_queue_push_tail (&queue, options);
-          g_queue_push_tail (&queue, qcoap_cmd_header (CLIENT, mid, token));
+          g_queue_push_tail (&queue, at_coap_cmd_header (CLIENT, mid, token));
           continue;
         }
       if (g_queue_is_empty (&queue))
