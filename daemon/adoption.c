@@ -1,6 +1,7 @@
 /* adoption.c — see adoption.h. */
 #include "adoption.h"
 
+#include "qcoap-cmd.h"
 #include "qcoap-error.h"
 
 #define QUERY_TIMEOUT_MS 2000

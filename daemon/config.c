@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "network.h"
+#include "qcoap-cmd.h"
 #include "qcoap-proto.h"
 #include "serial-port.h"
 

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "qcoap-cmd.h"
 #include "qcoap-error.h"
 #include "qcoap-proto.h"
 

@@ -7,6 +7,7 @@
 
 #include "backoff.h"
 #include "dtls-psk.h"
+#include "qcoap-cmd.h"
 #include "qcoap-error.h"
 
 #define CLOSE_RESULT_TIMEOUT_MS 10000
@@ -189,8 +190,8 @@ finish_reopen (ModemClient *self, int result)
   self->reopen_retry_source = g_timeout_add_seconds (pause_s, retry_reopen, self);
 }
 
-void
-modem_client_handle_open_result (ModemClient *self, int result)
+static void
+handle_open_result (ModemClient *self, int result)
 {
   g_autoptr (GTask) task = NULL;
 
@@ -353,7 +354,7 @@ connect_client (ModemClient *self)
 }
 
 /* Configures the client ID and connects it (AT+QCOAPOPEN); the +QCOAPOPEN
- * URC then ends in modem_client_handle_open_result(). Used for the first open and to
+ * URC then ends in handle_open_result(). Used for the first open and to
  * reopen a persistent client after the modem lost it. A DTLS client first
  * puts its key on the modem, in DTLS context N for client ID N (the modem's
  * settings of the context do not survive a restart). */
@@ -490,8 +491,8 @@ modem_client_leave (ModemClient *self)
 
 /* ---- close ---------------------------------------------------------------------- */
 
-void
-modem_client_finish_close (ModemClient *self)
+static void
+finish_close (ModemClient *self)
 {
   g_autofree char *reason = g_steal_pointer (&self->close_reason);
 
@@ -506,7 +507,7 @@ on_close_timeout (gpointer user_data)
 
   self->close_timeout_source = 0;
   g_warning ("Client %u: no +QCOAPCLOSE result from the modem; freeing it anyway", self->id);
-  modem_client_finish_close (self);
+  finish_close (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -524,7 +525,7 @@ on_close_command_done (GObject *source, GAsyncResult *result, gpointer user_data
       /* ERROR: the modem holds no session on this ID any more (it closed by
        * itself); there is nothing left to wait for. */
       g_info ("Client %u: close answered \"%s\"", self->id, error->message);
-      modem_client_finish_close (self);
+      finish_close (self);
       return;
     }
   self->close_timeout_source = g_timeout_add (CLOSE_RESULT_TIMEOUT_MS, on_close_timeout, self);
@@ -567,4 +568,41 @@ modem_client_close_finish (ModemClient *self, GAsyncResult *result, GError **err
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == modem_client_close, FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- the object and its URCs --------------------------------------------------------- */
+
+/* +QCOAPOPEN and +QCOAPCLOSE end an open or a close here; the rest are the
+ * client's messages. */
+void
+modem_client_handle_urc (const ClientPoolUrc *urc, gpointer user_data)
+{
+  g_autoptr (ModemClient) self = g_object_ref (MODEM_CLIENT (user_data));
+  const char *line = urc->event->line;
+  guint id;
+  int result;
+
+  if (urc->kind == QCOAP_URC_OPEN_RESULT)
+    {
+      if (at_coap_open_result_parse (line, &id, &result, NULL)
+          && (self->open_task || self->reopening))
+        handle_open_result (self, result);
+    }
+  else if (urc->kind == QCOAP_URC_CLOSE)
+    {
+      if (at_coap_close_result_parse (line, &id, &result, NULL) && self->close_task)
+        finish_close (self);
+    }
+  else
+    modem_client_handle_message_urc (self, urc);
+}
+
+ModemClient *
+modem_client_new (ClientPool *pool, guint id, const ModemClientConfig *config,
+                  const ModemClientListener *listener, gpointer user_data)
+{
+  ModemClient *self = modem_client_alloc (pool, id, config, listener, user_data);
+
+  client_pool_attach (pool, id, modem_client_handle_urc, self);
+  return self;
 }

@@ -54,12 +54,12 @@ struct _ModemClient
 };
 
 /* In modem-client.c. */
+ModemClient *modem_client_alloc (ClientPool *pool, guint id, const ModemClientConfig *config,
+                                 const ModemClientListener *listener, gpointer user_data);
+/* +QCOAPRECV, +QCOAPACK, +QCOAPIND: the messages of the client. */
+void modem_client_handle_message_urc (ModemClient *self, const ClientPoolUrc *urc);
 void modem_client_set_state (ModemClient *self, ModemClientState state);
 void modem_client_fail_pending_requests (ModemClient *self, const char *message);
 void modem_client_end_messages_in_flight (ModemClient *self);
-
-/* In modem-client-open.c: the +QCOAPOPEN and +QCOAPCLOSE URCs. */
-void modem_client_handle_open_result (ModemClient *self, int result);
-void modem_client_finish_close (ModemClient *self);
 
 G_END_DECLS

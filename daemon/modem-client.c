@@ -3,6 +3,7 @@
  * (open, reopen, adopt, leave, close, end) is in modem-client-open.c. */
 #include "modem-client-private.h"
 
+#include "qcoap-cmd.h"
 #include "qcoap-error.h"
 #include "qcoap-registry.h"
 
@@ -144,9 +145,11 @@ modem_client_init (ModemClient *self)
   self->state = MODEM_CLIENT_OPENING;
 }
 
+/* The object without its client ID's life; modem_client_new() in
+ * modem-client-open.c gives it one. */
 ModemClient *
-modem_client_new (ClientPool *pool, guint id, const ModemClientConfig *config,
-                  const ModemClientListener *listener, gpointer user_data)
+modem_client_alloc (ClientPool *pool, guint id, const ModemClientConfig *config,
+                    const ModemClientListener *listener, gpointer user_data)
 {
   ModemClient *self = g_object_new (MODEM_TYPE_CLIENT, NULL);
 
@@ -156,7 +159,6 @@ modem_client_new (ClientPool *pool, guint id, const ModemClientConfig *config,
   self->listener = *listener;
   self->listener_data = user_data;
   self->option_mirror = option_mirror_new (id);
-  client_pool_attach (pool, id, modem_client_handle_urc, self);
   return self;
 }
 
@@ -648,8 +650,6 @@ handle_line (ModemClient *self, QcoapUrcKind kind, const char *line)
 {
   QcoapAck ack;
   QcoapInd ind;
-  guint id;
-  int result;
 
   switch (kind)
     {
@@ -661,15 +661,6 @@ handle_line (ModemClient *self, QcoapUrcKind kind, const char *line)
         if (at_coap_ind_parse (line, &ind, NULL))
           self->listener.retransmission (self, ind.type, ind.message_id, ind.attempt, ind.result,
                                          self->listener_data);
-        break;
-      case QCOAP_URC_OPEN_RESULT:
-        if (at_coap_open_result_parse (line, &id, &result, NULL)
-            && (self->open_task || self->reopening))
-          modem_client_handle_open_result (self, result);
-        break;
-      case QCOAP_URC_CLOSE:
-        if (at_coap_close_result_parse (line, &id, &result, NULL) && self->close_task)
-          modem_client_finish_close (self);
         break;
       default:
         g_debug ("Client %u: unhandled URC \"%s\"", self->id, line);
@@ -699,14 +690,12 @@ handle_unreadable (ModemClient *self, const AtEvent *event)
 }
 
 void
-modem_client_handle_urc (const ClientPoolUrc *urc, gpointer user_data)
+modem_client_handle_message_urc (ModemClient *self, const ClientPoolUrc *urc)
 {
-  g_autoptr (ModemClient) hold = g_object_ref (MODEM_CLIENT (user_data));
-
   if (urc->event->kind == AT_EVENT_RECV)
-    handle_recv (hold, urc->event);
+    handle_recv (self, urc->event);
   else if (urc->event->kind == AT_EVENT_RECV_UNREADABLE)
-    handle_unreadable (hold, urc->event);
+    handle_unreadable (self, urc->event);
   else
-    handle_line (hold, urc->kind, urc->event->line);
+    handle_line (self, urc->kind, urc->event->line);
 }

@@ -2,7 +2,7 @@
  * their activation with back-off (AT+QIACT?, AT+QIACT, AT+QIDEACT), their
  * configuration (AT+QICSGP), the callers waiting for one, and the
  * network's "pdpdeact". The rest of the network is in network.c. */
-#include "network-private.h"
+#include "network-context.h"
 
 #include "backoff.h"
 #include "qcoap-error.h"

@@ -1,6 +1,7 @@
 /* open-call.c — see open-call.h. */
 #include "open-call.h"
 
+#include "qcoap-cmd.h"
 #include "qcoap-error.h"
 
 #define ROOT_UID 0

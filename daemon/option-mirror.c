@@ -16,6 +16,7 @@
 
 #include <string.h>
 
+#include "qcoap-cmd.h"
 #include "qcoap-proto.h"
 
 #define NO_SLOT (-1)

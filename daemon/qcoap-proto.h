@@ -1,6 +1,6 @@
 /* qcoap-proto.h — the BG96's CoAP AT commands and URCs as text.
  *
- * The builders of the command lines are declared in qcoap-cmd.h. Parsers
+ * The builders of the command lines are in qcoap-cmd.h, above this. Parsers
  * take one response or URC line without its CR LF framing (as the
  * AT lexer reports it). Nothing here does I/O or keeps state, so every
  * function can be tested and fuzzed on its own.
@@ -13,7 +13,6 @@
 
 #include <glib.h>
 
-#include "qcoap-cmd.h"
 #include "qcoap-options.h"
 
 G_BEGIN_DECLS

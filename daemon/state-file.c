@@ -1,4 +1,5 @@
 /* state-file.c — see state-file.h. */
+#include "qcoap-cmd.h"
 #include "state-file.h"
 
 #include <errno.h>

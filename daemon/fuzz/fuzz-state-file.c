@@ -3,6 +3,7 @@
  * Whatever the bytes, the reader must not crash, leak or accept a value the
  * daemon could not use; and what it accepts must survive a round trip: the
  * text written from it reads back to the same text. */
+#include "qcoap-cmd.h"
 #include "state-file.h"
 
 #include <stdlib.h>

@@ -4,6 +4,7 @@
  * from the bus. What at_coap_option_list_from_variant() accepts must pass
  * at_coap_option_validate() one by one, fit the modem's slots, become AT
  * lines, and convert back to the same a(qv). */
+#include "qcoap-cmd.h"
 #include "qcoap-proto.h"
 
 #include <stdlib.h>

@@ -5,6 +5,7 @@
  * accepted by AT+QCOAPOPEN's builder, and every path segment and query part
  * must give an AT+QCOAPOPTION line without quotes or line breaks inside its
  * value (only 255-byte or shorter ones are options at all). */
+#include "qcoap-cmd.h"
 #include "qcoap-proto.h"
 
 #include <stdlib.h>

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "qcoap-error.h"
+#include "qcoap-cmd.h"
 #include "qcoap-proto.h"
 
 /* --- Builders ---------------------------------------------------------------- */

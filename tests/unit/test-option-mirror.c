@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "qcoap-cmd.h"
 #include "qcoap-proto.h"
 
 #define CLIENT 3

@@ -1,9 +1,10 @@
-/* network-private.h — what the two halves of the network share: its
- * struct and its data contexts' struct, and the few functions one half
- * calls in the other. network.c has the registration, operator and signal,
- * the AT commands and the modem's life; network-context.c has the data
- * contexts (activation with back-off, waiters, "pdpdeact"). Not for use
- * outside these two files. */
+/* network-command.h — the inside of the network, shared by its three files:
+ * the Network and Context structs, one AT command whose answer is dropped
+ * when the modem's life it belonged to has ended, and the change
+ * notification (network-command.c). network.c has the registration, operator
+ * and signal and the modem's life; network-context.c, below it, the data
+ * contexts; this file, below both, what they share. Not for use outside
+ * these files. */
 #pragma once
 
 #include "network.h"
@@ -62,20 +63,11 @@ struct _Network
 typedef void (*ReplyFunc) (Network *network, AtResponse *response, const GError *error,
                            gpointer data);
 
-/* In network.c. */
 void network_send_command_full (Network *network, const char *command, const char *shown,
                                 const char *response_prefix, guint timeout_ms, ReplyFunc func,
                                 gpointer data);
 void network_send_command (Network *network, const char *command, const char *response_prefix,
                            guint timeout_ms, ReplyFunc func, gpointer data);
 void network_notify (Network *network);
-
-/* In network-context.c. */
-void network_context_down (Context *context, gboolean sessions_lost);
-void network_context_kick (Context *context);
-void network_context_forget (Context *context);
-void network_context_clear (Context *context);
-void network_write_contexts (Network *network);
-void network_on_qiurc (const AtEvent *event, gpointer user_data);
 
 G_END_DECLS

@@ -1,0 +1,17 @@
+/* network-context.h — the network's data contexts (network-context.c):
+ * their activation with back-off, the calls waiting for one, and the
+ * network's "pdpdeact". Used by network.c only. */
+#pragma once
+
+#include "network-command.h"
+
+G_BEGIN_DECLS
+
+void network_context_down (Context *context, gboolean sessions_lost);
+void network_context_kick (Context *context);
+void network_context_forget (Context *context);
+void network_context_clear (Context *context);
+void network_write_contexts (Network *network);
+void network_on_qiurc (const AtEvent *event, gpointer user_data);
+
+G_END_DECLS
