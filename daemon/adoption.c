@@ -190,8 +190,18 @@ on_close_results_timeout (gpointer user_data)
   Adoption *adoption = user_data;
 
   adoption->close_timeout_source = 0;
-  g_warning ("No +QCOAPCLOSE result for client IDs 0x%02x; taking them as closed",
+  g_warning ("No +QCOAPCLOSE result for client IDs 0x%02x yet; they stay taken until it comes",
              adoption->close_results);
+  /* The module may take up to 75 s: the sessions go on, but those IDs are
+   * not handed out before the module has let them go. */
+  for (guint id = 0; id < QCOAP_MAX_CLIENTS; id++)
+    {
+      guint held;
+
+      if ((adoption->close_results & (1u << id))
+          && client_pool_acquire (adoption->pool, (int)id, &held, NULL))
+        client_pool_release_when_closed (adoption->pool, held, CLIENT_POOL_CLOSE_TIMEOUT_MS);
+    }
   adoption->close_results = 0;
   maybe_finish_closing (adoption);
   return G_SOURCE_REMOVE;

@@ -52,6 +52,8 @@ struct _ClientPool
     gpointer user_data;
   } holders[QCOAP_MAX_CLIENTS], unclaimed;
   guint urc_handlers[G_N_ELEMENTS (coap_urc_prefixes) + 1];
+  void (*freed_func) (ClientPool *pool, gpointer data);
+  gpointer freed_data;
 };
 
 #define NO_OWNER QCOAP_MAX_CLIENTS
@@ -135,6 +137,78 @@ client_pool_detach (ClientPool *pool, guint id, gpointer user_data)
     return;
   pool->holders[id].func = NULL;
   pool->holders[id].user_data = NULL;
+}
+
+/* ---- client IDs the module is still closing ---------------------------------- */
+
+typedef struct
+{
+  ClientPool *pool;
+  guint id;
+  guint timeout_source;
+} ClosingId;
+
+static void
+closing_id_release (ClosingId *closing)
+{
+  ClientPool *pool = closing->pool;
+  guint id = closing->id;
+
+  g_clear_handle_id (&closing->timeout_source, g_source_remove);
+  g_free (closing);
+  client_pool_release (pool, id);
+  if (pool->freed_func != NULL)
+    pool->freed_func (pool, pool->freed_data);
+}
+
+void
+client_pool_set_freed_func (ClientPool *pool, void (*func) (ClientPool *pool, gpointer data),
+                            gpointer data)
+{
+  pool->freed_func = func;
+  pool->freed_data = data;
+}
+
+static void
+on_closing_urc (const ClientPoolUrc *urc, gpointer user_data)
+{
+  ClosingId *closing = user_data;
+
+  if (urc->kind != QCOAP_URC_CLOSE)
+    return;
+  g_debug ("Client ID %u: the module has closed it; it is free", closing->id);
+  closing_id_release (closing);
+}
+
+static gboolean
+on_closing_timeout (gpointer user_data)
+{
+  ClosingId *closing = user_data;
+
+  closing->timeout_source = 0;
+  g_warning ("Client ID %u: no +QCOAPCLOSE result within the module's maximum; freeing it anyway",
+             closing->id);
+  closing_id_release (closing);
+  return G_SOURCE_REMOVE;
+}
+
+void
+client_pool_release_when_closed (ClientPool *pool, guint id, guint timeout_ms)
+{
+  ClosingId *closing = g_new0 (ClosingId, 1);
+
+  g_return_if_fail (id < QCOAP_MAX_CLIENTS && pool->taken[id]);
+  closing->pool = pool;
+  closing->id = id;
+  closing->timeout_source = g_timeout_add (timeout_ms, on_closing_timeout, closing);
+  client_pool_attach (pool, id, on_closing_urc, closing);
+}
+
+gboolean
+client_pool_is_attached (ClientPool *pool, guint id, gpointer user_data)
+{
+  g_return_val_if_fail (id < QCOAP_MAX_CLIENTS, FALSE);
+  return pool->taken[id] && pool->holders[id].user_data == user_data;
 }
 
 void

@@ -71,6 +71,20 @@ void client_pool_release (ClientPool *pool, guint id);
  * ID is released or client_pool_detach() is called with the same @user_data. */
 void client_pool_attach (ClientPool *pool, guint id, ClientPoolUrcFunc func, gpointer user_data);
 void client_pool_detach (ClientPool *pool, guint id, gpointer user_data);
+/* Whether @user_data is attached to @id now. */
+gboolean client_pool_is_attached (ClientPool *pool, guint id, gpointer user_data);
+/* The module closes a client ID on its own time: after AT+QCOAPCLOSE
+ * answered OK, @id (taken) stays taken until its +QCOAPCLOSE result comes,
+ * or @timeout_ms have passed, so that no Open lands on an ID the module
+ * still holds. Whoever was attached to @id hears no more. */
+#define CLIENT_POOL_CLOSE_TIMEOUT_MS 75000 /* the application note's maximum */
+void client_pool_release_when_closed (ClientPool *pool, guint id, guint timeout_ms);
+/* @func hears when an ID the module was closing becomes free: nobody else
+ * acts on that moment, so whoever shows FreeClients or waits for an ID
+ * does. */
+void client_pool_set_freed_func (ClientPool *pool, void (*func) (ClientPool *pool, gpointer data),
+                                 gpointer data);
+
 /* @func (NULL: none) hears the URCs of client IDs nobody is attached to. */
 void client_pool_set_unclaimed_handler (ClientPool *pool, ClientPoolUrcFunc func,
                                         gpointer user_data);

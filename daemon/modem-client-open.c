@@ -10,9 +10,11 @@
 #include "qcoap-cmd.h"
 #include "qcoap-error.h"
 
-#define CLOSE_RESULT_TIMEOUT_MS 10000
-#define REOPEN_FIRST_PAUSE_S    1
-#define REOPEN_MAX_PAUSE_S      30
+/* How long a Close waits for the module to say it is done (field code
+ * waits 20 s; a D-Bus call's default timeout is 25 s). */
+#define CLOSE_WAIT_MS        10000
+#define REOPEN_FIRST_PAUSE_S 1
+#define REOPEN_MAX_PAUSE_S   30
 /* Result codes the open path gives itself when it fails before the modem
  * reports one: an open that timed out ("operation in progress"), commands
  * the modem refused ("invalid parameter"), a key it did not take. */
@@ -77,8 +79,10 @@ modem_client_end (ModemClient *self, const char *reason)
   if (open_task == NULL)
     modem_client_end_messages_in_flight (self);
   forget_psk (self);
-  /* The ID is free before anyone hears of the end. */
-  client_pool_release (self->pool, self->id);
+  /* The ID is free before anyone hears of the end, unless the module is
+   * still closing it (see client_pool_release_when_closed()). */
+  if (client_pool_is_attached (self->pool, self->id, self))
+    client_pool_release (self->pool, self->id);
   /* Only a client that opened announces its end. */
   if (open_task)
     g_task_return_new_error (open_task, QCOAP_ERROR, QCOAP_ERROR_CLOSED,
@@ -118,7 +122,11 @@ on_abandoned_close_done (GObject *source, GAsyncResult *result, gpointer user_da
   g_autofree AbandonedClient *abandoned = user_data;
   g_autoptr (GPtrArray) responses = client_pool_run_finish (abandoned->pool, result, NULL);
 
-  client_pool_release (abandoned->pool, abandoned->id);
+  /* OK: the module closes it now, and says so with +QCOAPCLOSE. */
+  if (responses != NULL)
+    client_pool_release_when_closed (abandoned->pool, abandoned->id, CLIENT_POOL_CLOSE_TIMEOUT_MS);
+  else
+    client_pool_release (abandoned->pool, abandoned->id);
 }
 
 /* An open that timed out may still complete on the modem: close the client
@@ -500,13 +508,20 @@ finish_close (ModemClient *self)
   modem_client_end (self, reason ? reason : "closed");
 }
 
+/* The module took the close but has not said it is done: the session ends
+ * now (a caller's Close does not wait for ever), and its ID stays taken
+ * until the module reports the close, up to the application note's 75 s. */
 static gboolean
-on_close_timeout (gpointer user_data)
+on_close_wait_over (gpointer user_data)
 {
   ModemClient *self = user_data;
 
   self->close_timeout_source = 0;
-  g_warning ("Client %u: no +QCOAPCLOSE result from the modem; freeing it anyway", self->id);
+  g_message ("Client %u: the module is still closing it; the session ends, its ID stays taken "
+             "until the module is done",
+             self->id);
+  client_pool_release_when_closed (self->pool, self->id,
+                                   CLIENT_POOL_CLOSE_TIMEOUT_MS - CLOSE_WAIT_MS);
   finish_close (self);
   return G_SOURCE_REMOVE;
 }
@@ -528,7 +543,7 @@ on_close_command_done (GObject *source, GAsyncResult *result, gpointer user_data
       finish_close (self);
       return;
     }
-  self->close_timeout_source = g_timeout_add (CLOSE_RESULT_TIMEOUT_MS, on_close_timeout, self);
+  self->close_timeout_source = g_timeout_add (CLOSE_WAIT_MS, on_close_wait_over, self);
 }
 
 void

@@ -8,6 +8,7 @@
 
 #include "modem-client.h"
 #include "option-mirror.h"
+#include "recent-messages.h"
 
 G_BEGIN_DECLS
 
@@ -38,6 +39,8 @@ struct _ModemClient
   /* Message ID → SEND_STATE of every message given to the modem whose
    * final +QCOAPACK has not come yet. */
   GHashTable *sends_in_flight;
+  /* What the module reported lately, to drop its reports of a copy. */
+  RecentMessages *recent_messages;
   /* Sends not taken yet and requests not answered yet (queue_limit). */
   guint calls_waiting;
   /* Confirmable messages in sends_in_flight (max_in_flight). */

@@ -13,6 +13,9 @@
 #define SEND_TOKEN_LENGTH       4
 /* RFC 7252 §4.8: MAX_LATENCY, in ms. */
 #define COAP_MAX_LATENCY_MS (100 * 1000)
+/* Messages remembered per client ID to drop copies: at most this many
+ * within an exchange's lifetime (247 s by default). */
+#define RECENT_MESSAGES_KEPT 1024
 /* The +QCOAPACK result of a message that got no acknowledgement after all
  * retransmissions. */
 #define RESULT_SEND_FAILED (-11)
@@ -122,6 +125,7 @@ modem_client_finalize (GObject *object)
   g_clear_pointer (&self->requests_by_token, g_hash_table_unref);
   g_clear_pointer (&self->option_mirror, option_mirror_free);
   g_clear_pointer (&self->sends_in_flight, g_hash_table_unref);
+  g_clear_pointer (&self->recent_messages, recent_messages_free);
   modem_client_config_clear (&self->config);
   g_free (self->close_reason);
   G_OBJECT_CLASS (modem_client_parent_class)->finalize (object);
@@ -142,6 +146,7 @@ modem_client_init (ModemClient *self)
   self->requests_by_token
       = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)pending_request_free);
   self->sends_in_flight = g_hash_table_new (NULL, NULL);
+  self->recent_messages = recent_messages_new (RECENT_MESSAGES_KEPT);
   self->state = MODEM_CLIENT_OPENING;
 }
 
@@ -585,6 +590,14 @@ handle_recv (ModemClient *self, const AtEvent *event)
     {
       g_warning ("Client %u: ignoring a message the modem reported oddly: %s", self->id,
                  error->message);
+      return;
+    }
+  if (recent_messages_check (self->recent_messages, recv->message_id, recv->token,
+                             g_get_monotonic_time (),
+                             (gint64)exchange_lifetime_ms (&self->config) * 1000))
+    {
+      g_debug ("Client %u: message ID %u reported again (a copy); dropped, %u so far", self->id,
+               recv->message_id, recent_messages_get_duplicates (self->recent_messages));
       return;
     }
   payload = g_bytes_new (event->payload, event->payload_length);

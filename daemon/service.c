@@ -155,6 +155,16 @@ on_session_ended (Session *session, gpointer user_data)
   opener_serve_waiting (service->opener);
 }
 
+/* An ID the module was still closing is free now. */
+static void
+on_client_id_freed (ClientPool *pool, gpointer user_data)
+{
+  Service *service = user_data;
+
+  update_sessions_property (service);
+  opener_serve_waiting (service->opener);
+}
+
 /* A session whose open failed: it never was in anyone's hands but ours. */
 static void
 drop_session (Service *service, Session *session)
@@ -560,6 +570,7 @@ service_new (const ServiceConfig *config,
                      on_session_ended, &adopter_listener, service);
   service->opener = opener_new (service->pool, service->callers, &opener_limits, on_session_ended,
                                 &opener_hooks, service);
+  client_pool_set_freed_func (service->pool, on_client_id_freed, service);
   client_pool_watch_message_ids (service->pool, STATE_FILE_MESSAGE_ID_SPAN, on_message_ids_advanced,
                                  service);
 

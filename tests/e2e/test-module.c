@@ -11,6 +11,9 @@
 #define BOOT_ARGS        "--boot-delay", "50", "--reset-silence", "300"
 #define PSM_SLEEP_MS     2000
 #define STATE_TIMEOUT_MS 20000
+#define QCOAP_CLIENTS    6
+#define DUPLICATE_ROUNDS 5
+#define COPY_WAIT_MS     500
 
 static char *
 manager_string (E2eEnv *env, const char *name)
@@ -20,6 +23,16 @@ manager_string (E2eEnv *env, const char *name)
 
   g_assert_nonnull (value);
   return g_variant_dup_string (value, NULL);
+}
+
+static guint
+count_lines_with (const char *text, const char *needle)
+{
+  guint count = 0;
+
+  for (const char *p = strstr (text, needle); p != NULL; p = strstr (p + 1, needle))
+    count++;
+  return count;
 }
 
 static void
@@ -208,6 +221,98 @@ test_power_saving_off (void)
   g_assert_true (e2e_env_stop (env, FALSE));
 }
 
+/* ---- copies and slow closes ------------------------------------------------------------ */
+
+static gboolean
+set_flag (gpointer data)
+{
+  *(gboolean *)data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Dispatches the bus's signals for @ms. */
+static void
+pump_for (guint ms)
+{
+  gboolean over = FALSE;
+
+  g_timeout_add (ms, set_flag, &over);
+  e2e_wait_for (&over, ms + 1000);
+}
+
+static void
+count_signal (GDBusConnection *connection, const char *sender, const char *path,
+              const char *interface, const char *member, GVariant *parameters, gpointer user_data)
+{
+  (*(guint *)user_data)++;
+}
+
+/* A module that reports every message twice: each reaches the caller once. */
+static void
+test_duplicates_dropped (void)
+{
+  const char *const sim_args[]
+      = { BOOT_ARGS, "--network-ready", "--fault", "report-twice=on", NULL };
+  E2eOptions options = { .sim_args = sim_args };
+  E2eEnv *env = e2e_env_start (&options);
+  g_autofree char *path = e2e_open_session (env->bus, env->coap_port, NULL);
+  guint received = 0;
+  guint subscription = g_dbus_connection_signal_subscribe (
+      env->bus, E2E_BUS_NAME, E2E_SESSION_IFACE, "Received", path, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+      count_signal, &received, NULL);
+  gsize offset = e2e_env_sim_log_offset (env);
+  g_autofree char *log = NULL;
+
+  for (guint i = 0; i < DUPLICATE_ROUNDS; i++)
+    e2e_assert_session_serves (env->bus, path);
+  /* Long enough for any copy to arrive as a signal. */
+  pump_for (COPY_WAIT_MS);
+  g_dbus_connection_signal_unsubscribe (env->bus, subscription);
+  g_assert_cmpuint (received, ==, DUPLICATE_ROUNDS);
+  /* The modem did report each twice. */
+  log = e2e_env_sim_log_since (env, offset);
+  g_assert_cmpuint (count_lines_with (log, "urc +QCOAPRECV:"), ==, 2 * DUPLICATE_ROUNDS);
+  e2e_close_session (env->bus, path);
+  g_assert_true (e2e_env_stop (env, FALSE));
+}
+
+/* A module that takes 15 s to close: Close returns after its 10 s wait, the
+ * ID stays taken until the module is done, and no Open meets -10. */
+static void
+test_slow_close (void)
+{
+  const char *const sim_args[] = { BOOT_ARGS, "--network-ready", "--close-delay", "15000", NULL };
+  E2eOptions options = { .sim_args = sim_args };
+  E2eEnv *env = e2e_env_start (&options);
+  g_autofree char *first = e2e_open_session (env->bus, env->coap_port, NULL);
+  char *others[QCOAP_CLIENTS - 1] = { NULL };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *refused = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  e2e_close_session (env->bus, first);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 12 * G_USEC_PER_SEC);
+  g_assert_cmpuint (e2e_env_free_clients (env), ==, QCOAP_CLIENTS - 1);
+  for (guint i = 0; i < G_N_ELEMENTS (others); i++)
+    {
+      others[i] = e2e_open_session (env->bus, env->coap_port, NULL);
+      g_assert_cmpstr (others[i], !=, first);
+    }
+  e2e_assert_session_serves (env->bus, others[0]);
+  refused = e2e_try_open_session (env->bus, env->coap_port, NULL, E2E_CALL_TIMEOUT_MS, &error);
+  g_assert_null (refused);
+  e2e_assert_remote_error (error, E2E_ERROR_PREFIX "NoFreeClient");
+  /* Once the module is done, the ID is free again. */
+  e2e_env_wait_free_clients (env, 1);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 14 * G_USEC_PER_SEC);
+  for (guint i = 0; i < G_N_ELEMENTS (others); i++)
+    {
+      e2e_close_session (env->bus, others[i]);
+      g_free (others[i]);
+    }
+  g_assert_true (e2e_env_stop (env, FALSE));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -218,5 +323,7 @@ main (int argc, char **argv)
   g_test_add_func ("/module/other-family", test_other_family);
   g_test_add_func ("/module/power-saving/keep", test_power_saving_keep);
   g_test_add_func ("/module/power-saving/off", test_power_saving_off);
+  g_test_add_func ("/module/duplicates-dropped", test_duplicates_dropped);
+  g_test_add_func ("/module/slow-close", test_slow_close);
   return g_test_run ();
 }

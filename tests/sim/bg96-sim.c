@@ -127,6 +127,7 @@ typedef struct
   char *urc_port;
   char *port_role;
   gboolean psm_requested;
+  int close_delay;
 } Options;
 
 static void
@@ -173,6 +174,8 @@ parse_options (int *argc, char ***argv, Options *o, GError **error)
       "Which port this pty is: usbat (the default), usbmodem, uart1; URCs come only while "
       "the stored URC port is this one",
       "PORT" },
+    { "close-delay", 0, 0, G_OPTION_ARG_INT, &o->close_delay,
+      "AT+QCOAPCLOSE's OK to its +QCOAPCLOSE result (an open of the ID meanwhile: -10)", "MS" },
     { "psm-requested", 0, 0, G_OPTION_ARG_NONE, &o->psm_requested,
       "Start with AT+CPSMS=1 stored, as a module set up for power saving", NULL },
     { NULL },
@@ -194,7 +197,7 @@ parse_options (int *argc, char ***argv, Options *o, GError **error)
     }
   if (o->link_path == NULL || o->baud < 0 || o->net_delay < 0 || o->boot_delay < 0
       || o->reset_silence < 0 || o->time_scale < 1 || o->attach_delay < 0 || o->activation_delay < 0
-      || o->at_latency < 0)
+      || o->at_latency < 0 || o->close_delay < 0)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    "--link PATH is required; numbers must not be negative");
@@ -241,7 +244,8 @@ main (int argc, char **argv)
                              .model = sim_model_find (options.model),
                              .urc_port = options.urc_port,
                              .port_role = options.port_role,
-                             .psm_requested = options.psm_requested };
+                             .psm_requested = options.psm_requested,
+                             .close_delay_ms = options.close_delay };
   modem = sim_modem_new (options.link_path, options.baud, &config, &error);
   if (modem == NULL || !apply_faults (modem, options.faults, &error))
     goto out;

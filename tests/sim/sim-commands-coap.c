@@ -167,7 +167,7 @@ open_client (SimModem *modem, guint id, const char *server, guint port)
   g_autoptr (GSocketAddress) address = NULL;
   g_autoptr (GError) error = NULL;
 
-  if (sim_coap_client_get_status (modem->clients[id]) != SIM_COAP_STATUS_IDLE)
+  if (sim_coap_client_get_status (modem->clients[id]) != SIM_COAP_STATUS_IDLE || modem->closing[id])
     return -10;
   switch (sim_cellular_get_state (&modem->cellular, modem->coap_config[id].pdp_cid))
     {
@@ -243,10 +243,47 @@ at_qcoapopen (SimModem *modem, const SimAtCommand *command)
   sim_modem_send_error (modem);
 }
 
+typedef struct
+{
+  SimModem *modem;
+  guint generation;
+  guint id;
+} ClosingClient;
+
+/* The module closes in its own time (--close-delay): the ID is occupied
+ * until it says so. */
+static gboolean
+on_close_done (gpointer user_data)
+{
+  ClosingClient *closing = user_data;
+  SimModem *modem = closing->modem;
+  g_autofree char *urc = NULL;
+
+  if (closing->generation != modem->generation)
+    return G_SOURCE_REMOVE;
+  modem->closing[closing->id] = FALSE;
+  urc = g_strdup_printf ("+QCOAPCLOSE: %u,0", closing->id);
+  sim_modem_send_urc (modem, urc, NULL, 0);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+finish_close_later (SimModem *modem, guint id)
+{
+  ClosingClient *closing = g_new0 (ClosingClient, 1);
+  guint delay
+      = modem->config.close_delay_ms > 0 ? modem->config.close_delay_ms : SESSION_URC_DELAY_MS;
+
+  closing->modem = modem;
+  closing->generation = modem->generation;
+  closing->id = id;
+  modem->closing[id] = TRUE;
+  g_timeout_add_full (G_PRIORITY_DEFAULT, delay, on_close_done, closing, g_free);
+}
+
 static void
 at_qcoapclose (SimModem *modem, const SimAtCommand *command)
 {
-  g_autofree char *urc = NULL;
   guint id;
 
   if (command->kind == SIM_AT_KIND_TEST)
@@ -263,9 +300,8 @@ at_qcoapclose (SimModem *modem, const SimAtCommand *command)
       return;
     }
   sim_coap_client_close (modem->clients[id]);
-  urc = g_strdup_printf ("+QCOAPCLOSE: %u,0", id);
   sim_modem_send_ok (modem);
-  sim_modem_send_urc_later (modem, SESSION_URC_DELAY_MS, urc);
+  finish_close_later (modem, id);
 }
 
 /* ---- AT+QCOAPHEADER ---- */

@@ -25,6 +25,7 @@ typedef struct
   guint drop_final;           /* final result codes still to swallow */
   gboolean urc_before_final;  /* a URC between every command and its result */
   gboolean urc_before_prompt; /* a URC between AT+QCOAPSEND and "> " */
+  gboolean report_twice;      /* every +QCOAPRECV reported twice */
   guint corrupt_uploads;      /* AT+QFUPL uploads still to store with a flipped bit */
   guint qiact_failures;       /* AT+QIACT activations still to answer ERROR */
 } SimFaults;
@@ -103,6 +104,7 @@ struct _SimModem
 
   SimCoapClient *clients[SIM_COAP_N_CLIENTS];
   guint session_cid[SIM_COAP_N_CLIENTS]; /* the PDP context an open session runs on */
+  gboolean closing[SIM_COAP_N_CLIENTS];  /* AT+QCOAPCLOSE taken, +QCOAPCLOSE not sent yet */
   SimCoapConfig coap_config[SIM_COAP_N_CLIENTS];
   SimCoapHeader header[SIM_COAP_N_CLIENTS];
   SimCoapSlot slots[SIM_COAP_N_CLIENTS][SIM_COAP_N_SLOTS];

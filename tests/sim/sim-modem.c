@@ -18,7 +18,12 @@ static void on_port_input (const guint8 *data, gsize length, gpointer user_data)
 static void
 on_client_urc (const char *line, const guint8 *payload, gsize length, gpointer user_data)
 {
-  sim_modem_send_urc (user_data, line, payload, length);
+  SimModem *modem = user_data;
+
+  sim_modem_send_urc (modem, line, payload, length);
+  /* As NB-IoT firmware does with a retransmitted message. */
+  if (modem->faults.report_twice && g_str_has_prefix (line, "+QCOAPRECV:"))
+    sim_modem_send_urc (modem, line, payload, length);
 }
 
 SimModem *
@@ -485,6 +490,7 @@ sim_modem_reset_coap_state (SimModem *modem)
       };
       sim_coap_client_set_transmission (modem->clients[id], 2, 5);
       modem->header[id] = (SimCoapHeader){ .message_id = 0, .generate_token = TRUE };
+      modem->closing[id] = FALSE;
       for (guint slot = 0; slot < SIM_COAP_N_SLOTS; slot++)
         {
           g_clear_pointer (&modem->slots[id][slot].value, g_bytes_unref);
@@ -679,6 +685,8 @@ sim_modem_set_fault (SimModem *modem, const char *spec, GError **error)
     ok = parse_switch (arg, &modem->faults.urc_before_final);
   else if (g_strcmp0 (name, "urc-before-prompt") == 0)
     ok = parse_switch (arg, &modem->faults.urc_before_prompt);
+  else if (g_strcmp0 (name, "report-twice") == 0)
+    ok = parse_switch (arg, &modem->faults.report_twice);
   else if (g_strcmp0 (name, "corrupt-upload") == 0)
     ok = parse_count (arg, G_MAXINT, &modem->faults.corrupt_uploads);
   else if (g_strcmp0 (name, "psm-sleep") == 0)

@@ -200,3 +200,23 @@ fake_pool_deliver_urc (ClientPool *pool, const ClientPoolUrc *urc)
   pool->holders[urc->client_id](urc, pool->holder_data[urc->client_id]);
   return TRUE;
 }
+
+gboolean
+client_pool_is_attached (ClientPool *pool, guint id, gpointer user_data)
+{
+  return pool->holders[id] != NULL && pool->holder_data[id] == user_data;
+}
+
+/* The fake module closes at once: the ID is released as the +QCOAPCLOSE
+ * result would release it. */
+void
+client_pool_release_when_closed (ClientPool *pool, guint id, guint timeout_ms)
+{
+  client_pool_release (pool, id);
+}
+
+void
+client_pool_set_freed_func (ClientPool *pool, void (*func) (ClientPool *pool, gpointer data),
+                            gpointer data)
+{
+}

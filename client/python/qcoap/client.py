@@ -345,12 +345,16 @@ class _Bus:
             retry.attach(self.dispatcher.context)
             return False
         with self._lock:
-            self.connection = connection
+            # Subscribed and listening before anyone can use the new
+            # connection: a call made on it reaches the daemon after the
+            # Listen, and the signals it causes find their subscribers.
             for subscription, (args, _) in list(self._subscriptions.items()):
-                self._subscriptions[subscription] = (args, self._subscribe_now(*args))
+                self._subscriptions[subscription] = (args,
+                                                     self._subscribe_now(*args, connection))
             for path in self.listened:
                 connection.call(SERVICE, path, SESSION_INTERFACE, "Listen", None, None,
                                 Gio.DBusCallFlags.NONE, -1, None, None, None)
+            self.connection = connection
         return False
 
     def call_sync(self, path, interface, method, parameters, reply_type=None,
@@ -380,10 +384,10 @@ class _Bus:
             cancellable.cancel()
             raise
 
-    def _subscribe_now(self, path, interface, member, callback):
+    def _subscribe_now(self, path, interface, member, callback, connection=None):
         def on_signal(_connection, _sender, signal_path, _interface, signal, parameters, *_):
             callback(signal, signal_path, parameters)
-        return self.connection.signal_subscribe(SERVICE, interface, member, path, None,
+        return (connection or self.connection).signal_subscribe(SERVICE, interface, member, path, None,
                                                 Gio.DBusSignalFlags.NONE, on_signal)
 
     def subscribe(self, path, interface, member, callback) -> int:
