@@ -452,8 +452,8 @@ adoption_create_session (Adoption *adoption, guint id, ClientPool *pool,
   args.persistent = saved->persistent;
   args.idle_timeout = saved->idle_timeout;
   args.psk_identity = g_strdup (saved->psk_identity);
-  return session_new (pool, adoption->callers, id, saved->host, (guint16)saved->port, &args, limits,
-                      adoption->owners[id], ended, user_data);
+  return session_new (pool, adoption->callers, id, saved->number, saved->host, (guint16)saved->port,
+                      &args, limits, adoption->owners[id], ended, user_data);
 }
 
 void
@@ -484,6 +484,7 @@ adoption_describe_session (Session *session, SavedSession *saved)
   const ModemClientConfig *config = session_get_config (session);
 
   saved->present = TRUE;
+  saved->number = session_get_number (session);
   saved->host = g_strdup (config->host);
   saved->port = config->port;
   saved->pdp_context = config->pdp_context;
@@ -578,7 +579,14 @@ load_saved_state (const char *path)
   g_autoptr (GError) error = NULL;
 
   if (state_file_load (path, state, &error))
-    return g_steal_pointer (&state);
+    {
+      /* The paths the previous run handed out are not handed out again. */
+      if (state->next_session > 0)
+        session_numbers_reserve (state->next_session - 1);
+      for (guint id = 0; id < QCOAP_MAX_CLIENTS; id++)
+        session_numbers_reserve (state->sessions[id].number);
+      return g_steal_pointer (&state);
+    }
   if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
     g_info ("No saved sessions (%s)", path);
   else

@@ -28,7 +28,7 @@ typedef struct
 /* ---- contexts going down --------------------------------------------------------- */
 
 void
-network_context_down (Context *context, gboolean sessions_lost)
+network_context_down (Context *context, const char *sessions_lost)
 {
   Network *network = context->network;
   gboolean was_active = context->active;
@@ -38,7 +38,7 @@ network_context_down (Context *context, gboolean sessions_lost)
   if (was_active)
     g_info ("Data context %u is down", context->cid);
   if ((was_active || context->needs_deact) && sessions_lost && network->listener.context_lost)
-    network->listener.context_lost (network, context->cid, network->user_data);
+    network->listener.context_lost (network, context->cid, sessions_lost, network->user_data);
 }
 
 /* ---- activation ------------------------------------------------------------------ */
@@ -308,7 +308,7 @@ network_on_qiurc (const AtEvent *event, gpointer user_data)
   g_warning ("The network dropped data context %u", cid);
   network->contexts[cid - 1].needs_deact = TRUE;
   network->contexts[cid - 1].managed = TRUE;
-  network_context_down (&network->contexts[cid - 1], TRUE);
+  network_context_down (&network->contexts[cid - 1], NETWORK_LOST_DATA_CONTEXT);
   network_notify (network);
   network_context_kick (&network->contexts[cid - 1]);
 }

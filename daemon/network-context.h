@@ -7,7 +7,9 @@
 
 G_BEGIN_DECLS
 
-void network_context_down (Context *context, gboolean sessions_lost);
+/* @sessions_lost: the reason the sessions on it are gone, or NULL when none
+ * can have been (the modem's life ended). */
+void network_context_down (Context *context, const char *sessions_lost);
 void network_context_kick (Context *context);
 void network_context_forget (Context *context);
 void network_context_clear (Context *context);

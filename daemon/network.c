@@ -114,7 +114,7 @@ static void
 registration_lost (Network *network)
 {
   for (guint i = 0; i < NETWORK_MAX_CONTEXTS; i++)
-    network_context_down (&network->contexts[i], TRUE);
+    network_context_down (&network->contexts[i], NETWORK_LOST_REGISTRATION);
 }
 
 static void

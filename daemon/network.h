@@ -58,13 +58,17 @@ void network_config_copy (NetworkConfig *dest, const NetworkConfig *src);
 
 typedef struct _Network Network;
 
+#define NETWORK_LOST_REGISTRATION "network-lost"
+#define NETWORK_LOST_DATA_CONTEXT "data-context-lost"
+
 typedef struct
 {
   /* Registration, technology, operator, signal or a context changed. */
   void (*changed) (Network *network, gpointer user_data);
-  /* Every CoAP session on context @cid is gone (the network dropped the
-   * data call, or the registration was lost). */
-  void (*context_lost) (Network *network, guint cid, gpointer user_data);
+  /* Every CoAP session on context @cid is gone: @reason is
+   * NETWORK_LOST_DATA_CONTEXT (the network dropped the data call) or
+   * NETWORK_LOST_REGISTRATION, as the Closed signal spells them. */
+  void (*context_lost) (Network *network, guint cid, const char *reason, gpointer user_data);
 } NetworkListener;
 
 typedef struct

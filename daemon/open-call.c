@@ -180,7 +180,7 @@ start_session (OpenCall *call, Caller *caller)
         fail_call (call, error);
       return;
     }
-  session = session_new (opener->pool, opener->callers, id, call->host, call->port, &call->args,
+  session = session_new (opener->pool, opener->callers, id, 0, call->host, call->port, &call->args,
                          &opener->limits.session, caller, opener->ended, opener->user_data);
   opener->hooks.add_session (session, opener->user_data);
   call->session = session_ref (session);

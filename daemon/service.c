@@ -6,6 +6,7 @@
 #include "caller.h"
 #include "client-pool.h"
 #include "dbus-args.h"
+#include "ended-sessions.h"
 #include "diag-command.h"
 #include "manager-network.h"
 #include "modem.h"
@@ -36,6 +37,7 @@ struct _Service
   Modem *modem;
   Network *network;
   ClientPool *pool;
+  EndedSessions *ended; /* what a call on an ended session's path gets */
   CallerRegistry *callers;
   Session *sessions[QCOAP_MAX_CLIENTS];
   Opener *opener;
@@ -86,6 +88,7 @@ save_state (Service *service, gboolean clean)
   state.clean = clean;
   state.message_id
       = state_file_message_id_mark (client_pool_get_message_id_position (service->pool));
+  state.next_session = session_numbers_next ();
   for (guint i = 0; i < QCOAP_MAX_CLIENTS; i++)
     if (service->sessions[i] && !service->temporary[i])
       adoption_describe_session (service->sessions[i], &state.sessions[i]);
@@ -145,6 +148,9 @@ on_session_ended (Session *session, gpointer user_data)
 
   g_return_if_fail (service->sessions[id] == session);
   service->sessions[id] = NULL;
+  ended_sessions_add (service->ended, session_get_object_path (session),
+                      session_get_end_reason (session) ? session_get_end_reason (session)
+                                                       : "closed");
   if (is_exported (service, session))
     g_dbus_object_manager_server_unexport (service->object_manager,
                                            session_get_object_path (session));
@@ -307,13 +313,13 @@ on_network_changed (Network *network, gpointer user_data)
  * ones wait (in their open's preparation) until the network has the
  * context up again, then open again. */
 static void
-on_network_context_lost (Network *network, guint cid, gpointer user_data)
+on_network_context_lost (Network *network, guint cid, const char *reason, gpointer user_data)
 {
   Service *service = user_data;
 
   for (guint i = 0; i < QCOAP_MAX_CLIENTS; i++)
     if (service->sessions[i] && session_get_pdp_context (service->sessions[i]) == cid)
-      session_suspend (service->sessions[i], "error");
+      session_suspend (service->sessions[i], reason);
   for (guint i = 0; i < QCOAP_MAX_CLIENTS; i++)
     if (service->sessions[i] && session_get_pdp_context (service->sessions[i]) == cid)
       session_reopen (service->sessions[i]);
@@ -565,6 +571,7 @@ service_new (const ServiceConfig *config,
   service->modem = modem_new (config->device, config->baud, config->rtscts, &config->modem,
                               &listener, service);
   service->pool = client_pool_new (service->modem, config->queue_limit);
+  service->ended = ended_sessions_new ();
   service->adopter
       = adopter_new (service->modem, service->pool, service->callers, service->state_path, &limits,
                      on_session_ended, &adopter_listener, service);
@@ -603,7 +610,8 @@ service_export (Service *service, GDBusConnection *connection, GError **error)
       caller_registry_set_connection (service->callers, connection);
       adopter_set_bus (service->adopter, g_dbus_connection_get_guid (connection));
     }
-  if (!g_dbus_interface_skeleton_export (manager, connection, SERVICE_OBJECT_PATH, error))
+  if (!g_dbus_interface_skeleton_export (manager, connection, SERVICE_OBJECT_PATH, error)
+      || !ended_sessions_export (service->ended, connection, error))
     return FALSE;
   g_dbus_object_manager_server_set_connection (service->object_manager, connection);
   adopter_start (service->adopter);
@@ -688,6 +696,7 @@ service_free (Service *service)
   g_clear_object (&service->object_manager);
   g_clear_object (&service->manager);
   g_clear_pointer (&service->pool, client_pool_free);
+  g_clear_pointer (&service->ended, ended_sessions_free);
   g_clear_pointer (&service->network, network_free);
   g_clear_pointer (&service->modem, modem_free);
   g_clear_pointer (&service->callers, caller_registry_free);

@@ -9,6 +9,8 @@ struct _Session
   gatomicrefcount ref_count;
   guint id;
   char *object_path;
+  char *end_reason; /* as the Closed signal said it, once ended */
+  guint number;     /* of the path (see session_numbers_next()) */
   gboolean persistent;
   guint idle_timeout_s;
   Caller *owner;
@@ -82,6 +84,7 @@ session_unref (Session *session)
   g_clear_object (&session->iface);
   g_clear_object (&session->object);
   g_free (session->object_path);
+  g_free (session->end_reason);
   g_free (session);
 }
 
@@ -120,8 +123,8 @@ create_object (Session *session, const ModemClientConfig *config, uid_t owner_ui
 }
 
 Session *
-session_new (ClientPool *pool, CallerRegistry *callers, guint id, const char *host, guint16 port,
-             const OpenArgs *args, const SessionLimits *limits, Caller *owner,
+session_new (ClientPool *pool, CallerRegistry *callers, guint id, guint number, const char *host,
+             guint16 port, const OpenArgs *args, const SessionLimits *limits, Caller *owner,
              SessionEndedFunc ended, gpointer user_data)
 {
   Session *session = g_new0 (Session, 1);
@@ -141,7 +144,9 @@ session_new (ClientPool *pool, CallerRegistry *callers, guint id, const char *ho
 
   g_atomic_ref_count_init (&session->ref_count);
   session->id = id;
-  session->object_path = g_strdup_printf (SESSION_OBJECT_PATH_PREFIX "%u", id);
+  session->number = number != 0 ? number : session_numbers_next ();
+  session_numbers_reserve (session->number);
+  session->object_path = g_strdup_printf (SESSION_OBJECT_PATH_PREFIX "%u", session->number);
   session->persistent = args->persistent;
   session->idle_timeout_s = args->idle_timeout;
   session->owner = g_object_ref (owner);
@@ -167,6 +172,34 @@ const char *
 session_get_object_path (Session *session)
 {
   return session->object_path;
+}
+
+guint
+session_get_number (Session *session)
+{
+  return session->number;
+}
+
+/* One daemon, one sequence: the next number a new session gets. */
+static guint next_number = 1;
+
+guint
+session_numbers_next (void)
+{
+  return next_number;
+}
+
+void
+session_numbers_reserve (guint number)
+{
+  if (number >= next_number && number < G_MAXUINT)
+    next_number = number + 1;
+}
+
+const char *
+session_get_end_reason (Session *session)
+{
+  return session->end_reason;
 }
 
 GDBusObjectSkeleton *
@@ -389,6 +422,8 @@ on_client_ended (ModemClient *client, const char *reason, gpointer user_data)
   if (has_listeners (session))
     emit_to_listeners (session, "Closed", g_variant_new ("(s)", reason));
   g_ptr_array_set_size (session->listeners, 0);
+  g_free (session->end_reason);
+  session->end_reason = g_strdup (reason);
   session->ended (session, session->ended_data);
 }
 

@@ -34,9 +34,10 @@ typedef void (*SessionEndedFunc) (Session *session, gpointer user_data);
 
 /* A session on client ID @id (acquired from @pool) to @host:@port with
  * Open's @args, owned by @owner. */
-Session *session_new (ClientPool *pool, CallerRegistry *callers, guint id, const char *host,
-                      guint16 port, const OpenArgs *args, const SessionLimits *limits,
-                      Caller *owner, SessionEndedFunc ended, gpointer user_data);
+Session *session_new (ClientPool *pool, CallerRegistry *callers, guint id, guint number,
+                      const char *host, guint16 port, const OpenArgs *args,
+                      const SessionLimits *limits, Caller *owner, SessionEndedFunc ended,
+                      gpointer user_data);
 Session *session_ref (Session *session);
 void session_unref (Session *session);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Session, session_unref)
@@ -72,6 +73,19 @@ void session_leave (Session *session);
 
 guint session_get_id (Session *session);
 const char *session_get_object_path (Session *session);
+guint session_get_number (Session *session);
+
+/* Session paths are SESSION_OBJECT_PATH_PREFIX and a number that is never
+ * used twice while the daemon runs, nor across a restart (the state file
+ * keeps how far the numbers got): a program that holds the path of a
+ * session that ended can never reach another one. session_new() with a
+ * @number of 0 takes the next one. */
+guint session_numbers_next (void);
+/* The numbers up to @number are taken (a saved session's, or the saved
+ * count). */
+void session_numbers_reserve (guint number);
+/* Why the session ended (the reason of its Closed signal); NULL before. */
+const char *session_get_end_reason (Session *session);
 /* The exported object (with its Session interface). */
 GDBusObjectSkeleton *session_get_object (Session *session);
 uid_t session_get_owner_uid (Session *session);

@@ -59,10 +59,12 @@ static const StateKey daemon_keys[] = {
   { "Bus", VALUE_TEXT, STATE_FIELD (bus), 64, 0, FALSE },
   { "Clean", VALUE_BOOLEAN, STATE_FIELD (clean), 0, 0, FALSE },
   { "MessageId", VALUE_UINT, STATE_FIELD (message_id), MAX_MESSAGE_ID, 0, FALSE },
+  { "NextSession", VALUE_UINT, STATE_FIELD (next_session), G_MAXUINT32 - 1, 0, TRUE },
 };
 
 /* A [session N] group. */
 static const StateKey session_keys[] = {
+  { "Number", VALUE_UINT, SESSION_FIELD (number), G_MAXUINT32 - 1, 0, TRUE },
   { "Host", VALUE_HOST, SESSION_FIELD (host), QCOAP_MAX_HOST, 1, FALSE },
   { "Port", VALUE_UINT, SESSION_FIELD (port), G_MAXUINT16, 1, FALSE },
   { "PdpContext", VALUE_UINT, SESSION_FIELD (pdp_context), MAX_PDP_CONTEXT, MIN_PDP_CONTEXT,

@@ -6,8 +6,10 @@
  * the message-ID sequence may have got. The file is a key file (see
  * qcoapd(8)):
  *
- *   [qcoapd]                  Version=1, Imei=, Bus=, Clean=, MessageId=
- *   [session N]               N = the client ID; Host=, Port=, PdpContext=,
+ *   [qcoapd]                  Version=1, Imei=, Bus=, Clean=, MessageId=,
+ *                             NextSession=
+ *   [session N]               N = the client ID; Number= (of its path), Host=,
+ *                             Port=, PdpContext=,
  *                             AckTimeout=, MaxRetransmit=, Persistent=,
  *                             IdleTimeout=, IdleDeadline=, DtlsIdentity=,
  *                             OwnerUid=, Owner=, Listeners=
@@ -43,6 +45,7 @@ typedef enum
 typedef struct
 {
   gboolean present;
+  guint number; /* of its object path (0: not saved) */
   char *host;
   guint port;
   guint pdp_context;
@@ -59,10 +62,11 @@ typedef struct
 
 typedef struct
 {
-  char *imei;       /* the modem the sessions are on */
-  char *bus;        /* the bus's ID (its GUID): unique names mean nothing on another */
-  gboolean clean;   /* written by a daemon that stopped knowingly */
-  guint message_id; /* the message-ID sequence continues from here */
+  char *imei;         /* the modem the sessions are on */
+  char *bus;          /* the bus's ID (its GUID): unique names mean nothing on another */
+  gboolean clean;     /* written by a daemon that stopped knowingly */
+  guint message_id;   /* the message-ID sequence continues from here */
+  guint next_session; /* the next session's path number (0: not saved) */
   SavedSession sessions[QCOAP_MAX_CLIENTS];
 } SavedState;
 

@@ -757,20 +757,31 @@ qcoap_client_get_sessions (QcoapClient *self)
   return g_list_sort (sessions, compare_by_client_id);
 }
 
+static QcoapClientSession *
+find_by_client_id (QcoapClient *self, guint id)
+{
+  GHashTableIter iter;
+  QcoapClientSession *session;
+
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&session))
+    if (qcoap_client_session_get_client_id (session) == id)
+      return session;
+  return NULL;
+}
+
 QcoapClientSession *
 qcoap_client_lookup_session (QcoapClient *self, const char *id_or_path)
 {
-  g_autofree char *path = NULL;
   guint64 id;
 
   g_return_val_if_fail (QCOAP_IS_CLIENT (self), NULL);
   g_return_val_if_fail (id_or_path != NULL, NULL);
 
+  /* A number is the modem's client ID: paths have numbers of their own. */
   if (g_ascii_string_to_unsigned (id_or_path, 10, 0, 255, &id, NULL))
-    path = g_strdup_printf (QCOAP_MANAGER_PATH "/Session/%u", (guint)id);
-  else
-    path = g_strdup (id_or_path);
-  return g_hash_table_lookup (self->sessions, path);
+    return find_by_client_id (self, (guint)id);
+  return g_hash_table_lookup (self->sessions, id_or_path);
 }
 
 /* ---- Open ---- */

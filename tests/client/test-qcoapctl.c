@@ -87,6 +87,30 @@ run_program (Run *run, const char *program, GBytes *input, const char *const *ar
   run_program (run, g_getenv ("QCOAPCTL"), input,                                                  \
                (const char *const[]){ "--bus", bus_address, __VA_ARGS__, NULL })
 
+/* The ClientId of the session at @path, read from the bus: paths have
+ * numbers of their own. */
+static guint
+client_id_of (const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDBusConnection) bus = g_dbus_connection_new_for_address_sync (
+      bus_address,
+      G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+          | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+      NULL, NULL, &error);
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) value = NULL;
+
+  g_assert_no_error (error);
+  reply = g_dbus_connection_call_sync (
+      bus, "org.qcoapd.CoAP1", path, "org.freedesktop.DBus.Properties", "Get",
+      g_variant_new ("(ss)", "org.qcoapd.CoAP1.Session", "ClientId"), G_VARIANT_TYPE ("(v)"),
+      G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(v)", &value);
+  return g_variant_get_byte (value);
+}
+
 static char *
 uri (const char *path)
 {
@@ -767,7 +791,7 @@ test_monitor_sees_other_client (void)
   qcoapctl (&open, NULL, "open", "--persistent", "127.0.0.1", port);
   g_assert_cmpint (open.status, ==, 0);
   path = run_stdout_text (&open);
-  id = g_strdup (strrchr (path, '/') + 1);
+  id = g_strdup_printf ("%u", client_id_of (path));
   pattern = g_strdup_printf ("^\\[%s\\] session-added: %s 127\\.0\\.0\\.1:%s$", id, path, port);
   added = background_expect (monitor, pattern);
   g_free (background_expect (monitor, "^\\[[0-5]\\] listening$"));

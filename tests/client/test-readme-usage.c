@@ -43,7 +43,7 @@ static const struct
   { "qcoapctl", "^hello from the gateway$", 1 },
   { "qcoapctl", "^\\{\"code\":\"2\\.05\",\"code_number\":69,\"description\":\"Content\",", 1 },
   { "qcoapctl",
-    "^/org/qcoapd/CoAP1/Session/[0-5]  [0-5]  coap://127\\.0\\.0\\.1:[0-9]+  open  owner "
+    "^/org/qcoapd/CoAP1/Session/[0-9]+  [0-5]  coap://127\\.0\\.0\\.1:[0-9]+  open  owner "
     "[a-z0-9_-]+  "
     "persistent$",
     1 },

@@ -370,7 +370,7 @@ class Examples(unittest.TestCase):
                 self.assertEqual(log_process.stdout.readline().strip(), f"hearing {session.path}")
                 session.get("/time")
             line = log_process.stdout.readline()
-            self.assertRegex(line, r"^/org/qcoapd/CoAP1/Session/[0-5]: 2\.05 Content mid [0-9]+ "
+            self.assertRegex(line, r"^/org/qcoapd/CoAP1/Session/[0-9]+: 2\.05 Content mid [0-9]+ "
                                    r"token [0-9a-f]{2,16} \[Max-Age: [0-9]+\] '.{15}'$")
         finally:
             log_process.kill()

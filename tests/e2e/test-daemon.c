@@ -758,6 +758,7 @@ test_listen_from_another_connection (void)
   g_autoptr (SignalLog) opener_log = signal_log_new (env->bus, path);
   g_autoptr (SignalLog) other_log = signal_log_new (other, path);
   g_autofree char *dropped = NULL;
+  g_autoptr (GVariant) client_id = NULL;
   gsize log_offset;
 
   send_con_get (env->bus, path);
@@ -790,7 +791,8 @@ test_listen_from_another_connection (void)
   g_dbus_connection_close_sync (other, NULL, NULL);
   send_con_get (env->bus, path);
   g_assert_true (wait_for_signal (opener_log, "Received", 4, 10000));
-  dropped = g_strdup_printf ("Session %s: listener (", strrchr (path, '/') + 1);
+  client_id = e2e_env_get_property (env, path, E2E_SESSION_IFACE, "ClientId");
+  dropped = g_strdup_printf ("Session %u: listener (", g_variant_get_byte (client_id));
   wait_for_daemon_log (log_offset, dropped, "left the bus");
   e2e_close_session (env->bus, path);
   g_assert_true (wait_for_signal (opener_log, "Closed", 1, 5000));

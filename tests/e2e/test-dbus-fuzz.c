@@ -980,8 +980,9 @@ check_success (Call *call, GVariant *reply)
 
       g_variant_get (reply, "(&o)", &path);
       if (!g_str_has_prefix (path, SESSION_PATH_BASE)
-          || strlen (path) != strlen (SESSION_PATH_BASE) + 1
-          || path[strlen (SESSION_PATH_BASE)] < '0' || path[strlen (SESSION_PATH_BASE)] > '5')
+          || strspn (path + strlen (SESSION_PATH_BASE), "0123456789")
+                 != strlen (path + strlen (SESSION_PATH_BASE))
+          || strlen (path) == strlen (SESSION_PATH_BASE))
         fail_call (call, "Open returned a path that is not a session's");
       g_ptr_array_add (call->fuzzer->opened, g_strdup (path));
     }

@@ -219,10 +219,31 @@ test_deregister_register (void)
                                                 OPEN_CALL_TIMEOUT_MS, &error);
   gint64 took;
 
+  g_autofree char *plain = e2e_open_session (owner, env->coap_port, NULL);
+  g_autofree char *plain_again = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) property = NULL;
+
   g_assert_no_error (error);
   e2e_env_sim_command (env, "fault deregister");
   wait_registration ("searching", 5000);
   e2e_env_wait_session_state (env, path, "opening", 5000);
+  /* The plain session ended, and its path says why: Closed, not
+   * UnknownObject, for a method call and a property read alike. */
+  while (e2e_env_session_state (env, plain) != NULL)
+    g_usleep (20 * 1000);
+  reply = e2e_session_request (owner, plain, E2E_CODE_GET, NULL, NULL, &error);
+  g_assert_null (reply);
+  e2e_assert_remote_error (error, E2E_ERROR_PREFIX "Closed");
+  g_assert_nonnull (strstr (error->message, "network-lost"));
+  g_clear_error (&error);
+  property = g_dbus_connection_call_sync (
+      owner, E2E_BUS_NAME, plain, "org.freedesktop.DBus.Properties", "Get",
+      g_variant_new ("(ss)", E2E_SESSION_IFACE, "State"), NULL, G_DBUS_CALL_FLAGS_NONE,
+      E2E_CALL_TIMEOUT_MS, NULL, &error);
+  g_assert_null (property);
+  e2e_assert_remote_error (error, E2E_ERROR_PREFIX "Closed");
+  g_clear_error (&error);
   e2e_env_sim_command (env, "fault register");
   took = e2e_env_wait_session_state (env, path, "open", 20000);
   g_test_message ("registration lost: the persistent session was open again %" G_GINT64_FORMAT
@@ -230,6 +251,15 @@ test_deregister_register (void)
                   took);
   e2e_assert_session_serves (env->bus, path);
   g_assert_true (e2e_try_close_session (env->bus, path, CLOSE_CALL_TIMEOUT_MS, NULL));
+  /* A path is never used twice: the next session on that client ID has
+   * another one, and the old one still answers Closed. */
+  g_free (plain_again);
+  plain_again = e2e_open_session (owner, env->coap_port, NULL);
+  g_assert_cmpstr (plain_again, !=, plain);
+  g_assert_cmpstr (plain_again, !=, path);
+  reply = e2e_session_request (owner, plain, E2E_CODE_GET, NULL, NULL, &error);
+  e2e_assert_remote_error (error, E2E_ERROR_PREFIX "Closed");
+  e2e_close_session (owner, plain_again);
 }
 
 /* Calls made while a session waits for its context fail as they do while

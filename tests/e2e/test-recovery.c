@@ -370,7 +370,7 @@ test_flood_gets_queue_full (void)
 }
 
 /* The network drops the data call: the modem stays ready but its CoAP
- * sessions are gone. A non-persistent session ends with Closed("error"); a
+ * sessions are gone. A non-persistent session ends with Closed("data-context-lost"); a
  * persistent one waits while the daemon deactivates and activates the
  * context again (the module wants AT+QIDEACT before AT+QIACT), then opens
  * again. */
@@ -402,7 +402,7 @@ test_data_call_dropped (void)
   g_assert_null (strstr (traffic, ",-4"));
 
   iterate_until_closed (closed, plain_path);
-  g_assert_cmpstr (g_hash_table_lookup (closed->reasons, plain_path), ==, "error");
+  g_assert_cmpstr (g_hash_table_lookup (closed->reasons, plain_path), ==, "data-context-lost");
   g_assert_null (g_hash_table_lookup (closed->reasons, persistent_path));
   g_dbus_connection_close_sync (persistent, NULL, NULL);
   g_assert_true (e2e_try_close_session (env->bus, persistent_path, 10000, NULL));

@@ -144,10 +144,14 @@ test_sigterm_under_traffic (void)
   run_restart_under_traffic (SIGTERM);
 }
 
+/* The session's ClientId, read from the bus. */
 static guint
 client_id_of (const char *path)
 {
-  return (guint)g_ascii_strtoull (strrchr (path, '/') + 1, NULL, 10);
+  g_autoptr (GVariant) id = e2e_env_get_property (env, path, E2E_SESSION_IFACE, "ClientId");
+
+  g_assert_nonnull (id);
+  return g_variant_get_byte (id);
 }
 
 /* The owner of a non-persistent session leaves while the daemon is down:

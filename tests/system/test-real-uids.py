@@ -614,9 +614,9 @@ def check_listeners(env, daemon):
     member.call(MANAGER, "org.freedesktop.DBus.Properties", "Get", "(ss)", "('%s', 'State')" % NAME)
     check(member.session_signals(path, daemon) == [], "%s still hears nothing" % USER_B)
 
+    id_ = client_id_of(env, path)
     log_offset = env.daemon_log_size()
     admin.close()
-    id_ = path.rsplit("/", 1)[1]
     dropped = False
     for _ in range(50):
         if re.search(r"Session %s: listener \(uid 0\b.*left the bus" % id_,
@@ -647,6 +647,13 @@ def check_listeners(env, daemon):
           "%s heard none of the sessions' signals in all" % USER_B)
 
 
+def client_id_of(env, path):
+    """The session's ClientId (its path has a number of its own)."""
+    reply = env.call("root", path, "org.freedesktop.DBus.Properties", "Get", "(ss)",
+                     "('%s', 'ClientId')" % SESSION_IFACE)
+    return reply.get("reply", [None])[0]
+
+
 def check_monitor_of_busctl_session(env):
     print("== qcoapctl monitor hears a persistent session opened with busctl")
     opened = env.busctl(USER_A, "call", NAME, MANAGER, NAME, "Open", "sqa{sv}", "127.0.0.1",
@@ -654,7 +661,7 @@ def check_monitor_of_busctl_session(env):
     path = opened and opened["data"][0]
     if not check(path is not None, "%s opens a persistent session with busctl" % USER_A):
         return
-    id_ = path.rsplit("/", 1)[1]
+    id_ = client_id_of(env, path)
     own = env.monitor(USER_A)
     other = env.monitor(USER_B)
     check(own.expect(r"^\[%s\] listening$" % id_) is not None,

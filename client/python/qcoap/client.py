@@ -839,8 +839,15 @@ class Client:
         """A Session object for an existing session (e.g. a persistent one)."""
         path = path_or_id
         if isinstance(path_or_id, int) or str(path_or_id).isdigit():
-            path = f"{MANAGER_PATH}/Session/{int(path_or_id)}"
+            # A number is the modem's client ID: paths have numbers of their own.
+            path = self._path_of_client_id(int(path_or_id))
         return Session(self._bus, str(path))
+
+    def _path_of_client_id(self, client_id: int) -> str:
+        for path in self.sessions:
+            if Session(self._bus, path).client_id == client_id:
+                return path
+        raise errors.InvalidArgument(f"no session has client ID {client_id}")
 
     def on_received(self, callback: Callable[[str, Response], None],
                     on_listening: Optional[Callable[[str], None]] = None) -> int:
