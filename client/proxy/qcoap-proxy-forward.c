@@ -6,6 +6,7 @@
 
 struct _ProxyForward
 {
+  ProxyDaemon *daemon;
   ProxyUpstreamPool *pool;
   guint request_timeout_s;
   GCancellable *cancellable;
@@ -219,22 +220,30 @@ void
 proxy_forward_start (ProxyForward *forward, ProxyRequest *request, ProxyExchange *exchange)
 {
   Operation *op = g_new0 (Operation, 1);
+  ProxyFailure failure = { 0 };
 
   op->forward = forward;
   op->request = request;
   op->exchange = exchange;
   op->started_us = g_get_monotonic_time ();
   g_hash_table_add (forward->operations, op);
+  if (!proxy_daemon_check_modem (forward->daemon, &failure))
+    {
+      operation_fail (op, &failure);
+      proxy_failure_clear (&failure);
+      return;
+    }
   g_debug ("%s: forwarding", request->description);
   proxy_upstream_pool_acquire (forward->pool, &request->target, forward->cancellable, on_acquired,
                                op);
 }
 
 ProxyForward *
-proxy_forward_new (ProxyUpstreamPool *pool, guint request_timeout_s)
+proxy_forward_new (ProxyDaemon *daemon, ProxyUpstreamPool *pool, guint request_timeout_s)
 {
   ProxyForward *forward = g_new0 (ProxyForward, 1);
 
+  forward->daemon = daemon;
   forward->pool = pool;
   forward->request_timeout_s = request_timeout_s;
   forward->cancellable = g_cancellable_new ();

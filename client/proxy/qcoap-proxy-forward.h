@@ -24,7 +24,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ProxyRequest, proxy_request_free)
 
 typedef struct _ProxyForward ProxyForward;
 
-ProxyForward *proxy_forward_new (ProxyUpstreamPool *pool, guint request_timeout_s);
+/* @daemon says whether the modem can serve: while it cannot, requests are
+ * answered 5.03 at once instead of waiting for a call that cannot succeed. */
+ProxyForward *proxy_forward_new (ProxyDaemon *daemon, ProxyUpstreamPool *pool,
+                                 guint request_timeout_s);
 /* Gives up every request on its way (their clients get no answer) and
  * waits for the calls to end. */
 void proxy_forward_free (ProxyForward *forward);

@@ -19,6 +19,15 @@ static const struct
   { QCOAP_ERROR_QUEUE_FULL, 1 },
 };
 
+/* Max-Age of a 5.03 while the modem cannot serve: about when it is worth
+ * asking again. Setting up a modem takes a few seconds; a search for a
+ * network tens of seconds, so retries faster than that only load the
+ * proxy; a data context comes back within a second or two of registration,
+ * as qcoapd activates it by itself. */
+#define RETRY_MODEM_S        5
+#define RETRY_REGISTRATION_S 10
+#define RETRY_CONTEXT_S      2
+
 /* An option the modem has a slot for (AT+QCOAPOPTION), or NULL: the
  * integer options it only receives are no more use here than unknown ones. */
 static const QcoapModemOption *
@@ -255,4 +264,58 @@ proxy_options_from_variant (GVariant *options, ProxyFailure *failure)
       g_array_append_val (wire, option);
     }
   return g_steal_pointer (&wire);
+}
+
+/* ---- whether the modem can serve ---- */
+
+static gboolean
+is_registered (const char *registration)
+{
+  return g_str_equal (registration, "home") || g_str_equal (registration, "roaming");
+}
+
+/* TRUE when @contexts lists @context_id as inactive; a context it does not
+ * list is not known to be down. */
+static gboolean
+context_is_down (GVariant *contexts, guint8 context_id)
+{
+  GVariantIter iter;
+  guint8 id;
+  gboolean active;
+
+  if (contexts == NULL)
+    return FALSE;
+  g_variant_iter_init (&iter, contexts);
+  while (g_variant_iter_next (&iter, "(yb&s)", &id, &active, NULL))
+    if (id == context_id)
+      return !active;
+  return FALSE;
+}
+
+gboolean
+proxy_modem_check (const ProxyModemStatus *status, guint8 context_id, ProxyFailure *failure)
+{
+  const char *state = status->state ? status->state : "";
+  const char *registration = status->registration ? status->registration : "";
+
+  /* In this order: an unready modem has no registration to speak of, and
+   * an unregistered one no data context. */
+  if (*state != '\0' && !g_str_equal (state, "ready"))
+    {
+      proxy_failure_set (failure, QCOAP_CODE (5, 3), "modem %s", state);
+      failure->max_age = RETRY_MODEM_S;
+    }
+  else if (*state != '\0' && *registration != '\0' && !is_registered (registration))
+    {
+      proxy_failure_set (failure, QCOAP_CODE (5, 3), "not registered: %s", registration);
+      failure->max_age = RETRY_REGISTRATION_S;
+    }
+  else if (*state != '\0' && context_is_down (status->data_contexts, context_id))
+    {
+      proxy_failure_set (failure, QCOAP_CODE (5, 3), "data context %u down", context_id);
+      failure->max_age = RETRY_CONTEXT_S;
+    }
+  else
+    return TRUE;
+  return FALSE;
 }

@@ -78,4 +78,26 @@ GArray *proxy_options_from_variant (GVariant *options, ProxyFailure *failure);
  * (the modem, the network, the server's RST, qcoapd gone from the bus). */
 void proxy_failure_from_error (ProxyFailure *failure, const GError *error);
 
+/* The data context the proxy's sessions use: it opens them without
+ * "pdp-context", which gives qcoapd's default. */
+#define PROXY_PDP_CONTEXT 1
+
+/* What qcoapd's manager last reported about the modem (State,
+ * Registration, DataContexts as a(ybs)). */
+typedef struct
+{
+  const char *state;
+  const char *registration;
+  GVariant *data_contexts;
+} ProxyModemStatus;
+
+/* Whether a request may go to the modem now. FALSE, with 5.03, Max-Age and
+ * the reason ("modem initializing", "not registered: searching", "data
+ * context 1 down") in @failure, while the modem is not "ready", not
+ * registered ("home" or "roaming") or data context @context_id is not
+ * active. What qcoapd has not reported (an empty string, a context it does
+ * not list) holds no request back: the call's own outcome answers it. */
+gboolean proxy_modem_check (const ProxyModemStatus *status, guint8 context_id,
+                            ProxyFailure *failure);
+
 G_END_DECLS

@@ -363,6 +363,81 @@ test_errors (void)
     }
 }
 
+/* ---- whether the modem can serve ---- */
+
+/* DataContexts with context 1 active or not, and context 2 inactive. */
+static GVariant *
+data_contexts (gboolean first_active)
+{
+  return g_variant_new_parsed ("[(byte 1, %b, %s), (byte 2, false, '')]", first_active,
+                               first_active ? "10.0.0.7" : "");
+}
+
+static void
+test_modem_check (void)
+{
+  const struct
+  {
+    const char *state, *registration;
+    gboolean context_up;
+    const char *diagnostic; /* NULL: the request goes on */
+    guint32 max_age;
+  } cases[] = {
+    { "ready", "home", TRUE, NULL, 0 },
+    { "ready", "roaming", TRUE, NULL, 0 },
+    { "initializing", "unknown", FALSE, "modem initializing", 5 },
+    { "absent", "home", TRUE, "modem absent", 5 },
+    { "sleeping", "home", TRUE, "modem sleeping", 5 },
+    { "failed", "unknown", FALSE, "modem failed", 5 },
+    { "ready", "searching", FALSE, "not registered: searching", 10 },
+    { "ready", "denied", FALSE, "not registered: denied", 10 },
+    { "ready", "idle", TRUE, "not registered: idle", 10 },
+    { "ready", "unknown", TRUE, "not registered: unknown", 10 },
+    { "ready", "home", FALSE, "data context 1 down", 2 },
+    /* What qcoapd has not reported (it is not on the bus, or has not read
+     * it yet) holds nothing back. */
+    { "", "", FALSE, NULL, 0 },
+    { "ready", "", TRUE, NULL, 0 },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GVariant) contexts = g_variant_ref_sink (data_contexts (cases[i].context_up));
+      ProxyModemStatus status = { cases[i].state, cases[i].registration, contexts };
+      ProxyFailure failure = { 0 };
+      gboolean can_serve = proxy_modem_check (&status, PROXY_PDP_CONTEXT, &failure);
+
+      g_test_message ("State %s, Registration %s", cases[i].state, cases[i].registration);
+      g_assert_cmpint (can_serve, ==, cases[i].diagnostic == NULL);
+      g_assert_cmpuint (failure.code, ==, can_serve ? 0 : QCOAP_CODE (5, 3));
+      g_assert_cmpstr (failure.diagnostic, ==, cases[i].diagnostic);
+      g_assert_cmpuint (failure.max_age, ==, cases[i].max_age);
+      proxy_failure_clear (&failure);
+    }
+}
+
+/* Only the context the proxy's sessions use counts; one qcoapd does not
+ * list, or no list at all, is not known to be down. */
+static void
+test_modem_check_context (void)
+{
+  g_autoptr (GVariant) contexts = g_variant_ref_sink (data_contexts (TRUE));
+  g_autoptr (GVariant) none = g_variant_ref_sink (g_variant_new_parsed ("@a(ybs) []"));
+  ProxyModemStatus status = { "ready", "home", contexts };
+  ProxyFailure failure = { 0 };
+
+  g_assert_true (proxy_modem_check (&status, 1, &failure));
+  g_assert_false (proxy_modem_check (&status, 2, &failure));
+  g_assert_cmpstr (failure.diagnostic, ==, "data context 2 down");
+  proxy_failure_clear (&failure);
+  g_assert_true (proxy_modem_check (&status, 3, &failure));
+  status.data_contexts = none;
+  g_assert_true (proxy_modem_check (&status, 1, &failure));
+  status.data_contexts = NULL;
+  g_assert_true (proxy_modem_check (&status, 1, &failure));
+  g_assert_null (failure.diagnostic);
+}
+
 /* A long message is cut to fit a datagram, at a character boundary. */
 static void
 test_diagnostic_cut (void)
@@ -399,5 +474,7 @@ main (int argc, char **argv)
   g_test_add_func ("/proxy-message/response-unsafe-option", test_response_unsafe_option);
   g_test_add_func ("/proxy-message/errors", test_errors);
   g_test_add_func ("/proxy-message/diagnostic-cut", test_diagnostic_cut);
+  g_test_add_func ("/proxy-message/modem-check", test_modem_check);
+  g_test_add_func ("/proxy-message/modem-check-context", test_modem_check_context);
   return g_test_run ();
 }

@@ -21,6 +21,11 @@
 #define REQUEST_TIMEOUT 4 /* s: RequestTimeout= of the proxy */
 #define IDLE_TIMEOUT    2 /* s: IdleTimeout= */
 #define CLIENT_WAIT     "20"
+/* How soon a request must be answered while the modem cannot serve: well
+ * below REQUEST_TIMEOUT, so that waiting for the modem cannot pass. */
+#define ANSWER_AT_ONCE_US (2 * G_USEC_PER_SEC)
+/* How long the proxy may take to hear of a change of the modem. */
+#define NOTICE_TIMEOUT_MS 10000
 
 static struct
 {
@@ -140,6 +145,34 @@ read_file (const char *path)
 
   g_file_get_contents (path, &text, NULL, NULL);
   return text ? text : g_strdup ("");
+}
+
+static gsize
+proxy_log_offset (void)
+{
+  g_autofree char *log = read_file (t.proxy_log);
+
+  return strlen (log);
+}
+
+/* Whether the proxy logs @needle after @offset within @timeout_ms: it
+ * logs when it learns that the modem can or cannot serve, which is the
+ * moment its answers change. */
+static gboolean
+proxy_logged (gsize offset, const char *needle, guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
+
+  do
+    {
+      g_autofree char *log = read_file (t.proxy_log);
+
+      if (strlen (log) > offset && strstr (log + offset, needle) != NULL)
+        return TRUE;
+      g_usleep (50000);
+    }
+  while (g_get_monotonic_time () < end);
+  return FALSE;
 }
 
 static guint
@@ -638,27 +671,78 @@ route_answer (void)
   return last_received_pdu (run.out);
 }
 
+/* The answer of the plain route, which must come at once. */
+static char *
+route_answer_at_once (void)
+{
+  gint64 start = g_get_monotonic_time ();
+  char *answer = route_answer ();
+
+  g_assert_cmpint (g_get_monotonic_time () - start, <, ANSWER_AT_ONCE_US);
+  return answer;
+}
+
+/* A 5.03 with Max-Age @max_age and @reason as its diagnostic payload, as
+ * coap-client -v 7 shows it. */
+static void
+assert_unavailable (const char *answer, guint max_age, const char *reason)
+{
+  g_autofree char *option = g_strdup_printf ("Max-Age:%u ", max_age);
+  g_autofree char *payload = g_strdup_printf (":: '%s'", reason);
+
+  g_assert_nonnull (strstr (answer, "c:5.03"));
+  g_assert_nonnull (strstr (answer, option));
+  g_assert_nonnull (strstr (answer, payload));
+}
+
+/* While the modem searches for a network, requests through a route and
+ * through the forward proxy get 5.03 with Max-Age at once, not 5.02 after
+ * RequestTimeout; once it is registered again they go through. */
+static void
+test_unavailable_while_searching (void)
+{
+  g_autofree char *uri = plain_uri ("/time");
+  g_autofree char *routed = NULL, *forwarded = NULL;
+  gint64 start;
+  gsize offset;
+
+  g_assert_true (route_serves_again (10000));
+  offset = proxy_log_offset ();
+  e2e_env_sim_command (t.env, "fault deregister");
+  g_assert_true (proxy_logged (offset, "(not registered: searching)", NOTICE_TIMEOUT_MS));
+  routed = route_answer_at_once ();
+  start = g_get_monotonic_time ();
+  forwarded = forward_answer (uri, NULL, NULL);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, ANSWER_AT_ONCE_US);
+  e2e_env_sim_command (t.env, "fault register");
+  assert_unavailable (routed, 10, "not registered: searching");
+  assert_unavailable (forwarded, 10, "not registered: searching");
+  g_assert_true (proxy_logged (offset, "the modem can serve again", NOTICE_TIMEOUT_MS));
+  g_assert_true (route_serves_again (20000));
+}
+
 /* The network refused the modem (qcoapd brings a dropped data call back by
  * itself, a denied registration it cannot), then the modem unplugged:
- * 5.02 with qcoapd's words, and service again once they are back. */
+ * 5.03 at once with the reason, and service again once they are back. */
 static void
-test_error_modem_and_network (void)
+test_unavailable_denied_then_unplugged (void)
 {
   g_autofree char *no_network = NULL, *no_modem = NULL, *booted = NULL;
+  gsize offset = proxy_log_offset ();
 
-  g_free (e2e_env_sim_control (t.env, "fault deny"));
-  e2e_env_wait_free_clients (t.env, 6);
-  no_network = route_answer ();
-  g_free (e2e_env_sim_control (t.env, "fault register"));
-  g_assert_nonnull (strstr (no_network, "c:5.02"));
-  g_assert_nonnull (strstr (no_network, "qcoapd:"));
+  e2e_env_sim_command (t.env, "fault deny");
+  g_assert_true (proxy_logged (offset, "(not registered: denied)", NOTICE_TIMEOUT_MS));
+  no_network = route_answer_at_once ();
+  e2e_env_sim_command (t.env, "fault register");
+  assert_unavailable (no_network, 10, "not registered: denied");
   g_assert_true (route_serves_again (20000));
 
-  g_free (e2e_env_sim_control (t.env, "unplug"));
-  g_assert_true (e2e_env_wait_modem_state (t.env, "absent", 10000));
-  no_modem = route_answer ();
+  offset = proxy_log_offset ();
+  e2e_env_sim_command (t.env, "unplug");
+  g_assert_true (proxy_logged (offset, "(modem absent)", NOTICE_TIMEOUT_MS));
+  no_modem = route_answer_at_once ();
   booted = e2e_env_sim_control (t.env, "replug");
-  g_assert_nonnull (strstr (no_modem, "c:5.02"));
+  assert_unavailable (no_modem, 5, "modem absent");
   g_assert_true (e2e_env_wait_modem_state (t.env, "ready", 20000));
   g_assert_true (route_serves_again (20000));
 }
@@ -889,6 +973,9 @@ main (int argc, char **argv)
   t.server = harness_coap_server_start (t.dir, server_args, &error);
   g_assert_no_error (error);
   start_proxy ();
+  /* Until the modem is registered and its data context up, the proxy
+   * answers 5.03. */
+  g_assert_true (route_serves_again (20000));
 
   g_test_add_func ("/proxy/forward/get", test_forward_get);
   g_test_add_func ("/proxy/forward/put-post-delete", test_forward_put_post_delete);
@@ -911,7 +998,9 @@ main (int argc, char **argv)
   g_test_add_func ("/proxy/error/timeout", test_error_timeout);
   g_test_add_func ("/proxy/error/no-free-client", test_error_no_free_client);
   g_test_add_func ("/proxy/error/queue-full", test_error_queue_full);
-  g_test_add_func ("/proxy/error/modem-and-network", test_error_modem_and_network);
+  g_test_add_func ("/proxy/unavailable/while-searching", test_unavailable_while_searching);
+  g_test_add_func ("/proxy/unavailable/denied-then-unplugged",
+                   test_unavailable_denied_then_unplugged);
   g_test_add_func ("/proxy/daemon-restart", test_daemon_restart);
   g_test_add_func ("/proxy/key/never-logged", test_key_never_logged);
   g_test_add_func ("/proxy/key/file-readable-by-others", test_key_file_readable_by_others);
