@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "backoff.h"
 #include "qcoap-error.h"
 #include "serial-port.h"
 
@@ -14,7 +15,10 @@
 #define MODEM_CANCEL_PAYLOAD   "\x1b"
 #define IMEI_DIGITS            15
 #define MODEM_N_STATUS_REPORTS 5
-#define MODEM_SLEEP_REASON     "power saving: the module sleeps"
+/* A port that exists but cannot be opened: 1 s, doubled, at most 30 s. */
+#define OPEN_FIRST_RETRY_MS 1000
+#define OPEN_MAX_RETRY_MS   30000
+#define MODEM_SLEEP_REASON  "power saving: the module sleeps"
 
 struct _Modem
 {
@@ -33,6 +37,8 @@ struct _Modem
   GCancellable *init_cancellable;
   guint init_attempt;
   guint retry_source;
+  guint open_retry_source; /* the next attempt at a port that exists */
+  guint open_failures;
 
   char *manufacturer;
   char *model;
@@ -132,6 +138,33 @@ on_port_lost (const GError *error, gpointer user_data)
 
 static gboolean try_open_port (Modem *modem);
 
+static gboolean
+retry_open (gpointer user_data)
+{
+  Modem *modem = user_data;
+
+  modem->open_retry_source = 0;
+  if (modem->port == NULL)
+    try_open_port (modem);
+  return G_SOURCE_REMOVE;
+}
+
+/* A port that exists but cannot be opened (held by another program, no
+ * permission, an I/O error) may become free without any inotify event
+ * (letting go of a lock makes none): it is tried again with back-off. A
+ * missing one is waited for through inotify alone. */
+static void
+schedule_open_retry (Modem *modem)
+{
+  guint delay;
+
+  if (modem->open_retry_source != 0 || !g_file_test (modem->device, G_FILE_TEST_EXISTS))
+    return;
+  delay = backoff_delay (OPEN_FIRST_RETRY_MS, OPEN_MAX_RETRY_MS, modem->open_failures++);
+  g_info ("Trying %s again in %u ms", modem->device, delay);
+  modem->open_retry_source = g_timeout_add (delay, retry_open, modem);
+}
+
 /* The engine got no answer to several probes in a row: the port itself may
  * be stuck (a USB serial converter that lost its endpoint answers nothing),
  * so it is closed and opened again, which also re-initialises the module. */
@@ -162,8 +195,11 @@ try_open_port (Modem *modem)
     {
       g_info ("Modem port not available: %s", error->message);
       set_state_for (modem, MODEM_STATE_ABSENT, error->message);
+      schedule_open_retry (modem);
       return FALSE;
     }
+  modem->open_failures = 0;
+  g_clear_handle_id (&modem->open_retry_source, g_source_remove);
   g_info ("Opened %s at %u baud%s", modem->device, modem->baud,
           modem->rtscts ? " with RTS/CTS" : "");
   g_clear_object (&modem->device_monitor);
@@ -480,6 +516,7 @@ modem_free (Modem *modem)
   if (modem == NULL)
     return;
   cancel_init (modem);
+  g_clear_handle_id (&modem->open_retry_source, g_source_remove);
   g_clear_object (&modem->device_monitor);
   g_clear_pointer (&modem->engine, at_engine_free);
   g_clear_pointer (&modem->port, serial_port_close);

@@ -6,7 +6,9 @@
 #include <gio/gio.h>
 #include <glib-unix.h>
 #include <sys/file.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -221,13 +223,63 @@ serial_port_write (SerialPort *port, const guint8 *data, gsize length)
   return TRUE;
 }
 
+/* The first other process with @device open, as "pid 4242, picocom", or
+ * NULL: only the processes whose /proc entries the daemon may read are
+ * looked at (all of them for root). */
+static char *
+find_holder (const char *device)
+{
+  g_autoptr (GDir) proc = g_dir_open ("/proc", 0, NULL);
+  struct stat target;
+  const char *pid;
+
+  if (proc == NULL || stat (device, &target) < 0 || !S_ISCHR (target.st_mode))
+    return NULL;
+  while ((pid = g_dir_read_name (proc)) != NULL)
+    {
+      g_autofree char *fd_dir = g_build_filename ("/proc", pid, "fd", NULL);
+      g_autoptr (GDir) fds = NULL;
+      const char *fd;
+
+      if (!g_ascii_isdigit (pid[0]) || atoi (pid) == getpid ()
+          || (fds = g_dir_open (fd_dir, 0, NULL)) == NULL)
+        continue;
+      while ((fd = g_dir_read_name (fds)) != NULL)
+        {
+          g_autofree char *link = g_build_filename (fd_dir, fd, NULL);
+          g_autofree char *comm_path = g_build_filename ("/proc", pid, "comm", NULL);
+          g_autofree char *comm = NULL;
+          struct stat info;
+
+          if (stat (link, &info) < 0 || !S_ISCHR (info.st_mode) || info.st_rdev != target.st_rdev)
+            continue;
+          g_file_get_contents (comm_path, &comm, NULL, NULL);
+          return g_strdup_printf ("pid %s, %s", pid, comm ? g_strstrip (comm) : "?");
+        }
+    }
+  return NULL;
+}
+
+/* Why @path cannot be ours: another program holds it. */
+static void
+set_busy_error (GError **error, const char *path)
+{
+  g_autofree char *holder = find_holder (path);
+
+  if (holder != NULL)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY, "%s is held by another program (%s)", path,
+                 holder);
+  else
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                 "%s is held by another program (it holds the port's lock)", path);
+}
+
 static gboolean
 lock_exclusively (int fd, const char *path, GError **error)
 {
   if (flock (fd, LOCK_EX | LOCK_NB) < 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
-                   "%s is in use by another program (it holds the port's lock)", path);
+      set_busy_error (error, path);
       return FALSE;
     }
   /* Further open()s by anyone but root now fail with EBUSY. */
@@ -261,6 +313,12 @@ serial_port_open (const char *path, guint baud, gboolean rtscts, SerialPortDataF
   int fd;
 
   fd = open (path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0 && errno == EBUSY)
+    {
+      /* TIOCEXCL of another program. */
+      set_busy_error (error, path);
+      return NULL;
+    }
   if (fd < 0)
     {
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "Cannot open %s: %s", path,

@@ -2,6 +2,9 @@
  * routing. The session table is written here only. */
 #include "service.h"
 
+#include <errno.h>
+#include <glib/gstdio.h>
+
 #include "adoption.h"
 #include "caller.h"
 #include "client-pool.h"
@@ -24,6 +27,7 @@
 #define DEFAULT_RESERVED_FOR_ROOT    1
 #define DEFAULT_MAX_IDLE_TIMEOUT_S   (24 * 3600)
 #define ROOT_UID                     0
+#define STATE_DIRECTORY_MODE         0700
 
 struct _Service
 {
@@ -46,6 +50,8 @@ struct _Service
   /* A restart keeps the sessions (see adoption.h): nothing is handed out,
    * and nothing saved, until the previous run's sessions are taken over. */
   char *state_path;
+  gboolean state_saved;  /* the last save worked */
+  gboolean state_usable; /* the state file's directory can be written */
   Adopter *adopter;
 };
 
@@ -74,13 +80,32 @@ service_config_clear (ServiceConfig *config)
 
 /* ---- the state file ------------------------------------------------------------ */
 
+/* Makes the state file's directory (mode 0700) if it is missing; if it
+ * cannot be written, says once that the sessions will not survive a
+ * restart, and nothing is saved. */
+static gboolean
+prepare_state_directory (const char *state_path)
+{
+  g_autofree char *directory = g_path_get_dirname (state_path);
+
+  if (!g_file_test (directory, G_FILE_TEST_IS_DIR)
+      && g_mkdir_with_parents (directory, STATE_DIRECTORY_MODE) == 0)
+    g_info ("Created %s for the sessions' state", directory);
+  if (g_access (directory, W_OK | X_OK) == 0)
+    return TRUE;
+  g_warning ("Sessions will not survive a restart of qcoapd: %s cannot be written (%s); systemd's "
+             "RuntimeDirectory=qcoapd provides it, or create it for the daemon's user",
+             directory, g_strerror (errno));
+  return FALSE;
+}
+
 static void
 save_state (Service *service, gboolean clean)
 {
   g_auto (SavedState) state = { 0 };
   g_autoptr (GError) error = NULL;
 
-  if (!adopter_is_done (service->adopter))
+  if (!adopter_is_done (service->adopter) || !service->state_usable)
     return;
   state.imei = g_strdup (modem_get_imei (service->modem));
   state.bus
@@ -92,8 +117,14 @@ save_state (Service *service, gboolean clean)
   for (guint i = 0; i < QCOAP_MAX_CLIENTS; i++)
     if (service->sessions[i] && !service->temporary[i])
       adoption_describe_session (service->sessions[i], &state.sessions[i]);
-  if (!state_file_save (service->state_path, &state, &error))
-    g_warning ("Cannot save the sessions for a restart: %s", error->message);
+  if (state_file_save (service->state_path, &state, &error))
+    service->state_saved = TRUE;
+  else if (service->state_saved)
+    {
+      /* Once per failure, not at every change. */
+      g_warning ("Cannot save the sessions for a restart: %s", error->message);
+      service->state_saved = FALSE;
+    }
 }
 
 static void
@@ -568,6 +599,8 @@ service_new (const ServiceConfig *config,
   service->status_data = user_data;
   service->callers = caller_registry_new (NULL);
   service->state_path = state_file_default_path ();
+  service->state_usable = prepare_state_directory (service->state_path);
+  service->state_saved = TRUE;
   service->modem = modem_new (config->device, config->baud, config->rtscts, &config->modem,
                               &listener, service);
   service->pool = client_pool_new (service->modem, config->queue_limit);
@@ -662,8 +695,13 @@ leave_sessions (Service *service)
   if (!adopter_is_done (service->adopter))
     return;
   save_state (service, TRUE);
-  g_info ("Leaving %u sessions open on the modem for the next run (%s)", count_sessions (service),
-          service->state_path);
+  if (service->state_usable && service->state_saved)
+    g_info ("Leaving %u sessions open on the modem for the next run (%s)", count_sessions (service),
+            service->state_path);
+  else if (count_sessions (service) > 0)
+    g_warning ("The %u sessions could not be saved: they stay open on the modem, and the next "
+               "run closes them",
+               count_sessions (service));
   for_each_session (service, leave_session, service);
 }
 

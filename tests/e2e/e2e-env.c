@@ -186,8 +186,13 @@ e2e_env_start (const E2eOptions *options)
 
   pub->tmpdir = harness_make_temp_dir ();
   pub->daemon_log_path = g_build_filename (pub->tmpdir, "qcoapd.log", NULL);
-  pub->runtime_dir = g_build_filename (pub->tmpdir, "run", NULL);
-  g_assert_cmpint (g_mkdir (pub->runtime_dir, 0700), ==, 0);
+  if (options->runtime_dir != NULL)
+    pub->runtime_dir = g_strdup (options->runtime_dir);
+  else
+    {
+      pub->runtime_dir = g_build_filename (pub->tmpdir, "run", NULL);
+      g_assert_cmpint (g_mkdir (pub->runtime_dir, 0700), ==, 0);
+    }
 
   env->test_bus = harness_bus_start (pub->tmpdir, &error);
   g_assert_no_error (error);
@@ -282,7 +287,9 @@ e2e_env_stop (E2eEnv *pub, gboolean tests_failed)
     {
       /* The daemon's state file is one level down: the harness removes one
        * level only. */
-      harness_remove_temp_dir (pub->runtime_dir);
+      /* A runtime directory of the test's own is the test's to remove. */
+      if (env->options.runtime_dir == NULL)
+        harness_remove_temp_dir (pub->runtime_dir);
       harness_remove_temp_dir (pub->tmpdir);
     }
   else

@@ -37,6 +37,9 @@ typedef struct
   /* The State to wait for at a start (NULL: "ready", or "absent" with
    * @device). */
   const char *start_state;
+  /* qcoapd's RUNTIME_DIRECTORY instead of a fresh one of the test's (which
+   * it may have to create, or cannot), or NULL. */
+  const char *runtime_dir;
 } E2eOptions;
 
 E2eEnv *e2e_env_start (const E2eOptions *options);

@@ -3,10 +3,16 @@
  * URC port it keeps, the BG96's own words, a module of another family, and
  * power saving. Each test starts its own simulator, as the module it needs.
  */
+#include <fcntl.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "e2e-env.h"
 #include "e2e-session.h"
+#include "harness.h"
 
 #define BOOT_ARGS        "--boot-delay", "50", "--reset-silence", "300"
 #define PSM_SLEEP_MS     2000
@@ -313,6 +319,100 @@ test_slow_close (void)
   g_assert_true (e2e_env_stop (env, FALSE));
 }
 
+/* ---- a port another program holds ------------------------------------------------------ */
+
+/* The port exists but another program holds its lock: the daemon says who,
+ * and takes the port as soon as the lock is let go (no inotify event comes
+ * for that). */
+static void
+test_port_held (void)
+{
+  const char *const sim_args[] = { BOOT_ARGS, "--network-ready", NULL };
+  g_autofree char *dir = g_dir_make_tmp ("qcoapd-held-XXXXXX", NULL);
+  g_autofree char *device = g_build_filename (dir, "bg96-at", NULL);
+  E2eOptions options = { .sim_args = sim_args, .device = device };
+  E2eEnv *env = e2e_env_start (&options);
+  g_autofree char *expected = g_strdup_printf ("is held by another program (pid %d, ", getpid ());
+  g_autofree char *reason = NULL;
+  int fd = open (env->modem_link, O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (flock (fd, LOCK_EX | LOCK_NB), ==, 0);
+  g_assert_cmpint (symlink (env->modem_link, device), ==, 0);
+  for (int i = 0; i < 100 && (reason == NULL || strstr (reason, expected) == NULL); i++)
+    {
+      g_free (reason);
+      reason = manager_string (env, "StateReason");
+      g_usleep (100 * 1000);
+    }
+  g_assert_nonnull (strstr (reason, expected));
+  g_assert_true (g_str_has_prefix (reason, device));
+  close (fd);
+  g_assert_true (e2e_env_wait_modem_state (env, "ready", STATE_TIMEOUT_MS));
+  g_free (reason);
+  reason = manager_string (env, "StateReason");
+  g_assert_cmpstr (reason, ==, "");
+  g_assert_true (e2e_env_stop (env, FALSE));
+  g_assert_cmpint (unlink (device), ==, 0);
+  g_assert_cmpint (rmdir (dir), ==, 0);
+}
+
+/* ---- without systemd's runtime directory -------------------------------------------------- */
+
+static gboolean
+daemon_log_has (E2eEnv *env, const char *needle)
+{
+  g_autofree char *log = NULL;
+
+  return g_file_get_contents (env->daemon_log_path, &log, NULL, NULL) && strstr (log, needle);
+}
+
+/* A runtime directory that does not exist yet is made, mode 0700, and the
+ * sessions survive a restart. */
+static void
+test_runtime_dir_created (void)
+{
+  const char *const sim_args[] = { BOOT_ARGS, "--network-ready", NULL };
+  g_autofree char *dir = g_dir_make_tmp ("qcoapd-run-XXXXXX", NULL);
+  g_autofree char *parent = g_build_filename (dir, "not", NULL);
+  g_autofree char *runtime = g_build_filename (parent, "there", NULL);
+  E2eOptions options = { .sim_args = sim_args, .runtime_dir = runtime };
+  E2eEnv *env = e2e_env_start (&options);
+  g_autofree char *path = e2e_open_session (env->bus, env->coap_port, e2e_persistent ());
+  struct stat info;
+
+  g_assert_cmpint (stat (runtime, &info), ==, 0);
+  g_assert_cmpint (info.st_mode & 07777, ==, 0700);
+  e2e_env_kill_daemon (env, SIGTERM);
+  g_assert_true (daemon_log_has (env, "Leaving 1 sessions open on the modem"));
+  e2e_env_restart_daemon (env);
+  e2e_env_wait_session_state (env, path, "open", STATE_TIMEOUT_MS);
+  e2e_assert_session_serves (env->bus, path);
+  e2e_close_session (env->bus, path);
+  g_assert_true (e2e_env_stop (env, FALSE));
+  harness_remove_temp_dir (runtime);
+  g_assert_cmpint (rmdir (parent), ==, 0);
+  g_assert_cmpint (rmdir (dir), ==, 0);
+}
+
+/* A runtime directory that cannot be made: said once at start, and at the
+ * stop no save is claimed. */
+static void
+test_runtime_dir_unwritable (void)
+{
+  const char *const sim_args[] = { BOOT_ARGS, "--network-ready", NULL };
+  E2eOptions options = { .sim_args = sim_args, .runtime_dir = "/proc/qcoapd-cannot-be-made" };
+  E2eEnv *env = e2e_env_start (&options);
+  g_autofree char *path = e2e_open_session (env->bus, env->coap_port, e2e_persistent ());
+
+  g_assert_true (daemon_log_has (env, "Sessions will not survive a restart of qcoapd"));
+  g_assert_false (daemon_log_has (env, "Cannot save the sessions"));
+  e2e_env_kill_daemon (env, SIGTERM);
+  g_assert_false (daemon_log_has (env, "Leaving 1 sessions open"));
+  g_assert_true (daemon_log_has (env, "The 1 sessions could not be saved"));
+  g_assert_true (e2e_env_stop (env, FALSE));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -325,5 +425,8 @@ main (int argc, char **argv)
   g_test_add_func ("/module/power-saving/off", test_power_saving_off);
   g_test_add_func ("/module/duplicates-dropped", test_duplicates_dropped);
   g_test_add_func ("/module/slow-close", test_slow_close);
+  g_test_add_func ("/module/port-held", test_port_held);
+  g_test_add_func ("/module/runtime-dir/created", test_runtime_dir_created);
+  g_test_add_func ("/module/runtime-dir/unwritable", test_runtime_dir_unwritable);
   return g_test_run ();
 }
