@@ -3,6 +3,8 @@
  * (open, reopen, adopt, leave, close, end) is in modem-client-open.c. */
 #include "modem-client-private.h"
 
+#include <sys/random.h>
+
 #include "qcoap-cmd.h"
 #include "qcoap-error.h"
 #include "qcoap-registry.h"
@@ -98,8 +100,11 @@ random_token (gsize length)
   guint8 token[QCOAP_MAX_TOKEN];
 
   g_assert (length <= sizeof token);
-  for (gsize i = 0; i < length; i++)
-    token[i] = (guint8)g_random_int_range (0, 256);
+  /* RFC 7252 5.3.1: a token an off-path attacker cannot guess, so from the
+   * kernel's random source (GLib's generator is predictable). */
+  if (getrandom (token, length, 0) != (gssize)length)
+    for (gsize i = 0; i < length; i++)
+      token[i] = (guint8)g_random_int_range (0, 256);
   return g_bytes_new (token, length);
 }
 

@@ -127,6 +127,17 @@ on_wait_over (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* How many calls of @uid wait for a client ID. */
+static guint
+count_waiting_of (Opener *opener, uid_t uid)
+{
+  guint count = 0;
+
+  for (GList *link = opener->waiting_calls.head; link != NULL; link = link->next)
+    count += caller_get_uid (((OpenCall *)link->data)->caller) == uid;
+  return count;
+}
+
 /* A one-shot Request waits for a client ID to become free, within its
  * timeout; an Open answers NoFreeClient at once (its caller may close
  * another session or come back). */
@@ -137,6 +148,10 @@ wait_for_client (OpenCall *call, Caller *caller, const GError *error)
   gint64 left_ms;
 
   if (call->options == NULL || !g_error_matches (error, QCOAP_ERROR, QCOAP_ERROR_NO_FREE_CLIENT))
+    return FALSE;
+  /* Each waiting call holds memory: one user may not queue without end. */
+  if (count_waiting_of (call->opener, caller_get_uid (caller))
+      >= call->opener->limits.session.queue_limit)
     return FALSE;
   if (call->deadline == 0)
     call->deadline = now + (gint64)call->args.timeout_ms * G_TIME_SPAN_MILLISECOND;
@@ -150,17 +165,33 @@ wait_for_client (OpenCall *call, Caller *caller, const GError *error)
   return TRUE;
 }
 
+/* Whether @call could take a free client ID now. */
+static gboolean
+may_take_one (Opener *opener, OpenCall *call)
+{
+  return client_pool_count_free (opener->pool) > 0 && check_user_share (opener, call->caller, NULL)
+         && check_reserve (opener, call->caller, NULL);
+}
+
+/* A freed ID goes to the first waiting call that may take it: a user at
+ * their MaxClientsPerUser at the head of the queue does not hold up the
+ * calls of others behind. */
 void
 opener_serve_waiting (Opener *opener)
 {
-  OpenCall *call = g_queue_pop_head (&opener->waiting_calls);
-  g_autoptr (Caller) caller = NULL;
+  for (GList *link = opener->waiting_calls.head; link != NULL; link = link->next)
+    {
+      OpenCall *call = link->data;
+      g_autoptr (Caller) caller = NULL;
 
-  if (call == NULL)
-    return;
-  g_clear_handle_id (&call->wait_source, g_source_remove);
-  caller = g_steal_pointer (&call->caller);
-  start_session (call, caller);
+      if (!may_take_one (opener, call))
+        continue;
+      g_queue_delete_link (&opener->waiting_calls, link);
+      g_clear_handle_id (&call->wait_source, g_source_remove);
+      caller = g_steal_pointer (&call->caller);
+      start_session (call, caller);
+      return;
+    }
 }
 
 /* Takes a client ID for @call and opens a session on it. */

@@ -416,7 +416,8 @@ gboolean
 state_file_load (const char *path, SavedState *state, GError **error)
 {
   g_autofree char *data = g_malloc (MAX_FILE_SIZE);
-  int fd = g_open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+  /* Non-blocking: a FIFO put there must not hold the start in open(). */
+  int fd = g_open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0);
   gssize length;
 
   if (fd < 0)

@@ -356,6 +356,42 @@ test_one_shot_waits (void)
   e2e_env_wait_free_clients (env, 6);
 }
 
+/* Waiting one-shot Requests are capped per user at QueueLimit: one more
+ * fails at once, while the others wait and are served. */
+static void
+test_one_shot_waits_capped (void)
+{
+  char *paths[6];
+  Pending waiting[QUEUE_LIMIT + 1] = { 0 };
+  g_autofree char *name = NULL;
+  gint64 start;
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    paths[i] = e2e_open_session (env->bus, env->coap_port, NULL);
+  start = g_get_monotonic_time ();
+  for (guint i = 0; i < G_N_ELEMENTS (waiting); i++)
+    one_shot_get (20000, &waiting[i]);
+  g_assert_true (e2e_wait_for (&waiting[QUEUE_LIMIT].done, 10000));
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+  name = g_dbus_error_get_remote_error (waiting[QUEUE_LIMIT].error);
+  g_assert_cmpstr (name, ==, E2E_ERROR_PREFIX "NoFreeClient");
+  for (guint i = 0; i < QUEUE_LIMIT; i++)
+    g_assert_false (waiting[i].done);
+  e2e_close_session (env->bus, paths[0]);
+  for (guint i = 0; i < QUEUE_LIMIT; i++)
+    {
+      g_assert_true (e2e_wait_for (&waiting[i].done, 30000));
+      g_assert_no_error (waiting[i].error);
+      g_clear_pointer (&waiting[i].reply, g_variant_unref);
+    }
+  for (guint i = 1; i < G_N_ELEMENTS (paths); i++)
+    e2e_close_session (env->bus, paths[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    g_free (paths[i]);
+  g_clear_error (&waiting[QUEUE_LIMIT].error);
+  e2e_env_wait_free_clients (env, 6);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -373,6 +409,7 @@ main (int argc, char **argv)
   g_test_add_func ("/limits/bad-values", test_bad_values);
   g_test_add_func ("/limits/ping", test_ping);
   g_test_add_func ("/limits/one-shot-waits", test_one_shot_waits);
+  g_test_add_func ("/limits/one-shot-waits-capped", test_one_shot_waits_capped);
   env = e2e_env_start (&options);
   status = g_test_run ();
   if (!e2e_env_stop (env, status != 0))

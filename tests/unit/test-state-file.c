@@ -222,6 +222,13 @@ test_save_and_load (void)
   g_assert_false (state_file_load (path, &read, &error));
   g_assert_error (error, STATE_FILE_ERROR, STATE_FILE_ERROR_FOREIGN);
   g_clear_error (&error);
+  g_clear_error (&error);
+  /* Nor is a FIFO, and reading it does not wait for a writer. */
+  g_unlink (path);
+  g_assert_cmpint (mkfifo (path, 0600), ==, 0);
+  g_assert_false (state_file_load (path, &read, &error));
+  g_assert_error (error, STATE_FILE_ERROR, STATE_FILE_ERROR_FOREIGN);
+  g_clear_error (&error);
   g_unlink (path);
   g_assert_false (state_file_load (path, &read, &error));
   g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
