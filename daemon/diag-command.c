@@ -5,47 +5,34 @@
 
 #include "qcoap-error.h"
 
-typedef enum
-{
-  GUARD_ALWAYS,       /* every form */
-  GUARD_UNLESS_READ,  /* every form but "?" */
-  GUARD_UNLESS_QUERY, /* every form but "?" and "=?" */
-} Guard;
-
-/* The commands the daemon relies on. Basic commands (one letter, or & and
- * a letter) are matched by name wherever they stand in a basic command
- * line; extended ones by name, or by prefix where marked. */
-static const struct
-{
-  const char *name;
-  gboolean prefix;
-  Guard guard;
-  const char *read_form; /* a write form that only reads, allowed too */
-} protected_commands[] = {
-  { "E", FALSE, GUARD_ALWAYS },  /* echo */
-  { "V", FALSE, GUARD_ALWAYS },  /* result code format */
-  { "Q", FALSE, GUARD_ALWAYS },  /* result codes suppressed */
-  { "Z", FALSE, GUARD_ALWAYS },  /* reset to the stored profile */
-  { "&F", FALSE, GUARD_ALWAYS }, /* factory defaults */
-  { "+CMEE", FALSE, GUARD_ALWAYS },
-  { "+IPR", FALSE, GUARD_ALWAYS },
-  { "+IFC", FALSE, GUARD_ALWAYS },
-  /* The URC port: the daemon sets it; reading it helps whoever wonders
-   * why no URC comes. */
-  { "+QURCCFG", FALSE, GUARD_UNLESS_QUERY, "=\"urcport\"" },
-  { "+CPSMS", FALSE, GUARD_UNLESS_QUERY },
-  { "+CEDRXS", FALSE, GUARD_UNLESS_QUERY },
-  { "+CFUN", FALSE, GUARD_UNLESS_READ },
-  { "+QCOAP", TRUE, GUARD_UNLESS_QUERY },
-  { "+QFUPL", FALSE, GUARD_UNLESS_QUERY },
-  { "+QFDEL", FALSE, GUARD_UNLESS_QUERY },
-  { "+QSSLCFG", FALSE, GUARD_UNLESS_QUERY },
-  { "+QICSGP", FALSE, GUARD_UNLESS_QUERY },
-  { "+QIACT", FALSE, GUARD_UNLESS_QUERY },
-  { "+QIDEACT", FALSE, GUARD_UNLESS_QUERY },
-  { "+CEREG", FALSE, GUARD_UNLESS_QUERY },
-  { "+CGREG", FALSE, GUARD_UNLESS_QUERY },
-  { "+CREG", FALSE, GUARD_UNLESS_QUERY },
+/* What Command sends besides the read (?) and test (=?) forms of any
+ * extended command: executions that only report (the identity, the signal,
+ * the serving cell, settings read with a write form that only reads).
+ * Everything else could change what the daemon believes about the module
+ * (a context, an attach, the power, the echo…) and is refused. */
+static const char *const harmless_commands[] = {
+  "AT",
+  "ATI",
+  "AT&V",
+  "AT+CSQ",
+  "AT+QCSQ",
+  "AT+QNWINFO",
+  "AT+QSPN",
+  "AT+QENG=\"servingcell\"",
+  "AT+QENG=\"neighbourcell\"",
+  "AT+CGMI",
+  "AT+CGMM",
+  "AT+CGMR",
+  "AT+GMR",
+  "AT+CGSN",
+  "AT+GSN",
+  "AT+QCCID",
+  "AT+QLTS",
+  "AT+QURCCFG=\"urcport\"",
+  "AT+QCFG=\"band\"",
+  "AT+QCFG=\"iotopmode\"",
+  "AT+QCFG=\"nwscanmode\"",
+  "AT+QCFG=\"nwscanseq\"",
 };
 
 static gboolean
@@ -56,69 +43,9 @@ invalid (GError **error, const char *command, const char *why)
   return FALSE;
 }
 
-static gboolean
-name_matches (const char *name, gsize length, gsize i)
-{
-  gsize wanted = strlen (protected_commands[i].name);
-
-  if (protected_commands[i].prefix ? length < wanted : length != wanted)
-    return FALSE;
-  return g_ascii_strncasecmp (name, protected_commands[i].name, wanted) == 0;
-}
-
-/* Whether command @name (@length bytes) followed by @form may be sent. */
-static gboolean
-check_name (const char *command, const char *name, gsize length, const char *form, GError **error)
-{
-  for (gsize i = 0; i < G_N_ELEMENTS (protected_commands); i++)
-    {
-      Guard guard = protected_commands[i].guard;
-
-      if (!name_matches (name, length, i))
-        continue;
-      if (guard == GUARD_UNLESS_READ && g_str_equal (form, "?"))
-        return TRUE;
-      if (guard == GUARD_UNLESS_QUERY && (g_str_equal (form, "?") || g_str_equal (form, "=?")))
-        return TRUE;
-      if (protected_commands[i].read_form != NULL
-          && g_ascii_strcasecmp (form, protected_commands[i].read_form) == 0)
-        return TRUE;
-      return invalid (error, command,
-                      guard == GUARD_ALWAYS ? "the daemon relies on this setting"
-                      : guard == GUARD_UNLESS_READ
-                          ? "the daemon relies on this setting; only its read form (?) may be sent"
-                          : "the daemon drives this command; only its read (?) and test (=?) "
-                            "forms may be sent");
-    }
-  return TRUE;
-}
-
-/* A basic command line ("I", "E0", "&V", "S0=1", "D*99#"): each command's
- * name is checked; a dial command takes the rest of the line. */
-static gboolean
-check_basic (const char *command, const char *p, GError **error)
-{
-  while (*p != '\0')
-    {
-      const char *name = p;
-      gsize length = *p == '&' && p[1] != '\0' ? 2 : 1;
-
-      if (*p == ' ')
-        {
-          p++;
-          continue;
-        }
-      if (!check_name (command, name, length, "", error))
-        return FALSE;
-      if (g_ascii_toupper (*p) == 'D')
-        return TRUE;
-      p += length;
-      while (*p != '\0' && !g_ascii_isalpha (*p) && *p != '&')
-        p++;
-    }
-  return TRUE;
-}
-
+/* One command line as the modem's line editor will not change it: no
+ * control byte (it would drop or apply it: "AT+QCOA\bAPCLOSE"), no space
+ * outside quotes ("AT+CMEE =0"), no ';' chaining another command. */
 static gboolean
 check_characters (const char *command, GError **error)
 {
@@ -128,23 +55,47 @@ check_characters (const char *command, GError **error)
     return invalid (error, command, "it is longer than 512 bytes");
   for (const char *p = command; *p != '\0'; p++)
     {
-      if (*p == '\r' || *p == '\n' || *p == 0x1a || *p == 0x1b)
+      if ((guchar)*p < 0x20 || *p == 0x7f)
         return invalid (error, command,
-                        "it holds CR, LF, Ctrl+Z or Esc, which would end it or start data");
+                        "it holds a control byte (CR, LF, Ctrl+Z, Esc…), which would end it, "
+                        "start data or be applied by the modem's line editor");
       if (*p == '"')
         quoted = !quoted;
       else if (*p == ';' && !quoted)
         return invalid (error, command, "one command at a time: ';' would chain another");
+      else if (*p == ' ' && !quoted)
+        return invalid (error, command, "a space outside quotes, which the modem would drop");
     }
   return TRUE;
+}
+
+/* AT+NAME? or AT+NAME=? of any extended command. */
+static gboolean
+is_read_or_test (const char *command)
+{
+  const char *p = command + strlen ("AT+");
+
+  if (g_ascii_strncasecmp (command, "AT+", strlen ("AT+")) != 0)
+    return FALSE;
+  if (!g_ascii_isalpha (*p))
+    return FALSE;
+  while (g_ascii_isalnum (*p) || *p == '&' || *p == '%' || *p == '$' || *p == '_')
+    p++;
+  return g_str_equal (p, "?") || g_str_equal (p, "=?");
+}
+
+static gboolean
+is_harmless (const char *command)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (harmless_commands); i++)
+    if (g_ascii_strcasecmp (command, harmless_commands[i]) == 0)
+      return TRUE;
+  return FALSE;
 }
 
 gboolean
 diag_command_check (const char *command, guint timeout_ms, GError **error)
 {
-  const char *body;
-  gsize length;
-
   if (timeout_ms > DIAG_COMMAND_MAX_TIMEOUT_MS)
     {
       g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
@@ -156,11 +107,12 @@ diag_command_check (const char *command, guint timeout_ms, GError **error)
     return FALSE;
   if (g_ascii_strncasecmp (command, "AT", 2) != 0)
     return invalid (error, command, "an AT command starts with “AT”");
-  body = command + 2;
-  if (*body != '+')
-    return check_basic (command, body, error);
-  length = strcspn (body, "=?");
-  return check_name (command, body, length, body + length, error);
+  if (is_read_or_test (command) || is_harmless (command))
+    return TRUE;
+  return invalid (error, command,
+                  "only the read (?) and test (=?) forms of a command, and a few commands that "
+                  "only report (see qcoapd(8)), may be sent: anything else could change what "
+                  "the daemon relies on");
 }
 
 /* ---- running it ----------------------------------------------------------------- */

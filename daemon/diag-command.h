@@ -1,12 +1,12 @@
 /* diag-command.h — the manager's Command method: one AT command a root
  * user sends to the modem for diagnosis.
  *
- * The check refuses, before anything is sent, what would break the
- * daemon's hold on the modem: text that is not one AT command line (CR,
- * LF, Ctrl+Z, Esc, a ';' chaining a second command, more than
- * DIAG_COMMAND_MAX_LENGTH bytes), and the commands the daemon relies on
- * (echo, result format, line speed, CoAP, files, TLS, data contexts,
- * registration reports) in every form but their read (?) or test (=?) form.
+ * The check lets through, and nothing else: the read (?) and test (=?)
+ * forms of any extended command, and a short list of commands that only
+ * report (ATI, AT+CSQ, AT+QENG="servingcell"…); never text that is not one
+ * AT command line as the modem's line editor would take it (a control
+ * byte, a space outside quotes, a ';' chaining a second command, more than
+ * DIAG_COMMAND_MAX_LENGTH bytes).
  * The command then runs through the client pool's own queue, as one
  * transaction between those of the clients. No D-Bus here.
  */

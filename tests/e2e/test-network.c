@@ -350,8 +350,14 @@ test_command (void)
     "AT+IFC=2,2",
     "AT+QURCCFG=\"urcport\",\"uart1\"",
     "AT+CFUN=0",
-    "AT+CFUN=?",
     "AT+QCOAPCLOSE=0",
+    "AT+CMEE =0",
+    "AT+QCOA\bAPCLOSE=1",
+    "AT +CFUN=0",
+    "AT+QIDE\x03"
+    "ACT=1",
+    "AT+CGATT=0",
+    "AT+QPOWD",
     "at+qcoapopen=1,\"127.0.0.1\",5683",
     "AT+QFDEL=\"UFS:0_server.psk\"",
     "AT+QSSLCFG=\"dtls\",0,1",
@@ -393,7 +399,8 @@ test_command (void)
   reply = command ("AT+QCOAPCFG=?", &error);
   g_assert_no_error (error);
   g_clear_pointer (&reply, g_variant_unref);
-  reply = command ("AT+COPS=1,0,\"Nobody\"", &error);
+  /* A read the module does not know: its ERROR comes back. */
+  reply = command ("AT+CGDCONT?", &error);
   e2e_assert_remote_error (error, "org.qcoapd.CoAP1.Error.ModemError");
   g_assert_nonnull (strstr (error->message, "ERROR"));
   g_clear_error (&error);

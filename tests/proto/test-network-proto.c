@@ -175,6 +175,11 @@ test_diag_check (void)
     "AT+QURCCFG=?",
     "AT+CPSMS?",
     "AT+CEDRXS?",
+    /* Any read or test form, the daemon's settings' too. */
+    "AT+CMEE?",
+    "AT+CFUN=?",
+    "AT+QICSGP=?",
+    "at+qnwinfo",
   };
   static const char *const refused[] = {
     "ATE0",
@@ -185,7 +190,6 @@ test_diag_check (void)
     "AT&F0",
     "ATI E0",
     "AT+CMEE=2",
-    "AT+CMEE?",
     "AT+IPR=115200",
     "AT+IFC=0,0",
     "AT+QURCCFG=\"urcport\",\"uart1\"",
@@ -193,7 +197,19 @@ test_diag_check (void)
     "AT+CPSMS=1",
     "AT+CEDRXS=1,5,\"0101\"",
     "AT+CFUN=1,1",
-    "AT+CFUN=?",
+    /* What the line editor drops or applies, and what changes the module's
+     * state the daemon relies on without being one of its settings. */
+    "AT+CMEE =0",
+    "AT+QCOA\bAPCLOSE=1",
+    "AT +CFUN=0",
+    "AT+QIDE\x03"
+    "ACT=1",
+    "AT+CGACT=0,1",
+    "AT+CGATT=0",
+    "AT+COPS=2",
+    "AT+QPOWD",
+    "ATS3=13",
+    "AT+CSQ?X",
     "AT+CFUN",
     "AT+QCOAPSEND=0,0,1,0",
     "AT+QFUPL=\"a\",1",
@@ -226,8 +242,16 @@ test_diag_check (void)
     }
   g_assert_false (diag_command_check (long_text, 0, NULL));
   g_assert_false (diag_command_check ("AT+CSQ", DIAG_COMMAND_MAX_TIMEOUT_MS + 1, NULL));
-  /* A ';' inside quotes is text, not a second command. */
-  g_assert_true (diag_command_check ("AT+QENG=\"a;b\"", 0, NULL));
+  /* A ';' or a space inside quotes is text: this one is refused for what it
+   * is (not a read, not a reporting command), not for them. */
+  {
+    g_autoptr (GError) error = NULL;
+
+    g_assert_false (diag_command_check ("AT+QENG=\"a; b\"", 0, &error));
+    g_assert_null (strstr (error->message, "';'"));
+    g_assert_null (strstr (error->message, "space"));
+    g_assert_nonnull (strstr (error->message, "read (?)"));
+  }
 }
 
 int
