@@ -21,6 +21,7 @@
 #define RESULT_OPEN_TIMED_OUT (-2)
 #define RESULT_REFUSED        (-1)
 #define RESULT_DTLS_FAILED    (-9)
+#define RESULT_ID_OCCUPIED    (-10)
 /* The modem's results for "no data call" (-4) and "data call being
  * activated" (-6): the network, not the server, is the problem. */
 #define RESULT_NETWORK_FAILURE (-4)
@@ -45,6 +46,8 @@ static void
 stop_timers (ModemClient *self)
 {
   g_clear_handle_id (&self->open_timeout_source, g_source_remove);
+  g_clear_handle_id (&self->occupied_close_source, g_source_remove);
+  self->awaiting_occupied_close = FALSE;
   g_clear_handle_id (&self->close_timeout_source, g_source_remove);
   g_clear_handle_id (&self->reopen_retry_source, g_source_remove);
 }
@@ -198,12 +201,69 @@ finish_reopen (ModemClient *self, int result)
   self->reopen_retry_source = g_timeout_add_seconds (pause_s, retry_reopen, self);
 }
 
+static void configure_and_open (ModemClient *self);
+static void add_local_step (GPtrArray *steps, char *command);
+
+/* The module closed the ID it held (or said so): the open goes on. */
+static void
+open_after_occupied_close (ModemClient *self)
+{
+  self->awaiting_occupied_close = FALSE;
+  g_clear_handle_id (&self->occupied_close_source, g_source_remove);
+  if (self->state == MODEM_CLIENT_OPENING && (self->open_task || self->reopening))
+    configure_and_open (self);
+}
+
+static gboolean
+on_occupied_close_wait_over (gpointer user_data)
+{
+  ModemClient *self = user_data;
+
+  self->occupied_close_source = 0;
+  open_after_occupied_close (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_occupied_close_sent (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (ModemClient) self = user_data;
+  g_autoptr (GPtrArray) responses = client_pool_run_finish (self->pool, result, NULL);
+
+  /* ERROR: the module holds nothing there after all; no result follows. */
+  if (responses == NULL && self->awaiting_occupied_close)
+    open_after_occupied_close (self);
+}
+
+/* -10: the module still holds the ID (a close the daemon did not see end,
+ * a previous owner of the port). Closed there, it is opened again, once. */
+static gboolean
+retry_occupied (ModemClient *self, int result)
+{
+  GPtrArray *steps;
+
+  if (result != RESULT_ID_OCCUPIED || self->occupied_retried)
+    return FALSE;
+  self->occupied_retried = TRUE;
+  self->awaiting_occupied_close = TRUE;
+  g_message ("Client %u: the module still holds this ID (-10); closing it there and opening again",
+             self->id);
+  self->occupied_close_source = g_timeout_add (CLOSE_WAIT_MS, on_occupied_close_wait_over, self);
+  steps = g_ptr_array_new_with_free_func ((GDestroyNotify)at_step_free);
+  add_local_step (steps, at_coap_cmd_close (self->id));
+  client_pool_run (self->pool, self->id, steps, NULL, on_occupied_close_sent, g_object_ref (self));
+  return TRUE;
+}
+
 static void
 handle_open_result (ModemClient *self, int result)
 {
   g_autoptr (GTask) task = NULL;
 
   g_clear_handle_id (&self->open_timeout_source, g_source_remove);
+  if (retry_occupied (self, result))
+    return;
+  self->occupied_retried = FALSE;
   if (self->reopening)
     {
       finish_reopen (self, result);
@@ -607,6 +667,8 @@ modem_client_handle_urc (const ClientPoolUrc *urc, gpointer user_data)
     {
       if (at_coap_close_result_parse (line, &id, &result, NULL) && self->close_task)
         finish_close (self);
+      else if (self->awaiting_occupied_close)
+        open_after_occupied_close (self);
     }
   else
     modem_client_handle_message_urc (self, urc);

@@ -54,6 +54,11 @@ struct _ModemClient
    * earlier one is ignored; and when the first open started. */
   guint connect_attempt;
   gint64 open_started_us;
+  /* An open answered -10 (the module still holds the ID): closed there
+   * once, and opened again when the module says it is closed. */
+  gboolean occupied_retried;
+  gboolean awaiting_occupied_close;
+  guint occupied_close_source;
 };
 
 /* In modem-client.c. */

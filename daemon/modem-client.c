@@ -126,6 +126,7 @@ modem_client_finalize (GObject *object)
 
   g_assert (self->open_task == NULL && self->close_task == NULL);
   g_clear_handle_id (&self->reopen_retry_source, g_source_remove);
+  g_clear_handle_id (&self->occupied_close_source, g_source_remove);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->requests_by_token, g_hash_table_unref);
   g_clear_pointer (&self->option_mirror, option_mirror_free);

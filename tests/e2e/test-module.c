@@ -413,6 +413,32 @@ test_runtime_dir_unwritable (void)
   g_assert_true (e2e_env_stop (env, FALSE));
 }
 
+/* An open the module answers -10 (it still holds the ID): the daemon
+ * closes the ID there and opens again, once, and the caller never sees it. */
+static void
+test_occupied_id_recovered (void)
+{
+  const char *const sim_args[] = { BOOT_ARGS, "--network-ready", NULL };
+  E2eOptions options = { .sim_args = sim_args };
+  E2eEnv *env = e2e_env_start (&options);
+  gsize offset = e2e_env_sim_log_offset (env);
+  g_autofree char *path = NULL;
+  g_autofree char *log = NULL;
+  const char *close;
+
+  e2e_env_sim_command (env, "fault occupy=0");
+  path = e2e_open_session (env->bus, env->coap_port, NULL);
+  log = e2e_env_sim_log_since (env, offset);
+  close = strstr (log, "at-rx AT+QCOAPCLOSE=0");
+
+  g_assert_nonnull (strstr (log, "+QCOAPOPEN: 0,-10"));
+  g_assert_nonnull (close);
+  g_assert_nonnull (strstr (close, "at-rx AT+QCOAPOPEN=0"));
+  e2e_assert_session_serves (env->bus, path);
+  e2e_close_session (env->bus, path);
+  g_assert_true (e2e_env_stop (env, FALSE));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -426,6 +452,7 @@ main (int argc, char **argv)
   g_test_add_func ("/module/duplicates-dropped", test_duplicates_dropped);
   g_test_add_func ("/module/slow-close", test_slow_close);
   g_test_add_func ("/module/port-held", test_port_held);
+  g_test_add_func ("/module/occupied-id-recovered", test_occupied_id_recovered);
   g_test_add_func ("/module/runtime-dir/created", test_runtime_dir_created);
   g_test_add_func ("/module/runtime-dir/unwritable", test_runtime_dir_unwritable);
   return g_test_run ();

@@ -294,7 +294,8 @@ at_qcoapclose (SimModem *modem, const SimAtCommand *command)
     }
   if (command->kind != SIM_AT_KIND_WRITE || sim_at_command_n_args (command) != 1
       || !get_client_id (command, &id)
-      || sim_coap_client_get_status (modem->clients[id]) == SIM_COAP_STATUS_IDLE)
+      || (sim_coap_client_get_status (modem->clients[id]) == SIM_COAP_STATUS_IDLE
+          && !modem->closing[id]))
     {
       sim_modem_send_error (modem);
       return;

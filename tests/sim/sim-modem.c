@@ -685,6 +685,12 @@ sim_modem_set_fault (SimModem *modem, const char *spec, GError **error)
     ok = parse_switch (arg, &modem->faults.urc_before_final);
   else if (g_strcmp0 (name, "urc-before-prompt") == 0)
     ok = parse_switch (arg, &modem->faults.urc_before_prompt);
+  else if (g_strcmp0 (name, "occupy") == 0)
+    {
+      ok = parse_count (arg, SIM_COAP_N_CLIENTS - 1, &count);
+      if (ok)
+        modem->closing[count] = TRUE;
+    }
   else if (g_strcmp0 (name, "report-twice") == 0)
     ok = parse_switch (arg, &modem->faults.report_twice);
   else if (g_strcmp0 (name, "corrupt-upload") == 0)
