@@ -11,6 +11,7 @@
 
 #define DEFAULT_CONFIG_FILE QCOAPD_CONFIG_FILE
 #define SHUTDOWN_GRACE_MS   3000
+#define STATUS_INTERVAL_MS  1000
 #define EXIT_BAD_SETUP      2 /* bad command line or configuration */
 
 typedef struct
@@ -21,6 +22,10 @@ typedef struct
   BusLink *bus;
   guint watchdog_source;
   int exit_status;
+  /* STATUS=: the last one sent, the newest, and the timer that sends it. */
+  char *status_sent;
+  char *status_pending;
+  guint status_source;
 } Daemon;
 
 /* ---- logging ------------------------------------------------------------------ */
@@ -73,10 +78,39 @@ start_watchdog (Daemon *daemon)
     daemon->watchdog_source = g_timeout_add ((guint)(usec / 2000), ping_watchdog, NULL);
 }
 
+static gboolean
+send_status (gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  daemon->status_source = 0;
+  if (daemon->status_pending == NULL)
+    return G_SOURCE_REMOVE;
+  sd_notifyf (0, "STATUS=%s", daemon->status_pending);
+  g_free (daemon->status_sent);
+  daemon->status_sent = g_steal_pointer (&daemon->status_pending);
+  /* Nothing more for a second: what comes meanwhile waits, the newest wins. */
+  daemon->status_source = g_timeout_add (STATUS_INTERVAL_MS, send_status, daemon);
+  return G_SOURCE_REMOVE;
+}
+
+/* The notification socket may have nobody reading it: STATUS= goes only
+ * when it changed, and at most once a second, so that a full socket never
+ * holds the main loop for long. */
 static void
 on_service_status (const char *status, gpointer user_data)
 {
-  sd_notifyf (0, "STATUS=%s", status);
+  Daemon *daemon = user_data;
+
+  if (g_strcmp0 (status, daemon->status_sent) == 0)
+    {
+      g_clear_pointer (&daemon->status_pending, g_free);
+      return;
+    }
+  g_free (daemon->status_pending);
+  daemon->status_pending = g_strdup (status);
+  if (daemon->status_source == 0)
+    send_status (daemon);
 }
 
 /* ---- bus ----------------------------------------------------------------------------------- */
@@ -290,6 +324,9 @@ serve (Daemon *daemon, const CommandLine *line)
 
   g_clear_handle_id (&daemon->watchdog_source, g_source_remove);
   g_clear_pointer (&daemon->service, service_free);
+  g_clear_handle_id (&daemon->status_source, g_source_remove);
+  g_clear_pointer (&daemon->status_sent, g_free);
+  g_clear_pointer (&daemon->status_pending, g_free);
   bus_link_flush (daemon->bus);
   return daemon->exit_status;
 }

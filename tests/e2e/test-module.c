@@ -7,7 +7,10 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <glib/gstdio.h>
 #include <unistd.h>
 
 #include "e2e-env.h"
@@ -20,6 +23,8 @@
 #define QCOAP_CLIENTS    6
 #define DUPLICATE_ROUNDS 5
 #define COPY_WAIT_MS     500
+#define STATUS_BURST     8
+#define STATUS_PACE_MS   1000
 
 static char *
 manager_string (E2eEnv *env, const char *name)
@@ -439,6 +444,60 @@ test_occupied_id_recovered (void)
   g_assert_true (e2e_env_stop (env, FALSE));
 }
 
+/* ---- systemd's notification socket --------------------------------------------------- */
+
+/* STATUS= goes when it changed, at most once a second, and the last one
+ * sent is the state reached: a notification socket nobody reads fills
+ * slowly and never holds the daemon. */
+static void
+test_status_paced (void)
+{
+  const char *const sim_args[] = { BOOT_ARGS, "--network-ready", NULL };
+  g_autofree char *dir = g_dir_make_tmp ("qcoapd-notify-XXXXXX", NULL);
+  g_autofree char *socket_path = g_build_filename (dir, "notify", NULL);
+  struct sockaddr_un address = { .sun_family = AF_UNIX };
+  int fd = socket (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  E2eOptions options = { .sim_args = sim_args };
+  E2eEnv *env;
+  gint64 start;
+  guint statuses = 0;
+  g_autofree char *last = NULL;
+  char datagram[4096];
+  ssize_t n;
+
+  g_strlcpy (address.sun_path, socket_path, sizeof address.sun_path);
+  g_assert_cmpint (bind (fd, (struct sockaddr *)&address, sizeof address), ==, 0);
+  g_setenv ("NOTIFY_SOCKET", socket_path, TRUE);
+  env = e2e_env_start (&options);
+  g_unsetenv ("NOTIFY_SOCKET");
+  start = g_get_monotonic_time ();
+  for (guint i = 0; i < STATUS_BURST; i++)
+    {
+      g_autofree char *path = e2e_open_session (env->bus, env->coap_port, NULL);
+
+      e2e_close_session (env->bus, path);
+    }
+  pump_for (2 * STATUS_PACE_MS);
+  while ((n = recv (fd, datagram, sizeof datagram - 1, 0)) > 0)
+    {
+      datagram[n] = '\0';
+      if (g_str_has_prefix (datagram, "STATUS="))
+        {
+          statuses++;
+          g_free (last);
+          last = g_strdup (datagram);
+        }
+    }
+  /* Each burst of changes costs one STATUS= a second, and one at the start. */
+  g_assert_cmpuint (statuses, <=, (g_get_monotonic_time () - start) / G_USEC_PER_SEC + 3);
+  g_assert_nonnull (last);
+  g_assert_true (g_str_has_suffix (last, "; 0 sessions"));
+  g_assert_true (e2e_env_stop (env, FALSE));
+  close (fd);
+  g_unlink (socket_path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -452,6 +511,7 @@ main (int argc, char **argv)
   g_test_add_func ("/module/duplicates-dropped", test_duplicates_dropped);
   g_test_add_func ("/module/slow-close", test_slow_close);
   g_test_add_func ("/module/port-held", test_port_held);
+  g_test_add_func ("/module/status-paced", test_status_paced);
   g_test_add_func ("/module/occupied-id-recovered", test_occupied_id_recovered);
   g_test_add_func ("/module/runtime-dir/created", test_runtime_dir_created);
   g_test_add_func ("/module/runtime-dir/unwritable", test_runtime_dir_unwritable);
