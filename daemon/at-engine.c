@@ -72,6 +72,7 @@ struct _AtEngine
   guint failed_probes;
   guint probe_index; /* the probe in use, or the last one used */
   gboolean probe_marker_seen;
+  guint lines_during_probe; /* URCs that came while the probe waited */
   char *timed_out_command;
   gboolean escape_pending; /* the timed-out command may have left the modem in data mode */
 };
@@ -406,8 +407,17 @@ on_probe_timeout (gpointer user_data)
       = backoff_delay (AT_ENGINE_FIRST_BACKOFF_MS, AT_ENGINE_MAX_BACKOFF_MS, self->failed_probes);
 
   stop_timer (self);
-  self->failed_probes++;
   self->sync = SYNC_BACKOFF;
+  /* A module that reported lines meanwhile is alive, only busy (a flood of
+   * messages from a server): that probe does not count towards giving up. */
+  if (self->lines_during_probe > 0)
+    {
+      g_debug ("Probe “%s” got no answer, but the module sent %u other lines meanwhile",
+               self->probes[self->probe_index].command, self->lines_during_probe);
+      start_timer (self, delay, on_backoff_done);
+      return G_SOURCE_REMOVE;
+    }
+  self->failed_probes++;
   g_debug ("Probe “%s” got no answer (%u in a row); next in %u ms",
            self->n_probes ? self->probes[self->probe_index].command : "(none)", self->failed_probes,
            delay);
@@ -432,6 +442,7 @@ begin_resync (AtEngine *self)
 {
   self->sync = SYNC_PROBING;
   self->probe_marker_seen = FALSE;
+  self->lines_during_probe = 0;
   start_timer (self, self->probe_timeout_ms, on_probe_timeout);
   if (self->n_probes == 0)
     return;
@@ -480,6 +491,8 @@ handle_probe_line (AtEngine *self, const char *line)
 static void
 deliver_urc (AtEngine *self, const UrcHandler *handler, const AtEvent *event)
 {
+  if (self->sync == SYNC_PROBING)
+    self->lines_during_probe++;
   g_debug ("AT< %s (unsolicited)", event->line);
   handler->func (event, handler->user_data);
 }

@@ -853,6 +853,46 @@ test_resync_failure_and_recovery (Fixture *f, gconstpointer data)
 
 /* ---- cancellation, reset, write failures ---------------------------------------- */
 
+/* Probes that go unanswered while the module floods the line with URCs do
+ * not make it unresponsive: it is alive, only busy. */
+static void
+test_busy_module_not_unresponsive (Fixture *f, gconstpointer data)
+{
+  Result slow = { 0 }, queued = { 0 };
+  gint64 end;
+
+  at_engine_set_probe_timeout (f->engine, 20);
+  command (f, "AT+QCOAPOPEN=0,\"127.0.0.1\",5683", 20, NULL, &slow);
+  command (f, "AT", 0, NULL, &queued);
+  end = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+  /* Well past four probes' worth of back-off (125 + 250 + 500 ms). */
+  while (g_get_monotonic_time () < end)
+    {
+      feed (f, "\r\n+QCOAPIND: 0,0,5,1,0\r\n");
+      g_main_context_iteration (f->context, FALSE);
+      g_usleep (2000);
+    }
+  g_assert_cmpuint (f->failure_calls, ==, 0);
+  g_assert_false (queued.done);
+  g_ptr_array_set_size (f->urcs, 0);
+  /* The next probe's answer ends it, and the queued command goes. */
+  g_free (take_written (f));
+  while (f->written->len == 0)
+    g_main_context_iteration (f->context, TRUE);
+  {
+    g_autofree char *probe = take_written (f);
+
+    probe[strlen (probe) - 1] = '\0';
+    feed (f, answer_to_probe (probe));
+  }
+  g_assert_true (at_engine_is_synchronized (f->engine));
+  feed (f, "\r\nOK\r\n");
+  run_until (f, &queued.done, 1000);
+  g_assert_no_error (queued.error);
+  result_clear (&slow);
+  result_clear (&queued);
+}
+
 static void
 test_cancel_queued (Fixture *f, gconstpointer data)
 {
@@ -1018,6 +1058,7 @@ main (int argc, char **argv)
   ADD ("unreadable-recv-inside-response", test_unreadable_recv_inside_response);
   ADD ("read-answer-named-like-urc", test_read_answer_named_like_urc);
   ADD ("undeclared-line-dropped", test_undeclared_line_dropped);
+  ADD ("busy-module-not-unresponsive", test_busy_module_not_unresponsive);
   ADD ("handler-removed", test_handler_removed);
   ADD ("error-carries-final", test_error_carries_final);
   ADD ("idle-lines-dropped", test_idle_lines_dropped);
