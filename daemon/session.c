@@ -863,6 +863,15 @@ on_handle_close (QcoapSession *iface, GDBusMethodInvocation *invocation, Session
 static void
 do_listen (Session *session, GDBusMethodInvocation *invocation, Caller *caller)
 {
+  /* Each listener costs the daemon and the bus a copy of every signal. */
+  if (session->listeners->len >= SESSION_MAX_LISTENERS && !find_listener (session, caller, NULL))
+    {
+      g_dbus_method_invocation_return_error (
+          invocation, QCOAP_ERROR, QCOAP_ERROR_QUEUE_FULL,
+          "Session %u has %u listeners, the most one session may have", session->id,
+          SESSION_MAX_LISTENERS);
+      return;
+    }
   add_listener (session, caller);
   qcoap_session_complete_listen (session->iface, invocation);
 }

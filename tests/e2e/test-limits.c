@@ -10,6 +10,7 @@
 /* A call with an argument of megabytes takes its time. */
 #define CALL_TIMEOUT   60000
 #define QUEUE_LIMIT    8
+#define MAX_LISTENERS  64
 #define MAX_IN_FLIGHT  4
 #define MAX_IDLE       100
 #define TIMEOUT_CAP_MS 600000
@@ -392,6 +393,33 @@ test_one_shot_waits_capped (void)
   e2e_env_wait_free_clients (env, 6);
 }
 
+/* A session has at most 64 listeners: the 65th Listen is QueueFull. */
+static void
+test_listeners_capped (void)
+{
+  g_autofree char *path = e2e_open_session (env->bus, env->coap_port, NULL);
+  g_autoptr (GPtrArray) connections = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+
+  /* The opener listens already. */
+  for (guint i = 1; i < MAX_LISTENERS; i++)
+    {
+      GDBusConnection *connection = e2e_env_connect (env);
+
+      g_ptr_array_add (connections, connection);
+      e2e_env_listen (connection, path);
+    }
+  g_ptr_array_add (connections, e2e_env_connect (env));
+  reply = e2e_call (g_ptr_array_index (connections, connections->len - 1), path, E2E_SESSION_IFACE,
+                    "Listen", NULL, &error);
+  g_assert_null (reply);
+  e2e_assert_remote_error (error, E2E_ERROR_PREFIX "QueueFull");
+  /* Listening again is no new listener. */
+  e2e_env_listen (g_ptr_array_index (connections, 0), path);
+  e2e_close_session (env->bus, path);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -410,6 +438,7 @@ main (int argc, char **argv)
   g_test_add_func ("/limits/ping", test_ping);
   g_test_add_func ("/limits/one-shot-waits", test_one_shot_waits);
   g_test_add_func ("/limits/one-shot-waits-capped", test_one_shot_waits_capped);
+  g_test_add_func ("/limits/listeners-capped", test_listeners_capped);
   env = e2e_env_start (&options);
   status = g_test_run ();
   if (!e2e_env_stop (env, status != 0))
