@@ -26,6 +26,7 @@ enum
 {
   PROP_0,
   PROP_STATE,
+  PROP_STATE_REASON,
   PROP_DEVICE,
   PROP_MANUFACTURER,
   PROP_MODEL,
@@ -560,6 +561,9 @@ qcoap_client_get_property (GObject *object, guint prop_id, GValue *value, GParam
       case PROP_STATE:
         g_value_set_string (value, qcoap_client_get_state (self));
         break;
+      case PROP_STATE_REASON:
+        g_value_set_string (value, qcoap_client_get_state_reason (self));
+        break;
       case PROP_DEVICE:
         g_value_set_string (value, qcoap_client_get_device (self));
         break;
@@ -639,7 +643,9 @@ qcoap_client_class_init (QcoapClientClass *klass)
   object_class->get_property = qcoap_client_get_property;
   object_class->dispose = qcoap_client_dispose;
 
-  properties[PROP_STATE] = string_property ("state", "absent, initializing, ready or failed");
+  properties[PROP_STATE]
+      = string_property ("state", "absent, initializing, ready, sleeping or failed");
+  properties[PROP_STATE_REASON] = string_property ("state-reason", "Why the state is what it is");
   properties[PROP_DEVICE] = string_property ("device", "The modem's serial port");
   properties[PROP_MANUFACTURER] = string_property ("manufacturer", "The modem's manufacturer");
   properties[PROP_MODEL] = string_property ("model", "The modem's model");
@@ -692,6 +698,7 @@ qcoap_client_get_connection (QcoapClient *self)
   }
 
 STRING_GETTER (state)
+STRING_GETTER (state_reason)
 STRING_GETTER (device)
 STRING_GETTER (manufacturer)
 STRING_GETTER (model)

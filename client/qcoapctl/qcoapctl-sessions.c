@@ -317,6 +317,8 @@ print_status_text (QcoapClient *client, GList *sessions)
 
   g_print ("%s", rule);
   print_field ("Modem", "state", qcoap_client_get_state (client));
+  if (*qcoap_client_get_state_reason (client))
+    print_field ("", "reason", qcoap_client_get_state_reason (client));
   print_field ("", "device", qcoap_client_get_device (client));
   g_print ("%s", rule);
   print_field ("Hardware", "manufacturer", qcoap_client_get_manufacturer (client));
@@ -352,6 +354,7 @@ print_status_json (QcoapClient *client, GList *sessions)
     const char *value;
   } fields[] = {
     { "state", qcoap_client_get_state (client) },
+    { "state_reason", qcoap_client_get_state_reason (client) },
     { "device", qcoap_client_get_device (client) },
     { "manufacturer", qcoap_client_get_manufacturer (client) },
     { "model", qcoap_client_get_model (client) },

@@ -102,6 +102,7 @@ test_async_open_request_close (void)
   gsize length;
 
   g_assert_cmpstr (qcoap_client_get_state (client), ==, "ready");
+  g_assert_cmpstr (qcoap_client_get_state_reason (client), ==, "");
   g_assert_cmpstr (qcoap_client_get_model (client), ==, "BG96");
   g_assert_cmpuint (qcoap_client_get_free_clients (client), ==, 6);
 

@@ -479,12 +479,12 @@ test_sessions_and_status (void)
   qcoapctl (&status, NULL, "--json", "status");
   g_assert_cmpint (status.status, ==, 0);
   json = run_stdout_text (&status);
-  summary = json_eval (json, "d['state'], d['model'], d['free_clients'], "
+  summary = json_eval (json, "d['state'], repr(d['state_reason']), d['model'], d['free_clients'], "
                              "[(s['session'], s['port'], s['persistent'], s['state']) "
                              "for s in d['sessions']]");
   {
     g_autofree char *expected
-        = g_strdup_printf ("ready BG96 5 [('%s', %s, True, 'open')]", path, port);
+        = g_strdup_printf ("ready '' BG96 5 [('%s', %s, True, 'open')]", path, port);
 
     g_assert_cmpstr (summary, ==, expected);
   }
@@ -515,6 +515,8 @@ test_status_text (void)
   g_assert_true (g_regex_match_simple ("model: BG96$", text, G_REGEX_MULTILINE, 0));
   g_assert_true (g_regex_match_simple ("imei: [0-9]{15}$", text, G_REGEX_MULTILINE, 0));
   g_assert_true (g_regex_match_simple ("free: 6 of 6$", text, G_REGEX_MULTILINE, 0));
+  /* Ready has no reason to give: no reason line. */
+  g_assert_false (g_regex_match_simple (" reason: ", text, G_REGEX_MULTILINE, 0));
 }
 
 /* ---- the network ---- */

@@ -136,6 +136,7 @@ class Blocking(unittest.TestCase):
         status = self.client.status()
         self.assertEqual(status["State"], "ready")
         self.assertEqual(self.client.model, "BG96")
+        self.assertEqual(self.client.state_reason, "")
         self.assertRegex(self.client.imei, r"^[0-9]{15}$")
         self.assertEqual(self.client.free_clients, 6)
 

@@ -743,8 +743,16 @@ class Client:
 
     @property
     def state(self) -> str:
-        """The modem's state: absent, initializing, ready or failed."""
+        """The modem's state: absent, initializing, ready, sleeping (power
+        saving: the module sleeps until the network wakes it) or failed."""
         return self._properties()["State"]
+
+    @property
+    def state_reason(self) -> str:
+        """Why the state is what it is, in words a person can act on (e.g.
+        why the serial port cannot be opened); ``""`` when there is nothing
+        to say."""
+        return self._properties().get("StateReason", "")
 
     @property
     def model(self) -> str:

@@ -47,7 +47,7 @@ class AccessDenied(Error, PermissionError):
 
 
 class ModemUnavailable(Error):
-    """The modem is absent, initializing or failed."""
+    """The modem is absent, initializing, sleeping or failed."""
 
 
 class Timeout(Error, TimeoutError):

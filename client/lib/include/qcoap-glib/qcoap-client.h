@@ -58,6 +58,14 @@ GDBusConnection *qcoap_client_get_connection (QcoapClient *self);
  * notify:: emitted when the daemon reports a change). Strings are "" until
  * the daemon has read them. */
 const char *qcoap_client_get_state (QcoapClient *self);
+
+/* Why the state is what it is, in words a person can act on (e.g. the
+ * reason the serial port cannot be opened, or "power saving: the module
+ * sleeps"); "" when there is nothing to say. GObject property
+ * "state-reason". The state is "absent", "initializing", "ready",
+ * "sleeping" (power saving: the module sleeps until the network wakes it)
+ * or "failed". */
+const char *qcoap_client_get_state_reason (QcoapClient *self);
 const char *qcoap_client_get_device (QcoapClient *self);
 const char *qcoap_client_get_manufacturer (QcoapClient *self);
 const char *qcoap_client_get_model (QcoapClient *self);
