@@ -31,7 +31,9 @@ GVariant *_qcoap_options_or_empty (GVariant *options);
 GVariant *_qcoap_dict_or_empty (GVariant *dict);
 
 /* D-Bus errors carry "GDBus.Error:org.qcoapd.CoAP1.Error.Timeout: " in front
- * of the daemon's words; callers get the words alone. */
+ * of the daemon's words; callers get the words alone. The bus's
+ * org.freedesktop.DBus.Error.AccessDenied (its policy refused the call)
+ * stays G_DBUS_ERROR_ACCESS_DENIED and says who may use qcoapd. */
 void _qcoap_error_strip (GError *error);
 
 G_END_DECLS

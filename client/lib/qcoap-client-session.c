@@ -62,8 +62,18 @@ _qcoap_dict_or_empty (GVariant *dict)
 void
 _qcoap_error_strip (GError *error)
 {
-  if (error != NULL && g_dbus_error_is_remote_error (error))
-    g_dbus_error_strip_remote_error (error);
+  g_autofree char *refused = NULL;
+
+  if (error == NULL || !g_dbus_error_is_remote_error (error))
+    return;
+  g_dbus_error_strip_remote_error (error);
+  if (!g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED))
+    return;
+  /* The bus's policy refused the call before it reached qcoapd. */
+  refused = g_strdup_printf ("the bus refused the call to qcoapd (" QCOAP_ACCESS_HINT "): %s",
+                             error->message);
+  g_free (error->message);
+  error->message = g_steal_pointer (&refused);
 }
 
 /* ---- signals from the proxy ---- */

@@ -283,7 +283,10 @@ proxies_new_sync (GDBusConnection *connection, GCancellable *cancellable,
       connection, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE, QCOAP_SERVICE_NAME, QCOAP_MANAGER_PATH,
       cancellable, error);
   if (*out_object_manager == NULL)
-    return FALSE;
+    {
+      _qcoap_error_strip (error ? *error : NULL);
+      return FALSE;
+    }
   *out_manager = g_steal_pointer (&manager);
   return TRUE;
 }
@@ -367,6 +370,7 @@ new_got_object_manager (GObject *source, GAsyncResult *result, gpointer user_dat
 
   if (object_manager == NULL)
     {
+      _qcoap_error_strip (error);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }

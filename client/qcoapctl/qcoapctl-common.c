@@ -155,6 +155,8 @@ exit_for_error (const GError *error)
     return QCOAPCTL_EXIT_TIMEOUT;
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
     return QCOAPCTL_EXIT_FAILURE;
+  if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED))
+    return QCOAPCTL_EXIT_ACCESS_DENIED;
   if (error->domain == G_DBUS_ERROR || error->domain == G_IO_ERROR)
     return QCOAPCTL_EXIT_UNREACHABLE;
   return QCOAPCTL_EXIT_FAILURE;
@@ -212,15 +214,16 @@ qcoapctl_connect (Qcoapctl *ctl)
   else
     ctl->client = qcoap_client_new_sync (ctl->session_bus ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM,
                                          NULL, &error);
-  if (ctl->client == NULL)
+  if (ctl->client == NULL && g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED))
+    ctl->connect_status = qcoapctl_report_error (ctl, error);
+  else if (ctl->client == NULL)
     {
       g_autoptr (GError) unreachable = g_error_new (G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN,
                                                     "cannot reach qcoapd: %s", error->message);
 
-      qcoapctl_report_error (ctl, unreachable);
-      return FALSE;
+      ctl->connect_status = qcoapctl_report_error (ctl, unreachable);
     }
-  return TRUE;
+  return ctl->client != NULL;
 }
 
 QcoapClientSession *

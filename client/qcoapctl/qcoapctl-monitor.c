@@ -348,7 +348,7 @@ qcoapctl_monitor (Qcoapctl *ctl, int argc, char **argv)
   if (argc > 2)
     return qcoapctl_usage_error (ctl, "monitor takes at most one SESSION");
   if (!qcoapctl_connect (ctl))
-    return QCOAPCTL_EXIT_UNREACHABLE;
+    return ctl->connect_status;
 
   monitor.loop = loop;
   if (argc == 2)

@@ -351,7 +351,7 @@ qcoapctl_at (Qcoapctl *ctl, int argc, char **argv)
   if (wait_s < 0 || wait_s > AT_WAIT_MAX_S)
     return qcoapctl_usage_error (ctl, "-B takes a number of seconds, up to %d", AT_WAIT_MAX_S);
   if (!qcoapctl_connect (ctl))
-    return QCOAPCTL_EXIT_UNREACHABLE;
+    return ctl->connect_status;
 
   response = qcoap_client_command_sync (ctl->client, argv[1], (guint)wait_s * 1000, NULL, &error);
   if (response == NULL)

@@ -345,7 +345,7 @@ send_request (Qcoapctl *ctl, RequestArgs *args, const char *target, GUri *uri,
               const Message *message)
 {
   if (!qcoapctl_connect (ctl))
-    return QCOAPCTL_EXIT_UNREACHABLE;
+    return ctl->connect_status;
   if (args->use_session)
     return request_on_named_session (ctl, target, uri, message, args);
   if (args->non_confirmable || message->token || ctl->verbose)

@@ -170,7 +170,7 @@ qcoapctl_open (Qcoapctl *ctl, int argc, char **argv)
     return qcoapctl_usage_error (ctl, "-B takes a number of seconds, up to 600");
 
   if (!qcoapctl_connect (ctl))
-    return QCOAPCTL_EXIT_UNREACHABLE;
+    return ctl->connect_status;
   session = qcoap_client_open_sync (ctl->client, argv[1], port, open_options (&args), NULL, &error);
   if (session == NULL)
     return qcoapctl_report_error (ctl, error);
@@ -195,7 +195,7 @@ qcoapctl_close (Qcoapctl *ctl, int argc, char **argv)
   if (argc != 2)
     return qcoapctl_usage_error (ctl, "close takes one SESSION");
   if (!qcoapctl_connect (ctl))
-    return QCOAPCTL_EXIT_UNREACHABLE;
+    return ctl->connect_status;
   session = qcoapctl_find_session (ctl, argv[1]);
   if (session == NULL)
     return QCOAPCTL_EXIT_FAILURE;
@@ -276,7 +276,7 @@ qcoapctl_sessions (Qcoapctl *ctl, int argc, char **argv)
   if (argc != 1)
     return qcoapctl_usage_error (ctl, "sessions takes no arguments");
   if (!qcoapctl_connect (ctl))
-    return QCOAPCTL_EXIT_UNREACHABLE;
+    return ctl->connect_status;
 
   sessions = qcoap_client_get_sessions (ctl->client);
   if (ctl->json)
@@ -391,7 +391,7 @@ qcoapctl_status (Qcoapctl *ctl, int argc, char **argv)
   if (argc != 1)
     return qcoapctl_usage_error (ctl, "status takes no arguments");
   if (!qcoapctl_connect (ctl))
-    return QCOAPCTL_EXIT_UNREACHABLE;
+    return ctl->connect_status;
 
   sessions = qcoap_client_get_sessions (ctl->client);
   if (ctl->json)

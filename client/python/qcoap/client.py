@@ -1019,7 +1019,8 @@ class Client:
 def connect(bus: str = "system") -> Client:
     """Connects to qcoapd on ``bus``: ``"system"``, ``"session"``, or a D-Bus
     address. Raises DaemonUnavailable when there is no such bus or qcoapd is
-    not on it."""
+    not on it, AccessDenied when the bus's policy refuses the caller (only
+    root and members of group qcoapd may use qcoapd)."""
     if bus in ("system", "session"):
         bus_type = Gio.BusType.SYSTEM if bus == "system" else Gio.BusType.SESSION
         try:

@@ -16,6 +16,11 @@ G_BEGIN_DECLS
 #define QCOAP_SERVICE_NAME "org.qcoapd.CoAP1"
 #define QCOAP_MANAGER_PATH "/org/qcoapd/CoAP1"
 
+/* What a caller refused by the bus's policy is told: such a failure is
+ * G_DBUS_ERROR_ACCESS_DENIED (org.freedesktop.DBus.Error.AccessDenied),
+ * from the constructors or from any call, with this in its message. */
+#define QCOAP_ACCESS_HINT "only root and members of group qcoapd may use qcoapd"
+
 #define QCOAP_TYPE_CLIENT (qcoap_client_get_type ())
 G_DECLARE_FINAL_TYPE (QcoapClient, qcoap_client, QCOAP, CLIENT, GObject)
 
