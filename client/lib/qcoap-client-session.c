@@ -8,6 +8,7 @@ struct _QcoapClientSession
   GObject parent_instance;
 
   QcoapSession *proxy;
+  GDBusObject *object; /* the object manager's, or NULL */
   gboolean closed;
   gboolean listening;   /* the daemon addresses the session's signals to us */
   gboolean listen_sent; /* a Listen of our own is on its way */
@@ -127,9 +128,13 @@ _qcoap_client_session_vanished (QcoapClientSession *self)
 static void auto_listen_done (GObject *source, GAsyncResult *result, gpointer user_data);
 
 void
-_qcoap_client_session_set_proxy (QcoapClientSession *self, QcoapSession *proxy)
+_qcoap_client_session_set_proxy (QcoapClientSession *self, QcoapSession *proxy, GDBusObject *object)
 {
   gboolean moved = self->proxy != NULL;
+
+  g_set_object (&self->object, object);
+  if (self->proxy == proxy)
+    return;
 
   if (self->proxy)
     g_signal_handlers_disconnect_by_data (self->proxy, self);
@@ -153,12 +158,24 @@ _qcoap_client_session_set_proxy (QcoapClientSession *self, QcoapSession *proxy)
 }
 
 QcoapClientSession *
-_qcoap_client_session_new (QcoapSession *proxy)
+_qcoap_client_session_new (QcoapSession *proxy, GDBusObject *object)
 {
   QcoapClientSession *self = g_object_new (QCOAP_TYPE_CLIENT_SESSION, NULL);
 
-  _qcoap_client_session_set_proxy (self, proxy);
+  _qcoap_client_session_set_proxy (self, proxy, object);
   return self;
+}
+
+GDBusObject *
+_qcoap_client_session_get_object (QcoapClientSession *self)
+{
+  return self->object;
+}
+
+gboolean
+_qcoap_client_session_is_closed (QcoapClientSession *self)
+{
+  return self->closed;
 }
 
 QcoapSession *
@@ -325,6 +342,7 @@ qcoap_client_session_dispose (GObject *object)
   QcoapClientSession *self = QCOAP_CLIENT_SESSION (object);
 
   g_clear_object (&self->proxy);
+  g_clear_object (&self->object);
   G_OBJECT_CLASS (qcoap_client_session_parent_class)->dispose (object);
 }
 
@@ -648,6 +666,7 @@ close_done (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  emit_closed_once (g_task_get_source_object (task), "closed");
   g_task_return_boolean (task, TRUE);
 }
 
@@ -685,5 +704,8 @@ qcoap_client_session_close_sync (QcoapClientSession *self, GCancellable *cancell
       _qcoap_error_strip (error ? *error : NULL);
       return FALSE;
     }
+  /* Ended now: a later Open may be given the same object path before the
+   * object manager has told of this one's removal. */
+  emit_closed_once (self, "closed");
   return TRUE;
 }

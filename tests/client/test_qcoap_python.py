@@ -179,6 +179,18 @@ class Blocking(unittest.TestCase):
             self.assertEqual(session.port, PORT)
         self.assertNotIn(session.path, self.client.sessions)
         self.assertEqual(self.client.free_clients, 6)
+        # An ended session reports its last known state, it does not raise.
+        self.assertEqual(session.state, "closed")
+        self.assertEqual(session.port, PORT)
+
+    def test_session_ended_elsewhere(self):
+        session = self.client.open("127.0.0.1", PORT)
+        self.assertEqual(session.host, "127.0.0.1")
+        with qcoap.connect(BUS) as other:
+            other.session(session.path).close()
+        self.assertEqual(session.state, "closed")
+        self.assertEqual(session.host, "127.0.0.1")
+        session.close()
 
     def test_on_received_and_raw_send(self):
         messages = []

@@ -462,6 +462,23 @@ def _request_flags(path, confirmable=True, timeout=None):
     return flags
 
 
+# What a call on a session that has ended answers: the daemon's Closed, or
+# the bus's words for an object (or its interface) that is not there.
+_ENDED = {
+    errors.ERROR_PREFIX + "Closed",
+    "org.freedesktop.DBus.Error.UnknownObject",
+    "org.freedesktop.DBus.Error.UnknownInterface",
+    "org.freedesktop.DBus.Error.UnknownMethod",
+    "org.freedesktop.DBus.Error.UnknownProperty",
+    "org.freedesktop.DBus.Error.InvalidArgs",
+}
+
+
+def _ended(error):
+    """Whether ``error`` says that the session has ended."""
+    return error.name in _ENDED
+
+
 def _may_listen(owner):
     """Whether the daemon lets this process listen to a session of ``owner``."""
     return os.geteuid() in (ROOT_UID, owner)
@@ -486,6 +503,7 @@ class Session:
         if listening:
             bus.listened.add(path)
         self.closed_reason = None
+        self._last_known = {}  # the properties as last read
         self._closed_subscription = bus.subscribe(path, SESSION_INTERFACE, "Closed",
                                                   self._on_closed)
 
@@ -495,9 +513,21 @@ class Session:
     # properties
 
     def _property(self, name):
-        reply = self._bus.call_sync(self.path, "org.freedesktop.DBus.Properties", "Get",
-                                    GLib.Variant("(ss)", (SESSION_INTERFACE, name)), "(v)")
-        return reply.unpack()[0]
+        """The property now; once the session has ended, its last known value
+        (State: ``"closed"``), without asking the daemon."""
+        if self.closed_reason is None:
+            try:
+                reply = self._bus.call_sync(self.path, "org.freedesktop.DBus.Properties",
+                                            "GetAll", GLib.Variant("(s)", (SESSION_INTERFACE,)),
+                                            "(a{sv})")
+                self._last_known.update(reply.unpack()[0])
+            except errors.Error as error:
+                if not _ended(error):
+                    raise
+                self.closed_reason = "vanished"
+        if self.closed_reason is not None:
+            return "closed" if name == "State" else self._last_known.get(name)
+        return self._last_known.get(name)
 
     @property
     def client_id(self) -> int:
@@ -516,7 +546,8 @@ class Session:
 
     @property
     def state(self) -> str:
-        """opening, open or closing."""
+        """opening, open or closing; ``"closed"`` once the session has ended
+        (its other properties are then the last ones read)."""
         return self._property("State")
 
     @property

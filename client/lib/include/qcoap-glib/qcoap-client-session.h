@@ -71,7 +71,13 @@ gboolean qcoap_client_session_get_secure (QcoapClientSession *self);
 gboolean qcoap_client_session_get_persistent (QcoapClientSession *self);
 /* The Unix user ID that opened the session. */
 guint qcoap_client_session_get_owner (QcoapClientSession *self);
-/* "opening", "open", "closing", or "closed" once the closed signal came. */
+/* "opening", "open", "closing", or "closed" once the session ended (the
+ * closed signal came, or a Close of this program's succeeded). An ended
+ * session's getters return its last known values; they never fail. The
+ * client drops an ended session when the daemon removes its object or
+ * gives its object path to a new session, which is then a new
+ * QcoapClientSession: a removal meant for the old object never reaches the
+ * new one. */
 const char *qcoap_client_session_get_state (QcoapClientSession *self);
 
 /* Sends one message as given (the raw path) and returns its message ID and
