@@ -381,6 +381,30 @@ read_payload_file (const char *path, GError **error)
   return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (memory));
 }
 
+QcoapctlExit
+qcoapctl_read_psk_key_file (Qcoapctl *ctl, const char *file, char **key)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) contents = NULL;
+  gsize length;
+  const char *data;
+
+  if (file == NULL)
+    return QCOAPCTL_EXIT_OK;
+  if (*key != NULL)
+    return qcoapctl_usage_error (ctl, "give the DTLS key with -k or with --psk-key-file, not both");
+  contents = read_payload_file (file, &error);
+  if (contents == NULL)
+    return qcoapctl_usage_error (ctl, "--psk-key-file %s: %s", file, error->message);
+  data = g_bytes_get_data (contents, &length);
+  /* The first line, without its line end. */
+  *key = g_strndup (data ? data : "", length);
+  (*key)[strcspn (*key, "\r\n")] = '\0';
+  if (**key == '\0')
+    return qcoapctl_usage_error (ctl, "--psk-key-file %s: no key in it", file);
+  return QCOAPCTL_EXIT_OK;
+}
+
 static GBytes *
 read_payload (MessageArgs *args, GError **error)
 {

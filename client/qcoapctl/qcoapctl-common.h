@@ -19,6 +19,7 @@ typedef enum
   QCOAPCTL_EXIT_DAEMON_ERROR = 6,  /* any other error qcoapd reported */
   QCOAPCTL_EXIT_UNREACHABLE = 7,   /* no bus, or qcoapd is not on it */
   QCOAPCTL_EXIT_ACCESS_DENIED = 8, /* the bus's policy refused the call */
+  QCOAPCTL_EXIT_TRUNCATED = 9,     /* a 2.xx response of which the first block came only */
 } QcoapctlExit;
 
 /* The text of the exit statuses, for --help. */
@@ -56,6 +57,12 @@ QcoapctlExit qcoapctl_report_error (Qcoapctl *ctl, const GError *error);
 /* Prints a usage error (as JSON too with --json) and returns
  * QCOAPCTL_EXIT_USAGE. */
 QcoapctlExit qcoapctl_usage_error (Qcoapctl *ctl, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+/* --psk-key-file FILE ("-": standard input): reads the DTLS key, the
+ * file's first line, into *@key, so that it need not be on the command
+ * line. Nothing to do for a NULL @file; QCOAPCTL_EXIT_USAGE after printing
+ * the problem (with -k too, or no key in the file). */
+QcoapctlExit qcoapctl_read_psk_key_file (Qcoapctl *ctl, const char *file, char **key);
 
 /* The exit status a response code means. */
 QcoapctlExit qcoapctl_exit_for_code (guint8 code);

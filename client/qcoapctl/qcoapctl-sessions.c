@@ -14,6 +14,7 @@ typedef struct
   gboolean no_listen;
   char *psk_identity;
   char *psk_key;
+  char *psk_key_file;
   gint client_id;
   gint pdp_context;
   gint ack_timeout;
@@ -27,6 +28,7 @@ open_args_clear (OpenArgs *args)
 {
   g_clear_pointer (&args->psk_identity, g_free);
   g_clear_pointer (&args->psk_key, g_free);
+  g_clear_pointer (&args->psk_key_file, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (OpenArgs, open_args_clear)
@@ -137,7 +139,10 @@ qcoapctl_open (Qcoapctl *ctl, int argc, char **argv)
       "Do not hear the session's signals (other programs may listen)", NULL },
     { "psk-identity", 'u', 0, G_OPTION_ARG_STRING, &args.psk_identity,
       "Use DTLS with this PSK identity", "IDENTITY" },
-    { "psk-key", 'k', 0, G_OPTION_ARG_STRING, &args.psk_key, "Use DTLS with this PSK key", "KEY" },
+    { "psk-key", 'k', 0, G_OPTION_ARG_STRING, &args.psk_key,
+      "Use DTLS with this PSK key (other users can see it in ps)", "KEY" },
+    { "psk-key-file", 0, 0, G_OPTION_ARG_FILENAME, &args.psk_key_file,
+      "Read the PSK key from FILE's first line (-: standard input)", "FILE" },
     { "client-id", 0, 0, G_OPTION_ARG_INT, &args.client_id, "Ask for this client ID (0-5)", "ID" },
     { "pdp-context", 0, 0, G_OPTION_ARG_INT, &args.pdp_context, "PDP context (1-16)", "N" },
     { "ack-timeout", 0, 0, G_OPTION_ARG_INT, &args.ack_timeout,
@@ -164,6 +169,8 @@ qcoapctl_open (Qcoapctl *ctl, int argc, char **argv)
     return qcoapctl_usage_error (ctl, "open takes HOST and an optional PORT");
   if (argc == 3 && !g_ascii_string_to_unsigned (argv[2], 10, 1, 65535, &port, NULL))
     return qcoapctl_usage_error (ctl, "“%s” is not a port (1-65535)", argv[2]);
+  if (qcoapctl_read_psk_key_file (ctl, args.psk_key_file, &args.psk_key) != QCOAPCTL_EXIT_OK)
+    return QCOAPCTL_EXIT_USAGE;
   if ((args.psk_identity == NULL) != (args.psk_key == NULL))
     return qcoapctl_usage_error (ctl, "-u and -k go together");
   if (args.wait_s < 0 || args.wait_s > 600)

@@ -316,15 +316,41 @@ test_truncated_response (void)
   g_auto (Run) json_run = { 0 };
 
   qcoapctl (&run, NULL, "get", data_uri);
-  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpint (run.status, ==, 9);
   g_assert_cmpuint (g_bytes_get_size (run.out), ==, 1024);
   g_assert_nonnull (strstr (
       run.err, "response truncated: 1024 of 1500 bytes; the modem cannot ask for further blocks"));
 
   qcoapctl (&json_run, NULL, "--json", "get", data_uri);
+  g_assert_cmpint (json_run.status, ==, 9);
   json = run_stdout_text (&json_run);
   summary = json_eval (json, "d['truncated'], d['size2'], len(d['payload_base64'])");
   g_assert_cmpstr (summary, ==, "True 1500 1368");
+}
+
+/* --psk-key-file: the key from a file or standard input, never both ways. */
+static void
+test_psk_key_file (void)
+{
+  g_autofree char *secure = g_strdup_printf ("coaps://127.0.0.1:%u/time", silent_port);
+  g_autoptr (GBytes) empty = g_bytes_new_static ("", 0);
+  g_autoptr (GBytes) key = g_bytes_new_static ("secret\n", 7);
+  g_auto (Run) both = { 0 };
+  g_auto (Run) missing = { 0 };
+  g_auto (Run) no_key = { 0 };
+  g_auto (Run) open_both = { 0 };
+
+  qcoapctl (&both, key, "get", "-u", "gw", "-k", "x", "--psk-key-file", "-", secure);
+  g_assert_cmpint (both.status, ==, 2);
+  g_assert_nonnull (strstr (both.err, "not both"));
+  qcoapctl (&missing, NULL, "get", "-u", "gw", "--psk-key-file", "/nonexistent/key", secure);
+  g_assert_cmpint (missing.status, ==, 2);
+  g_assert_nonnull (strstr (missing.err, "--psk-key-file /nonexistent/key"));
+  qcoapctl (&no_key, empty, "get", "-u", "gw", "--psk-key-file", "-", secure);
+  g_assert_cmpint (no_key.status, ==, 2);
+  g_assert_nonnull (strstr (no_key.err, "no key in it"));
+  qcoapctl (&open_both, key, "open", "-u", "gw", "-k", "x", "--psk-key-file", "-", "127.0.0.1");
+  g_assert_cmpint (open_both.status, ==, 2);
 }
 
 static void
@@ -1040,6 +1066,7 @@ main (int argc, char **argv)
 
   /* First: it needs coap-server's /example_data as it starts. */
   g_test_add_func ("/qcoapctl/get/truncated", test_truncated_response);
+  g_test_add_func ("/qcoapctl/psk-key-file", test_psk_key_file);
   g_test_add_func ("/qcoapctl/get/time", test_get_time);
   g_test_add_func ("/qcoapctl/get/output-file", test_output_file);
   g_test_add_func ("/qcoapctl/get/token", test_token);
