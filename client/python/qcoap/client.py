@@ -695,7 +695,10 @@ class Session:
         return self._subscribe("Retransmission", callback, lambda p: tuple(p.unpack()))
 
     def on_closed(self, callback):
-        """Calls ``callback(reason)`` when the session closes."""
+        """Calls ``callback(reason)`` when the session closes: ``"closed"``,
+        ``"owner-vanished"``, ``"idle"``, ``"modem-lost"``, ``"modem-reset"``,
+        ``"network-lost"``, ``"data-context-lost"``, ``"error"`` (qcoapd may
+        add others)."""
         return self._subscribe("Closed", callback, lambda p: tuple(p.unpack()))
 
     def disconnect(self, subscription: int) -> None:

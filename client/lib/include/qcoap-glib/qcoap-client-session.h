@@ -29,7 +29,9 @@ G_DECLARE_FINAL_TYPE (QcoapClientSession, qcoap_client_session, QCOAP, CLIENT_SE
  *   closed (const char *reason)             once, when the session ends:
  *                                           "closed", "owner-vanished",
  *                                           "idle", "modem-lost",
- *                                           "modem-reset", "error", or
+ *                                           "modem-reset", "network-lost",
+ *                                           "data-context-lost", "error"
+ *                                           (qcoapd may add others), or
  *                                           "vanished" when the session
  *                                           object went away without a
  *                                           reason (e.g. qcoapd stopped).
