@@ -830,20 +830,33 @@ qcoap_client_get_sessions (QcoapClient *self)
   return g_list_sort (sessions, compare_by_client_id);
 }
 
+/* The live session with client ID @id: the object path need not say it
+ * (a daemon that never gives a path again counts them). */
+static QcoapClientSession *
+lookup_client_id (QcoapClient *self, guint id)
+{
+  GHashTableIter iter;
+  gpointer session;
+
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, &session))
+    if (!_qcoap_client_session_is_closed (session)
+        && qcoap_client_session_get_client_id (session) == id)
+      return session;
+  return NULL;
+}
+
 QcoapClientSession *
 qcoap_client_lookup_session (QcoapClient *self, const char *id_or_path)
 {
-  g_autofree char *path = NULL;
   guint64 id;
 
   g_return_val_if_fail (QCOAP_IS_CLIENT (self), NULL);
   g_return_val_if_fail (id_or_path != NULL, NULL);
 
   if (g_ascii_string_to_unsigned (id_or_path, 10, 0, 255, &id, NULL))
-    path = g_strdup_printf (QCOAP_MANAGER_PATH "/Session/%u", (guint)id);
-  else
-    path = g_strdup (id_or_path);
-  return g_hash_table_lookup (self->sessions, path);
+    return lookup_client_id (self, id);
+  return g_hash_table_lookup (self->sessions, id_or_path);
 }
 
 /* ---- Open ---- */

@@ -187,7 +187,9 @@ class Blocking(unittest.TestCase):
         session = self.client.open("127.0.0.1", PORT)
         self.assertEqual(session.host, "127.0.0.1")
         with qcoap.connect(BUS) as other:
-            other.session(session.path).close()
+            by_id = other.session(session.client_id)
+            self.assertEqual(by_id.path, session.path)
+            by_id.close()
         self.assertEqual(session.state, "closed")
         self.assertEqual(session.host, "127.0.0.1")
         session.close()

@@ -664,7 +664,8 @@ def check_monitor_of_busctl_session(env):
     path = opened and opened["data"][0]
     if not check(path is not None, "%s opens a persistent session with busctl" % USER_A):
         return
-    id_ = path.rsplit("/", 1)[1]
+    # The modem's client ID; the object path need not say it.
+    id_ = env.busctl(USER_A, "get-property", NAME, path, SESSION_IFACE, "ClientId")["data"]
     own = env.monitor(USER_A)
     other = env.monitor(USER_B)
     check(own.expect(r"^\[%s\] listening$" % id_) is not None,

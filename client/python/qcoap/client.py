@@ -903,11 +903,23 @@ class Client:
         return Session(self._bus, reply.unpack()[0], listening=listen)
 
     def session(self, path_or_id: Union[str, int]) -> "Session":
-        """A Session object for an existing session (e.g. a persistent one)."""
+        """A Session object for an existing session (e.g. a persistent one),
+        by object path or by the modem's client ID (0-5)."""
         path = path_or_id
         if isinstance(path_or_id, int) or str(path_or_id).isdigit():
-            path = f"{MANAGER_PATH}/Session/{int(path_or_id)}"
+            path = self._path_of_client_id(int(path_or_id))
         return Session(self._bus, str(path))
+
+    def _path_of_client_id(self, client_id: int) -> str:
+        """The object path of the session with this client ID: the path need
+        not say it. Raises InvalidArgument when there is none."""
+        objects = self._bus.call_sync(MANAGER_PATH, OBJECT_MANAGER_INTERFACE,
+                                      "GetManagedObjects", None,
+                                      "(a{oa{sa{sv}}})").unpack()[0]
+        for path, interfaces in objects.items():
+            if interfaces.get(SESSION_INTERFACE, {}).get("ClientId") == client_id:
+                return path
+        raise errors.InvalidArgument(f"no session has client ID {client_id}")
 
     def on_received(self, callback: Callable[[str, Response], None],
                     on_listening: Optional[Callable[[str], None]] = None) -> int:

@@ -102,7 +102,8 @@ GVariant *qcoap_client_get_data_contexts (QcoapClient *self);
  * The "session-added" and "session-removed" signals report changes. */
 GList *qcoap_client_get_sessions (QcoapClient *self);
 
-/* The session with this client ID (0-5) or object path, or NULL. */
+/* The session with this client ID (0-5, the modem's, whatever its object
+ * path) or object path, or NULL. */
 QcoapClientSession *qcoap_client_lookup_session (QcoapClient *self, const char *id_or_path);
 
 /* Opens a session to @host:@port. @options is an a{sv} with the keys of the
