@@ -23,6 +23,7 @@ valid, a persistent session stays usable, calls in flight fail with
 import asyncio
 import itertools
 import os
+import re
 import threading
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 from urllib.parse import unquote, urlsplit
@@ -479,6 +480,14 @@ def _ended(error):
     return error.name in _ENDED
 
 
+def _ended_reason(error):
+    """The reason a Closed error gives ("… closed: network-lost"), or
+    ``"vanished"`` when it gives none."""
+    match = re.search(r"closed: ([a-z-]+)$", error.message or "")
+    return match.group(1) if match and error.name == errors.ERROR_PREFIX + "Closed" \
+        else "vanished"
+
+
 def _may_listen(owner):
     """Whether the daemon lets this process listen to a session of ``owner``."""
     return os.geteuid() in (ROOT_UID, owner)
@@ -524,7 +533,7 @@ class Session:
             except errors.Error as error:
                 if not _ended(error):
                     raise
-                self.closed_reason = "vanished"
+                self.closed_reason = _ended_reason(error)
         if self.closed_reason is not None:
             return "closed" if name == "State" else self._last_known.get(name)
         return self._last_known.get(name)
