@@ -529,7 +529,11 @@ class Session:
                 reply = self._bus.call_sync(self.path, "org.freedesktop.DBus.Properties",
                                             "GetAll", GLib.Variant("(s)", (SESSION_INTERFACE,)),
                                             "(a{sv})")
-                self._last_known.update(reply.unpack()[0])
+                properties = reply.unpack()[0]
+                # No properties: nothing is there any more.
+                if not properties:
+                    raise errors.Closed("the session has ended", errors.ERROR_PREFIX + "Closed")
+                self._last_known.update(properties)
             except errors.Error as error:
                 if not _ended(error):
                     raise
