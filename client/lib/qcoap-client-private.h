@@ -7,11 +7,22 @@
 
 G_BEGIN_DECLS
 
-/* Wraps a Session proxy (from the object manager or made for an Open). */
-QcoapClientSession *_qcoap_client_session_new (QcoapSession *proxy);
+/* Wraps a Session proxy: that of @object, the object manager's, or one made
+ * for an Open (@object NULL). */
+QcoapClientSession *_qcoap_client_session_new (QcoapSession *proxy, GDBusObject *object);
 
-/* Moves the session onto @proxy, the same object on a new connection. */
-void _qcoap_client_session_set_proxy (QcoapClientSession *self, QcoapSession *proxy);
+/* Moves the session onto @proxy, of the object manager's @object: the same
+ * session on a new connection, or the object its Open's proxy stood for. */
+void _qcoap_client_session_set_proxy (QcoapClientSession *self, QcoapSession *proxy,
+                                      GDBusObject *object);
+
+/* The object manager's object the session is, or NULL while it has none.
+ * Only a removal of this very object removes the session. */
+GDBusObject *_qcoap_client_session_get_object (QcoapClientSession *self);
+
+/* Whether the session ended (its Closed signal, its removal, or a Close of
+ * ours that succeeded). */
+gboolean _qcoap_client_session_is_closed (QcoapClientSession *self);
 
 QcoapSession *_qcoap_client_session_get_proxy (QcoapClientSession *self);
 
@@ -31,7 +42,9 @@ GVariant *_qcoap_options_or_empty (GVariant *options);
 GVariant *_qcoap_dict_or_empty (GVariant *dict);
 
 /* D-Bus errors carry "GDBus.Error:org.qcoapd.CoAP1.Error.Timeout: " in front
- * of the daemon's words; callers get the words alone. */
+ * of the daemon's words; callers get the words alone. The bus's
+ * org.freedesktop.DBus.Error.AccessDenied (its policy refused the call)
+ * stays G_DBUS_ERROR_ACCESS_DENIED and says who may use qcoapd. */
 void _qcoap_error_strip (GError *error);
 
 G_END_DECLS

@@ -8,6 +8,7 @@ struct _QcoapClientSession
   GObject parent_instance;
 
   QcoapSession *proxy;
+  GDBusObject *object; /* the object manager's, or NULL */
   gboolean closed;
   gboolean listening;   /* the daemon addresses the session's signals to us */
   gboolean listen_sent; /* a Listen of our own is on its way */
@@ -62,8 +63,18 @@ _qcoap_dict_or_empty (GVariant *dict)
 void
 _qcoap_error_strip (GError *error)
 {
-  if (error != NULL && g_dbus_error_is_remote_error (error))
-    g_dbus_error_strip_remote_error (error);
+  g_autofree char *refused = NULL;
+
+  if (error == NULL || !g_dbus_error_is_remote_error (error))
+    return;
+  g_dbus_error_strip_remote_error (error);
+  if (!g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED))
+    return;
+  /* The bus's policy refused the call before it reached qcoapd. */
+  refused = g_strdup_printf ("the bus refused the call to qcoapd (" QCOAP_ACCESS_HINT "): %s",
+                             error->message);
+  g_free (error->message);
+  error->message = g_steal_pointer (&refused);
 }
 
 /* ---- signals from the proxy ---- */
@@ -117,9 +128,13 @@ _qcoap_client_session_vanished (QcoapClientSession *self)
 static void auto_listen_done (GObject *source, GAsyncResult *result, gpointer user_data);
 
 void
-_qcoap_client_session_set_proxy (QcoapClientSession *self, QcoapSession *proxy)
+_qcoap_client_session_set_proxy (QcoapClientSession *self, QcoapSession *proxy, GDBusObject *object)
 {
   gboolean moved = self->proxy != NULL;
+
+  g_set_object (&self->object, object);
+  if (self->proxy == proxy)
+    return;
 
   if (self->proxy)
     g_signal_handlers_disconnect_by_data (self->proxy, self);
@@ -143,12 +158,24 @@ _qcoap_client_session_set_proxy (QcoapClientSession *self, QcoapSession *proxy)
 }
 
 QcoapClientSession *
-_qcoap_client_session_new (QcoapSession *proxy)
+_qcoap_client_session_new (QcoapSession *proxy, GDBusObject *object)
 {
   QcoapClientSession *self = g_object_new (QCOAP_TYPE_CLIENT_SESSION, NULL);
 
-  _qcoap_client_session_set_proxy (self, proxy);
+  _qcoap_client_session_set_proxy (self, proxy, object);
   return self;
+}
+
+GDBusObject *
+_qcoap_client_session_get_object (QcoapClientSession *self)
+{
+  return self->object;
+}
+
+gboolean
+_qcoap_client_session_is_closed (QcoapClientSession *self)
+{
+  return self->closed;
 }
 
 QcoapSession *
@@ -315,6 +342,7 @@ qcoap_client_session_dispose (GObject *object)
   QcoapClientSession *self = QCOAP_CLIENT_SESSION (object);
 
   g_clear_object (&self->proxy);
+  g_clear_object (&self->object);
   G_OBJECT_CLASS (qcoap_client_session_parent_class)->dispose (object);
 }
 
@@ -638,6 +666,7 @@ close_done (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  emit_closed_once (g_task_get_source_object (task), "closed");
   g_task_return_boolean (task, TRUE);
 }
 
@@ -675,5 +704,8 @@ qcoap_client_session_close_sync (QcoapClientSession *self, GCancellable *cancell
       _qcoap_error_strip (error ? *error : NULL);
       return FALSE;
     }
+  /* Ended now: a later Open may be given the same object path before the
+   * object manager has told of this one's removal. */
+  emit_closed_once (self, "closed");
   return TRUE;
 }

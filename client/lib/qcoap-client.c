@@ -10,7 +10,11 @@ struct _QcoapClient
   GDBusConnection *connection;
   QcoapManager *manager;
   GDBusObjectManager *object_manager;
-  GHashTable *sessions;  /* object path → QcoapClientSession */
+  GHashTable *sessions; /* object path → QcoapClientSession */
+  /* object path → how many objects the object manager has still to announce
+   * there for sessions that ended before it did (a daemon that gives a path
+   * again: those objects are not the new session's) */
+  GHashTable *stale_adds;
   char *address;         /* where to connect again; NULL on a caller's connection */
   gulong closed_handler; /* on connection */
   gboolean reconnecting;
@@ -26,6 +30,7 @@ enum
 {
   PROP_0,
   PROP_STATE,
+  PROP_STATE_REASON,
   PROP_DEVICE,
   PROP_MANUFACTURER,
   PROP_MODEL,
@@ -64,16 +69,63 @@ session_proxy_of (GDBusObject *object)
   return interface ? QCOAP_SESSION (interface) : NULL;
 }
 
-/* Tracks @proxy's session unless it is known already; returns it (borrowed). */
+/* A session that ended leaves the table when its path is met again. If the
+ * object manager has not announced its object yet, that announcement is
+ * still to come and is not the next session's. */
+static void
+retire_session (QcoapClient *self, const char *path)
+{
+  g_autoptr (QcoapClientSession) session = NULL;
+  g_autofree char *key = NULL;
+
+  if (!g_hash_table_steal_extended (self->sessions, path, (gpointer *)&key, (gpointer *)&session))
+    return;
+  if (_qcoap_client_session_get_object (session) == NULL)
+    g_hash_table_insert (
+        self->stale_adds, g_strdup (path),
+        GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (self->stale_adds, path)) + 1));
+  g_signal_emit (self, signals[SIGNAL_SESSION_REMOVED], 0, session);
+}
+
+/* The live session at @path, or NULL; one that ended is retired. */
 static QcoapClientSession *
-track_session (QcoapClient *self, QcoapSession *proxy, gboolean announce)
+lookup_live (QcoapClient *self, const char *path)
+{
+  QcoapClientSession *session = g_hash_table_lookup (self->sessions, path);
+
+  if (session == NULL || !_qcoap_client_session_is_closed (session))
+    return session;
+  retire_session (self, path);
+  return NULL;
+}
+
+/* Whether @path has an announcement to come of an ended session's object;
+ * counts it as come. */
+static gboolean
+take_stale_add (QcoapClient *self, const char *path)
+{
+  guint count = GPOINTER_TO_UINT (g_hash_table_lookup (self->stale_adds, path));
+
+  if (count == 0)
+    return FALSE;
+  if (count == 1)
+    g_hash_table_remove (self->stale_adds, path);
+  else
+    g_hash_table_insert (self->stale_adds, g_strdup (path), GUINT_TO_POINTER (count - 1));
+  return TRUE;
+}
+
+/* Tracks @proxy's session (of the object manager's @object, or NULL for a
+ * proxy of our own) unless it is known already; returns it (borrowed). */
+static QcoapClientSession *
+track_session (QcoapClient *self, QcoapSession *proxy, GDBusObject *object, gboolean announce)
 {
   const char *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (proxy));
-  QcoapClientSession *session = g_hash_table_lookup (self->sessions, path);
+  QcoapClientSession *session = lookup_live (self, path);
 
   if (session != NULL)
     return session;
-  session = _qcoap_client_session_new (proxy);
+  session = _qcoap_client_session_new (proxy, object);
   g_hash_table_insert (self->sessions, g_strdup (path), session);
   if (announce)
     g_signal_emit (self, signals[SIGNAL_SESSION_ADDED], 0, session);
@@ -93,31 +145,40 @@ static void
 on_object_added (GDBusObjectManager *manager, GDBusObject *object, QcoapClient *self)
 {
   g_autoptr (QcoapSession) proxy = session_proxy_of (object);
+  const char *path = g_dbus_object_get_object_path (object);
   QcoapClientSession *known;
 
   if (proxy == NULL)
     return;
-  /* A session kept over a restart of the daemon, on its new proxy. */
-  known = g_hash_table_lookup (self->sessions, g_dbus_object_get_object_path (object));
+  known = lookup_live (self, path);
+  /* The object of a session that ended before it was announced. */
+  if ((known == NULL || _qcoap_client_session_get_object (known) == NULL)
+      && take_stale_add (self, path))
+    return;
+  /* The object an Open's own proxy stood for, or a session kept over a
+   * restart of the daemon, on its new proxy. */
   if (known)
-    _qcoap_client_session_set_proxy (known, proxy);
+    _qcoap_client_session_set_proxy (known, proxy, object);
   else
-    track_session (self, proxy, TRUE);
+    track_session (self, proxy, object, TRUE);
 }
 
 static void
 on_object_removed (GDBusObjectManager *manager, GDBusObject *object, QcoapClient *self)
 {
   const char *path = g_dbus_object_get_object_path (object);
+  QcoapClientSession *known = g_hash_table_lookup (self->sessions, path);
   g_autoptr (QcoapClientSession) session = NULL;
-  g_autofree char *key = NULL;
 
   /* The daemon left the bus: a restarted daemon takes its sessions over,
-   * so they are judged once it is back (on_daemon_returned). */
-  if (!daemon_is_on_bus (manager))
+   * so they are judged once it is back (on_daemon_returned). Only the
+   * removal of the session's own object counts, not a late one of an
+   * earlier object at the same path. */
+  if (!daemon_is_on_bus (manager) || known == NULL
+      || _qcoap_client_session_get_object (known) != object)
     return;
-  if (!g_hash_table_steal_extended (self->sessions, path, (gpointer *)&key, (gpointer *)&session))
-    return;
+  session = g_object_ref (known);
+  g_hash_table_remove (self->sessions, path);
   _qcoap_client_session_vanished (session);
   g_signal_emit (self, signals[SIGNAL_SESSION_REMOVED], 0, session);
 }
@@ -192,15 +253,15 @@ sync_sessions (QcoapClient *self, GDBusObjectManager *object_manager, gboolean a
     {
       g_autoptr (QcoapSession) proxy = session_proxy_of (l->data);
       const char *path = g_dbus_object_get_object_path (l->data);
-      QcoapClientSession *known = g_hash_table_lookup (self->sessions, path);
+      QcoapClientSession *known = lookup_live (self, path);
 
       if (proxy == NULL)
         continue;
       g_hash_table_add (present, (gpointer)path);
       if (known)
-        _qcoap_client_session_set_proxy (known, proxy);
+        _qcoap_client_session_set_proxy (known, proxy, l->data);
       else
-        track_session (self, proxy, announce);
+        track_session (self, proxy, l->data, announce);
     }
   forget_sessions_not_in (self, present);
   g_list_free_full (objects, g_object_unref);
@@ -282,7 +343,10 @@ proxies_new_sync (GDBusConnection *connection, GCancellable *cancellable,
       connection, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE, QCOAP_SERVICE_NAME, QCOAP_MANAGER_PATH,
       cancellable, error);
   if (*out_object_manager == NULL)
-    return FALSE;
+    {
+      _qcoap_error_strip (error ? *error : NULL);
+      return FALSE;
+    }
   *out_manager = g_steal_pointer (&manager);
   return TRUE;
 }
@@ -366,6 +430,7 @@ new_got_object_manager (GObject *source, GAsyncResult *result, gpointer user_dat
 
   if (object_manager == NULL)
     {
+      _qcoap_error_strip (error);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -560,6 +625,9 @@ qcoap_client_get_property (GObject *object, guint prop_id, GValue *value, GParam
       case PROP_STATE:
         g_value_set_string (value, qcoap_client_get_state (self));
         break;
+      case PROP_STATE_REASON:
+        g_value_set_string (value, qcoap_client_get_state_reason (self));
+        break;
       case PROP_DEVICE:
         g_value_set_string (value, qcoap_client_get_device (self));
         break;
@@ -610,6 +678,7 @@ qcoap_client_dispose (GObject *object)
   if (self->closed_handler)
     g_clear_signal_handler (&self->closed_handler, self->connection);
   g_clear_pointer (&self->sessions, g_hash_table_unref);
+  g_clear_pointer (&self->stale_adds, g_hash_table_unref);
   g_clear_pointer (&self->address, g_free);
   g_clear_object (&self->object_manager);
   g_clear_object (&self->manager);
@@ -639,7 +708,9 @@ qcoap_client_class_init (QcoapClientClass *klass)
   object_class->get_property = qcoap_client_get_property;
   object_class->dispose = qcoap_client_dispose;
 
-  properties[PROP_STATE] = string_property ("state", "absent, initializing, ready or failed");
+  properties[PROP_STATE]
+      = string_property ("state", "absent, initializing, ready, sleeping or failed");
+  properties[PROP_STATE_REASON] = string_property ("state-reason", "Why the state is what it is");
   properties[PROP_DEVICE] = string_property ("device", "The modem's serial port");
   properties[PROP_MANUFACTURER] = string_property ("manufacturer", "The modem's manufacturer");
   properties[PROP_MODEL] = string_property ("model", "The modem's model");
@@ -672,6 +743,7 @@ static void
 qcoap_client_init (QcoapClient *self)
 {
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->stale_adds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 /* ---- properties ---- */
@@ -692,6 +764,7 @@ qcoap_client_get_connection (QcoapClient *self)
   }
 
 STRING_GETTER (state)
+STRING_GETTER (state_reason)
 STRING_GETTER (device)
 STRING_GETTER (manufacturer)
 STRING_GETTER (model)
@@ -757,15 +830,18 @@ qcoap_client_get_sessions (QcoapClient *self)
   return g_list_sort (sessions, compare_by_client_id);
 }
 
+/* The live session with client ID @id: the object path need not say it
+ * (a daemon that never gives a path again counts them). */
 static QcoapClientSession *
-find_by_client_id (QcoapClient *self, guint id)
+lookup_client_id (QcoapClient *self, guint id)
 {
   GHashTableIter iter;
-  QcoapClientSession *session;
+  gpointer session;
 
   g_hash_table_iter_init (&iter, self->sessions);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&session))
-    if (qcoap_client_session_get_client_id (session) == id)
+  while (g_hash_table_iter_next (&iter, NULL, &session))
+    if (!_qcoap_client_session_is_closed (session)
+        && qcoap_client_session_get_client_id (session) == id)
       return session;
   return NULL;
 }
@@ -778,9 +854,8 @@ qcoap_client_lookup_session (QcoapClient *self, const char *id_or_path)
   g_return_val_if_fail (QCOAP_IS_CLIENT (self), NULL);
   g_return_val_if_fail (id_or_path != NULL, NULL);
 
-  /* A number is the modem's client ID: paths have numbers of their own. */
   if (g_ascii_string_to_unsigned (id_or_path, 10, 0, 255, &id, NULL))
-    return find_by_client_id (self, (guint)id);
+    return lookup_client_id (self, id);
   return g_hash_table_lookup (self->sessions, id_or_path);
 }
 
@@ -828,10 +903,10 @@ open_got_proxy (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  g_task_return_pointer (
-      task,
-      opened (track_session (self, proxy, FALSE), GPOINTER_TO_INT (g_task_get_task_data (task))),
-      g_object_unref);
+  g_task_return_pointer (task,
+                         opened (track_session (self, proxy, NULL, FALSE),
+                                 GPOINTER_TO_INT (g_task_get_task_data (task))),
+                         g_object_unref);
 }
 
 static void
@@ -851,7 +926,7 @@ open_done (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   /* The object manager has normally announced the object already (the
    * daemon exports it before it replies); otherwise make a proxy here. */
-  session = g_hash_table_lookup (self->sessions, path);
+  session = lookup_live (self, path);
   if (session != NULL)
     {
       g_task_return_pointer (task, opened (session, GPOINTER_TO_INT (g_task_get_task_data (task))),
@@ -907,14 +982,14 @@ qcoap_client_open_sync (QcoapClient *self, const char *host, guint16 port, GVari
     }
   /* A synchronous call does not run the main loop, so the object manager
    * may not have seen the new object yet. */
-  session = g_hash_table_lookup (self->sessions, path);
+  session = lookup_live (self, path);
   if (session != NULL)
     return opened (session, listening);
   proxy = qcoap_session_proxy_new_sync (self->connection, G_DBUS_PROXY_FLAGS_NONE,
                                         QCOAP_SERVICE_NAME, path, cancellable, error);
   if (proxy == NULL)
     return NULL;
-  return opened (track_session (self, proxy, FALSE), listening);
+  return opened (track_session (self, proxy, NULL, FALSE), listening);
 }
 
 /* ---- one-shot Request ---- */

@@ -155,6 +155,8 @@ exit_for_error (const GError *error)
     return QCOAPCTL_EXIT_TIMEOUT;
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
     return QCOAPCTL_EXIT_FAILURE;
+  if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED))
+    return QCOAPCTL_EXIT_ACCESS_DENIED;
   if (error->domain == G_DBUS_ERROR || error->domain == G_IO_ERROR)
     return QCOAPCTL_EXIT_UNREACHABLE;
   return QCOAPCTL_EXIT_FAILURE;
@@ -212,15 +214,16 @@ qcoapctl_connect (Qcoapctl *ctl)
   else
     ctl->client = qcoap_client_new_sync (ctl->session_bus ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM,
                                          NULL, &error);
-  if (ctl->client == NULL)
+  if (ctl->client == NULL && g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED))
+    ctl->connect_status = qcoapctl_report_error (ctl, error);
+  else if (ctl->client == NULL)
     {
       g_autoptr (GError) unreachable = g_error_new (G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN,
                                                     "cannot reach qcoapd: %s", error->message);
 
-      qcoapctl_report_error (ctl, unreachable);
-      return FALSE;
+      ctl->connect_status = qcoapctl_report_error (ctl, unreachable);
     }
-  return TRUE;
+  return ctl->client != NULL;
 }
 
 QcoapClientSession *
@@ -376,6 +379,30 @@ read_payload_file (const char *path, GError **error)
   if (g_output_stream_splice (memory, stream, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL, error) < 0)
     return NULL;
   return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (memory));
+}
+
+QcoapctlExit
+qcoapctl_read_psk_key_file (Qcoapctl *ctl, const char *file, char **key)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) contents = NULL;
+  gsize length;
+  const char *data;
+
+  if (file == NULL)
+    return QCOAPCTL_EXIT_OK;
+  if (*key != NULL)
+    return qcoapctl_usage_error (ctl, "give the DTLS key with -k or with --psk-key-file, not both");
+  contents = read_payload_file (file, &error);
+  if (contents == NULL)
+    return qcoapctl_usage_error (ctl, "--psk-key-file %s: %s", file, error->message);
+  data = g_bytes_get_data (contents, &length);
+  /* The first line, without its line end. */
+  *key = g_strndup (data ? data : "", length);
+  (*key)[strcspn (*key, "\r\n")] = '\0';
+  if (**key == '\0')
+    return qcoapctl_usage_error (ctl, "--psk-key-file %s: no key in it", file);
+  return QCOAPCTL_EXIT_OK;
 }
 
 static GBytes *

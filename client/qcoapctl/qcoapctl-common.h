@@ -10,14 +10,16 @@ G_BEGIN_DECLS
 /* Exit statuses, documented in qcoapctl.1 and --help. */
 typedef enum
 {
-  QCOAPCTL_EXIT_OK = 0,           /* done; a response of class 2 (Success) */
-  QCOAPCTL_EXIT_FAILURE = 1,      /* anything else: no such session, an unexpected class */
-  QCOAPCTL_EXIT_USAGE = 2,        /* a wrong command line (qcoapd's InvalidArgument too) */
-  QCOAPCTL_EXIT_CLIENT_ERROR = 3, /* a response of class 4 (Client Error) */
-  QCOAPCTL_EXIT_SERVER_ERROR = 4, /* a response of class 5 (Server Error) */
-  QCOAPCTL_EXIT_TIMEOUT = 5,      /* no response in time (Timeout, SendFailed) */
-  QCOAPCTL_EXIT_DAEMON_ERROR = 6, /* any other error qcoapd reported */
-  QCOAPCTL_EXIT_UNREACHABLE = 7,  /* no bus, or qcoapd is not on it */
+  QCOAPCTL_EXIT_OK = 0,            /* done; a response of class 2 (Success) */
+  QCOAPCTL_EXIT_FAILURE = 1,       /* anything else: no such session, an unexpected class */
+  QCOAPCTL_EXIT_USAGE = 2,         /* a wrong command line (qcoapd's InvalidArgument too) */
+  QCOAPCTL_EXIT_CLIENT_ERROR = 3,  /* a response of class 4 (Client Error) */
+  QCOAPCTL_EXIT_SERVER_ERROR = 4,  /* a response of class 5 (Server Error) */
+  QCOAPCTL_EXIT_TIMEOUT = 5,       /* no response in time (Timeout, SendFailed) */
+  QCOAPCTL_EXIT_DAEMON_ERROR = 6,  /* any other error qcoapd reported */
+  QCOAPCTL_EXIT_UNREACHABLE = 7,   /* no bus, or qcoapd is not on it */
+  QCOAPCTL_EXIT_ACCESS_DENIED = 8, /* the bus's policy refused the call */
+  QCOAPCTL_EXIT_TRUNCATED = 9,     /* a 2.xx response of which the first block came only */
 } QcoapctlExit;
 
 /* The text of the exit statuses, for --help. */
@@ -32,6 +34,7 @@ typedef struct
   gboolean session_bus;
   char *bus_address;
   QcoapClient *client;
+  QcoapctlExit connect_status; /* why qcoapctl_connect() failed */
 } Qcoapctl;
 
 /* Parses @argv (argv[0] is the command word) with the command's entries and
@@ -43,7 +46,8 @@ gboolean qcoapctl_parse (Qcoapctl *ctl, const char *command, const char *paramet
 /* @first followed by @second, in a new array that ends as GOption wants. */
 GOptionEntry *qcoapctl_entries_concat (const GOptionEntry *first, const GOptionEntry *second);
 
-/* Connects as the global options say. Prints the failure and returns FALSE. */
+/* Connects as the global options say. Prints the failure, sets
+ * connect_status to the exit status it means and returns FALSE. */
 gboolean qcoapctl_connect (Qcoapctl *ctl);
 
 /* Prints @error (the daemon's error name and its words) to stderr, and as a
@@ -53,6 +57,12 @@ QcoapctlExit qcoapctl_report_error (Qcoapctl *ctl, const GError *error);
 /* Prints a usage error (as JSON too with --json) and returns
  * QCOAPCTL_EXIT_USAGE. */
 QcoapctlExit qcoapctl_usage_error (Qcoapctl *ctl, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+/* --psk-key-file FILE ("-": standard input): reads the DTLS key, the
+ * file's first line, into *@key, so that it need not be on the command
+ * line. Nothing to do for a NULL @file; QCOAPCTL_EXIT_USAGE after printing
+ * the problem (with -k too, or no key in the file). */
+QcoapctlExit qcoapctl_read_psk_key_file (Qcoapctl *ctl, const char *file, char **key);
 
 /* The exit status a response code means. */
 QcoapctlExit qcoapctl_exit_for_code (guint8 code);

@@ -22,14 +22,9 @@ typedef struct
   char *only_path; /* monitor one session, or NULL for all */
   QcoapctlNetworkWatch *network;
   gboolean no_listen;
+  guint name_watch;      /* qcoapd's name on the bus */
+  gboolean daemon_known; /* its first appearance, at start, is no news */
 } Monitor;
-
-static void
-emit_line (Monitor *monitor, const char *text)
-{
-  g_print ("%s\n", text);
-  fflush (stdout);
-}
 
 /* "[0]" for the text form; {"event":…,"session":…,"client_id":…, for JSON. */
 static GString *
@@ -60,8 +55,7 @@ event_end (Monitor *monitor, GString *line)
 {
   if (monitor->ctl->json)
     g_string_append_c (line, '}');
-  emit_line (monitor, line->str);
-  g_string_free (line, TRUE);
+  qcoapctl_emit_event (monitor->ctl, line);
 }
 
 static void
@@ -152,7 +146,14 @@ on_retransmission (QcoapClientSession *session, guint type, guint message_id, gu
 static void
 on_closed (QcoapClientSession *session, const char *reason, Monitor *monitor)
 {
-  GString *line = event_start (monitor, session, "closed");
+  GString *line;
+
+  /* The object went without a Closed signal to the monitor (a one-shot
+   * Request's session emits none; with --no-listen none comes): the
+   * reason is unknown, and "session-removed" follows. */
+  if (g_str_equal (reason, "vanished"))
+    return;
+  line = event_start (monitor, session, "closed");
 
   if (monitor->ctl->json)
     {
@@ -268,6 +269,39 @@ on_state_changed (QcoapClient *client, GParamSpec *pspec, Monitor *monitor)
   event_end (monitor, line);
 }
 
+static void
+print_daemon_event (Monitor *monitor, gboolean on_bus)
+{
+  GString *line = event_start (monitor, NULL, "daemon");
+
+  if (monitor->ctl->json)
+    g_string_append_printf (line, ",\"on_bus\":%s", on_bus ? "true" : "false");
+  else
+    g_string_append (line, on_bus ? ": qcoapd is back on the bus" : ": qcoapd left the bus");
+  event_end (monitor, line);
+}
+
+static void
+on_daemon_appeared (GDBusConnection *connection, const char *name, const char *owner,
+                    gpointer user_data)
+{
+  Monitor *monitor = user_data;
+
+  if (monitor->daemon_known)
+    print_daemon_event (monitor, TRUE);
+  monitor->daemon_known = TRUE;
+}
+
+static void
+on_daemon_vanished (GDBusConnection *connection, const char *name, gpointer user_data)
+{
+  Monitor *monitor = user_data;
+
+  /* Only once it was there: the watch's end on a closed connection is not. */
+  if (monitor->daemon_known && !g_dbus_connection_is_closed (connection))
+    print_daemon_event (monitor, FALSE);
+}
+
 static gboolean
 on_stop_signal (gpointer user_data)
 {
@@ -299,6 +333,9 @@ start_watching (Monitor *monitor)
   g_signal_connect (ctl->client, "notify::state", G_CALLBACK (on_state_changed), monitor);
   g_signal_connect (qcoap_client_get_connection (ctl->client), "closed",
                     G_CALLBACK (on_connection_closed), monitor);
+  monitor->name_watch = g_bus_watch_name_on_connection (
+      qcoap_client_get_connection (ctl->client), QCOAP_SERVICE_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE,
+      on_daemon_appeared, on_daemon_vanished, monitor, NULL);
   sessions = qcoap_client_get_sessions (ctl->client);
   for (GList *l = sessions; l; l = l->next)
     if (is_watched (monitor, l->data))
@@ -326,7 +363,7 @@ start_watching (Monitor *monitor)
 int
 qcoapctl_monitor (Qcoapctl *ctl, int argc, char **argv)
 {
-  Monitor monitor = { ctl, NULL, NULL, NULL, FALSE };
+  Monitor monitor = { ctl, NULL, NULL, NULL, FALSE, 0, FALSE };
   GOptionEntry entries[] = {
     { "no-listen", 0, 0, G_OPTION_ARG_NONE, &monitor.no_listen,
       "Do not listen to sessions: show only sessions appearing and going, the modem and the "
@@ -348,7 +385,7 @@ qcoapctl_monitor (Qcoapctl *ctl, int argc, char **argv)
   if (argc > 2)
     return qcoapctl_usage_error (ctl, "monitor takes at most one SESSION");
   if (!qcoapctl_connect (ctl))
-    return QCOAPCTL_EXIT_UNREACHABLE;
+    return ctl->connect_status;
 
   monitor.loop = loop;
   if (argc == 2)
@@ -372,6 +409,7 @@ qcoapctl_monitor (Qcoapctl *ctl, int argc, char **argv)
   g_list_free_full (sessions, g_object_unref);
   g_signal_handlers_disconnect_by_data (ctl->client, &monitor);
   qcoapctl_network_watch_stop (monitor.network);
+  g_bus_unwatch_name (monitor.name_watch);
   g_signal_handlers_disconnect_by_data (qcoap_client_get_connection (ctl->client), &monitor);
   g_free (monitor.only_path);
   return QCOAPCTL_EXIT_OK;

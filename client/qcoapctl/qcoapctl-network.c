@@ -183,14 +183,6 @@ struct _QcoapctlNetworkWatch
 };
 
 static void
-emit (GString *line)
-{
-  g_print ("%s\n", line->str);
-  fflush (stdout);
-  g_string_free (line, TRUE);
-}
-
-static void
 print_registration (QcoapctlNetworkWatch *watch)
 {
   QcoapClient *client = watch->ctl->client;
@@ -205,13 +197,13 @@ print_registration (QcoapctlNetworkWatch *watch)
     {
       line = g_string_new (NULL);
       g_string_append_printf (line, "registration: %s", watch->registration);
-      emit (line);
+      qcoapctl_emit_event (watch->ctl, line);
       return;
     }
   line = g_string_new ("{\"event\":\"registration\",");
   qcoapctl_append_network_json (line, client);
   g_string_append_c (line, '}');
-  emit (line);
+  qcoapctl_emit_event (watch->ctl, line);
 }
 
 /* Registration, technology and operator change together, in one
@@ -267,7 +259,7 @@ print_context (QcoapctlNetworkWatch *watch, guint8 cid, gboolean active, const c
 
       g_string_append_printf (line, "context %u: %s", cid, text);
     }
-  emit (line);
+  qcoapctl_emit_event (watch->ctl, line);
 }
 
 static void
@@ -351,7 +343,7 @@ qcoapctl_at (Qcoapctl *ctl, int argc, char **argv)
   if (wait_s < 0 || wait_s > AT_WAIT_MAX_S)
     return qcoapctl_usage_error (ctl, "-B takes a number of seconds, up to %d", AT_WAIT_MAX_S);
   if (!qcoapctl_connect (ctl))
-    return QCOAPCTL_EXIT_UNREACHABLE;
+    return ctl->connect_status;
 
   response = qcoap_client_command_sync (ctl->client, argv[1], (guint)wait_s * 1000, NULL, &error);
   if (response == NULL)

@@ -2,6 +2,8 @@
  * for people and as JSON. */
 #include "qcoapctl.h"
 
+#include <stdio.h>
+
 #include <string.h>
 
 char *
@@ -258,4 +260,32 @@ json_response (QcoapResponse *response)
   json_append_token (json, response);
   g_string_append_c (json, '}');
   return g_string_free (json, FALSE);
+}
+
+/* ---- monitor lines ---- */
+
+void
+qcoapctl_emit_event (Qcoapctl *ctl, GString *line)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+
+  if (ctl->json && line->str[0] == '{')
+    {
+      g_autofree char *stamp = g_date_time_format_iso8601 (now);
+      g_autofree char *member
+          = g_strdup_printf ("\"time\":\"%s\"%s", stamp, line->len > 2 ? "," : "");
+
+      g_string_insert (line, 1, member);
+    }
+  else if (!ctl->json)
+    {
+      g_autofree char *stamp = g_date_time_format (now, "%H:%M:%S");
+      g_autofree char *prefix
+          = g_strdup_printf ("%s.%03d ", stamp, g_date_time_get_microsecond (now) / 1000);
+
+      g_string_prepend (line, prefix);
+    }
+  g_print ("%s\n", line->str);
+  fflush (stdout);
+  g_string_free (line, TRUE);
 }

@@ -18,6 +18,7 @@ typedef struct
   gboolean non_confirmable;
   char *psk_identity;
   char *psk_key;
+  char *psk_key_file;
   gint wait_s;
   char *token;
   char *output;
@@ -30,6 +31,7 @@ request_args_clear (RequestArgs *args)
   message_args_clear (&args->message);
   g_clear_pointer (&args->psk_identity, g_free);
   g_clear_pointer (&args->psk_key, g_free);
+  g_clear_pointer (&args->psk_key_file, g_free);
   g_clear_pointer (&args->token, g_free);
   g_clear_pointer (&args->output, g_free);
   g_clear_pointer (&args->use_session, g_free);
@@ -46,7 +48,10 @@ request_entries (RequestArgs *args)
       "Send a non-confirmable (NON) request", NULL },
     { "psk-identity", 'u', 0, G_OPTION_ARG_STRING, &args->psk_identity,
       "DTLS-PSK identity (coaps://)", "IDENTITY" },
-    { "psk-key", 'k', 0, G_OPTION_ARG_STRING, &args->psk_key, "DTLS-PSK key (coaps://)", "KEY" },
+    { "psk-key", 'k', 0, G_OPTION_ARG_STRING, &args->psk_key,
+      "DTLS-PSK key (coaps://); other users can see it in ps", "KEY" },
+    { "psk-key-file", 0, 0, G_OPTION_ARG_FILENAME, &args->psk_key_file,
+      "Read the DTLS-PSK key from FILE's first line (-: standard input)", "FILE" },
     { "wait", 'B', 0, G_OPTION_ARG_INT, &args->wait_s, "Wait at most SECONDS for the response",
       "SECONDS" },
     { "token", 'T', 0, G_OPTION_ARG_STRING, &args->token,
@@ -151,7 +156,10 @@ print_response (Qcoapctl *ctl, RequestArgs *args, QcoapResponse *response)
   fflush (stdout);
   if (status != QCOAPCTL_EXIT_OK)
     return status;
-  return qcoapctl_exit_for_code (qcoap_response_get_code (response));
+  status = qcoapctl_exit_for_code (qcoap_response_get_code (response));
+  if (status == QCOAPCTL_EXIT_OK && qcoap_response_is_truncated (response, NULL))
+    return QCOAPCTL_EXIT_TRUNCATED;
+  return status;
 }
 
 /* ---- the URI ---- */
@@ -322,6 +330,10 @@ static QcoapctlExit
 check_arguments (Qcoapctl *ctl, RequestArgs *args, const char *target, GUri *uri,
                  GBytes **out_token)
 {
+  QcoapctlExit status = qcoapctl_read_psk_key_file (ctl, args->psk_key_file, &args->psk_key);
+
+  if (status != QCOAPCTL_EXIT_OK)
+    return status;
   if (uri == NULL && !(args->use_session && target[0] == '/'))
     return qcoapctl_usage_error (ctl, "“%s” is not a coap:// or coaps:// URI", target);
   if (uri && is_secure (uri) && !args->use_session
@@ -345,7 +357,7 @@ send_request (Qcoapctl *ctl, RequestArgs *args, const char *target, GUri *uri,
               const Message *message)
 {
   if (!qcoapctl_connect (ctl))
-    return QCOAPCTL_EXIT_UNREACHABLE;
+    return ctl->connect_status;
   if (args->use_session)
     return request_on_named_session (ctl, target, uri, message, args);
   if (args->non_confirmable || message->token || ctl->verbose)

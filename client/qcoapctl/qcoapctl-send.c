@@ -125,7 +125,7 @@ qcoapctl_send (Qcoapctl *ctl, int argc, char **argv)
     return qcoapctl_usage_error (ctl, "%s", error->message);
 
   if (!qcoapctl_connect (ctl))
-    return QCOAPCTL_EXIT_UNREACHABLE;
+    return ctl->connect_status;
   session = qcoapctl_find_session (ctl, argv[1]);
   if (session == NULL)
     return QCOAPCTL_EXIT_FAILURE;

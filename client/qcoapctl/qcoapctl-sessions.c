@@ -14,6 +14,7 @@ typedef struct
   gboolean no_listen;
   char *psk_identity;
   char *psk_key;
+  char *psk_key_file;
   gint client_id;
   gint pdp_context;
   gint ack_timeout;
@@ -27,6 +28,7 @@ open_args_clear (OpenArgs *args)
 {
   g_clear_pointer (&args->psk_identity, g_free);
   g_clear_pointer (&args->psk_key, g_free);
+  g_clear_pointer (&args->psk_key_file, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (OpenArgs, open_args_clear)
@@ -137,7 +139,10 @@ qcoapctl_open (Qcoapctl *ctl, int argc, char **argv)
       "Do not hear the session's signals (other programs may listen)", NULL },
     { "psk-identity", 'u', 0, G_OPTION_ARG_STRING, &args.psk_identity,
       "Use DTLS with this PSK identity", "IDENTITY" },
-    { "psk-key", 'k', 0, G_OPTION_ARG_STRING, &args.psk_key, "Use DTLS with this PSK key", "KEY" },
+    { "psk-key", 'k', 0, G_OPTION_ARG_STRING, &args.psk_key,
+      "Use DTLS with this PSK key (other users can see it in ps)", "KEY" },
+    { "psk-key-file", 0, 0, G_OPTION_ARG_FILENAME, &args.psk_key_file,
+      "Read the PSK key from FILE's first line (-: standard input)", "FILE" },
     { "client-id", 0, 0, G_OPTION_ARG_INT, &args.client_id, "Ask for this client ID (0-5)", "ID" },
     { "pdp-context", 0, 0, G_OPTION_ARG_INT, &args.pdp_context, "PDP context (1-16)", "N" },
     { "ack-timeout", 0, 0, G_OPTION_ARG_INT, &args.ack_timeout,
@@ -164,13 +169,15 @@ qcoapctl_open (Qcoapctl *ctl, int argc, char **argv)
     return qcoapctl_usage_error (ctl, "open takes HOST and an optional PORT");
   if (argc == 3 && !g_ascii_string_to_unsigned (argv[2], 10, 1, 65535, &port, NULL))
     return qcoapctl_usage_error (ctl, "“%s” is not a port (1-65535)", argv[2]);
+  if (qcoapctl_read_psk_key_file (ctl, args.psk_key_file, &args.psk_key) != QCOAPCTL_EXIT_OK)
+    return QCOAPCTL_EXIT_USAGE;
   if ((args.psk_identity == NULL) != (args.psk_key == NULL))
     return qcoapctl_usage_error (ctl, "-u and -k go together");
   if (args.wait_s < 0 || args.wait_s > 600)
     return qcoapctl_usage_error (ctl, "-B takes a number of seconds, up to 600");
 
   if (!qcoapctl_connect (ctl))
-    return QCOAPCTL_EXIT_UNREACHABLE;
+    return ctl->connect_status;
   session = qcoap_client_open_sync (ctl->client, argv[1], port, open_options (&args), NULL, &error);
   if (session == NULL)
     return qcoapctl_report_error (ctl, error);
@@ -195,7 +202,7 @@ qcoapctl_close (Qcoapctl *ctl, int argc, char **argv)
   if (argc != 2)
     return qcoapctl_usage_error (ctl, "close takes one SESSION");
   if (!qcoapctl_connect (ctl))
-    return QCOAPCTL_EXIT_UNREACHABLE;
+    return ctl->connect_status;
   session = qcoapctl_find_session (ctl, argv[1]);
   if (session == NULL)
     return QCOAPCTL_EXIT_FAILURE;
@@ -276,7 +283,7 @@ qcoapctl_sessions (Qcoapctl *ctl, int argc, char **argv)
   if (argc != 1)
     return qcoapctl_usage_error (ctl, "sessions takes no arguments");
   if (!qcoapctl_connect (ctl))
-    return QCOAPCTL_EXIT_UNREACHABLE;
+    return ctl->connect_status;
 
   sessions = qcoap_client_get_sessions (ctl->client);
   if (ctl->json)
@@ -317,6 +324,8 @@ print_status_text (QcoapClient *client, GList *sessions)
 
   g_print ("%s", rule);
   print_field ("Modem", "state", qcoap_client_get_state (client));
+  if (*qcoap_client_get_state_reason (client))
+    print_field ("", "reason", qcoap_client_get_state_reason (client));
   print_field ("", "device", qcoap_client_get_device (client));
   g_print ("%s", rule);
   print_field ("Hardware", "manufacturer", qcoap_client_get_manufacturer (client));
@@ -352,6 +361,7 @@ print_status_json (QcoapClient *client, GList *sessions)
     const char *value;
   } fields[] = {
     { "state", qcoap_client_get_state (client) },
+    { "state_reason", qcoap_client_get_state_reason (client) },
     { "device", qcoap_client_get_device (client) },
     { "manufacturer", qcoap_client_get_manufacturer (client) },
     { "model", qcoap_client_get_model (client) },
@@ -388,7 +398,7 @@ qcoapctl_status (Qcoapctl *ctl, int argc, char **argv)
   if (argc != 1)
     return qcoapctl_usage_error (ctl, "status takes no arguments");
   if (!qcoapctl_connect (ctl))
-    return QCOAPCTL_EXIT_UNREACHABLE;
+    return ctl->connect_status;
 
   sessions = qcoap_client_get_sessions (ctl->client);
   if (ctl->json)

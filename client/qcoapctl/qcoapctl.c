@@ -53,6 +53,50 @@ print_main_help (void)
            qcoapctl_exit_status_text);
 }
 
+/* coap-client's verbosity level, above which -v LEVEL means -v. */
+#define COAP_CLIENT_DEFAULT_LEVEL 4
+
+/* The level of "-v LEVEL" or "-vLEVEL" at @i (coap-client's form, 0-9); -1
+ * if @i is not such an option. Sets *@words to the arguments it takes. */
+static int
+verbosity_level (int argc, char **argv, int i, int *words)
+{
+  guint64 level;
+
+  if (g_str_has_prefix (argv[i], "-v") && argv[i][2] != '\0')
+    {
+      *words = 1;
+      return g_ascii_string_to_unsigned (argv[i] + 2, 10, 0, 9, &level, NULL) ? (int)level : -1;
+    }
+  if (!g_str_equal (argv[i], "-v") || i + 1 >= argc
+      || !g_ascii_string_to_unsigned (argv[i + 1], 10, 0, 9, &level, NULL))
+    return -1;
+  *words = 2;
+  return level;
+}
+
+/* Rewrites "-v LEVEL" as coap-client takes it: a level above its default
+ * is -v, any other is no option at all. */
+static void
+take_verbosity_levels (int *argc, char **argv)
+{
+  int n = 1;
+
+  for (int i = 1; i < *argc; i++)
+    {
+      int words = 1;
+      int level = verbosity_level (*argc, argv, i, &words);
+
+      if (level > COAP_CLIENT_DEFAULT_LEVEL)
+        argv[n++] = (char *)"-v";
+      else if (level < 0)
+        argv[n++] = argv[i];
+      i += words - 1;
+    }
+  argv[n] = NULL;
+  *argc = n;
+}
+
 /* The index of the first argument that is not an option (or the value of
  * --bus, the only global option with a separate value); -1 if none. Sets
  * ctl->json early, so that even errors found before the command's parser
@@ -114,6 +158,7 @@ main (int argc, char **argv)
   setlocale (LC_ALL, "");
   g_set_prgname ("qcoapctl");
 
+  take_verbosity_levels (&argc, argv);
   index = scan_arguments (&ctl, argc, argv, &help);
   if (index < 0 && help)
     {

@@ -27,6 +27,11 @@ void json_append_payload_members (GString *json, GBytes *payload);
 void json_append_code_members (GString *json, guint8 code);
 char *json_response (QcoapResponse *response);
 
+/* Prints one event line of the monitor and frees it: the text form after
+ * the local time ("14:03:07.215 "), a JSON object with a "time" member
+ * (ISO 8601) after its first. */
+void qcoapctl_emit_event (Qcoapctl *ctl, GString *line);
+
 /* ---- a request on a session, its signals watched ---- */
 
 typedef struct

@@ -43,4 +43,7 @@ expect at a
 expect --wait at --w
 expect 'AT+QENG=\"servingcell\"' at AT+QE
 expect 'AT+COPS\?' at AT+CO
+expect --psk-key-file get --psk-key-
+expect --psk-key-file open --psk-key-
+expect get -v 7 g
 [ "$failures" -eq 0 ]

@@ -102,6 +102,7 @@ test_async_open_request_close (void)
   gsize length;
 
   g_assert_cmpstr (qcoap_client_get_state (client), ==, "ready");
+  g_assert_cmpstr (qcoap_client_get_state_reason (client), ==, "");
   g_assert_cmpstr (qcoap_client_get_model (client), ==, "BG96");
   g_assert_cmpuint (qcoap_client_get_free_clients (client), ==, 6);
 
@@ -472,6 +473,80 @@ test_command (void)
   g_assert_false (g_str_has_prefix (error->message, "GDBus.Error:"));
 }
 
+/* Opens a session synchronously and has its handlers ask for its signals. */
+static QcoapClientSession *
+open_sync_with_events (QcoapClient *client, SessionEvents *events)
+{
+  g_autoptr (GError) error = NULL;
+  QcoapClientSession *session
+      = qcoap_client_open_sync (client, "127.0.0.1", coap_port, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  g_signal_connect (session, "received", G_CALLBACK (on_received), events);
+  g_signal_connect (session, "ack", G_CALLBACK (on_ack), events);
+  return session;
+}
+
+static void
+request_time_sync (QcoapClientSession *session)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (QcoapResponse) response = qcoap_client_session_request_sync (
+      session, QCOAP_METHOD_GET, "/time", NULL, NULL, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (qcoap_response_get_code (response), ==, QCOAP_CODE (2, 5));
+}
+
+/* The synchronous sequence, without the main loop running in between:
+ * open, request, close, open again. The events queued for the first session
+ * (its object's removal among them) never reach the second. */
+static void
+test_sync_open_close_open (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (QcoapClient) client = qcoap_client_new_for_address_sync (bus_address, NULL, &error);
+  g_autoptr (QcoapClientSession) first = NULL;
+  g_autoptr (QcoapClientSession) second = NULL;
+  SessionEvents events1 = { g_ptr_array_new_with_free_func ((GDestroyNotify)qcoap_response_unref) };
+  SessionEvents events2 = { g_ptr_array_new_with_free_func ((GDestroyNotify)qcoap_response_unref) };
+  g_autofree char *second_path = NULL;
+  gint64 settle;
+
+  g_assert_no_error (error);
+  first = open_sync_with_events (client, &events1);
+  request_time_sync (first);
+  g_assert_true (qcoap_client_session_close_sync (first, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (qcoap_client_session_get_state (first), ==, "closed");
+
+  second = open_sync_with_events (client, &events2);
+  g_assert_true (second != first);
+  second_path = g_strdup (qcoap_client_session_get_object_path (second));
+  g_assert_cmpstr (qcoap_client_session_get_state (second), !=, "closed");
+  request_time_sync (second);
+
+  WAIT_FOR (events2.received->len > 0 && events2.acks > 0);
+  /* Whatever was queued for the first session has arrived by now. */
+  settle = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+  while (g_get_monotonic_time () < settle)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+  g_assert_true (qcoap_client_lookup_session (client, second_path) == second);
+  g_assert_cmpstr (qcoap_client_session_get_state (second), ==, "open");
+  g_assert_cmpuint (qcoap_client_session_get_port (second), ==, coap_port);
+  g_assert_cmpint (events2.last_ack_result, ==, 0);
+
+  g_assert_true (qcoap_client_session_close_sync (second, NULL, &error));
+  g_assert_no_error (error);
+  /* An ended session's properties are its last known ones. */
+  g_assert_cmpstr (qcoap_client_session_get_state (second), ==, "closed");
+  g_assert_cmpuint (qcoap_client_session_get_port (second), ==, coap_port);
+  g_assert_cmpstr (qcoap_client_session_get_host (second), ==, "127.0.0.1");
+  g_ptr_array_unref (events1.received);
+  g_ptr_array_unref (events2.received);
+}
+
 static void
 test_no_daemon (void)
 {
@@ -501,6 +576,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qcoap-glib/listening", test_listening);
   g_test_add_func ("/qcoap-glib/errors", test_errors);
   g_test_add_func ("/qcoap-glib/reconnects", test_reconnects);
+  g_test_add_func ("/qcoap-glib/sync-open-close-open", test_sync_open_close_open);
   g_test_add_func ("/qcoap-glib/no-daemon", test_no_daemon);
   g_test_add_func ("/qcoap-glib/network-properties", test_network_properties);
   g_test_add_func ("/qcoap-glib/command", test_command);

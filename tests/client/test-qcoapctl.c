@@ -87,30 +87,6 @@ run_program (Run *run, const char *program, GBytes *input, const char *const *ar
   run_program (run, g_getenv ("QCOAPCTL"), input,                                                  \
                (const char *const[]){ "--bus", bus_address, __VA_ARGS__, NULL })
 
-/* The ClientId of the session at @path, read from the bus: paths have
- * numbers of their own. */
-static guint
-client_id_of (const char *path)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GDBusConnection) bus = g_dbus_connection_new_for_address_sync (
-      bus_address,
-      G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
-          | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-      NULL, NULL, &error);
-  g_autoptr (GVariant) reply = NULL;
-  g_autoptr (GVariant) value = NULL;
-
-  g_assert_no_error (error);
-  reply = g_dbus_connection_call_sync (
-      bus, "org.qcoapd.CoAP1", path, "org.freedesktop.DBus.Properties", "Get",
-      g_variant_new ("(ss)", "org.qcoapd.CoAP1.Session", "ClientId"), G_VARIANT_TYPE ("(v)"),
-      G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error);
-  g_assert_no_error (error);
-  g_variant_get (reply, "(v)", &value);
-  return g_variant_get_byte (value);
-}
-
 static char *
 uri (const char *path)
 {
@@ -340,15 +316,40 @@ test_truncated_response (void)
   g_auto (Run) json_run = { 0 };
 
   qcoapctl (&run, NULL, "get", data_uri);
-  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpint (run.status, ==, 9);
   g_assert_cmpuint (g_bytes_get_size (run.out), ==, 1024);
   g_assert_nonnull (strstr (
       run.err, "response truncated: 1024 of 1500 bytes; the modem cannot ask for further blocks"));
 
   qcoapctl (&json_run, NULL, "--json", "get", data_uri);
+  g_assert_cmpint (json_run.status, ==, 9);
   json = run_stdout_text (&json_run);
   summary = json_eval (json, "d['truncated'], d['size2'], len(d['payload_base64'])");
   g_assert_cmpstr (summary, ==, "True 1500 1368");
+}
+
+/* --psk-key-file: the key from a file or standard input, never both ways. */
+static void
+test_psk_key_file (void)
+{
+  g_autofree char *secure = g_strdup_printf ("coaps://127.0.0.1:%u/time", silent_port);
+  g_autoptr (GBytes) empty = g_bytes_new_static ("", 0);
+  g_auto (Run) both = { 0 };
+  g_auto (Run) missing = { 0 };
+  g_auto (Run) no_key = { 0 };
+  g_auto (Run) open_both = { 0 };
+
+  qcoapctl (&both, NULL, "get", "-u", "gw", "-k", "x", "--psk-key-file", "-", secure);
+  g_assert_cmpint (both.status, ==, 2);
+  g_assert_nonnull (strstr (both.err, "not both"));
+  qcoapctl (&missing, NULL, "get", "-u", "gw", "--psk-key-file", "/nonexistent/key", secure);
+  g_assert_cmpint (missing.status, ==, 2);
+  g_assert_nonnull (strstr (missing.err, "--psk-key-file /nonexistent/key"));
+  qcoapctl (&no_key, empty, "get", "-u", "gw", "--psk-key-file", "-", secure);
+  g_assert_cmpint (no_key.status, ==, 2);
+  g_assert_nonnull (strstr (no_key.err, "no key in it"));
+  qcoapctl (&open_both, NULL, "open", "-u", "gw", "-k", "x", "--psk-key-file", "-", "127.0.0.1");
+  g_assert_cmpint (open_both.status, ==, 2);
 }
 
 static void
@@ -503,12 +504,12 @@ test_sessions_and_status (void)
   qcoapctl (&status, NULL, "--json", "status");
   g_assert_cmpint (status.status, ==, 0);
   json = run_stdout_text (&status);
-  summary = json_eval (json, "d['state'], d['model'], d['free_clients'], "
+  summary = json_eval (json, "d['state'], repr(d['state_reason']), d['model'], d['free_clients'], "
                              "[(s['session'], s['port'], s['persistent'], s['state']) "
                              "for s in d['sessions']]");
   {
     g_autofree char *expected
-        = g_strdup_printf ("ready BG96 5 [('%s', %s, True, 'open')]", path, port);
+        = g_strdup_printf ("ready '' BG96 5 [('%s', %s, True, 'open')]", path, port);
 
     g_assert_cmpstr (summary, ==, expected);
   }
@@ -539,6 +540,8 @@ test_status_text (void)
   g_assert_true (g_regex_match_simple ("model: BG96$", text, G_REGEX_MULTILINE, 0));
   g_assert_true (g_regex_match_simple ("imei: [0-9]{15}$", text, G_REGEX_MULTILINE, 0));
   g_assert_true (g_regex_match_simple ("free: 6 of 6$", text, G_REGEX_MULTILINE, 0));
+  /* Ready has no reason to give: no reason line. */
+  g_assert_false (g_regex_match_simple (" reason: ", text, G_REGEX_MULTILINE, 0));
 }
 
 /* ---- the network ---- */
@@ -657,6 +660,7 @@ typedef struct
 {
   GSubprocess *process;
   GDataInputStream *lines;
+  gboolean stamped; /* monitor: each line has its time */
 } Background;
 
 static Background *
@@ -669,7 +673,10 @@ background_start (const char *const *args)
   g_ptr_array_add (argv, "--bus");
   g_ptr_array_add (argv, (gpointer)bus_address);
   for (const char *const *a = args; *a; a++)
-    g_ptr_array_add (argv, (gpointer)*a);
+    {
+      g_ptr_array_add (argv, (gpointer)*a);
+      background->stamped |= g_str_equal (*a, "monitor");
+    }
   g_ptr_array_add (argv, NULL);
   background->process = spawn ((const char *const *)argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   background->lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (background->process));
@@ -694,6 +701,25 @@ typedef struct
   char *line;
   gboolean done;
 } LineRead;
+
+/* A monitor's line without its time: asserts that it has one ("14:03:07.215 "
+ * before the text, a "time" member in JSON). */
+static char *
+unstamped (char *line)
+{
+  static const char stamp[] = "^[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3} ";
+  char *text;
+
+  if (line[0] == '{')
+    {
+      g_assert_true (g_regex_match_simple ("\"time\":\"[0-9]{4}-[0-9]{2}-[0-9]{2}T", line, 0, 0));
+      return line;
+    }
+  g_assert_true (g_regex_match_simple (stamp, line, 0, 0));
+  text = g_strdup (line + strlen ("00:00:00.000 "));
+  g_free (line);
+  return text;
+}
 
 static void
 line_read (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -728,6 +754,8 @@ background_read_line (Background *background)
     g_source_remove (timeout);
   if (read.line)
     g_test_message ("output: %s", read.line);
+  if (read.line && background->stamped)
+    return unstamped (read.line);
   return read.line;
 }
 
@@ -791,9 +819,10 @@ test_monitor_sees_other_client (void)
   qcoapctl (&open, NULL, "open", "--persistent", "127.0.0.1", port);
   g_assert_cmpint (open.status, ==, 0);
   path = run_stdout_text (&open);
-  id = g_strdup_printf ("%u", client_id_of (path));
-  pattern = g_strdup_printf ("^\\[%s\\] session-added: %s 127\\.0\\.0\\.1:%s$", id, path, port);
+  /* The client ID is the modem's; the object path need not say it. */
+  pattern = g_strdup_printf ("^\\[[0-5]\\] session-added: %s 127\\.0\\.0\\.1:%s$", path, port);
   added = background_expect (monitor, pattern);
+  id = g_strndup (added + 1, strcspn (added + 1, "]"));
   g_free (background_expect (monitor, "^\\[[0-5]\\] listening$"));
   qcoapctl (&get, NULL, "get", "-S", id, "/time");
   g_assert_cmpint (get.status, ==, 0);
@@ -865,6 +894,8 @@ test_monitor_json (void)
   one_shot = background_lines_until (monitor, "\"event\":\"session-removed\"");
   g_assert_nonnull (strstr (one_shot, "\"event\":\"session-added\""));
   g_assert_null (strstr (one_shot, "\"event\":\"received\""));
+  /* Not "closed" with "vanished": it was a Request's, and it is removed. */
+  g_assert_null (strstr (one_shot, "\"event\":\"closed\""));
 
   /* A session of the same user: heard once the monitor listens. */
   qcoapctl (&open, NULL, "open", "--persistent", "127.0.0.1", port);
@@ -879,6 +910,69 @@ test_monitor_json (void)
   g_assert_cmpstr (summary, ==, "2.05 Content Max-Age 15 True");
   qcoapctl (&close, NULL, "close", path);
   g_assert_cmpint (close.status, ==, 0);
+  g_assert_cmpint (background_stop (monitor), ==, 0);
+}
+
+/* Sends @unique_name a unicast signal whose body GDBus fails to read (valid
+ * D-Bus, routed by the bus): GDBus then closes that connection. */
+static void
+knock_off (const char *unique_name)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDBusConnection) sender = g_dbus_connection_new_for_address_sync (
+      bus_address,
+      G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+          | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+      NULL, NULL, &error);
+  g_autoptr (GDBusMessage) message
+      = g_dbus_message_new_signal ("/org/qcoapd/Test", "org.qcoapd.Test", "KnockOff");
+
+  g_assert_no_error (error);
+  g_dbus_message_set_destination (message, unique_name);
+  g_dbus_message_set_body (
+      message, g_variant_new_parsed ("([(signature 'yyyyy',), (signature 'y',)], 'x')"));
+  g_dbus_connection_send_message (sender, message, G_DBUS_SEND_MESSAGE_FLAGS_NONE, NULL, &error);
+  g_assert_no_error (error);
+  g_dbus_connection_flush_sync (sender, NULL, NULL);
+  g_dbus_connection_close_sync (sender, NULL, NULL);
+}
+
+static char *
+daemon_unique_name (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDBusConnection) connection = g_dbus_connection_new_for_address_sync (
+      bus_address,
+      G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+          | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+      NULL, NULL, &error);
+  g_autoptr (GVariant) reply = NULL;
+  char *owner = NULL;
+
+  g_assert_no_error (error);
+  reply = g_dbus_connection_call_sync (
+      connection, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+      "GetNameOwner", g_variant_new ("(s)", "org.qcoapd.CoAP1"), G_VARIANT_TYPE ("(s)"),
+      G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(s)", &owner);
+  return owner;
+}
+
+/* qcoapd knocked off the bus connects again: the monitor says it left and
+ * came back, each line with its time. */
+static void
+test_monitor_daemon_leaves (void)
+{
+  g_autoptr (Background) monitor
+      = background_start ((const char *const[]){ "monitor", "--no-listen", NULL });
+  g_autofree char *first = background_expect (monitor, "^monitoring ");
+  g_autofree char *owner = daemon_unique_name ();
+
+  g_assert_nonnull (first);
+  knock_off (owner);
+  g_free (background_expect (monitor, "^daemon: qcoapd left the bus$"));
+  g_free (background_expect (monitor, "^daemon: qcoapd is back on the bus$"));
   g_assert_cmpint (background_stop (monitor), ==, 0);
 }
 
@@ -909,9 +1003,8 @@ test_monitor_no_listen (void)
   seen = background_lines_until (monitor, "\\] session-removed: ");
   g_assert_null (strstr (seen, "listening"));
   g_assert_null (strstr (seen, "] received "));
-  /* Without the Closed signal the reason is unknown: the object went. */
-  g_assert_null (strstr (seen, "] closed: closed"));
-  g_assert_nonnull (strstr (seen, "] closed: vanished"));
+  /* Without the Closed signal the reason is unknown: only the removal. */
+  g_assert_null (strstr (seen, "] closed: "));
   g_assert_cmpint (background_stop (monitor), ==, 0);
 }
 
@@ -1062,6 +1155,7 @@ main (int argc, char **argv)
 
   /* First: it needs coap-server's /example_data as it starts. */
   g_test_add_func ("/qcoapctl/get/truncated", test_truncated_response);
+  g_test_add_func ("/qcoapctl/psk-key-file", test_psk_key_file);
   g_test_add_func ("/qcoapctl/get/time", test_get_time);
   g_test_add_func ("/qcoapctl/get/output-file", test_output_file);
   g_test_add_func ("/qcoapctl/get/token", test_token);
@@ -1085,6 +1179,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qcoapctl/monitor/other-client", test_monitor_sees_other_client);
   g_test_add_func ("/qcoapctl/monitor/json", test_monitor_json);
   g_test_add_func ("/qcoapctl/monitor/no-listen", test_monitor_no_listen);
+  g_test_add_func ("/qcoapctl/monitor/daemon-leaves", test_monitor_daemon_leaves);
   g_test_add_func ("/example/runs", test_example_program);
   g_test_add_func ("/qcoapctl/status/network", test_status_network);
   g_test_add_func ("/qcoapctl/at/command", test_at_command);

@@ -136,6 +136,7 @@ class Blocking(unittest.TestCase):
         status = self.client.status()
         self.assertEqual(status["State"], "ready")
         self.assertEqual(self.client.model, "BG96")
+        self.assertEqual(self.client.state_reason, "")
         self.assertRegex(self.client.imei, r"^[0-9]{15}$")
         self.assertEqual(self.client.free_clients, 6)
 
@@ -178,6 +179,22 @@ class Blocking(unittest.TestCase):
             self.assertEqual(session.port, PORT)
         self.assertNotIn(session.path, self.client.sessions)
         self.assertEqual(self.client.free_clients, 6)
+        # An ended session reports its last known state, it does not raise.
+        self.assertEqual(session.state, "closed")
+        self.assertEqual(session.port, PORT)
+
+    def test_session_ended_elsewhere(self):
+        session = self.client.open("127.0.0.1", PORT)
+        self.assertEqual(session.host, "127.0.0.1")
+        with qcoap.connect(BUS) as other:
+            by_id = other.session(session.client_id)
+            self.assertEqual(by_id.path, session.path)
+            by_id.close()
+        # The object leaves the bus as the session ends, not before Close's
+        # answer necessarily.
+        self.assertTrue(wait_until(lambda: session.state == "closed"))
+        self.assertEqual(session.host, "127.0.0.1")
+        session.close()
 
     def test_on_received_and_raw_send(self):
         messages = []
@@ -226,13 +243,27 @@ class Blocking(unittest.TestCase):
             self.client.connection.signal_unsubscribe(raw)
 
     def test_timeout_exception(self):
+        """timeout=3 is three seconds, not three milliseconds."""
         with self.client.open("127.0.0.1", SILENT_PORT) as session:
             started = time.monotonic()
             with self.assertRaises(qcoap.Timeout) as caught:
-                session.get("/time", timeout=2000)
-            self.assertLess(time.monotonic() - started, 30)
+                session.get("/time", timeout=3)
+            waited = time.monotonic() - started
+        self.assertGreater(waited, 2.5)
+        self.assertLess(waited, 20)
         self.assertIsInstance(caught.exception, TimeoutError)
         self.assertEqual(caught.exception.name, "org.qcoapd.CoAP1.Error.Timeout")
+        self.assertIn("within 3 s", str(caught.exception))
+
+    def test_fractional_timeout(self):
+        uri = f"coap://127.0.0.1:{SILENT_PORT}/time"
+        started = time.monotonic()
+        with self.assertRaises(qcoap.Timeout) as caught:
+            self.client.get(uri, timeout=1.5)
+        waited = time.monotonic() - started
+        self.assertGreater(waited, 1.2)
+        self.assertLess(waited, 20)
+        self.assertIn("within 1.5 s", caught.exception.message)
 
     def test_invalid_argument_exception(self):
         with self.assertRaises(qcoap.InvalidArgument) as caught:
@@ -326,11 +357,14 @@ class Asyncio(unittest.TestCase):
 
         async def run():
             started = time.monotonic()
-            with self.assertRaises(qcoap.Timeout):
-                await self.client.get_async(uri, timeout=1500)
+            with self.assertRaises(qcoap.Timeout) as caught:
+                await self.client.get_async(uri, timeout=2)
+            self.assertIn("within 2 s", str(caught.exception))
             return time.monotonic() - started
 
-        self.assertLess(asyncio.run(run()), 10)
+        waited = asyncio.run(run())
+        self.assertGreater(waited, 1.5)
+        self.assertLess(waited, 20)
         self.assertTrue(wait_until(lambda: self.client.free_clients == 6))
 
     def test_async_error(self):
@@ -409,7 +443,7 @@ class Network(unittest.TestCase):
         self.assertTrue(wait_until(lambda: self.client.registration == "home"))
 
     def test_command(self):
-        response = self.client.command('AT+QENG="servingcell"', 2000)
+        response = self.client.command('AT+QENG="servingcell"', timeout=2)
         self.assertTrue(response.startswith('+QENG: "servingcell",'), response)
         self.assertTrue(response.endswith("\nOK"), response)
         self.assertIn('"Fake Telecom"', asyncio.run(self.client.command_async("AT+COPS?")))

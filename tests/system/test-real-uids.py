@@ -9,7 +9,8 @@ as nobody, through setpriv. Checks:
 
 - only user qcoapd (and root) may own the name; the daemon runs as qcoapd;
 - nobody is refused by the bus (method calls, properties, introspection) and
-  the daemon sends nothing to the modem for it;
+  the daemon sends nothing to the modem for it; nobody's qcoapctl exits 8
+  (AccessDenied) and says who may use qcoapd;
 - root and group members succeed; the signals of their sessions reach no
   other connection: neither a group member's nor nobody's, each with a match
   rule for every signal;
@@ -356,8 +357,9 @@ class LineReader:
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
+        # Each line of the monitor begins with its time ("14:03:07.215 ").
         for line in self.process.stdout:
-            self.lines.put(line.rstrip("\n"))
+            self.lines.put(re.sub(r"^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} ", "", line.rstrip("\n")))
         self.lines.put(None)
 
     def next_line(self, timeout=20):
@@ -480,6 +482,14 @@ def check_nobody_refused(env):
         result = env.call("nobody", path, interface, method, signature, args)
         check(result.get("error") == BUS_DENIED,
               "nobody's %s.%s is refused by the bus" % (interface, method))
+    qcoapctl = children.run(as_user("nobody") + [
+        "env", "LD_LIBRARY_PATH=" + env.tmp, env.qcoapctl, "--bus", env.address, "status"],
+        capture_output=True, text=True, timeout=60, check=False)
+    check(qcoapctl.returncode == 8
+          and "only root and members of group qcoapd may use qcoapd" in qcoapctl.stderr
+          and "cannot reach" not in qcoapctl.stderr,
+          "nobody's qcoapctl status exits 8 and says who may use qcoapd (%d: %s)"
+          % (qcoapctl.returncode, qcoapctl.stderr.strip()[:100]))
     time.sleep(0.5)
     check(not coap_commands(env.sim_log_since(before)), "no AT command was sent for nobody")
 
@@ -661,7 +671,8 @@ def check_monitor_of_busctl_session(env):
     path = opened and opened["data"][0]
     if not check(path is not None, "%s opens a persistent session with busctl" % USER_A):
         return
-    id_ = client_id_of(env, path)
+    # The modem's client ID; the object path need not say it.
+    id_ = env.busctl(USER_A, "get-property", NAME, path, SESSION_IFACE, "ClientId")["data"]
     own = env.monitor(USER_A)
     other = env.monitor(USER_B)
     check(own.expect(r"^\[%s\] listening$" % id_) is not None,

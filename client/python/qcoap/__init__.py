@@ -4,7 +4,7 @@
 
     client = qcoap.connect(bus="system")          # or "session", or a D-Bus address
     with client.open("192.0.2.10", 5683) as s:
-        r = s.get("/time", timeout=5000)         # milliseconds
+        r = s.get("/time", timeout=5)            # seconds
         print(r.code, r.description, r.payload)  # 2.05 Content b'Nov 25 18:05:53'
         s.post("/sensors", b'{"t":21.5}', content_format="application/json")
 

@@ -7,9 +7,11 @@ their results to the asyncio loop that awaits them. Signal callbacks run in
 that thread too, unless they were registered from inside a running asyncio
 loop, in which case they are called in that loop.
 
-Timeouts (``timeout=``) are in milliseconds, as in the D-Bus API and
-libqcoap-glib; ``ack_timeout`` and ``idle_timeout`` are the seconds of the
-Open options of the same names.
+Timeouts (every ``timeout=``) are seconds, as a float (``timeout=3`` or
+``timeout=0.5``); the module gives them to the daemon in the milliseconds of
+the D-Bus API and libqcoap-glib. A :class:`qcoap.Timeout` names the limit
+it waited (``… within 3 s``). ``ack_timeout`` and ``idle_timeout`` are the
+whole seconds of the Open options of the same names.
 
 A Client has a bus connection of its own. When the bus closes it (or a
 member of the bus knocks it off with a message GDBus cannot read), the
@@ -21,6 +23,7 @@ valid, a persistent session stays usable, calls in flight fail with
 import asyncio
 import itertools
 import os
+import re
 import threading
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 from urllib.parse import unquote, urlsplit
@@ -196,8 +199,8 @@ def _received_message(parameters):
 def _open_options(persistent=None, psk_identity=None, psk_key=None, client_id=None,
                   pdp_context=None, ack_timeout=None, max_retransmit=None, idle_timeout=None,
                   timeout=None, listen=None):
-    """a{sv} for Open from keyword arguments (``ack_timeout`` and
-    ``idle_timeout`` in seconds, ``timeout`` in milliseconds)."""
+    """a{sv} for Open from keyword arguments (``ack_timeout``,
+    ``idle_timeout`` and ``timeout`` in seconds)."""
     options = {}
     if persistent is not None:
         options["persistent"] = GLib.Variant("b", bool(persistent))
@@ -218,7 +221,7 @@ def _open_options(persistent=None, psk_identity=None, psk_key=None, client_id=No
     if idle_timeout is not None:
         options["idle-timeout"] = GLib.Variant("u", idle_timeout)
     if timeout is not None:
-        options["timeout"] = GLib.Variant("u", int(timeout))
+        options["timeout"] = GLib.Variant("u", _milliseconds(timeout))
     return options
 
 
@@ -293,10 +296,25 @@ def _deliver(loop, future, function):
     loop.call_soon_threadsafe(settle)
 
 
-def _reply_timeout(timeout: Optional[int]) -> int:
-    """The D-Bus reply timeout for a call whose daemon-side timeout is
-    ``timeout`` ms: a little longer, so that the daemon's answer comes."""
-    return _NO_TIMEOUT if timeout is None else int(timeout) + _REPLY_MARGIN_MS
+def _milliseconds(seconds: float) -> int:
+    """``seconds`` (a float) as the D-Bus API's milliseconds."""
+    if seconds < 0:
+        raise errors.InvalidArgument(f"a timeout cannot be negative: {seconds} s")
+    return round(seconds * 1000)
+
+
+def _reply_timeout(limit: Optional[float]) -> int:
+    """The D-Bus reply timeout (ms) for a call whose daemon-side timeout is
+    ``limit`` seconds: a little longer, so that the daemon's answer comes."""
+    return _NO_TIMEOUT if not limit else _milliseconds(limit) + _REPLY_MARGIN_MS
+
+
+def _name_limit(error, limit):
+    """A Timeout's message names the limit it waited."""
+    if isinstance(error, errors.Timeout) and limit:
+        error.message = f"{error.message} (within {limit:g} s)"
+        error.args = (error.message,)
+    return error
 
 
 class _Bus:
@@ -357,15 +375,18 @@ class _Bus:
             self.connection = connection
         return False
 
-    def call_sync(self, path, interface, method, parameters, reply_type=None,
-                  timeout=_NO_TIMEOUT):
-        return errors.translate(lambda: self.connection.call_sync(
-            SERVICE, path, interface, method, parameters,
-            GLib.VariantType(reply_type) if reply_type else None,
-            Gio.DBusCallFlags.NONE, timeout, None))
+    def call_sync(self, path, interface, method, parameters, reply_type=None, limit=None):
+        """Calls ``method``; ``limit`` is the daemon-side timeout (seconds) of
+        the call, or None."""
+        try:
+            return errors.translate(lambda: self.connection.call_sync(
+                SERVICE, path, interface, method, parameters,
+                GLib.VariantType(reply_type) if reply_type else None,
+                Gio.DBusCallFlags.NONE, _reply_timeout(limit), None))
+        except errors.Timeout as error:
+            raise _name_limit(error, limit) from None
 
-    async def call(self, path, interface, method, parameters, reply_type=None,
-                   timeout=_NO_TIMEOUT):
+    async def call(self, path, interface, method, parameters, reply_type=None, limit=None):
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         cancellable = Gio.Cancellable()
@@ -376,10 +397,13 @@ class _Bus:
         def start():
             self.connection.call(SERVICE, path, interface, method, parameters,
                                  GLib.VariantType(reply_type) if reply_type else None,
-                                 Gio.DBusCallFlags.NONE, timeout, cancellable, finish, None)
+                                 Gio.DBusCallFlags.NONE, _reply_timeout(limit), cancellable,
+                                 finish, None)
         self.dispatcher.invoke(start)
         try:
             return await future
+        except errors.Timeout as error:
+            raise _name_limit(error, limit) from None
         except asyncio.CancelledError:
             cancellable.cancel()
             raise
@@ -435,8 +459,33 @@ def _request_flags(path, confirmable=True, timeout=None):
     if not confirmable:
         flags["confirmable"] = GLib.Variant("b", False)
     if timeout is not None:
-        flags["timeout"] = GLib.Variant("u", int(timeout))
+        flags["timeout"] = GLib.Variant("u", _milliseconds(timeout))
     return flags
+
+
+# What a call on a session that has ended answers: the daemon's Closed, or
+# the bus's words for an object (or its interface) that is not there.
+_ENDED = {
+    errors.ERROR_PREFIX + "Closed",
+    "org.freedesktop.DBus.Error.UnknownObject",
+    "org.freedesktop.DBus.Error.UnknownInterface",
+    "org.freedesktop.DBus.Error.UnknownMethod",
+    "org.freedesktop.DBus.Error.UnknownProperty",
+    "org.freedesktop.DBus.Error.InvalidArgs",
+}
+
+
+def _ended(error):
+    """Whether ``error`` says that the session has ended."""
+    return error.name in _ENDED
+
+
+def _ended_reason(error):
+    """The reason a Closed error gives ("… closed: network-lost"), or
+    ``"vanished"`` when it gives none."""
+    match = re.search(r"closed: ([a-z-]+)$", error.message or "")
+    return match.group(1) if match and error.name == errors.ERROR_PREFIX + "Closed" \
+        else "vanished"
 
 
 def _may_listen(owner):
@@ -463,6 +512,7 @@ class Session:
         if listening:
             bus.listened.add(path)
         self.closed_reason = None
+        self._last_known = {}  # the properties as last read
         self._closed_subscription = bus.subscribe(path, SESSION_INTERFACE, "Closed",
                                                   self._on_closed)
 
@@ -472,9 +522,25 @@ class Session:
     # properties
 
     def _property(self, name):
-        reply = self._bus.call_sync(self.path, "org.freedesktop.DBus.Properties", "Get",
-                                    GLib.Variant("(ss)", (SESSION_INTERFACE, name)), "(v)")
-        return reply.unpack()[0]
+        """The property now; once the session has ended, its last known value
+        (State: ``"closed"``), without asking the daemon."""
+        if self.closed_reason is None:
+            try:
+                reply = self._bus.call_sync(self.path, "org.freedesktop.DBus.Properties",
+                                            "GetAll", GLib.Variant("(s)", (SESSION_INTERFACE,)),
+                                            "(a{sv})")
+                properties = reply.unpack()[0]
+                # No properties: nothing is there any more.
+                if not properties:
+                    raise errors.Closed("the session has ended", errors.ERROR_PREFIX + "Closed")
+                self._last_known.update(properties)
+            except errors.Error as error:
+                if not _ended(error):
+                    raise
+                self.closed_reason = _ended_reason(error)
+        if self.closed_reason is not None:
+            return "closed" if name == "State" else self._last_known.get(name)
+        return self._last_known.get(name)
 
     @property
     def client_id(self) -> int:
@@ -493,7 +559,8 @@ class Session:
 
     @property
     def state(self) -> str:
-        """opening, open or closing."""
+        """opening, open or closing; ``"closed"`` once the session has ended
+        (its other properties are then the last ones read)."""
         return self._property("State")
 
     @property
@@ -510,15 +577,15 @@ class Session:
             _options_variant(options, content_format, accept), _bytes_variant(payload),
             GLib.Variant("a{sv}", _request_flags(path, confirmable, timeout)))
         return (self.path, SESSION_INTERFACE, "Request", parameters, "(ya(qv)ay)",
-                _reply_timeout(timeout))
+                timeout)
 
     def request(self, code: Union[int, str], path: Optional[str] = None,
                 payload: Payload = b"", *, options: Options = None,
                 content_format: Union[int, str, None] = None,
                 accept: Union[int, str, None] = None, confirmable: bool = True,
-                timeout: Optional[int] = None) -> Response:
+                timeout: Optional[float] = None) -> Response:
         """Sends a request and returns the Response with the same token.
-        ``timeout`` is in milliseconds (default: the daemon's, CoAP's
+        ``timeout`` is in seconds (default: the daemon's, CoAP's
         exchange lifetime)."""
         reply = self._bus.call_sync(*self._request_call(
             code, path, payload, options, content_format, accept, confirmable, timeout))
@@ -528,8 +595,9 @@ class Session:
                             payload: Payload = b"", *, options: Options = None,
                             content_format: Union[int, str, None] = None,
                             accept: Union[int, str, None] = None, confirmable: bool = True,
-                            timeout: Optional[int] = None) -> Response:
-        """:meth:`request` as a coroutine; ``timeout`` (ms) goes to the daemon."""
+                            timeout: Optional[float] = None) -> Response:
+        """:meth:`request` as a coroutine; ``timeout`` (seconds) goes to the
+        daemon."""
         reply = await self._bus.call(*self._request_call(
             code, path, payload, options, content_format, accept, confirmable, timeout))
         return _response_from_reply(reply)
@@ -640,7 +708,10 @@ class Session:
         return self._subscribe("Retransmission", callback, lambda p: tuple(p.unpack()))
 
     def on_closed(self, callback):
-        """Calls ``callback(reason)`` when the session closes."""
+        """Calls ``callback(reason)`` when the session closes: ``"closed"``,
+        ``"owner-vanished"``, ``"idle"``, ``"modem-lost"``, ``"modem-reset"``,
+        ``"network-lost"``, ``"data-context-lost"``, ``"error"`` (qcoapd may
+        add others)."""
         return self._subscribe("Closed", callback, lambda p: tuple(p.unpack()))
 
     def disconnect(self, subscription: int) -> None:
@@ -743,8 +814,16 @@ class Client:
 
     @property
     def state(self) -> str:
-        """The modem's state: absent, initializing, ready or failed."""
+        """The modem's state: absent, initializing, ready, sleeping (power
+        saving: the module sleeps until the network wakes it) or failed."""
         return self._properties()["State"]
+
+    @property
+    def state_reason(self) -> str:
+        """Why the state is what it is, in words a person can act on (e.g.
+        why the serial port cannot be opened); ``""`` when there is nothing
+        to say."""
+        return self._properties().get("StateReason", "")
 
     @property
     def model(self) -> str:
@@ -795,33 +874,34 @@ class Client:
         """The PDP contexts the daemon manages, as :class:`DataContext`."""
         return [DataContext(*context) for context in self._properties()["DataContexts"]]
 
-    def _command_call(self, text: str, timeout_ms: int):
+    def _command_call(self, text: str, timeout: Optional[float]):
+        milliseconds = _milliseconds(timeout) if timeout else 0
         return (MANAGER_PATH, MANAGER_INTERFACE, "Command",
-                GLib.Variant("(su)", (text, timeout_ms)), "(s)", _reply_timeout(timeout_ms))
+                GLib.Variant("(su)", (text, milliseconds)), "(s)", timeout)
 
-    def command(self, text: str, timeout_ms: int = 0) -> str:
+    def command(self, text: str, timeout: Optional[float] = None) -> str:
         """Sends one AT command line to the modem (root only) and returns
         every line it answered, joined by newlines, the final OK included.
-        ``timeout_ms`` 0 is the daemon's default. A command the daemon
+        ``timeout`` in seconds; None (or 0) is the daemon's default. A command the daemon
         relies on raises :class:`qcoap.InvalidArgument`, an ERROR answer
         :class:`qcoap.ModemError`."""
-        return self._bus.call_sync(*self._command_call(text, timeout_ms)).unpack()[0]
+        return self._bus.call_sync(*self._command_call(text, timeout)).unpack()[0]
 
-    async def command_async(self, text: str, timeout_ms: int = 0) -> str:
+    async def command_async(self, text: str, timeout: Optional[float] = None) -> str:
         """:meth:`command` as a coroutine."""
-        return (await self._bus.call(*self._command_call(text, timeout_ms))).unpack()[0]
+        return (await self._bus.call(*self._command_call(text, timeout))).unpack()[0]
 
     def _open_call(self, host: str, port: int, options: Dict[str, Any]):
         return (MANAGER_PATH, MANAGER_INTERFACE, "Open",
                 GLib.Variant("(sqa{sv})", (host, port, _open_options(**options))), "(o)",
-                _reply_timeout(options.get("timeout")))
+                options.get("timeout"))
 
     def open(self, host: str, port: int = 5683, listen: bool = False,
              **options: Any) -> "Session":
         """Opens a session to ``host:port``; use it as a context manager.
         Keyword options: persistent, psk_identity, psk_key, client_id,
         pdp_context, ack_timeout, max_retransmit, idle_timeout (seconds),
-        timeout (milliseconds), listen (hear the session's signals from the
+        timeout (seconds), listen (hear the session's signals from the
         start; by default the session listens once a callback is
         registered)."""
         reply = self._bus.call_sync(*self._open_call(host, port, dict(options, listen=listen)))
@@ -829,23 +909,28 @@ class Client:
 
     async def open_async(self, host: str, port: int = 5683, listen: bool = False,
                          **options: Any) -> "Session":
-        """:meth:`open` as a coroutine. Give ``timeout`` (ms) rather than
+        """:meth:`open` as a coroutine. Give ``timeout`` (seconds) rather than
         only wrapping it in asyncio.wait_for: the daemon then gives up when
         the caller does and frees the client ID."""
         reply = await self._bus.call(*self._open_call(host, port, dict(options, listen=listen)))
         return Session(self._bus, reply.unpack()[0], listening=listen)
 
     def session(self, path_or_id: Union[str, int]) -> "Session":
-        """A Session object for an existing session (e.g. a persistent one)."""
+        """A Session object for an existing session (e.g. a persistent one),
+        by object path or by the modem's client ID (0-5)."""
         path = path_or_id
         if isinstance(path_or_id, int) or str(path_or_id).isdigit():
-            # A number is the modem's client ID: paths have numbers of their own.
             path = self._path_of_client_id(int(path_or_id))
         return Session(self._bus, str(path))
 
     def _path_of_client_id(self, client_id: int) -> str:
-        for path in self.sessions:
-            if Session(self._bus, path).client_id == client_id:
+        """The object path of the session with this client ID: the path need
+        not say it. Raises InvalidArgument when there is none."""
+        objects = self._bus.call_sync(MANAGER_PATH, OBJECT_MANAGER_INTERFACE,
+                                      "GetManagedObjects", None,
+                                      "(a{oa{sa{sv}}})").unpack()[0]
+        for path, interfaces in objects.items():
+            if interfaces.get(SESSION_INTERFACE, {}).get("ClientId") == client_id:
                 return path
         raise errors.InvalidArgument(f"no session has client ID {client_id}")
 
@@ -919,15 +1004,15 @@ class Client:
             _options_variant(options, content_format, accept), _bytes_variant(payload),
             GLib.Variant("a{sv}", flags))
         return (MANAGER_PATH, MANAGER_INTERFACE, "Request", parameters, "(ya(qv)ay)",
-                _reply_timeout(timeout))
+                timeout)
 
     def request(self, code: Union[int, str], uri: str, payload: Payload = b"", *,
                 options: Options = None, content_format: Union[int, str, None] = None,
-                accept: Union[int, str, None] = None, timeout: Optional[int] = None,
+                accept: Union[int, str, None] = None, timeout: Optional[float] = None,
                 psk_identity: Optional[str] = None,
                 psk_key: Union[bytes, str, None] = None) -> Response:
         """A one-shot confirmable request to ``coap://host[:port]/path?query``
-        (or coaps:// with psk_identity and psk_key); ``timeout`` in ms."""
+        (or coaps:// with psk_identity and psk_key); ``timeout`` in seconds."""
         reply = self._bus.call_sync(*self._request_call(
             code, uri, payload, options, content_format, accept, timeout, psk_identity,
             psk_key))
@@ -936,10 +1021,10 @@ class Client:
     async def request_async(self, code: Union[int, str], uri: str, payload: Payload = b"", *,
                             options: Options = None,
                             content_format: Union[int, str, None] = None,
-                            accept: Union[int, str, None] = None, timeout: Optional[int] = None,
+                            accept: Union[int, str, None] = None, timeout: Optional[float] = None,
                             psk_identity: Optional[str] = None,
                             psk_key: Union[bytes, str, None] = None) -> Response:
-        """:meth:`request` as a coroutine; ``timeout`` (ms) goes to the
+        """:meth:`request` as a coroutine; ``timeout`` (seconds) goes to the
         daemon, which then frees the request's client ID when it runs out."""
         reply = await self._bus.call(*self._request_call(
             code, uri, payload, options, content_format, accept, timeout, psk_identity,
@@ -993,7 +1078,8 @@ class Client:
 def connect(bus: str = "system") -> Client:
     """Connects to qcoapd on ``bus``: ``"system"``, ``"session"``, or a D-Bus
     address. Raises DaemonUnavailable when there is no such bus or qcoapd is
-    not on it."""
+    not on it, AccessDenied when the bus's policy refuses the caller (only
+    root and members of group qcoapd may use qcoapd)."""
     if bus in ("system", "session"):
         bus_type = Gio.BusType.SYSTEM if bus == "system" else Gio.BusType.SESSION
         try:

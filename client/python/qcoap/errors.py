@@ -42,12 +42,20 @@ class ClientBusy(Error):
     """The client ID asked for is taken."""
 
 
+# What a caller refused by the bus's policy is told.
+ACCESS_HINT = "only root and members of group qcoapd may use qcoapd"
+BUS_ACCESS_DENIED = "org.freedesktop.DBus.Error.AccessDenied"
+
+
 class AccessDenied(Error, PermissionError):
-    """The session belongs to another user."""
+    """The session belongs to another user (qcoapd's AccessDenied), or the
+    bus's policy refused the call (``name`` is then
+    ``org.freedesktop.DBus.Error.AccessDenied``: only root and members of
+    group qcoapd may use qcoapd)."""
 
 
 class ModemUnavailable(Error):
-    """The modem is absent, initializing or failed."""
+    """The modem is absent, initializing, sleeping or failed."""
 
 
 class Timeout(Error, TimeoutError):
@@ -117,6 +125,9 @@ def from_glib(error):
         name, message = match.group(1), match.group(2)
     if name in _BY_NAME:
         return _BY_NAME[name](message, name)
+    if name == BUS_ACCESS_DENIED:
+        return AccessDenied(f"the bus refused the call to qcoapd ({ACCESS_HINT}): {message}",
+                            name)
     if name in _UNAVAILABLE or error.matches(Gio.io_error_quark(), Gio.IOErrorEnum.CLOSED):
         return DaemonUnavailable(f"cannot reach qcoapd: {message}", name)
     if error.matches(Gio.io_error_quark(), Gio.IOErrorEnum.TIMED_OUT):

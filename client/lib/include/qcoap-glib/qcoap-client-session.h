@@ -29,7 +29,9 @@ G_DECLARE_FINAL_TYPE (QcoapClientSession, qcoap_client_session, QCOAP, CLIENT_SE
  *   closed (const char *reason)             once, when the session ends:
  *                                           "closed", "owner-vanished",
  *                                           "idle", "modem-lost",
- *                                           "modem-reset", "error", or
+ *                                           "modem-reset", "network-lost",
+ *                                           "data-context-lost", "error"
+ *                                           (qcoapd may add others), or
  *                                           "vanished" when the session
  *                                           object went away without a
  *                                           reason (e.g. qcoapd stopped).
@@ -71,7 +73,13 @@ gboolean qcoap_client_session_get_secure (QcoapClientSession *self);
 gboolean qcoap_client_session_get_persistent (QcoapClientSession *self);
 /* The Unix user ID that opened the session. */
 guint qcoap_client_session_get_owner (QcoapClientSession *self);
-/* "opening", "open", "closing", or "closed" once the closed signal came. */
+/* "opening", "open", "closing", or "closed" once the session ended (the
+ * closed signal came, or a Close of this program's succeeded). An ended
+ * session's getters return its last known values; they never fail. The
+ * client drops an ended session when the daemon removes its object or
+ * gives its object path to a new session, which is then a new
+ * QcoapClientSession: a removal meant for the old object never reaches the
+ * new one. */
 const char *qcoap_client_session_get_state (QcoapClientSession *self);
 
 /* Sends one message as given (the raw path) and returns its message ID and

@@ -16,6 +16,11 @@ G_BEGIN_DECLS
 #define QCOAP_SERVICE_NAME "org.qcoapd.CoAP1"
 #define QCOAP_MANAGER_PATH "/org/qcoapd/CoAP1"
 
+/* What a caller refused by the bus's policy is told: such a failure is
+ * G_DBUS_ERROR_ACCESS_DENIED (org.freedesktop.DBus.Error.AccessDenied),
+ * from the constructors or from any call, with this in its message. */
+#define QCOAP_ACCESS_HINT "only root and members of group qcoapd may use qcoapd"
+
 #define QCOAP_TYPE_CLIENT (qcoap_client_get_type ())
 G_DECLARE_FINAL_TYPE (QcoapClient, qcoap_client, QCOAP, CLIENT, GObject)
 
@@ -58,6 +63,14 @@ GDBusConnection *qcoap_client_get_connection (QcoapClient *self);
  * notify:: emitted when the daemon reports a change). Strings are "" until
  * the daemon has read them. */
 const char *qcoap_client_get_state (QcoapClient *self);
+
+/* Why the state is what it is, in words a person can act on (e.g. the
+ * reason the serial port cannot be opened, or "power saving: the module
+ * sleeps"); "" when there is nothing to say. GObject property
+ * "state-reason". The state is "absent", "initializing", "ready",
+ * "sleeping" (power saving: the module sleeps until the network wakes it)
+ * or "failed". */
+const char *qcoap_client_get_state_reason (QcoapClient *self);
 const char *qcoap_client_get_device (QcoapClient *self);
 const char *qcoap_client_get_manufacturer (QcoapClient *self);
 const char *qcoap_client_get_model (QcoapClient *self);
@@ -89,7 +102,8 @@ GVariant *qcoap_client_get_data_contexts (QcoapClient *self);
  * The "session-added" and "session-removed" signals report changes. */
 GList *qcoap_client_get_sessions (QcoapClient *self);
 
-/* The session with this client ID (0-5) or object path, or NULL. */
+/* The session with this client ID (0-5, the modem's, whatever its object
+ * path) or object path, or NULL. */
 QcoapClientSession *qcoap_client_lookup_session (QcoapClient *self, const char *id_or_path);
 
 /* Opens a session to @host:@port. @options is an a{sv} with the keys of the
