@@ -244,6 +244,13 @@ test_deregister_register (void)
   g_assert_null (property);
   e2e_assert_remote_error (error, E2E_ERROR_PREFIX "Closed");
   g_clear_error (&error);
+  property
+      = g_dbus_connection_call_sync (owner, E2E_BUS_NAME, plain, "org.freedesktop.DBus.Properties",
+                                     "GetAll", g_variant_new ("(s)", E2E_SESSION_IFACE), NULL,
+                                     G_DBUS_CALL_FLAGS_NONE, E2E_CALL_TIMEOUT_MS, NULL, &error);
+  g_assert_null (property);
+  e2e_assert_remote_error (error, E2E_ERROR_PREFIX "Closed");
+  g_clear_error (&error);
   e2e_env_sim_command (env, "fault register");
   took = e2e_env_wait_session_state (env, path, "open", 20000);
   g_test_message ("registration lost: the persistent session was open again %" G_GINT64_FORMAT
