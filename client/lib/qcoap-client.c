@@ -1124,3 +1124,143 @@ qcoap_client_command_sync (QcoapClient *self, const char *command, guint timeout
     }
   return response;
 }
+
+/* ---- waiting for the modem ---- */
+
+#define WAIT_READY_POLL_US (100 * 1000)
+
+/* The manager's State and StateReason read from the bus now: a synchronous
+ * caller runs no main loop, so the cached properties do not move. */
+static gboolean
+read_state (QcoapClient *self, char **state, char **reason, GCancellable *cancellable,
+            GError **error)
+{
+  g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
+      self->connection, QCOAP_SERVICE_NAME, QCOAP_MANAGER_PATH, "org.freedesktop.DBus.Properties",
+      "GetAll", g_variant_new ("(s)", "org.qcoapd.CoAP1"), G_VARIANT_TYPE ("(a{sv})"),
+      G_DBUS_CALL_FLAGS_NONE, -1, cancellable, error);
+  g_autoptr (GVariant) values = NULL;
+
+  if (reply == NULL)
+    return FALSE;
+  values = g_variant_get_child_value (reply, 0);
+  if (!g_variant_lookup (values, "State", "s", state))
+    *state = g_strdup ("");
+  if (!g_variant_lookup (values, "StateReason", "s", reason))
+    *reason = g_strdup ("");
+  return TRUE;
+}
+
+gboolean
+qcoap_client_wait_ready_sync (QcoapClient *self, guint timeout_ms, GCancellable *cancellable,
+                              GError **error)
+{
+  gint64 end = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
+
+  g_return_val_if_fail (QCOAP_IS_CLIENT (self), FALSE);
+
+  while (TRUE)
+    {
+      g_autofree char *state = NULL;
+      g_autofree char *reason = NULL;
+
+      if (!read_state (self, &state, &reason, cancellable, error))
+        {
+          _qcoap_error_strip (error ? *error : NULL);
+          return FALSE;
+        }
+      if (g_str_equal (state, "ready"))
+        return TRUE;
+      if (g_get_monotonic_time () >= end
+          || g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          if (error && *error == NULL)
+            g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_MODEM_UNAVAILABLE,
+                         "The modem was not ready within %u ms: it is %s%s%s", timeout_ms, state,
+                         *reason ? ": " : "", reason);
+          return FALSE;
+        }
+      g_usleep (WAIT_READY_POLL_US);
+    }
+}
+
+typedef struct
+{
+  QcoapClient *client;
+  gulong notify_handler;
+  guint timeout_source;
+} WaitReady;
+
+static void
+wait_ready_free (WaitReady *wait)
+{
+  g_clear_signal_handler (&wait->notify_handler, wait->client);
+  g_clear_handle_id (&wait->timeout_source, g_source_remove);
+  g_object_unref (wait->client);
+  g_free (wait);
+}
+
+/* Ends the wait once: its handlers go before the task returns. */
+static void
+finish_wait (GTask *task, GError *error)
+{
+  WaitReady *wait = g_task_get_task_data (task);
+
+  g_clear_signal_handler (&wait->notify_handler, wait->client);
+  g_clear_handle_id (&wait->timeout_source, g_source_remove);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+static void
+on_state_notify (GObject *object, GParamSpec *pspec, gpointer user_data)
+{
+  if (g_strcmp0 (qcoap_client_get_state (QCOAP_CLIENT (object)), "ready") == 0)
+    finish_wait (user_data, NULL);
+}
+
+static gboolean
+on_wait_ready_timeout (gpointer user_data)
+{
+  GTask *task = user_data;
+  WaitReady *wait = g_task_get_task_data (task);
+  const char *reason = qcoap_client_get_state_reason (wait->client);
+
+  wait->timeout_source = 0;
+  finish_wait (task,
+               g_error_new (QCOAP_ERROR, QCOAP_ERROR_MODEM_UNAVAILABLE,
+                            "The modem was not ready in time: it is %s%s%s",
+                            qcoap_client_get_state (wait->client), *reason ? ": " : "", reason));
+  return G_SOURCE_REMOVE;
+}
+
+void
+qcoap_client_wait_ready (QcoapClient *self, guint timeout_ms, GCancellable *cancellable,
+                         GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  WaitReady *wait = g_new0 (WaitReady, 1);
+
+  g_task_set_source_tag (task, qcoap_client_wait_ready);
+  wait->client = g_object_ref (self);
+  g_task_set_task_data (task, wait, (GDestroyNotify)wait_ready_free);
+  if (g_strcmp0 (qcoap_client_get_state (self), "ready") == 0)
+    {
+      finish_wait (task, NULL);
+      return;
+    }
+  wait->notify_handler
+      = g_signal_connect (self, "notify::state", G_CALLBACK (on_state_notify), task);
+  wait->timeout_source = g_timeout_add (timeout_ms, on_wait_ready_timeout, task);
+}
+
+gboolean
+qcoap_client_wait_ready_finish (QcoapClient *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == qcoap_client_wait_ready, FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -547,6 +547,33 @@ test_sync_open_close_open (void)
   g_ptr_array_unref (events2.received);
 }
 
+/* wait_ready: at once while ready; while the modem is away, it fails after
+ * its timeout saying so (sync), or returns once the modem is back (async). */
+static void
+test_wait_ready (void)
+{
+  g_autoptr (QcoapClient) client = new_client_async ();
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 start;
+
+  g_assert_true (qcoap_client_wait_ready_sync (client, 3000, NULL, &error));
+  g_assert_no_error (error);
+  sim_control ("unplug");
+  WAIT_FOR (g_strcmp0 (qcoap_client_get_state (client), "absent") == 0);
+  start = g_get_monotonic_time ();
+  g_assert_false (qcoap_client_wait_ready_sync (client, 500, NULL, &error));
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 500 * 1000);
+  g_assert_error (error, QCOAP_ERROR, QCOAP_ERROR_MODEM_UNAVAILABLE);
+  g_assert_nonnull (strstr (error->message, "it is absent"));
+  g_clear_error (&error);
+  qcoap_client_wait_ready (client, 20000, NULL, store_result, &result);
+  sim_control ("replug");
+  g_assert_true (qcoap_client_wait_ready_finish (client, wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (qcoap_client_get_state (client), ==, "ready");
+}
+
 static void
 test_no_daemon (void)
 {
@@ -577,6 +604,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qcoap-glib/errors", test_errors);
   g_test_add_func ("/qcoap-glib/reconnects", test_reconnects);
   g_test_add_func ("/qcoap-glib/sync-open-close-open", test_sync_open_close_open);
+  g_test_add_func ("/qcoap-glib/wait-ready", test_wait_ready);
   g_test_add_func ("/qcoap-glib/no-daemon", test_no_daemon);
   g_test_add_func ("/qcoap-glib/network-properties", test_network_properties);
   g_test_add_func ("/qcoap-glib/command", test_command);

@@ -434,6 +434,20 @@ class Network(unittest.TestCase):
         self.assertEqual(context, (1, True, "10.64.0.1"))
         self.assertEqual(context.address, "10.64.0.1")
 
+    def test_wait_ready(self):
+        self.client.wait_ready(timeout=3)
+        sim_control("unplug")
+        self.assertTrue(wait_until(lambda: self.client.state == "absent"))
+        started = time.monotonic()
+        with self.assertRaises(qcoap.ModemUnavailable) as raised:
+            self.client.wait_ready(timeout=0.5)
+        self.assertGreaterEqual(time.monotonic() - started, 0.5)
+        self.assertIn("not ready within 0.5 s: it is absent", str(raised.exception))
+        sim_control("replug")
+        self.client.wait_ready(timeout=20)
+        self.assertEqual(self.client.state, "ready")
+        asyncio.run(self.client.wait_ready_async(timeout=3))
+
     def test_deregister_and_register(self):
         sim_control("fault deregister")
         self.assertTrue(wait_until(lambda: self.client.registration == "searching"))

@@ -25,6 +25,7 @@ import itertools
 import os
 import re
 import threading
+import time
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 from urllib.parse import unquote, urlsplit
 
@@ -824,6 +825,40 @@ class Client:
         why the serial port cannot be opened); ``""`` when there is nothing
         to say."""
         return self._properties().get("StateReason", "")
+
+    _WAIT_READY_POLL = 0.1
+
+    def wait_ready(self, timeout: Optional[float] = None) -> None:
+        """Waits until the modem is ``ready``, at most ``timeout`` seconds
+        (``None``: for ever); raises :class:`qcoap.ModemUnavailable` saying
+        the state and its reason. What to call after ModemUnavailable,
+        before trying again."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            properties = self._properties()
+            if properties["State"] == "ready":
+                return
+            if deadline is not None and time.monotonic() >= deadline:
+                raise errors.ModemUnavailable(self._not_ready(properties, timeout))
+            time.sleep(self._WAIT_READY_POLL)
+
+    async def wait_ready_async(self, timeout: Optional[float] = None) -> None:
+        """:meth:`wait_ready` for asyncio."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        while True:
+            properties = self._properties()
+            if properties["State"] == "ready":
+                return
+            if deadline is not None and loop.time() >= deadline:
+                raise errors.ModemUnavailable(self._not_ready(properties, timeout))
+            await asyncio.sleep(self._WAIT_READY_POLL)
+
+    @staticmethod
+    def _not_ready(properties, timeout):
+        reason = properties.get("StateReason", "")
+        return (f"The modem was not ready within {timeout:g} s: it is {properties['State']}"
+                + (f": {reason}" if reason else ""))
 
     @property
     def model(self) -> str:

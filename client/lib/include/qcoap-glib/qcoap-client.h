@@ -71,6 +71,15 @@ const char *qcoap_client_get_state (QcoapClient *self);
  * "sleeping" (power saving: the module sleeps until the network wakes it)
  * or "failed". */
 const char *qcoap_client_get_state_reason (QcoapClient *self);
+
+/* Waits until the modem is "ready", at most @timeout_ms; fails with
+ * QCOAP_ERROR_MODEM_UNAVAILABLE saying the state and its reason. What to
+ * call after ModemUnavailable, before trying again. */
+void qcoap_client_wait_ready (QcoapClient *self, guint timeout_ms, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data);
+gboolean qcoap_client_wait_ready_finish (QcoapClient *self, GAsyncResult *result, GError **error);
+gboolean qcoap_client_wait_ready_sync (QcoapClient *self, guint timeout_ms,
+                                       GCancellable *cancellable, GError **error);
 const char *qcoap_client_get_device (QcoapClient *self);
 const char *qcoap_client_get_manufacturer (QcoapClient *self);
 const char *qcoap_client_get_model (QcoapClient *self);
