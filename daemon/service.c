@@ -563,6 +563,22 @@ on_handle_command (QcoapManager *manager, GDBusMethodInvocation *invocation, con
 
 /* ---- life cycle ---------------------------------------------------------------------- */
 
+/* The manager object, as the modem and the network stand now. */
+static void
+create_manager (Service *service)
+{
+  service->manager = qcoap_manager_skeleton_new ();
+  qcoap_manager_set_version (service->manager, QCOAPD_VERSION);
+  qcoap_manager_set_device (service->manager, service->config.device);
+  manager_network_update (service->manager, service->network);
+  on_modem_state_changed (service->modem, service);
+  update_sessions_property (service);
+  g_signal_connect (service->manager, "handle-open", G_CALLBACK (on_handle_open), service);
+  g_signal_connect (service->manager, "handle-request", G_CALLBACK (on_handle_request), service);
+  g_signal_connect (service->manager, "handle-command", G_CALLBACK (on_handle_command), service);
+  service->object_manager = g_dbus_object_manager_server_new (SERVICE_OBJECT_PATH);
+}
+
 Service *
 service_new (const ServiceConfig *config,
              void (*status_func) (const char *status, gpointer user_data), gpointer user_data)
@@ -617,16 +633,7 @@ service_new (const ServiceConfig *config,
   service->network = network_new (service->modem, &config->network, &network_listener, service);
   client_pool_set_preparer (service->pool, &context_preparer, service);
 
-  service->manager = qcoap_manager_skeleton_new ();
-  qcoap_manager_set_version (service->manager, QCOAPD_VERSION);
-  qcoap_manager_set_device (service->manager, config->device);
-  manager_network_update (service->manager, service->network);
-  on_modem_state_changed (service->modem, service);
-  update_sessions_property (service);
-  g_signal_connect (service->manager, "handle-open", G_CALLBACK (on_handle_open), service);
-  g_signal_connect (service->manager, "handle-request", G_CALLBACK (on_handle_request), service);
-  g_signal_connect (service->manager, "handle-command", G_CALLBACK (on_handle_command), service);
-  service->object_manager = g_dbus_object_manager_server_new (SERVICE_OBJECT_PATH);
+  create_manager (service);
   return service;
 }
 
