@@ -364,6 +364,25 @@ test_port_held (void)
 
 /* ---- without systemd's runtime directory -------------------------------------------------- */
 
+/* N of /org/qcoapd/CoAP1/Session/N. */
+static guint
+path_number (const char *path)
+{
+  return (guint)g_ascii_strtoull (strrchr (path, '/') + 1, NULL, 10);
+}
+
+/* A call on @path answers Closed. */
+static void
+assert_ended (E2eEnv *env, const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply
+      = e2e_session_request (env->bus, path, E2E_CODE_GET, NULL, NULL, &error);
+
+  g_assert_null (reply);
+  e2e_assert_remote_error (error, E2E_ERROR_PREFIX "Closed");
+}
+
 static gboolean
 daemon_log_has (E2eEnv *env, const char *needle)
 {
@@ -384,15 +403,25 @@ test_runtime_dir_created (void)
   E2eOptions options = { .sim_args = sim_args, .runtime_dir = runtime };
   E2eEnv *env = e2e_env_start (&options);
   g_autofree char *path = e2e_open_session (env->bus, env->coap_port, e2e_persistent ());
+  g_autofree char *ended = e2e_open_session (env->bus, env->coap_port, NULL);
+  g_autofree char *after = NULL;
   struct stat info;
 
   g_assert_cmpint (stat (runtime, &info), ==, 0);
   g_assert_cmpint (info.st_mode & 07777, ==, 0700);
+  e2e_close_session (env->bus, ended);
   e2e_env_kill_daemon (env, SIGTERM);
   g_assert_true (daemon_log_has (env, "Leaving 1 sessions open on the modem"));
   e2e_env_restart_daemon (env);
   e2e_env_wait_session_state (env, path, "open", STATE_TIMEOUT_MS);
   e2e_assert_session_serves (env->bus, path);
+  /* The adopted session kept its path; a new one gets a number the
+   * previous run never handed out, and the ended one still answers Closed. */
+  after = e2e_open_session (env->bus, env->coap_port, NULL);
+  g_assert_cmpuint (path_number (after), >, path_number (ended));
+  g_assert_cmpuint (path_number (ended), >, path_number (path));
+  assert_ended (env, ended);
+  e2e_close_session (env->bus, after);
   e2e_close_session (env->bus, path);
   g_assert_true (e2e_env_stop (env, FALSE));
   harness_remove_temp_dir (runtime);
