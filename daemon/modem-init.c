@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "at-fields.h"
 #include "port-role.h"
 
 #define INIT_COMMAND_TIMEOUT_MS 2000
@@ -219,17 +220,22 @@ take_family_probe (InitRun *run, AtResponse *response, const GError *at_error, G
 
 /* ---- the URC port ---------------------------------------------------------------- */
 
-static const char *const qurccfg_response[] = { "+QURCCFG:", NULL };
+#define URC_PORT_PREFIX "+QURCCFG:"
+static const char *const qurccfg_response[] = { URC_PORT_PREFIX, NULL };
 
 /* +QURCCFG: "urcport","usbat" → usbat */
 static char *
 parse_urc_port (const char *line)
 {
-  g_auto (GStrv) fields = g_strsplit (line + strlen ("+QURCCFG:"), ",", 3);
+  AtFieldsIter fields;
+  g_autofree char *setting = NULL;
+  char *port = NULL;
 
-  if (g_strv_length (fields) != 2 || strstr (fields[0], "\"urcport\"") == NULL)
-    return NULL;
-  return g_strdup (g_strstrip (g_strdelimit (fields[1], "\"", ' ')));
+  if (!at_fields_open (&fields, line, URC_PORT_PREFIX, AT_FIELDS_STYLE_27007)
+      || !at_fields_next_string (&fields, &setting) || g_strcmp0 (setting, "urcport") != 0
+      || !at_fields_next_string (&fields, &port) || !at_fields_at_end (&fields))
+    g_clear_pointer (&port, g_free);
+  return port;
 }
 
 static gboolean

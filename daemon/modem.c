@@ -44,8 +44,6 @@ struct _Modem
   char *model;
   char *revision;
   char *imei;
-
-  guint urc_handlers[2 + MODEM_N_STATUS_REPORTS];
 };
 
 static void modem_begin_init (Modem *modem);
@@ -463,18 +461,16 @@ static const AtProbe modem_probes[] = {
   { "AT+GSN", is_imei_line, { "AT+GSN", "AT+CGSN", NULL } },
 };
 
+/* The handlers live as long as the engine, which is the modem's. */
 static void
 register_lines (Modem *modem)
 {
   at_engine_set_probes (modem->engine, modem_probes, G_N_ELEMENTS (modem_probes));
-  modem->urc_handlers[0]
-      = at_engine_add_urc_handler (modem->engine, NULL, is_restart_line, on_restart_line, modem);
-  modem->urc_handlers[1] = at_engine_add_urc_handler (modem->engine, NULL, is_power_saving_line,
-                                                      on_power_saving, modem);
+  at_engine_add_urc_handler (modem->engine, NULL, is_restart_line, on_restart_line, modem);
+  at_engine_add_urc_handler (modem->engine, NULL, is_power_saving_line, on_power_saving, modem);
   /* By prefix: "+CFUN: 1" is the answer while "AT+CFUN?" runs. */
   for (guint i = 0; i < MODEM_N_STATUS_REPORTS; i++)
-    modem->urc_handlers[2 + i] = at_engine_add_urc_handler (modem->engine, status_reports[i], NULL,
-                                                            on_status_report, modem);
+    at_engine_add_urc_handler (modem->engine, status_reports[i], NULL, on_status_report, modem);
 }
 
 /* ---- public ----------------------------------------------------------------- */

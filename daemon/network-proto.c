@@ -121,15 +121,6 @@ network_registration_prefix (NetworkDomain domain)
   return reg_prefixes[domain];
 }
 
-gboolean
-network_line_is_registration (const char *line)
-{
-  for (guint i = 0; i < NETWORK_N_DOMAINS; i++)
-    if (g_str_has_prefix (line, reg_prefixes[i]))
-      return TRUE;
-  return FALSE;
-}
-
 /* 27.007's <stat>: 0 idle, 1 home, 2 searching, 3 denied, 4 unknown, 5
  * roaming (6-10, SMS-only and emergency variants, count as their base). */
 static NetworkRegistration

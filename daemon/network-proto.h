@@ -77,8 +77,6 @@ typedef struct
   NetworkTech tech; /* NETWORK_TECH_NONE when the line carries no AcT */
 } NetworkRegInfo;
 
-/* TRUE for "+CEREG:", "+CGREG:" and "+CREG:" lines. */
-gboolean network_line_is_registration (const char *line);
 /* "+CEREG:", "+CGREG:" or "+CREG:". */
 const char *network_registration_prefix (NetworkDomain domain);
 /* Reads both the URC "+CEREG: <stat>[,"<tac>","<ci>",<AcT>…]" and the read

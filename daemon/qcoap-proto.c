@@ -165,17 +165,12 @@ gboolean
 at_coap_urc_client_id (const char *line, guint *client_id)
 {
   const char *colon = strchr (line, ':');
-  const char *start;
+  g_autofree char *prefix = colon ? g_strndup (line, (gsize)(colon - line + 1)) : NULL;
+  AtFieldsIter fields;
   guint64 value;
-  char *end;
 
-  if (colon == NULL)
-    return FALSE;
-  start = skip_spaces (colon + 1);
-  if (!g_ascii_isdigit (*start))
-    return FALSE;
-  value = g_ascii_strtoull (start, &end, 10);
-  if (value >= QCOAP_MAX_CLIENTS || (*skip_spaces (end) != ',' && *skip_spaces (end) != '\0'))
+  if (prefix == NULL || !at_fields_open (&fields, line, prefix, AT_FIELDS_STYLE_QUECTEL)
+      || !at_fields_next_uint (&fields, QCOAP_MAX_CLIENTS - 1, &value))
     return FALSE;
   *client_id = (guint)value;
   return TRUE;

@@ -2,9 +2,6 @@
  * routing. The session table is written here only. */
 #include "service.h"
 
-#include <errno.h>
-#include <glib/gstdio.h>
-
 #include "adoption.h"
 #include "caller.h"
 #include "client-pool.h"
@@ -27,7 +24,6 @@
 #define DEFAULT_RESERVED_FOR_ROOT    1
 #define DEFAULT_MAX_IDLE_TIMEOUT_S   (24 * 3600)
 #define ROOT_UID                     0
-#define STATE_DIRECTORY_MODE         0700
 
 struct _Service
 {
@@ -80,22 +76,18 @@ service_config_clear (ServiceConfig *config)
 
 /* ---- the state file ------------------------------------------------------------ */
 
-/* Makes the state file's directory (mode 0700) if it is missing; if it
- * cannot be written, says once that the sessions will not survive a
- * restart, and nothing is saved. */
+/* If the state file's directory cannot be written, says so once: the
+ * sessions will not survive a restart, and nothing is saved. */
 static gboolean
 prepare_state_directory (const char *state_path)
 {
-  g_autofree char *directory = g_path_get_dirname (state_path);
+  g_autoptr (GError) error = NULL;
 
-  if (!g_file_test (directory, G_FILE_TEST_IS_DIR)
-      && g_mkdir_with_parents (directory, STATE_DIRECTORY_MODE) == 0)
-    g_info ("Created %s for the sessions' state", directory);
-  if (g_access (directory, W_OK | X_OK) == 0)
+  if (state_file_prepare_directory (state_path, &error))
     return TRUE;
-  g_warning ("Sessions will not survive a restart of qcoapd: %s cannot be written (%s); systemd's "
+  g_warning ("Sessions will not survive a restart of qcoapd: %s; systemd's "
              "RuntimeDirectory=qcoapd provides it, or create it for the daemon's user",
-             directory, g_strerror (errno));
+             error->message);
   return FALSE;
 }
 

@@ -1,5 +1,4 @@
 /* state-file.c — see state-file.h. */
-#include "qcoap-cmd.h"
 #include "state-file.h"
 
 #include <errno.h>
@@ -9,9 +8,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "qcoap-cmd.h"
+
 #define GROUP_DAEMON         "qcoapd"
 #define SESSION_GROUP_PREFIX "session "
 #define FILE_MODE            0600
+#define DIRECTORY_MODE       0700
 #define MAX_MESSAGE_ID       65535
 #define MAX_IMEI_LENGTH      32
 #define MAX_PSK_IDENTITY     255
@@ -378,6 +380,21 @@ state_file_parse (const char *data, gsize length, SavedState *state, GError **er
 }
 
 /* ---- the file ------------------------------------------------------------------- */
+
+gboolean
+state_file_prepare_directory (const char *path, GError **error)
+{
+  g_autofree char *directory = g_path_get_dirname (path);
+
+  if (!g_file_test (directory, G_FILE_TEST_IS_DIR)
+      && g_mkdir_with_parents (directory, DIRECTORY_MODE) == 0)
+    g_info ("Created %s for the sessions' state", directory);
+  if (g_access (directory, W_OK | X_OK) == 0)
+    return TRUE;
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno), "%s cannot be written (%s)",
+               directory, g_strerror (errno));
+  return FALSE;
+}
 
 char *
 state_file_default_path (void)

@@ -89,6 +89,10 @@ char *state_file_serialize (const SavedState *state);
  * STATE_FILE_ERROR_CORRUPT, another version with STATE_FILE_ERROR_VERSION. */
 gboolean state_file_parse (const char *data, gsize length, SavedState *state, GError **error);
 
+/* Makes the directory of @path (mode 0700) if it is missing, as systemd's
+ * RuntimeDirectory= would; FALSE if the daemon cannot write there. */
+gboolean state_file_prepare_directory (const char *path, GError **error);
+
 /* $RUNTIME_DIRECTORY/state, or STATE_FILE_DEFAULT_DIRECTORY/state. */
 char *state_file_default_path (void);
 /* Reads the file at @path. A file that does not belong to this process's

@@ -40,7 +40,9 @@ test_registration (void)
       g_autoptr (GError) error = NULL;
       NetworkRegInfo info;
 
-      g_assert_true (network_line_is_registration (cases[i].line));
+      /* The prefix the network registers its URC handler with. */
+      g_assert_true (
+          g_str_has_prefix (cases[i].line, network_registration_prefix (cases[i].domain)));
       g_assert_true (network_reg_parse (cases[i].line, &info, &error));
       g_assert_no_error (error);
       g_assert_cmpint (info.domain, ==, cases[i].domain);

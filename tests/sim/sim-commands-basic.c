@@ -71,31 +71,7 @@ at_cgmr (SimModem *modem, const SimAtCommand *command)
 static void
 at_cmee (SimModem *modem, const SimAtCommand *command)
 {
-  guint value;
-
-  switch (command->kind)
-    {
-      case SIM_AT_KIND_TEST:
-        sim_modem_send_info (modem, "+CMEE: (0-2)");
-        break;
-      case SIM_AT_KIND_READ:
-        sim_modem_send_info (modem, "+CMEE: %u", modem->cmee);
-        break;
-      case SIM_AT_KIND_WRITE:
-        if (sim_at_command_n_args (command) != 1
-            || !sim_at_command_get_uint (command, 0, 0, 2, &value))
-          {
-            sim_modem_send_error (modem);
-            return;
-          }
-        modem->cmee = value;
-        break;
-      case SIM_AT_KIND_EXEC:
-      default:
-        sim_modem_send_error (modem);
-        return;
-    }
-  sim_modem_send_ok (modem);
+  sim_modem_uint_setting (modem, command, "CMEE", 2, 1, &modem->cmee);
 }
 
 /* AT+CFUN=<fun>[,<rst>]: only the reset matters to the simulator. */

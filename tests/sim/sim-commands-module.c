@@ -38,48 +38,17 @@ at_qurccfg (SimModem *modem, const SimAtCommand *command)
   sim_modem_send_ok (modem);
 }
 
-/* AT+CPSMS=<mode>[,…] and AT+CEDRXS=<mode>[,…]: only the mode is kept. */
-static void
-at_power_saving (SimModem *modem, const SimAtCommand *command, const char *name, guint max,
-                 guint *mode)
-{
-  guint value;
-
-  switch (command->kind)
-    {
-      case SIM_AT_KIND_TEST:
-        sim_modem_send_info (modem, "+%s: (0-%u)", name, max);
-        break;
-      case SIM_AT_KIND_READ:
-        sim_modem_send_info (modem, "+%s: %u", name, *mode);
-        break;
-      case SIM_AT_KIND_WRITE:
-        if (sim_at_command_n_args (command) < 1
-            || !sim_at_command_get_uint (command, 0, 0, max, &value))
-          {
-            sim_modem_send_error (modem);
-            return;
-          }
-        *mode = value;
-        break;
-      case SIM_AT_KIND_EXEC:
-      default:
-        sim_modem_send_error (modem);
-        return;
-    }
-  sim_modem_send_ok (modem);
-}
-
 static void
 at_cpsms (SimModem *modem, const SimAtCommand *command)
 {
-  at_power_saving (modem, command, "CPSMS", 2, &modem->psm_mode);
+  /* Only the mode is kept of AT+CPSMS=<mode>[,…]. */
+  sim_modem_uint_setting (modem, command, "CPSMS", 2, G_MAXUINT, &modem->psm_mode);
 }
 
 static void
 at_cedrxs (SimModem *modem, const SimAtCommand *command)
 {
-  at_power_saving (modem, command, "CEDRXS", 3, &modem->edrx_mode);
+  sim_modem_uint_setting (modem, command, "CEDRXS", 3, G_MAXUINT, &modem->edrx_mode);
 }
 
 const SimCommandEntry sim_module_commands[] = {

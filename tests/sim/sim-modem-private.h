@@ -149,6 +149,11 @@ void sim_modem_send_info (SimModem *modem, const char *format, ...) G_GNUC_PRINT
 /* An information line that holds a secret: the log shows @shown instead. */
 void sim_modem_send_secret_info (SimModem *modem, const char *text, const char *shown);
 void sim_modem_send_ok (SimModem *modem);
+/* Answers a command whose setting is one number 0-@max (AT+CMEE,
+ * AT+CPSMS…): "+NAME: (0-max)", "+NAME: <value>", or a write of at most
+ * @max_args arguments, the first one kept in *@value. */
+void sim_modem_uint_setting (SimModem *modem, const SimAtCommand *command, const char *name,
+                             guint max, guint max_args, guint *value);
 void sim_modem_send_error (SimModem *modem);
 void sim_modem_send_cme_error (SimModem *modem, guint code);
 void sim_modem_send_intermediate (SimModem *modem, const char *text);

@@ -250,6 +250,40 @@ sim_modem_send_cme_error (SimModem *modem, guint code)
   send_final (modem, text);
 }
 
+/* A setting that is one number, 0 to @max: test, read, and write with at
+ * most @max_args arguments of which the first is kept. */
+void
+sim_modem_uint_setting (SimModem *modem, const SimAtCommand *command, const char *name, guint max,
+                        guint max_args, guint *value)
+{
+  guint number;
+  guint n;
+
+  switch (command->kind)
+    {
+      case SIM_AT_KIND_TEST:
+        sim_modem_send_info (modem, "+%s: (0-%u)", name, max);
+        break;
+      case SIM_AT_KIND_READ:
+        sim_modem_send_info (modem, "+%s: %u", name, *value);
+        break;
+      case SIM_AT_KIND_WRITE:
+        n = sim_at_command_n_args (command);
+        if (n < 1 || n > max_args || !sim_at_command_get_uint (command, 0, 0, max, &number))
+          {
+            sim_modem_send_error (modem);
+            return;
+          }
+        *value = number;
+        break;
+      case SIM_AT_KIND_EXEC:
+      default:
+        sim_modem_send_error (modem);
+        return;
+    }
+  sim_modem_send_ok (modem);
+}
+
 void
 sim_modem_send_urc (SimModem *modem, const char *line, const guint8 *payload, gsize length)
 {

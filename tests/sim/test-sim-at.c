@@ -27,6 +27,11 @@ typedef struct
   guint16 peer_port;
 } Fixture;
 
+/* What the module prints when it boots, up to APP RDY. */
+#define BOOT_URCS                                                                                  \
+  "\r\nRDY\r\n\r\n+CFUN: 1\r\n\r\n+CPIN: READY\r\n\r\n+QUSIM: 1\r\n\r\n+QIND: SMS DONE\r\n"        \
+  "\r\nAPP RDY\r\n"
+
 /* --network-ready: these tests talk CoAP at once, to a module whose
  * firmware has registered and activated context 1 by itself. */
 static const char *const fast_sim[] = { "--boot-delay", "50", "--reset-silence", "300",
@@ -298,8 +303,7 @@ test_reset (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GByteArray) buffer = g_byte_array_new ();
-  const char boot[] = "\r\nRDY\r\n\r\n+CFUN: 1\r\n\r\n+CPIN: READY\r\n\r\n+QUSIM: 1\r\n"
-                      "\r\n+QIND: SMS DONE\r\n\r\nAPP RDY\r\n";
+  const char boot[] = BOOT_URCS;
   gint64 powered_down;
 
   echo_off (f);
@@ -1642,7 +1646,6 @@ static void
 test_urc_port (Fixture *f, gconstpointer data)
 {
   g_autofree char *open0 = NULL;
-  g_autofree char *open1 = NULL;
 
   echo_off (f);
   assert_exchange (f, "AT+QURCCFG=\"urcport\"",
@@ -1656,13 +1659,10 @@ test_urc_port (Fixture *f, gconstpointer data)
   open_client (f, 1, f->peer_port);
   /* The setting outlives a reboot. */
   g_free (control (f, "reboot"));
-  assert_urcs (
-      f, "\r\nRDY\r\n\r\n+CFUN: 1\r\n\r\n+CPIN: READY\r\n\r\n+QUSIM: 1\r\n\r\n+QIND: SMS DONE\r\n",
-      "SMS DONE\r\n");
-  open1 = g_strdup_printf ("\r\n+QURCCFG: \"urcport\",\"usbat\"\r\n\r\nOK\r\n");
-  assert_urcs (f, "\r\nAPP RDY\r\n", "APP RDY\r\n");
+  assert_urcs (f, BOOT_URCS, "APP RDY\r\n");
   echo_off (f);
-  assert_exchange (f, "AT+QURCCFG=\"urcport\"", open1);
+  assert_exchange (f, "AT+QURCCFG=\"urcport\"",
+                   "\r\n+QURCCFG: \"urcport\",\"usbat\"\r\n\r\nOK\r\n");
 }
 
 /* With PSM requested the module sleeps when the network grants it, and boots
@@ -1676,10 +1676,7 @@ test_power_saving (Fixture *f, gconstpointer data)
   assert_urcs (f, "\r\nPSM POWER DOWN\r\n", "DOWN\r\n");
   harness_serial_write (f->serial, "AT\r", 3, NULL);
   assert_quiet (f, 200);
-  assert_urcs (f,
-               "\r\nRDY\r\n\r\n+CFUN: 1\r\n\r\n+CPIN: READY\r\n\r\n+QUSIM: 1\r\n\r\n+QIND: SMS "
-               "DONE\r\n\r\nAPP RDY\r\n",
-               "APP RDY\r\n");
+  assert_urcs (f, BOOT_URCS, "APP RDY\r\n");
   echo_off (f);
   assert_exchange (f, "AT+CPSMS?", "\r\n+CPSMS: 1\r\n\r\nOK\r\n");
   assert_exchange (f, "AT+CPSMS=0", "\r\nOK\r\n");
