@@ -12,6 +12,10 @@ struct _QcoapClientSession
   gboolean closed;
   gboolean listening;   /* the daemon addresses the session's signals to us */
   gboolean listen_sent; /* a Listen of our own is on its way */
+  /* Closes asked for while qcoapd was off the bus (GTask each): sent once a
+   * restarted daemon presents the session again, so the module's client ID
+   * is not left open for nobody. */
+  GQueue closes_when_back;
 };
 
 enum
@@ -107,9 +111,17 @@ on_retransmission (QcoapSession *proxy, guchar type, guint message_id, guint att
 static void
 emit_closed_once (QcoapClientSession *self, const char *reason)
 {
+  GTask *task;
+
   if (self->closed)
     return;
   self->closed = TRUE;
+  /* Whatever ended it, a close that waited for the daemon is done. */
+  while ((task = g_queue_pop_head (&self->closes_when_back)) != NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+    }
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0, reason);
 }
 
@@ -126,6 +138,7 @@ _qcoap_client_session_vanished (QcoapClientSession *self)
 }
 
 static void auto_listen_done (GObject *source, GAsyncResult *result, gpointer user_data);
+static void send_closes_when_back (QcoapClientSession *self);
 
 void
 _qcoap_client_session_set_proxy (QcoapClientSession *self, QcoapSession *proxy, GDBusObject *object)
@@ -155,6 +168,8 @@ _qcoap_client_session_set_proxy (QcoapClientSession *self, QcoapSession *proxy, 
       self->listen_sent = TRUE;
       qcoap_session_call_listen (self->proxy, NULL, auto_listen_done, g_object_ref (self));
     }
+  if (moved)
+    send_closes_when_back (self);
 }
 
 QcoapClientSession *
@@ -660,14 +675,52 @@ close_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GTask) task = user_data;
   g_autoptr (GError) error = NULL;
 
+  QcoapClientSession *self = g_task_get_source_object (task);
+  GTask *waiting;
+
   if (!qcoap_session_call_close_finish (QCOAP_SESSION (source), result, &error))
     {
       _qcoap_error_strip (error);
+      while ((waiting = g_queue_pop_head (&self->closes_when_back)) != NULL)
+        {
+          g_task_return_error (waiting, g_error_copy (error));
+          g_object_unref (waiting);
+        }
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  emit_closed_once (g_task_get_source_object (task), "closed");
+  emit_closed_once (self, "closed");
   g_task_return_boolean (task, TRUE);
+}
+
+/* Whether qcoapd is off the bus: a restart keeps the session, so a close
+ * now waits for the daemon's return instead of failing. */
+static gboolean
+daemon_away (QcoapClientSession *self)
+{
+  g_autofree char *owner = g_dbus_proxy_get_name_owner (G_DBUS_PROXY (self->proxy));
+
+  return owner == NULL && !self->closed;
+}
+
+/* One Close for all the closes that waited: the others finish with the
+ * closed signal (emit_closed_once), or with the first one's error. */
+static void
+send_closes_when_back (QcoapClientSession *self)
+{
+  GTask *task;
+
+  while ((task = g_queue_pop_head (&self->closes_when_back)) != NULL)
+    {
+      if (!g_task_return_error_if_cancelled (task))
+        break;
+      g_object_unref (task);
+    }
+  if (task == NULL)
+    return;
+  g_debug ("%s: qcoapd is back; closing the session as asked while it was away",
+           g_dbus_proxy_get_object_path (G_DBUS_PROXY (self->proxy)));
+  qcoap_session_call_close (self->proxy, NULL, close_done, task);
 }
 
 void
@@ -680,6 +733,11 @@ qcoap_client_session_close (QcoapClientSession *self, GCancellable *cancellable,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, qcoap_client_session_close);
+  if (daemon_away (self))
+    {
+      g_queue_push_tail (&self->closes_when_back, task);
+      return;
+    }
   listen_if_wanted (self);
   qcoap_session_call_close (self->proxy, cancellable, close_done, task);
 }
@@ -698,6 +756,15 @@ qcoap_client_session_close_sync (QcoapClientSession *self, GCancellable *cancell
 {
   g_return_val_if_fail (QCOAP_IS_CLIENT_SESSION (self), FALSE);
 
+  if (daemon_away (self))
+    {
+      /* Nobody waits for this one: it is sent when qcoapd is back. */
+      GTask *task = g_task_new (self, NULL, NULL, NULL);
+
+      g_task_set_source_tag (task, qcoap_client_session_close);
+      g_queue_push_tail (&self->closes_when_back, task);
+      return TRUE;
+    }
   listen_if_wanted (self);
   if (!qcoap_session_call_close_sync (self->proxy, cancellable, error))
     {

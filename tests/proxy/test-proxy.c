@@ -759,9 +759,13 @@ test_daemon_restart (void)
   gone = route_answer ();
   g_assert_nonnull (strstr (gone, "c:5.02"));
   g_assert_nonnull (strstr (gone, "cannot be reached"));
+  /* The session the proxy held goes idle while qcoapd is away: its close
+   * reaches the restarted daemon, which kept the session. */
+  g_usleep ((IDLE_TIMEOUT + 1) * G_USEC_PER_SEC);
   e2e_env_start_daemon (t.env, NULL);
   g_assert_true (route_serves_again (20000));
   assert_proxy_running ();
+  e2e_env_wait_free_clients (t.env, 6);
 }
 
 /* ---- retransmitted requests ----------------------------------------------------------- */

@@ -113,7 +113,10 @@ QcoapResponse *qcoap_client_session_request_sync (QcoapClientSession *self, guin
                                                   GBytes *payload, GVariant *flags,
                                                   GCancellable *cancellable, GError **error);
 
-/* Closes the session; the closed signal follows. */
+/* Closes the session; the closed signal follows. While qcoapd is off the bus
+ * (a restart keeps sessions), the close waits and is sent once the daemon is
+ * back: the asynchronous call finishes then, the synchronous one returns TRUE
+ * at once. A session the restarted daemon did not keep is closed already. */
 void qcoap_client_session_close (QcoapClientSession *self, GCancellable *cancellable,
                                  GAsyncReadyCallback callback, gpointer user_data);
 gboolean qcoap_client_session_close_finish (QcoapClientSession *self, GAsyncResult *result,
