@@ -71,9 +71,9 @@ at_final_parse (const char *line, AtFinal *final)
   g_return_val_if_fail (line != NULL && final != NULL, FALSE);
 
   *final = (AtFinal){ .code = -1 };
-  if (g_str_equal (line, "OK") || g_str_equal (line, "ERROR"))
+  if (g_str_equal (line, AT_FINAL_OK_TEXT) || g_str_equal (line, AT_FINAL_ERROR_TEXT))
     {
-      final->kind = g_str_equal (line, "OK") ? AT_FINAL_OK : AT_FINAL_ERROR;
+      final->kind = g_str_equal (line, AT_FINAL_OK_TEXT) ? AT_FINAL_OK : AT_FINAL_ERROR;
       final->words = g_strdup ("");
       final->line = g_strdup (line);
       return TRUE;
@@ -102,7 +102,7 @@ at_line_is_final (const char *line)
 {
   g_return_val_if_fail (line != NULL, FALSE);
 
-  if (g_str_equal (line, "OK") || g_str_equal (line, "ERROR"))
+  if (g_str_equal (line, AT_FINAL_OK_TEXT) || g_str_equal (line, AT_FINAL_ERROR_TEXT))
     return TRUE;
   for (gsize i = 0; i < G_N_ELEMENTS (error_finals); i++)
     if (g_str_has_prefix (line, error_finals[i].prefix))

@@ -29,6 +29,10 @@ typedef enum
   AT_FINAL_CMS_ERROR, /* +CMS ERROR: <code> or <words> (3GPP TS 27.005 3.2.5) */
 } AtFinalKind;
 
+/* The two final result codes that are whole lines by themselves. */
+#define AT_FINAL_OK_TEXT    "OK"
+#define AT_FINAL_ERROR_TEXT "ERROR"
+
 /* A final result code, read once where it arrives. */
 typedef struct
 {

@@ -549,6 +549,16 @@ handle_prompt (AtEngine *self)
   write_payload (self, command);
 }
 
+/* A command that writes a payload hears "> " or CONNECT, or an error, before
+ * its OK: an OK then would leave the module reading the next commands as
+ * payload. */
+static gboolean
+ok_before_payload (const Command *command, const char *line)
+{
+  return (command->stage == STAGE_WAIT_PROMPT || command->stage == STAGE_WAIT_CONNECT)
+         && g_str_equal (line, AT_FINAL_OK_TEXT);
+}
+
 static void
 handle_line (AtEngine *self, const AtEvent *event)
 {
@@ -558,6 +568,10 @@ handle_line (AtEngine *self, const AtEvent *event)
 
   if (command != NULL && g_str_equal (line, command->text))
     g_debug ("AT< %s (echo)", command->shown);
+  else if (command != NULL && ok_before_payload (command, line))
+    g_warning ("An OK came while “%s” waited to write its payload: the module never says that "
+               "there, so it was not the module's; dropped",
+               command->shown);
   else if (command != NULL && at_line_is_final (line))
     finish_current (self, line);
   else if (command != NULL && command->stage == STAGE_WAIT_CONNECT && g_str_equal (line, "CONNECT"))

@@ -648,6 +648,40 @@ test_prompt_replaced_by_error (Fixture *f, gconstpointer data)
   result_clear (&next);
 }
 
+/* An OK where the module can only say "> " or an error is not the module's
+ * (a server's text read as lines): the command still waits for its prompt,
+ * and the next command is not written into the module's payload. */
+static void
+test_ok_before_prompt_dropped (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GBytes) payload = g_bytes_new_static ("hello", 5);
+  Result r = { 0 }, next = { 0 };
+  GLogLevelFlags fatal;
+
+  payload_command (f, "AT+QCOAPSEND=0,1,2,0,5", AT_PAYLOAD_AFTER_PROMPT, payload, 0, NULL, &r);
+  command (f, "AT", 0, NULL, &next);
+  /* The engine warns about it (structured logging: not seen by
+   * g_test_expect_message()). */
+  fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  feed (f, "\r\nOK\r\n");
+  g_log_set_always_fatal (fatal);
+  iterate (f);
+  g_assert_false (r.done);
+  assert_written (f, "AT+QCOAPSEND=0,1,2,0,5\r");
+  feed (f, "> ");
+  assert_written (f, "hello");
+  feed (f, "\r\nOK\r\n");
+  iterate (f);
+  g_assert_true (r.done);
+  g_assert_no_error (r.error);
+  assert_written (f, "AT\r");
+  feed (f, "\r\nOK\r\n");
+  iterate (f);
+  g_assert_no_error (next.error);
+  result_clear (&r);
+  result_clear (&next);
+}
+
 static void
 test_connect_payload (Fixture *f, gconstpointer data)
 {
@@ -1064,6 +1098,7 @@ main (int argc, char **argv)
   ADD ("idle-lines-dropped", test_idle_lines_dropped);
   ADD ("prompt-payload", test_prompt_payload);
   ADD ("prompt-replaced-by-error", test_prompt_replaced_by_error);
+  ADD ("ok-before-prompt-dropped", test_ok_before_prompt_dropped);
   ADD ("connect-payload", test_connect_payload);
   ADD ("timeout-absorbs-late-reply", test_timeout_absorbs_late_reply);
   ADD ("resynchronize-before-first-command", test_resynchronize_before_first_command);
