@@ -33,6 +33,9 @@ void _qcoap_client_session_set_listening (QcoapClientSession *self, gboolean lis
 /* The session object went away: emits "closed" ("vanished") unless the
  * daemon's Closed signal came first. */
 void _qcoap_client_session_vanished (QcoapClientSession *self);
+/* A restarted daemon has taken over its sessions, this one among them: a
+ * close asked for while it was away is sent now. */
+void _qcoap_client_session_daemon_returned (QcoapClientSession *self);
 
 /* An ay variant holding @bytes (NULL: empty), floating. */
 GVariant *_qcoap_bytes_to_variant (GBytes *bytes);

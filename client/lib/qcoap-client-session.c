@@ -138,7 +138,6 @@ _qcoap_client_session_vanished (QcoapClientSession *self)
 }
 
 static void auto_listen_done (GObject *source, GAsyncResult *result, gpointer user_data);
-static void send_closes_when_back (QcoapClientSession *self);
 
 void
 _qcoap_client_session_set_proxy (QcoapClientSession *self, QcoapSession *proxy, GDBusObject *object)
@@ -168,8 +167,6 @@ _qcoap_client_session_set_proxy (QcoapClientSession *self, QcoapSession *proxy, 
       self->listen_sent = TRUE;
       qcoap_session_call_listen (self->proxy, NULL, auto_listen_done, g_object_ref (self));
     }
-  if (moved)
-    send_closes_when_back (self);
 }
 
 QcoapClientSession *
@@ -705,8 +702,8 @@ daemon_away (QcoapClientSession *self)
 
 /* One Close for all the closes that waited: the others finish with the
  * closed signal (emit_closed_once), or with the first one's error. */
-static void
-send_closes_when_back (QcoapClientSession *self)
+void
+_qcoap_client_session_daemon_returned (QcoapClientSession *self)
 {
   GTask *task;
 

@@ -259,7 +259,10 @@ sync_sessions (QcoapClient *self, GDBusObjectManager *object_manager, gboolean a
         continue;
       g_hash_table_add (present, (gpointer)path);
       if (known)
-        _qcoap_client_session_set_proxy (known, proxy, l->data);
+        {
+          _qcoap_client_session_set_proxy (known, proxy, l->data);
+          _qcoap_client_session_daemon_returned (known);
+        }
       else
         track_session (self, proxy, l->data, announce);
     }
