@@ -193,3 +193,34 @@ at_response_free (AtResponse *response)
   g_free (response->final);
   g_free (response);
 }
+
+/* TRUE if @line ("+CFUN: 1") carries the name of @command ("AT+CFUN?"). */
+static gboolean
+line_answers_command (const char *line, const char *command)
+{
+  const char *colon;
+  gsize name_length;
+  char next;
+
+  if (line[0] != '+' || g_ascii_strncasecmp (command, "AT", 2) != 0)
+    return FALSE;
+  colon = strchr (line, ':');
+  if (colon == NULL)
+    return FALSE;
+  name_length = (gsize)(colon - line);
+  if (g_ascii_strncasecmp (command + 2, line, name_length) != 0)
+    return FALSE;
+  next = command[2 + name_length];
+  return next == '\0' || next == '?' || next == '=';
+}
+
+gboolean
+at_response_declares (const char *const *response, const char *text, const char *line)
+{
+  if (response == AT_RESPONSE_ANY)
+    return line_answers_command (line, text);
+  for (guint i = 0; response != NULL && response[i] != NULL; i++)
+    if (g_str_has_prefix (line, response[i]))
+      return TRUE;
+  return FALSE;
+}

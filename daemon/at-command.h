@@ -68,6 +68,11 @@ typedef enum
 extern const char *const at_response_any[];
 #define AT_RESPONSE_ANY (at_response_any)
 
+/* Whether @line belongs to the answer of the command @text whose `response`
+ * is @response: by one of its prefixes, or, for AT_RESPONSE_ANY, by the
+ * command's name ("+CFUN: 1" answers "AT+CFUN?"). */
+gboolean at_response_declares (const char *const *response, const char *text, const char *line);
+
 /* One command, as its sender describes it. The engine copies what it keeps. */
 typedef struct
 {
@@ -105,6 +110,7 @@ typedef struct
 {
   GPtrArray *lines; /* char *: the intermediate lines, in order, without echo or URCs */
   char *final;      /* the final result: "OK" */
+  gboolean echoed;  /* the module echoed the command (its echo was on) */
 } AtResponse;
 
 void at_response_free (AtResponse *response);

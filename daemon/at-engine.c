@@ -25,6 +25,7 @@ typedef struct
   GBytes *payload;
   guint timeout_ms;
   CommandStage stage;
+  gboolean echoed;
   GPtrArray *lines;
   GSource *cancel_source; /* while queued: removes the command when cancelled */
 } Command;
@@ -75,42 +76,20 @@ struct _AtEngine
   guint lines_during_probe; /* URCs that came while the probe waited */
   char *timed_out_command;
   gboolean escape_pending; /* the timed-out command may have left the modem in data mode */
+  /* A +QCOAPRECV was framed wrongly: what follows may be a server's text, so
+   * no line is taken for the module's report until the probes answer. */
+  gboolean distrusted;
 };
 
 G_DEFINE_FINAL_TYPE (AtEngine, at_engine, G_TYPE_OBJECT)
 
 /* ---- who takes a line -------------------------------------------------------- */
 
-/* TRUE if @line ("+CFUN: 1") carries the name of @command ("AT+CFUN?"). */
-static gboolean
-line_answers_command (const char *line, const char *command)
-{
-  const char *colon;
-  gsize name_length;
-  char next;
-
-  if (line[0] != '+' || g_ascii_strncasecmp (command, "AT", 2) != 0)
-    return FALSE;
-  colon = strchr (line, ':');
-  if (colon == NULL)
-    return FALSE;
-  name_length = (gsize)(colon - line);
-  if (g_ascii_strncasecmp (command + 2, line, name_length) != 0)
-    return FALSE;
-  next = command[2 + name_length];
-  return next == '\0' || next == '?' || next == '=';
-}
-
 /* Step 3 of the order in at-engine.h. */
 static gboolean
 command_declares (const Command *command, const char *line)
 {
-  if (command->response == AT_RESPONSE_ANY)
-    return line_answers_command (line, command->text);
-  for (guint i = 0; command->response != NULL && command->response[i] != NULL; i++)
-    if (g_str_has_prefix (line, command->response[i]))
-      return TRUE;
-  return FALSE;
+  return at_response_declares (command->response, command->text, line);
 }
 
 /* The first handler that takes @line: by its matcher (@by_matcher) or by
@@ -297,6 +276,7 @@ finish_current (AtEngine *self, const char *final)
       response->lines = g_steal_pointer (&command->lines);
       command->lines = g_ptr_array_new_with_free_func (g_free);
       response->final = g_strdup (final);
+      response->echoed = command->echoed;
       g_task_return_pointer (command->task, response, (GDestroyNotify)at_response_free);
       command_free (command);
     }
@@ -364,6 +344,8 @@ start_command (AtEngine *self, Command *command)
 static void
 process_queue (AtEngine *self)
 {
+  if (self->distrusted && self->current == NULL && self->sync == SYNC_OK)
+    begin_resync (self);
   while (self->current == NULL && self->sync == SYNC_OK && !g_queue_is_empty (&self->queue))
     {
       Command *command = g_queue_pop_head (&self->queue);
@@ -466,6 +448,7 @@ end_resync (AtEngine *self)
     g_message ("The modem answers again");
   g_debug ("In step with the modem again");
   self->sync = SYNC_OK;
+  self->distrusted = FALSE;
   self->failed_probes = 0;
   g_clear_pointer (&self->timed_out_command, g_free);
   process_queue (self);
@@ -491,6 +474,11 @@ handle_probe_line (AtEngine *self, const char *line)
 static void
 deliver_urc (AtEngine *self, const UrcHandler *handler, const AtEvent *event)
 {
+  if (self->distrusted)
+    {
+      g_info ("Dropped “%s”: it came before the engine was in step again", event->line);
+      return;
+    }
   if (self->sync == SYNC_PROBING)
     self->lines_during_probe++;
   g_debug ("AT< %s (unsolicited)", event->line);
@@ -567,7 +555,10 @@ handle_line (AtEngine *self, const AtEvent *event)
   const UrcHandler *handler;
 
   if (command != NULL && g_str_equal (line, command->text))
-    g_debug ("AT< %s (echo)", command->shown);
+    {
+      command->echoed = TRUE;
+      g_debug ("AT< %s (echo)", command->shown);
+    }
   else if (command != NULL && ok_before_payload (command, line))
     g_warning ("An OK came while “%s” waited to write its payload: the module never says that "
                "there, so it was not the module's; dropped",
@@ -601,11 +592,14 @@ on_lexer_event (const AtEvent *event, gpointer user_data)
       case AT_EVENT_RECV_UNREADABLE:
         /* Its bytes were consumed; it goes to the URC function all the same
          * so that whoever waits for it can be told. */
-        g_warning ("A +QCOAPRECV was too large to read: its %s; it was skipped",
-                   event->truncated
-                       ? "header line is over " G_STRINGIFY (AT_LEXER_MAX_RECV_LINE) " bytes"
-                       : "payload is over " G_STRINGIFY (AT_LEXER_MAX_PAYLOAD) " bytes");
+        g_warning ("A +QCOAPRECV could not be read (%s); it was skipped",
+                   at_recv_fault_describe (event->fault));
         deliver_event (self, event);
+        if (event->fault == AT_RECV_FAULT_MISFRAMED || event->fault == AT_RECV_FAULT_UNFINISHED)
+          {
+            self->distrusted = TRUE;
+            process_queue (self);
+          }
         break;
       case AT_EVENT_RECV:
         deliver_event (self, event);
@@ -804,6 +798,14 @@ at_engine_remove_urc_handler (AtEngine *self, guint id)
         g_array_remove_index (self->urc_handlers, i);
         return;
       }
+}
+
+void
+at_engine_set_recv_continuation (AtEngine *self, AtLexerContinuationFunc func)
+{
+  g_return_if_fail (AT_IS_ENGINE (self));
+
+  at_lexer_set_continuation (self->lexer, func);
 }
 
 void

@@ -129,6 +129,9 @@ guint at_engine_add_urc_handler (AtEngine *engine, const char *prefix, AtLineMat
 void at_engine_remove_urc_handler (AtEngine *engine, guint id);
 /* For tests: the time a probe may take (default AT_ENGINE_PROBE_TIMEOUT_MS). */
 void at_engine_set_probe_timeout (AtEngine *engine, guint timeout_ms);
+/* How to tell a +QCOAPRECV header that a line end inside an option cut
+ * (see at-lexer.h); without it, a header ends at its first line end. */
+void at_engine_set_recv_continuation (AtEngine *engine, AtLexerContinuationFunc func);
 
 /* Bytes read from the port, in any chunking. */
 void at_engine_feed (AtEngine *engine, const guint8 *data, gsize length);

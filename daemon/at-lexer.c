@@ -24,12 +24,14 @@ typedef enum
   STATE_PROMPT_SPACE,  /* after a '>' prompt: one optional space follows */
   STATE_RECV_AFTER_CR, /* a +QCOAPRECV line ended with CR: an LF may follow */
   STATE_PAYLOAD,       /* consuming the payload of a +QCOAPRECV line */
+  STATE_PAYLOAD_END,   /* the payload is complete: its CR LF must follow */
 } AtLexerState;
 
 struct _AtLexer
 {
   AtLexerEventFunc func;
   gpointer user_data;
+  AtLexerContinuationFunc continuation;
 
   AtLexerState state;
   /* Room for AT_LEXER_MAX_LINE bytes and a NUL, grown for a +QCOAPRECV
@@ -51,6 +53,8 @@ struct _AtLexer
   gsize payload_length;
   gboolean recv_readable;
   gboolean recv_cut;
+  AtRecvFault fault;
+  guint joins; /* line ends taken into the +QCOAPRECV header */
 
   /* Bumped by at_lexer_reset(); lets at_lexer_feed() notice that a callback
    * reset the lexer and that the rest of the chunk belongs to the past. */
@@ -73,6 +77,34 @@ at_lexer_new (AtLexerEventFunc func, gpointer user_data)
   return lexer;
 }
 
+const char *
+at_recv_fault_describe (AtRecvFault fault)
+{
+  switch (fault)
+    {
+      case AT_RECV_FAULT_HEADER_TOO_LONG:
+        return "its header line is over " G_STRINGIFY (AT_LEXER_MAX_RECV_LINE) " bytes";
+      case AT_RECV_FAULT_PAYLOAD_TOO_LARGE:
+        return "its payload is over " G_STRINGIFY (AT_LEXER_MAX_PAYLOAD) " bytes";
+      case AT_RECV_FAULT_UNFINISHED:
+        return "its header went on over " G_STRINGIFY (AT_LEXER_MAX_RECV_JOINS) " line ends";
+      case AT_RECV_FAULT_MISFRAMED:
+        return "no line end after its payload: the header ended early, where an option held a "
+               "line end";
+      case AT_RECV_FAULT_NONE:
+      default:
+        return "no fault";
+    }
+}
+
+void
+at_lexer_set_continuation (AtLexer *lexer, AtLexerContinuationFunc func)
+{
+  g_return_if_fail (lexer != NULL);
+
+  lexer->continuation = func;
+}
+
 void
 at_lexer_free (AtLexer *lexer)
 {
@@ -93,6 +125,8 @@ start_line (AtLexer *lexer)
   lexer->payload_length = 0;
   lexer->recv_readable = FALSE;
   lexer->recv_cut = FALSE;
+  lexer->fault = AT_RECV_FAULT_NONE;
+  lexer->joins = 0;
 }
 
 void
@@ -174,6 +208,7 @@ emit (AtLexer *lexer, AtEventKind kind, gboolean truncated, const guint8 *payloa
 {
   AtEvent event = {
     .kind = kind,
+    .fault = kind == AT_EVENT_RECV_UNREADABLE ? lexer->fault : AT_RECV_FAULT_NONE,
     .line = lexer->line,
     .line_length = lexer->line_length,
     .truncated = truncated,
@@ -229,6 +264,10 @@ begin_payload (AtLexer *lexer, gsize expected, gboolean cut, guint8 terminator)
   lexer->payload_length = 0;
   lexer->recv_cut = cut;
   lexer->recv_readable = !cut && expected <= AT_LEXER_MAX_PAYLOAD;
+  if (cut)
+    lexer->fault = AT_RECV_FAULT_HEADER_TOO_LONG;
+  else if (!lexer->recv_readable)
+    lexer->fault = AT_RECV_FAULT_PAYLOAD_TOO_LARGE;
   if (lexer->recv_readable && expected > lexer->payload_capacity)
     {
       lexer->payload_capacity
@@ -247,8 +286,41 @@ begin_payload (AtLexer *lexer, gsize expected, gboolean cut, guint8 terminator)
     lexer->state = STATE_PAYLOAD;
 }
 
+static gboolean line_has_room (AtLexer *lexer);
+
+/* Whether the +QCOAPRECV header in `line`, which does not end with a
+ * length, goes on after the line end: the owner recognises its leading
+ * fields, and it has joined fewer than AT_LEXER_MAX_RECV_JOINS line ends. */
+static gboolean
+header_continues (AtLexer *lexer)
+{
+  if (lexer->continuation == NULL || !has_recv_prefix (lexer->line, lexer->line_length))
+    return FALSE;
+  lexer->line[lexer->line_length] = '\0';
+  return lexer->continuation (lexer->line);
+}
+
+/* A header that kept going: its lines are the module's printing of one
+ * message, never AT text, whether or not it can be read. */
+static void
+join_line_end (AtLexer *lexer, guint8 terminator)
+{
+  if (lexer->joins == AT_LEXER_MAX_RECV_JOINS || lexer->line_length >= AT_LEXER_MAX_RECV_LINE
+      || !line_has_room (lexer))
+    {
+      lexer->fault = AT_RECV_FAULT_UNFINISHED;
+      lexer->recv_readable = FALSE;
+      emit (lexer, AT_EVENT_RECV_UNREADABLE, FALSE, NULL, 0);
+      start_line (lexer);
+      return;
+    }
+  lexer->joins++;
+  lexer->line[lexer->line_length++] = (char)terminator;
+}
+
 /* A line has just ended (at CR or LF). Either it is a +QCOAPRECV line that
- * announces a payload, or it is reported as it is. */
+ * announces a payload, or a +QCOAPRECV header that goes on, or it is
+ * reported as it is. */
 static void
 finish_line (AtLexer *lexer, guint8 terminator)
 {
@@ -256,6 +328,8 @@ finish_line (AtLexer *lexer, guint8 terminator)
 
   if (parse_recv_length (lexer->line, lexer->line_length, &expected))
     begin_payload (lexer, expected, FALSE, terminator);
+  else if (lexer->joins > 0 || header_continues (lexer))
+    join_line_end (lexer, terminator);
   else
     emit_line (lexer, FALSE);
 }
@@ -279,7 +353,29 @@ take_payload_byte (AtLexer *lexer, guint8 byte)
   if (lexer->recv_readable)
     lexer->payload[lexer->payload_length] = byte;
   if (++lexer->payload_length == lexer->payload_expected)
-    emit_recv (lexer);
+    lexer->state = STATE_PAYLOAD_END;
+}
+
+static void take_start_byte (AtLexer *lexer, guint8 byte);
+
+/* The byte after a payload: the CR or LF of the module's CR LF (the rest of
+ * it is skipped at the start of the next line), or the sign that the
+ * header was cut where a value held a line end. */
+static void
+take_payload_end_byte (AtLexer *lexer, guint8 byte)
+{
+  guint generation = lexer->generation;
+
+  if (byte == '\r' || byte == '\n')
+    {
+      emit_recv (lexer);
+      return;
+    }
+  lexer->fault = AT_RECV_FAULT_MISFRAMED;
+  lexer->recv_readable = FALSE;
+  emit_recv (lexer);
+  if (lexer->generation == generation)
+    take_start_byte (lexer, byte);
 }
 
 static void
@@ -386,6 +482,9 @@ take_byte (AtLexer *lexer, guint8 byte)
         break;
       case STATE_PAYLOAD:
         take_payload_byte (lexer, byte);
+        break;
+      case STATE_PAYLOAD_END:
+        take_payload_end_byte (lexer, byte);
         break;
       default:
         g_assert_not_reached ();

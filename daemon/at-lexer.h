@@ -31,8 +31,20 @@
  *    (`payload` NULL, `payload_length` 0). The message is not whole and must
  *    not be delivered as if it were; the leading fields of `line` (client ID,
  *    message ID, code, token) are intact.
+ *    `fault` says why.
  *  A "+QCOAPRECV:" line whose last field is not a length (0..G_MAXUINT32) is
- *  reported as a plain LINE, cut to AT_LEXER_MAX_LINE bytes like any other.
+ *  reported as a plain LINE, cut to AT_LEXER_MAX_LINE bytes like any other,
+ *  unless the owner's continuation check (at_lexer_set_continuation()) says
+ *  the header goes on: a string option holding CR or LF, which the module
+ *  prints raw, ends the line early. The header is then joined with the
+ *  following lines, their line ends kept, until its last field is a length,
+ *  for at most AT_LEXER_MAX_RECV_JOINS line ends; one that never ends is
+ *  RECV_UNREADABLE (AT_RECV_FAULT_UNFINISHED) and its lines are never read
+ *  as AT text.
+ *  The module prints CR LF after the payload. A payload followed by anything
+ *  else was framed wrongly (a header ended early where a value held a line
+ *  end and what followed happened to parse): it is RECV_UNREADABLE
+ *  (AT_RECV_FAULT_MISFRAMED), and the byte that came instead starts a line.
  */
 #pragma once
 
@@ -47,6 +59,9 @@ G_BEGIN_DECLS
 #define AT_LEXER_MAX_RECV_LINE 16384
 /* The largest payload reported; a UDP datagram carries at most 65 507 bytes. */
 #define AT_LEXER_MAX_PAYLOAD 65536
+/* Line ends (CR and LF count one each) a +QCOAPRECV header may hold: a few
+ * options with a line break each. */
+#define AT_LEXER_MAX_RECV_JOINS 16
 
 typedef enum
 {
@@ -56,10 +71,24 @@ typedef enum
   AT_EVENT_RECV_UNREADABLE,
 } AtEventKind;
 
+/* Why a RECV_UNREADABLE could not be read. */
+typedef enum
+{
+  AT_RECV_FAULT_NONE,
+  AT_RECV_FAULT_HEADER_TOO_LONG,   /* over AT_LEXER_MAX_RECV_LINE bytes */
+  AT_RECV_FAULT_PAYLOAD_TOO_LARGE, /* over AT_LEXER_MAX_PAYLOAD bytes */
+  AT_RECV_FAULT_UNFINISHED,        /* line ends went on past AT_LEXER_MAX_RECV_JOINS */
+  AT_RECV_FAULT_MISFRAMED,         /* no CR LF after the payload */
+} AtRecvFault;
+
+/* Words for a log: "its payload is over 65536 bytes". */
+const char *at_recv_fault_describe (AtRecvFault fault);
+
 typedef struct
 {
   AtEventKind kind;
-  const char *line; /* NUL-terminated copy valid during the callback; "" for PROMPT */
+  AtRecvFault fault; /* RECV_UNREADABLE only */
+  const char *line;  /* NUL-terminated copy valid during the callback; "" for PROMPT */
   gsize line_length;
   gboolean truncated;    /* LINE, RECV_UNREADABLE: the line was cut */
   const guint8 *payload; /* RECV only; valid during the callback */
@@ -67,11 +96,17 @@ typedef struct
 } AtEvent;
 
 typedef void (*AtLexerEventFunc) (const AtEvent *event, gpointer user_data);
+/* Whether a "+QCOAPRECV:" header whose last field is not a length (@header,
+ * NUL-terminated) is one that a line end inside an option cut: its leading
+ * fields read as the module prints them. */
+typedef gboolean (*AtLexerContinuationFunc) (const char *header);
 
 typedef struct _AtLexer AtLexer;
 
 AtLexer *at_lexer_new (AtLexerEventFunc func, gpointer user_data);
 void at_lexer_free (AtLexer *lexer);
+/* Without one, a +QCOAPRECV header ends at its first line end. */
+void at_lexer_set_continuation (AtLexer *lexer, AtLexerContinuationFunc func);
 /* Feeds bytes; events are delivered synchronously from inside this call. */
 void at_lexer_feed (AtLexer *lexer, const guint8 *data, gsize length);
 /* Forgets any partial line or payload (after a port reopen or a resync).

@@ -108,6 +108,9 @@ register_urcs (ClientPool *pool)
         = at_engine_add_urc_handler (engine, coap_urc_prefixes[i], NULL, on_coap_urc, pool);
   pool->urc_handlers[n++]
       = at_engine_add_urc_handler (engine, NULL, is_open_close_result, on_coap_urc, pool);
+  /* A server's string option may hold a line end, which the module prints
+   * raw: the header goes on after it. */
+  at_engine_set_recv_continuation (engine, at_coap_recv_head_reads);
 }
 
 static void

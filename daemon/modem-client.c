@@ -687,8 +687,9 @@ handle_line (ModemClient *self, QcoapUrcKind kind, const char *line)
 }
 
 /* A message the lexer could not report whole (its header or payload beyond
- * what the daemon reads): nothing of it is passed on, but the request it
- * answers fails at once instead of at its timeout. */
+ * what the daemon reads, or framed wrongly where an option held a line
+ * end): nothing of it is passed on, but the request it answers fails at once
+ * instead of at its timeout. */
 static void
 handle_unreadable (ModemClient *self, const AtEvent *event)
 {
@@ -699,12 +700,17 @@ handle_unreadable (ModemClient *self, const AtEvent *event)
 
   if (pending == NULL)
     return;
-  log_failed_exchange (self, pending->message_id, "the response is too large to read");
-  g_task_return_new_error (pending->task, QCOAP_ERROR, QCOAP_ERROR_MODEM_ERROR,
-                           "The response from %s:%u is larger than the daemon reads (%u bytes "
-                           "of options, %u of payload)",
-                           self->config.host, self->config.port, AT_LEXER_MAX_RECV_LINE,
-                           AT_LEXER_MAX_PAYLOAD);
+  log_failed_exchange (self, pending->message_id, at_recv_fault_describe (event->fault));
+  if (event->fault == AT_RECV_FAULT_MISFRAMED || event->fault == AT_RECV_FAULT_UNFINISHED)
+    g_task_return_new_error (pending->task, QCOAP_ERROR, QCOAP_ERROR_MODEM_ERROR,
+                             "The response from %s:%u could not be read: %s", self->config.host,
+                             self->config.port, at_recv_fault_describe (event->fault));
+  else
+    g_task_return_new_error (pending->task, QCOAP_ERROR, QCOAP_ERROR_MODEM_ERROR,
+                             "The response from %s:%u is larger than the daemon reads (%u bytes "
+                             "of options, %u of payload)",
+                             self->config.host, self->config.port, AT_LEXER_MAX_RECV_LINE,
+                             AT_LEXER_MAX_PAYLOAD);
   g_hash_table_remove (self->requests_by_token, token_hex);
 }
 

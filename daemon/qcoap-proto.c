@@ -686,3 +686,11 @@ at_coap_recv_parse_head (const char *line, GError **error)
     return NULL;
   return g_steal_pointer (&recv);
 }
+
+gboolean
+at_coap_recv_head_reads (const char *line)
+{
+  g_autoptr (QcoapRecv) recv = at_coap_recv_parse_head (line, NULL);
+
+  return recv != NULL;
+}

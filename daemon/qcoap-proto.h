@@ -100,6 +100,9 @@ QcoapRecv *at_coap_recv_parse (const char *line, GError **error);
  * +QCOAPRECV too large to read: enough to tell who waited for it. The
  * options array is empty and payload_length 0, whatever the line says. */
 QcoapRecv *at_coap_recv_parse_head (const char *line, GError **error);
+/* Whether the fields before the options of @line read: a header that a
+ * line end inside an option cut goes on (see AtLexerContinuationFunc). */
+gboolean at_coap_recv_head_reads (const char *line);
 void at_coap_recv_free (QcoapRecv *recv);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QcoapRecv, at_coap_recv_free)
 

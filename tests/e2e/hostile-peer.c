@@ -24,6 +24,8 @@ typedef struct
   guint n_options;
   gsize option_size;
   gsize payload_size;
+  const char *option_text; /* instead of the above: one Location-Path */
+  const char *payload_text;
 } Response;
 
 static const Response responses[] = {
@@ -32,6 +34,10 @@ static const Response responses[] = {
     HOSTILE_MANY_OPTIONS_SIZE, HOSTILE_MANY_OPTIONS_PAYLOAD },
   { HOSTILE_PATH_HUGE_HEADER, HOSTILE_HUGE_HEADER_OPTION, HOSTILE_HUGE_HEADER_COUNT,
     HOSTILE_HUGE_HEADER_SIZE, HOSTILE_HUGE_HEADER_PAYLOAD },
+  { HOSTILE_PATH_SPLIT_HEADER, .option_text = HOSTILE_SPLIT_HEADER_OPTION,
+    .payload_text = HOSTILE_SPLIT_HEADER_PAYLOAD },
+  { HOSTILE_PATH_PARSING_FRAGMENT, .option_text = HOSTILE_PARSING_FRAGMENT_OPTION,
+    .payload_text = HOSTILE_PARSING_FRAGMENT_PAYLOAD },
 };
 
 struct _HostilePeer
@@ -89,6 +95,15 @@ build_response (const Response *what, CoapPdu *response, GPtrArray *values, GByt
   response->code = what != NULL ? CODE_CONTENT : CODE_NOT_FOUND;
   if (what == NULL)
     return;
+  if (what->option_text != NULL)
+    {
+      g_assert_true (coap_pdu_add_option (response, HOSTILE_LOCATION_PATH,
+                                          (const guint8 *)what->option_text,
+                                          (guint16)strlen (what->option_text)));
+      *payload = g_bytes_new_static (what->payload_text, strlen (what->payload_text));
+      response->payload = g_bytes_get_data (*payload, &response->payload_length);
+      return;
+    }
   for (guint i = 0; i < what->n_options; i++)
     {
       char *value = option_value (i, what->option_size);

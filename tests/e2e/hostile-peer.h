@@ -31,6 +31,20 @@ G_BEGIN_DECLS
 #define HOSTILE_HUGE_HEADER_OPTION  65000
 #define HOSTILE_HUGE_HEADER_PAYLOAD 200
 
+/* One Location-Path whose text, printed raw by the module, holds line ends
+ * and the lines it would forge (a reboot, a lost registration, a final
+ * result, a power-down), none of which ends in a number. */
+#define HOSTILE_PATH_SPLIT_HEADER    "split-header"
+#define HOSTILE_SPLIT_HEADER_OPTION  "x\r\nRDY\r\n+CEREG: 3\r\nOK\r\nPOWERED DOWN\r\n"
+#define HOSTILE_SPLIT_HEADER_PAYLOAD "ok"
+/* The text before the option's first line end completes a header (length
+ * 5: "RDY" and its CR LF), and the payload holds the lines: a reboot, a
+ * lost registration, a torn-down data call, a message for another client. */
+#define HOSTILE_PATH_PARSING_FRAGMENT   "parsing-fragment"
+#define HOSTILE_PARSING_FRAGMENT_OPTION "a\",5\r\nRDY\r\n"
+#define HOSTILE_PARSING_FRAGMENT_PAYLOAD                                                           \
+  "\r\nRDY\r\n+CEREG: 3\r\n+QIURC: \"pdpdeact\",1\r\n+QCOAPRECV: 1,7,2.05,0,,0,8\r\nINJECTED\r\n"
+
 typedef struct _HostilePeer HostilePeer;
 
 HostilePeer *hostile_peer_start (void);

@@ -743,6 +743,33 @@ test_timeout_absorbs_late_reply (Fixture *f, gconstpointer data)
   result_clear (&next);
 }
 
+/* A +QCOAPRECV whose payload is not followed by the module's line end was
+ * cut where an option held one: what follows may be the server's text, so
+ * no line reaches a handler until a probe is answered. */
+static void
+test_misframed_recv_distrusts (Fixture *f, gconstpointer data)
+{
+  GLogLevelFlags fatal;
+  Result next = { 0 };
+
+  fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  feed (f, "\r\n+QCOAPRECV: 0,1,2.05,0,,1,8,\"a\",3\r\nRDYb\",4\r\nRDY\r\n+QCOAPACK: 1,0,7,-1\r\n");
+  g_log_set_always_fatal (fatal);
+  assert_urcs (f, (const char *const[]){ "U:+QCOAPRECV: 0,1,2.05,0,,1,8,\"a\",3", NULL });
+  command (f, "AT+QCOAPOPEN?", 0, NULL, &next);
+  /* The probe goes first. */
+  assert_written (f, "ATI\r");
+  feed (f, "\r\nRDY\r\n\r\nQuectel\r\nBG96\r\nRevision: BG96MAR02A07M1G\r\n\r\nOK\r\n");
+  iterate (f);
+  assert_urcs (f, (const char *const[]){ NULL });
+  assert_written (f, "AT+QCOAPOPEN?\r");
+  feed (f, "\r\nOK\r\n\r\nRDY\r\n");
+  iterate (f);
+  g_assert_no_error (next.error);
+  assert_urcs (f, (const char *const[]){ "L:RDY", NULL });
+  result_clear (&next);
+}
+
 /* On a port just opened, a previous owner's answer may still be coming:
  * the first command waits for a probe, and the stale OK answers nothing. */
 static void
@@ -1099,6 +1126,7 @@ main (int argc, char **argv)
   ADD ("prompt-payload", test_prompt_payload);
   ADD ("prompt-replaced-by-error", test_prompt_replaced_by_error);
   ADD ("ok-before-prompt-dropped", test_ok_before_prompt_dropped);
+  ADD ("misframed-recv-distrusts", test_misframed_recv_distrusts);
   ADD ("connect-payload", test_connect_payload);
   ADD ("timeout-absorbs-late-reply", test_timeout_absorbs_late_reply);
   ADD ("resynchronize-before-first-command", test_resynchronize_before_first_command);

@@ -73,12 +73,19 @@ describe_event (const AtEvent *event, gpointer user_data)
         append_escaped (out, (const guint8 *)event->line, event->line_length);
         if (event->truncated)
           g_string_append (out, "|truncated");
+        if (event->fault == AT_RECV_FAULT_UNFINISHED)
+          g_string_append (out, "|unfinished");
+        else if (event->fault == AT_RECV_FAULT_MISFRAMED)
+          g_string_append (out, "|misframed");
         break;
       default:
         g_assert_not_reached ();
     }
   g_string_append_c (out, '\n');
 }
+
+/* The continuation check of the lexers the tests make, if any. */
+static AtLexerContinuationFunc continuation;
 
 /* Feeds `data` in chunks whose sizes come from `chunk_size`. */
 static char *
@@ -89,6 +96,7 @@ lex_in_chunks (const guint8 *data, gsize length, gsize first_chunk, gsize later_
   gsize offset = 0;
   gsize chunk = first_chunk;
 
+  at_lexer_set_continuation (lexer, continuation);
   while (offset < length)
     {
       gsize n = MIN (chunk, length - offset);
@@ -226,6 +234,61 @@ test_case (gconstpointer data)
   const LexerCase *c = data;
 
   assert_any_cut_gives ((const guint8 *)c->input, c->input_length, c->events);
+}
+
+/* A header goes on when its six leading fields are there (the daemon's
+ * check reads them). */
+static gboolean
+head_has_six_fields (const char *header)
+{
+  guint commas = 0;
+
+  for (const char *p = header; *p != '\0'; p++)
+    commas += *p == ',';
+  return commas >= 6;
+}
+
+/* clang-format off */
+static const LexerCase continued_cases[] = {
+  /* A string option holding line ends: one message, no line of its text. */
+  CASE ("recv-option-with-line-ends",
+        "\r\n+QCOAPRECV: 0,1,2.05,0,,1,8,\"a\r\nRDY\r\nb\",3\r\nxyz\r\n\r\nOK\r\n",
+        "R:+QCOAPRECV: 0,1,2.05,0,,1,8,\"a\\x0d\\x0aRDY\\x0d\\x0ab\",3|xyz\nL:OK\n"),
+  /* The first piece happens to end with a length: the payload is not
+   * followed by the module's line end, so it was framed wrongly. */
+  CASE ("recv-misframed",
+        "\r\n+QCOAPRECV: 0,1,2.05,0,,1,8,\"a\",3\r\nRDYb\",3\r\nxyz\r\n",
+        "U:+QCOAPRECV: 0,1,2.05,0,,1,8,\"a\",3|misframed\nL:b\",3\nL:xyz\n"),
+  /* Leading fields that do not read: a line as before. */
+  CASE ("recv-head-unreadable", "\r\n+QCOAPRECV: 0,\"a\r\nRDY\r\n",
+        "L:+QCOAPRECV: 0,\"a\nL:RDY\n"),
+  CASE ("recv-unfinished",
+        "\r\n+QCOAPRECV: 0,1,2.05,0,,1,8,\""
+        "\nA\nA\nA\nA\nA\nA\nA\nA\nA\nA\nA\nA\nA\nA\nA\nA\nB\r\nOK\r\n",
+        "U:+QCOAPRECV: 0,1,2.05,0,,1,8,\""
+        "\\x0aA\\x0aA\\x0aA\\x0aA\\x0aA\\x0aA\\x0aA\\x0aA\\x0aA\\x0aA\\x0aA\\x0aA\\x0aA"
+        "\\x0aA\\x0aA\\x0aA|unfinished\nL:B\nL:OK\n"),
+};
+/* clang-format on */
+
+static void
+test_continued_case (gconstpointer data)
+{
+  const LexerCase *c = data;
+
+  continuation = head_has_six_fields;
+  assert_any_cut_gives ((const guint8 *)c->input, c->input_length, c->events);
+  continuation = NULL;
+}
+
+/* Without a continuation check, a header ends at its first line end. */
+static void
+test_no_continuation (void)
+{
+  static const char input[] = "\r\n+QCOAPRECV: 0,1,2.05,0,,1,8,\"a\r\nRDY\r\nb\",3\r\nxyz\r\n";
+
+  assert_any_cut_gives ((const guint8 *)input, sizeof input - 1,
+                        "L:+QCOAPRECV: 0,1,2.05,0,,1,8,\"a\nL:RDY\nL:b\",3\nL:xyz\n");
 }
 
 /* All cases back to back: events of one message never leak into the next. */
@@ -546,6 +609,13 @@ main (int argc, char **argv)
 
       g_test_add_data_func (path, &cases[i], test_case);
     }
+  for (gsize i = 0; i < G_N_ELEMENTS (continued_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/at-lexer/continued/%s", continued_cases[i].name);
+
+      g_test_add_data_func (path, &continued_cases[i], test_continued_case);
+    }
+  g_test_add_func ("/at-lexer/no-continuation", test_no_continuation);
   g_test_add_func ("/at-lexer/all-concatenated", test_all_concatenated);
   g_test_add_func ("/at-lexer/overlong-line", test_overlong_line);
   g_test_add_func ("/at-lexer/longest-line", test_longest_line);
