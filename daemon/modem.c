@@ -18,7 +18,10 @@
 /* A port that exists but cannot be opened: 1 s, doubled, at most 30 s. */
 #define OPEN_FIRST_RETRY_MS 1000
 #define OPEN_MAX_RETRY_MS   30000
-#define MODEM_SLEEP_REASON  "power saving: the module sleeps"
+/* How long the module may take to answer the AT that checks a restart line:
+ * a module that is booting does not answer at all. */
+#define RESTART_CHECK_TIMEOUT_MS 1000
+#define MODEM_SLEEP_REASON       "power saving: the module sleeps"
 
 struct _Modem
 {
@@ -35,6 +38,7 @@ struct _Modem
   AtEngine *engine;
   GFileMonitor *device_monitor;
   GCancellable *init_cancellable;
+  GCancellable *restart_check; /* a restart line is being checked */
   guint init_attempt;
   guint retry_source;
   guint open_retry_source; /* the next attempt at a port that exists */
@@ -393,10 +397,67 @@ is_restart_line (const char *line)
   return FALSE;
 }
 
+typedef struct
+{
+  Modem *modem;
+  GCancellable *cancellable;
+  char *line;
+} RestartCheck;
+
+/* A line saying the module restarted is the module's if it shows it: after
+ * a boot its echo is on again (ATE0 is not saved), or it does not answer
+ * yet. An answer without echo comes from a module that kept its settings,
+ * and its CoAP clients: the line was a server's text read as lines. */
+static void
+on_restart_checked (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  RestartCheck *check = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (AtResponse) response = at_engine_command_finish (AT_ENGINE (source), result, &error);
+
+  if (!g_cancellable_is_cancelled (check->cancellable))
+    {
+      g_clear_object (&check->modem->restart_check);
+      if (response != NULL && !response->echoed)
+        g_warning ("A line said \"%s\", but the module kept its settings: not the module's; "
+                   "ignored",
+                   check->line);
+      else if (response != NULL || g_error_matches (error, AT_ERROR, AT_ERROR_TIMEOUT))
+        handle_reboot (check->modem, check->line);
+    }
+  g_object_unref (check->cancellable);
+  g_free (check->line);
+  g_free (check);
+}
+
+static void
+check_restart (Modem *modem, const char *line)
+{
+  static const AtCommand probe = { .text = "AT", .timeout_ms = RESTART_CHECK_TIMEOUT_MS };
+  RestartCheck *check;
+
+  if (modem->restart_check != NULL)
+    return;
+  modem->restart_check = g_cancellable_new ();
+  check = g_new0 (RestartCheck, 1);
+  check->modem = modem;
+  check->cancellable = g_object_ref (modem->restart_check);
+  check->line = g_strdup (line);
+  g_info ("\"%s\": asking the module whether it restarted", line);
+  at_engine_command (modem->engine, &probe, modem->restart_check, on_restart_checked, check);
+}
+
+/* While sessions are open, a restart is believed once the module shows it;
+ * otherwise (initialising, asleep) there is nothing to lose. */
 static void
 on_restart_line (const AtEvent *event, gpointer user_data)
 {
-  handle_reboot (user_data, event->line);
+  Modem *modem = user_data;
+
+  if (modem->state == MODEM_STATE_READY && !g_str_equal (event->line, "APP RDY"))
+    check_restart (modem, event->line);
+  else
+    handle_reboot (modem, event->line);
 }
 
 /* With PSM granted the module says so, stops answering, and later boots
@@ -512,6 +573,9 @@ modem_free (Modem *modem)
   if (modem == NULL)
     return;
   cancel_init (modem);
+  if (modem->restart_check != NULL)
+    g_cancellable_cancel (modem->restart_check);
+  g_clear_object (&modem->restart_check);
   g_clear_handle_id (&modem->open_retry_source, g_source_remove);
   g_clear_object (&modem->device_monitor);
   g_clear_pointer (&modem->engine, at_engine_free);

@@ -289,6 +289,44 @@ network_write_contexts (Network *network)
 
 /* ---- URCs ------------------------------------------------------------------------ */
 
+/* Whether AT+QIACT?'s @response lists @context as active. */
+static gboolean
+listed_active (const Context *context, const AtResponse *response)
+{
+  for (guint i = 0; response != NULL && i < response->lines->len; i++)
+    {
+      g_autofree char *address = NULL;
+      gboolean active;
+      guint cid;
+
+      if (network_qiact_parse (g_ptr_array_index (response->lines, i), &cid, &active, &address,
+                               NULL)
+          && cid == context->cid && active)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+on_deact_checked (Network *network, AtResponse *response, const GError *error, gpointer data)
+{
+  Context *context = data;
+
+  if (response != NULL && listed_active (context, response))
+    {
+      g_warning ("A report said data context %u was dropped, but the module lists it as active: "
+                 "not the module's report; ignored",
+                 context->cid);
+      return;
+    }
+  g_warning ("The network dropped data context %u", context->cid);
+  context->needs_deact = TRUE;
+  context->managed = TRUE;
+  network_context_down (context, NETWORK_LOST_DATA_CONTEXT);
+  network_notify (network);
+  network_context_kick (context);
+}
+
 /* +QIURC: "pdpdeact",<cid>: the network took a data context down. Other
  * +QIURC reports (of the module's TCP/IP sockets) concern no one here. */
 void
@@ -305,12 +343,11 @@ network_on_qiurc (const AtEvent *event, gpointer user_data)
     }
   if (!network_pdpdeact_parse (line, &cid, NULL))
     return;
-  g_warning ("The network dropped data context %u", cid);
-  network->contexts[cid - 1].needs_deact = TRUE;
-  network->contexts[cid - 1].managed = TRUE;
-  network_context_down (&network->contexts[cid - 1], NETWORK_LOST_DATA_CONTEXT);
-  network_notify (network);
-  network_context_kick (&network->contexts[cid - 1]);
+  /* Believed once AT+QIACT? agrees: a server's text read as lines must not
+   * tear down everyone's data call. */
+  g_info ("\"%s\": asking the module whether data context %u is up", line, cid);
+  network_send_command (network, "AT+QIACT?", QIACT_PREFIX, QUERY_TIMEOUT_MS, on_deact_checked,
+                        &network->contexts[cid - 1]);
 }
 
 /* ---- public ------------------------------------------------------------------------ */

@@ -416,8 +416,21 @@ static void
 on_registration_urc (const AtEvent *event, gpointer user_data)
 {
   Network *network = user_data;
+  NetworkRegInfo info;
 
-  if (network->running && take_registration (network, event->line))
+  if (!network->running)
+    return;
+  /* A loss is believed once the module's answer to the read commands says
+   * so too: a server's text read as lines must not end every session. */
+  if (network_registration_is_registered (network->registration)
+      && network_reg_parse (event->line, &info, NULL)
+      && !network_registration_is_registered (info.registration))
+    {
+      g_info ("\"%s\": asking the module before believing it", event->line);
+      refresh (network);
+      return;
+    }
+  if (take_registration (network, event->line))
     registration_changed (network, TRUE);
 }
 

@@ -232,8 +232,109 @@ test_huge_header (void)
   dispatch_signals ();
   g_assert_cmpuint (attacked->received->len, ==, received_before);
   g_assert_true (g_file_get_contents (env->daemon_log_path, &log, NULL, NULL));
-  g_assert_nonnull (strstr (log, "too large to read"));
+  g_assert_nonnull (strstr (log, "its header line is over"));
   assert_nothing_forged ();
+}
+
+/* No command the forged lines would have caused was sent. */
+static void
+assert_no_reaction (gsize sim_offset)
+{
+  g_autofree char *sim_log = e2e_env_sim_log_since (env, sim_offset);
+
+  g_assert_null (strstr (sim_log, "AT+QIDEACT"));
+  g_assert_null (strstr (sim_log, "AT+QCOAPOPEN="));
+  g_assert_null (strstr (sim_log, "ATE0"));
+}
+
+/* Line ends inside an option: the header is read whole, the option holds
+ * them, and none of the lines it carries is taken for the module's. */
+static void
+test_split_header (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) options = NULL;
+  g_autoptr (GVariant) value = NULL;
+  g_autoptr (GVariant) payload = NULL;
+  gsize sim_offset = e2e_env_sim_log_offset (env);
+  gsize length;
+  guint16 number;
+
+  reply = caller_request (attacked, HOSTILE_PATH_SPLIT_HEADER, E2E_CALL_TIMEOUT_MS, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(y@a(qv)@ay)", NULL, &options, &payload);
+  g_assert_cmpuint (g_variant_n_children (options), ==, 1);
+  g_variant_get_child (options, 0, "(qv)", &number, &value);
+  g_assert_cmpuint (number, ==, HOSTILE_LOCATION_PATH);
+  g_assert_cmpstr (g_variant_get_string (value, NULL), ==, HOSTILE_SPLIT_HEADER_OPTION);
+  g_variant_get_fixed_array (payload, &length, 1);
+  g_assert_cmpuint (length, ==, strlen (HOSTILE_SPLIT_HEADER_PAYLOAD));
+  assert_received_as_returned (reply);
+  assert_nothing_forged ();
+  assert_no_reaction (sim_offset);
+}
+
+/* The text before the option's first line end completes a header: the
+ * payload is not followed by the module's line end, the response is not
+ * delivered, and what follows reaches nobody until the daemon is in step
+ * with the module again. */
+static void
+test_parsing_fragment (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autofree char *remote_error = NULL;
+  g_autofree char *log = NULL;
+  gsize sim_offset = e2e_env_sim_log_offset (env);
+  guint received_before = attacked->received->len;
+
+  reply = caller_request (attacked, HOSTILE_PATH_PARSING_FRAGMENT, UNREADABLE_TIMEOUT_MS, &error);
+  g_assert_null (reply);
+  remote_error = g_dbus_error_get_remote_error (error);
+  g_assert_cmpstr (remote_error, ==, E2E_ERROR_PREFIX "ModemError");
+  g_assert_nonnull (strstr (error->message, "could not be read"));
+  dispatch_signals ();
+  g_assert_cmpuint (attacked->received->len, ==, received_before);
+  g_assert_true (g_file_get_contents (env->daemon_log_path, &log, NULL, NULL));
+  g_assert_nonnull (strstr (log, "no line end after its payload"));
+  assert_nothing_forged ();
+  assert_no_reaction (sim_offset);
+}
+
+/* Waits until the daemon's log holds @needle (10 s at most). */
+static gboolean
+daemon_log_shows (const char *needle)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < end)
+    {
+      g_autofree char *log = NULL;
+
+      if (g_file_get_contents (env->daemon_log_path, &log, NULL, NULL) && strstr (log, needle))
+        return TRUE;
+      g_usleep (20000);
+    }
+  return FALSE;
+}
+
+/* Lines that look like the module's reports but are not (printed here by
+ * the simulator, as if a server's text had slipped past the framing): the
+ * daemon asks the module before it acts, and the module says otherwise. */
+static void
+test_forged_lines_checked (void)
+{
+  gsize sim_offset = e2e_env_sim_log_offset (env);
+
+  e2e_env_sim_command (env, "urc +QIURC: \"pdpdeact\",1");
+  g_assert_true (daemon_log_shows ("lists it as active: not the module's report; ignored"));
+  e2e_env_sim_command (env, "urc RDY");
+  g_assert_true (daemon_log_shows ("A line said \"RDY\", but the module kept its settings"));
+  e2e_env_sim_command (env, "urc +CEREG: 3");
+  g_assert_true (daemon_log_shows ("\"+CEREG: 3\": asking the module before believing it"));
+  assert_nothing_forged ();
+  assert_no_reaction (sim_offset);
 }
 
 int
@@ -246,6 +347,9 @@ main (int argc, char **argv)
   g_test_add_func ("/hostile-server/long-payload", test_long_payload);
   g_test_add_func ("/hostile-server/many-options", test_many_options);
   g_test_add_func ("/hostile-server/huge-header", test_huge_header);
+  g_test_add_func ("/hostile-server/split-header", test_split_header);
+  g_test_add_func ("/hostile-server/parsing-fragment", test_parsing_fragment);
+  g_test_add_func ("/hostile-server/forged-lines-checked", test_forged_lines_checked);
 
   env = e2e_env_start (&options);
   peer = hostile_peer_start ();
