@@ -45,6 +45,35 @@ test_config_defaults (void)
   g_assert_cmpuint (config->idle_timeout_s, ==, PROXY_DEFAULT_IDLE_TIMEOUT);
   g_assert_cmpuint (config->request_timeout_s, ==, PROXY_DEFAULT_REQUEST_TIMEOUT);
   g_assert_cmpuint (config->routes->len, ==, 0);
+  g_assert_cmpstrv (config->allowed_groups, ((const char *[]){ "qcoapd", NULL }));
+  g_assert_cmpuint (config->max_clients_per_user, ==, PROXY_DEFAULT_MAX_CLIENTS_PER_USER);
+}
+
+/* [proxy] admits its groups; a route narrows them or, without the key,
+ * leaves them be; an empty list is root only. */
+static void
+test_config_allowed_groups (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ProxyConfig) config
+      = parse ("[proxy]\nAllowedGroups=qcoapd  sensors\tlab.users\nMaxClientsPerUser=6\n"
+               "[route open]\nUpstream=coap://h\n"
+               "[route narrow]\nUpstream=coap://h2\nAllowedGroups=sensors\n"
+               "[route root]\nUpstream=coap://h3\nAllowedGroups=\n",
+               &error);
+  const ProxyRoute *open, *narrow, *root;
+
+  g_assert_no_error (error);
+  g_assert_cmpstrv (config->allowed_groups,
+                    ((const char *[]){ "qcoapd", "sensors", "lab.users", NULL }));
+  g_assert_cmpuint (config->max_clients_per_user, ==, 6);
+  open = g_ptr_array_index (config->routes, 0);
+  narrow = g_ptr_array_index (config->routes, 1);
+  root = g_ptr_array_index (config->routes, 2);
+  g_assert_null (open->allowed_groups);
+  g_assert_cmpstrv (narrow->allowed_groups, ((const char *[]){ "sensors", NULL }));
+  g_assert_nonnull (root->allowed_groups);
+  g_assert_cmpuint (g_strv_length (root->allowed_groups), ==, 0);
 }
 
 static void
@@ -96,6 +125,11 @@ static const struct
   { "[proxy]\nListen=127.0.0.1\n", "has no port" },
   { "[proxy]\nRequestTimeout=601\n", "from 1 to 600" },
   { "[route r]\nListen=127.0.0.1:5683\nUpstream=coap://h\n", "given twice" },
+  { "[proxy]\nAllowedGroups=qcoapd,sensors\n", "not a group name" },
+  { "[proxy]\nAllowedGroups=-g\n", "not a group name" },
+  { "[route r]\nUpstream=coap://h\nAllowedGroups=a/b\n", "not a group name" },
+  { "[proxy]\nMaxClientsPerUser=0\n", "not a number from 1 to 6" },
+  { "[proxy]\nMaxClientsPerUser=7\n", "not a number from 1 to 6" },
 };
 
 static void
@@ -741,6 +775,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/proxy-config/defaults", test_config_defaults);
   g_test_add_func ("/proxy-config/routes", test_config_routes);
+  g_test_add_func ("/proxy-config/allowed-groups", test_config_allowed_groups);
   g_test_add_func ("/proxy-config/refused", test_config_refused);
   g_test_add_func ("/proxy-config/key-file", test_config_key_file);
   g_test_add_func ("/proxy-config/inline-key-needs-private-file",
