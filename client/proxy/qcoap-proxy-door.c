@@ -31,7 +31,7 @@ struct _ProxyDoor
   ProxyPeers *peers;
   GHashTable *memberships;    /* uid → Membership */
   GHashTable *unknown_groups; /* names warned about once */
-  gint64 last_refusal_log_us;
+  gint64 last_refusal_log_us; /* 0: none yet */
   guint refusals_not_logged;
 };
 
@@ -52,7 +52,6 @@ proxy_door_new (const ProxyConfig *config)
   door->memberships = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
                                              (GDestroyNotify)membership_free);
   door->unknown_groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  door->last_refusal_log_us = G_MININT64;
   return door;
 }
 
@@ -187,7 +186,7 @@ log_refusal (ProxyDoor *door, const char *from, const char *reason)
 {
   gint64 now = g_get_monotonic_time ();
 
-  if (now - door->last_refusal_log_us < REFUSAL_LOG_INTERVAL_US)
+  if (door->last_refusal_log_us != 0 && now - door->last_refusal_log_us < REFUSAL_LOG_INTERVAL_US)
     {
       door->refusals_not_logged++;
       return;
