@@ -324,8 +324,8 @@ proxy_upstream_pool_admit (ProxyUpstreamPool *pool, const ProxyTarget *target, u
       || proxy_upstream_pool_count_held (pool, uid) < pool->max_per_user)
     return TRUE;
   proxy_failure_set (failure, QCOAP_CODE (5, 3),
-                     "user %u already uses %u sessions of qcoapd, the most one user may "
-                     "(MaxClientsPerUser)",
+                     "user %u already uses as many sessions of qcoapd as one user may "
+                     "(MaxClientsPerUser=%u)",
                      (guint)uid, pool->max_per_user);
   failure->max_age = PROXY_RETRY_BUSY_S;
   return FALSE;
