@@ -169,8 +169,11 @@ parse_diag_message (const guint8 *payload, gsize length, const ProxyPeerEndpoint
     return malformed (error, "a truncated socket description");
   memcpy (&message, payload, sizeof message);
   /* The kernel names the socket by its own port: it must be the one asked
-   * about. */
-  if (message.idiag_family != source->family || message.id.idiag_sport != g_htons (source->port))
+   * about. An IPv4 sender may own an IPv6 socket that takes IPv4 too (as
+   * aiocoap's is). */
+  if ((message.idiag_family != source->family
+       && !(source->family == AF_INET && message.idiag_family == AF_INET6))
+      || message.id.idiag_sport != g_htons (source->port))
     return malformed (error, "the reply describes another socket");
   *uid = message.idiag_uid;
   return TRUE;

@@ -651,6 +651,25 @@ test_peer_reply_pending (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PENDING);
 }
 
+/* An IPv4 sender's socket may be a dual-stack IPv6 one; an IPv6 sender's
+ * is never IPv4. */
+static void
+test_peer_reply_dual_stack (void)
+{
+  g_autoptr (GByteArray) reply = g_byte_array_new ();
+  g_autoptr (GError) error = NULL;
+  ProxyPeerEndpoint v6 = { .family = AF_INET6, .port = PEER_PORT };
+  uid_t uid = 0;
+
+  append_socket (reply, PEER_SEQ, AF_INET6, PEER_PORT, PEER_UID);
+  g_assert_true (parse_reply (reply, reply->len, &uid, &error));
+  g_assert_cmpuint (uid, ==, PEER_UID);
+  g_byte_array_set_size (reply, 0);
+  append_socket (reply, PEER_SEQ, AF_INET, PEER_PORT, PEER_UID);
+  g_assert_false (proxy_peer_parse_reply (reply->data, reply->len, PEER_SEQ, &v6, &uid, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+}
+
 /* A description of another socket, of another family, or cut short is
  * never taken for an answer. */
 static void
@@ -665,7 +684,7 @@ test_peer_reply_refused (void)
   uid_t uid;
 
   append_socket (other_port, PEER_SEQ, AF_INET, PEER_PORT + 1, PEER_UID);
-  append_socket (other_family, PEER_SEQ, AF_INET6, PEER_PORT, PEER_UID);
+  append_socket (other_family, PEER_SEQ, AF_UNIX, PEER_PORT, PEER_UID);
   append_message (short_message, SOCK_DIAG_BY_FAMILY, PEER_SEQ, "\x02\0\0\0", 4);
   for (gsize i = 0; i < G_N_ELEMENTS (refused); i++)
     {
@@ -769,6 +788,40 @@ test_peer_lookup_live (void)
   close (proxy_fd);
 }
 
+/* A dual-stack IPv6 socket that sends to an IPv4 endpoint, as aiocoap's
+ * does: the kernel finds it through the IPv4 address it sent from. */
+static void
+test_peer_lookup_dual_stack (void)
+{
+  g_autoptr (ProxyPeers) peers = proxy_peers_new ();
+  struct sockaddr_in proxy_address;
+  struct sockaddr_in6 client_address = { .sin6_family = AF_INET6 };
+  struct sockaddr_in6 mapped = { .sin6_family = AF_INET6 };
+  socklen_t length = sizeof client_address;
+  int proxy_fd = bound_socket (&proxy_address);
+  int client_fd = socket (AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ProxyPeerEndpoint source = endpoint_v4 (1, 0), local = endpoint_of (&proxy_address);
+  g_autoptr (GError) error = NULL;
+  uid_t uid = G_MAXUINT32;
+
+  if (client_fd < 0 || bind (client_fd, (struct sockaddr *)&client_address, length) < 0)
+    {
+      g_test_skip ("no IPv6 here");
+      close (proxy_fd);
+      return;
+    }
+  g_assert_cmpint (getsockname (client_fd, (struct sockaddr *)&client_address, &length), ==, 0);
+  g_assert_cmpint (inet_pton (AF_INET6, "::ffff:127.0.0.1", &mapped.sin6_addr), ==, 1);
+  mapped.sin6_port = proxy_address.sin_port;
+  g_assert_cmpint (sendto (client_fd, "", 0, 0, (struct sockaddr *)&mapped, sizeof mapped), ==, 0);
+  source.port = g_ntohs (client_address.sin6_port);
+  g_assert_true (proxy_peers_lookup (peers, &source, &local, &uid, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (uid, ==, geteuid ());
+  close (client_fd);
+  close (proxy_fd);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -796,8 +849,10 @@ main (int argc, char **argv)
   g_test_add_func ("/proxy-peer/reply-uid", test_peer_reply_uid);
   g_test_add_func ("/proxy-peer/reply-not-found", test_peer_reply_not_found);
   g_test_add_func ("/proxy-peer/reply-pending", test_peer_reply_pending);
+  g_test_add_func ("/proxy-peer/reply-dual-stack", test_peer_reply_dual_stack);
   g_test_add_func ("/proxy-peer/reply-refused", test_peer_reply_refused);
   g_test_add_func ("/proxy-peer/endpoints", test_peer_endpoints);
   g_test_add_func ("/proxy-peer/lookup-live", test_peer_lookup_live);
+  g_test_add_func ("/proxy-peer/lookup-dual-stack", test_peer_lookup_dual_stack);
   return g_test_run ();
 }
