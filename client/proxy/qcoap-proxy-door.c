@@ -155,8 +155,10 @@ has_gid (GArray *gids, gid_t gid)
   return FALSE;
 }
 
-gboolean
-proxy_door_user_in_groups (ProxyDoor *door, uid_t uid, const char *const *groups)
+/* Whether @uid is root or a member (primary or supplementary) of one of
+ * @groups, a NULL-terminated list of group names. */
+static gboolean
+user_in_groups (ProxyDoor *door, uid_t uid, const char *const *groups)
 {
   GArray *gids;
 
@@ -229,7 +231,7 @@ proxy_door_admit (ProxyDoor *door, const struct sockaddr *remote, gsize remote_l
       reason = g_strdup_printf ("the sender's user cannot be told (%s)", error->message);
       return refuse (door, from, reason, failure);
     }
-  if (proxy_door_user_in_groups (door, *uid, (const char *const *)door->config->allowed_groups))
+  if (user_in_groups (door, *uid, (const char *const *)door->config->allowed_groups))
     return TRUE;
   reason = g_strdup_printf ("user %u is not in AllowedGroups=", (guint)*uid);
   return refuse (door, from, reason, failure);
@@ -242,7 +244,7 @@ proxy_door_admit_route (ProxyDoor *door, uid_t uid, const ProxyRoute *route, Pro
   g_autofree char *reason = NULL;
 
   if (route == NULL || route->allowed_groups == NULL
-      || proxy_door_user_in_groups (door, uid, (const char *const *)route->allowed_groups))
+      || user_in_groups (door, uid, (const char *const *)route->allowed_groups))
     return TRUE;
   from = g_strdup_printf ("user %u", (guint)uid);
   reason = g_strdup_printf ("user %u is not in the AllowedGroups= of route %s", (guint)uid,

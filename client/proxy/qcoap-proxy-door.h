@@ -36,8 +36,4 @@ gboolean proxy_door_admit (ProxyDoor *door, const struct sockaddr *remote, gsize
 gboolean proxy_door_admit_route (ProxyDoor *door, uid_t uid, const ProxyRoute *route,
                                  ProxyFailure *failure);
 
-/* Whether @uid is root or a member (primary or supplementary) of one of
- * @groups, a NULL-terminated list of group names. */
-gboolean proxy_door_user_in_groups (ProxyDoor *door, uid_t uid, const char *const *groups);
-
 G_END_DECLS
