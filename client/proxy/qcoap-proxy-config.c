@@ -7,12 +7,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "qcoap-modem.h"
+
 #define PROXY_GROUP "proxy"
+/* Longer names are not group names on any system the gateway runs. */
+#define GROUP_NAME_MAX 64
 
 typedef enum
 {
   KEY_ADDRESS,  /* GSocketAddress *: an IP literal and a port */
   KEY_SECONDS,  /* guint, between min and max */
+  KEY_COUNT,    /* guint, between min and max */
+  KEY_GROUPS,   /* GStrv: group names, separated by spaces */
   KEY_UPSTREAM, /* ProxyTarget: coap:// or coaps:// host and port */
   KEY_STRING,   /* char * */
   KEY_SECRET,   /* GBytes *, never echoed in an error */
@@ -30,6 +36,9 @@ static const KeySpec proxy_keys[] = {
   { "Listen", KEY_ADDRESS, G_STRUCT_OFFSET (ProxyConfig, listen) },
   { "IdleTimeout", KEY_SECONDS, G_STRUCT_OFFSET (ProxyConfig, idle_timeout_s), 1, 86400 },
   { "RequestTimeout", KEY_SECONDS, G_STRUCT_OFFSET (ProxyConfig, request_timeout_s), 1, 600 },
+  { "AllowedGroups", KEY_GROUPS, G_STRUCT_OFFSET (ProxyConfig, allowed_groups) },
+  { "MaxClientsPerUser", KEY_COUNT, G_STRUCT_OFFSET (ProxyConfig, max_clients_per_user), 1,
+    QCOAP_MODEM_MAX_CLIENTS },
 };
 
 static const KeySpec route_keys[] = {
@@ -38,6 +47,7 @@ static const KeySpec route_keys[] = {
   { "PskIdentity", KEY_STRING, G_STRUCT_OFFSET (ProxyRoute, target.psk_identity) },
   { "PskKey", KEY_SECRET, G_STRUCT_OFFSET (ProxyRoute, target.psk_key) },
   { "PskKeyFile", KEY_STRING, G_STRUCT_OFFSET (ProxyRoute, psk_key_file) },
+  { "AllowedGroups", KEY_GROUPS, G_STRUCT_OFFSET (ProxyRoute, allowed_groups) },
 };
 
 static const guint16 default_ports[] = { [PROXY_SCHEME_COAP] = 5683, [PROXY_SCHEME_COAPS] = 5684 };
@@ -86,6 +96,7 @@ route_free (ProxyRoute *route)
   g_clear_object (&route->listen);
   proxy_target_clear (&route->target);
   g_free (route->psk_key_file);
+  g_strfreev (route->allowed_groups);
   g_free (route);
 }
 
@@ -93,6 +104,7 @@ void
 proxy_config_free (ProxyConfig *config)
 {
   g_clear_object (&config->listen);
+  g_strfreev (config->allowed_groups);
   g_ptr_array_unref (config->routes);
   g_free (config);
 }
@@ -185,17 +197,58 @@ parse_upstream (const char *text, ProxyTarget *out, GError **error)
 }
 
 static gboolean
-parse_seconds (const char *text, const KeySpec *spec, guint *out, GError **error)
+parse_number (const char *text, const KeySpec *spec, guint *out, GError **error)
 {
   guint64 value;
 
   if (!g_ascii_string_to_unsigned (text, 10, spec->min, spec->max, &value, NULL))
     {
       g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                   "\"%s\" is not a number of seconds from %u to %u", text, spec->min, spec->max);
+                   "\"%s\" is not a number%s from %u to %u", text,
+                   spec->kind == KEY_SECONDS ? " of seconds" : "", spec->min, spec->max);
       return FALSE;
     }
   *out = (guint)value;
+  return TRUE;
+}
+
+/* The portable characters of a group name (POSIX), which is what
+ * groupadd takes on Debian; a leading '-' would read as an option. */
+static gboolean
+is_group_name (const char *name)
+{
+  gsize length = strlen (name);
+
+  if (length == 0 || length > GROUP_NAME_MAX || name[0] == '-')
+    return FALSE;
+  for (gsize i = 0; i < length; i++)
+    if (!g_ascii_isalnum (name[i]) && strchr ("._-", name[i]) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+/* "qcoapd sensors": names separated by spaces; empty: no group (root
+ * only). */
+static gboolean
+parse_groups (const char *text, GStrv *out, GError **error)
+{
+  g_auto (GStrv) words = g_strsplit_set (text, " \t", -1);
+  g_autoptr (GStrvBuilder) names = g_strv_builder_new ();
+
+  for (gsize i = 0; words[i]; i++)
+    {
+      if (*words[i] == '\0')
+        continue;
+      if (!is_group_name (words[i]))
+        {
+          g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                       "\"%s\" is not a group name (letters, digits, '.', '_', '-')", words[i]);
+          return FALSE;
+        }
+      g_strv_builder_add (names, words[i]);
+    }
+  g_strfreev (*out);
+  *out = g_strv_builder_end (names);
   return TRUE;
 }
 
@@ -212,7 +265,10 @@ read_value (const KeySpec *spec, const char *text, gpointer base, GError **error
         g_clear_object ((GSocketAddress **)field);
         return parse_address (text, field, error);
       case KEY_SECONDS:
-        return parse_seconds (text, spec, field, error);
+      case KEY_COUNT:
+        return parse_number (text, spec, field, error);
+      case KEY_GROUPS:
+        return parse_groups (text, field, error);
       case KEY_UPSTREAM:
         return parse_upstream (text, field, error);
       case KEY_STRING:
@@ -346,6 +402,8 @@ config_new_default (void)
   parse_address (PROXY_DEFAULT_LISTEN, &config->listen, NULL);
   config->idle_timeout_s = PROXY_DEFAULT_IDLE_TIMEOUT;
   config->request_timeout_s = PROXY_DEFAULT_REQUEST_TIMEOUT;
+  config->allowed_groups = g_strsplit (PROXY_DEFAULT_ALLOWED_GROUPS, " ", -1);
+  config->max_clients_per_user = PROXY_DEFAULT_MAX_CLIENTS_PER_USER;
   config->routes = g_ptr_array_new_with_free_func ((GDestroyNotify)route_free);
   return config;
 }

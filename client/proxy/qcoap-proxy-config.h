@@ -3,8 +3,11 @@
  *
  *   [proxy]
  *   Listen=127.0.0.1:5683
+ *   AllowedGroups=qcoapd
+ *   MaxClientsPerUser=2
  *   [route NAME]
  *   Listen=127.0.0.1:5700
+ *   AllowedGroups=…  (narrows [proxy]'s)
  *   Upstream=coaps://host:5684
  *   PskIdentity=…
  *   PskKey=…  or  PskKeyFile=…
@@ -19,6 +22,13 @@ G_BEGIN_DECLS
 #define PROXY_DEFAULT_IDLE_TIMEOUT    60
 #define PROXY_DEFAULT_REQUEST_TIMEOUT 60
 #define PROXY_ROUTE_GROUP_PREFIX      "route "
+/* The group that qcoapd's bus policy admits: who may use qcoapd may use the
+ * proxy. */
+#define PROXY_DEFAULT_ALLOWED_GROUPS "qcoapd"
+/* Half of what qcoapd gives the proxy's own user by default (its
+ * MaxClientsPerUser=4): one local user cannot take all of the proxy's
+ * share of the modem. */
+#define PROXY_DEFAULT_MAX_CLIENTS_PER_USER 2
 /* Longer keys are refused: DTLS implementations take at most 64 bytes. */
 #define PROXY_PSK_KEY_MAX 64
 
@@ -46,6 +56,9 @@ typedef struct
   GSocketAddress *listen;
   ProxyTarget target;
   char *psk_key_file; /* read by proxy_config_load_keys() into target.psk_key */
+  /* NULL: whoever [proxy] admits; else only those the route's groups admit
+   * too (an empty list: root only). */
+  GStrv allowed_groups;
 } ProxyRoute;
 
 typedef struct
@@ -53,7 +66,9 @@ typedef struct
   GSocketAddress *listen; /* the forward proxy, or NULL when Listen= is empty */
   guint idle_timeout_s;
   guint request_timeout_s;
-  GPtrArray *routes; /* ProxyRoute */
+  GStrv allowed_groups;       /* group names; root is always admitted */
+  guint max_clients_per_user; /* sessions of qcoapd per user other than root */
+  GPtrArray *routes;          /* ProxyRoute */
 } ProxyConfig;
 
 /* Parses the text of a configuration file; reads nothing else (key files

@@ -233,9 +233,15 @@ proxy_forward_start (ProxyForward *forward, ProxyRequest *request, ProxyExchange
       proxy_failure_clear (&failure);
       return;
     }
+  if (!proxy_upstream_pool_admit (forward->pool, &request->target, request->uid, &failure))
+    {
+      operation_fail (op, &failure);
+      proxy_failure_clear (&failure);
+      return;
+    }
   g_debug ("%s: forwarding", request->description);
-  proxy_upstream_pool_acquire (forward->pool, &request->target, forward->cancellable, on_acquired,
-                               op);
+  proxy_upstream_pool_acquire (forward->pool, &request->target, request->uid, forward->cancellable,
+                               on_acquired, op);
 }
 
 ProxyForward *

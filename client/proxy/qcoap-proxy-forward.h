@@ -17,6 +17,9 @@ typedef struct
   GVariant *options; /* a(qv), a full reference */
   GBytes *payload;
   char *description; /* "GET coap://host:port/path", for logs; no key */
+  uid_t uid;         /* the local user who sent it */
+  /* The route whose endpoint or key it uses, or NULL. */
+  const ProxyRoute *route;
 } ProxyRequest;
 
 void proxy_request_free (ProxyRequest *request);

@@ -14,8 +14,8 @@ static const struct
   QcoapError error;
   guint32 retry_after_s; /* Max-Age */
 } unavailable_errors[] = {
-  { QCOAP_ERROR_NO_FREE_CLIENT, 5 },
-  { QCOAP_ERROR_CLIENT_BUSY, 5 },
+  { QCOAP_ERROR_NO_FREE_CLIENT, PROXY_RETRY_BUSY_S },
+  { QCOAP_ERROR_CLIENT_BUSY, PROXY_RETRY_BUSY_S },
   { QCOAP_ERROR_QUEUE_FULL, 1 },
 };
 

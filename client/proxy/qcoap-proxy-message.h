@@ -43,6 +43,11 @@ typedef struct
   GBytes *value;
 } ProxyWireOption;
 
+/* Max-Age of a 5.03 while the client IDs the request needs are taken (all
+ * of the modem's, or all its user may hold): sessions are short, and
+ * closing an idle one takes a few seconds. */
+#define PROXY_RETRY_BUSY_S 5
+
 /* A CoAP answer made by the proxy itself (RFC 7252 §5.5.2: a diagnostic
  * payload in UTF-8, without Content-Format). */
 typedef struct

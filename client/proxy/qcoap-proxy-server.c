@@ -4,6 +4,8 @@
 #include <glib-unix.h>
 #include <string.h>
 
+#include "qcoap-proxy-door.h"
+
 /* Proxy-Uri is at most 1034 bytes; each segment gains at most 3 bytes of
  * option header when split. */
 #define SPLIT_BUFFER_SIZE 4096
@@ -19,6 +21,7 @@ struct _ProxyServer
 {
   const ProxyConfig *config;
   ProxyForward *forward;
+  ProxyDoor *door;
   coap_context_t *context;
   GArray *listeners; /* Listener */
   ProxyExchanges *exchanges;
@@ -237,10 +240,12 @@ target_from_proxy_uri (RequestOptions *options, ProxyTarget *target, ProxyFailur
   return split_uri_into_options (options, &uri, failure);
 }
 
-/* A coaps:// server gets the key of the route that names it. */
+/* A coaps:// server gets the key of the route that names it; the request
+ * then uses that route, and is for those the route admits. */
 static gboolean
-add_key (ProxyServer *self, ProxyTarget *target, ProxyFailure *failure)
+add_key (ProxyServer *self, ProxyRequest *request, ProxyFailure *failure)
 {
+  ProxyTarget *target = &request->target;
   const ProxyRoute *route;
   g_autofree char *name = NULL;
 
@@ -251,6 +256,7 @@ add_key (ProxyServer *self, ProxyTarget *target, ProxyFailure *failure)
     {
       target->psk_identity = g_strdup (route->target.psk_identity);
       target->psk_key = g_bytes_ref (route->target.psk_key);
+      request->route = route;
       return TRUE;
     }
   name = proxy_target_to_string (target);
@@ -261,14 +267,17 @@ add_key (ProxyServer *self, ProxyTarget *target, ProxyFailure *failure)
 
 static gboolean
 resolve_target (ProxyServer *self, const Listener *listener, gboolean proxied,
-                RequestOptions *options, ProxyTarget *target, ProxyFailure *failure)
+                RequestOptions *options, ProxyRequest *request, ProxyFailure *failure)
 {
+  ProxyTarget *target = &request->target;
+
   if (listener->route != NULL && proxied)
     proxy_failure_set (failure, QCOAP_CODE (5, 5),
                        "this endpoint is the route %s, not a forward proxy", listener->route->name);
   else if (listener->route != NULL)
     {
       proxy_target_copy (target, &listener->route->target);
+      request->route = listener->route;
       return TRUE;
     }
   else if (!proxied)
@@ -276,7 +285,7 @@ resolve_target (ProxyServer *self, const Listener *listener, gboolean proxied,
                        "this is a forward proxy: name the server with Proxy-Uri or Proxy-Scheme");
   else if (options->proxy_uri != NULL ? target_from_proxy_uri (options, target, failure)
                                       : target_from_proxy_scheme (options, target, failure))
-    return add_key (self, target, failure);
+    return add_key (self, request, failure);
   return FALSE;
 }
 
@@ -321,7 +330,7 @@ parse_request (ProxyServer *self, coap_session_t *session, const coap_pdu_t *req
     }
   coap_get_data (request, &length, &data);
   if (!proxy_payload_check (length, failure)
-      || !resolve_target (self, listener, proxied, options, &parsed->target, failure))
+      || !resolve_target (self, listener, proxied, options, parsed, failure))
     return NULL;
   parsed->options = proxy_options_to_variant ((const ProxyOption *)options->forwarded->data,
                                               options->forwarded->len, failure);
@@ -333,6 +342,18 @@ parse_request (ProxyServer *self, coap_session_t *session, const coap_pdu_t *req
   parsed->payload = g_bytes_new (data, length);
   parsed->description = describe (parsed, options->forwarded);
   return g_steal_pointer (&parsed);
+}
+
+/* Whether the sender may use the proxy: its user, from the socket it sent
+ * from, in @uid. */
+static gboolean
+admit (ProxyServer *self, coap_session_t *session, uid_t *uid, ProxyFailure *failure)
+{
+  const coap_address_t *remote = coap_session_get_addr_remote (session);
+  const coap_address_t *local = coap_session_get_addr_local (session);
+
+  return proxy_door_admit (self->door, &remote->addr.sa, remote->size, &local->addr.sa, local->size,
+                           uid, failure);
 }
 
 /* Every method of every resource comes here. libcoap's own response is
@@ -347,14 +368,22 @@ on_request (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t
   /* libcoap acknowledges a Confirmable proxy request before it calls us. */
   gboolean acked = proxied && coap_pdu_get_type (request) == COAP_MESSAGE_CON;
   ProxyFailure failure = { 0 };
-  ProxyRequest *parsed;
+  ProxyRequest *parsed = NULL;
+  uid_t uid;
 
-  if (self->stopped || proxy_exchanges_handle_duplicate (self->exchanges, session, request, acked))
+  /* A refused sender gets its 4.03 below; an admitted one's duplicate is
+   * answered as the first was. */
+  if (self->stopped
+      || (admit (self, session, &uid, &failure)
+          && proxy_exchanges_handle_duplicate (self->exchanges, session, request, acked)))
     {
       coap_pdu_set_type (response, COAP_MESSAGE_NON);
       return;
     }
-  parsed = parse_request (self, session, request, proxied, &failure);
+  if (failure.code == 0)
+    parsed = parse_request (self, session, request, proxied, &failure);
+  if (parsed != NULL && !proxy_door_admit_route (self->door, uid, parsed->route, &failure))
+    g_clear_pointer (&parsed, proxy_request_free);
   if (parsed == NULL)
     {
       g_debug ("a request from %s: %s", coap_session_str (session), failure.diagnostic);
@@ -362,6 +391,7 @@ on_request (coap_resource_t *resource, coap_session_t *session, const coap_pdu_t
       proxy_failure_clear (&failure);
       return;
     }
+  parsed->uid = uid;
   coap_pdu_set_type (response, COAP_MESSAGE_NON);
   proxy_forward_start (self->forward, parsed,
                        proxy_exchange_new (self->exchanges, session, request, acked));
@@ -455,6 +485,7 @@ proxy_server_new (const ProxyConfig *config, ProxyForward *forward, GError **err
   self->config = config;
   self->forward = forward;
   self->listeners = g_array_new (FALSE, FALSE, sizeof (Listener));
+  self->door = proxy_door_new (config);
   self->context = coap_new_context (NULL);
   if (self->context == NULL)
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "libcoap cannot make a context");
@@ -489,5 +520,6 @@ proxy_server_free (ProxyServer *self)
   g_clear_pointer (&self->exchanges, proxy_exchanges_free);
   g_clear_pointer (&self->context, coap_free_context);
   g_array_unref (self->listeners);
+  proxy_door_free (self->door);
   g_free (self);
 }

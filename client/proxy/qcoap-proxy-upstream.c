@@ -4,6 +4,7 @@
 /* Messages that arrive before anyone expects their token (a response that
  * overtook the reply to its Send) wait here, a few at most. */
 #define UNCLAIMED_MAX 8
+#define ROOT_UID      0
 
 typedef enum
 {
@@ -17,6 +18,7 @@ struct _ProxyUpstreamPool
   ProxyDaemon *daemon;
   guint idle_timeout_s;
   guint open_timeout_ms;
+  guint max_per_user;
   GHashTable *upstreams; /* key → ProxyUpstream (a reference) */
 };
 
@@ -34,6 +36,7 @@ struct _ProxyUpstream
   guint idle_id;
   GHashTable *expected; /* token (GBytes) → Expectation */
   GQueue unclaimed;     /* QcoapResponse */
+  GHashTable *holders;  /* the uids (not root) it counts for */
 };
 
 typedef struct
@@ -60,6 +63,7 @@ upstream_unref (ProxyUpstream *self)
   g_clear_object (&self->session);
   g_clear_handle_id (&self->idle_id, g_source_remove);
   g_hash_table_unref (self->expected);
+  g_hash_table_unref (self->holders);
   g_queue_clear_full (&self->unclaimed, (GDestroyNotify)qcoap_response_unref);
   proxy_target_clear (&self->target);
   g_free (self->description);
@@ -259,6 +263,7 @@ upstream_new (ProxyUpstreamPool *pool, const ProxyTarget *target, char *key)
   self->description = proxy_target_to_string (target);
   self->expected
       = g_hash_table_new_full (g_bytes_hash, g_bytes_equal, (GDestroyNotify)g_bytes_unref, g_free);
+  self->holders = g_hash_table_new (g_direct_hash, g_direct_equal);
   g_hash_table_insert (pool->upstreams, self->key, self);
   return self;
 }
@@ -281,8 +286,53 @@ upstream_start_open (ProxyUpstream *self)
                      upstream_ref (self));
 }
 
+/* ---- who holds what ---- */
+
+/* @uid counts this session among its own until it closes. */
+static void
+hold (ProxyUpstream *self, uid_t uid)
+{
+  if (uid != ROOT_UID)
+    g_hash_table_add (self->holders, GUINT_TO_POINTER (uid));
+}
+
+guint
+proxy_upstream_pool_count_held (ProxyUpstreamPool *pool, uid_t uid)
+{
+  GHashTableIter iter;
+  ProxyUpstream *upstream;
+  guint count = 0;
+
+  g_hash_table_iter_init (&iter, pool->upstreams);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&upstream))
+    count += g_hash_table_contains (upstream->holders, GUINT_TO_POINTER (uid));
+  return count;
+}
+
+gboolean
+proxy_upstream_pool_admit (ProxyUpstreamPool *pool, const ProxyTarget *target, uid_t uid,
+                           ProxyFailure *failure)
+{
+  g_autofree char *key = NULL;
+  ProxyUpstream *upstream;
+
+  if (uid == ROOT_UID)
+    return TRUE;
+  key = upstream_key (target);
+  upstream = g_hash_table_lookup (pool->upstreams, key);
+  if ((upstream != NULL && g_hash_table_contains (upstream->holders, GUINT_TO_POINTER (uid)))
+      || proxy_upstream_pool_count_held (pool, uid) < pool->max_per_user)
+    return TRUE;
+  proxy_failure_set (failure, QCOAP_CODE (5, 3),
+                     "user %u already uses as many sessions of qcoapd as one user may "
+                     "(MaxClientsPerUser=%u)",
+                     (guint)uid, pool->max_per_user);
+  failure->max_age = PROXY_RETRY_BUSY_S;
+  return FALSE;
+}
+
 void
-proxy_upstream_pool_acquire (ProxyUpstreamPool *pool, const ProxyTarget *target,
+proxy_upstream_pool_acquire (ProxyUpstreamPool *pool, const ProxyTarget *target, uid_t uid,
                              GCancellable *cancellable, GAsyncReadyCallback callback,
                              gpointer user_data)
 {
@@ -293,15 +343,18 @@ proxy_upstream_pool_acquire (ProxyUpstreamPool *pool, const ProxyTarget *target,
   g_task_set_source_tag (task, proxy_upstream_pool_acquire);
   if (self != NULL && self->state == UPSTREAM_OPEN)
     {
+      hold (self, uid);
       hand_over (self, task);
       return;
     }
   if (self != NULL)
     {
+      hold (self, uid);
       g_queue_push_tail (&self->waiters, task);
       return;
     }
   self = upstream_new (pool, target, g_steal_pointer (&key));
+  hold (self, uid);
   g_queue_push_tail (&self->waiters, task);
   upstream_start_open (self);
 }
@@ -367,13 +420,15 @@ proxy_upstream_unexpect (ProxyUpstream *self, GBytes *token)
 /* ---- the pool ---- */
 
 ProxyUpstreamPool *
-proxy_upstream_pool_new (ProxyDaemon *daemon, guint idle_timeout_s, guint open_timeout_ms)
+proxy_upstream_pool_new (ProxyDaemon *daemon, guint idle_timeout_s, guint open_timeout_ms,
+                         guint max_per_user)
 {
   ProxyUpstreamPool *pool = g_new0 (ProxyUpstreamPool, 1);
 
   pool->daemon = daemon;
   pool->idle_timeout_s = idle_timeout_s;
   pool->open_timeout_ms = open_timeout_ms;
+  pool->max_per_user = max_per_user;
   pool->upstreams = g_hash_table_new (g_str_hash, g_str_equal);
   return pool;
 }

@@ -155,7 +155,8 @@ serve (const ProxyConfig *config, GDBusConnection *connection)
   Run run = { loop, EXIT_SUCCESS };
   g_autoptr (ProxyDaemon) daemon = proxy_daemon_new (connection);
   ProxyUpstreamPool *pool
-      = proxy_upstream_pool_new (daemon, config->idle_timeout_s, config->request_timeout_s * 1000);
+      = proxy_upstream_pool_new (daemon, config->idle_timeout_s, config->request_timeout_s * 1000,
+                                 config->max_clients_per_user);
   ProxyForward *forward = proxy_forward_new (daemon, pool, config->request_timeout_s);
   g_autoptr (GError) error = NULL;
   ProxyServer *server = proxy_server_new (config, forward, &error);

@@ -28,6 +28,7 @@ declare -A corpus=(
   [fuzz-qcoap-options]=tests/proto/corpus-options
   [fuzz-proxy-config]=tests/proxy/corpus-config
   [fuzz-proxy-options]=tests/proxy/corpus-options
+  [fuzz-proxy-peer]=tests/proxy/corpus-peer
   [fuzz-network-proto]=tests/proto/corpus-network
   [fuzz-at-fields]=tests/proto/corpus-at-fields
 )

@@ -1,12 +1,20 @@
-/* test-proxy-units.c — qcoap-proxy's configuration reader and message
- * translation on their own: what is accepted, what is refused and how, and
- * that no refusal quotes a key. */
+/* test-proxy-units.c — qcoap-proxy's configuration reader, message
+ * translation and sock_diag messages on their own: what is accepted, what
+ * is refused and how, and that no refusal quotes a key. */
+#include <arpa/inet.h>
+#include <errno.h>
 #include <glib/gstdio.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "qcoap-proxy-config.h"
 #include "qcoap-proxy-message.h"
+#include "qcoap-proxy-peer.h"
 
 #define SECRET "S3cr3t-never-in-an-error"
 
@@ -37,6 +45,35 @@ test_config_defaults (void)
   g_assert_cmpuint (config->idle_timeout_s, ==, PROXY_DEFAULT_IDLE_TIMEOUT);
   g_assert_cmpuint (config->request_timeout_s, ==, PROXY_DEFAULT_REQUEST_TIMEOUT);
   g_assert_cmpuint (config->routes->len, ==, 0);
+  g_assert_cmpstrv (config->allowed_groups, ((const char *[]){ "qcoapd", NULL }));
+  g_assert_cmpuint (config->max_clients_per_user, ==, PROXY_DEFAULT_MAX_CLIENTS_PER_USER);
+}
+
+/* [proxy] admits its groups; a route narrows them or, without the key,
+ * leaves them be; an empty list is root only. */
+static void
+test_config_allowed_groups (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ProxyConfig) config
+      = parse ("[proxy]\nAllowedGroups=qcoapd  sensors\tlab.users\nMaxClientsPerUser=6\n"
+               "[route open]\nUpstream=coap://h\n"
+               "[route narrow]\nUpstream=coap://h2\nAllowedGroups=sensors\n"
+               "[route root]\nUpstream=coap://h3\nAllowedGroups=\n",
+               &error);
+  const ProxyRoute *open, *narrow, *root;
+
+  g_assert_no_error (error);
+  g_assert_cmpstrv (config->allowed_groups,
+                    ((const char *[]){ "qcoapd", "sensors", "lab.users", NULL }));
+  g_assert_cmpuint (config->max_clients_per_user, ==, 6);
+  open = g_ptr_array_index (config->routes, 0);
+  narrow = g_ptr_array_index (config->routes, 1);
+  root = g_ptr_array_index (config->routes, 2);
+  g_assert_null (open->allowed_groups);
+  g_assert_cmpstrv (narrow->allowed_groups, ((const char *[]){ "sensors", NULL }));
+  g_assert_nonnull (root->allowed_groups);
+  g_assert_cmpuint (g_strv_length (root->allowed_groups), ==, 0);
 }
 
 static void
@@ -88,6 +125,11 @@ static const struct
   { "[proxy]\nListen=127.0.0.1\n", "has no port" },
   { "[proxy]\nRequestTimeout=601\n", "from 1 to 600" },
   { "[route r]\nListen=127.0.0.1:5683\nUpstream=coap://h\n", "given twice" },
+  { "[proxy]\nAllowedGroups=qcoapd,sensors\n", "not a group name" },
+  { "[proxy]\nAllowedGroups=-g\n", "not a group name" },
+  { "[route r]\nUpstream=coap://h\nAllowedGroups=a/b\n", "not a group name" },
+  { "[proxy]\nMaxClientsPerUser=0\n", "not a number from 1 to 6" },
+  { "[proxy]\nMaxClientsPerUser=7\n", "not a number from 1 to 6" },
 };
 
 static void
@@ -454,12 +496,339 @@ test_diagnostic_cut (void)
   proxy_failure_clear (&failure);
 }
 
+/* ---- sock_diag: who sent a datagram ---- */
+
+#define PEER_PORT  40001
+#define PROXY_PORT 5683
+#define PEER_UID   1234
+#define PEER_SEQ   7
+
+static ProxyPeerEndpoint
+endpoint_v4 (guint8 last, guint16 port)
+{
+  ProxyPeerEndpoint endpoint = { 0 };
+
+  endpoint.family = AF_INET;
+  endpoint.address[0] = 127;
+  endpoint.address[3] = last;
+  endpoint.port = port;
+  return endpoint;
+}
+
+/* Appends one netlink message of @type, numbered @seq, with @payload. */
+static void
+append_message (GByteArray *reply, guint16 type, guint32 seq, const void *payload, gsize length)
+{
+  struct nlmsghdr header = { 0 };
+  static const guint8 padding[NLMSG_ALIGNTO] = { 0 };
+
+  header.nlmsg_len = NLMSG_LENGTH (length);
+  header.nlmsg_type = type;
+  header.nlmsg_seq = seq;
+  g_byte_array_append (reply, (const guint8 *)&header, sizeof header);
+  g_byte_array_append (reply, payload, length);
+  g_byte_array_append (reply, padding, NLMSG_ALIGN (length) - length);
+}
+
+/* What the kernel answers for a UDP socket: its description, then an
+ * attribute (which the parser must skip). */
+static void
+append_socket (GByteArray *reply, guint32 seq, int family, guint16 own_port, uid_t uid)
+{
+  guint8 payload[sizeof (struct inet_diag_msg) + 8] = { 0 };
+  struct inet_diag_msg message = { 0 };
+
+  message.idiag_family = family;
+  message.id.idiag_sport = g_htons (own_port);
+  message.id.idiag_dport = g_htons (PROXY_PORT);
+  message.idiag_uid = uid;
+  memcpy (payload, &message, sizeof message);
+  payload[sizeof message] = 8; /* an rtattr of 8 bytes */
+  append_message (reply, SOCK_DIAG_BY_FAMILY, seq, payload, sizeof payload);
+}
+
+static void
+append_error (GByteArray *reply, guint32 seq, int code)
+{
+  struct nlmsgerr error = { 0 };
+
+  error.error = code;
+  append_message (reply, NLMSG_ERROR, seq, &error, sizeof error);
+}
+
+static gboolean
+parse_reply (GByteArray *reply, gsize length, uid_t *uid, GError **error)
+{
+  ProxyPeerEndpoint source = endpoint_v4 (1, PEER_PORT);
+
+  return proxy_peer_parse_reply (reply->data, length, PEER_SEQ, &source, uid, error);
+}
+
+/* The request names the client's socket in the "dst" fields, as the
+ * kernel's UDP lookup reads them, and the proxy's endpoint in "src". */
+static void
+test_peer_request (void)
+{
+  ProxyPeerEndpoint source = endpoint_v4 (1, PEER_PORT), local = endpoint_v4 (1, PROXY_PORT);
+  ProxyPeerEndpoint v6 = { .family = AF_INET6, .port = PEER_PORT };
+  guint8 buffer[256];
+  struct nlmsghdr header;
+  struct inet_diag_req_v2 request;
+  gsize length = proxy_peer_build_request (&source, &local, PEER_SEQ, buffer, sizeof buffer);
+
+  g_assert_cmpuint (length, ==, NLMSG_LENGTH (sizeof request));
+  memcpy (&header, buffer, sizeof header);
+  memcpy (&request, buffer + NLMSG_HDRLEN, sizeof request);
+  g_assert_cmpuint (header.nlmsg_len, ==, length);
+  g_assert_cmpuint (header.nlmsg_type, ==, SOCK_DIAG_BY_FAMILY);
+  g_assert_cmpuint (header.nlmsg_flags, ==, NLM_F_REQUEST); /* one socket, no dump */
+  g_assert_cmpuint (header.nlmsg_seq, ==, PEER_SEQ);
+  g_assert_cmpuint (request.sdiag_family, ==, AF_INET);
+  g_assert_cmpuint (request.sdiag_protocol, ==, IPPROTO_UDP);
+  g_assert_cmpuint (g_ntohs (request.id.idiag_dport), ==, PEER_PORT);
+  g_assert_cmpuint (g_ntohs (request.id.idiag_sport), ==, PROXY_PORT);
+  g_assert_cmpmem (request.id.idiag_dst, 4, source.address, 4);
+  g_assert_cmpmem (request.id.idiag_src, 4, local.address, 4);
+  g_assert_cmpuint (request.id.idiag_cookie[0], ==, INET_DIAG_NOCOOKIE);
+  g_assert_cmpuint (request.id.idiag_cookie[1], ==, INET_DIAG_NOCOOKIE);
+  /* Too small a buffer, or families that differ: nothing. */
+  g_assert_cmpuint (proxy_peer_build_request (&source, &local, 1, buffer, length - 1), ==, 0);
+  g_assert_cmpuint (proxy_peer_build_request (&v6, &local, 1, buffer, sizeof buffer), ==, 0);
+}
+
+static void
+test_peer_reply_uid (void)
+{
+  g_autoptr (GByteArray) reply = g_byte_array_new ();
+  g_autoptr (GError) error = NULL;
+  uid_t uid = 0;
+
+  /* A late answer to an earlier request comes first and is skipped. */
+  append_socket (reply, PEER_SEQ - 1, AF_INET, PEER_PORT, 0);
+  append_socket (reply, PEER_SEQ, AF_INET, PEER_PORT, PEER_UID);
+  g_assert_true (parse_reply (reply, reply->len, &uid, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (uid, ==, PEER_UID);
+}
+
+static void
+test_peer_reply_not_found (void)
+{
+  g_autoptr (GByteArray) missing = g_byte_array_new ();
+  g_autoptr (GByteArray) done = g_byte_array_new ();
+  g_autoptr (GByteArray) denied = g_byte_array_new ();
+  g_autoptr (GError) error = NULL;
+  uid_t uid = PEER_UID;
+
+  append_error (missing, PEER_SEQ, -ENOENT);
+  g_assert_false (parse_reply (missing, missing->len, &uid, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  append_message (done, NLMSG_DONE, PEER_SEQ, "\0\0\0\0", 4);
+  g_assert_false (parse_reply (done, done->len, &uid, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  append_error (denied, PEER_SEQ, -EPERM);
+  g_assert_false (parse_reply (denied, denied->len, &uid, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+  g_assert_cmpuint (uid, ==, PEER_UID); /* untouched */
+}
+
+/* An acknowledgement, or answers to other requests only: read on. */
+static void
+test_peer_reply_pending (void)
+{
+  g_autoptr (GByteArray) reply = g_byte_array_new ();
+  g_autoptr (GError) error = NULL;
+  uid_t uid;
+
+  append_error (reply, PEER_SEQ, 0);
+  append_socket (reply, PEER_SEQ + 1, AF_INET, PEER_PORT, PEER_UID);
+  g_assert_false (parse_reply (reply, reply->len, &uid, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PENDING);
+  g_clear_error (&error);
+  g_assert_false (parse_reply (reply, 0, &uid, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PENDING);
+}
+
+/* An IPv4 sender's socket may be a dual-stack IPv6 one; an IPv6 sender's
+ * is never IPv4. */
+static void
+test_peer_reply_dual_stack (void)
+{
+  g_autoptr (GByteArray) reply = g_byte_array_new ();
+  g_autoptr (GError) error = NULL;
+  ProxyPeerEndpoint v6 = { .family = AF_INET6, .port = PEER_PORT };
+  uid_t uid = 0;
+
+  append_socket (reply, PEER_SEQ, AF_INET6, PEER_PORT, PEER_UID);
+  g_assert_true (parse_reply (reply, reply->len, &uid, &error));
+  g_assert_cmpuint (uid, ==, PEER_UID);
+  g_byte_array_set_size (reply, 0);
+  append_socket (reply, PEER_SEQ, AF_INET, PEER_PORT, PEER_UID);
+  g_assert_false (proxy_peer_parse_reply (reply->data, reply->len, PEER_SEQ, &v6, &uid, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+}
+
+/* A description of another socket, of another family, or cut short is
+ * never taken for an answer. */
+static void
+test_peer_reply_refused (void)
+{
+  g_autoptr (GByteArray) other_port = g_byte_array_new ();
+  g_autoptr (GByteArray) other_family = g_byte_array_new ();
+  g_autoptr (GByteArray) short_message = g_byte_array_new ();
+  g_autoptr (GByteArray) good = g_byte_array_new ();
+  GByteArray *refused[] = { other_port, other_family, short_message };
+  g_autoptr (GError) error = NULL;
+  uid_t uid;
+
+  append_socket (other_port, PEER_SEQ, AF_INET, PEER_PORT + 1, PEER_UID);
+  append_socket (other_family, PEER_SEQ, AF_UNIX, PEER_PORT, PEER_UID);
+  append_message (short_message, SOCK_DIAG_BY_FAMILY, PEER_SEQ, "\x02\0\0\0", 4);
+  for (gsize i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_assert_false (parse_reply (refused[i], refused[i]->len, &uid, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+      g_clear_error (&error);
+    }
+  append_socket (good, PEER_SEQ, AF_INET, PEER_PORT, PEER_UID);
+  for (gsize length = 1; length < good->len; length++)
+    {
+      g_assert_false (parse_reply (good, length, &uid, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+      g_clear_error (&error);
+    }
+}
+
+static void
+test_peer_endpoints (void)
+{
+  struct sockaddr_in6 mapped = { .sin6_family = AF_INET6, .sin6_port = g_htons (PEER_PORT) };
+  struct sockaddr_in6 loopback6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+  struct sockaddr_in other = { .sin_family = AF_INET, .sin_addr.s_addr = g_htonl (0xC0000201) };
+  ProxyPeerEndpoint endpoint;
+  g_autofree char *text = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpint (inet_pton (AF_INET6, "::ffff:127.0.0.2", &mapped.sin6_addr), ==, 1);
+  g_assert_true (proxy_peer_endpoint_from_native ((struct sockaddr *)&mapped, sizeof mapped,
+                                                  &endpoint, &error));
+  g_assert_cmpint (endpoint.family, ==, AF_INET);
+  g_assert_true (proxy_peer_endpoint_is_loopback (&endpoint));
+  text = proxy_peer_endpoint_to_string (&endpoint);
+  g_assert_cmpstr (text, ==, "127.0.0.2:40001");
+  g_assert_true (proxy_peer_endpoint_from_native ((struct sockaddr *)&loopback6, sizeof loopback6,
+                                                  &endpoint, &error));
+  g_assert_true (proxy_peer_endpoint_is_loopback (&endpoint));
+  g_assert_true (
+      proxy_peer_endpoint_from_native ((struct sockaddr *)&other, sizeof other, &endpoint, &error));
+  g_assert_false (proxy_peer_endpoint_is_loopback (&endpoint));
+  g_assert_false (proxy_peer_endpoint_from_native ((struct sockaddr *)&other, sizeof other - 1,
+                                                   &endpoint, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+}
+
+static int
+bound_socket (struct sockaddr_in *address)
+{
+  socklen_t length = sizeof *address;
+  int fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+  g_assert_cmpint (fd, >=, 0);
+  memset (address, 0, sizeof *address);
+  address->sin_family = AF_INET;
+  address->sin_addr.s_addr = g_htonl (INADDR_LOOPBACK);
+  g_assert_cmpint (bind (fd, (struct sockaddr *)address, length), ==, 0);
+  g_assert_cmpint (getsockname (fd, (struct sockaddr *)address, &length), ==, 0);
+  return fd;
+}
+
+static ProxyPeerEndpoint
+endpoint_of (const struct sockaddr_in *address)
+{
+  ProxyPeerEndpoint endpoint;
+
+  g_assert_true (proxy_peer_endpoint_from_native ((const struct sockaddr *)address, sizeof *address,
+                                                  &endpoint, NULL));
+  return endpoint;
+}
+
+/* The kernel's own answer about a socket of this process: its owner is
+ * us; a port no socket holds is not found, and a sender that is not on
+ * loopback is not asked about. */
+static void
+test_peer_lookup_live (void)
+{
+  g_autoptr (ProxyPeers) peers = proxy_peers_new ();
+  struct sockaddr_in proxy_address, client_address;
+  struct sockaddr_in unused_address;
+  int proxy_fd = bound_socket (&proxy_address), client_fd = bound_socket (&client_address);
+  int unused_fd = bound_socket (&unused_address);
+  ProxyPeerEndpoint source = endpoint_of (&client_address), local = endpoint_of (&proxy_address);
+  ProxyPeerEndpoint nobody = source, remote = endpoint_v4 (1, PEER_PORT);
+  g_autoptr (GError) error = NULL;
+  uid_t uid = G_MAXUINT32;
+
+  g_assert_cmpint (connect (client_fd, (struct sockaddr *)&proxy_address, sizeof proxy_address), ==,
+                   0);
+  g_assert_true (proxy_peers_lookup (peers, &source, &local, &uid, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (uid, ==, geteuid ());
+  /* A port that a socket held a moment ago and none holds now. */
+  close (unused_fd);
+  nobody.port = g_ntohs (unused_address.sin_port);
+  g_assert_false (proxy_peers_lookup (peers, &nobody, &local, &uid, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  remote.address[0] = 192;
+  g_assert_false (proxy_peers_lookup (peers, &remote, &local, &uid, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+  close (client_fd);
+  close (proxy_fd);
+}
+
+/* A dual-stack IPv6 socket that sends to an IPv4 endpoint, as aiocoap's
+ * does: the kernel finds it through the IPv4 address it sent from. */
+static void
+test_peer_lookup_dual_stack (void)
+{
+  g_autoptr (ProxyPeers) peers = proxy_peers_new ();
+  struct sockaddr_in proxy_address;
+  struct sockaddr_in6 client_address = { .sin6_family = AF_INET6 };
+  struct sockaddr_in6 mapped = { .sin6_family = AF_INET6 };
+  socklen_t length = sizeof client_address;
+  int proxy_fd = bound_socket (&proxy_address);
+  int client_fd = socket (AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ProxyPeerEndpoint source = endpoint_v4 (1, 0), local = endpoint_of (&proxy_address);
+  g_autoptr (GError) error = NULL;
+  uid_t uid = G_MAXUINT32;
+
+  if (client_fd < 0 || bind (client_fd, (struct sockaddr *)&client_address, length) < 0)
+    {
+      g_test_skip ("no IPv6 here");
+      close (proxy_fd);
+      return;
+    }
+  g_assert_cmpint (getsockname (client_fd, (struct sockaddr *)&client_address, &length), ==, 0);
+  g_assert_cmpint (inet_pton (AF_INET6, "::ffff:127.0.0.1", &mapped.sin6_addr), ==, 1);
+  mapped.sin6_port = proxy_address.sin_port;
+  g_assert_cmpint (sendto (client_fd, "", 0, 0, (struct sockaddr *)&mapped, sizeof mapped), ==, 0);
+  source.port = g_ntohs (client_address.sin6_port);
+  g_assert_true (proxy_peers_lookup (peers, &source, &local, &uid, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (uid, ==, geteuid ());
+  close (client_fd);
+  close (proxy_fd);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/proxy-config/defaults", test_config_defaults);
   g_test_add_func ("/proxy-config/routes", test_config_routes);
+  g_test_add_func ("/proxy-config/allowed-groups", test_config_allowed_groups);
   g_test_add_func ("/proxy-config/refused", test_config_refused);
   g_test_add_func ("/proxy-config/key-file", test_config_key_file);
   g_test_add_func ("/proxy-config/inline-key-needs-private-file",
@@ -476,5 +845,14 @@ main (int argc, char **argv)
   g_test_add_func ("/proxy-message/diagnostic-cut", test_diagnostic_cut);
   g_test_add_func ("/proxy-message/modem-check", test_modem_check);
   g_test_add_func ("/proxy-message/modem-check-context", test_modem_check_context);
+  g_test_add_func ("/proxy-peer/request", test_peer_request);
+  g_test_add_func ("/proxy-peer/reply-uid", test_peer_reply_uid);
+  g_test_add_func ("/proxy-peer/reply-not-found", test_peer_reply_not_found);
+  g_test_add_func ("/proxy-peer/reply-pending", test_peer_reply_pending);
+  g_test_add_func ("/proxy-peer/reply-dual-stack", test_peer_reply_dual_stack);
+  g_test_add_func ("/proxy-peer/reply-refused", test_peer_reply_refused);
+  g_test_add_func ("/proxy-peer/endpoints", test_peer_endpoints);
+  g_test_add_func ("/proxy-peer/lookup-live", test_peer_lookup_live);
+  g_test_add_func ("/proxy-peer/lookup-dual-stack", test_peer_lookup_dual_stack);
   return g_test_run ();
 }
