@@ -149,11 +149,11 @@ adoption_get_owner (Adoption *adoption, guint id)
 }
 
 gboolean
-adoption_get_message_id (Adoption *adoption, guint16 *message_id)
+adoption_get_message_id (Adoption *adoption, guint id, guint16 *message_id)
 {
-  if (adoption->state == NULL)
+  if (adoption->state == NULL || !adoption->state->sessions[id].present)
     return FALSE;
-  *message_id = (guint16)adoption->state->message_id;
+  *message_id = (guint16)adoption->state->sessions[id].message_id;
   return TRUE;
 }
 
@@ -620,15 +620,17 @@ retry (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* The message-ID sequence goes on past the saved position, and the table
- * is marked done before the sessions go in, so that adding them saves. */
+/* A saved session's message-ID sequence goes on past its saved position,
+ * and the table is marked done before the sessions go in, so that adding
+ * them saves. */
 static void
 finish_run (Adopter *adopter)
 {
   guint16 message_id;
 
-  if (adoption_get_message_id (adopter->adoption, &message_id))
-    client_pool_set_message_id_position (adopter->pool, message_id);
+  for (guint id = 0; id < QCOAP_MAX_CLIENTS; id++)
+    if (adoption_get_message_id (adopter->adoption, id, &message_id))
+      client_pool_set_message_id_position (adopter->pool, id, message_id);
   adopter->done = TRUE;
   for (guint id = 0; id < QCOAP_MAX_CLIENTS; id++)
     take_over_session (adopter, id);

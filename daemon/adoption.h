@@ -72,8 +72,9 @@ gboolean adoption_run_finish (Adoption *adoption, GAsyncResult *result, GError *
 const AdoptionStep *adoption_get_step (Adoption *adoption, guint id);
 const SavedSession *adoption_get_session (Adoption *adoption, guint id);
 Caller *adoption_get_owner (Adoption *adoption, guint id);
-/* The saved message-ID position, and whether there was one. */
-gboolean adoption_get_message_id (Adoption *adoption, guint16 *message_id);
+/* The saved message-ID position of the session of client ID @id, and
+ * whether there was one. */
+gboolean adoption_get_message_id (Adoption *adoption, guint id, guint16 *message_id);
 /* Whether the saved state came from a daemon that stopped knowingly. */
 gboolean adoption_was_clean (Adoption *adoption);
 

@@ -1,6 +1,8 @@
 /* client-pool.c — see client-pool.h. */
 #include "client-pool.h"
 
+#include <sys/random.h>
+
 #include "qcoap-error.h"
 
 typedef struct
@@ -37,7 +39,7 @@ struct _ClientPool
   Transaction *running;
   guint last_served;
   gboolean dispatching; /* in dispatch(): a nested call leaves the work to it */
-  guint16 next_message_id;
+  guint16 next_message_id[QCOAP_MAX_CLIENTS];
   /* GUINT_TO_POINTER (mid) -> GUINT_TO_POINTER (owner): the client ID + 1,
    * or NO_OWNER */
   GHashTable *messages_in_flight;
@@ -221,6 +223,18 @@ client_pool_set_unclaimed_handler (ClientPool *pool, ClientPoolUrcFunc func, gpo
   pool->unclaimed.user_data = user_data;
 }
 
+/* From the kernel's random source, as tokens are (RFC 7252 §5.3.1 asks the
+ * same unpredictability of them). */
+static guint16
+random_message_id (void)
+{
+  guint16 value;
+
+  if (getrandom (&value, sizeof value, 0) != (gssize)sizeof value)
+    value = (guint16)g_random_int_range (0, CLIENT_POOL_MESSAGE_IDS);
+  return value;
+}
+
 ClientPool *
 client_pool_new (Modem *modem, guint queue_limit)
 {
@@ -231,9 +245,11 @@ client_pool_new (Modem *modem, guint queue_limit)
   for (guint i = 0; i < N_QUEUES; i++)
     g_queue_init (&pool->queues[i]);
   pool->last_served = N_QUEUES - 1;
-  /* A random start keeps a restarted daemon from repeating the message IDs
-   * of its previous life, which a server may still hold for deduplication. */
-  pool->next_message_id = (guint16)g_random_int_range (0, 65536);
+  /* Random starts: a server cannot predict another client's IDs, and a
+   * restarted daemon does not repeat the IDs of its previous life, which a
+   * server may still hold for deduplication. */
+  for (guint i = 0; i < QCOAP_MAX_CLIENTS; i++)
+    pool->next_message_id[i] = random_message_id ();
   pool->messages_in_flight = g_hash_table_new (NULL, NULL);
   register_urcs (pool);
   return pool;
@@ -296,19 +312,21 @@ client_pool_count_free (ClientPool *pool)
 
 /* ---- message IDs ---------------------------------------------------------- */
 
+/* The in-flight table's key: a client ID and one of its message IDs. */
+#define IN_FLIGHT_KEY(client_id, message_id)                                                       \
+  GUINT_TO_POINTER (((guint)(client_id) << 16) | (guint)(message_id))
+
 static void
 mark_in_flight (ClientPool *pool, guint owner, guint16 message_id)
 {
-  g_hash_table_insert (pool->messages_in_flight, GUINT_TO_POINTER (message_id),
-                       GUINT_TO_POINTER (owner + 1));
-  if (owner < QCOAP_MAX_CLIENTS)
-    pool->messages_per_client[owner]++;
+  g_hash_table_add (pool->messages_in_flight, IN_FLIGHT_KEY (owner, message_id));
+  pool->messages_per_client[owner]++;
 }
 
 static gboolean
 reserve_next (ClientPool *pool, guint owner, guint16 *message_id, GError **error)
 {
-  if (g_hash_table_size (pool->messages_in_flight) >= CLIENT_POOL_MESSAGE_IDS)
+  if (pool->messages_per_client[owner] >= CLIENT_POOL_MESSAGE_IDS)
     {
       g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_QUEUE_FULL,
                    "All %u message IDs are in flight; wait for some messages to be delivered",
@@ -316,9 +334,10 @@ reserve_next (ClientPool *pool, guint owner, guint16 *message_id, GError **error
       return FALSE;
     }
   /* At least one ID is free, so this ends within a turn of the sequence. */
-  while (g_hash_table_contains (pool->messages_in_flight, GUINT_TO_POINTER (pool->next_message_id)))
-    pool->next_message_id++;
-  *message_id = pool->next_message_id++;
+  while (g_hash_table_contains (pool->messages_in_flight,
+                                IN_FLIGHT_KEY (owner, pool->next_message_id[owner])))
+    pool->next_message_id[owner]++;
+  *message_id = pool->next_message_id[owner]++;
   mark_in_flight (pool, owner, *message_id);
   /* The position is saved every watch_span IDs, for a restarted daemon. */
   if (pool->watch_span && ++pool->taken_since_watch >= pool->watch_span)
@@ -332,7 +351,7 @@ reserve_next (ClientPool *pool, guint owner, guint16 *message_id, GError **error
 static gboolean
 reserve_chosen (ClientPool *pool, guint owner, guint16 message_id, GError **error)
 {
-  if (g_hash_table_contains (pool->messages_in_flight, GUINT_TO_POINTER (message_id)))
+  if (g_hash_table_contains (pool->messages_in_flight, IN_FLIGHT_KEY (owner, message_id)))
     {
       g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
                    "Message ID %u is still in flight; choose another or let the daemon pick one",
@@ -367,15 +386,17 @@ client_pool_count_messages_in_flight (ClientPool *pool, guint client_id)
 }
 
 guint16
-client_pool_get_message_id_position (ClientPool *pool)
+client_pool_get_message_id_position (ClientPool *pool, guint client_id)
 {
-  return pool->next_message_id;
+  g_return_val_if_fail (client_id < QCOAP_MAX_CLIENTS, 0);
+  return pool->next_message_id[client_id];
 }
 
 void
-client_pool_set_message_id_position (ClientPool *pool, guint16 position)
+client_pool_set_message_id_position (ClientPool *pool, guint client_id, guint16 position)
 {
-  pool->next_message_id = position;
+  g_return_if_fail (client_id < QCOAP_MAX_CLIENTS);
+  pool->next_message_id[client_id] = position;
 }
 
 void
@@ -390,23 +411,19 @@ client_pool_watch_message_ids (ClientPool *pool, guint span,
 }
 
 void
-client_pool_message_done (ClientPool *pool, guint16 message_id)
+client_pool_message_done (ClientPool *pool, guint client_id, guint16 message_id)
 {
-  gpointer value;
-  guint owner;
+  g_return_if_fail (client_id < QCOAP_MAX_CLIENTS);
 
-  if (!g_hash_table_steal_extended (pool->messages_in_flight, GUINT_TO_POINTER (message_id), NULL,
-                                    &value))
-    return;
-  owner = GPOINTER_TO_UINT (value) - 1;
-  if (owner < QCOAP_MAX_CLIENTS)
-    pool->messages_per_client[owner]--;
+  if (g_hash_table_remove (pool->messages_in_flight, IN_FLIGHT_KEY (client_id, message_id)))
+    pool->messages_per_client[client_id]--;
 }
 
 gboolean
-client_pool_message_in_flight (ClientPool *pool, guint16 message_id)
+client_pool_message_in_flight (ClientPool *pool, guint client_id, guint16 message_id)
 {
-  return g_hash_table_contains (pool->messages_in_flight, GUINT_TO_POINTER (message_id));
+  g_return_val_if_fail (client_id < QCOAP_MAX_CLIENTS, FALSE);
+  return g_hash_table_contains (pool->messages_in_flight, IN_FLIGHT_KEY (client_id, message_id));
 }
 
 /* ---- transactions ---------------------------------------------------------- */

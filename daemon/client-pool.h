@@ -119,25 +119,27 @@ void client_pool_fail_queued (ClientPool *pool, guint id, const GError *error);
 /* Every message ID there is. */
 #define CLIENT_POOL_MESSAGE_IDS 65536
 
-/* Message IDs: the next free ID of the sequence, in flight for client
- * @client_id until client_pool_message_done(). Fails with
- * QCOAP_ERROR_QUEUE_FULL when every ID is in flight. */
+/* Message IDs: each client ID is an endpoint of its own and has its own
+ * sequence, from a random start, so that a server learns nothing of
+ * another's messages and cannot predict their IDs. The next free ID of
+ * @client_id's sequence is in flight until client_pool_message_done().
+ * Fails with QCOAP_ERROR_QUEUE_FULL when every ID of it is in flight. */
 gboolean client_pool_reserve_message_id (ClientPool *pool, guint client_id, guint16 *message_id,
                                          GError **error);
 /* The same for an ID the caller chose; QCOAP_ERROR_INVALID_ARGUMENT if it is
- * in flight already. */
+ * in flight already on @client_id. */
 gboolean client_pool_reserve_chosen_message_id (ClientPool *pool, guint client_id,
                                                 guint16 message_id, GError **error);
 /* How many message IDs @client_id holds in flight. */
 guint client_pool_count_messages_in_flight (ClientPool *pool, guint client_id);
-void client_pool_message_done (ClientPool *pool, guint16 message_id);
-gboolean client_pool_message_in_flight (ClientPool *pool, guint16 message_id);
-/* Where the sequence is: the next ID it would try. A restarted daemon sets
- * it past anything its previous run may have used. */
-guint16 client_pool_get_message_id_position (ClientPool *pool);
-void client_pool_set_message_id_position (ClientPool *pool, guint16 position);
-/* Calls @func each time the sequence has handed out @span more IDs, so that
- * whoever records the position can keep ahead of it. */
+void client_pool_message_done (ClientPool *pool, guint client_id, guint16 message_id);
+gboolean client_pool_message_in_flight (ClientPool *pool, guint client_id, guint16 message_id);
+/* Where @client_id's sequence is: the next ID it would try. A restarted
+ * daemon sets it past anything its previous run may have used. */
+guint16 client_pool_get_message_id_position (ClientPool *pool, guint client_id);
+void client_pool_set_message_id_position (ClientPool *pool, guint client_id, guint16 position);
+/* Calls @func each time the sequences have handed out @span more IDs
+ * together, so that whoever records the positions can keep ahead of them. */
 void client_pool_watch_message_ids (ClientPool *pool, guint span,
                                     void (*func) (ClientPool *pool, gpointer user_data),
                                     gpointer user_data);

@@ -262,7 +262,7 @@ modem_client_end_messages_in_flight (ModemClient *self)
         continue;
       self->listener.ack (self, SEND_STATE_TYPE (value), message_id, MODEM_CLIENT_RESULT_ENDED,
                           self->listener_data);
-      client_pool_message_done (self->pool, message_id);
+      client_pool_message_done (self->pool, self->id, message_id);
       if (SEND_STATE_TYPE (value) == QCOAP_TYPE_CON)
         self->con_in_flight--;
       g_hash_table_iter_remove (&iter);
@@ -342,7 +342,7 @@ on_message_sent (GObject *source, GAsyncResult *result, gpointer user_data)
   else if (state != NULL)
     {
       track_send (self, data->message_id, NULL);
-      client_pool_message_done (self->pool, data->message_id);
+      client_pool_message_done (self->pool, self->id, data->message_id);
     }
   if (responses == NULL)
     {
@@ -639,7 +639,7 @@ handle_ack (ModemClient *self, const QcoapAck *ack)
   if (g_hash_table_contains (self->sends_in_flight, GUINT_TO_POINTER (ack->message_id)))
     {
       track_send (self, ack->message_id, NULL);
-      client_pool_message_done (self->pool, ack->message_id);
+      client_pool_message_done (self->pool, self->id, ack->message_id);
     }
   if (ack->type == QCOAP_TYPE_RST)
     log_failed_exchange (self, ack->message_id, "reset by the server (RST)");

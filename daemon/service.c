@@ -103,12 +103,17 @@ save_state (Service *service, gboolean clean)
   state.bus
       = g_strdup (service->connection ? g_dbus_connection_get_guid (service->connection) : "");
   state.clean = clean;
+  /* Read only by a daemon that keeps one sequence: client 0's will do. */
   state.message_id
-      = state_file_message_id_mark (client_pool_get_message_id_position (service->pool));
+      = state_file_message_id_mark (client_pool_get_message_id_position (service->pool, 0));
   state.next_session = session_numbers_next ();
   for (guint i = 0; i < QCOAP_MAX_CLIENTS; i++)
     if (service->sessions[i] && !service->temporary[i])
-      adoption_describe_session (service->sessions[i], &state.sessions[i]);
+      {
+        adoption_describe_session (service->sessions[i], &state.sessions[i]);
+        state.sessions[i].message_id
+            = state_file_message_id_mark (client_pool_get_message_id_position (service->pool, i));
+      }
   if (state_file_save (service->state_path, &state, &error))
     service->state_saved = TRUE;
   else if (service->state_saved)

@@ -82,6 +82,7 @@ static const StateKey session_keys[] = {
   { "OwnerUid", VALUE_UINT, SESSION_FIELD (owner_uid), G_MAXUINT32 - 1, 0, FALSE },
   { "Owner", VALUE_UNIQUE_NAME, SESSION_FIELD (owner), 255, 0, FALSE },
   { "Listeners", VALUE_NAME_LIST, SESSION_FIELD (listeners), MAX_LISTENERS, 0, TRUE },
+  { "MessageId", VALUE_UINT, SESSION_FIELD (message_id), MAX_MESSAGE_ID, 0, TRUE },
 };
 
 static void
@@ -357,6 +358,20 @@ read_groups (GKeyFile *file, SavedState *state, GError **error)
   return TRUE;
 }
 
+/* A session saved by a daemon that kept one sequence for all continues
+ * from that sequence's position. */
+static void
+inherit_message_ids (GKeyFile *file, SavedState *state)
+{
+  for (guint i = 0; i < QCOAP_MAX_CLIENTS; i++)
+    {
+      g_autofree char *group = g_strdup_printf (SESSION_GROUP_PREFIX "%u", i);
+
+      if (state->sessions[i].present && !g_key_file_has_key (file, group, "MessageId", NULL))
+        state->sessions[i].message_id = state->message_id;
+    }
+}
+
 gboolean
 state_file_parse (const char *data, gsize length, SavedState *state, GError **error)
 {
@@ -376,6 +391,7 @@ state_file_parse (const char *data, gsize length, SavedState *state, GError **er
       saved_state_clear (state);
       return FALSE;
     }
+  inherit_message_ids (file, state);
   return TRUE;
 }
 

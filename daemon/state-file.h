@@ -12,7 +12,7 @@
  *                             Port=, PdpContext=,
  *                             AckTimeout=, MaxRetransmit=, Persistent=,
  *                             IdleTimeout=, IdleDeadline=, DtlsIdentity=,
- *                             OwnerUid=, Owner=, Listeners=
+ *                             OwnerUid=, Owner=, Listeners=, MessageId=
  *
  * The format's reader and writer are free of I/O (unit-tested and fuzzed);
  * state_file_load() and state_file_save() do the file's I/O: an atomic
@@ -58,6 +58,7 @@ typedef struct
   guint owner_uid;
   char *owner;      /* the unique bus name of the connection that opened it */
   char **listeners; /* unique bus names; NULL-terminated, may be NULL */
+  guint message_id; /* its message-ID sequence continues from here */
 } SavedSession;
 
 typedef struct
@@ -65,7 +66,7 @@ typedef struct
   char *imei;         /* the modem the sessions are on */
   char *bus;          /* the bus's ID (its GUID): unique names mean nothing on another */
   gboolean clean;     /* written by a daemon that stopped knowingly */
-  guint message_id;   /* the message-ID sequence continues from here */
+  guint message_id;   /* for sessions saved without a MessageId= of their own */
   guint next_session; /* the next session's path number (0: not saved) */
   SavedSession sessions[QCOAP_MAX_CLIENTS];
 } SavedState;

@@ -40,7 +40,7 @@ assert_session_serves (GDBusConnection *connection, const char *path)
 }
 
 /* Every message ID in the AT+QCOAPHEADER lines of the sim log since
- * @offset is there once. */
+ * @offset is there once for its client ID (each has its own sequence). */
 static guint
 assert_no_message_id_repeats (gsize offset)
 {
@@ -55,9 +55,9 @@ assert_no_message_id_repeats (gsize offset)
 
       if (header == NULL || sscanf (header, "at-rx AT+QCOAPHEADER=%u,%u,", &id, &message_id) != 2)
         continue;
-      if (g_hash_table_contains (seen, GUINT_TO_POINTER (message_id)))
+      if (g_hash_table_contains (seen, GUINT_TO_POINTER (id << 16 | message_id)))
         g_error ("message ID %u was used twice: %s", message_id, lines[i]);
-      g_hash_table_add (seen, GUINT_TO_POINTER (message_id));
+      g_hash_table_add (seen, GUINT_TO_POINTER (id << 16 | message_id));
     }
   return g_hash_table_size (seen);
 }

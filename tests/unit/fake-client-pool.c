@@ -146,13 +146,13 @@ client_pool_reserve_chosen_message_id (ClientPool *pool, guint client_id, guint1
 }
 
 void
-client_pool_message_done (ClientPool *pool, guint16 message_id)
+client_pool_message_done (ClientPool *pool, guint client_id, guint16 message_id)
 {
   g_assert_true (g_hash_table_remove (pool->in_flight, GUINT_TO_POINTER (message_id)));
 }
 
 gboolean
-client_pool_message_in_flight (ClientPool *pool, guint16 message_id)
+client_pool_message_in_flight (ClientPool *pool, guint client_id, guint16 message_id)
 {
   return g_hash_table_contains (pool->in_flight, GUINT_TO_POINTER (message_id));
 }

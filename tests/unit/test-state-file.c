@@ -29,6 +29,7 @@ fill_state (SavedState *state)
   plain->owner_uid = 1000;
   plain->owner = g_strdup (":1.42");
   plain->listeners = g_strdupv ((char **)listeners);
+  plain->message_id = 40000;
   secure->present = TRUE;
   secure->host = g_strdup ("coap.example");
   secure->port = 5684;
@@ -37,6 +38,7 @@ fill_state (SavedState *state)
   secure->max_retransmit = 8;
   secure->psk_identity = g_strdup ("gateway 7; #not a comment");
   secure->owner = g_strdup (":1.7");
+  secure->message_id = 3;
 }
 
 static void
@@ -55,6 +57,7 @@ assert_same_session (const SavedSession *a, const SavedSession *b)
   g_assert_cmpuint (a->owner_uid, ==, b->owner_uid);
   g_assert_cmpstr (a->owner, ==, b->owner);
   g_assert_cmpstrv (a->listeners, b->listeners);
+  g_assert_cmpuint (a->message_id, ==, b->message_id);
 }
 
 static void
@@ -83,6 +86,22 @@ static const char valid_header[] = "[qcoapd]\nVersion=1\nImei=1\nBus=b\nClean=fa
 static const char valid_session[]
     = "Host=127.0.0.1\nPort=5683\nPdpContext=1\nAckTimeout=2\nMaxRetransmit=4\n"
       "Persistent=true\nIdleTimeout=300\nIdleDeadline=0\nOwnerUid=1000\nOwner=:1.5\n";
+
+/* A session saved without its own MessageId= (by a daemon that kept one
+ * sequence) continues from the file's. */
+static void
+test_message_id_inherited (void)
+{
+  g_autofree char *text = g_strconcat (valid_header, "[session 2]\n", valid_session,
+                                       "[session 3]\nMessageId=9\n", valid_session, NULL);
+  g_auto (SavedState) state = { 0 };
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (state_file_parse (text, strlen (text), &state, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (state.sessions[2].message_id, ==, 7);
+  g_assert_cmpuint (state.sessions[3].message_id, ==, 9);
+}
 
 static void
 assert_refused (const char *text, StateFileError code)
@@ -255,6 +274,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/state-file/round-trip", test_round_trip);
   g_test_add_func ("/state-file/valid-minimum", test_valid_minimum);
+  g_test_add_func ("/state-file/message-id-inherited", test_message_id_inherited);
   g_test_add_func ("/state-file/corrupt-session", test_corrupt_session);
   g_test_add_func ("/state-file/corrupt-file", test_corrupt_file);
   g_test_add_func ("/state-file/wrong-version", test_wrong_version);
