@@ -3,6 +3,7 @@
 
 #include <sys/random.h>
 
+#include "qcoap-cmd.h"
 #include "qcoap-error.h"
 
 typedef struct
@@ -207,6 +208,39 @@ client_pool_release_when_closed (ClientPool *pool, guint id, guint timeout_ms)
   closing->id = id;
   closing->timeout_source = g_timeout_add (timeout_ms, on_closing_timeout, closing);
   client_pool_attach (pool, id, on_closing_urc, closing);
+}
+
+typedef struct
+{
+  ClientPool *pool;
+  guint id;
+} AbandonedId;
+
+static void
+on_abandoned_close_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autofree AbandonedId *abandoned = user_data;
+  g_autoptr (GPtrArray) responses = client_pool_run_finish (abandoned->pool, result, NULL);
+
+  /* OK: the module closes it now, and says so with +QCOAPCLOSE. */
+  if (responses != NULL)
+    client_pool_release_when_closed (abandoned->pool, abandoned->id, CLIENT_POOL_CLOSE_TIMEOUT_MS);
+  else
+    client_pool_release (abandoned->pool, abandoned->id);
+}
+
+void
+client_pool_close_and_release (ClientPool *pool, guint id)
+{
+  GPtrArray *steps = g_ptr_array_new_with_free_func ((GDestroyNotify)at_step_free);
+  AbandonedId *abandoned = g_new0 (AbandonedId, 1);
+
+  g_return_if_fail (id < QCOAP_MAX_CLIENTS && pool->taken[id]);
+  g_ptr_array_add (steps, at_step_new (at_coap_cmd_close (id), NULL, AT_PAYLOAD_NONE, NULL,
+                                       CLIENT_POOL_CLOSE_COMMAND_TIMEOUT_MS));
+  abandoned->pool = pool;
+  abandoned->id = id;
+  client_pool_run (pool, id, steps, NULL, on_abandoned_close_done, abandoned);
 }
 
 gboolean

@@ -79,6 +79,11 @@ gboolean client_pool_is_attached (ClientPool *pool, guint id, gpointer user_data
  * still holds. Whoever was attached to @id hears no more. */
 #define CLIENT_POOL_CLOSE_TIMEOUT_MS 75000 /* the application note's maximum */
 void client_pool_release_when_closed (ClientPool *pool, guint id, guint timeout_ms);
+/* @id (taken) is held by no session but may be open on the module: it is
+ * closed there (AT+QCOAPCLOSE) and then released as above; an ERROR means
+ * the module holds nothing on it, and it is free at once. */
+#define CLIENT_POOL_CLOSE_COMMAND_TIMEOUT_MS 2000
+void client_pool_close_and_release (ClientPool *pool, guint id);
 /* @func hears when an ID the module was closing becomes free: nobody else
  * acts on that moment, so whoever shows FreeClients or waits for an ID
  * does. */

@@ -113,43 +113,18 @@ fail_open (ModemClient *self, GError *error)
   return_open_error (self, error);
 }
 
-typedef struct
-{
-  ClientPool *pool;
-  guint id;
-} AbandonedClient;
-
-static void
-on_abandoned_close_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autofree AbandonedClient *abandoned = user_data;
-  g_autoptr (GPtrArray) responses = client_pool_run_finish (abandoned->pool, result, NULL);
-
-  /* OK: the module closes it now, and says so with +QCOAPCLOSE. */
-  if (responses != NULL)
-    client_pool_release_when_closed (abandoned->pool, abandoned->id, CLIENT_POOL_CLOSE_TIMEOUT_MS);
-  else
-    client_pool_release (abandoned->pool, abandoned->id);
-}
-
 /* An open that timed out may still complete on the modem: close the client
  * ID there before it can be handed out again. */
 static void
 abandon_client_id (ModemClient *self)
 {
-  GPtrArray *steps = g_ptr_array_new_with_free_func ((GDestroyNotify)at_step_free);
-  AbandonedClient *abandoned = g_new0 (AbandonedClient, 1);
   g_autoptr (GTask) task = g_steal_pointer (&self->open_task);
 
   self->state = MODEM_CLIENT_ENDED;
   g_cancellable_cancel (self->cancellable);
   stop_timers (self);
   forget_psk (self);
-  g_ptr_array_add (steps, at_step_new (at_coap_cmd_close (self->id), NULL, AT_PAYLOAD_NONE, NULL,
-                                       LOCAL_COMMAND_TIMEOUT_MS));
-  abandoned->pool = self->pool;
-  abandoned->id = self->id;
-  client_pool_run (self->pool, self->id, steps, NULL, on_abandoned_close_done, abandoned);
+  client_pool_close_and_release (self->pool, self->id);
   g_task_return_new_error (task, QCOAP_ERROR, QCOAP_ERROR_TIMEOUT,
                            "The modem did not report the session to %s:%u as open within %u ms",
                            self->config.host, self->config.port, self->config.open_timeout_ms);

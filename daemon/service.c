@@ -8,6 +8,7 @@
 #include "dbus-args.h"
 #include "ended-sessions.h"
 #include "diag-command.h"
+#include "id-sweep.h"
 #include "manager-network.h"
 #include "modem.h"
 #include "network.h"
@@ -49,6 +50,11 @@ struct _Service
   gboolean state_saved;  /* the last save worked */
   gboolean state_usable; /* the state file's directory can be written */
   Adopter *adopter;
+
+  /* The sessions were lost while the module may have kept its clients
+   * (see id-sweep.h): swept once it is ready again. */
+  gboolean sweep_needed;
+  GCancellable *cancellable;
 };
 
 void
@@ -296,7 +302,12 @@ on_modem_state_changed (Modem *modem, gpointer user_data)
   if (modem_get_state (modem) == MODEM_STATE_READY && !adopter_is_done (service->adopter))
     adopter_start (service->adopter);
   else if (modem_get_state (modem) == MODEM_STATE_READY)
-    for_each_session (service, reopen_session, NULL);
+    {
+      if (service->sweep_needed)
+        id_sweep_run (modem, service->pool, service->cancellable);
+      service->sweep_needed = FALSE;
+      for_each_session (service, reopen_session, NULL);
+    }
 }
 
 static void
@@ -305,6 +316,9 @@ on_modem_sessions_lost (Modem *modem, const char *reason, gpointer user_data)
   Service *service = user_data;
 
   adopter_sessions_lost (service->adopter);
+  /* A module that restarted has no clients left; one that stopped
+   * answering, or whose port went away, may have kept them. */
+  service->sweep_needed = !g_str_equal (reason, "modem-reset");
   suspend_sessions (reason, service);
 }
 
@@ -609,6 +623,7 @@ service_new (const ServiceConfig *config,
   service->config.device = g_strdup (config->device);
   network_config_copy (&service->config.network, &config->network);
   service->status_func = status_func;
+  service->cancellable = g_cancellable_new ();
   service->status_data = user_data;
   service->callers = caller_registry_new (NULL);
   service->state_path = state_file_default_path ();
@@ -732,6 +747,8 @@ service_free (Service *service)
   if (count_sessions (service) > 0)
     leave_sessions (service);
   for_each_session (service, end_session, NULL);
+  g_cancellable_cancel (service->cancellable);
+  g_clear_object (&service->cancellable);
   g_clear_pointer (&service->opener, opener_free);
   g_clear_pointer (&service->adopter, adopter_free);
   g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (service->manager));

@@ -175,6 +175,40 @@ test_silence_then_resync (void)
   e2e_env_wait_free_clients (env, 6);
 }
 
+/* The module stops answering (its final results are swallowed) and the
+ * daemon opens its port again, forgetting its sessions; but the module did
+ * not restart and still holds their client IDs. They are closed before
+ * anyone is given them: six sessions open again, none of them on -10. */
+static void
+test_kept_ids_closed (void)
+{
+  g_autofree char *first = e2e_open_session (env->bus, env->coap_port, NULL);
+  g_autofree char *second = e2e_open_session (env->bus, env->coap_port, NULL);
+  g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *log = NULL;
+  gsize offset = e2e_env_sim_log_offset (env);
+
+  e2e_env_sim_command (env, "fault drop-final=5");
+  g_assert_false (e2e_session_serves (env->bus, first, &error));
+  /* The port opened again: the module is set up anew. */
+  g_free (e2e_env_wait_sim_log (env, offset, "at-rx ATE0"));
+  g_assert_true (e2e_env_wait_modem_state (env, "ready", 30000));
+  e2e_env_wait_free_clients (env, 6);
+  log = e2e_env_wait_sim_log (env, offset, "urc +QCOAPCLOSE: 1,0");
+  g_assert_nonnull (strstr (log, "at-rx AT+QCOAPCLOSE=0"));
+  g_assert_nonnull (strstr (log, "at-rx AT+QCOAPCLOSE=1"));
+  offset = e2e_env_sim_log_offset (env);
+  for (guint i = 0; i < 6; i++)
+    g_ptr_array_add (paths, e2e_open_session (env->bus, env->coap_port, NULL));
+  g_free (log);
+  log = e2e_env_sim_log_since (env, offset);
+  g_assert_null (strstr (log, ",-10"));
+  for (guint i = 0; i < paths->len; i++)
+    e2e_close_session (env->bus, paths->pdata[i]);
+  e2e_env_wait_free_clients (env, 6);
+}
+
 typedef struct
 {
   Traffic *traffic;
@@ -418,6 +452,7 @@ main (int argc, char **argv)
 
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/recovery/silence-then-resync", test_silence_then_resync);
+  g_test_add_func ("/recovery/kept-ids-closed", test_kept_ids_closed);
   g_test_add_func ("/recovery/modem-reset-under-traffic", test_modem_reset_under_traffic);
   g_test_add_func ("/recovery/unplug-under-traffic", test_unplug_under_traffic);
   g_test_add_func ("/recovery/ready-within-a-second", test_ready_within_a_second_of_return);

@@ -1,6 +1,7 @@
 /* fake-client-pool.c — see fake-client-pool.h. Implements client-pool.h. */
 #include "fake-client-pool.h"
 
+#include "qcoap-cmd.h"
 #include "qcoap-error.h"
 
 typedef struct
@@ -213,6 +214,30 @@ void
 client_pool_release_when_closed (ClientPool *pool, guint id, guint timeout_ms)
 {
   client_pool_release (pool, id);
+}
+
+static void
+on_fake_close_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ClientPool *pool = g_task_get_task_data (G_TASK (result));
+  g_autoptr (GPtrArray) responses = client_pool_run_finish (pool, result, NULL);
+
+  client_pool_release (pool, GPOINTER_TO_UINT (user_data));
+}
+
+/* As the real pool does: the close is a transaction of its own, and the ID
+ * is released when it ends. */
+void
+client_pool_close_and_release (ClientPool *pool, guint id)
+{
+  GPtrArray *steps = g_ptr_array_new_with_free_func ((GDestroyNotify)at_step_free);
+  Transaction *transaction;
+
+  g_ptr_array_add (steps, at_step_new (at_coap_cmd_close (id), NULL, AT_PAYLOAD_NONE, NULL,
+                                       CLIENT_POOL_CLOSE_COMMAND_TIMEOUT_MS));
+  client_pool_run (pool, id, steps, NULL, on_fake_close_done, GUINT_TO_POINTER (id));
+  transaction = g_queue_peek_tail (&pool->transactions);
+  g_task_set_task_data (transaction->task, pool, NULL);
 }
 
 void
