@@ -1,0 +1,155 @@
+/* session-listeners.c — see session-listeners.h. */
+#include "session-listeners.h"
+
+#include "qcoap-error.h"
+
+struct _SessionListeners
+{
+  guint session_id;
+  GPtrArray *listeners; /* of Listener */
+};
+
+/* One connection that hears the session's signals. */
+typedef struct
+{
+  SessionListeners *owner; /* which frees its listeners before it goes */
+  Caller *caller;
+  gulong vanished_handler;
+} Listener;
+
+static void
+listener_free (Listener *listener)
+{
+  g_clear_signal_handler (&listener->vanished_handler, listener->caller);
+  g_object_unref (listener->caller);
+  g_free (listener);
+}
+
+SessionListeners *
+session_listeners_new (guint session_id)
+{
+  SessionListeners *self = g_new0 (SessionListeners, 1);
+
+  self->session_id = session_id;
+  self->listeners = g_ptr_array_new_with_free_func ((GDestroyNotify)listener_free);
+  return self;
+}
+
+void
+session_listeners_free (SessionListeners *self)
+{
+  if (self == NULL)
+    return;
+  g_ptr_array_unref (self->listeners);
+  g_free (self);
+}
+
+static Listener *
+find_listener (SessionListeners *self, Caller *caller, guint *index)
+{
+  for (guint i = 0; i < self->listeners->len; i++)
+    {
+      Listener *listener = g_ptr_array_index (self->listeners, i);
+
+      if (listener->caller == caller)
+        {
+          if (index)
+            *index = i;
+          return listener;
+        }
+    }
+  return NULL;
+}
+
+void
+session_listeners_remove (SessionListeners *self, Caller *caller)
+{
+  guint index;
+
+  if (find_listener (self, caller, &index))
+    g_ptr_array_remove_index_fast (self->listeners, index);
+}
+
+void
+session_listeners_clear (SessionListeners *self)
+{
+  g_ptr_array_set_size (self->listeners, 0);
+}
+
+gboolean
+session_listeners_any (SessionListeners *self)
+{
+  return self->listeners->len > 0;
+}
+
+static void
+on_listener_vanished (Caller *caller, gpointer user_data)
+{
+  Listener *listener = user_data;
+
+  g_debug ("Session %u: listener (%s) left the bus", listener->owner->session_id,
+           caller_describe (caller));
+  session_listeners_remove (listener->owner, caller);
+}
+
+static void
+add (SessionListeners *self, Caller *caller)
+{
+  Listener *listener = g_new0 (Listener, 1);
+
+  listener->owner = self;
+  listener->caller = g_object_ref (caller);
+  listener->vanished_handler
+      = g_signal_connect (caller, "vanished", G_CALLBACK (on_listener_vanished), listener);
+  g_ptr_array_add (self->listeners, listener);
+  g_debug ("Session %u: %s listens", self->session_id, caller_describe (caller));
+}
+
+void
+session_listeners_add_opener (SessionListeners *self, Caller *caller)
+{
+  if (!find_listener (self, caller, NULL) && caller_is_on_bus (caller))
+    add (self, caller);
+}
+
+gboolean
+session_listeners_add (SessionListeners *self, Caller *caller, GError **error)
+{
+  if (find_listener (self, caller, NULL) || !caller_is_on_bus (caller))
+    return TRUE;
+  if (self->listeners->len >= SESSION_MAX_LISTENERS)
+    {
+      g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_QUEUE_FULL,
+                   "Session %u has %u listeners, the most one session may have", self->session_id,
+                   SESSION_MAX_LISTENERS);
+      return FALSE;
+    }
+  add (self, caller);
+  return TRUE;
+}
+
+/* Addressed to each listener's unique name: never broadcast, so that no one
+ * else on the bus hears the session's traffic. (The generated
+ * qcoap_session_emit_*() would broadcast.) */
+void
+session_listeners_emit (SessionListeners *self, GDBusInterfaceSkeleton *skeleton,
+                        const char *member, GVariant *parameters)
+{
+  g_autoptr (GVariant) args = g_variant_ref_sink (parameters);
+  const char *path = g_dbus_interface_skeleton_get_object_path (skeleton);
+  const char *interface = g_dbus_interface_skeleton_get_info (skeleton)->name;
+  GList *connections;
+
+  if (path == NULL)
+    return;
+  connections = g_dbus_interface_skeleton_get_connections (skeleton);
+  for (GList *l = connections; l; l = l->next)
+    for (guint i = 0; i < self->listeners->len; i++)
+      {
+        Listener *listener = g_ptr_array_index (self->listeners, i);
+
+        g_dbus_connection_emit_signal (l->data, caller_get_bus_name (listener->caller), path,
+                                       interface, member, args, NULL);
+      }
+  g_list_free_full (connections, g_object_unref);
+}
