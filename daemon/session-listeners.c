@@ -2,11 +2,21 @@
 #include "session-listeners.h"
 
 #include "qcoap-error.h"
+#include "token-bucket.h"
+
+/* Received dropped are told at most once in this time: a flood must not
+ * flood the journal too. */
+#define DROPPED_REPORT_INTERVAL_S 1
 
 struct _SessionListeners
 {
   guint session_id;
   GPtrArray *listeners; /* of Listener */
+
+  TokenBucket received_budget;
+  guint dropped_unreported; /* since the last warning */
+  guint64 dropped;          /* in all */
+  guint report_source;
 };
 
 /* One connection that hears the session's signals. */
@@ -32,7 +42,20 @@ session_listeners_new (guint session_id)
 
   self->session_id = session_id;
   self->listeners = g_ptr_array_new_with_free_func ((GDestroyNotify)listener_free);
+  token_bucket_init (&self->received_budget, SESSION_RECEIVED_RATE, SESSION_RECEIVED_BURST,
+                     g_get_monotonic_time ());
   return self;
+}
+
+static void
+report_dropped (SessionListeners *self)
+{
+  if (self->dropped_unreported == 0)
+    return;
+  g_warning ("Session %u: %u Received dropped, more than %u a second came (%" G_GUINT64_FORMAT
+             " dropped in all)",
+             self->session_id, self->dropped_unreported, SESSION_RECEIVED_RATE, self->dropped);
+  self->dropped_unreported = 0;
 }
 
 void
@@ -40,6 +63,8 @@ session_listeners_free (SessionListeners *self)
 {
   if (self == NULL)
     return;
+  g_clear_handle_id (&self->report_source, g_source_remove);
+  report_dropped (self);
   g_ptr_array_unref (self->listeners);
   g_free (self);
 }
@@ -152,4 +177,34 @@ session_listeners_emit (SessionListeners *self, GDBusInterfaceSkeleton *skeleton
                                        interface, member, args, NULL);
       }
   g_list_free_full (connections, g_object_unref);
+}
+
+static gboolean
+on_report_due (gpointer user_data)
+{
+  SessionListeners *self = user_data;
+
+  self->report_source = 0;
+  report_dropped (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The first message dropped starts the interval; those dropped in it are
+ * told at its end, in one line. */
+static void
+count_dropped (SessionListeners *self)
+{
+  self->dropped++;
+  self->dropped_unreported++;
+  if (self->report_source == 0)
+    self->report_source = g_timeout_add_seconds (DROPPED_REPORT_INTERVAL_S, on_report_due, self);
+}
+
+gboolean
+session_listeners_admit_received (SessionListeners *self)
+{
+  if (token_bucket_take (&self->received_budget, g_get_monotonic_time ()))
+    return TRUE;
+  count_dropped (self);
+  return FALSE;
 }

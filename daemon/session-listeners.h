@@ -5,6 +5,12 @@
  * listeners are the connection that opened the session (unless Open had
  * "listen" false) and every connection of its owner, or of root, that
  * called Listen; one leaves when it calls Unlisten or leaves the bus.
+ *
+ * Received is the one signal a server can cause without being asked: a
+ * server that pushes NON messages causes as many as the line carries, each
+ * copied to every listener. Beyond SESSION_RECEIVED_RATE a second (after a
+ * burst of SESSION_RECEIVED_BURST) they are dropped and counted, with one
+ * warning a second at most saying how many.
  */
 #pragma once
 
@@ -17,6 +23,16 @@ G_BEGIN_DECLS
 /* Listeners of one session, at most (the state file keeps as many): each
  * costs the daemon and the bus a copy of every signal. */
 #define SESSION_MAX_LISTENERS 64
+
+/* At 115 200 baud the line carries at most about 300 of the shortest
+ * +QCOAPRECV a second, and a session's own exchanges come to about 60 a
+ * second: 200 a second is well above what a session needs, and bounds a
+ * flood on a faster port (USB, where the baud rate means nothing). The
+ * burst passes at once many times what one session can have outstanding
+ * (QueueLimit plus MaxInFlight, 96 by default), and a proxy's burst of a
+ * few hundred responses. */
+#define SESSION_RECEIVED_RATE  200
+#define SESSION_RECEIVED_BURST 400
 
 typedef struct _SessionListeners SessionListeners;
 
@@ -39,5 +55,10 @@ gboolean session_listeners_any (SessionListeners *listeners);
  * floating reference is taken), to each listener. */
 void session_listeners_emit (SessionListeners *listeners, GDBusInterfaceSkeleton *skeleton,
                              const char *member, GVariant *parameters);
+
+/* Whether one more Received may go to the listeners now; if not, it is
+ * counted as dropped (asked before the signal is built: a flood costs no
+ * more than the count). */
+gboolean session_listeners_admit_received (SessionListeners *listeners);
 
 G_END_DECLS

@@ -281,7 +281,7 @@ on_client_received (ModemClient *client, const ModemClientMessage *message, gpoi
 {
   Session *session = user_data;
 
-  if (!has_listeners (session))
+  if (!has_listeners (session) || !session_listeners_admit_received (session->listeners))
     return;
   emit_to_listeners (session, "Received",
                      g_variant_new ("(qy@ay@a(qv)@ay)", message->message_id, message->code,
