@@ -17,6 +17,7 @@ struct _Caller
   char *description;
   guint watch;
   gboolean on_bus;
+  guint listening; /* sessions it listens to */
 };
 
 enum
@@ -119,6 +120,19 @@ caller_is_on_bus (Caller *caller)
   return caller->on_bus;
 }
 
+void
+caller_add_listening (Caller *caller)
+{
+  caller->listening++;
+}
+
+void
+caller_remove_listening (Caller *caller)
+{
+  g_return_if_fail (caller->listening > 0);
+  caller->listening--;
+}
+
 gboolean
 caller_authorize (Caller *caller, uid_t owner_uid, const char *what, GError **error)
 {
@@ -202,6 +216,22 @@ caller_registry_set_connection (CallerRegistry *registry, GDBusConnection *conne
       else
         forget (registry, g_ptr_array_index (callers, i));
     }
+}
+
+/* A connection that left the bus has left the registry, and its listeners
+ * have gone with it. */
+guint
+caller_registry_count_listening (CallerRegistry *registry, uid_t uid)
+{
+  GHashTableIter iter;
+  Caller *caller;
+  guint count = 0;
+
+  g_hash_table_iter_init (&iter, registry->callers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&caller))
+    if (caller->uid == uid)
+      count += caller->listening;
+  return count;
 }
 
 Caller *

@@ -24,6 +24,11 @@ const char *caller_describe (Caller *caller);
 /* FALSE once the caller's connection has left the bus. */
 gboolean caller_is_on_bus (Caller *caller);
 
+/* How many sessions @caller listens to (see session-listeners.c), counted
+ * here so that a user's listeners can be counted over every session. */
+void caller_add_listening (Caller *caller);
+void caller_remove_listening (Caller *caller);
+
 /* A caller known only by name and user, from before the daemon's restart,
  * whose connection is not on the bus (any more). */
 Caller *caller_new_departed (const char *bus_name, uid_t uid);
@@ -42,6 +47,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CallerRegistry, caller_registry_free)
 /* The bus connection changed (it was lost and made again). On the same bus
  * the known callers are watched again; on another bus they have vanished. */
 void caller_registry_set_connection (CallerRegistry *registry, GDBusConnection *connection);
+
+/* How many sessions the connections of user @uid on the bus listen to, in
+ * all. */
+guint caller_registry_count_listening (CallerRegistry *registry, uid_t uid);
 
 /* The caller with unique name @bus_name if it is known already, else NULL. */
 Caller *caller_registry_peek (CallerRegistry *registry, const char *bus_name);

@@ -11,6 +11,7 @@
 struct _SessionListeners
 {
   guint session_id;
+  CallerRegistry *callers;
   GPtrArray *listeners; /* of Listener */
 
   TokenBucket received_budget;
@@ -31,16 +32,18 @@ static void
 listener_free (Listener *listener)
 {
   g_clear_signal_handler (&listener->vanished_handler, listener->caller);
+  caller_remove_listening (listener->caller);
   g_object_unref (listener->caller);
   g_free (listener);
 }
 
 SessionListeners *
-session_listeners_new (guint session_id)
+session_listeners_new (CallerRegistry *callers, guint session_id)
 {
   SessionListeners *self = g_new0 (SessionListeners, 1);
 
   self->session_id = session_id;
+  self->callers = callers;
   self->listeners = g_ptr_array_new_with_free_func ((GDestroyNotify)listener_free);
   token_bucket_init (&self->received_budget, SESSION_RECEIVED_RATE, SESSION_RECEIVED_BURST,
                      g_get_monotonic_time ());
@@ -124,6 +127,7 @@ add (SessionListeners *self, Caller *caller)
 
   listener->owner = self;
   listener->caller = g_object_ref (caller);
+  caller_add_listening (caller);
   listener->vanished_handler
       = g_signal_connect (caller, "vanished", G_CALLBACK (on_listener_vanished), listener);
   g_ptr_array_add (self->listeners, listener);
@@ -137,11 +141,12 @@ session_listeners_add_opener (SessionListeners *self, Caller *caller)
     add (self, caller);
 }
 
-gboolean
-session_listeners_add (SessionListeners *self, Caller *caller, GError **error)
+/* Each listener costs the daemon and the bus a copy of every signal. */
+static gboolean
+check_caps (SessionListeners *self, Caller *caller, GError **error)
 {
-  if (find_listener (self, caller, NULL) || !caller_is_on_bus (caller))
-    return TRUE;
+  uid_t uid = caller_get_uid (caller);
+
   if (self->listeners->len >= SESSION_MAX_LISTENERS)
     {
       g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_QUEUE_FULL,
@@ -149,6 +154,26 @@ session_listeners_add (SessionListeners *self, Caller *caller, GError **error)
                    SESSION_MAX_LISTENERS);
       return FALSE;
     }
+  if (caller_registry_count_listening (self->callers, uid) >= USER_MAX_LISTENERS)
+    {
+      g_info ("%s may not listen to session %u: user %u listens %u times already",
+              caller_describe (caller), self->session_id, (guint)uid, USER_MAX_LISTENERS);
+      g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_QUEUE_FULL,
+                   "User %u listens to sessions %u times already, the most one user may; "
+                   "Unlisten elsewhere first",
+                   (guint)uid, USER_MAX_LISTENERS);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+session_listeners_add (SessionListeners *self, Caller *caller, GError **error)
+{
+  if (find_listener (self, caller, NULL) || !caller_is_on_bus (caller))
+    return TRUE;
+  if (!check_caps (self, caller, error))
+    return FALSE;
   add (self, caller);
   return TRUE;
 }

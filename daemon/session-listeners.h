@@ -23,6 +23,11 @@ G_BEGIN_DECLS
 /* Listeners of one session, at most (the state file keeps as many): each
  * costs the daemon and the bus a copy of every signal. */
 #define SESSION_MAX_LISTENERS 64
+/* Listeners of one user's connections (root's too) over all sessions, at
+ * most: two sessions can be heard by as many as a session may have, but a
+ * user's four sessions cannot each cost 64 copies of every message. The
+ * openers count, though they are always let in. */
+#define USER_MAX_LISTENERS 128
 
 /* At 115 200 baud the line carries at most about 300 of the shortest
  * +QCOAPRECV a second, and a session's own exchanges come to about 60 a
@@ -36,14 +41,16 @@ G_BEGIN_DECLS
 
 typedef struct _SessionListeners SessionListeners;
 
-/* The listeners of session (client ID) @session_id, for the logs. */
-SessionListeners *session_listeners_new (guint session_id);
+/* The listeners of session (client ID) @session_id, for the logs; @callers
+ * counts each user's listeners. */
+SessionListeners *session_listeners_new (CallerRegistry *callers, guint session_id);
 void session_listeners_free (SessionListeners *listeners);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SessionListeners, session_listeners_free)
 
 /* @caller listens from now on (again: nothing changes). A caller that has
- * left the bus cannot listen. The opener is always let in; one more beyond
- * SESSION_MAX_LISTENERS through Listen fails with QCOAP_ERROR_QUEUE_FULL. */
+ * left the bus cannot listen. The opener is always let in; through Listen,
+ * one more beyond SESSION_MAX_LISTENERS, or beyond USER_MAX_LISTENERS of
+ * the caller's user, fails with QCOAP_ERROR_QUEUE_FULL. */
 void session_listeners_add_opener (SessionListeners *listeners, Caller *caller);
 gboolean session_listeners_add (SessionListeners *listeners, Caller *caller, GError **error);
 void session_listeners_remove (SessionListeners *listeners, Caller *caller);

@@ -133,7 +133,7 @@ session_new (ClientPool *pool, CallerRegistry *callers, guint id, guint number, 
   session->persistent = args->persistent;
   session->idle_timeout_s = args->idle_timeout;
   session->owner = g_object_ref (owner);
-  session->listeners = session_listeners_new (id);
+  session->listeners = session_listeners_new (callers, id);
   session->silent = args->one_shot;
   session->callers = callers;
   session->ended = ended;
