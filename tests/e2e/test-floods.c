@@ -7,8 +7,8 @@
  * A user's connections cannot listen without end, over all sessions; and
  * a listener that reads nothing does not keep a new caller from opening.
  */
-#include <gio/gunixsocketaddress.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "e2e-env.h"
 #include "e2e-session.h"
@@ -21,6 +21,8 @@
 #define USER_MAX_LISTENERS    128
 /* The flood lasts about 10 s; what the line holds back drains after. */
 #define FLOOD_TIMEOUT_MS 60000
+/* The fixed part of a D-Bus message's header, which says how long it is. */
+#define DBUS_HEADER_SIZE 16
 /* How often the other session makes its Request meanwhile. */
 #define OTHER_REQUEST_INTERVAL_MS 500
 /* A Request behind the flood on the same line takes its turn. */
@@ -175,6 +177,7 @@ urcs_sent (guint8 id, gsize offset)
 typedef struct
 {
   Listened *flooded;
+  guint flood_end; /* the peer's count of NON sent once this flood is over */
   gsize sim_offset;
   gsize log_offset;
   guint urcs;
@@ -189,7 +192,7 @@ flood_accounted (gpointer user_data)
 {
   FloodCount *count = user_data;
 
-  if (hostile_peer_get_flooded (peer) < HOSTILE_FLOOD_COUNT)
+  if (hostile_peer_get_flooded (peer) < count->flood_end)
     return FALSE;
   count->urcs = urcs_sent (count->flooded->id, count->sim_offset);
   count->dropped = dropped_in_log (count->flooded->id, count->log_offset, &count->warnings);
@@ -236,6 +239,7 @@ test_received_capped (void)
 
   count.sim_offset = e2e_env_sim_log_offset (env);
   count.log_offset = daemon_log_offset ();
+  count.flood_end = hostile_peer_get_flooded (peer) + HOSTILE_FLOOD_COUNT;
   start = g_get_monotonic_time ();
   start_flood (flooded);
   served = serve_during_flood (other, &count);
@@ -324,6 +328,219 @@ test_listeners_per_user (void)
   e2e_env_wait_free_clients (env, 6);
 }
 
+/* ---- who calls, while a listener reads nothing ---- */
+
+static void
+write_all (GIOStream *stream, const void *data, gsize length)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_output_stream_write_all (g_io_stream_get_output_stream (stream), data, length, NULL, NULL,
+                             &error);
+  g_assert_no_error (error);
+}
+
+static void
+send_message (GIOStream *stream, GDBusMessage *message, guint32 serial)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree guchar *blob = NULL;
+  gsize length;
+
+  g_dbus_message_set_serial (message, serial);
+  blob = g_dbus_message_to_blob (message, &length, G_DBUS_CAPABILITY_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  write_all (stream, blob, length);
+}
+
+static GDBusMessage *
+read_message (GIOStream *stream)
+{
+  GInputStream *in = g_io_stream_get_input_stream (stream);
+  g_autoptr (GError) error = NULL;
+  guchar header[DBUS_HEADER_SIZE];
+  g_autofree guchar *blob = NULL;
+  gssize needed;
+
+  g_input_stream_read_all (in, header, sizeof header, NULL, NULL, &error);
+  g_assert_no_error (error);
+  needed = g_dbus_message_bytes_needed (header, sizeof header, &error);
+  g_assert_no_error (error);
+  blob = g_malloc ((gsize)needed);
+  memcpy (blob, header, sizeof header);
+  g_input_stream_read_all (in, blob + sizeof header, (gsize)needed - sizeof header, NULL, NULL,
+                           &error);
+  g_assert_no_error (error);
+  return g_dbus_message_new_from_blob (blob, (gsize)needed, G_DBUS_CAPABILITY_FLAGS_NONE, &error);
+}
+
+/* Authenticates as this process's user (SASL EXTERNAL). */
+static void
+authenticate (GIOStream *stream)
+{
+  g_autofree char *uid = g_strdup_printf ("%u", (guint)getuid ());
+  g_autoptr (GString) command
+      = g_string_new_len ("\0AUTH EXTERNAL ", strlen ("AUTH EXTERNAL ") + 1);
+  char answer[256];
+  gsize length = 0;
+
+  for (const char *c = uid; *c; c++)
+    g_string_append_printf (command, "%02x", (guint)*c);
+  g_string_append (command, "\r\n");
+  write_all (stream, command->str, command->len);
+  while (length < sizeof answer - 1 && (length < 2 || answer[length - 1] != '\n'))
+    {
+      g_autoptr (GError) error = NULL;
+      gssize n = g_input_stream_read (g_io_stream_get_input_stream (stream), answer + length, 1,
+                                      NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (n, ==, 1);
+      length++;
+    }
+  answer[length] = '\0';
+  if (!g_str_has_prefix (answer, "OK "))
+    g_error ("The bus refused to authenticate: %s", answer);
+  write_all (stream, "BEGIN\r\n", strlen ("BEGIN\r\n"));
+}
+
+/* A connection that listens to @path and then reads nothing more, as the
+ * connection of a process that is stuck: made by hand, since GDBus always
+ * reads. */
+static GIOStream *
+stalled_listener_new (const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  GIOStream *stream = g_dbus_address_get_stream_sync (env->bus_address, NULL, NULL, &error);
+  g_autoptr (GDBusMessage) hello = g_dbus_message_new_method_call (
+      "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "Hello");
+  g_autoptr (GDBusMessage) listen
+      = g_dbus_message_new_method_call (E2E_BUS_NAME, path, E2E_SESSION_IFACE, "Listen");
+
+  g_assert_no_error (error);
+  authenticate (stream);
+  send_message (stream, hello, 1);
+  send_message (stream, listen, 2);
+  for (;;)
+    {
+      g_autoptr (GDBusMessage) reply = read_message (stream);
+
+      if (g_dbus_message_get_reply_serial (reply) != 2)
+        continue;
+      g_assert_cmpint (g_dbus_message_get_message_type (reply), ==,
+                       G_DBUS_MESSAGE_TYPE_METHOD_RETURN);
+      return stream;
+    }
+}
+
+typedef struct
+{
+  GMutex lock;
+  GPtrArray *senders; /* of GetConnectionCredentials calls */
+} Monitored;
+
+/* In GDBus's worker thread. */
+static GDBusMessage *
+on_monitored (GDBusConnection *connection, GDBusMessage *message, gboolean incoming,
+              gpointer user_data)
+{
+  Monitored *monitored = user_data;
+
+  if (incoming && g_strcmp0 (g_dbus_message_get_member (message), "GetConnectionCredentials") == 0)
+    {
+      g_mutex_lock (&monitored->lock);
+      g_ptr_array_add (monitored->senders, g_strdup (g_dbus_message_get_sender (message)));
+      g_mutex_unlock (&monitored->lock);
+      /* Not for GDBus to answer: a monitor that sends anything is closed. */
+      g_object_unref (message);
+      return NULL;
+    }
+  return message;
+}
+
+/* A bus monitor of the daemon's questions about its callers. */
+static GDBusConnection *
+monitor_lookups (Monitored *monitored)
+{
+  GDBusConnection *monitor = e2e_env_connect (env);
+  const char *rules[] = { "type='method_call',member='GetConnectionCredentials'", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+
+  g_dbus_connection_add_filter (monitor, on_monitored, monitored, NULL);
+  reply = g_dbus_connection_call_sync (monitor, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus.Monitoring", "BecomeMonitor",
+                                       g_variant_new ("(^asu)", rules, 0), NULL,
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  return monitor;
+}
+
+static guint32
+pid_of (const char *bus_name)
+{
+  g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
+      env->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+      "GetConnectionUnixProcessID", g_variant_new ("(s)", bus_name), G_VARIANT_TYPE ("(u)"),
+      G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  guint32 pid = 0;
+
+  g_assert_nonnull (reply);
+  g_variant_get (reply, "(u)", &pid);
+  return pid;
+}
+
+/* A caller the daemon has not met opens (and closes) a session. */
+static void
+open_as_newcomer (void)
+{
+  g_autoptr (GDBusConnection) newcomer = e2e_env_connect (env);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path
+      = e2e_try_open_session (newcomer, env->coap_port, NULL, E2E_CALL_TIMEOUT_MS, &error);
+
+  g_assert_no_error (error);
+  e2e_close_session (newcomer, path);
+  g_dbus_connection_close_sync (newcomer, NULL, NULL);
+}
+
+/* While a session is flooded and one of its listeners reads nothing, new
+ * callers open sessions, and the daemon asks who they are on a connection
+ * of its own: the process that owns the name, not the connection that
+ * does. */
+static void
+test_open_while_listener_stalled (void)
+{
+  g_autoptr (Listened) flooded = listened_open (hostile_peer_get_port (peer));
+  g_autoptr (GIOStream) stalled = stalled_listener_new (flooded->path);
+  Monitored monitored = { .senders = g_ptr_array_new_with_free_func (g_free) };
+  g_autoptr (GDBusConnection) monitor = monitor_lookups (&monitored);
+  g_autofree char *owner = e2e_env_name_owner (env);
+  guint flood_end = hostile_peer_get_flooded (peer) + HOSTILE_FLOOD_COUNT;
+  guint opened = 0;
+
+  start_flood (flooded);
+  while (hostile_peer_get_flooded (peer) < flood_end)
+    {
+      open_as_newcomer ();
+      opened++;
+    }
+  g_test_message ("%u sessions opened by newcomers during the flood", opened);
+  g_assert_cmpuint (opened, >, 1);
+  g_mutex_lock (&monitored.lock);
+  g_assert_cmpuint (monitored.senders->len, >=, opened);
+  for (guint i = 0; i < monitored.senders->len; i++)
+    {
+      const char *sender = g_ptr_array_index (monitored.senders, i);
+
+      g_assert_cmpstr (sender, !=, owner);
+      g_assert_cmpuint (pid_of (sender), ==, pid_of (owner));
+    }
+  g_mutex_unlock (&monitored.lock);
+  g_dbus_connection_close_sync (monitor, NULL, NULL);
+  g_ptr_array_unref (monitored.senders);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -334,6 +551,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/floods/received-capped", test_received_capped);
   g_test_add_func ("/floods/listeners-per-user", test_listeners_per_user);
+  g_test_add_func ("/floods/open-while-listener-stalled", test_open_while_listener_stalled);
   env = e2e_env_start (&options);
   peer = hostile_peer_start ();
   status = g_test_run ();
