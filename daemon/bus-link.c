@@ -19,6 +19,8 @@ struct _BusLink
 
   GDBusConnection *connection;
   gulong closed_handler;
+  GDBusConnection *lookup_connection;
+  gulong lookup_closed_handler;
   guint name_id;
   guint retry_source;
   guint name_wait_source;
@@ -53,6 +55,9 @@ drop_connection (BusLink *link)
   if (link->connection)
     g_clear_signal_handler (&link->closed_handler, link->connection);
   g_clear_object (&link->connection);
+  if (link->lookup_connection)
+    g_clear_signal_handler (&link->lookup_closed_handler, link->lookup_connection);
+  g_clear_object (&link->lookup_connection);
 }
 
 void
@@ -72,6 +77,12 @@ GDBusConnection *
 bus_link_get_connection (BusLink *link)
 {
   return link->connection;
+}
+
+GDBusConnection *
+bus_link_get_lookup_connection (BusLink *link)
+{
+  return link->lookup_connection;
 }
 
 void
@@ -136,18 +147,29 @@ on_name_wait_over (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Opens a connection that stays when GDBus closes it: the link decides. */
+static GDBusConnection *
+open_kept_connection (BusLink *link, gulong *closed_handler, GError **error)
+{
+  GDBusConnection *connection = open_connection (link, error);
+
+  if (connection == NULL)
+    return NULL;
+  /* GDBus would otherwise raise SIGTERM, a clean stop, when it closes. */
+  g_dbus_connection_set_exit_on_close (connection, FALSE);
+  *closed_handler = g_signal_connect (connection, "closed", G_CALLBACK (on_closed), link);
+  return connection;
+}
+
 static gboolean
 connect_once (BusLink *link, gboolean reconnected, GError **error)
 {
-  g_autoptr (GDBusConnection) connection = open_connection (link, error);
-
-  if (connection == NULL)
+  link->connection = open_kept_connection (link, &link->closed_handler, error);
+  if (link->connection == NULL)
     return FALSE;
-  /* GDBus would otherwise raise SIGTERM, a clean stop, when it closes. */
-  g_dbus_connection_set_exit_on_close (connection, FALSE);
-  link->connection = g_steal_pointer (&connection);
-  link->closed_handler
-      = g_signal_connect (link->connection, "closed", G_CALLBACK (on_closed), link);
+  link->lookup_connection = open_kept_connection (link, &link->lookup_closed_handler, error);
+  if (link->lookup_connection == NULL)
+    return FALSE;
   if (!link->listener.connected (link, link->connection, reconnected, error, link->user_data))
     return FALSE;
   link->name_id = g_bus_own_name_on_connection (link->connection, link->name,

@@ -9,6 +9,12 @@
  * whole connection): any caller the bus lets in can send such a message.
  * Reconnecting is bounded: after too many losses in a short time the link
  * gives up, and the daemon exits with a failure for systemd to restart it.
+ *
+ * Beside it the link keeps a second connection to the same bus, for asking
+ * the bus who a caller is: the main connection's outgoing queue can hold
+ * megabytes of signals for slow listeners, and a question asked there waits
+ * behind them. The second connection sends nothing else, owns no name, and
+ * is made again with the main one; either one closing is a loss of both.
  */
 #pragma once
 
@@ -46,6 +52,8 @@ void bus_link_free (BusLink *link);
 /* Makes the first connection (synchronously) and starts owning the name. */
 gboolean bus_link_start (BusLink *link, GError **error);
 GDBusConnection *bus_link_get_connection (BusLink *link);
+/* The second connection, for the bus's own methods only. */
+GDBusConnection *bus_link_get_lookup_connection (BusLink *link);
 /* Writes out what is queued on the connection (before exiting). */
 void bus_link_flush (BusLink *link);
 

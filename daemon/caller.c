@@ -17,6 +17,7 @@ struct _Caller
   char *description;
   guint watch;
   gboolean on_bus;
+  guint listening; /* sessions it listens to */
 };
 
 enum
@@ -119,6 +120,19 @@ caller_is_on_bus (Caller *caller)
   return caller->on_bus;
 }
 
+void
+caller_add_listening (Caller *caller)
+{
+  caller->listening++;
+}
+
+void
+caller_remove_listening (Caller *caller)
+{
+  g_return_if_fail (caller->listening > 0);
+  caller->listening--;
+}
+
 gboolean
 caller_authorize (Caller *caller, uid_t owner_uid, const char *what, GError **error)
 {
@@ -134,7 +148,8 @@ caller_authorize (Caller *caller, uid_t owner_uid, const char *what, GError **er
 struct _CallerRegistry
 {
   GDBusConnection *connection;
-  GHashTable *callers; /* unique name → Caller */
+  GDBusConnection *lookup_connection; /* NULL: connection */
+  GHashTable *callers;                /* unique name → Caller */
 };
 
 CallerRegistry *
@@ -167,6 +182,7 @@ caller_registry_free (CallerRegistry *registry)
   forget_all (registry);
   g_hash_table_unref (registry->callers);
   g_clear_object (&registry->connection);
+  g_clear_object (&registry->lookup_connection);
   g_free (registry);
 }
 
@@ -178,7 +194,8 @@ static void forget (CallerRegistry *registry, Caller *caller);
  * between is reported as vanished at once). On another bus the names mean
  * nothing: every known caller has vanished. */
 void
-caller_registry_set_connection (CallerRegistry *registry, GDBusConnection *connection)
+caller_registry_set_connection (CallerRegistry *registry, GDBusConnection *connection,
+                                GDBusConnection *lookup_connection)
 {
   gboolean same_bus = registry->connection != NULL
                       && g_strcmp0 (g_dbus_connection_get_guid (registry->connection),
@@ -195,6 +212,7 @@ caller_registry_set_connection (CallerRegistry *registry, GDBusConnection *conne
       g_ptr_array_add (callers, g_object_ref (caller));
     }
   g_set_object (&registry->connection, connection);
+  g_set_object (&registry->lookup_connection, lookup_connection);
   for (guint i = 0; i < callers->len; i++)
     {
       if (same_bus)
@@ -202,6 +220,22 @@ caller_registry_set_connection (CallerRegistry *registry, GDBusConnection *conne
       else
         forget (registry, g_ptr_array_index (callers, i));
     }
+}
+
+/* A connection that left the bus has left the registry, and its listeners
+ * have gone with it. */
+guint
+caller_registry_count_listening (CallerRegistry *registry, uid_t uid)
+{
+  GHashTableIter iter;
+  Caller *caller;
+  guint count = 0;
+
+  g_hash_table_iter_init (&iter, registry->callers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&caller))
+    if (caller->uid == uid)
+      count += caller->listening;
+  return count;
 }
 
 Caller *
@@ -283,9 +317,11 @@ on_credentials (GObject *source, GAsyncResult *result, gpointer user_data)
     credentials = g_variant_get_child_value (reply, 0);
   if (credentials == NULL || !g_variant_lookup (credentials, "UnixUserID", "u", &uid))
     {
-      g_task_return_new_error (task, QCOAP_ERROR, QCOAP_ERROR_ACCESS_DENIED,
-                               "Cannot tell who the caller is: %s",
-                               error ? error->message : "the bus gave no user");
+      g_info ("The bus did not say who %s is: %s", g_task_get_name (task),
+              error ? error->message : "no user in its answer");
+      g_task_return_new_error (task, QCOAP_ERROR, QCOAP_ERROR_MODEM_UNAVAILABLE,
+                               "qcoapd could not learn from the bus who calls (%s); try again",
+                               error ? error->message : "no user in its answer");
       return;
     }
   g_variant_lookup (credentials, "ProcessID", "u", &pid);
@@ -310,10 +346,11 @@ caller_registry_lookup (CallerRegistry *registry, const char *bus_name, GCancell
       g_task_return_pointer (task, g_object_ref (known), g_object_unref);
       return;
     }
-  g_dbus_connection_call (registry->connection, BUS_NAME, BUS_PATH, BUS_INTERFACE,
-                          "GetConnectionCredentials", g_variant_new ("(s)", bus_name),
-                          G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, -1, cancellable,
-                          on_credentials, g_steal_pointer (&task));
+  g_dbus_connection_call (
+      registry->lookup_connection ? registry->lookup_connection : registry->connection, BUS_NAME,
+      BUS_PATH, BUS_INTERFACE, "GetConnectionCredentials", g_variant_new ("(s)", bus_name),
+      G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, CALLER_LOOKUP_TIMEOUT_MS, cancellable,
+      on_credentials, g_steal_pointer (&task));
 }
 
 Caller *

@@ -24,6 +24,11 @@ const char *caller_describe (Caller *caller);
 /* FALSE once the caller's connection has left the bus. */
 gboolean caller_is_on_bus (Caller *caller);
 
+/* How many sessions @caller listens to (see session-listeners.c), counted
+ * here so that a user's listeners can be counted over every session. */
+void caller_add_listening (Caller *caller);
+void caller_remove_listening (Caller *caller);
+
 /* A caller known only by name and user, from before the daemon's restart,
  * whose connection is not on the bus (any more). */
 Caller *caller_new_departed (const char *bus_name, uid_t uid);
@@ -31,6 +36,10 @@ Caller *caller_new_departed (const char *bus_name, uid_t uid);
 /* May @caller use what @owner_uid owns? Its owner and root may; anyone
  * else gets QCOAP_ERROR_ACCESS_DENIED, with @what named in the message. */
 gboolean caller_authorize (Caller *caller, uid_t owner_uid, const char *what, GError **error);
+
+/* The bus answers from memory: on a connection of its own the answer comes
+ * at once unless the bus itself is stuck. */
+#define CALLER_LOOKUP_TIMEOUT_MS 5000
 
 typedef struct _CallerRegistry CallerRegistry;
 
@@ -40,13 +49,24 @@ void caller_registry_free (CallerRegistry *registry);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CallerRegistry, caller_registry_free)
 
 /* The bus connection changed (it was lost and made again). On the same bus
- * the known callers are watched again; on another bus they have vanished. */
-void caller_registry_set_connection (CallerRegistry *registry, GDBusConnection *connection);
+ * the known callers are watched again; on another bus they have vanished.
+ * The bus is asked who a caller is on @lookup_connection, a second
+ * connection to the same bus that carries nothing else, so that the
+ * question never waits behind the signals queued on @connection (NULL:
+ * asked on @connection). */
+void caller_registry_set_connection (CallerRegistry *registry, GDBusConnection *connection,
+                                     GDBusConnection *lookup_connection);
+
+/* How many sessions the connections of user @uid on the bus listen to, in
+ * all. */
+guint caller_registry_count_listening (CallerRegistry *registry, uid_t uid);
 
 /* The caller with unique name @bus_name if it is known already, else NULL. */
 Caller *caller_registry_peek (CallerRegistry *registry, const char *bus_name);
-/* Finds or asks the bus who @bus_name is. Fails with
- * QCOAP_ERROR_ACCESS_DENIED if the bus cannot tell (the caller left). */
+/* Finds or asks the bus who @bus_name is. If the bus cannot tell within
+ * CALLER_LOOKUP_TIMEOUT_MS (or the caller left), fails with
+ * QCOAP_ERROR_MODEM_UNAVAILABLE, the error a caller tries again after:
+ * nobody is denied anything for a question the bus did not answer. */
 void caller_registry_lookup (CallerRegistry *registry, const char *bus_name,
                              GCancellable *cancellable, GAsyncReadyCallback callback,
                              gpointer user_data);

@@ -121,7 +121,7 @@ on_bus_connected (BusLink *link, GDBusConnection *connection, gboolean reconnect
 {
   Daemon *daemon = user_data;
 
-  return service_export (daemon->service, connection, error);
+  return service_export (daemon->service, connection, bus_link_get_lookup_connection (link), error);
 }
 
 static void

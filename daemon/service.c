@@ -650,7 +650,8 @@ service_new (const ServiceConfig *config,
 }
 
 gboolean
-service_export (Service *service, GDBusConnection *connection, GError **error)
+service_export (Service *service, GDBusConnection *connection, GDBusConnection *lookup_connection,
+                GError **error)
 {
   GDBusInterfaceSkeleton *manager = G_DBUS_INTERFACE_SKELETON (service->manager);
 
@@ -659,7 +660,7 @@ service_export (Service *service, GDBusConnection *connection, GError **error)
   if (connection != service->connection)
     {
       g_set_object (&service->connection, connection);
-      caller_registry_set_connection (service->callers, connection);
+      caller_registry_set_connection (service->callers, connection, lookup_connection);
       adopter_set_bus (service->adopter, g_dbus_connection_get_guid (connection));
     }
   if (!g_dbus_interface_skeleton_export (manager, connection, SERVICE_OBJECT_PATH, error)

@@ -42,8 +42,11 @@ Service *service_new (const ServiceConfig *config,
                       void (*status_func) (const char *status, gpointer user_data),
                       gpointer user_data);
 /* Exports the manager and every session on @connection (the first one, or
- * a new one after the old closed: sessions, listeners and queues stay). */
-gboolean service_export (Service *service, GDBusConnection *connection, GError **error);
+ * a new one after the old closed: sessions, listeners and queues stay).
+ * Who calls is asked on @lookup_connection, a second connection to the
+ * same bus (see caller_registry_set_connection()). */
+gboolean service_export (Service *service, GDBusConnection *connection,
+                         GDBusConnection *lookup_connection, GError **error);
 /* The bus connection closed: the objects wait for the next export. */
 void service_connection_lost (Service *service, const char *reason);
 /* Opens the modem's port and starts serving. */

@@ -15,8 +15,8 @@ struct _Session
   guint idle_timeout_s;
   Caller *owner;
   gulong owner_vanished_handler;
-  GPtrArray *listeners; /* of Listener: who hears the session's signals */
-  gboolean silent;      /* the one-shot Request's: it emits no signals at all */
+  SessionListeners *listeners; /* who hears the session's signals */
+  gboolean silent;             /* the one-shot Request's: it emits no signals at all */
   CallerRegistry *callers;
   ModemClient *client;
 
@@ -38,22 +38,6 @@ static const char *const state_names[] = {
 };
 
 static const ModemClientListener client_listener;
-
-/* One connection that hears the session's signals. */
-typedef struct
-{
-  Session *session; /* not a reference: the session frees its listeners first */
-  Caller *caller;
-  gulong vanished_handler;
-} Listener;
-
-static void
-listener_free (Listener *listener)
-{
-  g_clear_signal_handler (&listener->vanished_handler, listener->caller);
-  g_object_unref (listener->caller);
-  g_free (listener);
-}
 
 /* ---- life cycle ------------------------------------------------------------------ */
 
@@ -77,7 +61,7 @@ session_unref (Session *session)
   if (!g_atomic_ref_count_dec (&session->ref_count))
     return;
   forget_owner (session);
-  g_clear_pointer (&session->listeners, g_ptr_array_unref);
+  g_clear_pointer (&session->listeners, session_listeners_free);
   g_clear_handle_id (&session->idle_source, g_source_remove);
   g_clear_object (&session->client);
   g_clear_object (&session->owner);
@@ -100,7 +84,6 @@ static gboolean on_handle_listen (QcoapSession *iface, GDBusMethodInvocation *in
                                   Session *session);
 static gboolean on_handle_unlisten (QcoapSession *iface, GDBusMethodInvocation *invocation,
                                     Session *session);
-static void add_listener (Session *session, Caller *caller);
 
 static void
 create_object (Session *session, const ModemClientConfig *config, uid_t owner_uid)
@@ -150,15 +133,15 @@ session_new (ClientPool *pool, CallerRegistry *callers, guint id, guint number, 
   session->persistent = args->persistent;
   session->idle_timeout_s = args->idle_timeout;
   session->owner = g_object_ref (owner);
-  session->listeners = g_ptr_array_new_with_free_func ((GDestroyNotify)listener_free);
+  session->listeners = session_listeners_new (callers, id);
   session->silent = args->one_shot;
   session->callers = callers;
   session->ended = ended;
   session->ended_data = user_data;
   session->client = modem_client_new (pool, id, &config, &client_listener, session);
   create_object (session, &config, caller_get_uid (owner));
-  if (args->listen)
-    add_listener (session, owner);
+  if (args->listen && !session->silent)
+    session_listeners_add_opener (session->listeners, owner);
   return session;
 }
 
@@ -272,89 +255,17 @@ watch_owner (Session *session)
 
 /* ---- listeners ---------------------------------------------------------------------- */
 
-static Listener *
-find_listener (Session *session, Caller *caller, guint *index)
-{
-  for (guint i = 0; i < session->listeners->len; i++)
-    {
-      Listener *listener = g_ptr_array_index (session->listeners, i);
-
-      if (listener->caller == caller)
-        {
-          if (index)
-            *index = i;
-          return listener;
-        }
-    }
-  return NULL;
-}
-
-static void
-remove_listener (Session *session, Caller *caller)
-{
-  guint index;
-
-  if (find_listener (session, caller, &index))
-    g_ptr_array_remove_index_fast (session->listeners, index);
-}
-
-static void
-on_listener_vanished (Caller *caller, gpointer user_data)
-{
-  Listener *listener = user_data;
-
-  g_debug ("Session %u: listener (%s) left the bus", listener->session->id,
-           caller_describe (caller));
-  remove_listener (listener->session, caller);
-}
-
-/* Listening is idempotent; a caller that has left the bus cannot listen,
- * and no one hears the one-shot Request's session. */
-static void
-add_listener (Session *session, Caller *caller)
-{
-  Listener *listener;
-
-  if (session->silent || find_listener (session, caller, NULL) || !caller_is_on_bus (caller))
-    return;
-  listener = g_new0 (Listener, 1);
-  listener->session = session;
-  listener->caller = g_object_ref (caller);
-  listener->vanished_handler
-      = g_signal_connect (caller, "vanished", G_CALLBACK (on_listener_vanished), listener);
-  g_ptr_array_add (session->listeners, listener);
-  g_debug ("Session %u: %s listens", session->id, caller_describe (caller));
-}
-
 static gboolean
 has_listeners (Session *session)
 {
-  return session->listeners->len > 0;
+  return session_listeners_any (session->listeners);
 }
 
-/* Sends the signal @member to each listener, addressed to its unique name:
- * never broadcast, so that no one else on the bus hears the session's
- * traffic. (The generated qcoap_session_emit_*() would broadcast.) */
 static void
 emit_to_listeners (Session *session, const char *member, GVariant *parameters)
 {
-  g_autoptr (GVariant) args = g_variant_ref_sink (parameters);
-  GDBusInterfaceSkeleton *skeleton = G_DBUS_INTERFACE_SKELETON (session->iface);
-  const char *path = g_dbus_interface_skeleton_get_object_path (skeleton);
-  GList *connections;
-
-  if (path == NULL)
-    return;
-  connections = g_dbus_interface_skeleton_get_connections (skeleton);
-  for (GList *l = connections; l; l = l->next)
-    for (guint i = 0; i < session->listeners->len; i++)
-      {
-        Listener *listener = g_ptr_array_index (session->listeners, i);
-
-        g_dbus_connection_emit_signal (l->data, caller_get_bus_name (listener->caller), path,
-                                       qcoap_session_interface_info ()->name, member, args, NULL);
-      }
-  g_list_free_full (connections, g_object_unref);
+  session_listeners_emit (session->listeners, G_DBUS_INTERFACE_SKELETON (session->iface), member,
+                          parameters);
 }
 
 /* ---- the modem client's events ------------------------------------------------------ */
@@ -370,7 +281,7 @@ on_client_received (ModemClient *client, const ModemClientMessage *message, gpoi
 {
   Session *session = user_data;
 
-  if (!has_listeners (session))
+  if (!has_listeners (session) || !session_listeners_admit_received (session->listeners))
     return;
   emit_to_listeners (session, "Received",
                      g_variant_new ("(qy@ay@a(qv)@ay)", message->message_id, message->code,
@@ -421,7 +332,7 @@ on_client_ended (ModemClient *client, const char *reason, gpointer user_data)
   forget_owner (session);
   if (has_listeners (session))
     emit_to_listeners (session, "Closed", g_variant_new ("(s)", reason));
-  g_ptr_array_set_size (session->listeners, 0);
+  session_listeners_clear (session->listeners);
   g_free (session->end_reason);
   session->end_reason = g_strdup (reason);
   session->ended (session, session->ended_data);
@@ -860,19 +771,17 @@ on_handle_close (QcoapSession *iface, GDBusMethodInvocation *invocation, Session
 
 /* Listen() and Unlisten() */
 
+/* The one-shot Request's session has no listeners: nobody hears it. */
 static void
 do_listen (Session *session, GDBusMethodInvocation *invocation, Caller *caller)
 {
-  /* Each listener costs the daemon and the bus a copy of every signal. */
-  if (session->listeners->len >= SESSION_MAX_LISTENERS && !find_listener (session, caller, NULL))
+  g_autoptr (GError) error = NULL;
+
+  if (!session->silent && !session_listeners_add (session->listeners, caller, &error))
     {
-      g_dbus_method_invocation_return_error (
-          invocation, QCOAP_ERROR, QCOAP_ERROR_QUEUE_FULL,
-          "Session %u has %u listeners, the most one session may have", session->id,
-          SESSION_MAX_LISTENERS);
+      dbus_args_return_error (invocation, error);
       return;
     }
-  add_listener (session, caller);
   qcoap_session_complete_listen (session->iface, invocation);
 }
 
@@ -886,7 +795,7 @@ on_handle_listen (QcoapSession *iface, GDBusMethodInvocation *invocation, Sessio
 static void
 do_unlisten (Session *session, GDBusMethodInvocation *invocation, Caller *caller)
 {
-  remove_listener (session, caller);
+  session_listeners_remove (session->listeners, caller);
   qcoap_session_complete_unlisten (session->iface, invocation);
 }
 

@@ -14,12 +14,11 @@
 #include "caller.h"
 #include "dbus-args.h"
 #include "modem-client.h"
+#include "session-listeners.h"
 
 G_BEGIN_DECLS
 
 #define SESSION_OBJECT_PATH_PREFIX "/org/qcoapd/CoAP1/Session/"
-/* Listeners of one session, at most (the state file keeps as many). */
-#define SESSION_MAX_LISTENERS 64
 
 typedef struct _Session Session;
 

@@ -47,6 +47,7 @@ struct _HostilePeer
   GCancellable *cancellable;
   GThread *thread;
   gint answered; /* atomic */
+  gint flooded;  /* atomic */
 };
 
 GBytes *
@@ -74,6 +75,15 @@ char *
 hostile_peer_option_value (guint index)
 {
   return option_value (index, HOSTILE_MANY_OPTIONS_SIZE);
+}
+
+static gboolean
+asks_for (const CoapPdu *request, const char *wanted)
+{
+  const CoapOption *path = coap_pdu_find_option (request, URI_PATH, 0);
+
+  return path != NULL && path->length == strlen (wanted)
+         && memcmp (path->value, wanted, path->length) == 0;
 }
 
 static const Response *
@@ -117,14 +127,44 @@ build_response (const Response *what, CoapPdu *response, GPtrArray *values, GByt
 }
 
 static void
+send_pdu (HostilePeer *peer, const CoapPdu *pdu, GSocketAddress *to)
+{
+  g_autofree guint8 *datagram = g_malloc (MAX_DATAGRAM);
+  g_autoptr (GError) error = NULL;
+  gssize n = coap_pdu_encode (pdu, datagram, MAX_DATAGRAM, &error);
+
+  g_assert_no_error (error);
+  g_socket_send_to (peer->socket, to, (const char *)datagram, (gsize)n, NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* NON messages, as a server pushing notifications as fast as it can; the
+ * serving thread answers nothing else meanwhile. */
+static void
+flood (HostilePeer *peer, guint16 first_message_id, GSocketAddress *to)
+{
+  CoapPdu message = { .type = COAP_TYPE_NON, .code = CODE_CONTENT };
+  gint64 start = g_get_monotonic_time ();
+
+  for (guint i = 0; i < HOSTILE_FLOOD_COUNT && !g_cancellable_is_cancelled (peer->cancellable); i++)
+    {
+      gint64 due = start + (gint64)i * HOSTILE_FLOOD_GAP_US;
+      gint64 now = g_get_monotonic_time ();
+
+      if (due > now)
+        g_usleep ((gulong)(due - now));
+      message.message_id = (guint16)(first_message_id + i);
+      send_pdu (peer, &message, to);
+      g_atomic_int_inc (&peer->flooded);
+    }
+}
+
+static void
 answer (HostilePeer *peer, const guint8 *data, gsize length, GSocketAddress *from)
 {
   g_autoptr (GPtrArray) values = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GBytes) payload = NULL;
-  g_autofree guint8 *datagram = g_malloc (MAX_DATAGRAM);
-  g_autoptr (GError) error = NULL;
   CoapPdu request, response = { 0 };
-  gssize n;
 
   if (!coap_pdu_decode (data, length, &request, NULL) || request.type != COAP_TYPE_CON
       || request.code == 0)
@@ -135,11 +175,12 @@ answer (HostilePeer *peer, const guint8 *data, gsize length, GSocketAddress *fro
   memcpy (response.token, request.token, request.token_length);
   build_response (find_response (&request), &response, values, &payload);
 
-  n = coap_pdu_encode (&response, datagram, MAX_DATAGRAM, &error);
-  g_assert_no_error (error);
-  g_socket_send_to (peer->socket, from, (const char *)datagram, (gsize)n, NULL, &error);
-  g_assert_no_error (error);
+  if (asks_for (&request, HOSTILE_PATH_FLOOD))
+    response.code = CODE_CONTENT;
+  send_pdu (peer, &response, from);
   g_atomic_int_inc (&peer->answered);
+  if (asks_for (&request, HOSTILE_PATH_FLOOD))
+    flood (peer, (guint16)(request.message_id + 1), from);
 }
 
 static gpointer
@@ -193,6 +234,12 @@ guint
 hostile_peer_get_answered (HostilePeer *peer)
 {
   return (guint)g_atomic_int_get (&peer->answered);
+}
+
+guint
+hostile_peer_get_flooded (HostilePeer *peer)
+{
+  return (guint)g_atomic_int_get (&peer->flooded);
 }
 
 void

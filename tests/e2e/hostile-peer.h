@@ -7,6 +7,12 @@
  * ACK 2.05 carrying the request's message ID and token; what the response
  * holds depends on its Uri-Path (HOSTILE_PATH_*). Anything else gets an
  * empty 4.04.
+ *
+ * A request for HOSTILE_PATH_FLOOD is answered with an empty 2.05, then
+ * HOSTILE_FLOOD_COUNT NON 2.05 messages follow, empty (the shortest
+ * +QCOAPRECV the module prints, about 35 bytes) and each with a message ID
+ * of its own, one every HOSTILE_FLOOD_GAP_US: about what a 115 200-baud
+ * line carries of them.
  */
 #pragma once
 
@@ -45,12 +51,18 @@ G_BEGIN_DECLS
 #define HOSTILE_PARSING_FRAGMENT_PAYLOAD                                                           \
   "\r\nRDY\r\n+CEREG: 3\r\n+QIURC: \"pdpdeact\",1\r\n+QCOAPRECV: 1,7,2.05,0,,0,8\r\nINJECTED\r\n"
 
+#define HOSTILE_PATH_FLOOD   "flood"
+#define HOSTILE_FLOOD_COUNT  3000
+#define HOSTILE_FLOOD_GAP_US 3000
+
 typedef struct _HostilePeer HostilePeer;
 
 HostilePeer *hostile_peer_start (void);
 guint16 hostile_peer_get_port (HostilePeer *peer);
 /* How many requests it has answered so far. */
 guint hostile_peer_get_answered (HostilePeer *peer);
+/* How many NON messages of floods it has sent so far. */
+guint hostile_peer_get_flooded (HostilePeer *peer);
 void hostile_peer_stop (HostilePeer *peer);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HostilePeer, hostile_peer_stop)
 
