@@ -17,6 +17,7 @@ typedef struct
   guint send_timeouts;
   gboolean closed;
   GHashTable *sent_ids; /* message IDs Send returned */
+  GHashTable *acks;     /* message IDs an Ack came for (each client ID has its own) */
   guint subscription;   /* to the signals of the caller's session: the opener hears them */
 } Caller;
 
@@ -25,7 +26,6 @@ struct _Traffic
   E2eEnv *env;
   TrafficConfig config;
   Caller *callers;
-  GHashTable *acks;   /* message ID → object path of its Ack */
   GHashTable *errors; /* error name → count */
   guint duplicate_acks;
   guint error_count;
@@ -149,14 +149,14 @@ on_signal (GDBusConnection *connection, const char *sender, const char *path, co
            const char *member, GVariant *parameters, gpointer user_data)
 {
   Traffic *traffic = user_data;
+  Caller *caller;
   guint8 type;
   guint16 message_id;
   int result;
 
   if (g_str_equal (member, "Closed"))
     {
-      Caller *caller = caller_for_path (traffic, path);
-
+      caller = caller_for_path (traffic, path);
       if (caller)
         caller->closed = TRUE;
       return;
@@ -164,9 +164,11 @@ on_signal (GDBusConnection *connection, const char *sender, const char *path, co
   if (!g_str_equal (member, "Ack"))
     return;
   g_variant_get (parameters, "(yqi)", &type, &message_id, &result);
-  if (g_hash_table_contains (traffic->acks, GUINT_TO_POINTER (message_id)))
+  caller = caller_for_path (traffic, path);
+  if (caller == NULL)
+    return;
+  if (!g_hash_table_add (caller->acks, GUINT_TO_POINTER (message_id)))
     traffic->duplicate_acks++;
-  g_hash_table_insert (traffic->acks, GUINT_TO_POINTER (message_id), g_strdup (path));
 }
 
 Traffic *
@@ -176,7 +178,6 @@ traffic_new (E2eEnv *env, const TrafficConfig *config)
 
   traffic->env = env;
   traffic->config = *config;
-  traffic->acks = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   traffic->errors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   traffic->callers = g_new0 (Caller, config->callers);
   for (guint i = 0; i < config->callers; i++)
@@ -186,6 +187,7 @@ traffic_new (E2eEnv *env, const TrafficConfig *config)
       caller->traffic = traffic;
       caller->connection = e2e_env_connect (env);
       caller->sent_ids = g_hash_table_new (NULL, NULL);
+      caller->acks = g_hash_table_new (NULL, NULL);
       /* Before Open: the session's signals are addressed to its opener
        * from the start, and only to it. */
       caller->subscription = g_dbus_connection_signal_subscribe (
@@ -249,7 +251,7 @@ all_settled (Traffic *traffic)
         return FALSE;
       g_hash_table_iter_init (&iter, caller->sent_ids);
       while (g_hash_table_iter_next (&iter, &id, NULL))
-        if (!g_hash_table_contains (traffic->acks, id))
+        if (!g_hash_table_contains (caller->acks, id))
           return FALSE;
     }
   return TRUE;
@@ -295,7 +297,7 @@ void
 traffic_check (Traffic *traffic, const char *const *allowed_errors)
 {
   GHashTableIter iter;
-  gpointer key, value;
+  gpointer key;
 
   traffic_check_errors (traffic, allowed_errors);
   for (guint i = 0; i < traffic->config.callers; i++)
@@ -308,12 +310,12 @@ traffic_check (Traffic *traffic, const char *const *allowed_errors)
       /* Each message ID Send returned: one Ack, on this caller's session. */
       g_hash_table_iter_init (&iter, caller->sent_ids);
       while (g_hash_table_iter_next (&iter, &key, NULL))
-        g_assert_cmpstr (g_hash_table_lookup (traffic->acks, key), ==, caller->path);
+        g_assert_true (g_hash_table_contains (caller->acks, key));
       /* Other Acks on this session: at most one per Request and per Send
        * whose outcome was unknown when it returned. */
-      g_hash_table_iter_init (&iter, traffic->acks);
-      while (g_hash_table_iter_next (&iter, &key, &value))
-        if (g_str_equal (value, caller->path) && !g_hash_table_contains (caller->sent_ids, key))
+      g_hash_table_iter_init (&iter, caller->acks);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        if (!g_hash_table_contains (caller->sent_ids, key))
           unknown_acks++;
       g_assert_cmpuint (unknown_acks, <=, caller->requests + caller->send_timeouts);
     }
@@ -353,9 +355,9 @@ traffic_free (Traffic *traffic)
       g_object_unref (caller->connection);
       g_free (caller->path);
       g_hash_table_unref (caller->sent_ids);
+      g_hash_table_unref (caller->acks);
     }
   g_free (traffic->callers);
-  g_hash_table_unref (traffic->acks);
   g_hash_table_unref (traffic->errors);
   g_free (traffic);
 }
