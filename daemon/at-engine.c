@@ -37,24 +37,13 @@ typedef enum
   SYNC_BACKOFF, /* a probe failed; waiting before the next one */
 } SyncState;
 
-/* One registration of at_engine_add_urc_handler(). */
-typedef struct
-{
-  guint id;
-  char *prefix;
-  AtLineMatchFunc matcher;
-  AtUrcFunc func;
-  gpointer user_data;
-} UrcHandler;
-
 struct _AtEngine
 {
   GObject parent_instance;
 
   AtEngineWriteFunc write;
   gpointer user_data;
-  GArray *urc_handlers; /* UrcHandler, in the order they were added */
-  guint last_handler_id;
+  AtUrcTable *urc_handlers;
   AtEngineFailureFunc failure;
   gpointer failure_data;
 
@@ -92,41 +81,18 @@ command_declares (const Command *command, const char *line)
   return at_response_declares (command->response, command->text, line);
 }
 
-/* The first handler that takes @line: by its matcher (@by_matcher) or by
- * its prefix. */
-static const UrcHandler *
-find_urc_handler (AtEngine *self, const char *line, gboolean by_matcher)
-{
-  for (guint i = 0; i < self->urc_handlers->len; i++)
-    {
-      const UrcHandler *handler = &g_array_index (self->urc_handlers, UrcHandler, i);
-
-      if (by_matcher && handler->matcher != NULL && handler->matcher (line))
-        return handler;
-      if (!by_matcher && handler->prefix != NULL && g_str_has_prefix (line, handler->prefix))
-        return handler;
-    }
-  return NULL;
-}
-
 /* The handler that takes @line while @command (nullable) is in flight, if
  * any (steps 2 to 4). */
-static const UrcHandler *
+static const AtUrcHandler *
 urc_handler_for (AtEngine *self, const char *line, const Command *command)
 {
-  const UrcHandler *handler = find_urc_handler (self, line, TRUE);
+  const AtUrcHandler *handler = at_urc_table_find (self->urc_handlers, line, TRUE);
 
   if (handler != NULL)
     return handler;
   if (command != NULL && command_declares (command, line))
     return NULL;
-  return find_urc_handler (self, line, FALSE);
-}
-
-static void
-urc_handler_clear (UrcHandler *handler)
-{
-  g_free (handler->prefix);
+  return at_urc_table_find (self->urc_handlers, line, FALSE);
 }
 
 /* ---- probes --------------------------------------------------------------- */
@@ -472,7 +438,7 @@ handle_probe_line (AtEngine *self, const char *line)
 /* ---- events --------------------------------------------------------------- */
 
 static void
-deliver_urc (AtEngine *self, const UrcHandler *handler, const AtEvent *event)
+deliver_urc (AtEngine *self, const AtUrcHandler *handler, const AtEvent *event)
 {
   if (self->distrusted)
     {
@@ -489,10 +455,10 @@ deliver_urc (AtEngine *self, const UrcHandler *handler, const AtEvent *event)
 static void
 deliver_event (AtEngine *self, const AtEvent *event)
 {
-  const UrcHandler *handler = find_urc_handler (self, event->line, TRUE);
+  const AtUrcHandler *handler = at_urc_table_find (self->urc_handlers, event->line, TRUE);
 
   if (handler == NULL)
-    handler = find_urc_handler (self, event->line, FALSE);
+    handler = at_urc_table_find (self->urc_handlers, event->line, FALSE);
   if (handler != NULL)
     deliver_urc (self, handler, event);
   else
@@ -552,7 +518,7 @@ handle_line (AtEngine *self, const AtEvent *event)
 {
   Command *command = self->sync == SYNC_OK ? self->current : NULL;
   const char *line = event->line;
-  const UrcHandler *handler;
+  const AtUrcHandler *handler;
 
   if (command != NULL && g_str_equal (line, command->text))
     {
@@ -741,7 +707,7 @@ at_engine_free (AtEngine *self)
 
   self->closed = TRUE;
   self->write = NULL;
-  g_array_set_size (self->urc_handlers, 0);
+  at_urc_table_clear (self->urc_handlers);
   self->failure = NULL;
   error = g_error_new_literal (AT_ERROR, AT_ERROR_PORT_LOST, "The modem connection is closed");
   at_engine_reset (self, error);
@@ -772,19 +738,9 @@ guint
 at_engine_add_urc_handler (AtEngine *self, const char *prefix, AtLineMatchFunc matcher,
                            AtUrcFunc func, gpointer user_data)
 {
-  UrcHandler handler = { 0 };
-
   g_return_val_if_fail (AT_IS_ENGINE (self), 0);
-  g_return_val_if_fail ((prefix == NULL) != (matcher == NULL), 0);
-  g_return_val_if_fail (func != NULL, 0);
 
-  handler.id = ++self->last_handler_id;
-  handler.prefix = g_strdup (prefix);
-  handler.matcher = matcher;
-  handler.func = func;
-  handler.user_data = user_data;
-  g_array_append_val (self->urc_handlers, handler);
-  return handler.id;
+  return at_urc_table_add (self->urc_handlers, prefix, matcher, func, user_data);
 }
 
 void
@@ -792,12 +748,7 @@ at_engine_remove_urc_handler (AtEngine *self, guint id)
 {
   g_return_if_fail (AT_IS_ENGINE (self));
 
-  for (guint i = 0; i < self->urc_handlers->len; i++)
-    if (g_array_index (self->urc_handlers, UrcHandler, i).id == id)
-      {
-        g_array_remove_index (self->urc_handlers, i);
-        return;
-      }
+  at_urc_table_remove (self->urc_handlers, id);
 }
 
 void
@@ -854,8 +805,7 @@ at_engine_init (AtEngine *self)
   self->context = g_main_context_ref_thread_default ();
   self->lexer = at_lexer_new (on_lexer_event, self);
   self->probe_timeout_ms = AT_ENGINE_PROBE_TIMEOUT_MS;
-  self->urc_handlers = g_array_new (FALSE, TRUE, sizeof (UrcHandler));
-  g_array_set_clear_func (self->urc_handlers, (GDestroyNotify)urc_handler_clear);
+  self->urc_handlers = at_urc_table_new ();
   g_queue_init (&self->queue);
 }
 
@@ -877,7 +827,7 @@ at_engine_finalize (GObject *object)
 
   g_assert (self->current == NULL && g_queue_is_empty (&self->queue));
   g_clear_pointer (&self->lexer, at_lexer_free);
-  g_clear_pointer (&self->urc_handlers, g_array_unref);
+  g_clear_pointer (&self->urc_handlers, at_urc_table_free);
   g_clear_pointer (&self->timed_out_command, g_free);
   g_main_context_unref (self->context);
   G_OBJECT_CLASS (at_engine_parent_class)->finalize (object);

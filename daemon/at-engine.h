@@ -67,6 +67,7 @@
 
 #include "at-command.h"
 #include "at-lexer.h"
+#include "at-urc-table.h"
 
 G_BEGIN_DECLS
 
@@ -86,12 +87,6 @@ G_DECLARE_FINAL_TYPE (AtEngine, at_engine, AT, ENGINE, GObject)
 
 /* Writes all of @data to the port; FALSE if that failed. */
 typedef gboolean (*AtEngineWriteFunc) (const guint8 *data, gsize length, gpointer user_data);
-/* A URC line (AT_EVENT_LINE) or a +QCOAPRECV event (AT_EVENT_RECV or
- * AT_EVENT_RECV_UNREADABLE); the event and its strings are valid during the
- * call only. */
-typedef void (*AtUrcFunc) (const AtEvent *event, gpointer user_data);
-/* TRUE if @line is a URC of the handler's, by its whole shape. */
-typedef gboolean (*AtLineMatchFunc) (const char *line);
 /* The modem failed @failed_probes resynchronisation probes in a row (called
  * once when that count reaches AT_ENGINE_RESYNC_ATTEMPTS): the owner may want
  * to reopen the port, and then calls at_engine_reset(). */
