@@ -68,6 +68,7 @@ struct _AtEngine
   /* A +QCOAPRECV was framed wrongly: what follows may be a server's text, so
    * no line is taken for the module's report until the probes answer. */
   gboolean distrusted;
+  gsize probe_filler; /* carriage returns written after a first unanswered probe */
 };
 
 G_DEFINE_FINAL_TYPE (AtEngine, at_engine, G_TYPE_OBJECT)
@@ -347,6 +348,22 @@ on_backoff_done (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* A module left reading a fixed-length payload (its host went away between
+ * the command and the payload) eats probes as payload for minutes: carriage
+ * returns complete any payload, and a module in command mode takes them for
+ * empty lines. */
+static void
+write_filler (AtEngine *self)
+{
+  g_autofree guint8 *filler = g_malloc (self->probe_filler);
+
+  memset (filler, '\r', self->probe_filler);
+  g_message ("The modem did not answer a probe: it may be reading the payload of a command sent "
+             "before; completing it with %" G_GSIZE_FORMAT " carriage returns",
+             self->probe_filler);
+  write_bytes (self, filler, self->probe_filler);
+}
+
 static gboolean
 on_probe_timeout (gpointer user_data)
 {
@@ -370,6 +387,8 @@ on_probe_timeout (gpointer user_data)
            self->n_probes ? self->probes[self->probe_index].command : "(none)", self->failed_probes,
            delay);
   start_timer (self, delay, on_backoff_done);
+  if (self->failed_probes == 1 && self->probe_filler > 0)
+    write_filler (self);
 
   if (self->failed_probes == AT_ENGINE_RESYNC_ATTEMPTS)
     {
@@ -757,6 +776,14 @@ at_engine_set_recv_continuation (AtEngine *self, AtLexerContinuationFunc func)
   g_return_if_fail (AT_IS_ENGINE (self));
 
   at_lexer_set_continuation (self->lexer, func);
+}
+
+void
+at_engine_set_probe_filler (AtEngine *self, gsize length)
+{
+  g_return_if_fail (AT_IS_ENGINE (self));
+
+  self->probe_filler = length;
 }
 
 void

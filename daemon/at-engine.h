@@ -124,6 +124,11 @@ guint at_engine_add_urc_handler (AtEngine *engine, const char *prefix, AtLineMat
 void at_engine_remove_urc_handler (AtEngine *engine, guint id);
 /* For tests: the time a probe may take (default AT_ENGINE_PROBE_TIMEOUT_MS). */
 void at_engine_set_probe_timeout (AtEngine *engine, guint timeout_ms);
+/* After the first probe of a resynchronisation that got no answer, @length
+ * carriage returns are written: a module left reading a fixed-length
+ * payload takes them as the rest of it (and sends that message), one in
+ * command mode ignores them as empty lines. 0 (the default): none. */
+void at_engine_set_probe_filler (AtEngine *engine, gsize length);
 /* How to tell a +QCOAPRECV header that a line end inside an option cut
  * (see at-lexer.h); without it, a header ends at its first line end. */
 void at_engine_set_recv_continuation (AtEngine *engine, AtLexerContinuationFunc func);

@@ -5,6 +5,7 @@
 
 #include "backoff.h"
 #include "qcoap-error.h"
+#include "qcoap-modem-limits.h"
 #include "serial-port.h"
 
 #define INIT_ATTEMPTS       5
@@ -527,6 +528,8 @@ static void
 register_lines (Modem *modem)
 {
   at_engine_set_probes (modem->engine, modem_probes, G_N_ELEMENTS (modem_probes));
+  /* The longest payload an AT+QCOAPSEND reads. */
+  at_engine_set_probe_filler (modem->engine, QCOAP_MODEM_MAX_PAYLOAD);
   at_engine_add_urc_handler (modem->engine, NULL, is_restart_line, on_restart_line, modem);
   at_engine_add_urc_handler (modem->engine, NULL, is_power_saving_line, on_power_saving, modem);
   /* By prefix: "+CFUN: 1" is the answer while "AT+CFUN?" runs. */

@@ -237,6 +237,33 @@ test_modem_reset_while_down (void)
   e2e_env_wait_free_clients (env, 6);
 }
 
+/* The previous run went away between AT+QCOAPSEND=…,1000 and its payload:
+ * the module reads the next run's first bytes as that payload. After its
+ * first unanswered probe the daemon completes it with carriage returns, so
+ * the next run is ready at once instead of feeding probes to the payload
+ * for minutes; the adopted session serves. */
+static void
+test_killed_before_payload (void)
+{
+  g_autofree char *path = e2e_open_session (
+      env->bus, env->coap_port, e2e_vardict ("client-id", g_variant_new_byte (0), NULL));
+  g_autofree char *sim_log = NULL;
+  g_autofree char *log = NULL;
+  gsize offset;
+
+  e2e_env_kill_daemon (env, SIGKILL);
+  offset = e2e_env_sim_log_offset (env);
+  e2e_env_sim_command (env, "host AT+QCOAPSEND=0,1,2,0,1000");
+  e2e_env_restart_daemon (env);
+  sim_log = e2e_env_sim_log_since (env, offset);
+  g_assert_nonnull (strstr (sim_log, "payload-rx"));
+  g_assert_true (g_file_get_contents (env->daemon_log_path, &log, NULL, NULL));
+  g_assert_nonnull (strstr (log, "completing it with 1024 carriage returns"));
+  e2e_assert_session_serves (env->bus, path);
+  e2e_close_session (env->bus, path);
+  e2e_env_wait_free_clients (env, 6);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -250,6 +277,7 @@ main (int argc, char **argv)
   g_test_add_func ("/restart/owner-left-while-down", test_owner_left_while_down);
   g_test_add_func ("/restart/corrupt-state-file", test_corrupt_state_file);
   g_test_add_func ("/restart/modem-reset-while-down", test_modem_reset_while_down);
+  g_test_add_func ("/restart/killed-before-payload", test_killed_before_payload);
 
   env = e2e_env_start (&options);
   status = g_test_run ();

@@ -55,6 +55,7 @@
  *   replug        a new pty at the same link; answered "OK booted" after
  *                 APP RDY
  *   urc TEXT      send TEXT to the host as a URC
+ *   host LINE     take LINE as a command line from the host
  *   stats         "OK rx=<bytes from host> tx=<bytes to host> lines=<command
  *                 lines> udp-tx=<datagrams> udp-rx=<datagrams>"
  *   quit          exit (as SIGTERM does), removing the link

@@ -89,6 +89,11 @@ sim_control_execute (SimControl *control, const char *line)
       sim_modem_inject_urc (control->modem, argument);
       return g_strdup ("OK");
     }
+  if (strcmp (command, "host") == 0 && argument != NULL)
+    {
+      sim_modem_take_host_line (control->modem, argument);
+      return g_strdup ("OK");
+    }
   if (strcmp (command, "stats") == 0)
     {
       g_autofree char *stats = sim_modem_describe_stats (control->modem);

@@ -356,6 +356,14 @@ sim_modem_send_fault_urc (SimModem *modem)
   sim_modem_send_urc (modem, FAULT_URC, NULL, 0);
 }
 
+static void handle_line (SimModem *modem, const char *line, gsize length);
+
+void
+sim_modem_take_host_line (SimModem *modem, const char *line)
+{
+  handle_line (modem, line, strlen (line));
+}
+
 void
 sim_modem_inject_urc (SimModem *modem, const char *line)
 {

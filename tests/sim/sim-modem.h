@@ -65,6 +65,9 @@ gboolean sim_modem_set_fault (SimModem *modem, const char *spec, GError **error)
 
 /* Sends an arbitrary URC line to the host. */
 void sim_modem_inject_urc (SimModem *modem, const char *line);
+/* Takes @line as a command line the host wrote (as a host that went away
+ * after writing it left it). */
+void sim_modem_take_host_line (SimModem *modem, const char *line);
 
 /* "rx=… tx=… lines=… udp-tx=… udp-rx=…" */
 char *sim_modem_describe_stats (SimModem *modem);

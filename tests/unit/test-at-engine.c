@@ -854,6 +854,42 @@ answer_to_probe (const char *probe)
   g_assert_not_reached ();
 }
 
+/* A module left reading a fixed-length payload eats the first probe: after
+ * it went unanswered, carriage returns complete the payload (or are empty
+ * lines), and the next probe is answered. */
+static void
+test_probe_filler (Fixture *f, gconstpointer data)
+{
+  g_autofree char *written = NULL;
+  GLogLevelFlags fatal;
+  Result first = { 0 };
+
+  at_engine_set_probe_timeout (f->engine, 20);
+  at_engine_set_probe_filler (f->engine, 8);
+  at_engine_resynchronize (f->engine);
+  command (f, "ATE0", 0, NULL, &first);
+  fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  while (f->written->len <= strlen ("ATI\r"))
+    g_main_context_iteration (f->context, TRUE);
+  g_log_set_always_fatal (fatal);
+  written = take_written (f);
+  g_assert_cmpstr (written, ==, "ATI\r\r\r\r\r\r\r\r\r");
+  /* Only once: the next probe goes out alone. */
+  while (f->written->len == 0)
+    g_main_context_iteration (f->context, TRUE);
+  g_free (written);
+  written = take_written (f);
+  g_assert_true (strchr (written, '\r') == written + strlen (written) - 1);
+  written[strlen (written) - 1] = '\0';
+  feed (f, answer_to_probe (written));
+  iterate (f);
+  assert_written (f, "ATE0\r");
+  feed (f, "\r\nOK\r\n");
+  iterate (f);
+  g_assert_no_error (first.error);
+  result_clear (&first);
+}
+
 static void
 test_resync_failure_and_recovery (Fixture *f, gconstpointer data)
 {
@@ -1127,6 +1163,7 @@ main (int argc, char **argv)
   ADD ("prompt-replaced-by-error", test_prompt_replaced_by_error);
   ADD ("ok-before-prompt-dropped", test_ok_before_prompt_dropped);
   ADD ("misframed-recv-distrusts", test_misframed_recv_distrusts);
+  ADD ("probe-filler", test_probe_filler);
   ADD ("connect-payload", test_connect_payload);
   ADD ("timeout-absorbs-late-reply", test_timeout_absorbs_late_reply);
   ADD ("resynchronize-before-first-command", test_resynchronize_before_first_command);
