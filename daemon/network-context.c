@@ -127,6 +127,28 @@ on_qiact_done (Network *network, AtResponse *response, const GError *error, gpoi
                         context);
 }
 
+/* Whether AT+QIACT?'s @response lists @context as active; its address in
+ * @address (nullable). */
+static gboolean
+listed_active (const Context *context, const AtResponse *response, char **address)
+{
+  for (guint i = 0; response != NULL && i < response->lines->len; i++)
+    {
+      g_autofree char *listed = NULL;
+      gboolean active;
+      guint cid;
+
+      if (network_qiact_parse (g_ptr_array_index (response->lines, i), &cid, &active, &listed, NULL)
+          && cid == context->cid && active)
+        {
+          if (address != NULL)
+            *address = g_steal_pointer (&listed);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
 /* AT+QIACT? lists the active contexts: @context is up when listed, else
  * AT+QIACT activates it. */
 static void
@@ -134,21 +156,13 @@ on_qiact_list (Network *network, AtResponse *response, const GError *error, gpoi
 {
   Context *context = data;
   g_autofree char *command = NULL;
+  g_autofree char *address = NULL;
 
-  for (guint i = 0; response != NULL && i < response->lines->len; i++)
+  if (listed_active (context, response, &address))
     {
-      g_autofree char *address = NULL;
-      gboolean active;
-      guint cid;
-
-      if (network_qiact_parse (g_ptr_array_index (response->lines, i), &cid, &active, &address,
-                               NULL)
-          && cid == context->cid && active)
-        {
-          context->busy = FALSE;
-          context_up (context, address);
-          return;
-        }
+      context->busy = FALSE;
+      context_up (context, address);
+      return;
     }
   if (!network_registration_is_registered (network->registration))
     {
@@ -289,30 +303,12 @@ network_write_contexts (Network *network)
 
 /* ---- URCs ------------------------------------------------------------------------ */
 
-/* Whether AT+QIACT?'s @response lists @context as active. */
-static gboolean
-listed_active (const Context *context, const AtResponse *response)
-{
-  for (guint i = 0; response != NULL && i < response->lines->len; i++)
-    {
-      g_autofree char *address = NULL;
-      gboolean active;
-      guint cid;
-
-      if (network_qiact_parse (g_ptr_array_index (response->lines, i), &cid, &active, &address,
-                               NULL)
-          && cid == context->cid && active)
-        return TRUE;
-    }
-  return FALSE;
-}
-
 static void
 on_deact_checked (Network *network, AtResponse *response, const GError *error, gpointer data)
 {
   Context *context = data;
 
-  if (response != NULL && listed_active (context, response))
+  if (listed_active (context, response, NULL))
     {
       g_warning ("A report said data context %u was dropped, but the module lists it as active: "
                  "not the module's report; ignored",
