@@ -704,6 +704,7 @@ at_engine_reset (AtEngine *self, const GError *reason)
   at_lexer_reset (self->lexer);
   stop_timer (self);
   self->sync = SYNC_OK;
+  self->distrusted = FALSE; /* the lexer starts afresh */
   self->failed_probes = 0;
   self->probe_marker_seen = FALSE;
   self->escape_pending = FALSE;
