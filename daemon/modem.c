@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "backoff.h"
+#include "qcoap-cmd.h"
 #include "qcoap-error.h"
+#include "qcoap-proto.h"
 #include "qcoap-modem-limits.h"
 #include "serial-port.h"
 
@@ -405,30 +407,97 @@ typedef struct
   char *line;
 } RestartCheck;
 
-/* A line saying the module restarted is the module's if it shows it: after
- * a boot its echo is on again (ATE0 is not saved), or it does not answer
- * yet. An answer without echo comes from a module that kept its settings,
- * and its CoAP clients: the line was a server's text read as lines. */
 static void
-on_restart_checked (GObject *source, GAsyncResult *result, gpointer user_data)
+restart_check_free (RestartCheck *check)
 {
-  RestartCheck *check = user_data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (AtResponse) response = at_engine_command_finish (AT_ENGINE (source), result, &error);
-
-  if (!g_cancellable_is_cancelled (check->cancellable))
-    {
-      g_clear_object (&check->modem->restart_check);
-      if (response != NULL && !response->echoed)
-        g_warning ("A line said \"%s\", but the module kept its settings: not the module's; "
-                   "ignored",
-                   check->line);
-      else if (response != NULL || g_error_matches (error, AT_ERROR, AT_ERROR_TIMEOUT))
-        handle_reboot (check->modem, check->line);
-    }
   g_object_unref (check->cancellable);
   g_free (check->line);
   g_free (check);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RestartCheck, restart_check_free)
+
+static const char *const open_query_response[] = { "+QCOAPOPEN:", NULL };
+
+static void
+restart_check_end (RestartCheck *check, gboolean believed)
+{
+  g_clear_object (&check->modem->restart_check);
+  if (believed)
+    handle_reboot (check->modem, check->line);
+  else
+    g_warning ("A line said \"%s\", but the module kept its settings and its clients: not the "
+               "module's; ignored",
+               check->line);
+}
+
+static gboolean
+lists_open_client (const AtResponse *response)
+{
+  for (guint i = 0; i < response->lines->len; i++)
+    {
+      g_autofree char *host = NULL;
+      QcoapClientStatus status;
+      guint16 port;
+      guint id;
+
+      if (at_coap_open_status_parse (g_ptr_array_index (response->lines, i), &id, &host, &port,
+                                     &status, NULL)
+          && status != QCOAP_STATUS_IDLE)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* A module whose profile keeps ATE0 answers without echo after a boot too:
+ * it restarted if it holds no open client. One that cannot say is taken
+ * at its settings' word. */
+static void
+on_clients_listed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (RestartCheck) check = user_data;
+  g_autoptr (AtResponse) response = at_engine_command_finish (AT_ENGINE (source), result, NULL);
+
+  if (!g_cancellable_is_cancelled (check->cancellable))
+    restart_check_end (check, response != NULL && !lists_open_client (response));
+}
+
+/* A line saying the module restarted is the module's if it shows it: after
+ * a boot its echo is on again (ATE0 is not saved), it does not answer yet,
+ * or its CoAP clients are gone. A module that kept its settings and its
+ * clients did not restart: the line was a server's text read as lines. */
+static void
+on_restart_checked (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (RestartCheck) check = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (AtResponse) response = at_engine_command_finish (AT_ENGINE (source), result, &error);
+  g_autofree char *query = NULL;
+  GCancellable *cancellable;
+
+  if (g_cancellable_is_cancelled (check->cancellable))
+    return;
+  if (response == NULL)
+    {
+      /* Another failure (the port went away) is handled where it is seen. */
+      if (g_error_matches (error, AT_ERROR, AT_ERROR_TIMEOUT))
+        restart_check_end (check, TRUE);
+      else
+        g_clear_object (&check->modem->restart_check);
+      return;
+    }
+  if (response->echoed)
+    {
+      restart_check_end (check, TRUE);
+      return;
+    }
+  query = at_coap_cmd_open_query ();
+  cancellable = check->cancellable;
+  at_engine_command (AT_ENGINE (source),
+                     &(AtCommand){ .text = query,
+                                   .response = open_query_response,
+                                   .timeout_ms = RESTART_CHECK_TIMEOUT_MS },
+                     cancellable, on_clients_listed, g_steal_pointer (&check));
 }
 
 static void

@@ -93,6 +93,42 @@ test_urc_port_auto_unknown (void)
   g_assert_true (e2e_env_stop (env, FALSE));
 }
 
+/* ---- a restart the echo does not show ------------------------------------------ */
+
+/* A module whose profile keeps ATE0 boots with echo off: the daemon tells
+ * its restart by its clients being gone (AT+QCOAPOPEN?), and the session
+ * ends as after any restart. */
+static void
+test_reboot_with_echo_saved_off (void)
+{
+  const char *const sim_args[] = { BOOT_ARGS, "--echo-saved-off", NULL };
+  E2eOptions options = { .sim_args = sim_args };
+  E2eEnv *env = e2e_env_start (&options);
+  g_autofree char *path = e2e_open_session (env->bus, env->coap_port, NULL);
+  g_autofree char *answer = NULL;
+  g_autofree char *log = NULL;
+  gsize offset = e2e_env_sim_log_offset (env);
+  gint64 end;
+
+  answer = e2e_env_sim_control (env, "reboot");
+  g_assert_cmpstr (answer, ==, "OK booted");
+  end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < end)
+    {
+      g_autofree char *state = e2e_env_session_state (env, path);
+
+      if (state == NULL || g_str_equal (state, "closed"))
+        break;
+      g_usleep (20000);
+    }
+  g_assert_null (e2e_env_session_state (env, path));
+  assert_log_has (env, offset, "at-rx AT+QCOAPOPEN?");
+  g_assert_true (e2e_env_wait_modem_state (env, "ready", 20000));
+  g_assert_true (g_file_get_contents (env->daemon_log_path, &log, NULL, NULL));
+  g_assert_null (strstr (log, "kept its settings"));
+  g_assert_true (e2e_env_stop (env, FALSE));
+}
+
 /* ---- the module's words and family ------------------------------------------------ */
 
 /* A BG96 names LTE-M "CAT-M1": the technology and the signal come through. */
@@ -542,6 +578,7 @@ main (int argc, char **argv)
   g_test_add_func ("/module/port-held", test_port_held);
   g_test_add_func ("/module/status-paced", test_status_paced);
   g_test_add_func ("/module/occupied-id-recovered", test_occupied_id_recovered);
+  g_test_add_func ("/module/reboot-with-echo-saved-off", test_reboot_with_echo_saved_off);
   g_test_add_func ("/module/runtime-dir/created", test_runtime_dir_created);
   g_test_add_func ("/module/runtime-dir/unwritable", test_runtime_dir_unwritable);
   return g_test_run ();

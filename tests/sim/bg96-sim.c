@@ -128,6 +128,7 @@ typedef struct
   char *urc_port;
   char *port_role;
   gboolean psm_requested;
+  gboolean echo_saved_off;
   int close_delay;
 } Options;
 
@@ -179,6 +180,8 @@ parse_options (int *argc, char ***argv, Options *o, GError **error)
       "AT+QCOAPCLOSE's OK to its +QCOAPCLOSE result (an open of the ID meanwhile: -10)", "MS" },
     { "psm-requested", 0, 0, G_OPTION_ARG_NONE, &o->psm_requested,
       "Start with AT+CPSMS=1 stored, as a module set up for power saving", NULL },
+    { "echo-saved-off", 0, 0, G_OPTION_ARG_NONE, &o->echo_saved_off,
+      "ATE0 is stored in the profile: every boot starts with echo off", NULL },
     { NULL },
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("- a simulated Quectel BG96");
@@ -246,6 +249,7 @@ main (int argc, char **argv)
                              .urc_port = options.urc_port,
                              .port_role = options.port_role,
                              .psm_requested = options.psm_requested,
+                             .echo_saved_off = options.echo_saved_off,
                              .close_delay_ms = options.close_delay };
   modem = sim_modem_new (options.link_path, options.baud, &config, &error);
   if (modem == NULL || !apply_faults (modem, options.faults, &error))

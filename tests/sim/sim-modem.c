@@ -582,7 +582,7 @@ sim_modem_boot (SimModem *modem)
 {
   power_off (modem);
   modem->power = SIM_POWER_BOOTING;
-  modem->echo = TRUE;
+  modem->echo = !modem->config.echo_saved_off;
   modem->cmee = 1;
   modem->cfun = 1;
   sim_log ("info", "booting");

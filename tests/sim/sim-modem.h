@@ -28,6 +28,8 @@ typedef struct
   const char *port_role;     /* which port this pty is (NULL: usbat): URCs go out only
                               * while the stored URC port is this one */
   gboolean psm_requested;    /* AT+CPSMS=1 stored at start, as a module set up for PSM */
+  gboolean echo_saved_off;   /* ATE0 stored in the profile (AT&W): every boot starts
+                              * with echo off */
   guint close_delay_ms;      /* AT+QCOAPCLOSE's OK to its +QCOAPCLOSE result (0: 20 ms);
                               * an open on the ID meanwhile fails with -10 */
 } SimModemConfig;
