@@ -91,12 +91,14 @@ static const char *
 ensure_users (void)
 {
   const char *add_group[] = { "groupadd", "--system", MEMBER_GROUP, NULL };
+  g_autofree char *setpriv = g_find_program_in_path ("setpriv");
+  g_autofree char *useradd = g_find_program_in_path ("useradd");
   struct passwd *user_a;
   struct group *primary;
 
   if (geteuid () != 0)
     return "needs root, to run clients as other users and to create them";
-  if (g_find_program_in_path ("setpriv") == NULL || g_find_program_in_path ("useradd") == NULL)
+  if (setpriv == NULL || useradd == NULL)
     return "needs setpriv and useradd";
   if (getpwnam (OUTSIDER) == NULL)
     return "needs the user " OUTSIDER;
