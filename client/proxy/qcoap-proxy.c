@@ -10,8 +10,8 @@
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
-#include <systemd/sd-daemon.h>
 
+#include "notify.h"
 #include "qcoap-proxy-config.h"
 #include "qcoap-proxy-daemon.h"
 #include "qcoap-proxy-forward.h"
@@ -171,9 +171,9 @@ serve (const ProxyConfig *config, GDBusConnection *connection)
       g_signal_connect (connection, "closed", G_CALLBACK (on_connection_closed), &run);
       sigterm = g_unix_signal_add (SIGTERM, on_stop_signal, &run);
       sigint = g_unix_signal_add (SIGINT, on_stop_signal, &run);
-      sd_notify (0, "READY=1");
+      notify_send ("READY=1");
       g_main_loop_run (loop);
-      sd_notify (0, "STOPPING=1");
+      notify_send ("STOPPING=1");
       g_source_remove (sigterm);
       g_source_remove (sigint);
       g_signal_handlers_disconnect_by_data (connection, &run);
