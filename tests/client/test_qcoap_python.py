@@ -1,9 +1,9 @@
 """The qcoap Python module against the real daemon, simulator and coap-server.
 
-Runs under /usr/bin/python3 inside client-env-run, which provides
-QCOAP_TEST_BUS, QCOAP_TEST_COAP_PORT, QCOAP_TEST_SILENT_PORT and
-QCOAP_TEST_SIM_CONTROL (the simulator's control channel);
-QCOAP_PY_EXAMPLES is the directory of the example programs.
+Runs under the Python with gi that tests/meson.build finds, inside
+client-env-run, which provides QCOAP_TEST_BUS, QCOAP_TEST_COAP_PORT,
+QCOAP_TEST_SILENT_PORT and QCOAP_TEST_SIM_CONTROL (the simulator's control
+channel); QCOAP_PY_EXAMPLES is the directory of the example programs.
 """
 
 import asyncio

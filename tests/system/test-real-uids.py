@@ -266,7 +266,7 @@ class Environment:
 
     def call(self, user, path, interface, method, signature="", args="", dest=NAME,
              quiet=False):
-        argv = ["/usr/bin/python3", self.client, self.address, "call", dest, path, interface,
+        argv = [sys.executable, self.client, self.address, "call", dest, path, interface,
                 method, signature, args]
         out = children.run(as_user(user) + argv, capture_output=True, text=True, timeout=90,
                            check=False)
@@ -290,7 +290,7 @@ class Environment:
                          "('127.0.0.1', %d, {'persistent': <true>})" % self.coap_port)
 
     def listen(self, user):
-        listener = self.processes.spawn(["/usr/bin/python3", self.client, self.address,
+        listener = self.processes.spawn([sys.executable, self.client, self.address,
                                          "listen"], user=user, stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, text=True)
         ready = json.loads(listener.stdout.readline())
@@ -300,7 +300,7 @@ class Environment:
     def peer(self, user):
         """A connection of @user that hears every signal the bus delivers
         to it and makes calls on request (see Peer)."""
-        return Peer(self.processes.spawn(["/usr/bin/python3", self.client, self.address,
+        return Peer(self.processes.spawn([sys.executable, self.client, self.address,
                                           "listen"], user=user, stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, text=True), user)
 
