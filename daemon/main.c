@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c — qcoapd's command line, configuration, logging and life cycle. */
 #include <gio/gio.h>
 #include <glib-unix.h>

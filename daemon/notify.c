@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* notify.c — the service manager's notifications, with or without
  * libsystemd (see notify.h). */
 #include "notify.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* notify.h — what qcoapd and qcoap-proxy tell the service manager.
  *
  * With libsystemd (meson option systemd) these are sd_notify(),

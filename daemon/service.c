@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* service.c — see service.h. The manager object, the session table and URC
  * routing. The session table is written here only. */
 #include "service.h"

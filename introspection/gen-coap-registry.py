@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Makes the tables of coap-registry.txt for each language that uses them.
 
     python3 gen-coap-registry.py REGISTRY c OUTPUT.c

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Makes the C tables of modem-facts.txt.
 
     python3 gen-modem-facts.py REGISTRY FACTS OUTPUT.h OUTPUT.c

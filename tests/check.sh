@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The whole test suite: installs what is missing, builds with -Werror and runs
 # every test with meson. Used as is by .ci/run.
 #

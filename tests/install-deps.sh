@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Installs the Debian 12 packages that building, testing and the demo need,
 # only when one of them is missing (so a second run costs nothing).
 set -eu

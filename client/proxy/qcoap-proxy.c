@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-proxy — a local CoAP proxy to the modem of qcoapd: CoAP clients on
  * the gateway (libcoap's coap-client, aiocoap, LwM2M clients …) set it as
  * their forward proxy, or talk to a local endpoint that stands for a server,

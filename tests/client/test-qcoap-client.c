@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-qcoap-client.c — libqcoap-glib in process against the real daemon:
  * asynchronous construction, Open, Request and Close, the typed signals,
  * sessions appearing and going, and errors in the QCOAP_ERROR domain. Runs

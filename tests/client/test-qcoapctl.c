@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-qcoapctl.c — qcoapctl and the example program against the real
  * daemon, simulator and coap-server. Runs inside client-env-run, which
  * provides QCOAP_TEST_BUS and QCOAP_TEST_COAP_PORT; QCOAPCTL and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-readme-usage.c — runs the shell blocks of the README that
  * are marked "<!-- tested: NAME -->", line for line, against the real
  * daemon, and checks what they print. Runs inside client-env-run: the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The qcoap Python module against the real daemon, simulator and coap-server.
 
 Runs under the Python with gi that tests/meson.build finds, inside

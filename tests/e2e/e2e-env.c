@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* e2e-env.c — see e2e-env.h. */
 #include "e2e-env.h"
 

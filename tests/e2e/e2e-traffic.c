@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* e2e-traffic.c — see e2e-traffic.h. */
 #include "e2e-traffic.h"
 

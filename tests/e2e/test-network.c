@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-network.c — the network side through the real path: a modem that
  * powers up unregistered, registration denied and lost, a failing and a
  * dropped data call under six callers' traffic, the manager's network

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-restart.c — qcoapd is killed or stopped and started again while the
  * modem keeps its CoAP clients open: the new run adopts them from the state
  * file (same object paths, no new AT+QCOAPOPEN), closes what nobody can use

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* harness.h — helpers for tests that run the real peers: a private
  * dbus-daemon, a CoAP server (libcoap's coap-server-openssl), the BG96
  * simulator and a serial port.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """How the Python tests start programs, as harness_launcher_new() in
 tests/harness/harness.h does for the C ones: every child gets
 PR_SET_PDEATHSIG(SIGKILL), so a test that dies, or is killed at its

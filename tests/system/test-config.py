@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Runs the qcoapd binary against configuration files and command lines:
 every unknown group or key and every bad value stops it with exit status 2
 and one line "<file>: key [group] Key: what is wrong"; --check-config reads

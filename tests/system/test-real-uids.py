@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Access control with real user IDs on a system-like bus.
 
 Starts, as root: a private dbus-daemon whose configuration is the system
