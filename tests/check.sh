@@ -50,6 +50,12 @@ print(f"{passed} passed, {failed} failed, {skipped} skipped")
 PY
 }
 
+# Tests that need system users (tests/system/test-real-uids.py) create them
+# only when asked to, and only root can: this script is the one that asks.
+if [ "$(id -u)" -eq 0 ]; then
+  export QCOAPD_TEST_CREATE_USERS=1
+fi
+
 "$top/tests/install-deps.sh"
 
 status=0

@@ -611,6 +611,12 @@ test_at_command (void)
   g_autofree char *json = NULL;
   g_autofree char *summary = NULL;
 
+  if (geteuid () != 0)
+    {
+      /* The daemon answers AccessDenied to anyone else. */
+      g_test_skip ("Command is for root only");
+      return;
+    }
   wait_for_network ();
   qcoapctl (&run, NULL, "at", "AT+QENG=\"servingcell\"");
   g_assert_cmpint (run.status, ==, 0);

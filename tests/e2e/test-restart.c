@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "e2e-session.h"
 #include "e2e-traffic.h"
@@ -132,10 +133,25 @@ run_restart_under_traffic (int signal)
   traffic_close (plain);
   e2e_env_wait_free_clients (env, 6);
 }
+/* A daemon killed with SIGKILL cannot clear the TIOCEXCL it set, and the
+ * flag stays on the pty for as long as bg96-sim holds its other end (a real
+ * port's flag ends with its last close): only a restarted daemon run as
+ * root opens the port again then. TRUE, with the test skipped, otherwise. */
+static gboolean
+skip_sigkill_unless_root (void)
+{
+  if (geteuid () == 0)
+    return FALSE;
+  g_test_skip ("needs root: after SIGKILL the simulator's pty keeps TIOCEXCL, which only root "
+               "passes");
+  return TRUE;
+}
 
 static void
 test_sigkill_under_traffic (void)
 {
+  if (skip_sigkill_unless_root ())
+    return;
   run_restart_under_traffic (SIGKILL);
 }
 
@@ -187,7 +203,7 @@ test_owner_left_while_down (void)
 /* A state file that cannot be read is ignored: the modem's open client IDs,
  * which nothing explains now, are closed, and every ID is free. */
 static void
-test_corrupt_state_file (void)
+run_corrupt_state_file (void)
 {
   g_autofree char *state = g_build_filename (env->runtime_dir, "state", NULL);
   g_autofree char *a = e2e_open_session (env->bus, env->coap_port, e2e_persistent ());
@@ -218,7 +234,7 @@ test_corrupt_state_file (void)
 /* The modem restarts while the daemon is down: the saved persistent session
  * is opened again, at the same path. */
 static void
-test_modem_reset_while_down (void)
+run_modem_reset_while_down (void)
 {
   g_autofree char *path = e2e_open_session (env->bus, env->coap_port, e2e_persistent ());
   g_autofree char *answer = NULL;
@@ -236,6 +252,20 @@ test_modem_reset_while_down (void)
   g_assert_true (log_has (restart, "at-rx AT+QCOAPOPEN="));
   e2e_close_session (env->bus, path);
   e2e_env_wait_free_clients (env, 6);
+}
+
+static void
+test_corrupt_state_file (void)
+{
+  if (!skip_sigkill_unless_root ())
+    run_corrupt_state_file ();
+}
+
+static void
+test_modem_reset_while_down (void)
+{
+  if (!skip_sigkill_unless_root ())
+    run_modem_reset_while_down ();
 }
 
 int
