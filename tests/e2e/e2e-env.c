@@ -10,6 +10,16 @@
 #include "e2e-session.h"
 #include "harness.h"
 
+/* Deadlines, each scaled by harness_scale_ms(): how long the client IDs may
+ * take to come free again after sessions end, a line to appear in the
+ * simulator's log, and the daemon to answer a property read (a poll of the
+ * state counts a late answer as no state and asks again) or Listen. */
+#define FREE_CLIENTS_TIMEOUT_MS  15000
+#define SIM_LOG_TIMEOUT_MS       10000
+#define STATE_CALL_TIMEOUT_MS    1000
+#define PROPERTY_CALL_TIMEOUT_MS 5000
+#define LISTEN_CALL_TIMEOUT_MS   10000
+
 typedef struct
 {
   E2eEnv public;
@@ -91,7 +101,7 @@ e2e_env_modem_state (E2eEnv *env)
   reply = g_dbus_connection_call_sync (
       env->bus, "org.qcoapd.CoAP1", "/org/qcoapd/CoAP1", "org.freedesktop.DBus.Properties", "Get",
       g_variant_new ("(ss)", "org.qcoapd.CoAP1", "State"), G_VARIANT_TYPE ("(v)"),
-      G_DBUS_CALL_FLAGS_NONE, 1000, NULL, NULL);
+      G_DBUS_CALL_FLAGS_NONE, (gint)harness_scale_ms (STATE_CALL_TIMEOUT_MS), NULL, NULL);
   if (reply == NULL)
     return g_strdup ("");
   g_variant_get (reply, "(v)", &state);
@@ -108,7 +118,7 @@ e2e_env_free_clients (E2eEnv *env)
   reply = g_dbus_connection_call_sync (
       env->bus, "org.qcoapd.CoAP1", "/org/qcoapd/CoAP1", "org.freedesktop.DBus.Properties", "Get",
       g_variant_new ("(ss)", "org.qcoapd.CoAP1", "FreeClients"), G_VARIANT_TYPE ("(v)"),
-      G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error);
+      G_DBUS_CALL_FLAGS_NONE, (gint)harness_scale_ms (PROPERTY_CALL_TIMEOUT_MS), NULL, &error);
   g_assert_no_error (error);
   g_variant_get (reply, "(v)", &value);
   return g_variant_get_byte (value);
@@ -117,7 +127,7 @@ e2e_env_free_clients (E2eEnv *env)
 void
 e2e_env_wait_free_clients (E2eEnv *env, guint8 n)
 {
-  gint64 end = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
+  gint64 end = g_get_monotonic_time () + (gint64)harness_scale_ms (FREE_CLIENTS_TIMEOUT_MS) * 1000;
 
   while (e2e_env_free_clients (env) != n && g_get_monotonic_time () < end)
     g_usleep (20000);
@@ -127,7 +137,7 @@ e2e_env_wait_free_clients (E2eEnv *env, guint8 n)
 gboolean
 e2e_env_wait_modem_state (E2eEnv *env, const char *state, guint timeout_ms)
 {
-  gint64 end = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
+  gint64 end = g_get_monotonic_time () + (gint64)harness_scale_ms (timeout_ms) * 1000;
 
   while (TRUE)
     {
@@ -349,7 +359,7 @@ e2e_env_wait_daemon_exit (E2eEnv *pub, guint timeout_ms)
   Env *env = (Env *)pub;
   gboolean timed_out = FALSE;
   gboolean exited = FALSE;
-  guint timer = g_timeout_add (timeout_ms, on_wait_timeout, &timed_out);
+  guint timer = g_timeout_add (harness_scale_ms (timeout_ms), on_wait_timeout, &timed_out);
 
   g_subprocess_wait_async (env->daemon, NULL, on_daemon_exited, &exited);
   while (!timed_out && !exited)
@@ -415,7 +425,8 @@ e2e_env_listen (GDBusConnection *connection, const char *path)
   g_autoptr (GError) error = NULL;
   g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
       connection, "org.qcoapd.CoAP1", path, "org.qcoapd.CoAP1.Session", "Listen", NULL,
-      G_VARIANT_TYPE_UNIT, G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+      G_VARIANT_TYPE_UNIT, G_DBUS_CALL_FLAGS_NONE, (gint)harness_scale_ms (LISTEN_CALL_TIMEOUT_MS),
+      NULL, &error);
 
   g_assert_no_error (error);
 }
@@ -453,7 +464,7 @@ e2e_env_coap_log (E2eEnv *env)
 gboolean
 e2e_wait_for (gboolean *done, guint timeout_ms)
 {
-  gint64 end = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
+  gint64 end = g_get_monotonic_time () + (gint64)harness_scale_ms (timeout_ms) * 1000;
 
   while (!*done && g_get_monotonic_time () < end)
     g_main_context_iteration (NULL, TRUE);
@@ -463,7 +474,7 @@ e2e_wait_for (gboolean *done, guint timeout_ms)
 gboolean
 e2e_iterate_until (gboolean (*done) (gpointer data), gpointer data, guint timeout_ms)
 {
-  gint64 end = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
+  gint64 end = g_get_monotonic_time () + (gint64)harness_scale_ms (timeout_ms) * 1000;
 
   while (!done (data) && g_get_monotonic_time () < end)
     g_main_context_iteration (NULL, TRUE);
@@ -549,7 +560,7 @@ e2e_env_sim_command (E2eEnv *env, const char *command)
 char *
 e2e_env_wait_sim_log (E2eEnv *env, gsize offset, const char *needle)
 {
-  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  gint64 end = g_get_monotonic_time () + (gint64)harness_scale_ms (SIM_LOG_TIMEOUT_MS) * 1000;
   char *text = e2e_env_sim_log_since (env, offset);
 
   while (strstr (text, needle) == NULL && g_get_monotonic_time () < end)

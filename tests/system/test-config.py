@@ -21,7 +21,7 @@ import time
 import children
 
 QCOAPD = os.environ["QCOAPD"]
-TIMEOUT = 10
+TIMEOUT = children.scaled(10)
 failures = []
 
 # (file contents, what the message must say after "qcoapd.conf: ")
