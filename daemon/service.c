@@ -680,9 +680,14 @@ leave_session (Session *session, gpointer user_data)
 {
   Service *service = user_data;
   guint id = session_get_id (session);
+  QcoapSession *iface = qcoap_object_peek_session (QCOAP_OBJECT (session_get_object (session)));
 
   session_leave (session);
   service->sessions[id] = NULL;
+  /* Its object stays exported until the daemon exits: a call that comes
+   * meanwhile finds no handler (UnknownMethod, as in any restart) rather
+   * than the freed session. */
+  g_signal_handlers_disconnect_by_data (iface, session);
   session_unref (session);
 }
 
