@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* adoption.c — see adoption.h. */
 #include "adoption.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* adoption.h — what a starting daemon does with its previous run's sessions.
  *
  * Once the modem is ready, the adoption asks it which client IDs it holds

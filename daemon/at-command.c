@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* at-command.c — see at-command.h. */
 #include "at-command.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* at-command.h — an AT command as its sender describes it, and how it ends.
  *
  * Free of I/O and of the engine: the sender's description of a command

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* at-engine.c — see at-engine.h. */
 #include "at-engine.h"
 

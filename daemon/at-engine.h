@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* at-engine.h — the AT command queue on top of the lexer.
  *
  * The engine does no I/O of its own: the owner feeds it the bytes read from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* at-fields.c — see at-fields.h. */
 #include "at-fields.h"
 

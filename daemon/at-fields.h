@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* at-fields.h — the comma-separated fields of one AT response line.
  *
  * An iterator in the manner of oFono's GAtResultIter: open a line after its

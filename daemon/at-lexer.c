@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* at-lexer.c — byte-level lexer for the modem's AT response stream.
  *
  * Every byte moves a small state machine; nothing looks ahead and nothing is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* at-lexer.h — byte-level lexer for the modem's AT response stream.
  *
  * The lexer is a pure state machine: it is fed arbitrary chunks of bytes (a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* at-urc-table.c — see at-urc-table.h. */
 #include "at-urc-table.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* at-urc-table.h — who takes an unsolicited line from the modem.
  *
  * The engine's users register for the lines they consume, by prefix or by a

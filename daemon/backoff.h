@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* backoff.h — the pause before the next attempt of something that failed.
  *
  * Every retry of the daemon (a resynchronisation probe, a data context's

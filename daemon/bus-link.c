@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bus-link.c — see bus-link.h. */
 #include "bus-link.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bus-link.h — the daemon's connection to its bus, kept up.
  *
  * The link connects to the bus, owns the service's name, and, when the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* caller.c — see caller.h. */
 #include "caller.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* caller.h — a D-Bus caller of the service, as the bus describes it.
  *
  * A caller is one connection to the bus (one unique name). Who it is comes

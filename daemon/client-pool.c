@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* client-pool.c — see client-pool.h. */
 #include "client-pool.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* client-pool.h — the modem's six CoAP client IDs and the order in which
  * their AT work reaches the port.
  *

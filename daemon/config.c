@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* config.c — see config.h. */
 #include "config.h"
 

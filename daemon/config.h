@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* config.h — qcoapd.conf: the daemon's settings, read and checked.
  *
  * One table lists every key the file may hold (group, key, how its value is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dbus-args.c — see dbus-args.h. */
 #include "dbus-args.h"
 

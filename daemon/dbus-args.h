@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dbus-args.h — what the D-Bus methods take, checked before anything is
  * built, and the one place where a failure becomes a D-Bus error reply.
  *

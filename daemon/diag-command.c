@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* diag-command.c — see diag-command.h. */
 #include "diag-command.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* diag-command.h — the manager's Command method: one AT command a root
  * user sends to the modem for diagnosis.
  *

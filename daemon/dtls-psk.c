@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dtls-psk.c — see dtls-psk.h. */
 #include "dtls-psk.h"
 

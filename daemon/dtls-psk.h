@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dtls-psk.h — putting a DTLS pre-shared key on the modem and taking it
  * away again (daemon/AT-INTERFACE.md, "DTLS with a pre-shared key").
  *

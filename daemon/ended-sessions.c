@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ended-sessions.c — see ended-sessions.h. */
 #include "ended-sessions.h"
 

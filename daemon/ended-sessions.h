@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ended-sessions.h — what a call on the path of a session that ended gets.
  *
  * A session's object leaves the bus when the session ends, and a program

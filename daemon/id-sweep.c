@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* id-sweep.c — see id-sweep.h. */
 #include "id-sweep.h"
 

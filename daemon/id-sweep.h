@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* id-sweep.h — client IDs the module kept while the daemon lost its sessions.
  *
  * The daemon forgets its sessions when the module stops answering or its

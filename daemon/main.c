@@ -1,12 +1,13 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c — qcoapd's command line, configuration, logging and life cycle. */
 #include <gio/gio.h>
 #include <glib-unix.h>
 #include <stdio.h>
-#include <systemd/sd-daemon.h>
 
 #include "bus-link.h"
 #include "config.h"
 #include "dtls-psk.h"
+#include "notify.h"
 #include "service.h"
 
 #define DEFAULT_CONFIG_FILE QCOAPD_CONFIG_FILE
@@ -42,7 +43,7 @@ write_log (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpoint
 {
   if ((level & G_LOG_LEVEL_MASK) > log_threshold)
     return G_LOG_WRITER_HANDLED;
-  if (g_log_writer_is_journald (fileno (stderr))
+  if (notify_journal_wanted () && g_log_writer_is_journald (fileno (stderr))
       && g_log_writer_journald (level, fields, n_fields, user_data) == G_LOG_WRITER_HANDLED)
     return G_LOG_WRITER_HANDLED;
   for (gsize i = 0; i < n_fields; i++)
@@ -65,16 +66,16 @@ write_log (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpoint
 static gboolean
 ping_watchdog (gpointer user_data)
 {
-  sd_notify (0, "WATCHDOG=1");
+  notify_send ("WATCHDOG=1");
   return G_SOURCE_CONTINUE;
 }
 
 static void
 start_watchdog (Daemon *daemon)
 {
-  uint64_t usec = 0;
+  guint64 usec = notify_watchdog_usec ();
 
-  if (sd_watchdog_enabled (0, &usec) > 0 && usec > 0)
+  if (usec > 0)
     daemon->watchdog_source = g_timeout_add ((guint)(usec / 2000), ping_watchdog, NULL);
 }
 
@@ -86,7 +87,7 @@ send_status (gpointer user_data)
   daemon->status_source = 0;
   if (daemon->status_pending == NULL)
     return G_SOURCE_REMOVE;
-  sd_notifyf (0, "STATUS=%s", daemon->status_pending);
+  notify_sendf ("STATUS=%s", daemon->status_pending);
   g_free (daemon->status_sent);
   daemon->status_sent = g_steal_pointer (&daemon->status_pending);
   /* Nothing more for a second: what comes meanwhile waits, the newest wins. */
@@ -135,7 +136,7 @@ on_bus_lost (BusLink *link, const char *reason, gpointer user_data)
 static void
 on_name_acquired (BusLink *link, gpointer user_data)
 {
-  sd_notify (0, "READY=1");
+  notify_send ("READY=1");
 }
 
 /* The name went to someone else, or the bus could not be reached again: exit
@@ -184,7 +185,7 @@ on_terminate (gpointer user_data)
   Daemon *daemon = user_data;
 
   g_info ("Shutting down: the sessions stay open on the modem for the next run");
-  sd_notify (0, "STOPPING=1");
+  notify_send ("STOPPING=1");
   g_timeout_add (SHUTDOWN_GRACE_MS, give_up_shutdown, daemon);
   service_stop (daemon->service, on_service_stopped, daemon);
   return G_SOURCE_REMOVE;

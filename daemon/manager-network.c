@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* manager-network.c — see manager-network.h. */
 #include "manager-network.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* manager-network.h — the network's state as the manager shows it: the
  * Registration, AccessTechnology, Operator, Signal and DataContexts
  * properties, and the network's part of systemd's STATUS= line. */

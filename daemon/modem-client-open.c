@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* modem-client-open.c — the life of a modem client's ID: open (with its
  * wait for the network and its DTLS key), reopen with a growing pause after
  * a modem restart, adoption and leaving across a restart of the daemon,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* modem-client-private.h — what the two halves of the modem client share:
  * its instance struct and the few functions one half calls in the other.
  * modem-client.c has the messages (sending, requests, URCs, the one final

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* modem-client.c — see modem-client.h. The messages: sending, requests,
  * the URCs and the one final Ack of each message. The client ID's life
  * (open, reopen, adopt, leave, close, end) is in modem-client-open.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* modem-client.h — one CoAP client ID of the modem, talking to one server.
  *
  * A modem client configures its client ID and opens it (AT+QCOAPCFG,

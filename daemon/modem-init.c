@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* modem-init.c — see modem-init.h. */
 #include "modem-init.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* modem-init.h — what the daemon asks and sets at every initialisation of
  * the module.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* modem.c — see modem.h. */
 #include "modem.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* modem.h — the modem's life cycle: port, AT engine, initialisation, identity.
  *
  * The modem owns the serial port and the AT engine on top of it. It opens the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* network-command.c — what both halves of the network use to talk to the
  * modem and to their listener: one AT command whose answer is dropped when
  * the modem's life it belonged to has ended, and the change notification.

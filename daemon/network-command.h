@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* network-command.h — the inside of the network, shared by its three files:
  * the Network and Context structs, one AT command whose answer is dropped
  * when the modem's life it belonged to has ended, and the change

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* network-context.c — the data contexts of the network (see network.h):
  * their activation with back-off (AT+QIACT?, AT+QIACT, AT+QIDEACT), their
  * configuration (AT+QICSGP), the callers waiting for one, and the

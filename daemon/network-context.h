@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* network-context.h — the network's data contexts (network-context.c):
  * their activation with back-off, the calls waiting for one, and the
  * network's "pdpdeact". Used by network.c only. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* network-proto.c — see network-proto.h. */
 #include "network-proto.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* network-proto.h — the modem's network AT commands and answers as text:
  * registration (+CEREG, +CGREG, +CREG), operator (+COPS), serving system
  * (+QNWINFO), signal (+QCSQ, +CSQ), data contexts (+QICSGP, +QIACT) and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* network.c — see network.h. The registration, operator and signal; the
  * data contexts are in network-context.c. */
 #include "network.h"

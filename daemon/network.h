@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* network.h — the modem's network side: registration, operator, signal and
  * data contexts.
  *

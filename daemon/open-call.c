@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* open-call.c — see open-call.h. */
 #include "open-call.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* open-call.h — Open and the one-shot Request, from the call to the
  * session.
  *

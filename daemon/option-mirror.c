@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* option-mirror.c — see option-mirror.h.
  *
  * Choosing slots is a small search. Every option of the message either

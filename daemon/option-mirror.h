@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* option-mirror.h — what one client ID of the modem still holds from the
  * previous messages, so that the next message sends only what changed.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* port-role.c — see port-role.h. */
 #include "port-role.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* port-role.h — which of a Quectel module's ports a tty is.
  *
  * A module sends its URCs to one port only (AT+QURCCFG="urcport"), so the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-cmd.c — see qcoap-cmd.h. */
 #include "qcoap-cmd.h"
 

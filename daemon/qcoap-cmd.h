@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-cmd.h — the BG96's CoAP AT commands as text: the command lines the
  * daemon sends (AT+QCOAPCFG, OPEN, CLOSE, HEADER, OPTION, SEND; the PSK file
  * and the SSL context of a secure session), and the checks of what callers

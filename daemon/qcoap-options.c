@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-options.c — lookups in the modem's option table, option validation
  * and URIs. */
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-options.h — CoAP options as the BG96 takes them, and request URIs.
  *
  * The modem sends only the fifteen options of its option table

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-proto.c — parsers of the BG96's CoAP answers and URCs (the builders
  * are in qcoap-cmd.c). */
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-proto.h — the BG96's CoAP AT commands and URCs as text.
  *
  * The builders of the command lines are in qcoap-cmd.h, above this. Parsers

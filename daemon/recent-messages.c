@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* recent-messages.c — see recent-messages.h. */
 #include "recent-messages.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* recent-messages.h — the messages a client ID received lately, to drop a
  * message the module reports again.
  *

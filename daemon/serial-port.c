@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* serial-port.c — see serial-port.h. */
 #include "serial-port.h"
 

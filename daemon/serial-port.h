@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* serial-port.h — the modem's AT port: a raw 8N1 tty owned exclusively.
  *
  * The port is opened non-blocking, put into raw mode at the configured speed

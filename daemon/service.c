@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* service.c — see service.h. The manager object, the session table and URC
  * routing. The session table is written here only. */
 #include "service.h"
@@ -700,9 +701,14 @@ leave_session (Session *session, gpointer user_data)
 {
   Service *service = user_data;
   guint id = session_get_id (session);
+  QcoapSession *iface = qcoap_object_peek_session (QCOAP_OBJECT (session_get_object (session)));
 
   session_leave (session);
   service->sessions[id] = NULL;
+  /* Its object stays exported until the daemon exits: a call that comes
+   * meanwhile finds no handler (UnknownMethod, as in any restart) rather
+   * than the freed session. */
+  g_signal_handlers_disconnect_by_data (iface, session);
   session_unref (session);
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* service.h — the D-Bus service: the manager object and its sessions.
  *
  * The service exports org.qcoapd.CoAP1 (and an ObjectManager) at

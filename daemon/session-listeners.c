@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* session-listeners.c — see session-listeners.h. */
 #include "session-listeners.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* session-listeners.h — the connections that hear a session's signals.
  *
  * A session's signals carry its payloads, so they are never broadcast: each

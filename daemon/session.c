@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* session.c — see session.h. */
 #include "session.h"
 

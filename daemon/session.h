@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* session.h — one session of the API: a modem client published on the bus
  * as /org/qcoapd/CoAP1/Session/N.
  *

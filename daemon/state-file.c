@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* state-file.c — see state-file.h. */
 #include "state-file.h"
 

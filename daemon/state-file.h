@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* state-file.h — what a restarted qcoapd needs to adopt its sessions.
  *
  * The modem keeps its CoAP clients open while the daemon is gone, so the

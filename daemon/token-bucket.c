@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* token-bucket.c — see token-bucket.h. */
 #include "token-bucket.h"
 

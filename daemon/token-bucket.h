@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* token-bucket.h — at most so many events a second, with a burst.
  *
  * The bucket holds up to @burst tokens and gains @rate a second; an event

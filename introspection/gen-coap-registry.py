@@ -1,9 +1,9 @@
-#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Makes the tables of coap-registry.txt for each language that uses them.
 
-    gen-coap-registry.py REGISTRY c OUTPUT.c
-    gen-coap-registry.py REGISTRY python OUTPUT.py
-    gen-coap-registry.py REGISTRY bash TEMPLATE OUTPUT
+    python3 gen-coap-registry.py REGISTRY c OUTPUT.c
+    python3 gen-coap-registry.py REGISTRY python OUTPUT.py
+    python3 gen-coap-registry.py REGISTRY bash TEMPLATE OUTPUT
 
 The C output defines the arrays that qcoap-registry.h declares; the Python
 output defines CODES, OPTIONS and CONTENT_FORMATS; the bash output is

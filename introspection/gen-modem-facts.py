@@ -1,7 +1,7 @@
-#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Makes the C tables of modem-facts.txt.
 
-    gen-modem-facts.py REGISTRY FACTS OUTPUT.h OUTPUT.c
+    python3 gen-modem-facts.py REGISTRY FACTS OUTPUT.h OUTPUT.c
 
 REGISTRY is coap-registry.txt, which gives each option of FACTS its number
 and value format. OUTPUT.h defines the limits (QCOAP_MODEM_MAX_<NAME>), the

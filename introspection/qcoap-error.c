@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-error.c — the QCOAP_ERROR domain and its D-Bus error names. */
 
 #include "qcoap-error.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-error.h — the one error domain of qcoapd.
  *
  * Every failure that can reach a D-Bus caller is a QCOAP_ERROR. The domain is

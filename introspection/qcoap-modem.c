@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-modem.c — see qcoap-modem.h. */
 #include "qcoap-modem.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-modem.h — what the BG96's CoAP client takes, from modem-facts.txt:
  * the options of AT+QCOAPOPTION with their value lengths, the integer
  * options the module only receives, the codes of AT+QCOAPSEND, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-registry.c — see qcoap-registry.h. */
 #include "qcoap-registry.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-registry.h — the CoAP names of coap-registry.txt as C tables:
  * response codes, options with their value formats, content formats.
  *

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The whole test suite: installs what is missing, builds with -Werror and runs
 # every test with meson. Used as is by .ci/run.
 #
@@ -49,13 +50,39 @@ print(f"{passed} passed, {failed} failed, {skipped} skipped")
 PY
 }
 
+# meson test does not pass --timeout-multiplier on to the tests; the test
+# harnesses read it from QCOAPD_TEST_TIMEOUT_MULTIPLIER instead. The last
+# one given wins, as with meson.
+timeout_multiplier() {
+  local multiplier=1
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --timeout-multiplier | -t)
+        [ $# -gt 1 ] && multiplier=$2 && shift
+        ;;
+      --timeout-multiplier=*)
+        multiplier=${1#*=}
+        ;;
+    esac
+    shift
+  done
+  echo "$multiplier"
+}
+
+# Tests that need system users (tests/system/test-real-uids.py) create them
+# only when asked to, and only root can: this script is the one that asks.
+if [ "$(id -u)" -eq 0 ]; then
+  export QCOAPD_TEST_CREATE_USERS=1
+fi
+
 "$top/tests/install-deps.sh"
 
 status=0
 start=$SECONDS
 configure "$builddir" -Dwerror=true
 meson compile -C "$builddir"
-meson test -C "$builddir" --print-errorlogs "$@" || status=$?
+QCOAPD_TEST_TIMEOUT_MULTIPLIER=$(timeout_multiplier "$@") \
+  meson test -C "$builddir" --print-errorlogs "$@" || status=$?
 summarize "$builddir"
 
 if [ "${QCOAPD_FULL_CHECK:-0}" = 1 ]; then
@@ -66,8 +93,9 @@ if [ "${QCOAPD_FULL_CHECK:-0}" = 1 ]; then
   # -Db_lundef=false: the sanitizer runtimes resolve symbols at load time.
   configure "$asan_builddir" -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
   meson compile -C "$asan_builddir"
-  env "${sanitizer_env[@]}" meson test -C "$asan_builddir" --print-errorlogs \
-    --timeout-multiplier 3 "$@" || status=$?
+  env "${sanitizer_env[@]}" \
+    QCOAPD_TEST_TIMEOUT_MULTIPLIER="$(timeout_multiplier --timeout-multiplier 3 "$@")" \
+    meson test -C "$asan_builddir" --print-errorlogs --timeout-multiplier 3 "$@" || status=$?
   echo -n "check: sanitizer build: "
   summarize "$asan_builddir"
   echo "check: sanitizer build and suite took $((SECONDS - start)) s"

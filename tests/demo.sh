@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The demo: qcoapd serving a simulated BG96 on a private D-Bus bus, the
 # modem's CoAP going over real UDP to libcoap's coap-server on 127.0.0.1.
 # Installs what is missing, builds, runs, shows each call, and cleans up.

@@ -1,6 +1,12 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Installs the Debian 12 packages that building, testing and the demo need,
 # only when one of them is missing (so a second run costs nothing).
+#
+# With --cross ARCH (arm64 or armhf): instead, what tests/cross/build.sh
+# needs to cross-build for ARCH and run the unit tests under qemu — the
+# cross compiler, qemu-user and the ARCH -dev packages, after adding ARCH to
+# dpkg's architectures.
 set -eu
 
 packages="
@@ -11,6 +17,25 @@ packages="
   valgrind
   systemd udev libdbus-1-dev util-linux passwd groff-base man-db
 "
+
+if [ "${1:-}" = --cross ]; then
+  arch=${2:?usage: install-deps.sh [--cross arm64|armhf]}
+  case $arch in
+    arm64 | armhf) ;;
+    *)
+      echo "install-deps: no cross build for $arch (arm64 or armhf)" >&2
+      exit 2
+      ;;
+  esac
+  packages="crossbuild-essential-$arch qemu-user libglib2.0-dev:$arch libsystemd-dev:$arch"
+  if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+    if [ "$(id -u)" -ne 0 ]; then
+      echo "install-deps: dpkg lacks architecture $arch (run as root to add it)" >&2
+      exit 1
+    fi
+    dpkg --add-architecture "$arch"
+  fi
+fi
 
 missing=""
 for p in $packages; do

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-example — a small program on libqcoap-glib: opens a session to a CoAP
  * server, asks for /time asynchronously while watching the session's
  * signals, stores a reading with PUT, and closes the session.

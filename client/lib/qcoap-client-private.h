@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-client-private.h — what QcoapClient and QcoapClientSession share. */
 #pragma once
 

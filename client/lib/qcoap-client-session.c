@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-client-session.c — see qcoap-client-session.h. */
 #include "qcoap-client-private.h"
 

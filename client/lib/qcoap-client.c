@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-client.c — see qcoap-client.h. */
 #include "qcoap-client-private.h"
 

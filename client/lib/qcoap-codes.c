@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-codes.c — see qcoap-codes.h. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-response.c — see qcoap-response.h. */
 #include <qcoap-glib/qcoap-glib.h>
 

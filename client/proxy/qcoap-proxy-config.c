@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-proxy-config.c — see qcoap-proxy-config.h. */
 #include "qcoap-proxy-config.h"
 

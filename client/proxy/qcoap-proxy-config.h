@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-proxy-config.h — the configuration of qcoap-proxy: the forward
  * proxy's address, its timeouts, and the reverse routes with their keys.
  *

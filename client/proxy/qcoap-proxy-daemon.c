@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-proxy-daemon.c — see qcoap-proxy-daemon.h. */
 #include "qcoap-proxy-daemon.h"
 

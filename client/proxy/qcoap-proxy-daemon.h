@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-proxy-daemon.h — the proxy's link to qcoapd: the bus connection and
  * a QcoapClient while qcoapd is there. The client follows qcoapd when it
  * restarts; while it is gone, callers get an error they can answer with. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-proxy-door.c — see qcoap-proxy-door.h. */
 #include "qcoap-proxy-door.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-proxy-door.h — who may use the proxy: root and the members of the
  * groups of AllowedGroups=, each route possibly narrowing them. A request's
  * user is the owner of the UDP socket it came from (qcoap-proxy-peer.h);

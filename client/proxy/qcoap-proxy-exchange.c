@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-proxy-exchange.c — see qcoap-proxy-exchange.h. */
 #include "qcoap-proxy-exchange.h"
 

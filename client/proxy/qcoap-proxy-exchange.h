@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-proxy-exchange.h — one request from a local CoAP client, from its
  * arrival to the answer: a piggybacked response when the answer comes within
  * a second, else an empty ACK at once and a separate Confirmable response

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-proxy-forward.c — see qcoap-proxy-forward.h. */
 #include "qcoap-proxy-forward.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-proxy-forward.h — a local request on its way through qcoapd: a
  * Confirmable one becomes a session Request, a Non-confirmable one a Send
  * whose response is relayed when its Received signal comes. */

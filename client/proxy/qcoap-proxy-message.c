@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-proxy-message.c — see qcoap-proxy-message.h. */
 #include "qcoap-proxy-message.h"
 

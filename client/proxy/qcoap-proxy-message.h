@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-proxy-message.h — a CoAP message between its wire form (as libcoap
  * parsed it) and the D-Bus form of qcoapd, and the CoAP answers that stand
  * for what cannot be forwarded or failed on the way. Free of I/O and of

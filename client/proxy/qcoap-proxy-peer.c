@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-proxy-peer.c — see qcoap-proxy-peer.h. */
 #include "qcoap-proxy-peer.h"
 

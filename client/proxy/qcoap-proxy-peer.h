@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-proxy-peer.h — who sent a datagram: the user that owns the local
  * UDP socket it came from, as the kernel tells it through sock_diag
  * (NETLINK_SOCK_DIAG, an inet_diag_req_v2 for one UDP socket).

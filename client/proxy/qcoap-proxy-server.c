@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-proxy-server.c — see qcoap-proxy-server.h. */
 #include "qcoap-proxy-server.h"
 

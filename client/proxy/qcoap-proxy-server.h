@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-proxy-server.h — the local CoAP side: libcoap endpoints for the
  * forward proxy (requests with Proxy-Uri or Proxy-Scheme) and for each
  * reverse route, driven from the GLib main loop. Each request is checked,

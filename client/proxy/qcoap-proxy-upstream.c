@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-proxy-upstream.c — see qcoap-proxy-upstream.h. */
 #include "qcoap-proxy-upstream.h"
 

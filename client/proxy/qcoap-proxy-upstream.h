@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-proxy-upstream.h — sessions of qcoapd kept per upstream server
  * (scheme, host, port, PSK identity): opened by the first request for it,
  * reused by the later ones, closed after an idle time or when qcoapd ends

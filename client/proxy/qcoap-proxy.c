@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-proxy — a local CoAP proxy to the modem of qcoapd: CoAP clients on
  * the gateway (libcoap's coap-client, aiocoap, LwM2M clients …) set it as
  * their forward proxy, or talk to a local endpoint that stands for a server,
@@ -10,8 +11,8 @@
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
-#include <systemd/sd-daemon.h>
 
+#include "notify.h"
 #include "qcoap-proxy-config.h"
 #include "qcoap-proxy-daemon.h"
 #include "qcoap-proxy-forward.h"
@@ -172,9 +173,9 @@ serve (const ProxyConfig *config, GDBusConnection *connection)
       g_signal_connect (connection, "closed", G_CALLBACK (on_connection_closed), &run);
       sigterm = g_unix_signal_add (SIGTERM, on_stop_signal, &run);
       sigint = g_unix_signal_add (SIGINT, on_stop_signal, &run);
-      sd_notify (0, "READY=1");
+      notify_send ("READY=1");
       g_main_loop_run (loop);
-      sd_notify (0, "STOPPING=1");
+      notify_send ("STOPPING=1");
       g_source_remove (sigterm);
       g_source_remove (sigint);
       g_signal_handlers_disconnect_by_data (connection, &run);

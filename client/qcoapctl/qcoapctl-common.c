@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoapctl-common.c — see qcoapctl-common.h. */
 #include "qcoapctl-common.h"
 

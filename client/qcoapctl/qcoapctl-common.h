@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoapctl-common.h — what every qcoapctl command uses: the global options,
  * the connection, exit statuses and error reports, the options and payload
  * of a message. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoapctl-exchange.c — one request on a session while its signals are
  * watched: -v prints each retransmission as the modem reports it, and a
  * token of the caller's (-T) sends the request by the raw path and waits

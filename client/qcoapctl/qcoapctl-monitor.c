@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoapctl-monitor.c — prints every signal of qcoapd's sessions as it
  * arrives: sessions appearing and going, Received, Ack, Retransmission,
  * Closed, the modem's state, and the network's registration and data

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoapctl-network.c — the cellular network: its lines in status, its
  * events in monitor, and the at command. */
 #include "qcoapctl.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoapctl-output.c — codes, options and payloads as qcoapctl prints them,
  * for people and as JSON. */
 #include "qcoapctl.h"

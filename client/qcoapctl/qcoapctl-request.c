@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoapctl-request.c — get, post, put and delete, with coap-client's
  * habits: -B SECONDS bounds the wait, -T HEX is the token, -o FILE takes
  * the payload, the payload goes to stdout as it is and the code and options

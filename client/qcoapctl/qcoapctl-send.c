@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoapctl-send.c — send: one raw message on a session. */
 #include "qcoapctl.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoapctl-sessions.c — open, close, sessions and status. */
 #include "qcoapctl.h"
 

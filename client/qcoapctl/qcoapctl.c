@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoapctl — the command-line client of qcoapd.
  *
  *   qcoapctl [--system | --session | --bus ADDRESS] [--json] COMMAND [OPTION…] [ARGUMENT…]

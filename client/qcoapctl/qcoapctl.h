@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoapctl.h — the commands of qcoapctl and the output they share. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz-at-engine.c — libFuzzer target for the AT engine.
  *
  * Arbitrary modem output is fed (in chunks whose sizes come from the input)

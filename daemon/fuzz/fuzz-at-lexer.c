@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz-at-lexer.c — libFuzzer target for the AT lexer.
  *
  * The lexer's events must depend only on the bytes, never on how they were

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz-state-file.c — libFuzzer target for the state file's reader.
  *
  * Whatever the bytes, the reader must not crash, leak or accept a value the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench-baseline.c — the straightforward host the benchmark compares qcoapd
  * with: one program that owns the modem's serial port, no D-Bus, and sends
  * every message as the AT reference describes it, waiting for each result:

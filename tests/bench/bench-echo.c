@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench-echo.c — the floor of D-Bus itself: a service that does nothing but
  * return what it is given. The benchmark calls it as often as it calls
  * qcoapd and compares their CPU per call.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench-proxy.c — what qcoap-proxy costs per request: the same requests
  * through the proxy (a reverse route, and the forward proxy with
  * Proxy-Uri) and straight through the D-Bus API, in one run, on one

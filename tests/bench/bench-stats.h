@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench-stats.h — small helpers the benchmark's programs share. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench.c — qcoapd against the straightforward AT host, side by side.
  *
  * Starts a private bus, coap-server-openssl on 127.0.0.1, and for each mode

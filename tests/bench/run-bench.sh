@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs the performance benchmark: qcoapd against the straightforward AT host
 # on bg96-sim at 115 200 baud, in the "field" mode (115 200 baud both ways,
 # 5 ms per AT command, 50 ms of network each way) and unpaced, with the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* client-env-run — runs one client test program inside the end-to-end
  * environment of tests/e2e (private dbus-daemon, coap-server on 127.0.0.1,
  * bg96-sim, qcoapd).

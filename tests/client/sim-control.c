@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-control.c — see sim-control.h. */
 #include "sim-control.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-control.h — the simulator's control channel, for client tests that
  * run inside client-env-run (QCOAP_TEST_SIM_CONTROL names its socket). */
 #pragma once

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """A caller the bus policy refuses: qcoapctl, libqcoap-glib and the Python
 module report AccessDenied with the hint, not "cannot reach qcoapd".
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The bash completion offers the content formats and option names of the
 # shared registry, and the commands and read commands of at.  test-completion.sh COMPLETION-SCRIPT
 set -u

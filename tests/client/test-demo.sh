@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The demo runs to its end, shows the network lines of status, and each
 # payload it prints stands on a line of its own (the next line is empty,
 # not the next step's heading).

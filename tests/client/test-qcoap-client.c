@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-qcoap-client.c — libqcoap-glib in process against the real daemon:
  * asynchronous construction, Open, Request and Close, the typed signals,
  * sessions appearing and going, and errors in the QCOAP_ERROR domain. Runs
@@ -9,6 +10,7 @@
 #include "sim-control.h"
 
 #include <string.h>
+#include <unistd.h>
 
 static const char *bus_address;
 static guint16 coap_port;
@@ -456,6 +458,12 @@ test_command (void)
   g_autofree char *cops = NULL;
   g_autofree char *refused = NULL;
 
+  if (geteuid () != 0)
+    {
+      /* The daemon answers AccessDenied to anyone else. */
+      g_test_skip ("Command is for root only");
+      return;
+    }
   WAIT_FOR (network_is_up (client));
   qcoap_client_command (client, "AT+QENG=\"servingcell\"", 0, NULL, store_result, &result);
   serving = qcoap_client_command_finish (client, wait_result (&result), &error);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-qcoap-codes.c — the names libqcoap-glib gives codes, options and
  * content formats, and the option values it makes from typed text. */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* coap-pdu.c — RFC 7252 §3 message format. */
 #include "coap-pdu.h"
 

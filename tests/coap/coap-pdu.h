@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* coap-pdu.h — RFC 7252 message encoding and decoding for the BG96 simulator.
  *
  * The simulator plays the modem's firmware, so it carries its own small codec

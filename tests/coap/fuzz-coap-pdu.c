@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz-coap-pdu.c — libFuzzer target for the CoAP codec.
  *
  * Every value has exactly one RFC 7252 encoding (extended forms start where

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-coap-pdu.c — the CoAP codec against byte vectors derived by hand from
  * RFC 7252 §3, round trips and every kind of malformed datagram. */
 #include "coap-pdu.h"

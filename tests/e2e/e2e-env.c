@@ -1,12 +1,24 @@
+/* SPDX-License-Identifier: MIT */
 /* e2e-env.c — see e2e-env.h. */
 #include "e2e-env.h"
 
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "e2e-session.h"
 #include "harness.h"
+
+/* Deadlines, each scaled by harness_scale_ms(): how long the client IDs may
+ * take to come free again after sessions end, a line to appear in the
+ * simulator's log, and the daemon to answer a property read (a poll of the
+ * state counts a late answer as no state and asks again) or Listen. */
+#define FREE_CLIENTS_TIMEOUT_MS  15000
+#define SIM_LOG_TIMEOUT_MS       10000
+#define STATE_CALL_TIMEOUT_MS    1000
+#define PROPERTY_CALL_TIMEOUT_MS 5000
+#define LISTEN_CALL_TIMEOUT_MS   10000
 
 typedef struct
 {
@@ -21,6 +33,26 @@ typedef struct
   guint daemon_runs;
 } Env;
 
+/* Root may hold every client ID; the tests open up to all six. Run by
+ * another user they get the same room, unless the test sets the limits
+ * itself. */
+#define NON_ROOT_LIMITS "[service]\nMaxClientsPerUser=6\nReservedForRoot=0\n"
+
+static void
+write_config (const char *path, const char *config_text)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+  gboolean own_limits = config_text != NULL
+                        && (strstr (config_text, "MaxClientsPerUser") != NULL
+                            || strstr (config_text, "ReservedForRoot") != NULL);
+
+  text = g_strconcat (geteuid () != 0 && !own_limits ? NON_ROOT_LIMITS : "",
+                      config_text ? config_text : "", NULL);
+  g_file_set_contents (path, text, -1, &error);
+  g_assert_no_error (error);
+}
+
 static GSubprocess *
 spawn_daemon (Env *env, const E2eOptions *options)
 {
@@ -30,8 +62,7 @@ spawn_daemon (Env *env, const E2eOptions *options)
   g_autoptr (GError) error = NULL;
   GSubprocess *process;
 
-  g_file_set_contents (config_path, options->config_text ? options->config_text : "", -1, &error);
-  g_assert_no_error (error);
+  write_config (config_path, options->config_text);
   if (options->under_valgrind)
     {
       g_ptr_array_add (argv, g_strdup ("valgrind"));
@@ -70,7 +101,7 @@ e2e_env_modem_state (E2eEnv *env)
   reply = g_dbus_connection_call_sync (
       env->bus, "org.qcoapd.CoAP1", "/org/qcoapd/CoAP1", "org.freedesktop.DBus.Properties", "Get",
       g_variant_new ("(ss)", "org.qcoapd.CoAP1", "State"), G_VARIANT_TYPE ("(v)"),
-      G_DBUS_CALL_FLAGS_NONE, 1000, NULL, NULL);
+      G_DBUS_CALL_FLAGS_NONE, (gint)harness_scale_ms (STATE_CALL_TIMEOUT_MS), NULL, NULL);
   if (reply == NULL)
     return g_strdup ("");
   g_variant_get (reply, "(v)", &state);
@@ -87,7 +118,7 @@ e2e_env_free_clients (E2eEnv *env)
   reply = g_dbus_connection_call_sync (
       env->bus, "org.qcoapd.CoAP1", "/org/qcoapd/CoAP1", "org.freedesktop.DBus.Properties", "Get",
       g_variant_new ("(ss)", "org.qcoapd.CoAP1", "FreeClients"), G_VARIANT_TYPE ("(v)"),
-      G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error);
+      G_DBUS_CALL_FLAGS_NONE, (gint)harness_scale_ms (PROPERTY_CALL_TIMEOUT_MS), NULL, &error);
   g_assert_no_error (error);
   g_variant_get (reply, "(v)", &value);
   return g_variant_get_byte (value);
@@ -96,7 +127,7 @@ e2e_env_free_clients (E2eEnv *env)
 void
 e2e_env_wait_free_clients (E2eEnv *env, guint8 n)
 {
-  gint64 end = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
+  gint64 end = g_get_monotonic_time () + (gint64)harness_scale_ms (FREE_CLIENTS_TIMEOUT_MS) * 1000;
 
   while (e2e_env_free_clients (env) != n && g_get_monotonic_time () < end)
     g_usleep (20000);
@@ -106,7 +137,7 @@ e2e_env_wait_free_clients (E2eEnv *env, guint8 n)
 gboolean
 e2e_env_wait_modem_state (E2eEnv *env, const char *state, guint timeout_ms)
 {
-  gint64 end = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
+  gint64 end = g_get_monotonic_time () + (gint64)harness_scale_ms (timeout_ms) * 1000;
 
   while (TRUE)
     {
@@ -328,7 +359,7 @@ e2e_env_wait_daemon_exit (E2eEnv *pub, guint timeout_ms)
   Env *env = (Env *)pub;
   gboolean timed_out = FALSE;
   gboolean exited = FALSE;
-  guint timer = g_timeout_add (timeout_ms, on_wait_timeout, &timed_out);
+  guint timer = g_timeout_add (harness_scale_ms (timeout_ms), on_wait_timeout, &timed_out);
 
   g_subprocess_wait_async (env->daemon, NULL, on_daemon_exited, &exited);
   while (!timed_out && !exited)
@@ -394,7 +425,8 @@ e2e_env_listen (GDBusConnection *connection, const char *path)
   g_autoptr (GError) error = NULL;
   g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
       connection, "org.qcoapd.CoAP1", path, "org.qcoapd.CoAP1.Session", "Listen", NULL,
-      G_VARIANT_TYPE_UNIT, G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+      G_VARIANT_TYPE_UNIT, G_DBUS_CALL_FLAGS_NONE, (gint)harness_scale_ms (LISTEN_CALL_TIMEOUT_MS),
+      NULL, &error);
 
   g_assert_no_error (error);
 }
@@ -432,7 +464,7 @@ e2e_env_coap_log (E2eEnv *env)
 gboolean
 e2e_wait_for (gboolean *done, guint timeout_ms)
 {
-  gint64 end = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
+  gint64 end = g_get_monotonic_time () + (gint64)harness_scale_ms (timeout_ms) * 1000;
 
   while (!*done && g_get_monotonic_time () < end)
     g_main_context_iteration (NULL, TRUE);
@@ -442,7 +474,7 @@ e2e_wait_for (gboolean *done, guint timeout_ms)
 gboolean
 e2e_iterate_until (gboolean (*done) (gpointer data), gpointer data, guint timeout_ms)
 {
-  gint64 end = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
+  gint64 end = g_get_monotonic_time () + (gint64)harness_scale_ms (timeout_ms) * 1000;
 
   while (!done (data) && g_get_monotonic_time () < end)
     g_main_context_iteration (NULL, TRUE);
@@ -528,7 +560,7 @@ e2e_env_sim_command (E2eEnv *env, const char *command)
 char *
 e2e_env_wait_sim_log (E2eEnv *env, gsize offset, const char *needle)
 {
-  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  gint64 end = g_get_monotonic_time () + (gint64)harness_scale_ms (SIM_LOG_TIMEOUT_MS) * 1000;
   char *text = e2e_env_sim_log_since (env, offset);
 
   while (strstr (text, needle) == NULL && g_get_monotonic_time () < end)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* e2e-env.h — the whole real path for end-to-end tests: a private
  * dbus-daemon, libcoap's coap-server on 127.0.0.1, bg96-sim on a
  * pseudo-terminal, and qcoapd serving on the private bus. Started once per

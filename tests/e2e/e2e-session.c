@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* e2e-session.c — see e2e-session.h. */
 #include "e2e-session.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* e2e-session.h — the calls end-to-end tests make again and again: the
  * arguments of the API's methods, opening and closing a session, and a
  * Request on it. The functions without "try" assert that the call worked;

@@ -1,7 +1,9 @@
+/* SPDX-License-Identifier: MIT */
 /* e2e-traffic.c — see e2e-traffic.h. */
 #include "e2e-traffic.h"
 
 #include "e2e-session.h"
+#include "harness.h"
 
 #define ERROR_PREFIX "org.qcoapd.CoAP1.Error."
 
@@ -260,11 +262,11 @@ all_settled (Traffic *traffic)
 gboolean
 traffic_wait (Traffic *traffic, guint timeout_ms)
 {
-  gint64 end = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
+  gint64 end = g_get_monotonic_time () + (gint64)harness_scale_ms (timeout_ms) * 1000;
 
   while (!all_settled (traffic) && g_get_monotonic_time () < end)
     g_main_context_iteration (NULL, TRUE);
-  /* A duplicate Ack would arrive now. */
+  /* A duplicate Ack would arrive now (a window to listen in, not scaled). */
   end = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
   while (g_get_monotonic_time () < end)
     g_main_context_iteration (NULL, FALSE);

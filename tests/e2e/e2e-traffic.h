@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* e2e-traffic.h — many callers, each with its own connection and session,
  * sending a mix of messages through qcoapd at once, with the bookkeeping
  * that proves nothing was lost, duplicated or misattributed. */

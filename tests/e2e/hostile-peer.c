@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hostile-peer.c — see hostile-peer.h. */
 #include "hostile-peer.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hostile-peer.h — a CoAP server on 127.0.0.1 that answers what a hostile
  * server may: responses larger than anything the modem sends, whose
  * payloads are written to look like the modem's own AT output.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-bus-loss.c — qcoapd when the bus drops its connection.
  *
  * GLib's GDBus cannot read some valid message bodies (an array's end is

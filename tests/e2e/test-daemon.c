@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-daemon.c — qcoapd end to end: D-Bus call → daemon → serial bytes →
  * bg96-sim → UDP → libcoap's coap-server, and back. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-dbus-fuzz.c — random calls to every method of the D-Bus contract.
  *
  * Each method gets a few hundred calls with arguments drawn from a seeded

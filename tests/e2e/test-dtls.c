@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-dtls.c — coaps:// end to end: D-Bus → qcoapd → the PSK file and DTLS
  * settings on the modem → bg96-sim's DTLS client (GnuTLS) → libcoap's
  * coap-server-openssl with a pre-shared key, and back. */

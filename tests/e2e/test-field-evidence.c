@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-field-evidence.c — what real modules do beyond the application note,
  * end to end through D-Bus → qcoapd → bg96-sim → coap-server:
  * a response larger than one datagram arrives as its first block, with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-floods.c — what a flood costs everyone else.
  *
  * D-Bus → qcoapd → bg96-sim at 115 200 baud → UDP → a server of our own

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-hostile-server.c — a CoAP server cannot write AT lines.
  *
  * D-Bus Request → qcoapd → bg96-sim → UDP → a hostile server of our own

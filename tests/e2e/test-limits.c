@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-limits.c — what one admitted caller cannot do to the daemon: wedge
  * its main loop with a huge argument, grow it without bound, pin every
  * message ID, or hold calls for ever. Each case goes through the real path

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-module.c — what a real module does that the application note does
  * not say, end to end through D-Bus → qcoapd → bg96-sim → coap-server: the
  * URC port it keeps, the BG96's own words, a module of another family, and

@@ -1,9 +1,11 @@
+/* SPDX-License-Identifier: MIT */
 /* test-network.c — the network side through the real path: a modem that
  * powers up unregistered, registration denied and lost, a failing and a
  * dropped data call under six callers' traffic, the manager's network
  * properties, and the root-only Command. The times to recovery are
  * measured and printed (g_test_message), for the README's table. */
 #include <string.h>
+#include <unistd.h>
 
 #include "e2e-session.h"
 #include "e2e-traffic.h"
@@ -388,6 +390,12 @@ test_command (void)
   gsize offset = e2e_env_sim_log_offset (env);
   const char *response;
 
+  if (geteuid () != 0)
+    {
+      /* The daemon answers AccessDenied to anyone else. */
+      g_test_skip ("Command is for root only");
+      return;
+    }
   reply = command ("AT+CSQ", &error);
   g_assert_no_error (error);
   g_variant_get (reply, "(&s)", &response);

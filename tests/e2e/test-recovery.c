@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-recovery.c — qcoapd under faults: the modem restarts or is unplugged
  * in the middle of six callers' traffic, stops answering, or speaks through
  * a noisy line. Every call must get its reply, every message one final Ack on

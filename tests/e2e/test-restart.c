@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-restart.c — qcoapd is killed or stopped and started again while the
  * modem keeps its CoAP clients open: the new run adopts them from the state
  * file (same object paths, no new AT+QCOAPOPEN), closes what nobody can use
@@ -5,6 +6,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "e2e-session.h"
 #include "e2e-traffic.h"
@@ -95,6 +97,7 @@ run_restart_under_traffic (int signal)
   gsize start = e2e_env_sim_log_offset (env);
   gsize restart;
   gint64 started;
+  int exit_status;
 
   plain = traffic_new (env, &config);
   config.persistent = TRUE;
@@ -104,7 +107,11 @@ run_restart_under_traffic (int signal)
   g_assert_true (traffic_wait_replied (persistent, 60, 30000));
   g_assert_true (traffic_wait_replied (plain, 60, 30000));
 
-  e2e_env_kill_daemon (env, signal);
+  exit_status = e2e_env_kill_daemon (env, signal);
+  /* SIGTERM under traffic is an orderly exit: calls that arrive while it
+   * leaves its sessions must not crash it. */
+  if (signal == SIGTERM)
+    g_assert_cmpint (exit_status, ==, 0);
   restart = e2e_env_sim_log_offset (env);
   started = g_get_monotonic_time ();
   e2e_env_restart_daemon (env);
@@ -131,10 +138,25 @@ run_restart_under_traffic (int signal)
   traffic_close (plain);
   e2e_env_wait_free_clients (env, 6);
 }
+/* A daemon killed with SIGKILL cannot clear the TIOCEXCL it set, and the
+ * flag stays on the pty for as long as bg96-sim holds its other end (a real
+ * port's flag ends with its last close): only a restarted daemon run as
+ * root opens the port again then. TRUE, with the test skipped, otherwise. */
+static gboolean
+skip_sigkill_unless_root (void)
+{
+  if (geteuid () == 0)
+    return FALSE;
+  g_test_skip ("needs root: after SIGKILL the simulator's pty keeps TIOCEXCL, which only root "
+               "passes");
+  return TRUE;
+}
 
 static void
 test_sigkill_under_traffic (void)
 {
+  if (skip_sigkill_unless_root ())
+    return;
   run_restart_under_traffic (SIGKILL);
 }
 
@@ -186,7 +208,7 @@ test_owner_left_while_down (void)
 /* A state file that cannot be read is ignored: the modem's open client IDs,
  * which nothing explains now, are closed, and every ID is free. */
 static void
-test_corrupt_state_file (void)
+run_corrupt_state_file (void)
 {
   g_autofree char *state = g_build_filename (env->runtime_dir, "state", NULL);
   g_autofree char *a = e2e_open_session (env->bus, env->coap_port, e2e_persistent ());
@@ -217,7 +239,7 @@ test_corrupt_state_file (void)
 /* The modem restarts while the daemon is down: the saved persistent session
  * is opened again, at the same path. */
 static void
-test_modem_reset_while_down (void)
+run_modem_reset_while_down (void)
 {
   g_autofree char *path = e2e_open_session (env->bus, env->coap_port, e2e_persistent ());
   g_autofree char *answer = NULL;
@@ -237,13 +259,27 @@ test_modem_reset_while_down (void)
   e2e_env_wait_free_clients (env, 6);
 }
 
+static void
+test_corrupt_state_file (void)
+{
+  if (!skip_sigkill_unless_root ())
+    run_corrupt_state_file ();
+}
+
+static void
+test_modem_reset_while_down (void)
+{
+  if (!skip_sigkill_unless_root ())
+    run_modem_reset_while_down ();
+}
+
 /* The previous run went away between AT+QCOAPSEND=…,1000 and its payload:
  * the module reads the next run's first bytes as that payload. After its
  * first unanswered probe the daemon completes it with carriage returns, so
  * the next run is ready at once instead of feeding probes to the payload
  * for minutes; the adopted session serves. */
 static void
-test_killed_before_payload (void)
+run_killed_before_payload (void)
 {
   g_autofree char *path = e2e_open_session (
       env->bus, env->coap_port, e2e_vardict ("client-id", g_variant_new_byte (0), NULL));
@@ -262,6 +298,13 @@ test_killed_before_payload (void)
   e2e_assert_session_serves (env->bus, path);
   e2e_close_session (env->bus, path);
   e2e_env_wait_free_clients (env, 6);
+}
+
+static void
+test_killed_before_payload (void)
+{
+  if (!skip_sigkill_unless_root ())
+    run_killed_before_payload ();
 }
 
 int

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Builds the libFuzzer targets with clang and runs each one for SECONDS
 # (default 60) on a copy of its seed corpus. Fails if any target crashes,
 # leaks, hangs or trips a sanitizer, and keeps the failing input outside the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* harness.h — helpers for tests that run the real peers: a private
  * dbus-daemon, a CoAP server (libcoap's coap-server-openssl), the BG96
  * simulator and a serial port.
@@ -12,11 +13,22 @@
  * "coap-server-openssl", looked up in PATH).
  *
  * All addresses are 127.0.0.1. Functions that wait take a timeout in
- * milliseconds and fail with G_IO_ERROR_TIMED_OUT.
+ * milliseconds and fail with G_IO_ERROR_TIMED_OUT; the timeout is scaled by
+ * harness_scale_ms().
  */
 #pragma once
 
 #include <gio/gio.h>
+
+/* The environment variable that slows every harness deadline down, as meson
+ * test --timeout-multiplier does the tests' own limits (meson does not pass
+ * its multiplier on to the tests; tests/check.sh sets both). */
+#define HARNESS_TIMEOUT_MULTIPLIER_ENV "QCOAPD_TEST_TIMEOUT_MULTIPLIER"
+
+/* @timeout_ms times $QCOAPD_TEST_TIMEOUT_MULTIPLIER (1 when it is unset or
+ * below 1): a deadline for something expected to happen, under a sanitizer,
+ * valgrind or an emulator as well as in a plain build. */
+guint harness_scale_ms (guint timeout_ms);
 
 G_BEGIN_DECLS
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz-at-fields.c — libFuzzer target for the AT field iterator
  * (daemon/at-fields.c).
  *

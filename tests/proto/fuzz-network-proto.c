@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz-network-proto.c — libFuzzer target for the network parsers
  * (daemon/network-proto.c) and the check of Command (diag-command.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz-qcoap-options.c — libFuzzer target for a(qv) validation.
  *
  * The input is taken as the serialised form of an a(qv), as it would arrive

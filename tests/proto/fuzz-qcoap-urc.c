@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz-qcoap-urc.c — libFuzzer target for the response and URC parsers.
  *
  * Every parser gets every input (not only the lines classified for it), so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz-qcoap-uri.c — libFuzzer target for the URI parser and the flag
  * splitters.
  *

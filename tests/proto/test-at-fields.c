@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-at-fields.c — the AT field iterator (daemon/at-fields.c) on its own:
  * empty fields, strings with commas and quotes inside, blanks, signs,
  * overflow and what comes after a field. */

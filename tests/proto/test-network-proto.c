@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-network-proto.c — the network parsers and builders
  * (daemon/network-proto.c) and the check of Command (daemon/diag-command.c)
  * on the forms the BG96 manual and real modules print. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Tests of the QCOAP_ERROR domain: D-Bus names both ways, result mapping. */
 
 #include <gio/gio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Tests of the option table, option validation and URIs (qcoap-options.h). */
 
 #include <gio/gio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Tests of the AT command builders and response/URC parsers (qcoap-proto.h). */
 
 #include <gio/gio.h>

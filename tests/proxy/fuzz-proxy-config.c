@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz-proxy-config.c — qcoap-proxy's configuration reader on arbitrary
  * text: it must refuse or accept, never crash, leak or read past the input;
  * whatever it accepts has an upstream for every route. */

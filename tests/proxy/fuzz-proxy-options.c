@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz-proxy-options.c — qcoap-proxy's option translation both ways on
  * arbitrary bytes: read as a list of options (number: 2 bytes, length: 1
  * byte, value) for proxy_options_to_variant(), and as a serialized a(qv)

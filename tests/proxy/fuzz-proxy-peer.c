@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz-proxy-peer.c — qcoap-proxy's reader of the kernel's sock_diag
  * replies on arbitrary bytes, as if they came from the netlink socket: it
  * must never crash or read past the input, and it gives a user exactly

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-proxy-access.c — who may use qcoap-proxy, with real user IDs:
  * libcoap's coap-client runs through setpriv as other users, so that the
  * socket each request comes from is theirs, and the proxy must tell them

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-proxy-units.c — qcoap-proxy's configuration reader, message
  * translation and sock_diag messages on their own: what is accepted, what
  * is refused and how, and that no refusal quotes a key. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-proxy.c — qcoap-proxy end to end, driven by libcoap's coap-client:
  * coap-client → qcoap-proxy → D-Bus → qcoapd → bg96-sim → UDP or DTLS →
  * coap-server-openssl, and back. The forward proxy is reached with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* at-chat — sends a script to a serial port and prints the exchange.
  *
  *   at-chat PORT SCRIPT

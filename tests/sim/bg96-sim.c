@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bg96-sim — a Quectel BG96 on a pseudo-terminal, doing real CoAP over UDP.
  *
  *   bg96-sim --link PATH [--baud N [--pace-input]] [--net-delay MS] [--at-latency MS]

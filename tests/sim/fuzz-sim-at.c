@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Feeds arbitrary bytes to the AT input parser and command splitter.
  *
  * The first byte of the input chooses when a line switches the parser into a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-at-parser.c — see sim-at-parser.h. */
 #include "sim-at-parser.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-at-parser.h — the simulator's AT input parser, free of I/O.
  *
  * The modem's serial input is a byte stream in one of four modes: command

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-cellular.c — see sim-cellular.h. */
 #include "sim-cellular.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-cellular.h — the cellular side of the simulated modem, free of I/O:
  * registration, signal, and the sixteen PDP contexts with their settings.
  *

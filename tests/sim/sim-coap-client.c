@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-coap-client.c — see sim-coap-client.h. */
 #include "sim-coap-client.h"
 

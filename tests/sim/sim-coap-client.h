@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-coap-client.h — one of the modem's six CoAP clients on the network side.
  *
  * A client owns a connected UDP socket to its server while open. It sends

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-coap-format.c — see sim-coap-format.h. */
 #include "sim-coap-format.h"
 

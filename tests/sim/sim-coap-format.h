@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-coap-format.h — how the modem prints CoAP messages: the +QCOAPRECV
  * line and a one-line summary for the traffic log. Free of I/O.
  *

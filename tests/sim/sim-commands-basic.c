@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-commands-basic.c — the module's general commands: AT, echo,
  * identification, error format, reset, the file store (QFUPL/QFDEL) and the
  * SSL contexts (QSSLCFG, stored only). */

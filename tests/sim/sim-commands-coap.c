@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-commands-coap.c — AT+QCOAPCFG, QCOAPOPEN, QCOAPCLOSE, QCOAPHEADER,
  * QCOAPOPTION and QCOAPSEND, as daemon/AT-INTERFACE.md ("Commands the
  * daemon sends") describes them. */

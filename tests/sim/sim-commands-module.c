@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-commands-module.c — the module's own settings that outlive a reboot:
  * where its URCs go (AT+QURCCFG="urcport") and power saving (AT+CPSMS,
  * AT+CEDRXS). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-commands-network.c — registration (CEREG, CGREG, CREG), operator and
  * signal (COPS, QNWINFO, CSQ, QCSQ, QENG) and the PDP contexts (QICSGP,
  * QIACT, QIDEACT). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-control.h — the simulator's control channel: one command per line on
  * stdin, one answer line on stdout (protocol in bg96-sim.c and README.md). */
 #pragma once

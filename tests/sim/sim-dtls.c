@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-dtls.c — see sim-dtls.h. */
 #include "sim-dtls.h"
 

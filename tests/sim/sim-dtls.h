@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-dtls.h — the DTLS 1.2 client with a pre-shared key that the module
  * runs for a CoAP client whose AT+QCOAPCFG="dtls" is on.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-files.c — see sim-files.h. */
 #include "sim-files.h"
 

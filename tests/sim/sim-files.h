@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-files.h — the modem's little file system (UFS), kept in memory.
  *
  * Holds what AT+QFUPL uploads (DTLS pre-shared keys) until AT+QFDEL removes

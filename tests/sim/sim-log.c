@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-log.c — see sim-log.h. */
 #include "sim-log.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-log.h — the simulator's traffic log.
  *
  * One line per event, "<seconds since start> <tag> <text>", line-buffered to

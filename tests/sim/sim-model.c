@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-model.c — see sim-model.h. */
 #include "sim-model.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-model.h — the modules the simulator can be (--model): what each says
  * of itself and how it names the network's technology.
  *

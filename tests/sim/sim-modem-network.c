@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-modem-network.c — the network as the modem lives it: the search after
  * power-up, registration changes and their URCs, PDP context activation and
  * loss, and the faults that drive them. The state and the text of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-modem-private.h — what the command handlers see of the modem. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-modem.c — the AT engine: input dispatch, response framing, boot and
  * reset, and the faults that bend the output. Command handlers live in
  * sim-commands-basic.c, sim-commands-coap.c and sim-commands-network.c;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-modem.h — the simulated BG96: boot, the AT command engine and the
  * fidelity faults. It reads and writes the serial line through a SimPort and
  * talks CoAP through its six SimCoapClients.

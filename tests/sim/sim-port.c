@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-port.c — see sim-port.h. */
 #define _GNU_SOURCE
 #include "sim-port.h"

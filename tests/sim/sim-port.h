@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sim-port.h — the modem's serial port: a pseudo-terminal whose slave side a
  * symbolic link names, and paced output.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the simulator's I/O-free pieces: the AT input parser, the
  * command-line splitter, the masking of secrets, the QFUPL checksum and the
  * cellular state's answers. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* AT-level integration tests of bg96-sim: a real coap-server on a free
  * 127.0.0.1 port, the simulator on a pty, and the test speaking AT like a
  * host, asserting whole transcripts. */

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """A D-Bus client for test-real-uids.py, run under the user ID being tested
 (setpriv). It connects to the bus at ADDRESS and prints one JSON object per
 line on stdout.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Checks that the configuration keys agree in three places: the keys the
 daemon reads (the rows of the key table in daemon/config.c), the commented
 defaults of the installed /etc/qcoapd/qcoapd.conf, and the sections of

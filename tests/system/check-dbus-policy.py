@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Checks the D-Bus system policy against the introspection XML:
 
 - every method of every org.qcoapd interface, and the standard methods a

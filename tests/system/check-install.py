@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Checks what `meson install --destdir` puts where.
 
 1. The build under test is installed whole into a scratch DESTDIR: each of

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Formats each manual page with groff at its strictest warning level (-ww)
 # and fails on any warning, and checks that no @VARIABLE@ was left
 # unsubstituted and that the page has a NAME section (what man -k indexes).

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Checks that qcoap-proxy's configuration keys agree in three places: the
 keys the proxy reads (the tables proxy_keys[] and route_keys[] of
 client/proxy/qcoap-proxy-config.c), the installed

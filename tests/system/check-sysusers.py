@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Applies the sysusers.d entry with `systemd-sysusers --root` to a scratch
 root holding only root's user and the dialout and nogroup groups, and checks
 the result: a system user qcoapd with a group of its own, no login shell,

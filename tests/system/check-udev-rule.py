@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Evaluates data/77-qcoapd.rules for the ports of the modules it names and
 for ports it must leave alone, with a small interpreter of the part of the
 udev rule language the file uses (==, !=, =, +=, GOTO, LABEL; globs and |

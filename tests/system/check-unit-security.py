@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Rates the installed systemd unit with `systemd-analyze security --offline`
 and fails when its exposure score is above the limit (lower is safer).
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Runs `systemd-analyze verify` on the unit meson generated.
 
 verify checks that ExecStart names an executable and that the manual pages

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Runs the qcoapd binary against configuration files and command lines:
 every unknown group or key and every bad value stops it with exit status 2
 and one line "<file>: key [group] Key: what is wrong"; --check-config reads
@@ -20,7 +21,7 @@ import time
 import children
 
 QCOAPD = os.environ["QCOAPD"]
-TIMEOUT = 10
+TIMEOUT = children.scaled(10)
 failures = []
 
 # (file contents, what the message must say after "qcoapd.conf: ")

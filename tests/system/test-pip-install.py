@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """The Python package installs with pip on a Debian system, offline, against
 the distribution's python3-gi (the package lists no dependency pip would
 build from source), and imports from where pip put it."""

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Access control with real user IDs on a system-like bus.
 
 Starts, as root: a private dbus-daemon whose configuration is the system
@@ -25,9 +26,11 @@ as nobody, through setpriv. Checks:
 - MaxClientsPerUser (default 4) holds for a user while IDs are still free;
   root and other users can still open sessions.
 
-Needs root (exit 77, "skipped", otherwise). Creates user qcoapd from the
-sysusers entry, and the test users qcoapd-test and qcoapd-test2 in group
-qcoapd, when they are missing.
+Needs root (exit 77, "skipped", otherwise). Needs user qcoapd and the test
+users qcoapd-test and qcoapd-test2 in group qcoapd: when they are missing it
+creates them (qcoapd from the sysusers entry) only if
+QCOAPD_TEST_CREATE_USERS=1, which tests/check.sh sets when run as root, and
+is skipped otherwise, so that a plain `meson test` changes no system.
 
 Usage: test-real-uids.py  (paths from the environment: QCOAPD, BG96_SIM,
 QCOAPD_POLICY, QCOAPD_SYSUSERS, BUS_CLIENT, QCOAPCTL, QCOAP_GLIB_LIBRARY)
@@ -55,6 +58,7 @@ SESSION_IFACE = "org.qcoapd.CoAP1.Session"
 BUS_DENIED = "org.freedesktop.DBus.Error.AccessDenied"
 QCOAP_ERROR = "org.qcoapd.CoAP1.Error."
 USER_A, USER_B = "qcoapd-test", "qcoapd-test2"
+CREATE_USERS_ENV = "QCOAPD_TEST_CREATE_USERS"
 
 failures = []
 
@@ -86,6 +90,14 @@ def user_exists(name):
         return True
     except KeyError:
         return False
+
+
+def users_ready():
+    """Whether user qcoapd and both test users, members of group qcoapd, exist."""
+    if not all(user_exists(name) for name in ("qcoapd", USER_A, USER_B)):
+        return False
+    members = grp.getgrnam("qcoapd").gr_mem
+    return USER_A in members and USER_B in members
 
 
 def ensure_users(sysusers):
@@ -142,7 +154,7 @@ def free_udp_port():
 
 def coap_ping(port, timeout):
     """An empty CON; a CoAP server answers RST."""
-    end = time.monotonic() + timeout
+    end = time.monotonic() + children.scaled(timeout)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.settimeout(0.2)
         while time.monotonic() < end:
@@ -251,7 +263,7 @@ class Environment:
             self.processes.spawn([self.qcoapd, "--bus=" + self.address, "--device=" + self.modem,
                                   "--config=" + config, "--verbose"], user="qcoapd",
                                  stdout=log, stderr=subprocess.STDOUT)
-        end = time.monotonic() + 60
+        end = time.monotonic() + children.scaled(60)
         state = None
         while time.monotonic() < end:
             reply = self.call("root", MANAGER, "org.freedesktop.DBus.Properties", "Get",
@@ -266,9 +278,9 @@ class Environment:
 
     def call(self, user, path, interface, method, signature="", args="", dest=NAME,
              quiet=False):
-        argv = ["/usr/bin/python3", self.client, self.address, "call", dest, path, interface,
+        argv = [sys.executable, self.client, self.address, "call", dest, path, interface,
                 method, signature, args]
-        out = children.run(as_user(user) + argv, capture_output=True, text=True, timeout=90,
+        out = children.run(as_user(user) + argv, capture_output=True, text=True, timeout=children.scaled(90),
                            check=False)
         try:
             result = json.loads(out.stdout.strip().splitlines()[-1])
@@ -290,7 +302,7 @@ class Environment:
                          "('127.0.0.1', %d, {'persistent': <true>})" % self.coap_port)
 
     def listen(self, user):
-        listener = self.processes.spawn(["/usr/bin/python3", self.client, self.address,
+        listener = self.processes.spawn([sys.executable, self.client, self.address,
                                          "listen"], user=user, stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, text=True)
         ready = json.loads(listener.stdout.readline())
@@ -300,14 +312,14 @@ class Environment:
     def peer(self, user):
         """A connection of @user that hears every signal the bus delivers
         to it and makes calls on request (see Peer)."""
-        return Peer(self.processes.spawn(["/usr/bin/python3", self.client, self.address,
+        return Peer(self.processes.spawn([sys.executable, self.client, self.address,
                                           "listen"], user=user, stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, text=True), user)
 
     def busctl(self, user, *args):
         argv = as_user(user) + ["busctl", "--address=" + self.address, "--json=short"] \
             + list(args)
-        out = children.run(argv, capture_output=True, text=True, timeout=60, check=False)
+        out = children.run(argv, capture_output=True, text=True, timeout=children.scaled(60), check=False)
         print("     %s: busctl %s -> %s" % (user, " ".join(args[:4]), out.stdout.strip()[:120]
                                               or out.stderr.strip()[:120]), flush=True)
         return json.loads(out.stdout) if out.returncode == 0 and out.stdout.strip() else None
@@ -363,17 +375,20 @@ class LineReader:
         self.lines.put(None)
 
     def next_line(self, timeout=20):
+        return self._get(children.scaled(timeout))
+
+    def _get(self, seconds):
         try:
-            return self.lines.get(timeout=timeout)
+            return self.lines.get(timeout=seconds)
         except queue.Empty:
             return None
 
     def expect(self, pattern, timeout=20):
         """Lines up to the first matching @pattern (a regex), or None."""
-        end = time.monotonic() + timeout
+        end = time.monotonic() + children.scaled(timeout)
         seen = []
         while time.monotonic() < end:
-            line = self.next_line(max(0.0, end - time.monotonic()))
+            line = self._get(max(0.0, end - time.monotonic()))
             if line is None:
                 break
             seen.append(line)
@@ -484,13 +499,13 @@ def check_nobody_refused(env):
               "nobody's %s.%s is refused by the bus" % (interface, method))
     qcoapctl = children.run(as_user("nobody") + [
         "env", "LD_LIBRARY_PATH=" + env.tmp, env.qcoapctl, "--bus", env.address, "status"],
-        capture_output=True, text=True, timeout=60, check=False)
+        capture_output=True, text=True, timeout=children.scaled(60), check=False)
     check(qcoapctl.returncode == 8
           and "only root and members of group qcoapd may use qcoapd" in qcoapctl.stderr
           and "cannot reach" not in qcoapctl.stderr,
           "nobody's qcoapctl status exits 8 and says who may use qcoapd (%d: %s)"
           % (qcoapctl.returncode, qcoapctl.stderr.strip()[:100]))
-    time.sleep(0.5)
+    time.sleep(children.scaled(0.5))
     check(not coap_commands(env.sim_log_since(before)), "no AT command was sent for nobody")
 
 
@@ -516,7 +531,7 @@ def check_members_served(env, daemon):
     for user, path in sessions.items():
         closed = env.call(user, path, SESSION_IFACE, "Close", "()", "()")
         check(closed.get("reply") == [], "%s closes its session" % user)
-    time.sleep(0.5)
+    time.sleep(children.scaled(0.5))
     heard_by_member = stop_listener(member)
     heard_by_stranger = stop_listener(stranger)
     from_daemon = lambda signals: [s for s in signals if s["sender"] == daemon]
@@ -550,13 +565,13 @@ def check_other_user_denied(env):
         check(result.get("error") == QCOAP_ERROR + "AccessDenied",
               "%s's %s on %s's session answers AccessDenied" % (USER_B, method, USER_A))
         check(bool(result.get("message")), "with a message: %s" % result.get("message"))
-    time.sleep(0.5)
+    time.sleep(children.scaled(0.5))
     traffic = env.sim_log_since(before)
     check(not coap_commands(traffic), "no AT command was sent for them (log: %r)" % traffic[-300:])
     before = env.sim_log_size()
     result = env.call("root", path, SESSION_IFACE, "Close", "()", "()")
     check(result.get("reply") == [], "root closes %s's session" % USER_A)
-    time.sleep(0.3)
+    time.sleep(children.scaled(0.3))
     check("QCOAPCLOSE" in env.sim_log_since(before), "and the modem was told AT+QCOAPCLOSE")
 
 
@@ -567,7 +582,7 @@ def check_command_root_only(env):
         result = env.call(user, MANAGER, NAME, "Command", "(su)", "('AT+CSQ', 0)")
         check(result.get("error") == BUS_DENIED,
               "%s's Command is refused by the bus" % user)
-    time.sleep(0.5)
+    time.sleep(children.scaled(0.5))
     check("at-rx" not in env.sim_log_since(before), "no AT command was sent for them")
     result = env.call("root", MANAGER, NAME, "Command", "(su)", "('AT+CSQ', 0)")
     check(result.get("reply") == ["+CSQ: 25,99\nOK"], "root's AT+CSQ is answered: %r" % result)
@@ -605,7 +620,7 @@ def check_listeners(env, daemon):
     # The member's sync point: the daemon's reply follows whatever it sent before.
     member.call(MANAGER, "org.freedesktop.DBus.Properties", "Get", "(ss)",
                 "('%s', 'State')" % NAME)
-    time.sleep(0.3)
+    time.sleep(children.scaled(0.3))
     check(member.session_signals(path, daemon) == [],
           "%s (group qcoapd, a match rule for every signal) hears nothing of it" % USER_B)
 
@@ -613,13 +628,13 @@ def check_listeners(env, daemon):
     result = member.call(path, SESSION_IFACE, "Listen")
     check(result.get("error") == QCOAP_ERROR + "AccessDenied",
           "%s's Listen on %s's session answers AccessDenied" % (USER_B, USER_A))
-    time.sleep(0.3)
+    time.sleep(children.scaled(0.3))
     check("at-rx" not in env.sim_log_since(before), "and no AT command was sent for it")
 
     check(admin.call(path, SESSION_IFACE, "Listen").get("reply") == [], "root's Listen works")
     request_time(owner, path)
     admin.call(MANAGER, "org.freedesktop.DBus.Properties", "Get", "(ss)", "('%s', 'State')" % NAME)
-    time.sleep(0.3)
+    time.sleep(children.scaled(0.3))
     check(len(received(admin, path, daemon)) == 1, "root then hears the session's Received")
     member.call(MANAGER, "org.freedesktop.DBus.Properties", "Get", "(ss)", "('%s', 'State')" % NAME)
     check(member.session_signals(path, daemon) == [], "%s still hears nothing" % USER_B)
@@ -628,7 +643,8 @@ def check_listeners(env, daemon):
     log_offset = env.daemon_log_size()
     admin.close()
     dropped = False
-    for _ in range(50):
+    end = time.monotonic() + children.scaled(5)
+    while time.monotonic() < end:
         if re.search(r"Session %s: listener \(uid 0\b.*left the bus" % id_,
                      env.daemon_log_since(log_offset)):
             dropped = True
@@ -648,7 +664,7 @@ def check_listeners(env, daemon):
         check(len(received(owner, quiet, daemon)) == 1, "and then hears its Received")
         owner.call(quiet, SESSION_IFACE, "Close", "()", "()")
     owner.call(path, SESSION_IFACE, "Close", "()", "()")
-    time.sleep(0.5)
+    time.sleep(children.scaled(0.5))
     member.close()
     heard_by_stranger = [s for s in stranger.close() if s["sender"] == daemon]
     check(heard_by_stranger == [], "nobody heard none of the daemon's signals (%d)"
@@ -741,11 +757,19 @@ def main():
     if os.geteuid() != 0:
         print("SKIP: needs root to create users and run processes as them")
         return SKIP
-    for tool in ("setpriv", "dbus-daemon", "coap-server-openssl", "useradd"):
+    for tool in ("setpriv", "dbus-daemon", "coap-server-openssl"):
         if shutil.which(tool) is None:
             print("SKIP: %s is not installed" % tool)
             return SKIP
-    ensure_users(os.environ["QCOAPD_SYSUSERS"])
+    if not users_ready():
+        if os.environ.get(CREATE_USERS_ENV) != "1":
+            print("SKIP: needs users qcoapd, %s and %s (members of group qcoapd), not all"
+                  " there; with %s=1 this test creates them" % (USER_A, USER_B, CREATE_USERS_ENV))
+            return SKIP
+        if shutil.which("useradd") is None:
+            print("SKIP: useradd is not installed")
+            return SKIP
+        ensure_users(os.environ["QCOAPD_SYSUSERS"])
     env = Environment()
     try:
         env.start_bus()

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fake-client-pool.c — see fake-client-pool.h. Implements client-pool.h. */
 #include "fake-client-pool.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fake-client-pool.h — a client pool without a modem, for unit tests of the
  * code above it: transactions are recorded and answered by the test. */
 #pragma once

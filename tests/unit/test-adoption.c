@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-adoption.c — adoption_plan() (daemon/adoption.c): what a starting
  * daemon does with each client ID, from the session its previous run saved
  * there, what AT+QCOAPOPEN? says the modem holds on it, and whether the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-at-engine.c — the AT command queue, driven without a port.
  *
  * The engine writes into a byte array the test inspects; the test plays the

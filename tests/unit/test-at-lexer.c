@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-at-lexer.c — the AT lexer gives the same events however its input is cut.
  *
  * Each case is a byte sequence the modem can send and the events it must

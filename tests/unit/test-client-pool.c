@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-client-pool.c — the message-ID allocator of the client pool.
  *
  * Message IDs need no modem, so the pool is made without one. */

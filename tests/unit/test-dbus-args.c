@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-dbus-args.c — the readers of the API's a{sv} arguments and the checks
  * of its messages (daemon/dbus-args.c): what a caller may give is taken with
  * the right values, everything else is refused with InvalidArgument before

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of daemon/modem-client.c against a fake client pool: what it
  * sends, how it matches responses, the exactly-one-final-Ack rule, and the
  * reopen of a persistent client with back-off. No modem, no bus. */

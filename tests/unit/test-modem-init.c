@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-modem-init.c — what the initialisation decides without a modem: the
  * module's family from its model, the names of the settings, and the role
  * of a tty read from a sysfs tree the test builds. (The sequence itself runs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-option-mirror.c — the option mirror plans the fewest AT commands, and
  * every message the modem then sends is the one asked for, whatever fails.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-recent-messages.c — a copy of a message within its lifetime is
  * found; a new token, an expired entry and a full memory are not copies. */
 #include "recent-messages.h"

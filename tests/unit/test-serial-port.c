@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-serial-port.c — the daemon's hold on its port ends with the port.
  *
  * A pseudo-terminal plays the modem's port, its master and a descriptor of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-state-file.c — the state file's format (daemon/state-file.c): what
  * is written reads back the same, anything else is refused with the error
  * that says why, and the file on disk is private and replaced atomically. */

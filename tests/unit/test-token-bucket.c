@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-token-bucket.c — a burst passes whole, then the rate holds; a pause
  * fills the bucket again but never beyond its burst. */
 #include "token-bucket.h"

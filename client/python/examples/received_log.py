@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Prints every message that the qcoapd sessions it may hear receive (the Received signal).
 
     received_log.py [--bus BUS] [--duration S]

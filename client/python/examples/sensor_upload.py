@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Uploads a sensor reading to a CoAP server at a fixed interval, through qcoapd.
 
     sensor_upload.py [--bus BUS] [--interval S] [--count N] [--method put] coap://host/path

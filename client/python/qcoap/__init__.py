@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """qcoap — Python client of qcoapd, the D-Bus service for a Quectel modem's CoAP client.
 
     import qcoap

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Client, Session and Response: qcoapd's D-Bus API for Python programs.
 
 Blocking calls use Gio's synchronous calls. The ``*_async`` methods are

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """CoAP codes, message types, options and content formats by name.
 
 The tables come from the registry that qcoapd, libqcoap-glib and qcoapctl

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Exceptions of the qcoap module, one class per error of qcoapd's D-Bus API.
 
 Every error the daemon returns is named ``org.qcoapd.CoAP1.Error.<Name>``;

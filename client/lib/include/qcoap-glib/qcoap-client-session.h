@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-client-session.h — one session of qcoapd: one of the modem's CoAP
  * client IDs, connected to one server. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-client.h — a connection to qcoapd: the modem's state and identity,
  * its sessions, opening new ones and one-shot requests. */
 #pragma once

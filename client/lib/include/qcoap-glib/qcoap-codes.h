@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-codes.h — CoAP codes, message types, options and content formats as
  * qcoapd's D-Bus API carries them, with their names for people. */
 #pragma once

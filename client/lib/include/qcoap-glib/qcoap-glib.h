@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-glib.h — the C client library of qcoapd, on GLib and GIO.
  *
  *   g_autoptr (QcoapClient) client = qcoap_client_new_sync (G_BUS_TYPE_SYSTEM, NULL, &error);

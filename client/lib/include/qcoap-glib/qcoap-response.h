@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qcoap-response.h — a CoAP message received from a server: the answer to a
  * request, or any message a session's "received" signal reports. */
 #pragma once
