@@ -14,6 +14,8 @@
 /* The kernel answers a sock_diag request while it handles the send, so the
  * reply is there at once; this only bounds a wait that should not happen. */
 #define REPLY_TIMEOUT_MS 100
+/* The largest errno the kernel reports (include/linux/err.h). */
+#define MAX_ERRNO 4095
 /* Large enough for one inet_diag_msg with its attributes, many times over. */
 #define REPLY_BUFFER_SIZE 8192
 /* Answers remembered at most; past it the expired ones are dropped, and if
@@ -152,6 +154,9 @@ parse_error_message (const guint8 *payload, gsize length, gboolean *answered, GE
   if (code == 0)
     return TRUE; /* an acknowledgement, which carries no answer */
   *answered = TRUE;
+  /* The kernel sends a negative errno; anything else is not its. */
+  if (code > 0 || code < -MAX_ERRNO)
+    return malformed (error, "an error message with no errno in it");
   if (code == -ENOENT)
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no local UDP socket sent it");
   else

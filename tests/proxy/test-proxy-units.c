@@ -619,6 +619,7 @@ test_peer_reply_not_found (void)
   g_autoptr (GByteArray) done = g_byte_array_new ();
   g_autoptr (GByteArray) denied = g_byte_array_new ();
   g_autoptr (GError) error = NULL;
+  const int not_errnos[] = { G_MININT, -4096, 1 };
   uid_t uid = PEER_UID;
 
   append_error (missing, PEER_SEQ, -ENOENT);
@@ -633,6 +634,17 @@ test_peer_reply_not_found (void)
   g_assert_false (parse_reply (denied, denied->len, &uid, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
   g_assert_cmpuint (uid, ==, PEER_UID); /* untouched */
+  g_clear_error (&error);
+  /* No errno at all (the kernel never sends these): refused, not negated. */
+  for (guint i = 0; i < G_N_ELEMENTS (not_errnos); i++)
+    {
+      g_autoptr (GByteArray) odd = g_byte_array_new ();
+
+      append_error (odd, PEER_SEQ, not_errnos[i]);
+      g_assert_false (parse_reply (odd, odd->len, &uid, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+      g_clear_error (&error);
+    }
 }
 
 /* An acknowledgement, or answers to other requests only: read on. */
