@@ -1,36 +1,63 @@
 /* recent-messages.c — see recent-messages.h. */
 #include "recent-messages.h"
 
+#include <string.h>
+
+/* A CoAP token has at most 8 bytes (RFC 7252 §3: lengths 9–15 are
+ * reserved); a longer one is never remembered, so never taken for a copy. */
+#define TOKEN_MAX 8
+
+/* Held in place in the ring: a message received costs no allocation, and a
+ * client ID's memory is the ring and the index whatever the traffic, so a
+ * flood leaves no heap behind when the client ID is gone. */
 typedef struct
 {
-  char *key; /* "<message ID>:<token in hex>" */
   gint64 expires_us;
+  guint16 message_id;
+  guint8 token_length;
+  guint8 token[TOKEN_MAX];
 } Entry;
 
 struct _RecentMessages
 {
   guint capacity;
-  GQueue order;     /* Entry, oldest first */
-  GHashTable *keys; /* key → Entry */
+  Entry *ring; /* capacity entries, the oldest at head */
+  guint head;
+  guint length;
+  GHashTable *index; /* Entry (in ring) → itself, by message ID and token */
   guint duplicates;
 };
 
-static void
-entry_free (Entry *entry)
+static guint
+entry_hash (gconstpointer key)
 {
-  g_free (entry->key);
-  g_free (entry);
+  const Entry *entry = key;
+  guint hash = entry->message_id;
+
+  for (guint i = 0; i < entry->token_length; i++)
+    hash = hash * 31 + entry->token[i];
+  return hash;
+}
+
+static gboolean
+entry_equal (gconstpointer a, gconstpointer b)
+{
+  const Entry *x = a, *y = b;
+
+  return x->message_id == y->message_id && x->token_length == y->token_length
+         && memcmp (x->token, y->token, x->token_length) == 0;
 }
 
 RecentMessages *
 recent_messages_new (guint capacity)
 {
-  RecentMessages *recent = g_new0 (RecentMessages, 1);
+  RecentMessages *recent;
 
   g_return_val_if_fail (capacity > 0, NULL);
+  recent = g_new0 (RecentMessages, 1);
   recent->capacity = capacity;
-  g_queue_init (&recent->order);
-  recent->keys = g_hash_table_new (g_str_hash, g_str_equal);
+  recent->ring = g_new (Entry, capacity);
+  recent->index = g_hash_table_new (entry_hash, entry_equal);
   return recent;
 }
 
@@ -39,22 +66,9 @@ recent_messages_free (RecentMessages *recent)
 {
   if (recent == NULL)
     return;
-  g_hash_table_unref (recent->keys);
-  g_queue_clear_full (&recent->order, (GDestroyNotify)entry_free);
+  g_hash_table_unref (recent->index);
+  g_free (recent->ring);
   g_free (recent);
-}
-
-static char *
-make_key (guint16 message_id, GBytes *token)
-{
-  gsize length = 0;
-  const guint8 *data = token ? g_bytes_get_data (token, &length) : NULL;
-  GString *key = g_string_new (NULL);
-
-  g_string_append_printf (key, "%u:", message_id);
-  for (gsize i = 0; i < length; i++)
-    g_string_append_printf (key, "%02x", data[i]);
-  return g_string_free (key, FALSE);
 }
 
 /* Forgets what has expired, and the oldest beyond the capacity. Entries
@@ -63,17 +77,18 @@ make_key (guint16 message_id, GBytes *token)
 static void
 prune (RecentMessages *recent, gint64 now_us)
 {
-  Entry *oldest;
-
-  while ((oldest = g_queue_peek_head (&recent->order)) != NULL
-         && (oldest->expires_us <= now_us || recent->order.length >= recent->capacity))
+  while (recent->length > 0)
     {
-      g_queue_pop_head (&recent->order);
-      /* A later copy of the same key, stored after this one expired,
+      Entry *oldest = &recent->ring[recent->head];
+
+      if (oldest->expires_us > now_us && recent->length < recent->capacity)
+        break;
+      /* A later copy of the same message, stored after this one expired,
        * keeps its own place. */
-      if (g_hash_table_lookup (recent->keys, oldest->key) == oldest)
-        g_hash_table_remove (recent->keys, oldest->key);
-      entry_free (oldest);
+      if (g_hash_table_lookup (recent->index, oldest) == oldest)
+        g_hash_table_remove (recent->index, oldest);
+      recent->head = (recent->head + 1) % recent->capacity;
+      recent->length--;
     }
 }
 
@@ -81,21 +96,28 @@ gboolean
 recent_messages_check (RecentMessages *recent, guint16 message_id, GBytes *token, gint64 now_us,
                        gint64 lifetime_us)
 {
-  g_autofree char *key = make_key (message_id, token);
+  gsize token_length = 0;
+  const guint8 *token_data = token ? g_bytes_get_data (token, &token_length) : NULL;
+  Entry probe = { .expires_us = now_us + lifetime_us, .message_id = message_id };
   Entry *seen;
 
+  if (token_length > TOKEN_MAX)
+    return FALSE;
+  probe.token_length = (guint8)token_length;
+  if (token_length > 0)
+    memcpy (probe.token, token_data, token_length);
   prune (recent, now_us);
-  seen = g_hash_table_lookup (recent->keys, key);
+  seen = g_hash_table_lookup (recent->index, &probe);
   if (seen != NULL && seen->expires_us > now_us)
     {
       recent->duplicates++;
       return TRUE;
     }
-  seen = g_new0 (Entry, 1);
-  seen->key = g_steal_pointer (&key);
-  seen->expires_us = now_us + lifetime_us;
-  g_queue_push_tail (&recent->order, seen);
-  g_hash_table_insert (recent->keys, seen->key, seen);
+  /* prune() left a free slot. */
+  seen = &recent->ring[(recent->head + recent->length) % recent->capacity];
+  *seen = probe;
+  recent->length++;
+  g_hash_table_replace (recent->index, seen, seen);
   return FALSE;
 }
 
