@@ -12,6 +12,13 @@
 
 #include <glib.h>
 
+/* Sets how much free memory malloc keeps at the top of each arena (call
+ * first thing in main()). malloc_trim () cannot shrink the top of a
+ * thread's arena — GDBus's worker thread has one — only free () does, and
+ * by default only once 128 kB are free there, keeping 128 kB: a peak of the
+ * bus's traffic would stay in it. */
+void heap_trim_setup (void);
+
 /* Trims the heap @rounds times over the next @rounds quarter-seconds; a
  * call while trims are due extends them, never runs more at once. */
 void heap_trim_later (guint rounds);
