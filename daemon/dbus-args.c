@@ -2,10 +2,9 @@
 /* dbus-args.c — see dbus-args.h. */
 #include "dbus-args.h"
 
-#include <malloc.h>
-
 #include "at-engine.h"
 #include "dtls-psk.h"
+#include "heap-trim.h"
 #include "qcoap-error.h"
 #include "qcoap-options.h"
 #include "qcoap-proto.h"
@@ -34,38 +33,23 @@
 /* An argument of more than this many bytes or elements is one no call of
  * the API needs: refusing it is not enough. */
 #define HUGE_ARGUMENT 65536
-/* How often, and how many times, the heap is trimmed after such a call. */
-#define TRIM_INTERVAL_MS 250
-#define TRIM_ROUNDS      20
+/* How many times, a quarter-second apart, the heap is trimmed after such a
+ * call: GDBus lets go of the message a moment later, on its own thread. */
+#define TRIM_ROUNDS 20
 
 /* ---- memory ----------------------------------------------------------------------- */
-
-static guint trim_source;
-static guint trims_left;
-
-static gboolean
-trim_heap (gpointer user_data)
-{
-  malloc_trim (0);
-  if (--trims_left > 0)
-    return G_SOURCE_CONTINUE;
-  trim_source = 0;
-  return G_SOURCE_REMOVE;
-}
 
 /* GDBus parses a whole message into a tree of values before any handler
  * sees it, some 25 times its size (500 000 options take 190 MB), in the
  * arena of its worker thread. The tree is freed after the refusal, when
  * GDBus lets go of the message (a moment later, on its own thread), but
- * malloc keeps the pages unless told to give them back: the heap is trimmed
- * a few times over the next seconds. (The unit's G_SLICE=always-malloc
- * makes GLib 2.74 free the values to malloc at all.) */
+ * malloc keeps the pages unless told to give them back (heap-trim.h). (The
+ * unit's G_SLICE=always-malloc makes GLib 2.74 free the values to malloc at
+ * all.) */
 static void
 trim_heap_later (void)
 {
-  trims_left = TRIM_ROUNDS;
-  if (trim_source == 0)
-    trim_source = g_timeout_add (TRIM_INTERVAL_MS, trim_heap, NULL);
+  heap_trim_later (TRIM_ROUNDS);
 }
 
 /* ---- the reader ------------------------------------------------------------------- */

@@ -7,6 +7,7 @@
 #include "bus-link.h"
 #include "config.h"
 #include "dtls-psk.h"
+#include "heap-trim.h"
 #include "notify.h"
 #include "service.h"
 
@@ -339,6 +340,7 @@ main (int argc, char **argv)
   Daemon daemon = { 0 };
   int status;
 
+  heap_trim_setup ();
   daemon_config_init (&daemon.config);
   if (!parse_command_line (&line, &argc, &argv, &status))
     ; /* done: help, version, or a bad command line */

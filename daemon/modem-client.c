@@ -6,6 +6,7 @@
 
 #include <sys/random.h>
 
+#include "heap-trim.h"
 #include "qcoap-cmd.h"
 #include "qcoap-error.h"
 #include "qcoap-registry.h"
@@ -19,6 +20,8 @@
 /* Messages remembered per client ID to drop copies: at most this many
  * within an exchange's lifetime (247 s by default). */
 #define RECENT_MESSAGES_KEPT 1024
+/* A second of trims: GDBus frees the last calls' messages on its thread. */
+#define TRIM_ROUNDS_AFTER_CLIENT 4
 /* The +QCOAPACK result of a message that got no acknowledgement after all
  * retransmissions. */
 #define RESULT_SEND_FAILED (-11)
@@ -134,6 +137,9 @@ modem_client_finalize (GObject *object)
   g_clear_pointer (&self->sends_in_flight, g_hash_table_unref);
   g_clear_pointer (&self->recent_messages, recent_messages_free);
   modem_client_config_clear (&self->config);
+  /* A client ID's traffic is done: what it and its session's calls kept is
+   * free now, in pages malloc would keep (heap-trim.h). */
+  heap_trim_later (TRIM_ROUNDS_AFTER_CLIENT);
   g_free (self->close_reason);
   G_OBJECT_CLASS (modem_client_parent_class)->finalize (object);
 }

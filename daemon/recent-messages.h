@@ -16,7 +16,7 @@
 typedef struct _RecentMessages RecentMessages;
 
 /* At most @capacity messages are remembered: under a flood the oldest go
- * first. */
+ * first. Their memory is taken once, here, and not per message. */
 RecentMessages *recent_messages_new (guint capacity);
 void recent_messages_free (RecentMessages *recent);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RecentMessages, recent_messages_free)

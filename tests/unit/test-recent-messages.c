@@ -45,11 +45,42 @@ test_capacity (void)
   g_assert_false (recent_messages_check (recent, 0, t, 21, LIFETIME_US));
 }
 
+/* Many more messages than are kept, their IDs spread over the buckets: exactly
+ * the newest are known. */
+static void
+test_flood (void)
+{
+  g_autoptr (RecentMessages) recent = recent_messages_new (1024);
+  g_autoptr (GBytes) t = token (7);
+
+  for (guint i = 0; i < 5000; i++)
+    g_assert_false (recent_messages_check (recent, (guint16)(i * 61), t, i, LIFETIME_US));
+  for (guint i = 5000 - 1024 + 1; i < 5000; i++)
+    g_assert_true (recent_messages_check (recent, (guint16)(i * 61), t, 5000, LIFETIME_US));
+  g_assert_false (recent_messages_check (recent, (guint16)(3000 * 61), t, 5000, LIFETIME_US));
+}
+
+/* CoAP has no token of more than 8 bytes: such a message is never taken for
+ * a copy (nor remembered). */
+static void
+test_long_token (void)
+{
+  g_autoptr (RecentMessages) recent = recent_messages_new (4);
+  static const guint8 nine[9] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+  g_autoptr (GBytes) t = g_bytes_new_static (nine, sizeof nine);
+
+  g_assert_false (recent_messages_check (recent, 7, t, 0, LIFETIME_US));
+  g_assert_false (recent_messages_check (recent, 7, t, 1, LIFETIME_US));
+  g_assert_cmpuint (recent_messages_get_duplicates (recent), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/recent-messages/copies", test_copies);
   g_test_add_func ("/recent-messages/capacity", test_capacity);
+  g_test_add_func ("/recent-messages/long-token", test_long_token);
+  g_test_add_func ("/recent-messages/flood", test_flood);
   return g_test_run ();
 }
