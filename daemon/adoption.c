@@ -10,10 +10,6 @@
 /* How long the +QCOAPCLOSE results may take, all of them. */
 #define CLOSE_RESULTS_TIMEOUT_MS 10000
 
-/* AT+QCOAPOPEN? answers one "+QCOAPOPEN: <id>,"<host>",<port>,<status>" a
- * client ID. */
-static const char *const open_query_response[] = { "+QCOAPOPEN:", NULL };
-
 struct _Adoption
 {
   Modem *modem;
@@ -419,8 +415,9 @@ adoption_run (Adoption *adoption, GCancellable *cancellable, GAsyncReadyCallback
               gpointer user_data)
 {
   g_autofree char *command = at_coap_cmd_open_query ();
-  AtCommand at
-      = { .text = command, .response = open_query_response, .timeout_ms = QUERY_TIMEOUT_MS };
+  AtCommand at = { .text = command,
+                   .response = at_coap_open_query_response,
+                   .timeout_ms = QUERY_TIMEOUT_MS };
 
   g_return_if_fail (adoption->task == NULL);
   adoption->task = g_task_new (NULL, cancellable, callback, user_data);

@@ -6,8 +6,6 @@
 
 #define SWEEP_QUERY_TIMEOUT_MS 2000
 
-static const char *const open_query_response[] = { "+QCOAPOPEN:", NULL };
-
 typedef struct
 {
   Modem *modem;
@@ -23,18 +21,6 @@ sweep_free (Sweep *sweep)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Sweep, sweep_free)
-
-/* @line lists client ID @id as open. */
-static gboolean
-lists_open (const char *line, guint *id)
-{
-  g_autofree char *host = NULL;
-  QcoapClientStatus status;
-  guint16 port;
-
-  return at_coap_open_status_parse (line, id, &host, &port, &status, NULL)
-         && *id < QCOAP_MAX_CLIENTS && status != QCOAP_STATUS_IDLE;
-}
 
 static void
 on_listing (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -56,7 +42,7 @@ on_listing (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       guint id;
 
-      if (lists_open (g_ptr_array_index (response->lines, i), &id)
+      if (at_coap_open_status_lists_held (g_ptr_array_index (response->lines, i), &id)
           && client_pool_acquire (sweep->pool, (int)id, &id, NULL))
         {
           client_pool_close_and_release (sweep->pool, id);
@@ -72,8 +58,9 @@ void
 id_sweep_run (Modem *modem, ClientPool *pool, GCancellable *cancellable)
 {
   g_autofree char *command = at_coap_cmd_open_query ();
-  AtCommand at
-      = { .text = command, .response = open_query_response, .timeout_ms = SWEEP_QUERY_TIMEOUT_MS };
+  AtCommand at = { .text = command,
+                   .response = at_coap_open_query_response,
+                   .timeout_ms = SWEEP_QUERY_TIMEOUT_MS };
   Sweep *sweep = g_new0 (Sweep, 1);
 
   sweep->modem = modem;

@@ -418,8 +418,6 @@ restart_check_free (RestartCheck *check)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RestartCheck, restart_check_free)
 
-static const char *const open_query_response[] = { "+QCOAPOPEN:", NULL };
-
 static void
 restart_check_end (RestartCheck *check, gboolean believed)
 {
@@ -435,18 +433,11 @@ restart_check_end (RestartCheck *check, gboolean believed)
 static gboolean
 lists_open_client (const AtResponse *response)
 {
-  for (guint i = 0; i < response->lines->len; i++)
-    {
-      g_autofree char *host = NULL;
-      QcoapClientStatus status;
-      guint16 port;
-      guint id;
+  guint id;
 
-      if (at_coap_open_status_parse (g_ptr_array_index (response->lines, i), &id, &host, &port,
-                                     &status, NULL)
-          && status != QCOAP_STATUS_IDLE)
-        return TRUE;
-    }
+  for (guint i = 0; i < response->lines->len; i++)
+    if (at_coap_open_status_lists_held (g_ptr_array_index (response->lines, i), &id))
+      return TRUE;
   return FALSE;
 }
 
@@ -496,7 +487,7 @@ on_restart_checked (GObject *source, GAsyncResult *result, gpointer user_data)
   cancellable = check->cancellable;
   at_engine_command (AT_ENGINE (source),
                      &(AtCommand){ .text = query,
-                                   .response = open_query_response,
+                                   .response = at_coap_open_query_response,
                                    .timeout_ms = RESTART_CHECK_TIMEOUT_MS },
                      cancellable, on_clients_listed, g_steal_pointer (&check));
 }

@@ -115,6 +115,8 @@ at_coap_cmd_open (guint client_id, const char *host, guint16 port, GError **erro
   return g_strdup_printf ("AT+QCOAPOPEN=%u,\"%s\",%u", client_id, host, port);
 }
 
+const char *const at_coap_open_query_response[] = { "+QCOAPOPEN:", NULL };
+
 char *
 at_coap_cmd_open_query (void)
 {

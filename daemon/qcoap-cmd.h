@@ -45,8 +45,10 @@ char *at_coap_cmd_cfg_trans_query (guint client_id);
  * and for port 0. */
 char *at_coap_cmd_open (guint client_id, const char *host, guint16 port, GError **error);
 
-/* AT+QCOAPOPEN? */
+/* AT+QCOAPOPEN?, and the prefixes of its answer's lines (its AtCommand's
+ * `response`). */
 char *at_coap_cmd_open_query (void);
+extern const char *const at_coap_open_query_response[];
 
 /* AT+QCOAPCLOSE=<id> */
 char *at_coap_cmd_close (guint client_id);

@@ -695,3 +695,14 @@ at_coap_recv_head_reads (const char *line)
 
   return recv != NULL;
 }
+
+gboolean
+at_coap_open_status_lists_held (const char *line, guint *client_id)
+{
+  g_autofree char *host = NULL;
+  QcoapClientStatus status;
+  guint16 port;
+
+  return at_coap_open_status_parse (line, client_id, &host, &port, &status, NULL)
+         && *client_id < QCOAP_MAX_CLIENTS && status != QCOAP_STATUS_IDLE;
+}

@@ -140,6 +140,9 @@ gboolean at_coap_close_result_parse (const char *line, guint *client_id, int *re
  * *host receives a newly allocated string. */
 gboolean at_coap_open_status_parse (const char *line, guint *client_id, char **host, guint16 *port,
                                     QcoapClientStatus *status, GError **error);
+/* Whether @line of AT+QCOAPOPEN? lists a client ID (0-5, into @client_id)
+ * that is not idle: the module holds it. */
+gboolean at_coap_open_status_lists_held (const char *line, guint *client_id);
 
 /* +QFUPL: <size>,<checksum> (checksum in hex, either case). */
 gboolean at_coap_qfupl_parse (const char *line, gsize *size, guint16 *checksum, GError **error);

@@ -448,6 +448,13 @@ test_open_status_parse (void)
       at_coap_open_status_parse ("+QCOAPOPEN: 0,h,5683,3", &id, &host, &port, &status, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
   g_clear_error (&error);
+
+  /* Held: listed and not idle, with an ID the module has. */
+  g_assert_true (at_coap_open_status_lists_held ("+QCOAPOPEN: 5,\"h\",5683,1", &id));
+  g_assert_cmpuint (id, ==, 5);
+  g_assert_false (at_coap_open_status_lists_held ("+QCOAPOPEN: 2,\"h\",5683,0", &id));
+  g_assert_false (at_coap_open_status_lists_held ("+QCOAPOPEN: 6,\"h\",5683,3", &id));
+  g_assert_false (at_coap_open_status_lists_held ("+QCOAPOPEN: 0,h,5683,3", &id));
   g_assert_false (
       at_coap_open_status_parse ("+QCOAPOPEN: 0,\"h,5683,3", &id, &host, &port, &status, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
