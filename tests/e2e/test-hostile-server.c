@@ -211,10 +211,12 @@ test_many_options (void)
   assert_nothing_forged ();
 }
 
-/* A header longer than the daemon keeps: the message is not delivered (no
- * Received, no reply with a partial option list), the call fails. */
+/* A Request of @path whose response the daemon cannot read: the call fails
+ * at once (not at its timeout: the daemon knows whose it was) with
+ * ModemError saying @said, nothing is delivered, the daemon's log says
+ * @logged, and nothing is forged. */
 static void
-test_huge_header (void)
+assert_unreadable (const char *path, const char *said, const char *logged)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GVariant) reply = NULL;
@@ -223,18 +225,26 @@ test_huge_header (void)
   guint received_before = attacked->received->len;
   guint answered_before = hostile_peer_get_answered (peer);
 
-  reply = caller_request (attacked, HOSTILE_PATH_HUGE_HEADER, UNREADABLE_TIMEOUT_MS, &error);
+  reply = caller_request (attacked, path, UNREADABLE_TIMEOUT_MS, &error);
   g_assert_null (reply);
   remote_error = g_dbus_error_get_remote_error (error);
-  /* At once, not at the call's timeout: the daemon knows whose it was. */
   g_assert_cmpstr (remote_error, ==, E2E_ERROR_PREFIX "ModemError");
-  g_assert_nonnull (strstr (error->message, "larger than the daemon reads"));
+  g_assert_nonnull (strstr (error->message, said));
   g_assert_cmpuint (hostile_peer_get_answered (peer), ==, answered_before + 1);
   dispatch_signals ();
   g_assert_cmpuint (attacked->received->len, ==, received_before);
   g_assert_true (g_file_get_contents (env->daemon_log_path, &log, NULL, NULL));
-  g_assert_nonnull (strstr (log, "its header line is over"));
+  g_assert_nonnull (strstr (log, logged));
   assert_nothing_forged ();
+}
+
+/* A header longer than the daemon keeps: the message is not delivered (no
+ * Received, no reply with a partial option list), the call fails. */
+static void
+test_huge_header (void)
+{
+  assert_unreadable (HOSTILE_PATH_HUGE_HEADER, "larger than the daemon reads",
+                     "its header line is over");
 }
 
 /* No command the forged lines would have caused was sent. */
@@ -283,23 +293,10 @@ test_split_header (void)
 static void
 test_parsing_fragment (void)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) reply = NULL;
-  g_autofree char *remote_error = NULL;
-  g_autofree char *log = NULL;
   gsize sim_offset = e2e_env_sim_log_offset (env);
-  guint received_before = attacked->received->len;
 
-  reply = caller_request (attacked, HOSTILE_PATH_PARSING_FRAGMENT, UNREADABLE_TIMEOUT_MS, &error);
-  g_assert_null (reply);
-  remote_error = g_dbus_error_get_remote_error (error);
-  g_assert_cmpstr (remote_error, ==, E2E_ERROR_PREFIX "ModemError");
-  g_assert_nonnull (strstr (error->message, "could not be read"));
-  dispatch_signals ();
-  g_assert_cmpuint (attacked->received->len, ==, received_before);
-  g_assert_true (g_file_get_contents (env->daemon_log_path, &log, NULL, NULL));
-  g_assert_nonnull (strstr (log, "no line end after its payload"));
-  assert_nothing_forged ();
+  assert_unreadable (HOSTILE_PATH_PARSING_FRAGMENT, "could not be read",
+                     "no line end after its payload");
   assert_no_reaction (sim_offset);
 }
 
