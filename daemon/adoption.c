@@ -55,7 +55,7 @@ plan_lost (const SavedSession *saved, gboolean owner_on_bus)
   else if (!saved->persistent)
     {
       step.action = owner_on_bus ? ADOPTION_END : ADOPTION_DROP;
-      step.reason = "modem-reset";
+      step.reason = MODEM_REASON_RESET;
     }
   return step;
 }
@@ -636,7 +636,7 @@ finish_run (Adopter *adopter)
   /* The modem restarted while its sessions were being taken over: what it
    * held is gone now. */
   if (adopter->lost_during_run)
-    adopter->listener.sessions_lost ("modem-reset", adopter->user_data);
+    adopter->listener.sessions_lost (MODEM_REASON_RESET, adopter->user_data);
   adopter->listener.finished (adopter->user_data);
 }
 

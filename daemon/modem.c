@@ -137,7 +137,7 @@ on_port_lost (const GError *error, gpointer user_data)
   cancel_init (modem);
   g_clear_pointer (&modem->port, serial_port_close);
   set_state_for (modem, MODEM_STATE_ABSENT, reason);
-  forget_sessions (modem, "modem-lost", QCOAP_ERROR_MODEM_UNAVAILABLE,
+  forget_sessions (modem, MODEM_REASON_LOST, QCOAP_ERROR_MODEM_UNAVAILABLE,
                    "The modem's port went away");
   modem_watch_for_device (modem);
 }
@@ -184,7 +184,7 @@ on_engine_unresponsive (AtEngine *engine, guint failed_probes, gpointer user_dat
   cancel_init (modem);
   g_clear_pointer (&modem->port, serial_port_close);
   set_state (modem, MODEM_STATE_INITIALIZING);
-  forget_sessions (modem, "modem-lost", QCOAP_ERROR_MODEM_UNAVAILABLE,
+  forget_sessions (modem, MODEM_REASON_LOST, QCOAP_ERROR_MODEM_UNAVAILABLE,
                    "The modem stopped answering");
   if (!try_open_port (modem))
     modem_watch_for_device (modem);
@@ -383,7 +383,7 @@ handle_reboot (Modem *modem, const char *line)
   g_warning ("Modem reports \"%s\": it restarted", line);
   cancel_init (modem);
   set_state (modem, MODEM_STATE_INITIALIZING);
-  forget_sessions (modem, "modem-reset", QCOAP_ERROR_CLOSED, "The modem restarted");
+  forget_sessions (modem, MODEM_REASON_RESET, QCOAP_ERROR_CLOSED, "The modem restarted");
   modem->retry_source = g_timeout_add (BOOT_SETTLE_MS, settle_after_boot, modem);
 }
 
@@ -541,7 +541,7 @@ on_power_saving (const AtEvent *event, gpointer user_data)
   g_message ("The module sleeps (power saving); its CoAP clients are gone until it wakes");
   cancel_init (modem);
   set_state_for (modem, MODEM_STATE_SLEEPING, MODEM_SLEEP_REASON);
-  forget_sessions (modem, "modem-lost", QCOAP_ERROR_MODEM_UNAVAILABLE,
+  forget_sessions (modem, MODEM_REASON_LOST, QCOAP_ERROR_MODEM_UNAVAILABLE,
                    "The module sleeps (power saving)");
 }
 

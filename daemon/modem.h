@@ -31,13 +31,16 @@ typedef enum
 
 typedef struct _Modem Modem;
 
+/* Why every session on the module ended, as the Closed signal spells it. */
+#define MODEM_REASON_LOST  "modem-lost"  /* the port went away, or the module stopped answering */
+#define MODEM_REASON_RESET "modem-reset" /* the module restarted */
+
 typedef struct
 {
   void (*state_changed) (Modem *modem, gpointer user_data);
-  /* Every CoAP session on the module is gone; @reason is "modem-lost" (the
-   * port went away) or "modem-reset" (the module restarted), as the Closed
-   * signal spells it. (A dropped data call is the network's, which hears of
-   * it through its own URC handler.) */
+  /* Every CoAP session on the module is gone; @reason is MODEM_REASON_LOST
+   * or MODEM_REASON_RESET. (A dropped data call is the network's, which
+   * hears of it through its own URC handler.) */
   void (*sessions_lost) (Modem *modem, const char *reason, gpointer user_data);
 } ModemListener;
 

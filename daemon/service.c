@@ -319,7 +319,7 @@ on_modem_sessions_lost (Modem *modem, const char *reason, gpointer user_data)
   adopter_sessions_lost (service->adopter);
   /* A module that restarted has no clients left; one that stopped
    * answering, or whose port went away, may have kept them. */
-  service->sweep_needed = !g_str_equal (reason, "modem-reset");
+  service->sweep_needed = !g_str_equal (reason, MODEM_REASON_RESET);
   suspend_sessions (reason, service);
 }
 
