@@ -11,14 +11,7 @@ Usage: check-config-keys.py DAEMON_CONFIG_C DEFAULT_CONFIG MAN_PAGE
 import configparser
 import re
 import sys
-
-failures = []
-
-
-def check(condition, message):
-    print(("ok   " if condition else "FAIL ") + message)
-    if not condition:
-        failures.append(message)
+from checks import check, verdict
 
 
 def daemon_keys(path):
@@ -87,11 +80,7 @@ def main():
         check(parsed == listed, "the uncommented default file parses with every key")
     except configparser.Error as error:
         check(False, "the uncommented default file parses: %s" % error)
-    if failures:
-        print("%d check(s) failed" % len(failures))
-        return 1
-    print("PASS: configuration keys agree")
-    return 0
+    return verdict("configuration keys agree")
 
 
 if __name__ == "__main__":

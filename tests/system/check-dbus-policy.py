@@ -17,6 +17,7 @@ Usage: check-dbus-policy.py POLICY INTROSPECTION_XML
 """
 import sys
 import xml.etree.ElementTree as ET
+from checks import check, verdict
 
 NAME = "org.qcoapd.CoAP1"
 STANDARD = {
@@ -30,14 +31,6 @@ STANDARD = {
 CLIENTS = (("user", "root"), ("group", "qcoapd"))
 # Methods only root may call (the daemon checks the caller's uid as well).
 ROOT_ONLY = {("org.qcoapd.CoAP1", "Command")}
-
-failures = []
-
-
-def check(condition, message):
-    print(("ok   " if condition else "FAIL ") + message)
-    if not condition:
-        failures.append(message)
 
 
 def api_methods(path):
@@ -112,11 +105,7 @@ def main():
             check(False, "%s=%s is allowed %s.%s, which the API does not have"
                   % (who[0], who[1], *extra))
 
-    if failures:
-        print("%d check(s) failed" % len(failures))
-        return 1
-    print("PASS: the policy covers every method, and nothing more")
-    return 0
+    return verdict("the policy covers every method, and nothing more")
 
 
 if __name__ == "__main__":

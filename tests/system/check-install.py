@@ -21,14 +21,7 @@ import sys
 import tempfile
 
 import children
-
-failures = []
-
-
-def check(condition, message):
-    print(("ok   " if condition else "FAIL ") + message)
-    if not condition:
-        failures.append(message)
+from checks import check, verdict
 
 
 def pkg_variable(package, variable):
@@ -169,11 +162,7 @@ def main():
     check_build_install(source, build)
     print("== Debian's layout (--prefix=/usr), system files and manual pages only")
     check_debian_layout(source)
-    if failures:
-        print("%d check(s) failed" % len(failures))
-        return 1
-    print("PASS: every file is where it belongs")
-    return 0
+    return verdict("every file is where it belongs")
 
 
 if __name__ == "__main__":

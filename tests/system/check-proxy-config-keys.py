@@ -14,14 +14,7 @@ Usage: check-proxy-config-keys.py PROXY_CONFIG_C DEFAULT_CONFIG MAN_PAGE
 """
 import re
 import sys
-
-failures = []
-
-
-def check(condition, message):
-    print(("ok   " if condition else "FAIL ") + message)
-    if not condition:
-        failures.append(message)
+from checks import check, verdict
 
 
 def code_keys(path):
@@ -84,11 +77,7 @@ def main():
     check(proxy(read) == proxy(shown), "the default file shows every key of [proxy]")
     check(shown <= read, "the default file shows only keys the proxy reads: %s"
           % show(shown - read))
-    if failures:
-        print("%d check(s) failed" % len(failures))
-        return 1
-    print("PASS: qcoap-proxy's configuration keys agree")
-    return 0
+    return verdict("qcoap-proxy's configuration keys agree")
 
 
 if __name__ == "__main__":

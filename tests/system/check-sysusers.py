@@ -15,14 +15,7 @@ import sys
 import tempfile
 
 import children
-
-failures = []
-
-
-def check(condition, message):
-    print(("ok   " if condition else "FAIL ") + message)
-    if not condition:
-        failures.append(message)
+from checks import check, verdict
 
 
 def table(path):
@@ -83,11 +76,7 @@ def main():
         check(groups["dialout"][2] == "20", "dialout keeps its gid")
         if proxy_entry:
             check_proxy_user(users, groups)
-    if failures:
-        print("%d check(s) failed" % len(failures))
-        return 1
-    print("PASS: the sysusers entry makes user qcoapd as intended")
-    return 0
+    return verdict("the sysusers entry makes user qcoapd as intended")
 
 
 if __name__ == "__main__":

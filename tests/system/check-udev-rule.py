@@ -11,8 +11,8 @@ Usage: check-udev-rule.py RULES_FILE
 import fnmatch
 import re
 import sys
+from checks import check, verdict
 
-failures = []
 TOKEN = re.compile(r'\s*([A-Z_]+(?:\{[A-Za-z0-9_]+\})?)\s*(==|!=|\+=|=)\s*"([^"]*)"\s*(,|$)')
 MATCH_KEYS = ("ACTION", "SUBSYSTEM", "KERNEL")
 
@@ -37,12 +37,6 @@ CASES = [
                        ID_USB_INTERFACE_NUM="02"), False),
     ("a UART", {"ACTION": "add", "SUBSYSTEM": "tty", "KERNEL": "ttyS1"}, False),
 ]
-
-
-def check(condition, message):
-    print(("ok   " if condition else "FAIL ") + message)
-    if not condition:
-        failures.append(message)
 
 
 def parse(path):
@@ -105,11 +99,7 @@ def main():
         result = evaluate(rules, device)
         check(result == (taken if expected else {}),
               "%s: %s" % (what, result if result else "left alone"))
-    if failures:
-        print("%d check(s) failed" % len(failures))
-        return 1
-    print("PASS: the udev rule takes exactly the AT ports it names")
-    return 0
+    return verdict("the udev rule takes exactly the AT ports it names")
 
 
 if __name__ == "__main__":

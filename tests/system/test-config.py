@@ -19,10 +19,10 @@ import tempfile
 import time
 
 import children
+from checks import check, verdict
 
 QCOAPD = os.environ["QCOAPD"]
 TIMEOUT = children.scaled(10)
-failures = []
 
 # (file contents, what the message must say after "qcoapd.conf: ")
 BAD_FILES = [
@@ -85,12 +85,6 @@ GOOD_FILES = [
     "[network]\nSignalInterval=0\n[context 1]\nAPN=iot.example\nUsername=gw\nPassword=s3cret\n"
     "Authentication=pap-or-chap\nIpType=ipv4v6\n[context 16]\nAPN=\n",
 ]
-
-
-def check(condition, message):
-    print(("ok   " if condition else "FAIL ") + message)
-    if not condition:
-        failures.append(message)
 
 
 def run(args, env=None):
@@ -199,11 +193,7 @@ def main():
         test_log_level(directory)
     finally:
         shutil.rmtree(directory)
-    if failures:
-        print("%d check(s) failed" % len(failures))
-        return 1
-    print("PASS: configuration and command line")
-    return 0
+    return verdict("configuration and command line")
 
 
 if __name__ == "__main__":

@@ -50,6 +50,7 @@ import threading
 import time
 
 import children
+from checks import check, failures, verdict
 
 SKIP = 77
 NAME = "org.qcoapd.CoAP1"
@@ -60,22 +61,12 @@ QCOAP_ERROR = "org.qcoapd.CoAP1.Error."
 USER_A, USER_B = "qcoapd-test", "qcoapd-test2"
 CREATE_USERS_ENV = "QCOAPD_TEST_CREATE_USERS"
 
-failures = []
-
-
 
 def coap_commands(log):
     """The CoAP commands the modem received, as the simulator logs them. The
     daemon's own network reads (registration, signal, contexts) come at any
     moment and are not caused by a caller."""
     return [line for line in log.splitlines() if "at-rx" in line and "QCOAP" in line]
-
-def check(condition, message):
-    print(("ok   " if condition else "FAIL ") + message, flush=True)
-    if not condition:
-        failures.append(message)
-    return condition
-
 
 def run(argv):
     print("     $ " + " ".join(argv), flush=True)
@@ -789,11 +780,7 @@ def main():
             env.dump_logs()
     finally:
         env.close()
-    if failures:
-        print("%d check(s) failed" % len(failures))
-        return 1
-    print("PASS: the bus and the daemon keep users apart")
-    return 0
+    return verdict("the bus and the daemon keep users apart")
 
 
 if __name__ == "__main__":
