@@ -450,6 +450,7 @@ adoption_create_session (Adoption *adoption, guint id, ClientPool *pool,
   args.persistent = saved->persistent;
   args.idle_timeout = saved->idle_timeout;
   args.psk_identity = g_strdup (saved->psk_identity);
+  args.modem = g_strdup (saved->modem);
   return session_new (pool, adoption->callers, id, saved->number, saved->host, (guint16)saved->port,
                       &args, limits, adoption->owners[id], ended, user_data);
 }
@@ -492,6 +493,7 @@ adoption_describe_session (Session *session, SavedSession *saved)
   saved->idle_timeout = session_get_idle_timeout (session);
   saved->idle_deadline = session_get_idle_deadline (session);
   saved->psk_identity = g_strdup (config->psk_identity);
+  saved->modem = g_strdup (session_get_pinned_modem (session));
   saved->owner_uid = (guint)session_get_owner_uid (session);
   saved->owner = g_strdup (caller_get_bus_name (session_get_owner (session)));
 }

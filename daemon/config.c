@@ -18,6 +18,8 @@
 #define MAX_IDLE_TIMEOUT_S (7 * 24 * 3600)
 /* Longest decimal number a guint holds without overflow checks. */
 #define MAX_UINT_DIGITS 9
+/* The longest FailoverDelay: an hour. */
+#define MAX_FAILOVER_DELAY_S 3600
 /* The longest SignalInterval: a day. */
 #define MAX_SIGNAL_INTERVAL_S (24 * 3600)
 /* The groups [context 1] … [context 16]: one group name in the table, its
@@ -28,7 +30,6 @@
 #define MODEM_GROUP "modem"
 /* A modem's name: letters, digits, '-' and '_', as in a file name. */
 #define MODEM_NAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"
-#define MAX_MODEM_NAME   32
 
 typedef struct _ConfigKey ConfigKey;
 
@@ -87,6 +88,8 @@ static const ConfigKey config_keys[] = {
     QCOAP_MAX_CLIENTS - 1 },
   { "service", "MaxIdleTimeout", read_uint, FIELD (service.max_idle_timeout), 1,
     MAX_IDLE_TIMEOUT_S },
+  { "service", "FailoverDelay", read_uint, FIELD (service.failover_delay), 0,
+    MAX_FAILOVER_DELAY_S },
   { "service", "LogLevel", read_log_level, FIELD (log_level), 0, 0 },
   { "dtls", "CipherSuite", read_cipher_suite, FIELD (cipher_suite), 0, 0 },
   { "network", "SignalInterval", read_uint, FIELD (service.network.signal_interval), 0,
@@ -439,14 +442,14 @@ modem_group_error (const char *path, const char *group, GError **error)
   g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND,
                "%s: group [%s]: a modem is [modem NAME], NAME of 1 to %d letters, digits, "
                "'-' or '_' (and its own data contexts [modem NAME context N])",
-               path, group, MAX_MODEM_NAME);
+               path, group, MODEM_UNIT_MAX_NAME);
   return NULL;
 }
 
 static gboolean
 is_modem_name (const char *name, gsize length)
 {
-  return length > 0 && length <= MAX_MODEM_NAME && strspn (name, MODEM_NAME_CHARS) >= length;
+  return length > 0 && length <= MODEM_UNIT_MAX_NAME && strspn (name, MODEM_NAME_CHARS) >= length;
 }
 
 /* "modem", "modem NAME" → that modem's ModemUnitConfig (table group

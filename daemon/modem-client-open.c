@@ -495,6 +495,49 @@ modem_client_reopen (ModemClient *self)
   connect_client (self);
 }
 
+/* ---- another modem ---------------------------------------------------------------- */
+
+gboolean
+modem_client_may_move (ModemClient *self)
+{
+  return self->config.persistent && self->state == MODEM_CLIENT_OPENING && self->open_task == NULL
+         && (self->config.psk_identity == NULL || self->config.psk_key != NULL);
+}
+
+/* The old ID's pool and holder forget the client. */
+static void
+leave_client_id (ModemClient *self, gboolean close_old)
+{
+  client_pool_detach (self->pool, self->id, self);
+  if (close_old)
+    client_pool_close_and_release (self->pool, self->id);
+  else
+    client_pool_release (self->pool, self->id);
+}
+
+void
+modem_client_move (ModemClient *self, ClientPool *pool, guint id, gboolean close_old)
+{
+  g_return_if_fail (modem_client_may_move (self));
+
+  g_info ("Client %u (%s:%u) moves to another modem, as its client ID %u", self->id,
+          self->config.host, self->config.port, id);
+  /* An attempt on the old modem (a wait for its network) ends here. */
+  stop_timers (self);
+  g_cancellable_cancel (self->cancellable);
+  g_set_object (&self->cancellable, NULL);
+  self->cancellable = g_cancellable_new ();
+  self->reopening = FALSE;
+  self->reopen_failures = 0;
+  leave_client_id (self, close_old);
+  self->pool = pool;
+  self->id = id;
+  option_mirror_free (self->option_mirror);
+  self->option_mirror = option_mirror_new (id);
+  client_pool_attach (pool, id, modem_client_handle_urc, self);
+  modem_client_reopen (self);
+}
+
 /* ---- a restart of the daemon ------------------------------------------------------ */
 
 void

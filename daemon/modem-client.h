@@ -142,6 +142,16 @@ void modem_client_end (ModemClient *client, const char *reason);
 void modem_client_suspend (ModemClient *client, const char *reason);
 /* The modem can take sessions again: a waiting client opens again. */
 void modem_client_reopen (ModemClient *client);
+/* Whether the client waits for its modem (a persistent client the modem
+ * lost, between attempts or during one) and could open elsewhere: a DTLS
+ * client only with its key in memory. */
+gboolean modem_client_may_move (ModemClient *client);
+/* Moves a client that may move to client ID @id of @pool (attached to it
+ * there) and opens it there. Its old ID goes back to its pool: closed on
+ * the module first if @close_old (a module still answering may hold it),
+ * else at once (one that restarted holds nothing, and one that stopped
+ * answering is swept when it is back). */
+void modem_client_move (ModemClient *client, ClientPool *pool, guint id, gboolean close_old);
 /* The modem already holds this client open (a restarted daemon found it
  * so): the client is open without any AT command. What the modem holds of
  * its header and option slots is not known; the first message writes it. */

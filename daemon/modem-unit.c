@@ -520,6 +520,61 @@ modem_unit_get_pool (ModemUnit *unit)
   return unit->pool;
 }
 
+gboolean
+modem_unit_is_better (ModemUnit *unit, ModemUnit *than)
+{
+  guint sessions = modem_unit_count_sessions (unit);
+  guint than_sessions = modem_unit_count_sessions (than);
+
+  if (modem_unit_is_registered (unit) != modem_unit_is_registered (than))
+    return modem_unit_is_registered (unit);
+  if (sessions != than_sessions)
+    return sessions < than_sessions;
+  return modem_unit_signal_rank (unit) > modem_unit_signal_rank (than);
+}
+
+gboolean
+modem_unit_is_away (ModemUnit *unit)
+{
+  return !modem_unit_check_ready (unit, NULL) || !modem_unit_is_registered (unit);
+}
+
+/* ---- a session moves ------------------------------------------------------------- */
+
+GPtrArray *
+modem_unit_movable_sessions (ModemUnit *unit)
+{
+  GPtrArray *sessions = g_ptr_array_new_with_free_func ((GDestroyNotify)session_unref);
+
+  for (guint i = 0; i < QCOAP_MAX_CLIENTS; i++)
+    if (unit->sessions[i] && !unit->temporary[i] && session_can_move (unit->sessions[i]))
+      g_ptr_array_add (sessions, session_ref (unit->sessions[i]));
+  return sessions;
+}
+
+gboolean
+modem_unit_move_session (ModemUnit *from, ModemUnit *to, Session *session)
+{
+  guint old_id = session_get_id (session);
+  /* A module that still answers may hold the old client ID open. */
+  gboolean close_old = modem_get_state (from->modem) == MODEM_STATE_READY;
+  guint id;
+
+  g_return_val_if_fail (from->sessions[old_id] == session, FALSE);
+  if (!client_pool_acquire (to->pool, -1, &id, NULL))
+    return FALSE;
+  g_info ("Moving session %s from the modem %s (client ID %u) to the modem %s (client ID %u)",
+          session_get_object_path (session), from->name, old_id, to->name, id);
+  from->sessions[old_id] = NULL;
+  to->sessions[id] = session;
+  session_move (session, to->pool, id, close_old, to->path, to);
+  save_state (from, FALSE);
+  save_state (to, FALSE);
+  sessions_changed (from);
+  sessions_changed (to);
+  return TRUE;
+}
+
 /* ---- Command ------------------------------------------------------------------------ */
 
 typedef struct

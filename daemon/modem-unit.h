@@ -19,11 +19,15 @@
 #include "network.h"
 #include "qcoap-dbus-generated.h"
 #include "session.h"
+#include "state-file.h"
 
 G_BEGIN_DECLS
 
 #define MODEM_UNIT_DEFAULT_NAME "default"
 #define MODEM_UNIT_PATH_PREFIX  "/org/qcoapd/CoAP1/Modem/"
+/* The longest name of a modem ([modem NAME]), as its sessions' state
+ * file keeps it. */
+#define MODEM_UNIT_MAX_NAME STATE_FILE_MAX_MODEM_NAME
 
 /* One [modem NAME] group ([modem] is the modem "default"). */
 typedef struct
@@ -108,6 +112,19 @@ void modem_unit_drop_session (ModemUnit *unit, Session *session);
 void modem_unit_export_session (ModemUnit *unit, Session *session, gboolean temporary);
 /* Where a session of this unit reports its end. */
 void modem_unit_session_ended (Session *session, gpointer unit);
+
+/* Whether @unit is a better choice than @than for a new session:
+ * registered first, then fewer sessions, then the better signal. */
+gboolean modem_unit_is_better (ModemUnit *unit, ModemUnit *than);
+/* Whether it cannot serve now: not ready (gone, restarting, asleep), or
+ * ready without registration. */
+gboolean modem_unit_is_away (ModemUnit *unit);
+/* Its sessions that may move to another modem now (session_can_move()),
+ * each with a reference. */
+GPtrArray *modem_unit_movable_sessions (ModemUnit *unit);
+/* Moves @session, one of @from's, to a free client ID of @to and opens it
+ * there; FALSE (nothing changed) if @to has no free client ID. */
+gboolean modem_unit_move_session (ModemUnit *from, ModemUnit *to, Session *session);
 
 /* Command(command, timeout_ms) on this modem: root only, once ready. */
 void modem_unit_handle_command (ModemUnit *unit, GDBusMethodInvocation *invocation,

@@ -150,18 +150,6 @@ check_free (ModemUnit *unit, GError **error)
   return FALSE;
 }
 
-/* Registered first, then the one with fewer sessions, then the better
- * signal. */
-static gboolean
-is_better (ModemUnit *unit, ModemUnit *than)
-{
-  if (modem_unit_is_registered (unit) != modem_unit_is_registered (than))
-    return modem_unit_is_registered (unit);
-  if (modem_unit_count_sessions (unit) != modem_unit_count_sessions (than))
-    return modem_unit_count_sessions (unit) < modem_unit_count_sessions (than);
-  return modem_unit_signal_rank (unit) > modem_unit_signal_rank (than);
-}
-
 /* Of the refusals, the one to give: NoFreeClient if any modem gave it (a
  * one-shot Request may wait for an ID), else the first modem's. */
 static void
@@ -198,7 +186,7 @@ choose_unit (Opener *opener, OpenCall *call, Caller *caller, GError **error)
 
       if (!unit_can_take (opener, unit, caller, &unit_error) || !check_free (unit, &unit_error))
         keep_refusal (&refusal, unit_error);
-      else if (best == NULL || is_better (unit, best))
+      else if (best == NULL || modem_unit_is_better (unit, best))
         best = unit;
     }
   if (best == NULL)

@@ -6,6 +6,7 @@
 #include "caller.h"
 #include "dbus-args.h"
 #include "ended-sessions.h"
+#include "failover.h"
 #include "modem-unit.h"
 #include "open-call.h"
 #include "qcoap-dbus-generated.h"
@@ -19,6 +20,7 @@
 #define DEFAULT_MAX_IN_FLIGHT        64
 #define DEFAULT_RESERVED_FOR_ROOT    1
 #define DEFAULT_MAX_IDLE_TIMEOUT_S   (24 * 3600)
+#define DEFAULT_FAILOVER_DELAY_S     10
 /* Between the STATUS= parts of several modems. */
 #define STATUS_SEPARATOR " | "
 
@@ -43,6 +45,7 @@ struct _Service
   EndedSessions *ended; /* what a call on an ended session's path gets */
   CallerRegistry *callers;
   Opener *opener;
+  Failover *failover;
 };
 
 void
@@ -54,6 +57,7 @@ service_config_init (ServiceConfig *config)
   config->max_in_flight = DEFAULT_MAX_IN_FLIGHT;
   config->reserved_for_root = DEFAULT_RESERVED_FOR_ROOT;
   config->max_idle_timeout = DEFAULT_MAX_IDLE_TIMEOUT_S;
+  config->failover_delay = DEFAULT_FAILOVER_DELAY_S;
   network_config_init (&config->network);
 }
 
@@ -134,7 +138,11 @@ update_sessions_property (Service *service)
 static void
 on_unit_changed (ModemUnit *unit, gpointer user_data)
 {
-  update_status (user_data);
+  Service *service = user_data;
+
+  update_status (service);
+  if (service->failover)
+    failover_unit_changed (service->failover, unit);
 }
 
 static void
@@ -236,6 +244,8 @@ service_new (const ServiceConfig *config,
                                  c->reserved_for_root,
                                  c->max_idle_timeout,
                                  { c->queue_limit, c->max_in_flight } };
+  FailoverConfig failover_config
+      = { c->failover_delay, c->max_clients_per_user, c->reserved_for_root };
 
   service_config_copy (&service->config, config);
   service->status_func = status_func;
@@ -245,6 +255,7 @@ service_new (const ServiceConfig *config,
   service->object_manager = g_dbus_object_manager_server_new (SERVICE_OBJECT_PATH);
   create_units (service);
   service->opener = opener_new (service->units, service->callers, &opener_limits);
+  service->failover = failover_new (service->units, &failover_config);
   create_manager (service);
   update_status (service);
   return service;
@@ -321,6 +332,7 @@ service_free (Service *service)
 {
   if (service == NULL)
     return;
+  g_clear_pointer (&service->failover, failover_free);
   g_clear_pointer (&service->opener, opener_free);
   g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (service->manager));
   g_clear_object (&service->manager);

@@ -35,6 +35,7 @@ typedef struct
   guint max_in_flight;        /* confirmable messages awaiting their Ack, per session */
   guint reserved_for_root;    /* client IDs only root may take, per modem */
   guint max_idle_timeout;     /* the longest idle-timeout of a persistent session, s */
+  guint failover_delay;       /* s a modem is away before its sessions move */
   NetworkConfig network;      /* [context N], [network]: every modem's */
 } ServiceConfig;
 

@@ -13,6 +13,7 @@ struct _Session
   char *end_reason; /* as the Closed signal said it, once ended */
   guint number;     /* of the path (see session_numbers_next()) */
   gboolean persistent;
+  char *pinned_modem; /* the modem Open named: the session stays there */
   guint idle_timeout_s;
   Caller *owner;
   gulong owner_vanished_handler;
@@ -69,6 +70,7 @@ session_unref (Session *session)
   g_clear_object (&session->iface);
   g_clear_object (&session->object);
   g_free (session->object_path);
+  g_free (session->pinned_modem);
   g_free (session->end_reason);
   g_free (session);
 }
@@ -135,6 +137,7 @@ session_new (ClientPool *pool, CallerRegistry *callers, guint id, guint number, 
   session_numbers_reserve (session->number);
   session->object_path = g_strdup_printf (SESSION_OBJECT_PATH_PREFIX "%u", session->number);
   session->persistent = args->persistent;
+  session->pinned_modem = g_strdup (args->modem);
   session->idle_timeout_s = args->idle_timeout;
   session->owner = g_object_ref (owner);
   session->listeners = session_listeners_new (callers, id);
@@ -165,6 +168,31 @@ void
 session_set_modem (Session *session, const char *modem_path)
 {
   qcoap_session_set_modem (session->iface, modem_path);
+}
+
+const char *
+session_get_pinned_modem (Session *session)
+{
+  return session->pinned_modem;
+}
+
+gboolean
+session_can_move (Session *session)
+{
+  return session->pinned_modem == NULL && modem_client_may_move (session->client);
+}
+
+void
+session_move (Session *session, ClientPool *pool, guint id, gboolean close_old,
+              const char *modem_path, gpointer ended_data)
+{
+  g_info ("Session %u of %s moves to the modem %s", session->number,
+          caller_describe (session->owner), modem_path);
+  session->id = id;
+  session->ended_data = ended_data;
+  qcoap_session_set_client_id (session->iface, (guint8)id);
+  qcoap_session_set_modem (session->iface, modem_path);
+  modem_client_move (session->client, pool, id, close_old);
 }
 
 guint

@@ -90,6 +90,18 @@ void session_numbers_reserve (guint number);
 const char *session_get_end_reason (Session *session);
 /* Its Modem property: the object path of the modem its client ID is on. */
 void session_set_modem (Session *session, const char *modem_path);
+/* The modem's name Open gave ("modem"), or NULL: qcoapd chose, and the
+ * session may move. */
+const char *session_get_pinned_modem (Session *session);
+/* Whether it may move to another modem now: persistent, not pinned,
+ * waiting for its modem, and (DTLS) with its key in memory. */
+gboolean session_can_move (Session *session);
+/* Moves it to client ID @id (acquired) of @pool, on the modem at
+ * @modem_path, whose unit now hears of its end (@ended_data); it opens
+ * there. The old ID is closed on its module first if @close_old. Path,
+ * owner and listeners stay; ClientId and Modem change. */
+void session_move (Session *session, ClientPool *pool, guint id, gboolean close_old,
+                   const char *modem_path, gpointer ended_data);
 /* The exported object (with its Session interface). */
 GDBusObjectSkeleton *session_get_object (Session *session);
 uid_t session_get_owner_uid (Session *session);

@@ -80,6 +80,7 @@ static const StateKey session_keys[] = {
   { "IdleTimeout", VALUE_UINT, SESSION_FIELD (idle_timeout), MAX_IDLE_TIMEOUT_S, 0, FALSE },
   { "IdleDeadline", VALUE_INT64, SESSION_FIELD (idle_deadline), G_MAXINT64, 0, FALSE },
   { "DtlsIdentity", VALUE_TEXT, SESSION_FIELD (psk_identity), MAX_PSK_IDENTITY, 1, TRUE },
+  { "Modem", VALUE_TEXT, SESSION_FIELD (modem), STATE_FILE_MAX_MODEM_NAME, 1, TRUE },
   { "OwnerUid", VALUE_UINT, SESSION_FIELD (owner_uid), G_MAXUINT32 - 1, 0, FALSE },
   { "Owner", VALUE_UNIQUE_NAME, SESSION_FIELD (owner), 255, 0, FALSE },
   { "Listeners", VALUE_NAME_LIST, SESSION_FIELD (listeners), MAX_LISTENERS, 0, TRUE },
@@ -91,6 +92,7 @@ saved_session_clear (SavedSession *session)
 {
   g_free (session->host);
   g_free (session->psk_identity);
+  g_free (session->modem);
   g_free (session->owner);
   g_strfreev (session->listeners);
   memset (session, 0, sizeof *session);

@@ -29,6 +29,8 @@ G_BEGIN_DECLS
 
 #define STATE_FILE_VERSION 1
 #define STATE_FILE_NAME    "state"
+/* The longest modem name a session's Modem= holds. */
+#define STATE_FILE_MAX_MODEM_NAME 32
 /* The modem whose file is STATE_FILE_NAME itself. */
 #define STATE_FILE_DEFAULT_MODEM "default"
 /* Where it lives when $RUNTIME_DIRECTORY is not set (systemd sets it from
@@ -62,6 +64,7 @@ typedef struct
   char *owner;      /* the unique bus name of the connection that opened it */
   char **listeners; /* unique bus names; NULL-terminated, may be NULL */
   guint message_id; /* its message-ID sequence continues from here */
+  char *modem;      /* the modem Open named (it stays there), or NULL */
 } SavedSession;
 
 typedef struct

@@ -17,6 +17,10 @@
 #define CLIENTS       6
 #define SIM_TIMEOUT   15000
 #define STATE_TIMEOUT 30000
+/* FailoverDelay= of the test's configuration, s. */
+#define FAILOVER_DELAY_S 1
+/* The delay, and time to open on the other modem. */
+#define MOVE_TIMEOUT (FAILOVER_DELAY_S * 1000 + 20000)
 
 static E2eEnv *env;
 static HarnessSim *second;
@@ -319,13 +323,145 @@ test_restart (void)
   e2e_close_session (env->bus, on_second);
 }
 
+/* ---- failover ---- */
+
+static char *
+first_path (void)
+{
+  g_auto (GStrv) paths = modem_paths ();
+
+  return g_strdup (paths[0]);
+}
+
+static char *
+open_persistent (const char *modem)
+{
+  GVariant *options = modem ? e2e_vardict ("persistent", g_variant_new_boolean (TRUE), "modem",
+                                           g_variant_new_string (modem), NULL)
+                            : e2e_persistent ();
+
+  return e2e_open_session (env->bus, env->coap_port, options);
+}
+
+/* @session is on @modem, open, and serves there. */
+static void
+assert_serves_on (const char *session, const char *modem)
+{
+  g_autofree char *now = NULL;
+
+  e2e_env_wait_property (env, session, E2E_SESSION_IFACE, "Modem", modem, MOVE_TIMEOUT);
+  e2e_env_wait_session_state (env, session, "open", MOVE_TIMEOUT);
+  now = session_modem (session);
+  g_assert_cmpstr (now, ==, modem);
+  e2e_assert_session_serves (env->bus, session);
+}
+
+/* Waits until the modem at @path reports its signal again (after a
+ * registration it is read anew). */
+static void
+wait_signal (const char *path)
+{
+  gint64 deadline = g_get_monotonic_time () + STATE_TIMEOUT * G_TIME_SPAN_MILLISECOND;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr (GVariant) signal = e2e_env_get_property (env, path, MODEM_IFACE, "Signal");
+
+      if (signal != NULL && g_variant_n_children (signal) > 0)
+        return;
+      g_usleep (20000);
+    }
+  g_error ("%s reports no signal", path);
+}
+
+/* Idle modems with equal signals: the first is chosen. */
+static char *
+open_persistent_on_first (void)
+{
+  g_autofree char *first = first_path ();
+  g_autofree char *other = second_path ();
+  char *session;
+
+  wait_signal (first);
+  wait_signal (other);
+  session = open_persistent (NULL);
+
+  assert_serves_on (session, first);
+  return session;
+}
+
+/* The first modem is unplugged: the session that did not name it opens on
+ * the second, same path; the one that named it waits, and serves again
+ * when its modem is back. */
+static void
+test_failover_unplug (void)
+{
+  g_autofree char *first = first_path ();
+  g_autofree char *other = second_path ();
+  g_autofree char *moving = open_persistent_on_first ();
+  g_autofree char *pinned = open_persistent ("default");
+  gsize offset = second_log_offset ();
+  g_autofree char *log = NULL;
+  g_autofree char *modem = NULL;
+
+  e2e_env_sim_command (env, "unplug");
+  e2e_env_wait_modem_state (env, "absent", STATE_TIMEOUT);
+  assert_serves_on (moving, other);
+  log = second_log_since (offset);
+  g_assert_nonnull (strstr (log, "AT+QCOAPOPEN="));
+  modem = session_modem (pinned);
+  g_assert_cmpstr (modem, ==, first);
+  g_assert_cmpstr (e2e_env_session_state (env, pinned), ==, "opening");
+  e2e_env_sim_command (env, "replug");
+  g_assert_true (e2e_env_wait_modem_state (env, "ready", STATE_TIMEOUT));
+  assert_serves_on (pinned, first);
+  /* It stays where it moved. */
+  assert_serves_on (moving, other);
+  e2e_close_session (env->bus, moving);
+  e2e_close_session (env->bus, pinned);
+}
+
+/* The first modem loses the network: its session moves once the delay is
+ * over, and serves on the second. */
+static void
+test_failover_deregister (void)
+{
+  g_autofree char *first = first_path ();
+  g_autofree char *other = second_path ();
+  g_autofree char *moving = open_persistent_on_first ();
+
+  e2e_env_sim_command (env, "fault deregister");
+  assert_serves_on (moving, other);
+  e2e_env_sim_command (env, "fault register");
+  e2e_env_wait_property (env, first, MODEM_IFACE, "Registration", "home", STATE_TIMEOUT);
+  e2e_close_session (env->bus, moving);
+}
+
+/* The first modem restarts (longer than the delay, with its boot and
+ * registration): the session moves. */
+static void
+test_failover_reset (void)
+{
+  g_autofree char *first = first_path ();
+  g_autofree char *other = second_path ();
+  g_autofree char *moving = open_persistent_on_first ();
+
+  e2e_env_sim_command (env, "reboot");
+  assert_serves_on (moving, other);
+  e2e_env_wait_property (env, first, MODEM_IFACE, "Registration", "home", STATE_TIMEOUT);
+  e2e_close_session (env->bus, moving);
+}
+
 int
 main (int argc, char **argv)
 {
   const char *const second_args[] = { "--imei", SECOND_IMEI, NULL };
   g_autoptr (GError) error = NULL;
   g_autofree char *config = NULL;
-  E2eOptions options = { 0 };
+  /* The first modem takes 3 s from a restart to its registration: longer
+   * than the failover delay, whatever the timing. */
+  const char *const first_args[] = { "--attach-delay", "3000", NULL };
+  E2eOptions options = { .sim_args = first_args };
   int status;
 
   g_test_init (&argc, &argv, NULL);
@@ -333,7 +469,8 @@ main (int argc, char **argv)
   second = harness_sim_start (second_dir, second_args, &error);
   g_assert_no_error (error);
   /* [modem] is the first modem, the test's own simulator (--device). */
-  config = g_strdup_printf ("[modem]\n\n[modem %s]\nDevice=%s\n", SECOND_NAME, second->link_path);
+  config = g_strdup_printf ("[modem]\n\n[modem %s]\nDevice=%s\n\n[service]\nFailoverDelay=%d\n",
+                            SECOND_NAME, second->link_path, FAILOVER_DELAY_S);
   options.config_text = config;
   g_test_add_func ("/modems/objects", test_objects);
   g_test_add_func ("/modems/twelve", test_twelve);
@@ -341,6 +478,9 @@ main (int argc, char **argv)
   g_test_add_func ("/modems/one-shot-named", test_one_shot_named);
   g_test_add_func ("/modems/one-gone", test_one_gone);
   g_test_add_func ("/modems/restart", test_restart);
+  g_test_add_func ("/modems/failover/unplug", test_failover_unplug);
+  g_test_add_func ("/modems/failover/deregister", test_failover_deregister);
+  g_test_add_func ("/modems/failover/reset", test_failover_reset);
   env = e2e_env_start (&options);
   status = g_test_run ();
   if (!e2e_env_stop (env, status != 0))
