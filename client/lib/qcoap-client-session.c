@@ -423,6 +423,14 @@ qcoap_client_session_get_client_id (QcoapClientSession *self)
 }
 
 const char *
+qcoap_client_session_get_modem (QcoapClientSession *self)
+{
+  g_return_val_if_fail (QCOAP_IS_CLIENT_SESSION (self), NULL);
+
+  return qcoap_session_get_modem (self->proxy) ?: "";
+}
+
+const char *
 qcoap_client_session_get_host (QcoapClientSession *self)
 {
   g_return_val_if_fail (QCOAP_IS_CLIENT_SESSION (self), NULL);
