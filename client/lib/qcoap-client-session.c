@@ -427,7 +427,12 @@ qcoap_client_session_get_modem (QcoapClientSession *self)
 {
   g_return_val_if_fail (QCOAP_IS_CLIENT_SESSION (self), NULL);
 
-  return qcoap_session_get_modem (self->proxy) ?: "";
+  const char *path = qcoap_session_get_modem (self->proxy);
+
+  /* "/" is what a daemon that does not set the property holds: no modem. */
+  if (path == NULL || g_str_equal (path, "/"))
+    return "";
+  return path;
 }
 
 const char *
