@@ -274,7 +274,6 @@ static char *
 describe_session (QcoapClient *client, QcoapClientSession *session)
 {
   const char *modem = qcoapctl_session_modem (client, session);
-
   gboolean secure = qcoap_client_session_get_secure (session);
   const char *host = qcoap_client_session_get_host (session);
   gboolean ipv6 = strchr (host, ':') != NULL;
