@@ -23,6 +23,12 @@
 /* The groups [context 1] … [context 16]: one group name in the table, its
  * keys stored in the NetworkContextConfig of that context. */
 #define CONTEXT_GROUP "context"
+/* [modem] is the modem "default"; [modem NAME] another, and
+ * [modem NAME context N] a data context of that modem only. */
+#define MODEM_GROUP "modem"
+/* A modem's name: letters, digits, '-' and '_', as in a file name. */
+#define MODEM_NAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"
+#define MAX_MODEM_NAME   32
 
 typedef struct _ConfigKey ConfigKey;
 
@@ -62,15 +68,17 @@ static gboolean read_ip_type (const ConfigKey *key, const char *value, gpointer 
 #define FIELD(member) ((gsize)G_STRUCT_OFFSET (DaemonConfig, member))
 /* In the rows of [context N]: the offset in NetworkContextConfig. */
 #define CONTEXT_FIELD(member) ((gsize)G_STRUCT_OFFSET (NetworkContextConfig, member))
+/* In the rows of [modem NAME]: the offset in ModemUnitConfig. */
+#define MODEM_FIELD(member) ((gsize)G_STRUCT_OFFSET (ModemUnitConfig, member))
 
 /* Every key qcoapd.conf may hold; tests/system/check-config-keys.py reads
  * this table and checks that each row is documented. */
 static const ConfigKey config_keys[] = {
-  { "modem", "Device", read_path, FIELD (service.device), 0, 0 },
-  { "modem", "Baud", read_baud, FIELD (service.baud), 0, 0 },
-  { "modem", "FlowControl", read_flow_control, FIELD (service.rtscts), 0, 0 },
-  { "modem", "UrcPort", read_urc_port, FIELD (service.modem.urc_port), 0, 0 },
-  { "modem", "PowerSaving", read_power_saving, FIELD (service.modem.power_saving), 0, 0 },
+  { "modem", "Device", read_path, MODEM_FIELD (device), 0, 0 },
+  { "modem", "Baud", read_baud, MODEM_FIELD (baud), 0, 0 },
+  { "modem", "FlowControl", read_flow_control, MODEM_FIELD (rtscts), 0, 0 },
+  { "modem", "UrcPort", read_urc_port, MODEM_FIELD (settings.urc_port), 0, 0 },
+  { "modem", "PowerSaving", read_power_saving, MODEM_FIELD (settings.power_saving), 0, 0 },
   { "service", "MaxClientsPerUser", read_uint, FIELD (service.max_clients_per_user), 1,
     QCOAP_MAX_CLIENTS },
   { "service", "QueueLimit", read_uint, FIELD (service.queue_limit), 1, MAX_QUEUE_LIMIT },
@@ -408,22 +416,97 @@ read_key (gpointer base, GKeyFile *file, const char *path, const char *group,
   return TRUE;
 }
 
-/* "context 3" → the NetworkContextConfig of context 3. */
+/* "3" → the NetworkContextConfig of context 3 in @network. */
 static gpointer
-context_group (DaemonConfig *config, const char *path, const char *group, GError **error)
+context_group (NetworkConfig *network, const char *path, const char *group, const char *number,
+               GError **error)
 {
-  const char *number = group + strlen (CONTEXT_GROUP);
   guint64 cid = 0;
 
-  if (*number != ' '
-      || !g_ascii_string_to_unsigned (number + 1, 10, 1, NETWORK_MAX_CONTEXTS, &cid, NULL))
+  if (!g_ascii_string_to_unsigned (number, 10, 1, NETWORK_MAX_CONTEXTS, &cid, NULL))
     {
       g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND,
                    "%s: group [%s]: a data context is [context N] with N from 1 to %d", path, group,
                    NETWORK_MAX_CONTEXTS);
       return NULL;
     }
-  return &config->service.network.contexts[cid - 1];
+  return &network->contexts[cid - 1];
+}
+
+static gpointer
+modem_group_error (const char *path, const char *group, GError **error)
+{
+  g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND,
+               "%s: group [%s]: a modem is [modem NAME], NAME of 1 to %d letters, digits, "
+               "'-' or '_' (and its own data contexts [modem NAME context N])",
+               path, group, MAX_MODEM_NAME);
+  return NULL;
+}
+
+static gboolean
+is_modem_name (const char *name, gsize length)
+{
+  return length > 0 && length <= MAX_MODEM_NAME && strspn (name, MODEM_NAME_CHARS) >= length;
+}
+
+/* "modem", "modem NAME" → that modem's ModemUnitConfig (table group
+ * "modem"); "modem NAME context N" → its own context N ("context"). */
+static gpointer
+modem_group (DaemonConfig *config, const char *path, const char *group, const char **table_group,
+             GError **error)
+{
+  const char *name = group + strlen (MODEM_GROUP);
+  g_autofree char *modem_name = NULL;
+  const char *rest;
+  ModemUnitConfig *modem;
+
+  if (*name == '\0')
+    name = " " MODEM_UNIT_DEFAULT_NAME;
+  rest = strchr (++name, ' ');
+  if (!is_modem_name (name, rest ? (gsize)(rest - name) : strlen (name)))
+    return modem_group_error (path, group, error);
+  modem_name = g_strndup (name, rest ? (gsize)(rest - name) : strlen (name));
+  if ((modem = service_config_modem (&config->service, modem_name)) == NULL)
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND,
+                   "%s: group [%s]: qcoapd drives at most %d modems", path, group,
+                   SERVICE_MAX_MODEMS);
+      return NULL;
+    }
+  *table_group = MODEM_GROUP;
+  if (rest == NULL)
+    return modem;
+  *table_group = CONTEXT_GROUP;
+  if (!g_str_has_prefix (rest, " " CONTEXT_GROUP " "))
+    return modem_group_error (path, group, error);
+  return context_group (&modem->network, path, group, rest + strlen (" " CONTEXT_GROUP " "), error);
+}
+
+/* Where the keys of @group go, and which rows of the table they are. */
+static gpointer
+group_base (DaemonConfig *config, const char *path, const char *group, const char **table_group,
+            GError **error)
+{
+  *table_group = group;
+  if (g_str_has_prefix (group, CONTEXT_GROUP))
+    {
+      *table_group = CONTEXT_GROUP;
+      if (group[strlen (CONTEXT_GROUP)] == ' ')
+        return context_group (&config->service.network, path, group,
+                              group + strlen (CONTEXT_GROUP) + 1, error);
+      return context_group (&config->service.network, path, group, "", error);
+    }
+  if (g_str_equal (group, MODEM_GROUP) || g_str_has_prefix (group, MODEM_GROUP " "))
+    return modem_group (config, path, group, table_group, error);
+  if (find_key (group, NULL) == NULL)
+    {
+      g_autofree char *groups = list_groups ();
+
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND,
+                   "%s: group [%s]: unknown group; the groups are %s", path, group, groups);
+      return NULL;
+    }
+  return config;
 }
 
 static gboolean
@@ -431,31 +514,39 @@ read_group (DaemonConfig *config, GKeyFile *file, const char *path, const char *
             GError **error)
 {
   g_auto (GStrv) names = NULL;
-  const char *table_group = group;
-  gpointer base = config;
+  const char *table_group = NULL;
+  gpointer base = group_base (config, path, group, &table_group, error);
 
-  if (g_str_has_prefix (group, CONTEXT_GROUP))
-    {
-      table_group = CONTEXT_GROUP;
-      if ((base = context_group (config, path, group, error)) == NULL)
-        return FALSE;
-    }
-  else if (find_key (group, NULL) == NULL)
-    {
-      g_autofree char *groups = list_groups ();
-
-      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND,
-                   "%s: group [%s]: unknown group; the groups are %s", path, group, groups);
-      return FALSE;
-    }
+  if (base == NULL)
+    return FALSE;
   names = g_key_file_get_keys (file, group, NULL, NULL);
   for (gsize i = 0; names != NULL && names[i] != NULL; i++)
     if (!read_key (base, file, path, group, table_group, names[i], error))
       return FALSE;
   /* A group with keys is written to the modem; an empty one (the
    * installed file's, all commented) leaves the module's settings. */
-  if (base != (gpointer)config && names != NULL && names[0] != NULL)
+  if (g_str_equal (table_group, CONTEXT_GROUP) && names != NULL && names[0] != NULL)
     ((NetworkContextConfig *)base)->configured = TRUE;
+  return TRUE;
+}
+
+/* Two modems on one port would fight over it. */
+static gboolean
+check_modems (DaemonConfig *config, const char *path, GError **error)
+{
+  const ServiceConfig *service = &config->service;
+
+  for (guint i = 0; i < service->n_modems; i++)
+    for (guint j = 0; j < i; j++)
+      if (g_str_equal (service->modems[i].device, service->modems[j].device))
+        {
+          g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                       "%s: key [modem %s] Device: \"%s\" is the device of the modem %s too; "
+                       "each modem needs its own Device=",
+                       path, service->modems[i].name, service->modems[i].device,
+                       service->modems[j].name);
+          return FALSE;
+        }
   return TRUE;
 }
 
@@ -480,5 +571,5 @@ daemon_config_load (DaemonConfig *config, const char *path, gboolean must_exist,
   for (gsize i = 0; groups[i] != NULL; i++)
     if (!read_group (config, file, path, groups[i], error))
       return FALSE;
-  return TRUE;
+  return check_modems (config, path, error);
 }

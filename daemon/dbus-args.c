@@ -17,6 +17,8 @@
 #define MAX_IDLE_TIMEOUT_S     (7 * 24 * 3600)
 /* No call waits longer than ten minutes for anything. */
 #define MAX_TIMEOUT_MS 600000
+/* A modem's name or object path is far shorter. */
+#define MAX_MODEM_REFERENCE 255
 /* The longest uri-path or uri-query that eight options of the longest
  * length, with their separators, can hold: anything longer is refused
  * before it is split. */
@@ -219,6 +221,8 @@ static const ArgSpec open_specs[] = {
   /* Their contents are checked by dtls_psk_validate(). */
   { "dtls-psk-identity", "s", 0, G_MAXUINT, FIELD (OpenArgs, psk_identity), NOT_GIVEN },
   { "dtls-psk-key", "ay", 0, G_MAXUINT, FIELD (OpenArgs, psk_key), NOT_GIVEN },
+  /* Which modems there are is the opener's to check. */
+  { "modem", "s", 1, MAX_MODEM_REFERENCE, FIELD (OpenArgs, modem), NOT_GIVEN },
 };
 
 static const ArgTable open_table = { "Open", "option", open_specs, G_N_ELEMENTS (open_specs) };
@@ -242,6 +246,7 @@ open_args_clear (OpenArgs *args)
 {
   g_clear_pointer (&args->psk_identity, g_free);
   g_clear_pointer (&args->psk_key, g_bytes_unref);
+  g_clear_pointer (&args->modem, g_free);
 }
 
 void
@@ -250,6 +255,7 @@ open_args_copy (OpenArgs *dest, const OpenArgs *src)
   *dest = *src;
   dest->psk_identity = g_strdup (src->psk_identity);
   dest->psk_key = src->psk_key ? g_bytes_ref (src->psk_key) : NULL;
+  dest->modem = g_strdup (src->modem);
 }
 
 gboolean

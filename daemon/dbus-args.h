@@ -32,6 +32,7 @@ typedef struct
   gboolean timeout_given; /* "timeout" was among the keys */
   char *psk_identity;
   GBytes *psk_key;
+  char *modem; /* a modem's name or object path; NULL: qcoapd chooses */
 } OpenArgs;
 
 void open_args_init (OpenArgs *args);

@@ -283,6 +283,7 @@ configure (Daemon *daemon, const CommandLine *line)
 {
   const char *path = line->config_file ? line->config_file : DEFAULT_CONFIG_FILE;
   g_autoptr (GError) error = NULL;
+  ModemUnitConfig *first;
   gboolean found;
 
   if (!daemon_config_load (&daemon->config, path, line->config_file != NULL, &found, &error))
@@ -290,13 +291,15 @@ configure (Daemon *daemon, const CommandLine *line)
       fprintf (stderr, "qcoapd: %s\n", error->message);
       return FALSE;
     }
+  /* The command line speaks of one modem: the first configured. */
+  first = service_config_first_modem (&daemon->config.service);
   if (line->device)
     {
-      g_free (daemon->config.service.device);
-      daemon->config.service.device = g_strdup (line->device);
+      g_free (first->device);
+      first->device = g_strdup (line->device);
     }
   if (line->baud > 0)
-    daemon->config.service.baud = (guint)line->baud;
+    first->baud = (guint)line->baud;
   if (line->check_config)
     printf ("%s: %s\n", path, found ? "valid" : "not found; the built-in defaults apply");
   return TRUE;

@@ -37,27 +37,26 @@ contexts_to_variant (Network *network)
  * variants too, but a new floating value every time would still be built
  * and dropped. */
 static void
-set_variant (QcoapManager *manager, const char *name, GVariant *value)
+set_variant (GObject *object, const char *name, GVariant *value)
 {
   g_autoptr (GVariant) current = NULL;
 
   g_variant_ref_sink (value);
-  g_object_get (manager, name, &current, NULL);
+  g_object_get (object, name, &current, NULL);
   if (current == NULL || !g_variant_equal (current, value))
-    g_object_set (manager, name, value, NULL);
+    g_object_set (object, name, value, NULL);
   g_variant_unref (value);
 }
 
 void
-manager_network_update (QcoapManager *manager, Network *network)
+manager_network_update (GObject *object, Network *network)
 {
-  qcoap_manager_set_registration (
-      manager, network_registration_to_string (network_get_registration (network)));
-  qcoap_manager_set_access_technology (manager,
-                                       network_tech_to_string (network_get_tech (network)));
-  qcoap_manager_set_operator (manager, network_get_operator (network));
-  set_variant (manager, "signal", signal_to_variant (network_get_signal (network)));
-  set_variant (manager, "data-contexts", contexts_to_variant (network));
+  g_object_set (object, "registration",
+                network_registration_to_string (network_get_registration (network)),
+                "access-technology", network_tech_to_string (network_get_tech (network)),
+                "operator", network_get_operator (network), NULL);
+  set_variant (object, "signal", signal_to_variant (network_get_signal (network)));
+  set_variant (object, "data-contexts", contexts_to_variant (network));
 }
 
 static const char *const tech_labels[] = { "", "GSM", "LTE-M", "NB-IoT" };

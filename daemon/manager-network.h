@@ -9,9 +9,10 @@
 
 G_BEGIN_DECLS
 
-/* Sets the properties (the skeleton emits PropertiesChanged for those that
- * changed). */
-void manager_network_update (QcoapManager *manager, Network *network);
+/* Sets the properties of @object, a QcoapModem (or anything with the same
+ * properties); the skeleton emits PropertiesChanged for those that
+ * changed. */
+void manager_network_update (GObject *object, Network *network);
 
 /* "home, LTE-M, Fake Telecom, RSRP -87 dBm; context 1 up", or
  * "searching; context 1 down". */

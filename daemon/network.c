@@ -19,19 +19,30 @@ network_config_init (NetworkConfig *config)
     config->contexts[i].ip_type = NETWORK_IP_V4;
 }
 
+static void
+context_config_clear (NetworkContextConfig *context)
+{
+  g_clear_pointer (&context->apn, g_free);
+  g_clear_pointer (&context->username, g_free);
+  if (context->password)
+    memset (context->password, 0, strlen (context->password));
+  g_clear_pointer (&context->password, g_free);
+}
+
+static void
+context_config_copy (NetworkContextConfig *dest, const NetworkContextConfig *src)
+{
+  *dest = *src;
+  dest->apn = g_strdup (src->apn);
+  dest->username = g_strdup (src->username);
+  dest->password = g_strdup (src->password);
+}
+
 void
 network_config_clear (NetworkConfig *config)
 {
   for (guint i = 0; i < NETWORK_MAX_CONTEXTS; i++)
-    {
-      NetworkContextConfig *context = &config->contexts[i];
-
-      g_clear_pointer (&context->apn, g_free);
-      g_clear_pointer (&context->username, g_free);
-      if (context->password)
-        memset (context->password, 0, strlen (context->password));
-      g_clear_pointer (&context->password, g_free);
-    }
+    context_config_clear (&config->contexts[i]);
 }
 
 void
@@ -39,11 +50,18 @@ network_config_copy (NetworkConfig *dest, const NetworkConfig *src)
 {
   *dest = *src;
   for (guint i = 0; i < NETWORK_MAX_CONTEXTS; i++)
-    {
-      dest->contexts[i].apn = g_strdup (src->contexts[i].apn);
-      dest->contexts[i].username = g_strdup (src->contexts[i].username);
-      dest->contexts[i].password = g_strdup (src->contexts[i].password);
-    }
+    context_config_copy (&dest->contexts[i], &src->contexts[i]);
+}
+
+void
+network_config_override (NetworkConfig *config, const NetworkConfig *own)
+{
+  for (guint i = 0; i < NETWORK_MAX_CONTEXTS; i++)
+    if (own->contexts[i].configured)
+      {
+        context_config_clear (&config->contexts[i]);
+        context_config_copy (&config->contexts[i], &own->contexts[i]);
+      }
 }
 
 static const char *

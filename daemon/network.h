@@ -56,6 +56,9 @@ typedef struct
 void network_config_init (NetworkConfig *config);
 void network_config_clear (NetworkConfig *config);
 void network_config_copy (NetworkConfig *dest, const NetworkConfig *src);
+/* The contexts @own configures replace those of @config (a modem's own
+ * [modem NAME context N] over the shared [context N]). */
+void network_config_override (NetworkConfig *config, const NetworkConfig *own);
 
 typedef struct _Network Network;
 

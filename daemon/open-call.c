@@ -2,6 +2,7 @@
 /* open-call.c — see open-call.h. */
 #include "open-call.h"
 
+#include "client-pool.h"
 #include "qcoap-cmd.h"
 #include "qcoap-error.h"
 
@@ -9,12 +10,9 @@
 
 struct _Opener
 {
-  ClientPool *pool;
+  GPtrArray *units; /* ModemUnit, the service's */
   CallerRegistry *callers;
   OpenerLimits limits;
-  SessionEndedFunc ended;
-  OpenerHooks hooks;
-  gpointer user_data;
   /* One-shot Requests waiting for a free client ID (OpenCall), oldest
    * first. */
   GQueue waiting_calls;
@@ -36,6 +34,7 @@ typedef struct
   Session *session;
   GError *request_error;
   GVariant *response;
+  ModemUnit *unit; /* where its session is */
   /* Waiting for a client ID: who asked, and until when. */
   Caller *caller;
   gint64 deadline;
@@ -77,15 +76,15 @@ fail_call (OpenCall *call, const GError *error)
   open_call_free (call);
 }
 
-/* No user but root may hold more than MaxClientsPerUser client IDs. */
+/* No user but root may hold more than MaxClientsPerUser client IDs of one
+ * modem. */
 static gboolean
-check_user_share (Opener *opener, Caller *caller, GError **error)
+check_user_share (Opener *opener, ModemUnit *unit, Caller *caller, GError **error)
 {
   uid_t uid = caller_get_uid (caller);
 
   if (uid == ROOT_UID
-      || opener->hooks.count_sessions_of (uid, opener->user_data)
-             < opener->limits.max_clients_per_user)
+      || modem_unit_count_sessions_of (unit, uid) < opener->limits.max_clients_per_user)
     return TRUE;
   g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_NO_FREE_CLIENT,
                "User %u already holds %u sessions, the most one user may hold "
@@ -97,9 +96,9 @@ check_user_share (Opener *opener, Caller *caller, GError **error)
 /* The last ReservedForRoot free client IDs are root's: two users within
  * their MaxClientsPerUser cannot lock root out. */
 static gboolean
-check_reserve (Opener *opener, Caller *caller, GError **error)
+check_reserve (Opener *opener, ModemUnit *unit, Caller *caller, GError **error)
 {
-  guint free_clients = client_pool_count_free (opener->pool);
+  guint free_clients = modem_unit_count_free (unit);
 
   if (caller_get_uid (caller) == ROOT_UID || free_clients > opener->limits.reserved_for_root)
     return TRUE;
@@ -108,6 +107,103 @@ check_reserve (Opener *opener, Caller *caller, GError **error)
                "(ReservedForRoot)",
                free_clients, QCOAP_MAX_CLIENTS, opener->limits.reserved_for_root);
   return FALSE;
+}
+
+/* ---- which modem ----------------------------------------------------------------- */
+
+/* The modem @reference names: its configured name, or its object path. */
+static ModemUnit *
+find_unit (Opener *opener, const char *reference, GError **error)
+{
+  g_autoptr (GString) names = g_string_new (NULL);
+
+  for (guint i = 0; i < opener->units->len; i++)
+    {
+      ModemUnit *unit = opener->units->pdata[i];
+
+      if (g_str_equal (reference, modem_unit_get_name (unit))
+          || g_str_equal (reference, modem_unit_get_path (unit)))
+        return unit;
+      g_string_append_printf (names, "%s%s", i > 0 ? ", " : "", modem_unit_get_name (unit));
+    }
+  g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+               "There is no modem \"%s\"; the modems are %s", reference, names->str);
+  return NULL;
+}
+
+/* Whether @unit may take a session of @caller now; if not, why. */
+static gboolean
+unit_can_take (Opener *opener, ModemUnit *unit, Caller *caller, GError **error)
+{
+  return modem_unit_check_ready (unit, error) && check_user_share (opener, unit, caller, error)
+         && check_reserve (opener, unit, caller, error);
+}
+
+static gboolean
+check_free (ModemUnit *unit, GError **error)
+{
+  if (modem_unit_count_free (unit) > 0)
+    return TRUE;
+  g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_NO_FREE_CLIENT,
+               "All %u client IDs of the modem %s are in use", QCOAP_MAX_CLIENTS,
+               modem_unit_get_name (unit));
+  return FALSE;
+}
+
+/* Registered first, then the one with fewer sessions, then the better
+ * signal. */
+static gboolean
+is_better (ModemUnit *unit, ModemUnit *than)
+{
+  if (modem_unit_is_registered (unit) != modem_unit_is_registered (than))
+    return modem_unit_is_registered (unit);
+  if (modem_unit_count_sessions (unit) != modem_unit_count_sessions (than))
+    return modem_unit_count_sessions (unit) < modem_unit_count_sessions (than);
+  return modem_unit_signal_rank (unit) > modem_unit_signal_rank (than);
+}
+
+/* Of the refusals, the one to give: NoFreeClient if any modem gave it (a
+ * one-shot Request may wait for an ID), else the first modem's. */
+static void
+keep_refusal (GError **kept, GError *error)
+{
+  if (*kept == NULL
+      || (g_error_matches (error, QCOAP_ERROR, QCOAP_ERROR_NO_FREE_CLIENT)
+          && !g_error_matches (*kept, QCOAP_ERROR, QCOAP_ERROR_NO_FREE_CLIENT)))
+    {
+      g_clear_error (kept);
+      *kept = g_error_copy (error);
+    }
+}
+
+/* The modem for @call's session: the one it names, the only one, or the
+ * best of those that can take it now. */
+static ModemUnit *
+choose_unit (Opener *opener, OpenCall *call, Caller *caller, GError **error)
+{
+  g_autoptr (GError) refusal = NULL;
+  ModemUnit *best = NULL;
+
+  if (call->args.modem != NULL || opener->units->len == 1)
+    {
+      ModemUnit *unit = call->args.modem ? find_unit (opener, call->args.modem, error)
+                                         : opener->units->pdata[0];
+
+      return unit != NULL && unit_can_take (opener, unit, caller, error) ? unit : NULL;
+    }
+  for (guint i = 0; i < opener->units->len; i++)
+    {
+      ModemUnit *unit = opener->units->pdata[i];
+      g_autoptr (GError) unit_error = NULL;
+
+      if (!unit_can_take (opener, unit, caller, &unit_error) || !check_free (unit, &unit_error))
+        keep_refusal (&refusal, unit_error);
+      else if (best == NULL || is_better (unit, best))
+        best = unit;
+    }
+  if (best == NULL)
+    g_propagate_error (error, g_steal_pointer (&refusal));
+  return best;
 }
 
 static void on_session_opened (GObject *source, GAsyncResult *result, gpointer user_data);
@@ -170,8 +266,9 @@ wait_for_client (OpenCall *call, Caller *caller, const GError *error)
 static gboolean
 may_take_one (Opener *opener, OpenCall *call)
 {
-  return client_pool_count_free (opener->pool) > 0 && check_user_share (opener, call->caller, NULL)
-         && check_reserve (opener, call->caller, NULL);
+  ModemUnit *unit = choose_unit (opener, call, call->caller, NULL);
+
+  return unit != NULL && modem_unit_count_free (unit) > 0;
 }
 
 /* A freed ID goes to the first waiting call that may take it: a user at
@@ -201,20 +298,22 @@ start_session (OpenCall *call, Caller *caller)
 {
   Opener *opener = call->opener;
   g_autoptr (GError) error = NULL;
+  ModemUnit *unit = choose_unit (opener, call, caller, &error);
   Session *session;
   guint id;
 
-  if (!opener->hooks.check_ready (&error, opener->user_data)
-      || !check_user_share (opener, caller, &error) || !check_reserve (opener, caller, &error)
-      || !client_pool_acquire (opener->pool, call->args.client_id, &id, &error))
+  if (unit == NULL
+      || !client_pool_acquire (modem_unit_get_pool (unit), call->args.client_id, &id, &error))
     {
       if (!caller_is_on_bus (caller) || !wait_for_client (call, caller, error))
         fail_call (call, error);
       return;
     }
-  session = session_new (opener->pool, opener->callers, id, 0, call->host, call->port, &call->args,
-                         &opener->limits.session, caller, opener->ended, opener->user_data);
-  opener->hooks.add_session (session, opener->user_data);
+  session
+      = session_new (modem_unit_get_pool (unit), opener->callers, id, 0, call->host, call->port,
+                     &call->args, &opener->limits.session, caller, modem_unit_session_ended, unit);
+  call->unit = unit;
+  modem_unit_add_session (unit, session);
   call->session = session_ref (session);
   session_open (session, on_session_opened, call);
 }
@@ -309,17 +408,16 @@ static void
 on_session_opened (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   OpenCall *call = user_data;
-  Opener *opener = call->opener;
   g_autoptr (GError) error = NULL;
 
   if (!session_open_finish (result, &error))
     {
       /* The failed open gave its client ID back. */
-      opener->hooks.drop_session (call->session, opener->user_data);
+      modem_unit_drop_session (call->unit, call->session);
       fail_call (call, error);
       return;
     }
-  opener->hooks.export_session (call->session, call->options != NULL, opener->user_data);
+  modem_unit_export_session (call->unit, call->session, call->options != NULL);
   if (call->options == NULL)
     {
       g_dbus_method_invocation_return_value (
@@ -380,17 +478,13 @@ opener_request (Opener *opener, GDBusMethodInvocation *invocation, const char *u
 /* ---- the opener ----------------------------------------------------------------- */
 
 Opener *
-opener_new (ClientPool *pool, CallerRegistry *callers, const OpenerLimits *limits,
-            SessionEndedFunc ended, const OpenerHooks *hooks, gpointer user_data)
+opener_new (GPtrArray *units, CallerRegistry *callers, const OpenerLimits *limits)
 {
   Opener *opener = g_new0 (Opener, 1);
 
-  opener->pool = pool;
+  opener->units = units;
   opener->callers = callers;
   opener->limits = *limits;
-  opener->ended = ended;
-  opener->hooks = *hooks;
-  opener->user_data = user_data;
   g_queue_init (&opener->waiting_calls);
   return opener;
 }

@@ -2,19 +2,23 @@
 /* open-call.h — Open and the one-shot Request, from the call to the
  * session.
  *
- * An opener takes the arguments of a call, asks the bus who calls, checks
- * the limits (the modem ready, the user's share, the client IDs kept for
- * root), takes a client ID and opens a session on it. A one-shot Request
+ * An opener takes the arguments of a call, asks the bus who calls, chooses
+ * a modem (the one the call names; else, of those that are ready, have a
+ * free client ID and leave the user within its share, a registered one,
+ * then the one with fewer sessions, then the better signal), checks the
+ * limits on it (the user's share and the client IDs kept for root count per
+ * modem), takes a client ID and opens a session on it. A one-shot Request
  * then sends its request, answers with the response and closes its session;
  * when no client ID is free it waits, within its timeout, for one to become
- * free, in the order the calls came. The service keeps the session table:
- * the opener reads it and has it written through the hooks below.
+ * free, in the order the calls came. Each modem's unit keeps its session
+ * table: the opener reads it and has it written through the unit.
  */
 #pragma once
 
 #include <gio/gio.h>
 
 #include "caller.h"
+#include "modem-unit.h"
 #include "session.h"
 
 G_BEGIN_DECLS
@@ -28,29 +32,11 @@ typedef struct
   SessionLimits session;
 } OpenerLimits;
 
-/* The service's side: every hook gets the opener's @user_data. */
-typedef struct
-{
-  /* Whether sessions may be opened now, and if not why (ModemUnavailable). */
-  gboolean (*check_ready) (GError **error, gpointer user_data);
-  /* How many sessions the user @uid holds. */
-  guint (*count_sessions_of) (uid_t uid, gpointer user_data);
-  /* @session is new, not yet open: it goes in the table. */
-  void (*add_session) (Session *session, gpointer user_data);
-  /* @session's open failed (its client ID is free again): it leaves the
-   * table. */
-  void (*drop_session) (Session *session, gpointer user_data);
-  /* @session is open: it goes on the bus, and in the state file unless
-   * @temporary (a one-shot Request's). */
-  void (*export_session) (Session *session, gboolean temporary, gpointer user_data);
-} OpenerHooks;
-
 typedef struct _Opener Opener;
 
-/* Sessions are opened on client IDs of @pool; once open they end through
- * @ended with @user_data, as the hooks are called. */
-Opener *opener_new (ClientPool *pool, CallerRegistry *callers, const OpenerLimits *limits,
-                    SessionEndedFunc ended, const OpenerHooks *hooks, gpointer user_data);
+/* Sessions are opened on client IDs of the modems @units (ModemUnit, in the
+ * order of the configuration; the service's), and put in their tables. */
+Opener *opener_new (GPtrArray *units, CallerRegistry *callers, const OpenerLimits *limits);
 /* Calls still waiting for a client ID are dropped without an answer. */
 void opener_free (Opener *opener);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Opener, opener_free)

@@ -2,16 +2,20 @@
 /* service.h — the D-Bus service: the manager object and its sessions.
  *
  * The service exports org.qcoapd.CoAP1 (and an ObjectManager) at
- * /org/qcoapd/CoAP1, creates one session object per open client ID, routes the
- * modem's URCs to the sessions they belong to, and enforces the ownership
- * rules of the API: a session belongs to the Unix user that opened it (root
- * excepted), and a non-persistent one also to the caller's connection.
+ * /org/qcoapd/CoAP1, holds one unit per configured modem (modem-unit.h;
+ * each with its object /org/qcoapd/CoAP1/Modem/N and its sessions), hands
+ * Open and the one-shot Request to the opener, which chooses the modem,
+ * and lists every modem's sessions. The manager's modem properties are
+ * the first modem's. A session belongs to the Unix user that opened it
+ * (root excepted), and a non-persistent one also to the caller's
+ * connection.
  */
 #pragma once
 
 #include <gio/gio.h>
 
 #include "modem-init.h"
+#include "modem-unit.h"
 #include "network.h"
 
 G_BEGIN_DECLS
@@ -19,22 +23,28 @@ G_BEGIN_DECLS
 #define SERVICE_BUS_NAME    "org.qcoapd.CoAP1"
 #define SERVICE_OBJECT_PATH "/org/qcoapd/CoAP1"
 
+/* The most [modem NAME] groups one daemon drives. */
+#define SERVICE_MAX_MODEMS 8
+
 typedef struct
 {
-  char *device;
-  guint baud;
-  gboolean rtscts;
-  ModemSettings modem;        /* [modem] UrcPort=, PowerSaving= */
-  guint max_clients_per_user; /* for users other than root */
+  ModemUnitConfig modems[SERVICE_MAX_MODEMS]; /* in the order of the file */
+  guint n_modems;
+  guint max_clients_per_user; /* for users other than root, per modem */
   guint queue_limit;          /* calls waiting per session (for the modem or a response) */
   guint max_in_flight;        /* confirmable messages awaiting their Ack, per session */
-  guint reserved_for_root;    /* client IDs only root may take */
+  guint reserved_for_root;    /* client IDs only root may take, per modem */
   guint max_idle_timeout;     /* the longest idle-timeout of a persistent session, s */
-  NetworkConfig network;      /* [context N], [network] */
+  NetworkConfig network;      /* [context N], [network]: every modem's */
 } ServiceConfig;
 
 void service_config_init (ServiceConfig *config);
 void service_config_clear (ServiceConfig *config);
+/* The modem named @name, added with the defaults if it is new; NULL when
+ * there are SERVICE_MAX_MODEMS already. */
+ModemUnitConfig *service_config_modem (ServiceConfig *config, const char *name);
+/* The first configured modem; the modem "default" if none is. */
+ModemUnitConfig *service_config_first_modem (ServiceConfig *config);
 
 typedef struct _Service Service;
 

@@ -91,6 +91,9 @@ create_object (Session *session, const ModemClientConfig *config, uid_t owner_ui
 {
   session->iface = qcoap_session_skeleton_new ();
   qcoap_session_set_client_id (session->iface, (guint8)session->id);
+  /* Until the modem's unit takes it: the root path, as D-Bus has no empty
+   * object path. */
+  qcoap_session_set_modem (session->iface, "/");
   qcoap_session_set_host (session->iface, config->host);
   qcoap_session_set_port (session->iface, config->port);
   qcoap_session_set_secure (session->iface, config->psk_identity != NULL);
@@ -156,6 +159,12 @@ const char *
 session_get_object_path (Session *session)
 {
   return session->object_path;
+}
+
+void
+session_set_modem (Session *session, const char *modem_path)
+{
+  qcoap_session_set_modem (session->iface, modem_path);
 }
 
 guint

@@ -88,6 +88,8 @@ guint session_numbers_next (void);
 void session_numbers_reserve (guint number);
 /* Why the session ended (the reason of its Closed signal); NULL before. */
 const char *session_get_end_reason (Session *session);
+/* Its Modem property: the object path of the modem its client ID is on. */
+void session_set_modem (Session *session, const char *modem_path);
 /* The exported object (with its Session interface). */
 GDBusObjectSkeleton *session_get_object (Session *session);
 uid_t session_get_owner_uid (Session *session);

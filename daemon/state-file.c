@@ -424,6 +424,16 @@ state_file_default_path (void)
   return g_build_filename (directory, STATE_FILE_NAME, NULL);
 }
 
+char *
+state_file_path_for (const char *modem_name)
+{
+  g_autofree char *path = state_file_default_path ();
+
+  if (g_str_equal (modem_name, STATE_FILE_DEFAULT_MODEM))
+    return g_steal_pointer (&path);
+  return g_strdup_printf ("%s-%s", path, modem_name);
+}
+
 static gboolean
 check_ours (int fd, const char *path, GError **error)
 {

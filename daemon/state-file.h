@@ -29,6 +29,8 @@ G_BEGIN_DECLS
 
 #define STATE_FILE_VERSION 1
 #define STATE_FILE_NAME    "state"
+/* The modem whose file is STATE_FILE_NAME itself. */
+#define STATE_FILE_DEFAULT_MODEM "default"
 /* Where it lives when $RUNTIME_DIRECTORY is not set (systemd sets it from
  * RuntimeDirectory=qcoapd). */
 #define STATE_FILE_DEFAULT_DIRECTORY "/run/qcoapd"
@@ -97,6 +99,10 @@ gboolean state_file_prepare_directory (const char *path, GError **error);
 
 /* $RUNTIME_DIRECTORY/state, or STATE_FILE_DEFAULT_DIRECTORY/state. */
 char *state_file_default_path (void);
+/* The state file of the modem named @modem_name: the default path for the
+ * modem "default" (a single modem keeps the file it always had), else
+ * "state-NAME" beside it. */
+char *state_file_path_for (const char *modem_name);
 /* Reads the file at @path. A file that does not belong to this process's
  * user, or that others may write, fails with STATE_FILE_ERROR_FOREIGN;
  * a missing one with G_FILE_ERROR_NOENT. */

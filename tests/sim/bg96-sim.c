@@ -130,6 +130,7 @@ typedef struct
   char *port_role;
   gboolean psm_requested;
   gboolean echo_saved_off;
+  char *imei;
   int close_delay;
 } Options;
 
@@ -142,6 +143,7 @@ options_clear (Options *options)
   g_free (options->model);
   g_free (options->urc_port);
   g_free (options->port_role);
+  g_free (options->imei);
 }
 
 /* Parses the command line into @o, which holds the defaults. */
@@ -183,6 +185,8 @@ parse_options (int *argc, char ***argv, Options *o, GError **error)
       "Start with AT+CPSMS=1 stored, as a module set up for power saving", NULL },
     { "echo-saved-off", 0, 0, G_OPTION_ARG_NONE, &o->echo_saved_off,
       "ATE0 is stored in the profile: every boot starts with echo off", NULL },
+    { "imei", 0, 0, G_OPTION_ARG_STRING, &o->imei,
+      "The IMEI AT+GSN answers (a second module on one gateway has its own)", "DIGITS" },
     { NULL },
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("- a simulated Quectel BG96");
@@ -251,6 +255,7 @@ main (int argc, char **argv)
                              .port_role = options.port_role,
                              .psm_requested = options.psm_requested,
                              .echo_saved_off = options.echo_saved_off,
+                             .imei = options.imei,
                              .close_delay_ms = options.close_delay };
   modem = sim_modem_new (options.link_path, options.baud, &config, &error);
   if (modem == NULL || !apply_faults (modem, options.faults, &error))

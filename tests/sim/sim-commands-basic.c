@@ -51,7 +51,7 @@ static void
 at_gsn (SimModem *modem, const SimAtCommand *command)
 {
   if (command->kind == SIM_AT_KIND_EXEC)
-    sim_modem_send_info (modem, "%s", IMEI);
+    sim_modem_send_info (modem, "%s", modem->config.imei ? modem->config.imei : IMEI);
   if (command->kind == SIM_AT_KIND_EXEC || command->kind == SIM_AT_KIND_TEST)
     sim_modem_send_ok (modem);
   else

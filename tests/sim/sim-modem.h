@@ -31,6 +31,7 @@ typedef struct
   gboolean psm_requested;    /* AT+CPSMS=1 stored at start, as a module set up for PSM */
   gboolean echo_saved_off;   /* ATE0 stored in the profile (AT&W): every boot starts
                               * with echo off */
+  const char *imei;          /* what AT+GSN answers (NULL: the built-in one) */
   guint close_delay_ms;      /* AT+QCOAPCLOSE's OK to its +QCOAPCLOSE result (0: 20 ms);
                               * an open on the ID meanwhile fails with -10 */
 } SimModemConfig;

@@ -30,7 +30,7 @@ STANDARD = {
 }
 CLIENTS = (("user", "root"), ("group", "qcoapd"))
 # Methods only root may call (the daemon checks the caller's uid as well).
-ROOT_ONLY = {("org.qcoapd.CoAP1", "Command")}
+ROOT_ONLY = {("org.qcoapd.CoAP1", "Command"), ("org.qcoapd.CoAP1.Modem", "Command")}
 
 
 def api_methods(path):

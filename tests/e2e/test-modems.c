@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: MIT */
+/* test-modems.c — two modems on one gateway: two simulators, each on its
+ * own pty with its own IMEI, and one qcoapd configured with [modem] and
+ * [modem second]. Twelve client IDs as one pool, Open and the one-shot
+ * Request on a named modem, the choice while one modem is gone, and a
+ * restart that keeps the sessions of both. */
+#include <signal.h>
+#include <string.h>
+
+#include "e2e-env.h"
+#include "e2e-session.h"
+#include "harness.h"
+
+#define MODEM_IFACE   "org.qcoapd.CoAP1.Modem"
+#define SECOND_NAME   "second"
+#define SECOND_IMEI   "866425030765432"
+#define CLIENTS       6
+#define SIM_TIMEOUT   15000
+#define STATE_TIMEOUT 30000
+
+static E2eEnv *env;
+static HarnessSim *second;
+static char *second_dir;
+
+/* ---- helpers ---- */
+
+/* The manager's Modems. */
+static GStrv
+modem_paths (void)
+{
+  g_autoptr (GVariant) value
+      = e2e_env_get_property (env, E2E_MANAGER_PATH, E2E_MANAGER_IFACE, "Modems");
+
+  g_assert_nonnull (value);
+  return g_variant_dup_objv (value, NULL);
+}
+
+static char *
+modem_string (const char *path, const char *name)
+{
+  g_autoptr (GVariant) value = e2e_env_get_property (env, path, MODEM_IFACE, name);
+
+  g_assert_nonnull (value);
+  return g_variant_dup_string (value, NULL);
+}
+
+static guint8
+modem_free_clients (const char *path)
+{
+  g_autoptr (GVariant) value = e2e_env_get_property (env, path, MODEM_IFACE, "FreeClients");
+
+  g_assert_nonnull (value);
+  return g_variant_get_byte (value);
+}
+
+static char *
+session_modem (const char *session)
+{
+  g_autoptr (GVariant) value = e2e_env_get_property (env, session, E2E_SESSION_IFACE, "Modem");
+
+  g_assert_nonnull (value);
+  return g_variant_dup_string (value, NULL);
+}
+
+static char *
+second_path (void)
+{
+  g_auto (GStrv) paths = modem_paths ();
+
+  g_assert_cmpuint (g_strv_length (paths), ==, 2);
+  return g_strdup (paths[1]);
+}
+
+static gsize
+second_log_offset (void)
+{
+  g_autofree char *log = NULL;
+  gsize length = 0;
+
+  g_file_get_contents (second->log_path, &log, &length, NULL);
+  return length;
+}
+
+static char *
+second_log_since (gsize offset)
+{
+  g_autofree char *log = NULL;
+  gsize length = 0;
+
+  g_assert_true (g_file_get_contents (second->log_path, &log, &length, NULL));
+  return g_strdup (log + MIN (offset, length));
+}
+
+static void
+second_command (const char *command)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *answer = harness_sim_control (second, command, SIM_TIMEOUT, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (answer, "OK"));
+}
+
+/* A one-shot GET /time with @flags; its response code, or 0 and @error. */
+static guint8
+one_shot_get (GVariant *flags, GError **error)
+{
+  g_autofree char *uri = g_strdup_printf ("coap://127.0.0.1:%u/time", env->coap_port);
+  g_autoptr (GVariant) reply = NULL;
+  guint8 code = 0;
+
+  reply = e2e_call (env->bus, E2E_MANAGER_PATH, E2E_MANAGER_IFACE, "Request",
+                    g_variant_new ("(sy@a(qv)@ay@a{sv})", uri, E2E_CODE_GET,
+                                   g_variant_new_array (G_VARIANT_TYPE ("(qv)"), NULL, 0),
+                                   g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, NULL, 0, 1),
+                                   flags ? flags : e2e_no_flags ()),
+                    error);
+  if (reply != NULL)
+    g_variant_get (reply, "(y@a(qv)@ay)", &code, NULL, NULL);
+  return code;
+}
+
+static GVariant *
+on_modem (const char *modem)
+{
+  return e2e_vardict ("modem", g_variant_new_string (modem), NULL);
+}
+
+/* ---- the tests ---- */
+
+/* Each modem is an object with its own facts; the manager's are the
+ * first modem's. */
+static void
+test_objects (void)
+{
+  g_auto (GStrv) paths = modem_paths ();
+  g_autofree char *first_name = NULL, *second_name = NULL;
+  g_autofree char *first_imei = NULL, *second_imei = NULL;
+  g_autofree char *manager_imei = NULL, *device = NULL;
+  g_autoptr (GVariant) manager_imei_value = NULL;
+
+  g_assert_cmpuint (g_strv_length (paths), ==, 2);
+  g_assert_cmpstr (paths[0], ==, "/org/qcoapd/CoAP1/Modem/1");
+  first_name = modem_string (paths[0], "Name");
+  second_name = modem_string (paths[1], "Name");
+  g_assert_cmpstr (first_name, ==, "default");
+  g_assert_cmpstr (second_name, ==, SECOND_NAME);
+  e2e_env_wait_property (env, paths[1], MODEM_IFACE, "State", "ready", STATE_TIMEOUT);
+  first_imei = modem_string (paths[0], "Imei");
+  second_imei = modem_string (paths[1], "Imei");
+  g_assert_cmpstr (second_imei, ==, SECOND_IMEI);
+  g_assert_cmpstr (first_imei, !=, second_imei);
+  manager_imei_value = e2e_env_get_property (env, E2E_MANAGER_PATH, E2E_MANAGER_IFACE, "Imei");
+  g_assert_cmpstr (g_variant_get_string (manager_imei_value, NULL), ==, first_imei);
+  device = modem_string (paths[1], "Device");
+  g_assert_cmpstr (device, ==, second->link_path);
+  g_assert_cmpuint (modem_free_clients (paths[1]), ==, CLIENTS);
+}
+
+/* Twelve sessions at once, six on each modem, all serving; a thirteenth
+ * finds no client ID. */
+static void
+test_twelve (void)
+{
+  g_auto (GStrv) paths = modem_paths ();
+  char *sessions[2 * CLIENTS];
+  guint on_second = 0;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *thirteenth = NULL;
+
+  e2e_env_wait_property (env, paths[1], MODEM_IFACE, "Registration", "home", STATE_TIMEOUT);
+  for (guint i = 0; i < G_N_ELEMENTS (sessions); i++)
+    {
+      g_autofree char *modem = NULL;
+
+      sessions[i] = e2e_open_session (env->bus, env->coap_port, NULL);
+      modem = session_modem (sessions[i]);
+      on_second += g_str_equal (modem, paths[1]);
+    }
+  g_assert_cmpuint (on_second, ==, CLIENTS);
+  g_assert_cmpuint (modem_free_clients (paths[0]), ==, 0);
+  g_assert_cmpuint (modem_free_clients (paths[1]), ==, 0);
+  thirteenth = e2e_try_open_session (env->bus, env->coap_port, NULL, E2E_CALL_TIMEOUT_MS, &error);
+  g_assert_null (thirteenth);
+  e2e_assert_remote_error (error, E2E_ERROR_PREFIX "NoFreeClient");
+  e2e_assert_session_serves (env->bus, sessions[0]);
+  e2e_assert_session_serves (env->bus, sessions[2 * CLIENTS - 1]);
+  for (guint i = 0; i < G_N_ELEMENTS (sessions); i++)
+    {
+      e2e_close_session (env->bus, sessions[i]);
+      g_free (sessions[i]);
+    }
+  e2e_env_wait_free_clients (env, CLIENTS);
+}
+
+/* Open with "modem" lands there, by name or by path, and its AT traffic
+ * goes to that modem's port; an unknown modem is refused. */
+static void
+test_named (void)
+{
+  g_autofree char *path = second_path ();
+  gsize first_offset = e2e_env_sim_log_offset (env);
+  gsize offset = second_log_offset ();
+  g_autofree char *by_name = e2e_open_session (env->bus, env->coap_port, on_modem (SECOND_NAME));
+  g_autofree char *by_path = e2e_open_session (env->bus, env->coap_port, on_modem (path));
+  g_autofree char *modem = session_modem (by_name);
+  g_autofree char *log = second_log_since (offset);
+  g_autofree char *first_log = e2e_env_sim_log_since (env, first_offset);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *unknown = NULL;
+
+  g_assert_cmpstr (modem, ==, path);
+  g_clear_pointer (&modem, g_free);
+  modem = session_modem (by_path);
+  g_assert_cmpstr (modem, ==, path);
+  g_assert_nonnull (strstr (log, "AT+QCOAPOPEN="));
+  g_assert_null (strstr (first_log, "AT+QCOAPOPEN="));
+  e2e_assert_session_serves (env->bus, by_name);
+  unknown = e2e_try_open_session (env->bus, env->coap_port, on_modem ("third"), E2E_CALL_TIMEOUT_MS,
+                                  &error);
+  g_assert_null (unknown);
+  e2e_assert_remote_error (error, E2E_ERROR_PREFIX "InvalidArgument");
+  g_assert_nonnull (strstr (error->message, SECOND_NAME));
+  e2e_close_session (env->bus, by_name);
+  e2e_close_session (env->bus, by_path);
+}
+
+/* The one-shot Request takes "modem" too. */
+static void
+test_one_shot_named (void)
+{
+  gsize offset = second_log_offset ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *log = NULL;
+
+  g_assert_cmpuint (one_shot_get (on_modem (SECOND_NAME), &error), ==, E2E_CODE_CONTENT);
+  g_assert_no_error (error);
+  log = second_log_since (offset);
+  g_assert_nonnull (strstr (log, "AT+QCOAPSEND="));
+}
+
+/* While the second modem is unplugged, Opens and one-shot Requests go to
+ * the first; once it is back it takes sessions again. */
+static void
+test_one_gone (void)
+{
+  g_autofree char *path = second_path ();
+  g_autoptr (GError) error = NULL;
+  char *sessions[3];
+
+  second_command ("unplug");
+  e2e_env_wait_property (env, path, MODEM_IFACE, "State", "absent", STATE_TIMEOUT);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr (GError) request_error = NULL;
+
+      g_assert_cmpuint (one_shot_get (NULL, &request_error), ==, E2E_CODE_CONTENT);
+      g_assert_no_error (request_error);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (sessions); i++)
+    {
+      g_autofree char *modem = NULL;
+
+      sessions[i] = e2e_open_session (env->bus, env->coap_port, NULL);
+      modem = session_modem (sessions[i]);
+      g_assert_cmpstr (modem, !=, path);
+    }
+  g_assert_null (e2e_try_open_session (env->bus, env->coap_port, on_modem (SECOND_NAME),
+                                       E2E_CALL_TIMEOUT_MS, &error));
+  e2e_assert_remote_error (error, E2E_ERROR_PREFIX "ModemUnavailable");
+  second_command ("replug");
+  e2e_env_wait_property (env, path, MODEM_IFACE, "State", "ready", STATE_TIMEOUT);
+  e2e_env_wait_property (env, path, MODEM_IFACE, "Registration", "home", STATE_TIMEOUT);
+  {
+    g_autofree char *back = e2e_open_session (env->bus, env->coap_port, NULL);
+    g_autofree char *modem = session_modem (back);
+
+    /* The first holds three sessions, the second none: it is chosen. */
+    g_assert_cmpstr (modem, ==, path);
+    e2e_assert_session_serves (env->bus, back);
+    e2e_close_session (env->bus, back);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (sessions); i++)
+    {
+      e2e_close_session (env->bus, sessions[i]);
+      g_free (sessions[i]);
+    }
+}
+
+/* A restart of qcoapd keeps the persistent sessions of both modems: same
+ * paths, same modems, and both serve. */
+static void
+test_restart (void)
+{
+  g_autofree char *path = second_path ();
+  GVariant *first_options = e2e_persistent ();
+  g_autofree char *on_first = NULL;
+  g_autofree char *on_second = NULL;
+  g_autofree char *first_modem = NULL;
+  g_autofree char *modem = NULL;
+
+  on_first = e2e_open_session (env->bus, env->coap_port, first_options);
+  first_modem = session_modem (on_first);
+  on_second = e2e_open_session (env->bus, env->coap_port,
+                                e2e_vardict ("persistent", g_variant_new_boolean (TRUE), "modem",
+                                             g_variant_new_string (SECOND_NAME), NULL));
+  g_assert_cmpstr (first_modem, !=, path);
+  g_assert_cmpint (e2e_env_kill_daemon (env, SIGTERM), ==, 0);
+  e2e_env_restart_daemon (env);
+  e2e_env_wait_property (env, path, MODEM_IFACE, "State", "ready", STATE_TIMEOUT);
+  modem = session_modem (on_second);
+  g_assert_cmpstr (modem, ==, path);
+  g_clear_pointer (&modem, g_free);
+  modem = session_modem (on_first);
+  g_assert_cmpstr (modem, ==, first_modem);
+  e2e_assert_session_serves (env->bus, on_first);
+  e2e_assert_session_serves (env->bus, on_second);
+  e2e_close_session (env->bus, on_first);
+  e2e_close_session (env->bus, on_second);
+}
+
+int
+main (int argc, char **argv)
+{
+  const char *const second_args[] = { "--imei", SECOND_IMEI, NULL };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *config = NULL;
+  E2eOptions options = { 0 };
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  second_dir = harness_make_temp_dir ();
+  second = harness_sim_start (second_dir, second_args, &error);
+  g_assert_no_error (error);
+  /* [modem] is the first modem, the test's own simulator (--device). */
+  config = g_strdup_printf ("[modem]\n\n[modem %s]\nDevice=%s\n", SECOND_NAME, second->link_path);
+  options.config_text = config;
+  g_test_add_func ("/modems/objects", test_objects);
+  g_test_add_func ("/modems/twelve", test_twelve);
+  g_test_add_func ("/modems/named", test_named);
+  g_test_add_func ("/modems/one-shot-named", test_one_shot_named);
+  g_test_add_func ("/modems/one-gone", test_one_gone);
+  g_test_add_func ("/modems/restart", test_restart);
+  env = e2e_env_start (&options);
+  status = g_test_run ();
+  if (!e2e_env_stop (env, status != 0))
+    status = 1;
+  harness_sim_free (second);
+  harness_remove_temp_dir (second_dir);
+  g_free (second_dir);
+  return status;
+}
