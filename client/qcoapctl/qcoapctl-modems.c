@@ -8,11 +8,15 @@
 const char *
 qcoapctl_modem_string (GVariant *modem, const char *key)
 {
-  const char *value = NULL;
+  g_autoptr (GVariant) value = g_variant_lookup_value (modem, key, NULL);
 
-  if (!g_variant_lookup (modem, key, "&s", &value))
+  /* An object path ("ObjectPath") reads as a string too. The string lives
+   * in @modem, which holds its value after this reference is gone. */
+  if (value == NULL
+      || !(g_variant_is_of_type (value, G_VARIANT_TYPE_STRING)
+           || g_variant_is_of_type (value, G_VARIANT_TYPE_OBJECT_PATH)))
     return "";
-  return value;
+  return g_variant_get_string (value, NULL);
 }
 
 GPtrArray *
