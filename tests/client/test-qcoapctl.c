@@ -545,24 +545,7 @@ test_status_text (void)
   g_assert_false (g_regex_match_simple (" reason: ", text, G_REGEX_MULTILINE, 0));
 }
 
-/* ---- the modems: the test bed has one, "default" once the daemon lists
- * its modems; a daemon that lists none shows one block, as it always did,
- * and refuses the "modem" option ---- */
-
-/* Whether the daemon lists its modems: "modems" of --json status. */
-static gboolean
-lists_modems (void)
-{
-  g_auto (Run) run = { 0 };
-  g_autofree char *json = NULL;
-  g_autofree char *count = NULL;
-
-  qcoapctl (&run, NULL, "--json", "status");
-  g_assert_cmpint (run.status, ==, 0);
-  json = run_stdout_text (&run);
-  count = json_eval (json, "len(d['modems'])");
-  return !g_str_equal (count, "0");
-}
+/* ---- the modems: the test bed has one, named "default" ---- */
 
 static void
 test_status_modems (void)
@@ -576,17 +559,14 @@ test_status_modems (void)
   qcoapctl (&text_run, NULL, "status");
   g_assert_cmpint (text_run.status, ==, 0);
   text = run_stdout_text (&text_run);
-  if (!lists_modems ())
-    {
-      g_assert_true (g_regex_match_simple ("^  Modem    \\|         state: ready$", text,
-                                           G_REGEX_MULTILINE, 0));
-      g_assert_null (strstr (text, " name: "));
-      return;
-    }
   g_assert_true (g_regex_match_simple ("^  Modem    \\|          name: default\n"
                                        "           \\|         state: ready$",
                                        text, G_REGEX_MULTILINE, 0));
+  /* One block: one name line. */
+  g_assert_null (strstr (strstr (text, " name: ") + 1, " name: "));
+
   qcoapctl (&json_run, NULL, "--json", "status");
+  g_assert_cmpint (json_run.status, ==, 0);
   json = run_stdout_text (&json_run);
   summary = json_eval (json, "[(m['name'], m['state'], m['model'], m['free_clients'], "
                              "m['path'].startswith('/org/qcoapd/CoAP1/Modem/')) "
@@ -594,7 +574,8 @@ test_status_modems (void)
   g_assert_cmpstr (summary, ==, "[('default', 'ready', 'BG96', 6, True)] ready 6");
 }
 
-/* open and get with --modem; sessions shows the session's modem. */
+/* open and get with --modem; sessions shows the session's modem; a modem
+ * that is not there is the daemon's InvalidArgument. */
 static void
 test_open_on_a_modem (void)
 {
@@ -607,21 +588,11 @@ test_open_on_a_modem (void)
   g_auto (Run) open = { 0 };
   g_auto (Run) sessions = { 0 };
   g_auto (Run) get = { 0 };
+  g_auto (Run) missing = { 0 };
   g_auto (Run) close = { 0 };
-  gboolean listed = lists_modems ();
 
   qcoapctl (&open, NULL, "open", "--persistent", "--modem", "default", "127.0.0.1", port);
-  qcoapctl (&get, NULL, "get", "--modem", "default", time_uri);
-  if (!listed)
-    {
-      /* The option reaches the daemon, which does not know it. */
-      g_assert_cmpint (open.status, ==, 2);
-      g_assert_nonnull (strstr (open.err, "\"modem\""));
-      g_assert_cmpint (get.status, ==, 2);
-      return;
-    }
   g_assert_cmpint (open.status, ==, 0);
-  g_assert_cmpint (get.status, ==, 0);
   path = run_stdout_text (&open);
   qcoapctl (&sessions, NULL, "--json", "sessions");
   json = run_stdout_text (&sessions);
@@ -630,6 +601,12 @@ test_open_on_a_modem (void)
   g_assert_cmpstr (summary, ==, "['default']");
   qcoapctl (&close, NULL, "close", path);
   g_assert_cmpint (close.status, ==, 0);
+
+  qcoapctl (&get, NULL, "get", "--modem", "default", time_uri);
+  g_assert_cmpint (get.status, ==, 0);
+  qcoapctl (&missing, NULL, "get", "--modem", "no-such-modem", time_uri);
+  g_assert_cmpint (missing.status, ==, 2);
+  g_assert_nonnull (strstr (missing.err, "no-such-modem"));
 }
 
 /* An open session's modem is chosen already. */
@@ -925,8 +902,8 @@ test_monitor_sees_other_client (void)
   g_assert_cmpint (open.status, ==, 0);
   path = run_stdout_text (&open);
   /* The client ID is the modem's; the object path need not say it. */
-  /* The modem's name ends the line when the daemon names it. */
-  pattern = g_strdup_printf ("^\\[[0-5]\\] session-added: %s 127\\.0\\.0\\.1:%s( modem default)?$",
+  /* The line ends with the session's modem, the test bed's one. */
+  pattern = g_strdup_printf ("^\\[[0-5]\\] session-added: %s 127\\.0\\.0\\.1:%s modem default$",
                              path, port);
   added = background_expect (monitor, pattern);
   id = g_strndup (added + 1, strcspn (added + 1, "]"));
@@ -1000,6 +977,8 @@ test_monitor_json (void)
   g_assert_cmpint (one_shot_get.status, ==, 0);
   one_shot = background_lines_until (monitor, "\"event\":\"session-removed\"");
   g_assert_nonnull (strstr (one_shot, "\"event\":\"session-added\""));
+  /* On the test bed's one modem. */
+  g_assert_nonnull (strstr (one_shot, ",\"modem\":\"default\""));
   g_assert_null (strstr (one_shot, "\"event\":\"received\""));
   /* Not "closed" with "vanished": it was a Request's, and it is removed. */
   g_assert_null (strstr (one_shot, "\"event\":\"closed\""));
