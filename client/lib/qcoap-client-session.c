@@ -423,6 +423,19 @@ qcoap_client_session_get_client_id (QcoapClientSession *self)
 }
 
 const char *
+qcoap_client_session_get_modem (QcoapClientSession *self)
+{
+  g_return_val_if_fail (QCOAP_IS_CLIENT_SESSION (self), NULL);
+
+  const char *path = qcoap_session_get_modem (self->proxy);
+
+  /* "/" is what a daemon that does not set the property holds: no modem. */
+  if (path == NULL || g_str_equal (path, "/"))
+    return "";
+  return path;
+}
+
+const char *
 qcoap_client_session_get_host (QcoapClientSession *self)
 {
   g_return_val_if_fail (QCOAP_IS_CLIENT_SESSION (self), NULL);

@@ -863,6 +863,95 @@ qcoap_client_lookup_session (QcoapClient *self, const char *id_or_path)
   return g_hash_table_lookup (self->sessions, id_or_path);
 }
 
+/* ---- modems ---- */
+
+#define MODEM_INTERFACE "org.qcoapd.CoAP1.Modem"
+
+/* The Modem proxy the object manager holds at @path, or NULL: a daemon of
+ * one modem only has none, and a modem's object may be announced after
+ * the manager's Modems lists it. */
+static QcoapModem *
+modem_proxy_at (QcoapClient *self, const char *path)
+{
+  GDBusInterface *interface;
+
+  if (!g_variant_is_object_path (path))
+    return NULL;
+  interface = g_dbus_object_manager_get_interface (self->object_manager, path, MODEM_INTERFACE);
+  return interface ? QCOAP_MODEM (interface) : NULL;
+}
+
+/* The daemon's modems, in the order of its configuration; never NULL. */
+static const char *const *
+modem_paths (QcoapClient *self)
+{
+  static const char *const none[] = { NULL };
+  const char *const *paths = qcoap_manager_get_modems (self->manager);
+
+  return paths ? paths : none;
+}
+
+char **
+qcoap_client_get_modems (QcoapClient *self)
+{
+  GPtrArray *names;
+
+  g_return_val_if_fail (QCOAP_IS_CLIENT (self), NULL);
+
+  names = g_ptr_array_new ();
+  for (const char *const *path = modem_paths (self); *path != NULL; path++)
+    {
+      g_autoptr (QcoapModem) modem = modem_proxy_at (self, *path);
+      const char *name = modem ? qcoap_modem_get_name (modem) : NULL;
+
+      /* Not announced yet: the path is all there is to name it by. */
+      g_ptr_array_add (names, g_strdup (name != NULL && *name != '\0' ? name : *path));
+    }
+  g_ptr_array_add (names, NULL);
+  return (char **)g_ptr_array_free (names, FALSE);
+}
+
+/* The modem called @name_or_path, by its name or its object path. */
+static QcoapModem *
+modem_proxy_named (QcoapClient *self, const char *name_or_path)
+{
+  for (const char *const *path = modem_paths (self); *path != NULL; path++)
+    {
+      g_autoptr (QcoapModem) modem = modem_proxy_at (self, *path);
+
+      if (g_str_equal (*path, name_or_path)
+          || (modem && g_strcmp0 (qcoap_modem_get_name (modem), name_or_path) == 0))
+        return g_steal_pointer (&modem);
+    }
+  return NULL;
+}
+
+GVariant *
+qcoap_client_lookup_modem (QcoapClient *self, const char *name_or_path)
+{
+  g_autoptr (QcoapModem) modem = NULL;
+  g_auto (GStrv) names = NULL;
+  GVariantDict dict;
+
+  g_return_val_if_fail (QCOAP_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (name_or_path != NULL, NULL);
+
+  modem = modem_proxy_named (self, name_or_path);
+  if (modem == NULL)
+    return NULL;
+  g_variant_dict_init (&dict, NULL);
+  names = g_dbus_proxy_get_cached_property_names (G_DBUS_PROXY (modem));
+  for (char **name = names; name && *name; name++)
+    {
+      g_autoptr (GVariant) value = g_dbus_proxy_get_cached_property (G_DBUS_PROXY (modem), *name);
+
+      g_variant_dict_insert_value (&dict, *name, value);
+    }
+  g_variant_dict_insert (&dict, "ObjectPath", "o",
+                         g_dbus_proxy_get_object_path (G_DBUS_PROXY (modem)));
+  return g_variant_ref_sink (g_variant_dict_end (&dict));
+}
+
 /* ---- Open ---- */
 
 /* Open's options as the library sends them: "listen" false unless the

@@ -214,21 +214,30 @@ is_watched (Monitor *monitor, QcoapClientSession *session)
          || g_str_equal (monitor->only_path, qcoap_client_session_get_object_path (session));
 }
 
+/* "/org/qcoapd/CoAP1/Session/0 192.0.2.10:5683 modem default": the modem
+ * only from a daemon that names it. */
 static void
 print_session_event (Monitor *monitor, QcoapClientSession *session, const char *event)
 {
   GString *line = event_start (monitor, session, event);
+  const char *modem = qcoapctl_session_modem (monitor->ctl->client, session);
 
   if (monitor->ctl->json)
     {
       g_string_append (line, ",\"host\":");
       json_append_string (line, qcoap_client_session_get_host (session), -1);
-      g_string_append_printf (line, ",\"port\":%u", qcoap_client_session_get_port (session));
+      g_string_append_printf (line,
+                              ",\"port\":%u,\"modem\":", qcoap_client_session_get_port (session));
+      if (modem)
+        json_append_string (line, modem, -1);
+      else
+        g_string_append (line, "null");
     }
   else
-    g_string_append_printf (line, ": %s %s:%u", qcoap_client_session_get_object_path (session),
+    g_string_append_printf (line, ": %s %s:%u%s%s", qcoap_client_session_get_object_path (session),
                             qcoap_client_session_get_host (session),
-                            qcoap_client_session_get_port (session));
+                            qcoap_client_session_get_port (session), modem ? " modem " : "",
+                            modem ? modem : "");
   event_end (monitor, line);
 }
 

@@ -77,6 +77,17 @@ json_append_signal (GString *json, GVariant *signal)
 
 /* ---- status ---- */
 
+/* A property of @modem of @type, or an empty one of it. */
+static GVariant *
+modem_array (GVariant *modem, const char *key, const char *type)
+{
+  GVariant *value = g_variant_lookup_value (modem, key, G_VARIANT_TYPE (type));
+
+  if (value)
+    return value;
+  return g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE (type + 1), NULL, 0));
+}
+
 /* "home (lte-m, Fake Telecom)", "searching": the registration and, while
  * registered, what it is registered with. */
 static char *
@@ -105,10 +116,10 @@ describe_context (gboolean active, const char *address)
 }
 
 void
-qcoapctl_print_network_text (QcoapClient *client, QcoapctlPrintField print_field)
+qcoapctl_print_network_text (GVariant *modem, QcoapctlPrintField print_field)
 {
-  g_autoptr (GVariant) signal = qcoap_client_get_signal (client);
-  g_autoptr (GVariant) contexts = qcoap_client_get_data_contexts (client);
+  g_autoptr (GVariant) signal = modem_array (modem, "Signal", "a{sv}");
+  g_autoptr (GVariant) contexts = modem_array (modem, "DataContexts", "a(ybs)");
   g_autofree char *signal_text = format_signal_text (signal);
   GVariantIter iter;
   guint8 cid;
@@ -116,9 +127,9 @@ qcoapctl_print_network_text (QcoapClient *client, QcoapctlPrintField print_field
   const char *address;
   gboolean first = TRUE;
 
-  print_field ("Network", "registration", qcoap_client_get_registration (client));
-  print_field ("", "technology", qcoap_client_get_access_technology (client));
-  print_field ("", "operator", qcoap_client_get_operator (client));
+  print_field ("Network", "registration", qcoapctl_modem_string (modem, "Registration"));
+  print_field ("", "technology", qcoapctl_modem_string (modem, "AccessTechnology"));
+  print_field ("", "operator", qcoapctl_modem_string (modem, "Operator"));
   print_field ("", "signal", signal_text);
   g_variant_iter_init (&iter, contexts);
   while (g_variant_iter_next (&iter, "(yb&s)", &cid, &active, &address))
@@ -156,17 +167,17 @@ json_append_contexts (GString *json, GVariant *contexts)
 }
 
 void
-qcoapctl_append_network_json (GString *json, QcoapClient *client)
+qcoapctl_append_network_json (GString *json, GVariant *modem)
 {
-  g_autoptr (GVariant) signal = qcoap_client_get_signal (client);
-  g_autoptr (GVariant) contexts = qcoap_client_get_data_contexts (client);
+  g_autoptr (GVariant) signal = modem_array (modem, "Signal", "a{sv}");
+  g_autoptr (GVariant) contexts = modem_array (modem, "DataContexts", "a(ybs)");
 
   g_string_append (json, "\"registration\":");
-  json_append_string (json, qcoap_client_get_registration (client), -1);
+  json_append_string (json, qcoapctl_modem_string (modem, "Registration"), -1);
   g_string_append (json, ",\"access_technology\":");
-  json_append_string (json, qcoap_client_get_access_technology (client), -1);
+  json_append_string (json, qcoapctl_modem_string (modem, "AccessTechnology"), -1);
   g_string_append (json, ",\"operator\":");
-  json_append_string (json, qcoap_client_get_operator (client), -1);
+  json_append_string (json, qcoapctl_modem_string (modem, "Operator"), -1);
   g_string_append (json, ",\"signal\":");
   json_append_signal (json, signal);
   g_string_append (json, ",\"data_contexts\":");
@@ -188,6 +199,7 @@ print_registration (QcoapctlNetworkWatch *watch)
 {
   QcoapClient *client = watch->ctl->client;
   g_autofree char *text = describe_registration (client);
+  g_autoptr (GVariant) manager = NULL;
   GString *line;
 
   if (g_strcmp0 (text, watch->registration) == 0)
@@ -202,7 +214,8 @@ print_registration (QcoapctlNetworkWatch *watch)
       return;
     }
   line = g_string_new ("{\"event\":\"registration\",");
-  qcoapctl_append_network_json (line, client);
+  manager = qcoapctl_manager_modem (client);
+  qcoapctl_append_network_json (line, manager);
   g_string_append_c (line, '}');
   qcoapctl_emit_event (watch->ctl, line);
 }

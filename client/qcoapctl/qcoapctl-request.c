@@ -24,6 +24,7 @@ typedef struct
   char *token;
   char *output;
   char *use_session;
+  char *modem;
 } RequestArgs;
 
 static void
@@ -36,6 +37,7 @@ request_args_clear (RequestArgs *args)
   g_clear_pointer (&args->token, g_free);
   g_clear_pointer (&args->output, g_free);
   g_clear_pointer (&args->use_session, g_free);
+  g_clear_pointer (&args->modem, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RequestArgs, request_args_clear)
@@ -61,6 +63,8 @@ request_entries (RequestArgs *args)
       "Write the response's payload to FILE instead of stdout", "FILE" },
     { "use", 'S', 0, G_OPTION_ARG_STRING, &args->use_session,
       "Send on this open session (client ID or object path); URI may then be a path", "SESSION" },
+    { "modem", 0, 0, G_OPTION_ARG_STRING, &args->modem,
+      "Send through this modem (its name, or object path)", "NAME" },
     { NULL },
   };
 
@@ -228,9 +232,13 @@ check_session_server (Qcoapctl *ctl, QcoapClientSession *session, GUri *uri)
 
 /* ---- the three ways of sending ---- */
 
+/* What the session the request goes on is opened with, whether qcoapctl
+ * opens it or the one-shot Request does. */
 static void
-add_psk (GVariantDict *dict, RequestArgs *args)
+add_session_settings (GVariantDict *dict, RequestArgs *args)
 {
+  if (args->modem)
+    g_variant_dict_insert (dict, "modem", "s", args->modem);
   if (args->psk_identity)
     g_variant_dict_insert (dict, "dtls-psk-identity", "s", args->psk_identity);
   if (args->psk_key)
@@ -280,7 +288,7 @@ request_own_session (Qcoapctl *ctl, GUri *uri, const Message *message, RequestAr
   g_autofree char *path = path_of_uri (uri);
   int status;
 
-  add_psk (open_options, args);
+  add_session_settings (open_options, args);
   if (args->wait_s > 0)
     g_variant_dict_insert (open_options, "timeout", "u", args->wait_s * 1000);
   session = qcoap_client_open_sync (ctl->client, g_uri_get_host (uri), port_of_uri (uri),
@@ -300,7 +308,7 @@ request_one_shot (Qcoapctl *ctl, const char *uri_text, const Message *message, R
   g_autoptr (GError) error = NULL;
   g_autoptr (QcoapResponse) response = NULL;
 
-  add_psk (flags, args);
+  add_session_settings (flags, args);
   if (args->wait_s > 0)
     g_variant_dict_insert (flags, "timeout", "u", args->wait_s * 1000);
   response = qcoap_client_request_sync (ctl->client, message->method, uri_text, message->options,
@@ -342,6 +350,9 @@ check_arguments (Qcoapctl *ctl, RequestArgs *args, const char *target, GUri *uri
     return qcoapctl_usage_error (ctl, "coaps:// needs a DTLS-PSK identity and key (-u and -k)");
   if ((args->psk_identity == NULL) != (args->psk_key == NULL))
     return qcoapctl_usage_error (ctl, "-u and -k go together");
+  /* An open session's modem is chosen already. */
+  if (args->modem && args->use_session)
+    return qcoapctl_usage_error (ctl, "-M and -S do not go together");
   /* The daemon takes milliseconds, up to 600 000. */
   if (args->wait_s < 0 || args->wait_s > MAX_WAIT_S)
     return qcoapctl_usage_error (ctl, "-B takes a number of seconds, up to 600");

@@ -22,6 +22,7 @@ typedef struct
   gint max_retransmit;
   gint idle_timeout;
   gint wait_s;
+  char *modem;
 } OpenArgs;
 
 static void
@@ -30,6 +31,7 @@ open_args_clear (OpenArgs *args)
   g_clear_pointer (&args->psk_identity, g_free);
   g_clear_pointer (&args->psk_key, g_free);
   g_clear_pointer (&args->psk_key_file, g_free);
+  g_clear_pointer (&args->modem, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (OpenArgs, open_args_clear)
@@ -63,6 +65,8 @@ open_options (OpenArgs *args)
   /* Seconds on the command line, milliseconds in the API. */
   if (args->wait_s > 0)
     g_variant_dict_insert (dict, "timeout", "u", (guint32)args->wait_s * 1000);
+  if (args->modem)
+    g_variant_dict_insert (dict, "modem", "s", args->modem);
   return g_variant_dict_end (dict);
 }
 
@@ -154,6 +158,8 @@ qcoapctl_open (Qcoapctl *ctl, int argc, char **argv)
       "Close a persistent session unused for S seconds", "S" },
     { "wait", 'B', 0, G_OPTION_ARG_INT, &args.wait_s,
       "Wait at most SECONDS for the modem to connect", "SECONDS" },
+    { "modem", 0, 0, G_OPTION_ARG_STRING, &args.modem,
+      "Open the session on this modem (its name, or object path)", "NAME" },
     { NULL },
   };
   g_autoptr (QcoapClientSession) session = NULL;
@@ -217,8 +223,10 @@ qcoapctl_close (Qcoapctl *ctl, int argc, char **argv)
 /* ---- sessions ---- */
 
 static void
-json_append_session (GString *json, QcoapClientSession *session)
+json_append_session (GString *json, QcoapClient *client, QcoapClientSession *session)
 {
+  const char *modem = qcoapctl_session_modem (client, session);
+
   g_string_append (json, "{\"session\":");
   json_append_string (json, qcoap_client_session_get_object_path (session), -1);
   g_string_append_printf (
@@ -231,16 +239,21 @@ json_append_session (GString *json, QcoapClientSession *session)
                           qcoap_client_session_get_persistent (session) ? "true" : "false",
                           qcoap_client_session_get_owner (session));
   json_append_string (json, qcoap_client_session_get_state (session), -1);
+  g_string_append (json, ",\"modem\":");
+  if (modem)
+    json_append_string (json, modem, -1);
+  else
+    g_string_append (json, "null");
   g_string_append_c (json, '}');
 }
 
 static void
-json_append_sessions (GString *json, GList *sessions)
+json_append_sessions (GString *json, QcoapClient *client, GList *sessions)
 {
   g_string_append_c (json, '[');
   for (GList *l = sessions; l; l = l->next)
     {
-      json_append_session (json, l->data);
+      json_append_session (json, client, l->data);
       if (l->next)
         g_string_append_c (json, ',');
     }
@@ -256,20 +269,22 @@ owner_name (guint uid)
   return entry ? g_strdup (entry->pw_name) : g_strdup_printf ("%u", uid);
 }
 
-/* "0  coaps://127.0.0.1:5684  open  owner root  persistent" */
+/* "0  coaps://127.0.0.1:5684  open  owner root  persistent  modem default" */
 static char *
-describe_session (QcoapClientSession *session)
+describe_session (QcoapClient *client, QcoapClientSession *session)
 {
+  const char *modem = qcoapctl_session_modem (client, session);
   gboolean secure = qcoap_client_session_get_secure (session);
   const char *host = qcoap_client_session_get_host (session);
   gboolean ipv6 = strchr (host, ':') != NULL;
   g_autofree char *owner = owner_name (qcoap_client_session_get_owner (session));
 
   return g_strdup_printf (
-      "%u  %s://%s%s%s:%u  %s  owner %s%s", qcoap_client_session_get_client_id (session),
+      "%u  %s://%s%s%s:%u  %s  owner %s%s%s%s", qcoap_client_session_get_client_id (session),
       secure ? "coaps" : "coap", ipv6 ? "[" : "", host, ipv6 ? "]" : "",
       qcoap_client_session_get_port (session), qcoap_client_session_get_state (session), owner,
-      qcoap_client_session_get_persistent (session) ? "  persistent" : "");
+      qcoap_client_session_get_persistent (session) ? "  persistent" : "", modem ? "  modem " : "",
+      modem ? modem : "");
 }
 
 int
@@ -291,7 +306,7 @@ qcoapctl_sessions (Qcoapctl *ctl, int argc, char **argv)
     {
       g_autoptr (GString) json = g_string_new (NULL);
 
-      json_append_sessions (json, sessions);
+      json_append_sessions (json, ctl->client, sessions);
       g_print ("%s\n", json->str);
     }
   else if (sessions == NULL)
@@ -299,7 +314,7 @@ qcoapctl_sessions (Qcoapctl *ctl, int argc, char **argv)
   else
     for (GList *l = sessions; l; l = l->next)
       {
-        g_autofree char *text = describe_session (l->data);
+        g_autofree char *text = describe_session (ctl->client, l->data);
 
         g_print ("%s  %s\n", qcoap_client_session_get_object_path (l->data), text);
       }
@@ -317,33 +332,35 @@ print_field (const char *section, const char *key, const char *value)
   g_print ("  %-9s| %13s: %s\n", section, key, value && *value ? value : "unknown");
 }
 
+/* One block per modem; the manager's own properties from a daemon that
+ * lists none, as such a daemon's status always looked. */
+static void
+print_modems_text (QcoapClient *client)
+{
+  g_autoptr (GPtrArray) modems = qcoapctl_get_modems (client);
+  g_autoptr (GVariant) manager = NULL;
+
+  if (modems == NULL)
+    {
+      manager = qcoapctl_manager_modem (client);
+      qcoapctl_print_modem_text (manager, rule, print_field);
+      return;
+    }
+  for (guint i = 0; i < modems->len; i++)
+    qcoapctl_print_modem_text (modems->pdata[i], rule, print_field);
+}
+
 static void
 print_status_text (QcoapClient *client, GList *sessions)
 {
-  g_autofree char *free_clients
-      = g_strdup_printf ("%u of 6", qcoap_client_get_free_clients (client));
-
-  g_print ("%s", rule);
-  print_field ("Modem", "state", qcoap_client_get_state (client));
-  if (*qcoap_client_get_state_reason (client))
-    print_field ("", "reason", qcoap_client_get_state_reason (client));
-  print_field ("", "device", qcoap_client_get_device (client));
-  g_print ("%s", rule);
-  print_field ("Hardware", "manufacturer", qcoap_client_get_manufacturer (client));
-  print_field ("", "model", qcoap_client_get_model (client));
-  print_field ("", "revision", qcoap_client_get_revision (client));
-  print_field ("", "imei", qcoap_client_get_imei (client));
-  g_print ("%s", rule);
-  qcoapctl_print_network_text (client, print_field);
-  g_print ("%s", rule);
-  print_field ("Clients", "free", free_clients);
+  print_modems_text (client);
   g_print ("%s", rule);
   if (sessions == NULL)
     print_field ("Sessions", "sessions", "none");
   for (GList *l = sessions; l; l = l->next)
     {
       g_autofree char *key = g_strdup_printf ("%u", qcoap_client_session_get_client_id (l->data));
-      g_autofree char *text = describe_session (l->data);
+      g_autofree char *text = describe_session (client, l->data);
 
       /* The ID is in the key already. */
       print_field (l == sessions ? "Sessions" : "", key, strchr (text, ' ') + 2);
@@ -352,11 +369,30 @@ print_status_text (QcoapClient *client, GList *sessions)
   print_field ("Daemon", "version", qcoap_client_get_version (client));
 }
 
+/* "modems": an array of objects, empty from a daemon that lists none. */
+static void
+json_append_modems (GString *json, QcoapClient *client)
+{
+  g_autoptr (GPtrArray) modems = qcoapctl_get_modems (client);
+
+  g_string_append (json, "\"modems\":[");
+  for (guint i = 0; modems && i < modems->len; i++)
+    {
+      if (i > 0)
+        g_string_append_c (json, ',');
+      qcoapctl_append_modem_json (json, modems->pdata[i]);
+    }
+  g_string_append_c (json, ']');
+}
+
+/* The first modem's members (the manager's properties), as before there
+ * were several, then "modems" and "sessions". */
 static void
 print_status_json (QcoapClient *client, GList *sessions)
 {
   g_autoptr (GString) json = g_string_new ("{");
-  struct
+  g_autoptr (GVariant) manager = qcoapctl_manager_modem (client);
+  const struct
   {
     const char *key;
     const char *value;
@@ -377,10 +413,11 @@ print_status_json (QcoapClient *client, GList *sessions)
       json_append_string (json, fields[i].value, -1);
       g_string_append_c (json, ',');
     }
-  qcoapctl_append_network_json (json, client);
-  g_string_append_printf (
-      json, ",\"free_clients\":%u,\"sessions\":", qcoap_client_get_free_clients (client));
-  json_append_sessions (json, sessions);
+  qcoapctl_append_network_json (json, manager);
+  g_string_append_printf (json, ",\"free_clients\":%u,", qcoap_client_get_free_clients (client));
+  json_append_modems (json, client);
+  g_string_append (json, ",\"sessions\":");
+  json_append_sessions (json, client, sessions);
   g_string_append_c (json, '}');
   g_print ("%s\n", json->str);
 }
@@ -391,9 +428,9 @@ qcoapctl_status (Qcoapctl *ctl, int argc, char **argv)
   GList *sessions;
 
   if (!qcoapctl_parse (ctl, "status", "",
-                       "Shows the modem's state and identity, the network (registration, "
-                       "technology, operator, signal) and the data contexts, the free client "
-                       "IDs, the sessions and the daemon's version.",
+                       "Shows each modem's name, state and identity, its network "
+                       "(registration, technology, operator, signal), data contexts and free "
+                       "client IDs, then the sessions and the daemon's version.",
                        NULL, &argc, &argv))
     return QCOAPCTL_EXIT_USAGE;
   if (argc != 1)

@@ -57,9 +57,10 @@ QcoapResponse *qcoapctl_exchange (Qcoapctl *ctl, QcoapClientSession *session,
 typedef void (*QcoapctlPrintField) (const char *section, const char *key, const char *value);
 
 /* The Network and Data lines of status, and their JSON members (without
- * braces, for an object being written). */
-void qcoapctl_print_network_text (QcoapClient *client, QcoapctlPrintField print_field);
-void qcoapctl_append_network_json (GString *json, QcoapClient *client);
+ * braces, for an object being written), of @modem: an a{sv} of the Modem
+ * interface's properties (see qcoapctl_get_modems()). */
+void qcoapctl_print_network_text (GVariant *modem, QcoapctlPrintField print_field);
+void qcoapctl_append_network_json (GString *json, GVariant *modem);
 
 /* Prints a line for every change of the registration and of a data
  * context from now on, until stopped. */
@@ -68,6 +69,31 @@ QcoapctlNetworkWatch *qcoapctl_network_watch_start (Qcoapctl *ctl);
 /* "home (lte-m, Fake Telecom)": the registration as last printed. */
 const char *qcoapctl_network_watch_get_registration (QcoapctlNetworkWatch *watch);
 void qcoapctl_network_watch_stop (QcoapctlNetworkWatch *watch);
+
+/* ---- the modems ---- */
+
+/* Each modem's properties (a{sv}, as qcoap_client_lookup_modem() gives
+ * them), in the order of the daemon's configuration; NULL from a daemon
+ * that lists no modems. */
+GPtrArray *qcoapctl_get_modems (QcoapClient *client);
+
+/* A string of @modem, "" while the daemon has not reported it. */
+const char *qcoapctl_modem_string (GVariant *modem, const char *key);
+
+/* The manager's modem properties in the same a{sv}, without "Name": the
+ * one modem of a daemon that lists none. */
+GVariant *qcoapctl_manager_modem (QcoapClient *client);
+
+/* The name of @session's modem, else its object path; NULL from a daemon
+ * that does not say. */
+const char *qcoapctl_session_modem (QcoapClient *client, QcoapClientSession *session);
+
+/* The Modem, Hardware, Network, Data and Clients lines of status for
+ * @modem, with a name line when it has a name. */
+void qcoapctl_print_modem_text (GVariant *modem, const char *rule, QcoapctlPrintField print_field);
+
+/* @modem as a JSON object. */
+void qcoapctl_append_modem_json (GString *json, GVariant *modem);
 
 /* ---- the commands ---- */
 

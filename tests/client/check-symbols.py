@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 """Checks that the dynamic symbols libqcoap-glib.so defines are exactly the
-names its version script lists, each in the version node the script names:
+names its version script lists, each in the version node that lists it:
 a symbol missing from the library breaks its users, one the script does not
 list is API nobody meant to publish.
 
@@ -12,17 +12,25 @@ import sys
 
 
 def script_symbols(path):
-    """The version node and the names under its global: part."""
+    """{name: version node} of the names under each node's global: part."""
     text = re.sub(r"/\*.*?\*/", "", open(path, encoding="utf-8").read(), flags=re.S)
-    node = re.search(r"^\s*([A-Za-z0-9_.]+)\s*\{", text, flags=re.M)
-    globals_part = re.search(r"global:(.*?)local:", text, flags=re.S)
-    if node is None or globals_part is None:
+    nodes = re.findall(r"([A-Za-z0-9_.]+)\s*\{(.*?)\}\s*([A-Za-z0-9_.]*)\s*;", text, flags=re.S)
+    if not nodes or "local:" not in nodes[0][1]:
         sys.exit(f"{path}: no version node with global: and local: parts")
-    names = [name.strip() for name in globals_part.group(1).split(";") if name.strip()]
-    wildcards = [name for name in names if any(c in name for c in "*?[")]
-    if wildcards:
-        sys.exit(f"{path}: wildcards instead of names: {', '.join(wildcards)}")
-    return node.group(1), set(names)
+    listed = {}
+    for node, body, _parent in nodes:
+        globals_part = re.search(r"global:(.*?)(?:local:|$)", body, flags=re.S)
+        if globals_part is None:
+            sys.exit(f"{path}: version node {node} has no global: part")
+        for name in (name.strip() for name in globals_part.group(1).split(";")):
+            if not name:
+                continue
+            if any(c in name for c in "*?["):
+                sys.exit(f"{path}: a wildcard instead of names: {name}")
+            if name in listed:
+                sys.exit(f"{path}: {name} in both {listed[name]} and {node}")
+            listed[name] = node
+    return listed
 
 
 def library_symbols(readelf, path):
@@ -44,20 +52,21 @@ def library_symbols(readelf, path):
 
 def main():
     readelf, script, library = sys.argv[1:4]
-    node, listed = script_symbols(script)
+    listed = script_symbols(script)
     exported = library_symbols(readelf, library)
-    # The version node itself is an absolute symbol of its own name.
-    exported.pop(node, None)
+    # Each version node is also an absolute symbol of its own name.
+    for node in set(listed.values()):
+        exported.pop(node, None)
     failures = 0
-    for name in sorted(listed - exported.keys()):
+    for name in sorted(listed.keys() - exported.keys()):
         print(f"FAIL {name}: listed in the version script, not exported")
         failures += 1
-    for name in sorted(exported.keys() - listed):
+    for name in sorted(exported.keys() - listed.keys()):
         print(f"FAIL {name}: exported, not listed in the version script")
         failures += 1
-    for name in sorted(listed & exported.keys()):
-        if exported[name] != node:
-            print(f"FAIL {name}: version {exported[name] or 'none'}, not {node}")
+    for name in sorted(listed.keys() & exported.keys()):
+        if exported[name] != listed[name]:
+            print(f"FAIL {name}: version {exported[name] or 'none'}, not {listed[name]}")
             failures += 1
     print(f"{len(exported)} symbols exported, {len(listed)} listed, {failures} differences")
     return 1 if failures else 0

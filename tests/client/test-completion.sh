@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # The bash completion offers the content formats and option names of the
-# shared registry, and the commands and read commands of at.  test-completion.sh COMPLETION-SCRIPT
+# shared registry, the commands and read commands of at, and the names of
+# the daemon's modems after --modem.  test-completion.sh COMPLETION-SCRIPT
 set -u
 script=$1
 failures=0
@@ -47,4 +48,14 @@ expect 'AT+COPS\?' at AT+CO
 expect --psk-key-file get --psk-key-
 expect --psk-key-file open --psk-key-
 expect get -v 7 g
+expect --modem get --mo
+expect --modem open --mo
+
+# What qcoapctl --json status prints of two modems, in place of the daemon.
+qcoapctl() {
+    echo '{"state":"ready","modems":[{"name":"north","path":"/org/qcoapd/CoAP1/Modem/0"},{"name":"south","path":"/org/qcoapd/CoAP1/Modem/1"}],"sessions":[]}'
+}
+expect north get --modem n
+expect south open --modem s
+expect south --json put --modem ''
 [ "$failures" -eq 0 ]

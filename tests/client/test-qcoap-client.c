@@ -593,6 +593,89 @@ test_no_daemon (void)
   g_assert_nonnull (error);
 }
 
+/* ---- the modems: the test bed has one, named "default" ---- */
+
+static void
+test_modems (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (QcoapClient) client = qcoap_client_new_for_address_sync (bus_address, NULL, &error);
+  g_auto (GStrv) modems = NULL;
+  g_autoptr (GVariant) modem = NULL;
+  g_autoptr (GVariant) by_path = NULL;
+  const char *path = NULL;
+  const char *state = NULL;
+  guint8 free_clients = 0;
+
+  g_assert_no_error (error);
+  modems = qcoap_client_get_modems (client);
+  g_assert_cmpstrv (modems, ((const char *const[]){ "default", NULL }));
+  g_assert_null (qcoap_client_lookup_modem (client, "no-such-modem"));
+  modem = qcoap_client_lookup_modem (client, "default");
+  g_assert_nonnull (modem);
+  g_assert_true (g_variant_lookup (modem, "ObjectPath", "&o", &path));
+  g_assert_true (g_str_has_prefix (path, "/org/qcoapd/CoAP1/Modem/"));
+  g_assert_true (g_variant_lookup (modem, "State", "&s", &state));
+  g_assert_cmpstr (state, ==, "ready");
+  g_assert_true (g_variant_lookup (modem, "FreeClients", "y", &free_clients));
+  g_assert_cmpuint (free_clients, ==, 6);
+  by_path = qcoap_client_lookup_modem (client, path);
+  g_assert_true (g_variant_equal (by_path, modem));
+}
+
+static QcoapClientSession *
+open_on_modem (QcoapClient *client, const char *modem, GError **error)
+{
+  GVariant *options = modem ? g_variant_new_parsed ("{'modem': <%s>}", modem) : NULL;
+
+  return qcoap_client_open_sync (client, "127.0.0.1", coap_port, options, NULL, error);
+}
+
+/* The session's modem: the one named, or the one the daemon chose. */
+static void
+check_session_modem (QcoapClient *client, const char *modem_option)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (QcoapClientSession) session = open_on_modem (client, modem_option, &error);
+  g_autoptr (GVariant) modem = NULL;
+  const char *name = NULL;
+
+  g_assert_no_error (error);
+  modem = qcoap_client_lookup_modem (client, qcoap_client_session_get_modem (session));
+  g_assert_nonnull (modem);
+  g_assert_true (g_variant_lookup (modem, "Name", "&s", &name));
+  g_assert_cmpstr (name, ==, "default");
+  g_assert_true (qcoap_client_session_close_sync (session, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_open_on_a_modem (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (QcoapClient) client = qcoap_client_new_for_address_sync (bus_address, NULL, &error);
+  g_autoptr (QcoapResponse) response = NULL;
+  g_autofree char *uri = g_strdup_printf ("coap://127.0.0.1:%u/time", coap_port);
+
+  g_assert_no_error (error);
+  check_session_modem (client, "default");
+  check_session_modem (client, NULL);
+  g_assert_null (open_on_modem (client, "no-such-modem", &error));
+  g_assert_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  response
+      = qcoap_client_request_sync (client, QCOAP_METHOD_GET, uri, NULL, NULL,
+                                   g_variant_new_parsed ("{'modem': <'default'>}"), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (qcoap_response_get_code (response), ==, 69);
+  g_clear_pointer (&response, qcoap_response_unref);
+  response = qcoap_client_request_sync (client, QCOAP_METHOD_GET, uri, NULL, NULL,
+                                        g_variant_new_parsed ("{'modem': <'no-such-modem'>}"), NULL,
+                                        &error);
+  g_assert_null (response);
+  g_assert_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -616,5 +699,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qcoap-glib/no-daemon", test_no_daemon);
   g_test_add_func ("/qcoap-glib/network-properties", test_network_properties);
   g_test_add_func ("/qcoap-glib/command", test_command);
+  g_test_add_func ("/qcoap-glib/modems", test_modems);
+  g_test_add_func ("/qcoap-glib/open-on-a-modem", test_open_on_a_modem);
   return g_test_run ();
 }

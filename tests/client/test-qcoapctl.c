@@ -545,6 +545,81 @@ test_status_text (void)
   g_assert_false (g_regex_match_simple (" reason: ", text, G_REGEX_MULTILINE, 0));
 }
 
+/* ---- the modems: the test bed has one, named "default" ---- */
+
+static void
+test_status_modems (void)
+{
+  g_auto (Run) text_run = { 0 };
+  g_auto (Run) json_run = { 0 };
+  g_autofree char *text = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *summary = NULL;
+
+  qcoapctl (&text_run, NULL, "status");
+  g_assert_cmpint (text_run.status, ==, 0);
+  text = run_stdout_text (&text_run);
+  g_assert_true (g_regex_match_simple ("^  Modem    \\|          name: default\n"
+                                       "           \\|         state: ready$",
+                                       text, G_REGEX_MULTILINE, 0));
+  /* One block: one name line. */
+  g_assert_null (strstr (strstr (text, " name: ") + 1, " name: "));
+
+  qcoapctl (&json_run, NULL, "--json", "status");
+  g_assert_cmpint (json_run.status, ==, 0);
+  json = run_stdout_text (&json_run);
+  summary = json_eval (json, "[(m['name'], m['state'], m['model'], m['free_clients'], "
+                             "m['path'].startswith('/org/qcoapd/CoAP1/Modem/')) "
+                             "for m in d['modems']], d['state'], d['free_clients']");
+  g_assert_cmpstr (summary, ==, "[('default', 'ready', 'BG96', 6, True)] ready 6");
+}
+
+/* open and get with --modem; sessions shows the session's modem; a modem
+ * that is not there is the daemon's InvalidArgument. */
+static void
+test_open_on_a_modem (void)
+{
+  g_autofree char *port = g_strdup_printf ("%u", coap_port);
+  g_autofree char *time_uri = uri ("/time");
+  g_autofree char *path = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *summary = NULL;
+  g_autofree char *expression = NULL;
+  g_auto (Run) open = { 0 };
+  g_auto (Run) sessions = { 0 };
+  g_auto (Run) get = { 0 };
+  g_auto (Run) missing = { 0 };
+  g_auto (Run) close = { 0 };
+
+  qcoapctl (&open, NULL, "open", "--persistent", "--modem", "default", "127.0.0.1", port);
+  g_assert_cmpint (open.status, ==, 0);
+  path = run_stdout_text (&open);
+  qcoapctl (&sessions, NULL, "--json", "sessions");
+  json = run_stdout_text (&sessions);
+  expression = g_strdup_printf ("[s['modem'] for s in d if s['session'] == '%s']", path);
+  summary = json_eval (json, expression);
+  g_assert_cmpstr (summary, ==, "['default']");
+  qcoapctl (&close, NULL, "close", path);
+  g_assert_cmpint (close.status, ==, 0);
+
+  qcoapctl (&get, NULL, "get", "--modem", "default", time_uri);
+  g_assert_cmpint (get.status, ==, 0);
+  qcoapctl (&missing, NULL, "get", "--modem", "no-such-modem", time_uri);
+  g_assert_cmpint (missing.status, ==, 2);
+  g_assert_nonnull (strstr (missing.err, "no-such-modem"));
+}
+
+/* An open session's modem is chosen already. */
+static void
+test_modem_with_use (void)
+{
+  g_auto (Run) run = { 0 };
+
+  qcoapctl (&run, NULL, "get", "--modem", "default", "-S", "0", "/time");
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "-S"));
+}
+
 /* ---- the network ---- */
 
 /* The simulator registers a while after it booted, and the daemon then
@@ -827,7 +902,9 @@ test_monitor_sees_other_client (void)
   g_assert_cmpint (open.status, ==, 0);
   path = run_stdout_text (&open);
   /* The client ID is the modem's; the object path need not say it. */
-  pattern = g_strdup_printf ("^\\[[0-5]\\] session-added: %s 127\\.0\\.0\\.1:%s$", path, port);
+  /* The line ends with the session's modem, the test bed's one. */
+  pattern = g_strdup_printf ("^\\[[0-5]\\] session-added: %s 127\\.0\\.0\\.1:%s modem default$",
+                             path, port);
   added = background_expect (monitor, pattern);
   id = g_strndup (added + 1, strcspn (added + 1, "]"));
   g_free (background_expect (monitor, "^\\[[0-5]\\] listening$"));
@@ -900,6 +977,8 @@ test_monitor_json (void)
   g_assert_cmpint (one_shot_get.status, ==, 0);
   one_shot = background_lines_until (monitor, "\"event\":\"session-removed\"");
   g_assert_nonnull (strstr (one_shot, "\"event\":\"session-added\""));
+  /* On the test bed's one modem. */
+  g_assert_nonnull (strstr (one_shot, ",\"modem\":\"default\""));
   g_assert_null (strstr (one_shot, "\"event\":\"received\""));
   /* Not "closed" with "vanished": it was a Request's, and it is removed. */
   g_assert_null (strstr (one_shot, "\"event\":\"closed\""));
@@ -1181,6 +1260,9 @@ main (int argc, char **argv)
   g_test_add_func ("/qcoapctl/json/response", test_json);
   g_test_add_func ("/qcoapctl/json/error", test_json_error);
   g_test_add_func ("/qcoapctl/status/text", test_status_text);
+  g_test_add_func ("/qcoapctl/status/modems", test_status_modems);
+  g_test_add_func ("/qcoapctl/modem/open-and-get", test_open_on_a_modem);
+  g_test_add_func ("/qcoapctl/modem/not-with-use", test_modem_with_use);
   g_test_add_func ("/qcoapctl/sessions/open-get-close", test_sessions_and_status);
   g_test_add_func ("/qcoapctl/sessions/open-held", test_open_held_until_interrupted);
   g_test_add_func ("/qcoapctl/monitor/other-client", test_monitor_sees_other_client);

@@ -43,14 +43,16 @@ static const struct
   { "gdbus", "^\\(byte 0x4[14], @a\\(qv\\) \\[\\], @ay \\[\\]\\)$", 1 },
   { "gdbus", "^\\(uint16 [0-9]+, \\[byte 0x[0-9a-f]{2}(, 0x[0-9a-f]{2}){3}\\]\\)$", 1 },
   { "gdbus", "^\\(\\)$", 1 }, /* Close */
-  { "qcoapctl", "^  Modem    \\| +state: ready$", 1 },
-  { "qcoapctl", "^[A-Z][a-z]{2} [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2}", 2 },
+  /* status: one block, of the modem named "default". */
+  { "qcoapctl", "^  Modem    \\| +name: default$", 1 },
+  { "qcoapctl", "^           \\| +state: ready$", 1 },
+  { "qcoapctl", "^[A-Z][a-z]{2} [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2}", 3 },
   { "qcoapctl", "^hello from the gateway$", 1 },
   { "qcoapctl", "^\\{\"code\":\"2\\.05\",\"code_number\":69,\"description\":\"Content\",", 1 },
   { "qcoapctl",
     "^/org/qcoapd/CoAP1/Session/[0-9]+  [0-5]  coap://127\\.0\\.0\\.1:[0-9]+  open  owner "
     "[a-z0-9_-]+  "
-    "persistent$",
+    "persistent  modem default$",
     1 },
   { "qcoapctl", "^message ID [0-9]+ \\(0x[0-9a-f]{4}\\), token [0-9a-f]{8}$", 1 },
   { "qcoapctl", "^4\\.04 Not Found$", 1 },

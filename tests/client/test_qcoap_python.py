@@ -472,10 +472,48 @@ class Network(unittest.TestCase):
             self.client.command("AT+COPS?;+CFUN=0")
 
 
+class Modems(unittest.TestCase):
+    """The test bed has one modem, named "default"."""
+
+    def setUp(self):
+        self.client = qcoap.connect(BUS)
+
+    def tearDown(self):
+        self.client.close()
+
+    def test_modems(self):
+        modems = self.client.modems()
+        self.assertEqual([modem.name for modem in modems], ["default"])
+        self.assertRegex(modems[0].path, r"^/org/qcoapd/CoAP1/Modem/[0-9]+$")
+        self.assertEqual((modems[0].state, modems[0].free_clients), ("ready", 6))
+        self.assertEqual(asyncio.run(self.client.modems_async()), modems)
+
+    def test_open_on_a_modem(self):
+        modem = self.client.modems()[0]
+        for chosen in ("default", modem.path, modem):
+            with self.client.open("127.0.0.1", PORT, modem=chosen) as session:
+                self.assertEqual(session.modem, "default")
+                self.assertTrue(session.get("/time").ok)
+        # The daemon's choice: the one there is.
+        with self.client.open("127.0.0.1", PORT) as session:
+            self.assertEqual(session.modem, "default")
+        with self.assertRaisesRegex(qcoap.InvalidArgument, "no-such-modem"):
+            self.client.open("127.0.0.1", PORT, modem="no-such-modem")
+        self.assertEqual(self.client.free_clients, 6)
+
+    def test_one_shot_on_a_modem(self):
+        uri = f"coap://127.0.0.1:{PORT}/time"
+        self.assertRegex(self.client.get(uri, modem="default").payload, TIME)
+        response = asyncio.run(self.client.get_async(uri, modem="default"))
+        self.assertRegex(response.payload, TIME)
+        with self.assertRaisesRegex(qcoap.InvalidArgument, "no-such-modem"):
+            self.client.get(uri, modem="no-such-modem")
+
+
 def load_tests(loader, tests, pattern):
     """FirstRead first: it needs coap-server's /example_data as it starts."""
     suite = unittest.TestSuite([loader.loadTestsFromTestCase(FirstRead)])
-    for case in (ResponseObject, Blocking, Asyncio, Examples, Network):
+    for case in (ResponseObject, Blocking, Asyncio, Examples, Network, Modems):
         suite.addTests(loader.loadTestsFromTestCase(case))
     return suite
 

@@ -17,7 +17,7 @@ error (``qcoap.Timeout`` for org.qcoapd.CoAP1.Error.Timeout, …); no bus, or
 no qcoapd on it, raises :class:`qcoap.DaemonUnavailable`.
 """
 
-from .client import Client, DataContext, Response, Session, connect, split_uri
+from .client import Client, DataContext, Modem, Response, Session, connect, split_uri
 from .codes import (CONTENT_FORMATS, code_description, code_to_string, content_format_name,
                     content_format_number, option_name, option_number)
 from .errors import (AccessDenied, ClientBusy, Closed, DaemonUnavailable, DnsError,
@@ -30,7 +30,7 @@ __version__ = "@VERSION@"
 
 __all__ = [
     "__version__",
-    "Client", "DataContext", "Response", "Session", "connect", "split_uri",
+    "Client", "DataContext", "Modem", "Response", "Session", "connect", "split_uri",
     "CONTENT_FORMATS", "code_description", "code_to_string", "content_format_name",
     "content_format_number", "option_name", "option_number",
     "Error", "DaemonUnavailable", "InvalidArgument", "NoFreeClient", "ClientBusy",

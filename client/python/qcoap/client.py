@@ -41,6 +41,7 @@ SERVICE = "org.qcoapd.CoAP1"
 MANAGER_PATH = "/org/qcoapd/CoAP1"
 MANAGER_INTERFACE = "org.qcoapd.CoAP1"
 SESSION_INTERFACE = "org.qcoapd.CoAP1.Session"
+MODEM_INTERFACE = "org.qcoapd.CoAP1.Modem"
 OBJECT_MANAGER_INTERFACE = "org.freedesktop.DBus.ObjectManager"
 ROOT_UID = 0
 
@@ -200,10 +201,13 @@ def _received_message(parameters):
 
 def _open_options(persistent=None, psk_identity=None, psk_key=None, client_id=None,
                   pdp_context=None, ack_timeout=None, max_retransmit=None, idle_timeout=None,
-                  timeout=None, listen=None):
+                  timeout=None, listen=None, modem=None):
     """a{sv} for Open from keyword arguments (``ack_timeout``,
-    ``idle_timeout`` and ``timeout`` in seconds)."""
+    ``idle_timeout`` and ``timeout`` in seconds; ``modem`` a name, an
+    object path or a :class:`Modem`)."""
     options = {}
+    if modem is not None:
+        options["modem"] = GLib.Variant("s", modem.name if isinstance(modem, Modem) else modem)
     if persistent is not None:
         options["persistent"] = GLib.Variant("b", bool(persistent))
     if listen is not None:
@@ -570,6 +574,14 @@ class Session:
         """Whether the session outlives the connection that opened it."""
         return self._property("Persistent")
 
+    @property
+    def modem(self) -> Optional[str]:
+        """The name of the modem whose client ID the session holds (its
+        object path while the daemon does not name it); it changes when a
+        persistent session moves to another modem. None from a daemon that
+        does not say."""
+        return _modem_name(self._bus, self._property("Modem"))
+
     # requests
 
     def _request_call(self, code, path, payload, options, content_format, accept, confirmable,
@@ -778,6 +790,45 @@ class DataContext(NamedTuple):
     address: str
 
 
+class Modem(NamedTuple):
+    """One of the modems qcoapd drives: its name in the daemon's
+    configuration (``"default"`` for a plain ``[modem]``), its object path,
+    its state (as :attr:`Client.state`) and how many of its six client IDs
+    are free."""
+
+    name: str
+    path: str
+    state: str
+    free_clients: int
+
+
+def _modem_paths(manager_properties):
+    """The modems the manager lists; none from a daemon that predates them."""
+    return list(manager_properties.get("Modems", []))
+
+
+def _modem_from_properties(path, properties):
+    return Modem(properties.get("Name", path), path, properties.get("State", ""),
+                 properties.get("FreeClients", 0))
+
+
+def _get_all_call(path, interface):
+    return (path, "org.freedesktop.DBus.Properties", "GetAll",
+            GLib.Variant("(s)", (interface,)), "(a{sv})")
+
+
+def _modem_name(bus, path):
+    """The name of the modem at ``path``, else the path; None for a daemon
+    that does not say (the property missing, or ``/``)."""
+    if not path or path == "/":
+        return None
+    try:
+        properties = bus.call_sync(*_get_all_call(path, MODEM_INTERFACE)).unpack()[0]
+    except errors.Error:
+        return path
+    return properties.get("Name") or path
+
+
 class Client:
     """A connection to qcoapd. Make one with :func:`connect`.
 
@@ -861,6 +912,23 @@ class Client:
         return (f"The modem was not ready within {timeout:g} s: it is {properties['State']}"
                 + (f": {reason}" if reason else ""))
 
+    def modems(self) -> List[Modem]:
+        """The modems qcoapd drives, in the order of its configuration, as
+        :class:`Modem`; the properties of this client (state, model, …) are
+        those of the first. Empty from a daemon that does not list them."""
+        return [_modem_from_properties(path, self._bus.call_sync(
+                    *_get_all_call(path, MODEM_INTERFACE)).unpack()[0])
+                for path in _modem_paths(self._properties())]
+
+    async def modems_async(self) -> List[Modem]:
+        """:meth:`modems` as a coroutine."""
+        reply = await self._bus.call(*_get_all_call(MANAGER_PATH, MANAGER_INTERFACE))
+        modems = []
+        for path in _modem_paths(reply.unpack()[0]):
+            properties = await self._bus.call(*_get_all_call(path, MODEM_INTERFACE))
+            modems.append(_modem_from_properties(path, properties.unpack()[0]))
+        return modems
+
     @property
     def model(self) -> str:
         """The modem's model, e.g. ``"BG96"``."""
@@ -937,9 +1005,10 @@ class Client:
         """Opens a session to ``host:port``; use it as a context manager.
         Keyword options: persistent, psk_identity, psk_key, client_id,
         pdp_context, ack_timeout, max_retransmit, idle_timeout (seconds),
-        timeout (seconds), listen (hear the session's signals from the
-        start; by default the session listens once a callback is
-        registered)."""
+        timeout (seconds), modem (a modem's name, object path or
+        :class:`Modem`: the session is opened there; by default the daemon
+        chooses), listen (hear the session's signals from the start; by
+        default the session listens once a callback is registered)."""
         reply = self._bus.call_sync(*self._open_call(host, port, dict(options, listen=listen)))
         return Session(self._bus, reply.unpack()[0], listening=listen)
 
@@ -1033,8 +1102,9 @@ class Client:
     # one-shot requests
 
     def _request_call(self, code, uri, payload, options, content_format, accept, timeout,
-                      psk_identity, psk_key):
-        flags = _open_options(psk_identity=psk_identity, psk_key=psk_key, timeout=timeout)
+                      psk_identity, psk_key, modem):
+        flags = _open_options(psk_identity=psk_identity, psk_key=psk_key, timeout=timeout,
+                              modem=modem)
         parameters = GLib.Variant.new_tuple(
             GLib.Variant("s", uri), GLib.Variant("y", codes.parse_code(code)),
             _options_variant(options, content_format, accept), _bytes_variant(payload),
@@ -1046,12 +1116,14 @@ class Client:
                 options: Options = None, content_format: Union[int, str, None] = None,
                 accept: Union[int, str, None] = None, timeout: Optional[float] = None,
                 psk_identity: Optional[str] = None,
-                psk_key: Union[bytes, str, None] = None) -> Response:
+                psk_key: Union[bytes, str, None] = None,
+                modem: Union[str, Modem, None] = None) -> Response:
         """A one-shot confirmable request to ``coap://host[:port]/path?query``
-        (or coaps:// with psk_identity and psk_key); ``timeout`` in seconds."""
+        (or coaps:// with psk_identity and psk_key); ``timeout`` in seconds;
+        ``modem`` as for :meth:`open`."""
         reply = self._bus.call_sync(*self._request_call(
             code, uri, payload, options, content_format, accept, timeout, psk_identity,
-            psk_key))
+            psk_key, modem))
         return _response_from_reply(reply)
 
     async def request_async(self, code: Union[int, str], uri: str, payload: Payload = b"", *,
@@ -1059,12 +1131,13 @@ class Client:
                             content_format: Union[int, str, None] = None,
                             accept: Union[int, str, None] = None, timeout: Optional[float] = None,
                             psk_identity: Optional[str] = None,
-                            psk_key: Union[bytes, str, None] = None) -> Response:
+                            psk_key: Union[bytes, str, None] = None,
+                            modem: Union[str, Modem, None] = None) -> Response:
         """:meth:`request` as a coroutine; ``timeout`` (seconds) goes to the
         daemon, which then frees the request's client ID when it runs out."""
         reply = await self._bus.call(*self._request_call(
             code, uri, payload, options, content_format, accept, timeout, psk_identity,
-            psk_key))
+            psk_key, modem))
         return _response_from_reply(reply)
 
     def get(self, uri: str, **kwargs: Any) -> Response:

@@ -69,6 +69,12 @@ gboolean qcoap_client_session_get_listening (QcoapClientSession *self);
 const char *qcoap_client_session_get_object_path (QcoapClientSession *self);
 guint qcoap_client_session_get_client_id (QcoapClientSession *self);
 const char *qcoap_client_session_get_host (QcoapClientSession *self);
+/* The object path of the modem whose client ID the session holds, one of
+ * the daemon's modems (see qcoap_client_get_modems()); it changes when a
+ * persistent session moves to another modem. "" from a daemon that drives
+ * one modem only and says nothing of it. qcoap_client_lookup_modem() gives
+ * the modem's name. Since 0.2. */
+const char *qcoap_client_session_get_modem (QcoapClientSession *self);
 guint16 qcoap_client_session_get_port (QcoapClientSession *self);
 gboolean qcoap_client_session_get_secure (QcoapClientSession *self);
 gboolean qcoap_client_session_get_persistent (QcoapClientSession *self);

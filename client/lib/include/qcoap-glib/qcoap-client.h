@@ -108,6 +108,23 @@ GVariant *qcoap_client_get_signal (QcoapClient *self);
  * active, IP address; "" while inactive). A new reference. */
 GVariant *qcoap_client_get_data_contexts (QcoapClient *self);
 
+/* The names of the daemon's modems ([modem NAME] in qcoapd.conf, "default"
+ * for a plain [modem]), in the order of its configuration; a modem not yet
+ * announced is named by its object path. The manager's own properties
+ * above are those of the first. An empty array from a daemon that does
+ * not list its modems. Free it with g_strfreev(). Since 0.2. */
+char **qcoap_client_get_modems (QcoapClient *self);
+
+/* The properties of the modem called @name_or_path (its name or object
+ * path), as an a{sv} keyed by the D-Bus names of the Modem interface's
+ * properties ("Name", "State", "StateReason", "Device", "Manufacturer",
+ * "Model", "Revision", "Imei", "FreeClients" (y), "Registration",
+ * "AccessTechnology", "Operator", "Signal" (a{sv}), "DataContexts"
+ * (a(ybs))) and "ObjectPath" (o); those the daemon has not reported yet
+ * are missing. NULL when there is no such modem. A new reference: free it
+ * with g_variant_unref(). Since 0.2. */
+GVariant *qcoap_client_lookup_modem (QcoapClient *self, const char *name_or_path);
+
 /* Every session that exists now, whoever opened it, sorted by client ID.
  * The "session-added" and "session-removed" signals report changes. */
 GList *qcoap_client_get_sessions (QcoapClient *self);
@@ -119,8 +136,9 @@ QcoapClientSession *qcoap_client_lookup_session (QcoapClient *self, const char *
 /* Opens a session to @host:@port. @options is an a{sv} with the keys of the
  * D-Bus Open method ("persistent", "dtls-psk-identity", "dtls-psk-key",
  * "ack-timeout", "max-retransmit", "client-id", "pdp-context",
- * "idle-timeout", "timeout", "listen"), or NULL; a floating reference is
- * sunk. Unlike the D-Bus method, "listen" defaults to false: the session
+ * "idle-timeout", "timeout", "listen", and since 0.2 "modem": a modem's
+ * name or object path, see qcoap_client_get_modems()), or NULL; a floating
+ * reference is sunk. Unlike the D-Bus method, "listen" defaults to false: the session
  * listens once the program wants its signals (see
  * qcoap_client_session_listen()). */
 void qcoap_client_open (QcoapClient *self, const char *host, guint16 port, GVariant *options,
@@ -136,7 +154,8 @@ QcoapClientSession *qcoap_client_open_sync (QcoapClient *self, const char *host,
  * coaps://…): the daemon opens a session, sends the request, waits for the
  * response and closes the session. @options is an a(qv) of further options
  * or NULL, @payload NULL for none, @flags an a{sv} with "timeout" (u, ms)
- * and for coaps the DTLS keys of qcoap_client_open(), or NULL. */
+ * and for coaps the DTLS keys of qcoap_client_open(), and "modem" (s) as
+ * in qcoap_client_open(), or NULL. */
 void qcoap_client_request (QcoapClient *self, guint8 code, const char *uri, GVariant *options,
                            GBytes *payload, GVariant *flags, GCancellable *cancellable,
                            GAsyncReadyCallback callback, gpointer user_data);
