@@ -70,6 +70,19 @@ BAD_FILES = [
     ("[context 1]\nPin=1234\n", "key [context 1] Pin: unknown key; [context 1] has APN"),
     ("[network]\nSignalInterval=86401\n",
      "key [network] SignalInterval: 86401 is out of range; use 0 to 86400"),
+    # Several modems.
+    ("[modem a b]\nDevice=/dev/ttyUSB2\n", "group [modem a b]: a modem is [modem NAME]"),
+    ("[modem a/b]\nDevice=/dev/ttyUSB2\n", "group [modem a/b]: a modem is [modem NAME]"),
+    ("[modem %s]\nDevice=/dev/ttyUSB2\n" % ("m" * 33),
+     "group [modem %s]: a modem is [modem NAME], NAME of 1 to 32" % ("m" * 33)),
+    ("[modem a context 17]\nAPN=iot\n", "group [modem a context 17]: a data context is"),
+    ("[modem a]\nDevice=/dev/ttyUSB2\n[modem b]\nDevice=/dev/ttyUSB2\n",
+     'key [modem b] Device: "/dev/ttyUSB2" is the device of the modem a too'),
+    ("[modem a]\nSpeed=1\n", "key [modem a] Speed: unknown key"),
+    ("".join("[modem m%d]\nDevice=/dev/ttyUSB%d\n" % (i, i) for i in range(9)),
+     "group [modem m8]: qcoapd drives at most 8 modems"),
+    ("[service]\nFailoverDelay=3601\n",
+     "key [service] FailoverDelay: 3601 is out of range; use 0 to 3600"),
 ]
 
 # A password from BAD_FILES that no message may show.
@@ -84,6 +97,8 @@ GOOD_FILES = [
     "[service]\nLogLevel=error\n[dtls]\nCipherSuite=\n",
     "[network]\nSignalInterval=0\n[context 1]\nAPN=iot.example\nUsername=gw\nPassword=s3cret\n"
     "Authentication=pap-or-chap\nIpType=ipv4v6\n[context 16]\nAPN=\n",
+    "[modem]\nDevice=/dev/ttyUSB2\n[modem backup]\nDevice=/dev/ttyUSB6\nBaud=9600\n"
+    "[modem backup context 1]\nAPN=other.example\n[service]\nFailoverDelay=0\n",
 ]
 
 
