@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# The demo: qcoapd serving a simulated BG96 on a private D-Bus bus, the
-# modem's CoAP going over real UDP to libcoap's coap-server on 127.0.0.1.
+# The demo: qcoapd serving two simulated BG96 modules on a private D-Bus bus,
+# the modems' CoAP going over real UDP to libcoap's coap-server on
+# 127.0.0.1; a persistent session moves to the second when the first goes.
 # Installs what is missing, builds, runs, shows each call, and cleans up.
 set -euo pipefail
 
@@ -50,19 +51,32 @@ coap-server-openssl -A 127.0.0.1 -p "$port" -d 16 -v 7 >"$work/coap-server.log" 
 pids+=($!)
 echo "coap-server-openssl -A 127.0.0.1 -p $port -d 16   (-d: POST and PUT create resources)"
 
-step "The simulated BG96 on a pseudo-terminal"
-mkfifo "$work/sim-control"
-sleep 1000000 >"$work/sim-control" &
-pids+=($!)
-"$builddir/tests/sim/bg96-sim" --link "$work/modem" --log "$work/bg96-sim.log" \
-  <"$work/sim-control" >"$work/sim.out" &
-pids+=($!)
-for _ in $(seq 100); do grep -q READY "$work/sim.out" 2>/dev/null && break; sleep 0.05; done
-cat "$work/sim.out"
+# A simulated module NAME on the pseudo-terminal $work/NAME, with IMEI; its
+# control channel is the FIFO $work/NAME-control.
+start_sim() {
+  local name=$1 imei=$2
+  mkfifo "$work/$name-control"
+  sleep 1000000 >"$work/$name-control" &
+  pids+=($!)
+  "$builddir/tests/sim/bg96-sim" --link "$work/$name" --log "$work/$name-sim.log" --imei "$imei" \
+    <"$work/$name-control" >"$work/$name-sim.out" &
+  pids+=($!)
+  for _ in $(seq 100); do grep -q READY "$work/$name-sim.out" 2>/dev/null && break; sleep 0.05; done
+  cat "$work/$name-sim.out"
+}
 
-step "qcoapd owning the modem's port"
-: >"$work/qcoapd.conf"
-"$builddir/daemon/qcoapd" --bus "$DBUS_SESSION_BUS_ADDRESS" --device "$work/modem" \
+step "Two simulated BG96 modules, each on a pseudo-terminal of its own"
+start_sim modem 866425030123457
+start_sim backup 866425030765432
+
+step "qcoapd owning both modems' ports"
+# The first modem's device comes from --device; a persistent session moves
+# to the other modem 2 s after its own went away.
+printf '[modem]\n\n[modem backup]\nDevice=%s\n\n[service]\nFailoverDelay=2\n' \
+  "$work/backup" >"$work/qcoapd.conf"
+sed 's/^/  /' "$work/qcoapd.conf"
+RUNTIME_DIRECTORY="$work/run" "$builddir/daemon/qcoapd" --bus "$DBUS_SESSION_BUS_ADDRESS" \
+  --device "$work/modem" \
   --config "$work/qcoapd.conf" 2>"$work/qcoapd.log" &
 pids+=($!)
 for _ in $(seq 100); do
@@ -71,21 +85,22 @@ for _ in $(seq 100); do
   [[ $state == *ready* ]] && break
   sleep 0.1
 done
-echo "qcoapd --bus \$DBUS_SESSION_BUS_ADDRESS --device $work/modem: $state"
+echo "qcoapd --bus \$DBUS_SESSION_BUS_ADDRESS --device $work/modem --config $work/qcoapd.conf: $state"
 
 qcoapctl="$builddir/client/qcoapctl/qcoapctl"
 uri="coap://127.0.0.1:$port"
 
-step "The modem registers with the (simulated) network and qcoapd starts the data call"
+step "The modems register with the (simulated) network and qcoapd starts their data calls"
 # The simulator registers 1.5 s after it booted; the operator's name and
 # the context's address follow a moment later.
 for _ in $(seq 100); do
   network=$("$qcoapctl" --session status 2>/dev/null || true)
-  [[ $network == *"registration: home"* && $network == *"context 1: up"* ]] && break
+  [ "$(grep -c "registration: home" <<<"$network")" -ge 2 ] &&
+    [ "$(grep -c "context 1: up" <<<"$network")" -ge 2 ] && break
   sleep 0.1
 done
-echo "$ qcoapctl --session status   (its network lines)"
-printf '%s\n' "$network" | sed -n '/Network/,/context/p'
+echo "$ qcoapctl --session status   (one block per modem)"
+printf '%s\n' "$network"
 if [ "$(id -u)" -eq 0 ]; then
   # Command is for root only.
   show "$qcoapctl" --session at 'AT+QENG="servingcell"'
@@ -114,6 +129,29 @@ show gdbus call --session -d org.qcoapd.CoAP1 -o "$session" -m org.qcoapd.CoAP1.
 show "$qcoapctl" --session status
 show gdbus call --session -d org.qcoapd.CoAP1 -o "$session" -m org.qcoapd.CoAP1.Session.Close
 
+step "A one-shot Request on the modem named backup"
+show_payload "$qcoapctl" --session get --modem backup "$uri/time"
+
+step "Failover: the first modem is unplugged; a persistent session moves to backup"
+session=$(gdbus call --session -d org.qcoapd.CoAP1 -o /org/qcoapd/CoAP1 -m org.qcoapd.CoAP1.Open \
+  127.0.0.1 "$port" "{'persistent': <true>}" | cut -d"'" -f2)
+modem_of() {
+  gdbus call --session -d org.qcoapd.CoAP1 -o "$session" \
+    -m org.freedesktop.DBus.Properties.Get org.qcoapd.CoAP1.Session Modem
+}
+echo "opened $session on $(modem_of)"
+echo unplug >"$work/modem-control"
+for _ in $(seq 200); do
+  [[ $(modem_of) == *Modem/2* ]] &&
+    [[ $("$qcoapctl" --session sessions 2>/dev/null) == *open* ]] && break
+  sleep 0.1
+done
+echo "after the unplug and FailoverDelay=2: $session is on $(modem_of)"
+show gdbus call --session -d org.qcoapd.CoAP1 -o "$session" -m org.qcoapd.CoAP1.Session.Request \
+  1 '[]' '[]' "{'uri-path': <'/time'>}"
+echo replug >"$work/modem-control"
+show gdbus call --session -d org.qcoapd.CoAP1 -o "$session" -m org.qcoapd.CoAP1.Session.Close
+
 step "And with busctl: a one-shot Request (code 1 = GET)"
 show busctl --address="$DBUS_SESSION_BUS_ADDRESS" call org.qcoapd.CoAP1 /org/qcoapd/CoAP1 \
   org.qcoapd.CoAP1 Request 'sya(qv)aya{sv}' "$uri/time" 1 0 0 0
@@ -122,4 +160,4 @@ step "What coap-server received"
 grep -E "^v:1 " "$work/coap-server.log" | sed 's/^/  /' || true
 
 step "The AT dialogue qcoapd held with the modem (first lines)"
-grep -E "at-(rx|tx)|urc" "$work/bg96-sim.log" | sed -n '1,40s/^/  /p'
+grep -E "at-(rx|tx)|urc" "$work/modem-sim.log" | sed -n '1,40s/^/  /p'

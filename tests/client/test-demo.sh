@@ -28,3 +28,12 @@ else
   echo "not ok - the payload runs into the next line"
   exit 1
 fi
+# Two modems, and the persistent session that moved to the second.
+for line in 'name: default$' 'name: backup$' 'is on .*/org/qcoapd/CoAP1/Modem/2'; do
+  if printf '%s\n' "$output" | grep -qE "$line"; then
+    echo "ok - the demo shows $line"
+  else
+    echo "not ok - the demo does not show $line"
+    exit 1
+  fi
+done
