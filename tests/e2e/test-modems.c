@@ -404,9 +404,13 @@ test_failover_unplug (void)
   g_autofree char *log = NULL;
   g_autofree char *modem = NULL;
 
+  gint64 start = g_get_monotonic_time ();
+
   e2e_env_sim_command (env, "unplug");
   e2e_env_wait_modem_state (env, "absent", STATE_TIMEOUT);
   assert_serves_on (moving, other);
+  g_test_message ("open and serving on the other modem %" G_GINT64_FORMAT " ms after the unplug",
+                  (g_get_monotonic_time () - start) / G_TIME_SPAN_MILLISECOND);
   log = second_log_since (offset);
   g_assert_nonnull (strstr (log, "AT+QCOAPOPEN="));
   modem = session_modem (pinned);
