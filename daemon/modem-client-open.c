@@ -74,6 +74,7 @@ modem_client_end (ModemClient *self, const char *reason)
   hold = g_object_ref (self);
   g_info ("Client %u (%s:%u) ends: %s", self->id, self->config.host, self->config.port, reason);
   message = g_strdup_printf ("The session was closed (%s) while the call waited", reason);
+  modem_client_ahead_drop (self);
   self->state = MODEM_CLIENT_ENDED;
   g_cancellable_cancel (self->cancellable);
   stop_timers (self);
@@ -442,6 +443,8 @@ modem_client_suspend (ModemClient *self, const char *reason)
 {
   g_autofree char *message = NULL;
 
+  /* The module lost its header, or the client ends. */
+  modem_client_ahead_drop (self);
   if (!self->config.persistent || self->open_task != NULL || self->state == MODEM_CLIENT_CLOSING)
     {
       modem_client_end (self, reason);
@@ -563,6 +566,7 @@ modem_client_leave (ModemClient *self)
   if (self->state == MODEM_CLIENT_ENDED)
     return;
   hold = g_object_ref (self);
+  modem_client_ahead_drop (self);
   self->state = MODEM_CLIENT_ENDED;
   g_cancellable_cancel (self->cancellable);
   stop_timers (self);

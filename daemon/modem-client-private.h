@@ -60,6 +60,16 @@ struct _ModemClient
   gboolean occupied_retried;
   gboolean awaiting_occupied_close;
   guint occupied_close_source;
+
+  /* AT transactions of this client queued or running. */
+  guint transactions;
+  /* The next header, written ahead (modem-client-ahead.c): its message ID
+   * is reserved while @ahead; @ahead_ready once the modem holds it. */
+  gboolean ahead;
+  gboolean ahead_ready;
+  guint16 ahead_message_id;
+  GBytes *ahead_token;
+  OptionMirrorPlan *ahead_plan; /* its write, while under way */
 };
 
 /* In modem-client.c. */
@@ -70,5 +80,21 @@ void modem_client_handle_message_urc (ModemClient *self, const ClientPoolUrc *ur
 void modem_client_set_state (ModemClient *self, ModemClientState state);
 void modem_client_fail_pending_requests (ModemClient *self, const char *message);
 void modem_client_end_messages_in_flight (ModemClient *self);
+/* A random request token that no waiting request and no header written
+ * ahead uses; its hex form in *@token_hex unless NULL. */
+GBytes *modem_client_unused_token (ModemClient *self, char **token_hex);
+
+/* In modem-client-ahead.c. */
+/* A request's message went to the modem: while it waits for its response,
+ * and nothing else of the client is queued, the next header is written. */
+void modem_client_ahead_start (ModemClient *self);
+/* A request takes the header written ahead, if the modem holds it; FALSE
+ * (and the header is given up if its write is still under way) if not. */
+gboolean modem_client_ahead_take (ModemClient *self, guint16 *message_id, GBytes **token);
+/* The header ahead is not used (another header overwrites it, or the
+ * modem's state is forgotten): its message ID goes back. */
+void modem_client_ahead_drop (ModemClient *self);
+/* Whether @token is the header ahead's. */
+gboolean modem_client_ahead_holds (ModemClient *self, GBytes *token);
 
 G_END_DECLS

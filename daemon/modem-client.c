@@ -136,6 +136,7 @@ modem_client_finalize (GObject *object)
   g_clear_pointer (&self->option_mirror, option_mirror_free);
   g_clear_pointer (&self->sends_in_flight, g_hash_table_unref);
   g_clear_pointer (&self->recent_messages, recent_messages_free);
+  g_clear_pointer (&self->ahead_token, g_bytes_unref);
   modem_client_config_clear (&self->config);
   /* A client ID's traffic is done: what it and its session's calls kept is
    * free now, in pages malloc would keep (heap-trim.h). */
@@ -336,8 +337,11 @@ on_message_sent (GObject *source, GAsyncResult *result, gpointer user_data)
   gpointer state = g_hash_table_lookup (self->sends_in_flight, key);
   gboolean taken;
 
+  self->transactions--;
   /* A failure leaves the modem's slots unknown: the mirror forgets them. */
   option_mirror_plan_finish (self->option_mirror, data->plan, responses != NULL);
+  if (responses == NULL)
+    modem_client_ahead_drop (self);
   /* A timeout leaves it open whether the modem sent the message: it is then
    * treated as taken, and its message ID stays reserved until its
    * +QCOAPACK or the end of the client. Any other failure means not sent. */
@@ -356,9 +360,10 @@ on_message_sent (GObject *source, GAsyncResult *result, gpointer user_data)
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         log_failed_exchange (self, data->message_id, error->message);
       g_task_return_error (task, g_steal_pointer (&error));
+      return;
     }
-  else
-    g_task_return_boolean (task, TRUE);
+  g_task_return_boolean (task, TRUE);
+  modem_client_ahead_start (self);
 }
 
 /* Queues one message whose message ID is already in flight. */
@@ -372,6 +377,9 @@ send_message (ModemClient *self, GTask *task, guint8 type, guint8 code, guint16 
   data->token = g_bytes_ref (token);
   g_task_set_task_data (task, data, (GDestroyNotify)send_data_free);
   track_send (self, message_id, SEND_STATE (type, FALSE));
+  /* Its header overwrites the one written ahead. */
+  modem_client_ahead_drop (self);
+  self->transactions++;
   client_pool_run (
       self->pool, self->id,
       build_message_steps (self, type, code, message_id, token, options, payload, &data->plan),
@@ -510,20 +518,41 @@ exchange_lifetime_ms (const ModemClientConfig *config)
 }
 
 /* A token no waiting request uses: the response is matched by token alone. */
-static GBytes *
-unused_token (ModemClient *self, char **token_hex)
+GBytes *
+modem_client_unused_token (ModemClient *self, char **token_hex)
 {
   GBytes *token = NULL;
+  g_autofree char *hex = NULL;
 
   do
     {
       g_clear_pointer (&token, g_bytes_unref);
-      g_clear_pointer (token_hex, g_free);
+      g_clear_pointer (&hex, g_free);
       token = random_token (REQUEST_TOKEN_LENGTH);
-      *token_hex = token_to_hex (token);
+      hex = token_to_hex (token);
     }
-  while (g_hash_table_contains (self->requests_by_token, *token_hex));
+  while (g_hash_table_contains (self->requests_by_token, hex)
+         || modem_client_ahead_holds (self, token));
+  if (token_hex)
+    *token_hex = g_steal_pointer (&hex);
   return token;
+}
+
+/* The request's message ID and token: those of the header written ahead if
+ * the modem holds it, else new ones. */
+static gboolean
+take_request_header (ModemClient *self, guint16 *message_id, GBytes **token, char **token_hex,
+                     GError **error)
+{
+  if (modem_client_ahead_take (self, message_id, token))
+    {
+      *token_hex = token_to_hex (*token);
+      return TRUE;
+    }
+  if (!client_pool_reserve_message_id (self->pool, self->id, message_id, error))
+    return FALSE;
+  *token = modem_client_unused_token (self, token_hex);
+  return TRUE;
 }
 
 void
@@ -537,11 +566,12 @@ modem_client_request (ModemClient *self, guint8 code, GPtrArray *options, GBytes
   GTask *task = g_task_new (self, NULL, callback, user_data);
   GTask *send_task;
   guint16 message_id;
+  g_autofree char *token_hex = NULL;
 
   g_task_set_source_tag (task, modem_client_request);
   /* A request counts as one call waiting until its response. */
   if (!admit (self, confirmable, &error)
-      || !client_pool_reserve_message_id (self->pool, self->id, &message_id, &error))
+      || !take_request_header (self, &message_id, &token, &token_hex, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       g_object_unref (task);
@@ -550,7 +580,7 @@ modem_client_request (ModemClient *self, guint8 code, GPtrArray *options, GBytes
   pending = g_new0 (PendingRequest, 1);
   pending->client = self;
   pending->task = task;
-  token = unused_token (self, &pending->token_hex);
+  pending->token_hex = g_steal_pointer (&token_hex);
   pending->message_id = message_id;
   if (timeout_ms == 0)
     timeout_ms = exchange_lifetime_ms (&self->config);

@@ -475,6 +475,12 @@ option_mirror_plan_finish (OptionMirror *mirror, OptionMirrorPlan *plan, gboolea
     }
 }
 
+guint16
+option_mirror_plan_get_message_id (OptionMirrorPlan *plan)
+{
+  return plan->message_id;
+}
+
 void
 option_mirror_plan_free (OptionMirrorPlan *plan)
 {

@@ -62,6 +62,9 @@ OptionMirrorPlan *option_mirror_plan (OptionMirror *mirror, guint16 message_id, 
  * write. The array and its strings belong to @plan. */
 GPtrArray *option_mirror_plan_get_commands (OptionMirrorPlan *plan);
 
+/* The message ID the plan's header is for. */
+guint16 option_mirror_plan_get_message_id (OptionMirrorPlan *plan);
+
 /* The <opt_bitmask> of AT+QCOAPSEND: bit i selects slot i. */
 guint8 option_mirror_plan_get_bitmask (OptionMirrorPlan *plan);
 

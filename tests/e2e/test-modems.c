@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* test-modems.c — two modems on one gateway: two simulators, each on its
- * own pty with its own IMEI, and one qcoapd configured with [modem] and
- * [modem second]. Twelve client IDs as one pool, Open and the one-shot
- * Request on a named modem, the choice while one modem is gone, and a
- * restart that keeps the sessions of both. */
+ * own pty with its own IMEI (the second with a network of 20 ms each way),
+ * and one qcoapd configured with [modem] and [modem second]. Twelve client
+ * IDs as one pool, Open and the one-shot Request on a named modem, the
+ * choice while one modem is gone, a restart that keeps the sessions of
+ * both, failover, and the next header written while a request waits. */
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "e2e-env.h"
@@ -456,10 +458,60 @@ test_failover_reset (void)
   e2e_close_session (env->bus, moving);
 }
 
+/* ---- the header ahead of time ---- */
+
+/* A caller that waits for each response: while a request waits for the
+ * network (the second simulator delays every datagram), the next header
+ * goes to the modem, so the next request is one AT+QCOAPSEND after the
+ * response. In the second modem's log no AT+QCOAPHEADER comes between a
+ * response and the next AT+QCOAPSEND, and no message ID is written twice. */
+static void
+test_header_ahead (void)
+{
+  g_autofree char *path = e2e_open_session (env->bus, env->coap_port, on_modem (SECOND_NAME));
+  gsize offset = second_log_offset ();
+  g_autofree char *log = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autoptr (GHashTable) headers = g_hash_table_new (NULL, NULL);
+  gboolean after_response = FALSE;
+  guint sends = 0;
+
+  for (guint i = 0; i < 5; i++)
+    e2e_assert_session_serves (env->bus, path);
+  log = second_log_since (offset);
+  lines = g_strsplit (log, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    {
+      const char *header = strstr (lines[i], "at-rx AT+QCOAPHEADER=");
+      guint id, message_id;
+
+      if (strstr (lines[i], "+QCOAPRECV:"))
+        after_response = TRUE;
+      else if (strstr (lines[i], "at-rx AT+QCOAPSEND="))
+        {
+          after_response = FALSE;
+          sends++;
+        }
+      else if (header && sscanf (header, "at-rx AT+QCOAPHEADER=%u,%u,", &id, &message_id) == 2)
+        {
+          if (after_response)
+            g_error ("a header written after a response, on the critical path: %s", lines[i]);
+          g_assert_false (g_hash_table_contains (headers, GUINT_TO_POINTER (message_id)));
+          g_hash_table_add (headers, GUINT_TO_POINTER (message_id));
+        }
+    }
+  g_assert_cmpuint (sends, ==, 5);
+  /* The first request's header, and the next one's ahead of each. */
+  g_assert_cmpuint (g_hash_table_size (headers), ==, 6);
+  e2e_close_session (env->bus, path);
+}
+
 int
 main (int argc, char **argv)
 {
-  const char *const second_args[] = { "--imei", SECOND_IMEI, NULL };
+  /* The second module's network takes 20 ms each way, as a cellular one
+   * takes more: a request waits for it. */
+  const char *const second_args[] = { "--imei", SECOND_IMEI, "--net-delay", "20", NULL };
   g_autoptr (GError) error = NULL;
   g_autofree char *config = NULL;
   /* The first modem takes 3 s from a restart to its registration: longer
@@ -480,6 +532,7 @@ main (int argc, char **argv)
   g_test_add_func ("/modems/twelve", test_twelve);
   g_test_add_func ("/modems/named", test_named);
   g_test_add_func ("/modems/one-shot-named", test_one_shot_named);
+  g_test_add_func ("/modems/header-ahead", test_header_ahead);
   g_test_add_func ("/modems/one-gone", test_one_gone);
   g_test_add_func ("/modems/restart", test_restart);
   g_test_add_func ("/modems/failover/unplug", test_failover_unplug);

@@ -416,6 +416,110 @@ test_close (Fixture *f, gconstpointer data)
   g_assert_cmpuint (fake_pool_releases (f->pool, CLIENT_ID), ==, 1);
 }
 
+/* The commands of the oldest transaction not answered yet, once the
+ * answers given so far have reached the client (a GTask completes in an
+ * idle of the main context). */
+static GPtrArray *
+pending_commands (Fixture *f)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (fake_pool_pending (f->pool), >, 0);
+  return fake_pool_peek_commands (f->pool);
+}
+
+/* Answers the oldest transaction once it is there (see pending_commands()). */
+static void
+answer_pending (Fixture *f, const GError *error)
+{
+  g_ptr_array_unref (pending_commands (f));
+  fake_pool_answer (f->pool, error);
+}
+
+/* Answers the request of @message_id and @token with 2.05 and takes its
+ * result. */
+static void
+respond (Fixture *f, guint message_id, const char *token)
+{
+  g_autofree char *line = g_strdup_printf ("+QCOAPRECV: 2,%u,2.05,8,%s,0,2", message_id, token);
+  g_autoptr (ModemClientMessage) response = NULL;
+  g_autoptr (GError) error = NULL;
+
+  recv_urc (f, line, "ok");
+  response = modem_client_request_finish (f->client, take_result (f), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (response->code, ==, 69);
+}
+
+/* While a request waits for its response, the next header goes to the
+ * modem; the next request takes it and is one AT+QCOAPSEND. */
+static void
+test_header_ahead (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GBytes) payload = g_bytes_new_static ("", 0);
+  g_autoptr (GPtrArray) ahead = NULL;
+  g_autoptr (GPtrArray) second = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *next_token = NULL;
+  guint message_id, next_id;
+
+  open_client (f);
+  modem_client_request (f->client, 1, NULL, payload, TRUE, 0, on_done, f);
+  header_of (f, &message_id, &token);
+  fake_pool_answer (f->pool, NULL);
+  /* The header ahead: a header alone, another message ID and token. */
+  ahead = pending_commands (f);
+  g_assert_cmpuint (ahead->len, ==, 1);
+  header_of (f, &next_id, &next_token);
+  g_assert_cmpuint (next_id, !=, message_id);
+  g_assert_cmpstr (next_token, !=, token);
+  fake_pool_answer (f->pool, NULL);
+  respond (f, message_id, token);
+
+  modem_client_request (f->client, 1, NULL, payload, TRUE, 0, on_done, f);
+  second = pending_commands (f);
+  g_assert_cmpuint (second->len, ==, 1);
+  g_assert_true (g_str_has_prefix (g_ptr_array_index (second, 0), "AT+QCOAPSEND=2,"));
+  fake_pool_answer (f->pool, NULL);
+  /* Its response carries the token written ahead. */
+  respond (f, next_id, next_token);
+}
+
+/* A header ahead whose write failed, or that a Send overwrote, is not
+ * relied on: the next request writes its own. */
+static void
+test_header_ahead_given_up (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GBytes) payload = g_bytes_new_static ("", 0);
+  g_autoptr (GError) refused = g_error_new_literal (AT_ERROR, AT_ERROR_MODEM, "ERROR");
+  g_autofree char *token = NULL;
+  g_autofree char *second_token = NULL;
+  g_autoptr (GPtrArray) commands = NULL;
+  g_autoptr (GError) error = NULL;
+  guint message_id, second_id;
+  guint16 sent;
+
+  open_client (f);
+  modem_client_request (f->client, 1, NULL, payload, TRUE, 0, on_done, f);
+  header_of (f, &message_id, &token);
+  fake_pool_answer (f->pool, NULL);
+  answer_pending (f, refused); /* the header ahead */
+  respond (f, message_id, token);
+  modem_client_request (f->client, 1, NULL, payload, TRUE, 0, on_done, f);
+  commands = pending_commands (f);
+  g_assert_true (g_str_has_prefix (g_ptr_array_index (commands, 0), "AT+QCOAPHEADER=2,"));
+  header_of (f, &second_id, &second_token);
+  fake_pool_answer (f->pool, NULL);
+  /* A Send while the next header waits ahead writes a header of its own
+   * (send_con() reads it), which overwrites that one. */
+  answer_pending (f, NULL);
+  sent = send_con (f);
+  g_assert_cmpuint (sent, !=, second_id);
+  fake_pool_answer (f->pool, NULL);
+  g_assert_true (finish_send (f, &sent, &error));
+  respond (f, second_id, second_token);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -427,6 +531,8 @@ main (int argc, char **argv)
   ADD ("/modem-client/request-matched-by-token", FALSE, test_request_matched_by_token);
   ADD ("/modem-client/request-reset", FALSE, test_request_reset);
   ADD ("/modem-client/one-final-ack", FALSE, test_one_final_ack);
+  ADD ("/modem-client/header-ahead", FALSE, test_header_ahead);
+  ADD ("/modem-client/header-ahead-given-up", FALSE, test_header_ahead_given_up);
   ADD ("/modem-client/reopen-with-backoff", TRUE, test_reopen_with_backoff);
   ADD ("/modem-client/suspend-ends-plain-client", FALSE, test_suspend_ends_plain_client);
   ADD ("/modem-client/close", FALSE, test_close);
