@@ -506,7 +506,7 @@ on_step_done (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
   AtResponse *response;
 
-  response = modem_command_finish (pool->modem, result, &error);
+  response = at_engine_command_finish (AT_ENGINE (source), result, &error);
   if (response == NULL)
     {
       pool->running = NULL;
@@ -522,6 +522,7 @@ static void
 run_next_step (Transaction *transaction)
 {
   ClientPool *pool = transaction->pool;
+  GError *error = NULL;
   AtStep *step;
   AtCommand command;
 
@@ -532,10 +533,20 @@ run_next_step (Transaction *transaction)
       dispatch (pool);
       return;
     }
+  /* Each line goes to the engine itself (one task a line): the modem is
+   * asked before each whether it is still ready, since a restart noticed
+   * half-way hands the port to the initialisation. */
+  if (!modem_check_ready (pool->modem, &error))
+    {
+      pool->running = NULL;
+      transaction_finish (transaction, error);
+      dispatch (pool);
+      return;
+    }
   step = g_ptr_array_index (transaction->steps, transaction->next_step++);
   command = at_step_get_command (step);
   /* No cancellable: a started transaction always runs to its end. */
-  modem_command (pool->modem, &command, NULL, on_step_done, transaction);
+  at_engine_command (modem_get_engine (pool->modem), &command, NULL, on_step_done, transaction);
 }
 
 static Transaction *

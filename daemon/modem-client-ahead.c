@@ -14,9 +14,11 @@
  * option mirror like any other, and the client only remembers which message
  * ID and token it reserved. It is given up — its message ID back to the
  * sequence, never sent — when another message writes a header of its own
- * (the modem's is then overwritten), when its write failed or is still
- * under way as a request wants it, and whenever the mirror is forgotten
- * (the module restarted, the client reopens, moves, ends or is left).
+ * (the modem's is then overwritten), when its write failed or is not done
+ * as a request wants it (still queued behind other clients' work on a busy
+ * port, it is cancelled and never sent), and whenever the mirror is
+ * forgotten (the module restarted, the client reopens, moves, ends or is
+ * left).
  */
 #include "modem-client-private.h"
 
@@ -27,10 +29,15 @@ on_header_written (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (ModemClient) self = user_data;
   g_autoptr (OptionMirrorPlan) plan = g_steal_pointer (&self->ahead_plan);
-  g_autoptr (GPtrArray) responses = client_pool_run_finish (self->pool, result, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) responses = client_pool_run_finish (self->pool, result, &error);
 
   self->transactions--;
-  option_mirror_plan_finish (self->option_mirror, plan, responses != NULL);
+  /* Cancelled means never started: a started transaction runs to its end. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    option_mirror_plan_abandon (self->option_mirror, plan);
+  else
+    option_mirror_plan_finish (self->option_mirror, plan, responses != NULL);
   if (!self->ahead || self->ahead_message_id != option_mirror_plan_get_message_id (plan))
     return;
   if (responses == NULL)
@@ -68,7 +75,8 @@ modem_client_ahead_start (ModemClient *self)
     g_ptr_array_add (steps, at_step_new (g_strdup (g_ptr_array_index (commands, i)), NULL,
                                          AT_PAYLOAD_NONE, NULL, LOCAL_COMMAND_TIMEOUT_MS));
   self->transactions++;
-  client_pool_run (self->pool, self->id, steps, self->cancellable, on_header_written,
+  self->ahead_cancellable = g_cancellable_new ();
+  client_pool_run (self->pool, self->id, steps, self->ahead_cancellable, on_header_written,
                    g_object_ref (self));
 }
 
@@ -79,7 +87,8 @@ modem_client_ahead_take (ModemClient *self, guint16 *message_id, GBytes **token)
     return FALSE;
   if (!self->ahead_ready)
     {
-      /* Its write is still under way: a plan may not rely on it. */
+      /* Its write is not done: a plan may not rely on it. Still queued
+       * (the port was busy), it is cancelled and costs nothing. */
       modem_client_ahead_drop (self);
       return FALSE;
     }
@@ -97,6 +106,9 @@ modem_client_ahead_drop (ModemClient *self)
     return;
   client_pool_message_done (self->pool, self->id, self->ahead_message_id);
   g_clear_pointer (&self->ahead_token, g_bytes_unref);
+  if (self->ahead_cancellable)
+    g_cancellable_cancel (self->ahead_cancellable);
+  g_clear_object (&self->ahead_cancellable);
   self->ahead = FALSE;
   self->ahead_ready = FALSE;
 }

@@ -69,7 +69,8 @@ struct _ModemClient
   gboolean ahead_ready;
   guint16 ahead_message_id;
   GBytes *ahead_token;
-  OptionMirrorPlan *ahead_plan; /* its write, while under way */
+  OptionMirrorPlan *ahead_plan;    /* its write, while under way */
+  GCancellable *ahead_cancellable; /* cancels that write while it is queued */
 };
 
 /* In modem-client.c. */

@@ -137,6 +137,7 @@ modem_client_finalize (GObject *object)
   g_clear_pointer (&self->sends_in_flight, g_hash_table_unref);
   g_clear_pointer (&self->recent_messages, recent_messages_free);
   g_clear_pointer (&self->ahead_token, g_bytes_unref);
+  g_clear_object (&self->ahead_cancellable);
   modem_client_config_clear (&self->config);
   /* A client ID's traffic is done: what it and its session's calls kept is
    * free now, in pages malloc would keep (heap-trim.h). */

@@ -714,19 +714,29 @@ on_command_done (GObject *source, GAsyncResult *result, gpointer user_data)
     g_task_return_pointer (task, response, (GDestroyNotify)at_response_free);
 }
 
+gboolean
+modem_check_ready (Modem *modem, GError **error)
+{
+  if (modem->state == MODEM_STATE_READY)
+    return TRUE;
+  g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_MODEM_UNAVAILABLE,
+               "The modem is %s%s%s; try again when it is ready",
+               modem_state_to_string (modem->state), *modem->state_reason ? ": " : "",
+               modem->state_reason);
+  return FALSE;
+}
+
 void
 modem_command (Modem *modem, const AtCommand *command, GCancellable *cancellable,
                GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  GError *error = NULL;
 
   g_task_set_source_tag (task, modem_command);
-  if (modem->state != MODEM_STATE_READY)
+  if (!modem_check_ready (modem, &error))
     {
-      g_task_return_new_error (task, QCOAP_ERROR, QCOAP_ERROR_MODEM_UNAVAILABLE,
-                               "The modem is %s%s%s; try again when it is ready",
-                               modem_state_to_string (modem->state),
-                               *modem->state_reason ? ": " : "", modem->state_reason);
+      g_task_return_error (task, error);
       return;
     }
   at_engine_command (modem->engine, command, cancellable, on_command_done, g_steal_pointer (&task));

@@ -65,6 +65,10 @@ const char *modem_get_imei (Modem *modem);
 /* The engine, for registering URC handlers; it lives as long as @modem. */
 AtEngine *modem_get_engine (Modem *modem);
 
+/* Whether commands may go to the modem now; if not, a
+ * QCOAP_ERROR_MODEM_UNAVAILABLE that says why. */
+gboolean modem_check_ready (Modem *modem, GError **error);
+
 /* Runs one AT command. Fails with QCOAP_ERROR_MODEM_UNAVAILABLE unless the
  * modem is ready. */
 void modem_command (Modem *modem, const AtCommand *command, GCancellable *cancellable,

@@ -442,16 +442,29 @@ option_mirror_plan_get_slot (OptionMirrorPlan *plan, guint index)
   return plan->slot_of[index];
 }
 
-void
-option_mirror_plan_finish (OptionMirror *mirror, OptionMirrorPlan *plan, gboolean succeeded)
+/* The plan's writes are no longer under way. */
+static void
+release_pending (OptionMirror *mirror, OptionMirrorPlan *plan)
 {
-  gboolean current = plan->generation == mirror->generation;
-
   for (guint s = 0; s < OPTION_MIRROR_SLOTS; s++)
     if (plan->written[s])
       mirror->slots[s].pending--;
   if (plan->writes_header)
     mirror->header_pending--;
+}
+
+void
+option_mirror_plan_abandon (OptionMirror *mirror, OptionMirrorPlan *plan)
+{
+  release_pending (mirror, plan);
+}
+
+void
+option_mirror_plan_finish (OptionMirror *mirror, OptionMirrorPlan *plan, gboolean succeeded)
+{
+  gboolean current = plan->generation == mirror->generation;
+
+  release_pending (mirror, plan);
   if (!succeeded)
     {
       /* Some of the plan's commands may or may not have reached the modem. */

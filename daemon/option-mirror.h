@@ -76,6 +76,10 @@ guint option_mirror_plan_get_slot (OptionMirrorPlan *plan, guint index);
  * otherwise the mirror is invalidated. Does not free @plan. */
 void option_mirror_plan_finish (OptionMirror *mirror, OptionMirrorPlan *plan, gboolean succeeded);
 
+/* The transaction of @plan was cancelled before any of its commands was
+ * sent: the mirror stays as it was. Does not free @plan. */
+void option_mirror_plan_abandon (OptionMirror *mirror, OptionMirrorPlan *plan);
+
 void option_mirror_plan_free (OptionMirrorPlan *plan);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OptionMirrorPlan, option_mirror_plan_free)
 

@@ -520,6 +520,39 @@ test_header_ahead_given_up (Fixture *f, gconstpointer data)
   respond (f, second_id, second_token);
 }
 
+/* A request that comes while the header ahead still waits in the queue
+ * (a busy port): that write is cancelled, never sent, and the request
+ * writes its own header. */
+static void
+test_header_ahead_cancelled (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GBytes) payload = g_bytes_new_static ("", 0);
+  g_autoptr (GPtrArray) ahead = NULL;
+  g_autoptr (GPtrArray) second = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *ahead_token = NULL;
+  g_autofree char *second_token = NULL;
+  guint message_id, ahead_id, second_id;
+
+  open_client (f);
+  modem_client_request (f->client, 1, NULL, payload, TRUE, 0, on_done, f);
+  header_of (f, &message_id, &token);
+  fake_pool_answer (f->pool, NULL);
+  ahead = pending_commands (f);
+  header_of (f, &ahead_id, &ahead_token);
+  respond (f, message_id, token);
+  modem_client_request (f->client, 1, NULL, payload, TRUE, 0, on_done, f);
+  /* The pool finds the header's transaction cancelled... */
+  fake_pool_answer (f->pool, NULL);
+  g_assert_cmpuint (fake_pool_pending (f->pool), ==, 1);
+  /* ... and the request writes a header of its own. */
+  second = pending_commands (f);
+  header_of (f, &second_id, &second_token);
+  g_assert_cmpuint (second_id, !=, ahead_id);
+  fake_pool_answer (f->pool, NULL);
+  respond (f, second_id, second_token);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -533,6 +566,7 @@ main (int argc, char **argv)
   ADD ("/modem-client/one-final-ack", FALSE, test_one_final_ack);
   ADD ("/modem-client/header-ahead", FALSE, test_header_ahead);
   ADD ("/modem-client/header-ahead-given-up", FALSE, test_header_ahead_given_up);
+  ADD ("/modem-client/header-ahead-cancelled", FALSE, test_header_ahead_cancelled);
   ADD ("/modem-client/reopen-with-backoff", TRUE, test_reopen_with_backoff);
   ADD ("/modem-client/suspend-ends-plain-client", FALSE, test_suspend_ends_plain_client);
   ADD ("/modem-client/close", FALSE, test_close);
