@@ -17,6 +17,8 @@
 #define SECOND_NAME   "second"
 #define SECOND_IMEI   "866425030765432"
 #define CLIENTS       6
+#define SHARED_APN    "iot.example"
+#define SECOND_APN    "second.example"
 #define SIM_TIMEOUT   15000
 #define STATE_TIMEOUT 30000
 /* FailoverDelay= of the test's configuration, s. */
@@ -161,6 +163,20 @@ test_objects (void)
   device = modem_string (paths[1], "Device");
   g_assert_cmpstr (device, ==, second->link_path);
   g_assert_cmpuint (modem_free_clients (paths[1]), ==, CLIENTS);
+}
+
+/* [context 1] is every modem's unless a modem has its own
+ * [modem NAME context 1]: each module got its APN. */
+static void
+test_own_context (void)
+{
+  g_autofree char *first = e2e_env_sim_log_since (env, 0);
+  g_autofree char *other = second_log_since (0);
+
+  g_assert_nonnull (strstr (first, "at-rx AT+QICSGP=1,1,\"" SHARED_APN "\""));
+  g_assert_null (strstr (first, SECOND_APN));
+  g_assert_nonnull (strstr (other, "at-rx AT+QICSGP=1,1,\"" SECOND_APN "\""));
+  g_assert_null (strstr (other, SHARED_APN));
 }
 
 /* Twelve sessions at once, six on each modem, all serving; a thirteenth
@@ -525,10 +541,13 @@ main (int argc, char **argv)
   second = harness_sim_start (second_dir, second_args, &error);
   g_assert_no_error (error);
   /* [modem] is the first modem, the test's own simulator (--device). */
-  config = g_strdup_printf ("[modem]\n\n[modem %s]\nDevice=%s\n\n[service]\nFailoverDelay=%d\n",
-                            SECOND_NAME, second->link_path, FAILOVER_DELAY_S);
+  config = g_strdup_printf ("[modem]\n\n[modem %s]\nDevice=%s\n\n[service]\nFailoverDelay=%d\n\n"
+                            "[context 1]\nAPN=" SHARED_APN
+                            "\n\n[modem %s context 1]\nAPN=" SECOND_APN "\n",
+                            SECOND_NAME, second->link_path, FAILOVER_DELAY_S, SECOND_NAME);
   options.config_text = config;
   g_test_add_func ("/modems/objects", test_objects);
+  g_test_add_func ("/modems/own-context", test_own_context);
   g_test_add_func ("/modems/twelve", test_twelve);
   g_test_add_func ("/modems/named", test_named);
   g_test_add_func ("/modems/one-shot-named", test_one_shot_named);
