@@ -815,6 +815,9 @@ modem_unit_free (ModemUnit *unit)
   g_clear_pointer (&unit->pool, client_pool_free);
   g_clear_pointer (&unit->network, network_free);
   g_clear_pointer (&unit->modem, modem_free);
+  /* No call may reach the freed unit through its object. */
+  g_signal_handlers_disconnect_by_data (unit->iface, unit);
+  g_dbus_object_manager_server_unexport (unit->shared.object_manager, unit->path);
   g_clear_object (&unit->iface);
   g_clear_object (&unit->object);
   g_free (unit->state_path);

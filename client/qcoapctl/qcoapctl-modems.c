@@ -46,6 +46,8 @@ GVariant *
 qcoapctl_manager_modem (QcoapClient *client)
 {
   g_autoptr (GVariantDict) dict = g_variant_dict_new (NULL);
+  g_autoptr (GVariant) signal = qcoap_client_get_signal (client);
+  g_autoptr (GVariant) contexts = qcoap_client_get_data_contexts (client);
   const struct
   {
     const char *key;
@@ -66,9 +68,9 @@ qcoapctl_manager_modem (QcoapClient *client)
   for (gsize i = 0; i < G_N_ELEMENTS (strings); i++)
     g_variant_dict_insert (dict, strings[i].key, "s", strings[i].value);
   g_variant_dict_insert (dict, "FreeClients", "y", (guint8)qcoap_client_get_free_clients (client));
-  /* The getters' references are new: the dictionary takes them over. */
-  g_variant_dict_insert_value (dict, "Signal", qcoap_client_get_signal (client));
-  g_variant_dict_insert_value (dict, "DataContexts", qcoap_client_get_data_contexts (client));
+  /* The dictionary takes references of its own. */
+  g_variant_dict_insert_value (dict, "Signal", signal);
+  g_variant_dict_insert_value (dict, "DataContexts", contexts);
   return g_variant_ref_sink (g_variant_dict_end (dict));
 }
 

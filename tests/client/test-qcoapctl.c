@@ -76,10 +76,13 @@ run_program (Run *run, const char *program, GBytes *input, const char *const *ar
                                                          | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_communicate (process, input ? input : empty, NULL, &run->out, &err, &error);
   g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (process));
-  run->status = g_subprocess_get_exit_status (process);
   run->err = g_strndup (g_bytes_get_size (err) ? g_bytes_get_data (err, NULL) : "",
                         g_bytes_get_size (err));
+  /* A crash (a sanitizer's abort included) says why before the test fails. */
+  if (!g_subprocess_get_if_exited (process))
+    g_printerr ("%s did not exit; stderr:\n%s\n", program, run->err);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  run->status = g_subprocess_get_exit_status (process);
   g_test_message ("%s exited %d; stderr: %s", program, run->status, run->err);
 }
 

@@ -421,7 +421,7 @@ test_failover_unplug (void)
   gsize offset = second_log_offset ();
   g_autofree char *log = NULL;
   g_autofree char *modem = NULL;
-
+  g_autofree char *state = NULL;
   gint64 start = g_get_monotonic_time ();
 
   e2e_env_sim_command (env, "unplug");
@@ -433,7 +433,8 @@ test_failover_unplug (void)
   g_assert_nonnull (strstr (log, "AT+QCOAPOPEN="));
   modem = session_modem (pinned);
   g_assert_cmpstr (modem, ==, first);
-  g_assert_cmpstr (e2e_env_session_state (env, pinned), ==, "opening");
+  state = e2e_env_session_state (env, pinned);
+  g_assert_cmpstr (state, ==, "opening");
   e2e_env_sim_command (env, "replug");
   g_assert_true (e2e_env_wait_modem_state (env, "ready", STATE_TIMEOUT));
   assert_serves_on (pinned, first);

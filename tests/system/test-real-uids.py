@@ -56,6 +56,8 @@ SKIP = 77
 NAME = "org.qcoapd.CoAP1"
 MANAGER = "/org/qcoapd/CoAP1"
 SESSION_IFACE = "org.qcoapd.CoAP1.Session"
+MODEM = "/org/qcoapd/CoAP1/Modem/1"
+MODEM_IFACE = "org.qcoapd.CoAP1.Modem"
 BUS_DENIED = "org.freedesktop.DBus.Error.AccessDenied"
 QCOAP_ERROR = "org.qcoapd.CoAP1.Error."
 USER_A, USER_B = "qcoapd-test", "qcoapd-test2"
@@ -577,6 +579,17 @@ def check_command_root_only(env):
     check("at-rx" not in env.sim_log_since(before), "no AT command was sent for them")
     result = env.call("root", MANAGER, NAME, "Command", "(su)", "('AT+CSQ', 0)")
     check(result.get("reply") == ["+CSQ: 25,99\nOK"], "root's AT+CSQ is answered: %r" % result)
+    # The same method on the modem's own object.
+    before = env.sim_log_size()
+    for user in (USER_A, "nobody"):
+        result = env.call(user, MODEM, MODEM_IFACE, "Command", "(su)", "('AT+CSQ', 0)")
+        check(result.get("error") == BUS_DENIED,
+              "%s's Command on %s is refused by the bus" % (user, MODEM))
+    time.sleep(children.scaled(0.5))
+    check("at-rx" not in env.sim_log_since(before), "no AT command was sent for them")
+    result = env.call("root", MODEM, MODEM_IFACE, "Command", "(su)", "('AT+CSQ', 0)")
+    check(result.get("reply") == ["+CSQ: 25,99\nOK"],
+          "root's AT+CSQ on %s is answered: %r" % (MODEM, result))
 
 
 def request_time(peer, path):
