@@ -1218,6 +1218,94 @@ qcoap_client_command_sync (QcoapClient *self, const char *command, guint timeout
   return response;
 }
 
+/* The modem @name_or_path names, or a QCOAP_ERROR_INVALID_ARGUMENT that
+ * lists the modems there are. */
+static QcoapModem *
+modem_for_command (QcoapClient *self, const char *name_or_path, GError **error)
+{
+  QcoapModem *modem = modem_proxy_named (self, name_or_path);
+  g_auto (GStrv) names = NULL;
+  g_autofree char *list = NULL;
+
+  if (modem != NULL)
+    return modem;
+  names = qcoap_client_get_modems (self);
+  list = g_strjoinv (", ", names);
+  g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+               "There is no modem \"%s\"; the modems are %s", name_or_path,
+               *list ? list : "not listed by this qcoapd");
+  return NULL;
+}
+
+static void
+modem_command_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  g_autoptr (GError) error = NULL;
+  char *response = NULL;
+
+  if (!qcoap_modem_call_command_finish (QCOAP_MODEM (source), &response, result, &error))
+    {
+      _qcoap_error_strip (error);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, response, g_free);
+}
+
+void
+qcoap_client_modem_command (QcoapClient *self, const char *modem, const char *command,
+                            guint timeout_ms, GCancellable *cancellable,
+                            GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  g_autoptr (QcoapModem) proxy = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (QCOAP_IS_CLIENT (self));
+  g_return_if_fail (modem != NULL && command != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, qcoap_client_modem_command);
+  if ((proxy = modem_for_command (self, modem, &error)) == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  qcoap_modem_call_command (proxy, command, timeout_ms, cancellable, modem_command_done,
+                            g_steal_pointer (&task));
+}
+
+char *
+qcoap_client_modem_command_finish (QcoapClient *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == qcoap_client_modem_command,
+                        NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+char *
+qcoap_client_modem_command_sync (QcoapClient *self, const char *modem, const char *command,
+                                 guint timeout_ms, GCancellable *cancellable, GError **error)
+{
+  g_autoptr (QcoapModem) proxy = NULL;
+  char *response = NULL;
+
+  g_return_val_if_fail (QCOAP_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (modem != NULL && command != NULL, NULL);
+
+  if ((proxy = modem_for_command (self, modem, error)) == NULL)
+    return NULL;
+  if (!qcoap_modem_call_command_sync (proxy, command, timeout_ms, &response, cancellable, error))
+    {
+      _qcoap_error_strip (error ? *error : NULL);
+      return NULL;
+    }
+  return response;
+}
+
 /* ---- waiting for the modem ---- */
 
 #define WAIT_READY_POLL_US (100 * 1000)

@@ -338,9 +338,12 @@ int
 qcoapctl_at (Qcoapctl *ctl, int argc, char **argv)
 {
   gint wait_s = 0;
+  g_autofree char *modem = NULL;
   GOptionEntry entries[] = {
     { "wait", 'B', 0, G_OPTION_ARG_INT, &wait_s,
       "Wait at most SECONDS for the modem's answer (default 5)", "SECONDS" },
+    { "modem", 0, 0, G_OPTION_ARG_STRING, &modem, "Send it to the modem NAME (default: the first)",
+      "NAME" },
     { NULL },
   };
   g_autoptr (GError) error = NULL;
@@ -359,7 +362,11 @@ qcoapctl_at (Qcoapctl *ctl, int argc, char **argv)
   if (!qcoapctl_connect (ctl))
     return ctl->connect_status;
 
-  response = qcoap_client_command_sync (ctl->client, argv[1], (guint)wait_s * 1000, NULL, &error);
+  if (modem)
+    response = qcoap_client_modem_command_sync (ctl->client, modem, argv[1], (guint)wait_s * 1000,
+                                                NULL, &error);
+  else
+    response = qcoap_client_command_sync (ctl->client, argv[1], (guint)wait_s * 1000, NULL, &error);
   if (response == NULL)
     return qcoapctl_report_error (ctl, error);
   if (ctl->json)

@@ -712,6 +712,30 @@ test_at_command (void)
   g_assert_cmpstr (summary, ==, "AT+COPS? True True");
 }
 
+/* at --modem: the command goes to that modem's object; an unknown modem
+ * is a usage error that names the modems. */
+static void
+test_at_modem (void)
+{
+  g_auto (Run) run = { 0 };
+  g_auto (Run) unknown = { 0 };
+  g_autofree char *text = NULL;
+
+  if (geteuid () != 0)
+    {
+      g_test_skip ("Command is for root only");
+      return;
+    }
+  wait_for_network ();
+  qcoapctl (&run, NULL, "at", "--modem", "default", "AT+CSQ");
+  g_assert_cmpint (run.status, ==, 0);
+  text = run_stdout_text (&run);
+  g_assert_cmpstr (text, ==, "+CSQ: 25,99\nOK");
+  qcoapctl (&unknown, NULL, "at", "--modem", "backup", "AT+CSQ");
+  g_assert_cmpint (unknown.status, ==, 2);
+  g_assert_nonnull (strstr (unknown.err, "There is no modem \"backup\"; the modems are default"));
+}
+
 static void
 test_at_refused (void)
 {
@@ -1276,6 +1300,7 @@ main (int argc, char **argv)
   g_test_add_func ("/qcoapctl/status/network", test_status_network);
   g_test_add_func ("/qcoapctl/at/command", test_at_command);
   g_test_add_func ("/qcoapctl/at/refused", test_at_refused);
+  g_test_add_func ("/qcoapctl/at/modem", test_at_modem);
   g_test_add_func ("/qcoapctl/monitor/network", test_monitor_network);
   g_test_add_func ("/qcoapctl/monitor/network-json", test_monitor_network_json);
   status = g_test_run ();

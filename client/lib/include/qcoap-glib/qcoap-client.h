@@ -176,4 +176,14 @@ char *qcoap_client_command_finish (QcoapClient *self, GAsyncResult *result, GErr
 char *qcoap_client_command_sync (QcoapClient *self, const char *command, guint timeout_ms,
                                  GCancellable *cancellable, GError **error);
 
+/* qcoap_client_command() on the modem called @modem (its name or object
+ * path; see qcoap_client_get_modems()). An unknown modem is
+ * QCOAP_ERROR_INVALID_ARGUMENT, naming the modems there are. Since 0.2. */
+void qcoap_client_modem_command (QcoapClient *self, const char *modem, const char *command,
+                                 guint timeout_ms, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer user_data);
+char *qcoap_client_modem_command_finish (QcoapClient *self, GAsyncResult *result, GError **error);
+char *qcoap_client_modem_command_sync (QcoapClient *self, const char *modem, const char *command,
+                                       guint timeout_ms, GCancellable *cancellable, GError **error);
+
 G_END_DECLS
