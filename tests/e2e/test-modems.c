@@ -18,6 +18,8 @@
 #define SECOND_IMEI   "866425030765432"
 #define CLIENTS       6
 #define SHARED_APN    "iot.example"
+#define PSK_IDENTITY  "gateway"
+#define PSK_KEY       "Mx4-failover-psk-7Qe"
 #define SECOND_APN    "second.example"
 #define SIM_TIMEOUT   15000
 #define STATE_TIMEOUT 30000
@@ -29,6 +31,9 @@
 static E2eEnv *env;
 static HarnessSim *second;
 static char *second_dir;
+/* coap-server with a pre-shared key: CoAP over DTLS on its port + 1. */
+static HarnessCoapServer *dtls_server;
+static char *dtls_dir;
 
 /* ---- helpers ---- */
 
@@ -523,11 +528,45 @@ test_header_ahead (void)
   e2e_close_session (env->bus, path);
 }
 
+/* A DTLS session moves too while its key is in memory: the other module
+ * gets the key file and the handshake, and the session serves over DTLS
+ * there. */
+static void
+test_failover_dtls (void)
+{
+  g_autofree char *first = first_path ();
+  g_autofree char *other = second_path ();
+  guint16 port = dtls_server->port + 1;
+  gsize offset;
+  g_autofree char *log = NULL;
+  g_autofree char *moving = NULL;
+
+  wait_signal (first);
+  wait_signal (other);
+  moving = e2e_open_session (env->bus, port,
+                             e2e_vardict ("persistent", g_variant_new_boolean (TRUE),
+                                          "dtls-psk-identity", g_variant_new_string (PSK_IDENTITY),
+                                          "dtls-psk-key", e2e_bytes (PSK_KEY, strlen (PSK_KEY)),
+                                          NULL));
+  assert_serves_on (moving, first);
+  offset = second_log_offset ();
+  e2e_env_sim_command (env, "unplug");
+  assert_serves_on (moving, other);
+  log = second_log_since (offset);
+  g_assert_nonnull (strstr (log, "at-rx AT+QFUPL="));
+  g_assert_nonnull (strstr (log, "at-rx AT+QCOAPCFG=\"dtls\""));
+  e2e_env_sim_command (env, "replug");
+  g_assert_true (e2e_env_wait_modem_state (env, "ready", STATE_TIMEOUT));
+  e2e_env_wait_property (env, first, MODEM_IFACE, "Registration", "home", STATE_TIMEOUT);
+  e2e_close_session (env->bus, moving);
+}
+
 int
 main (int argc, char **argv)
 {
   /* The second module's network takes 20 ms each way, as a cellular one
    * takes more: a request waits for it. */
+  const char *const dtls_args[] = { "-k", PSK_KEY, NULL };
   const char *const second_args[] = { "--imei", SECOND_IMEI, "--net-delay", "20", NULL };
   g_autoptr (GError) error = NULL;
   g_autofree char *config = NULL;
@@ -540,6 +579,9 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   second_dir = harness_make_temp_dir ();
   second = harness_sim_start (second_dir, second_args, &error);
+  g_assert_no_error (error);
+  dtls_dir = harness_make_temp_dir ();
+  dtls_server = harness_coap_server_start (dtls_dir, dtls_args, &error);
   g_assert_no_error (error);
   /* [modem] is the first modem, the test's own simulator (--device). */
   config = g_strdup_printf ("[modem]\n\n[modem %s]\nDevice=%s\n\n[service]\nFailoverDelay=%d\n\n"
@@ -558,6 +600,7 @@ main (int argc, char **argv)
   g_test_add_func ("/modems/failover/unplug", test_failover_unplug);
   g_test_add_func ("/modems/failover/deregister", test_failover_deregister);
   g_test_add_func ("/modems/failover/reset", test_failover_reset);
+  g_test_add_func ("/modems/failover/dtls", test_failover_dtls);
   env = e2e_env_start (&options);
   status = g_test_run ();
   if (!e2e_env_stop (env, status != 0))
@@ -565,5 +608,8 @@ main (int argc, char **argv)
   harness_sim_free (second);
   harness_remove_temp_dir (second_dir);
   g_free (second_dir);
+  harness_coap_server_free (dtls_server);
+  harness_remove_temp_dir (dtls_dir);
+  g_free (dtls_dir);
   return status;
 }
