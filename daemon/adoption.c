@@ -572,6 +572,15 @@ adopter_sessions_lost (Adopter *adopter)
 
 /* What the previous run saved, or NULL: a missing, corrupt or foreign file
  * is logged and ignored. */
+void
+adoption_reserve_numbers (const SavedState *state)
+{
+  if (state->next_session > 0)
+    session_numbers_reserve (state->next_session - 1);
+  for (guint id = 0; id < QCOAP_MAX_CLIENTS; id++)
+    session_numbers_reserve (state->sessions[id].number);
+}
+
 static SavedState *
 load_saved_state (const char *path)
 {
@@ -580,11 +589,7 @@ load_saved_state (const char *path)
 
   if (state_file_load (path, state, &error))
     {
-      /* The paths the previous run handed out are not handed out again. */
-      if (state->next_session > 0)
-        session_numbers_reserve (state->next_session - 1);
-      for (guint id = 0; id < QCOAP_MAX_CLIENTS; id++)
-        session_numbers_reserve (state->sessions[id].number);
+      adoption_reserve_numbers (state);
       return g_steal_pointer (&state);
     }
   if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))

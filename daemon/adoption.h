@@ -87,6 +87,10 @@ Session *adoption_create_session (Adoption *adoption, guint id, ClientPool *pool
                                   gpointer user_data);
 void adoption_start_session (Adoption *adoption, Session *session);
 
+/* The session paths the run that saved @state handed out are not handed
+ * out again. */
+void adoption_reserve_numbers (const SavedState *state);
+
 /* What the state file keeps of @session. */
 void adoption_describe_session (Session *session, SavedSession *saved);
 

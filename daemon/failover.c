@@ -2,7 +2,6 @@
 /* failover.c — see failover.h. */
 #include "failover.h"
 
-#define ROOT_UID 0
 /* The delay is counted from the moment the modem went away, not in the
  * main loop's whole seconds. */
 #define MS_PER_S 1000
@@ -37,13 +36,9 @@ find_watch (Failover *failover, ModemUnit *unit)
 static gboolean
 can_take (Failover *failover, ModemUnit *unit, uid_t uid)
 {
-  guint free_clients = modem_unit_count_free (unit);
-
-  if (modem_unit_is_away (unit) || free_clients == 0)
-    return FALSE;
-  return uid == ROOT_UID
-         || (free_clients > failover->config.reserved_for_root
-             && modem_unit_count_sessions_of (unit, uid) < failover->config.max_clients_per_user);
+  return !modem_unit_is_away (unit) && modem_unit_count_free (unit) > 0
+         && modem_unit_check_share (unit, uid, failover->config.max_clients_per_user,
+                                    failover->config.reserved_for_root, NULL);
 }
 
 static ModemUnit *

@@ -523,8 +523,6 @@ modem_client_move (ModemClient *self, ClientPool *pool, guint id, gboolean close
 {
   g_return_if_fail (modem_client_may_move (self));
 
-  g_info ("Client %u (%s:%u) moves to another modem, as its client ID %u", self->id,
-          self->config.host, self->config.port, id);
   /* An attempt on the old modem (a wait for its network) ends here. */
   stop_timers (self);
   g_cancellable_cancel (self->cancellable);

@@ -141,12 +141,8 @@ reserve_saved_numbers (ModemUnit *unit)
 {
   g_auto (SavedState) state = { 0 };
 
-  if (!state_file_load (unit->state_path, &state, NULL))
-    return;
-  if (state.next_session > 0)
-    session_numbers_reserve (state.next_session - 1);
-  for (guint i = 0; i < QCOAP_MAX_CLIENTS; i++)
-    session_numbers_reserve (state.sessions[i].number);
+  if (state_file_load (unit->state_path, &state, NULL))
+    adoption_reserve_numbers (&state);
 }
 
 /* ---- properties ----------------------------------------------------------------- */
@@ -433,6 +429,34 @@ modem_unit_check_ready (ModemUnit *unit, GError **error)
                "The modem is %s%s%s; sessions can be opened once it is ready",
                modem_state_to_string (state), *modem_get_state_reason (unit->modem) ? ": " : "",
                modem_get_state_reason (unit->modem));
+  return FALSE;
+}
+
+/* No user but root may hold more than @max_per_user client IDs of the
+ * modem, and the last @reserved_for_root free ones are root's: two users
+ * within their share cannot lock root out. */
+gboolean
+modem_unit_check_share (ModemUnit *unit, uid_t uid, guint max_per_user, guint reserved_for_root,
+                        GError **error)
+{
+  guint free_clients = client_pool_count_free (unit->pool);
+
+  if (uid == ROOT_UID)
+    return TRUE;
+  if (modem_unit_count_sessions_of (unit, uid) >= max_per_user)
+    {
+      g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_NO_FREE_CLIENT,
+                   "User %u already holds %u sessions, the most one user may hold "
+                   "(MaxClientsPerUser); close one first",
+                   (guint)uid, max_per_user);
+      return FALSE;
+    }
+  if (free_clients > reserved_for_root)
+    return TRUE;
+  g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_NO_FREE_CLIENT,
+               "%u of the modem's %u client IDs are free, and the last %u are kept for root "
+               "(ReservedForRoot)",
+               free_clients, QCOAP_MAX_CLIENTS, reserved_for_root);
   return FALSE;
 }
 

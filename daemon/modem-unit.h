@@ -92,6 +92,11 @@ ClientPool *modem_unit_get_pool (ModemUnit *unit);
 /* Whether sessions may be opened on it now, and if not why
  * (ModemUnavailable). */
 gboolean modem_unit_check_ready (ModemUnit *unit, GError **error);
+/* Whether user @uid may take one more of its client IDs: within
+ * MaxClientsPerUser (@max_per_user), and not one of the last
+ * ReservedForRoot free ones (root always may); if not, NoFreeClient. */
+gboolean modem_unit_check_share (ModemUnit *unit, uid_t uid, guint max_per_user,
+                                 guint reserved_for_root, GError **error);
 gboolean modem_unit_is_registered (ModemUnit *unit);
 /* The signal as one number, higher is better (RSRP, else RSSI; G_MININT
  * when unknown). */

@@ -6,8 +6,6 @@
 #include "qcoap-cmd.h"
 #include "qcoap-error.h"
 
-#define ROOT_UID 0
-
 struct _Opener
 {
   GPtrArray *units; /* ModemUnit, the service's */
@@ -76,39 +74,6 @@ fail_call (OpenCall *call, const GError *error)
   open_call_free (call);
 }
 
-/* No user but root may hold more than MaxClientsPerUser client IDs of one
- * modem. */
-static gboolean
-check_user_share (Opener *opener, ModemUnit *unit, Caller *caller, GError **error)
-{
-  uid_t uid = caller_get_uid (caller);
-
-  if (uid == ROOT_UID
-      || modem_unit_count_sessions_of (unit, uid) < opener->limits.max_clients_per_user)
-    return TRUE;
-  g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_NO_FREE_CLIENT,
-               "User %u already holds %u sessions, the most one user may hold "
-               "(MaxClientsPerUser); close one first",
-               (guint)uid, opener->limits.max_clients_per_user);
-  return FALSE;
-}
-
-/* The last ReservedForRoot free client IDs are root's: two users within
- * their MaxClientsPerUser cannot lock root out. */
-static gboolean
-check_reserve (Opener *opener, ModemUnit *unit, Caller *caller, GError **error)
-{
-  guint free_clients = modem_unit_count_free (unit);
-
-  if (caller_get_uid (caller) == ROOT_UID || free_clients > opener->limits.reserved_for_root)
-    return TRUE;
-  g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_NO_FREE_CLIENT,
-               "%u of the modem's %u client IDs are free, and the last %u are kept for root "
-               "(ReservedForRoot)",
-               free_clients, QCOAP_MAX_CLIENTS, opener->limits.reserved_for_root);
-  return FALSE;
-}
-
 /* ---- which modem ----------------------------------------------------------------- */
 
 /* The modem @reference names: its configured name, or its object path. */
@@ -135,8 +100,10 @@ find_unit (Opener *opener, const char *reference, GError **error)
 static gboolean
 unit_can_take (Opener *opener, ModemUnit *unit, Caller *caller, GError **error)
 {
-  return modem_unit_check_ready (unit, error) && check_user_share (opener, unit, caller, error)
-         && check_reserve (opener, unit, caller, error);
+  return modem_unit_check_ready (unit, error)
+         && modem_unit_check_share (unit, caller_get_uid (caller),
+                                    opener->limits.max_clients_per_user,
+                                    opener->limits.reserved_for_root, error);
 }
 
 static gboolean

@@ -186,8 +186,6 @@ void
 session_move (Session *session, ClientPool *pool, guint id, gboolean close_old,
               const char *modem_path, gpointer ended_data)
 {
-  g_info ("Session %u of %s moves to the modem %s", session->number,
-          caller_describe (session->owner), modem_path);
   session->id = id;
   session->ended_data = ended_data;
   qcoap_session_set_client_id (session->iface, (guint8)id);

@@ -243,11 +243,18 @@ test_named (void)
   g_assert_nonnull (strstr (log, "AT+QCOAPOPEN="));
   g_assert_null (strstr (first_log, "AT+QCOAPOPEN="));
   e2e_assert_session_serves (env->bus, by_name);
+  first_offset = e2e_env_sim_log_offset (env);
+  offset = second_log_offset ();
   unknown = e2e_try_open_session (env->bus, env->coap_port, on_modem ("third"), E2E_CALL_TIMEOUT_MS,
                                   &error);
   g_assert_null (unknown);
   e2e_assert_remote_error (error, E2E_ERROR_PREFIX "InvalidArgument");
   g_assert_nonnull (strstr (error->message, SECOND_NAME));
+  /* Refused before anything reached either modem. */
+  e2e_env_assert_no_at_traffic (env, first_offset, "an Open on an unknown modem");
+  g_clear_pointer (&log, g_free);
+  log = second_log_since (offset);
+  g_assert_null (strstr (log, "at-rx AT+QCOAP"));
   e2e_close_session (env->bus, by_name);
   e2e_close_session (env->bus, by_path);
 }
@@ -449,35 +456,37 @@ test_failover_unplug (void)
   e2e_close_session (env->bus, pinned);
 }
 
-/* The first modem loses the network: its session moves once the delay is
- * over, and serves on the second. */
+/* The first modem is put away by the simulator's @fault: its session moves
+ * once the delay is over and serves on the second; @restore (or nothing)
+ * brings the first back, registered. */
 static void
-test_failover_deregister (void)
+assert_moves_after (const char *fault, const char *restore)
 {
   g_autofree char *first = first_path ();
   g_autofree char *other = second_path ();
   g_autofree char *moving = open_persistent_on_first ();
 
-  e2e_env_sim_command (env, "fault deregister");
+  e2e_env_sim_command (env, fault);
   assert_serves_on (moving, other);
-  e2e_env_sim_command (env, "fault register");
+  if (restore)
+    e2e_env_sim_command (env, restore);
   e2e_env_wait_property (env, first, MODEM_IFACE, "Registration", "home", STATE_TIMEOUT);
   e2e_close_session (env->bus, moving);
 }
 
+/* The first modem loses the network. */
+static void
+test_failover_deregister (void)
+{
+  assert_moves_after ("fault deregister", "fault register");
+}
+
 /* The first modem restarts (longer than the delay, with its boot and
- * registration): the session moves. */
+ * registration). */
 static void
 test_failover_reset (void)
 {
-  g_autofree char *first = first_path ();
-  g_autofree char *other = second_path ();
-  g_autofree char *moving = open_persistent_on_first ();
-
-  e2e_env_sim_command (env, "reboot");
-  assert_serves_on (moving, other);
-  e2e_env_wait_property (env, first, MODEM_IFACE, "Registration", "home", STATE_TIMEOUT);
-  e2e_close_session (env->bus, moving);
+  assert_moves_after ("reboot", NULL);
 }
 
 /* ---- the header ahead of time ---- */
