@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "backoff.h"
+#include "log-level.h"
 
 #define ESCAPE_BYTE 0x1b /* cancels the data mode that a "> " prompt opened */
 
@@ -186,7 +187,7 @@ write_line (AtEngine *self, const char *text, const char *shown)
 {
   g_autofree char *line = g_strconcat (text, "\r", NULL);
 
-  g_debug ("AT> %s", shown);
+  qcoapd_debug ("AT> %s", shown);
   return write_bytes (self, (const guint8 *)line, strlen (line));
 }
 
@@ -195,7 +196,7 @@ write_escape (AtEngine *self)
 {
   const guint8 escape = ESCAPE_BYTE;
 
-  g_debug ("AT> <Esc>");
+  qcoapd_debug ("AT> <Esc>");
   write_bytes (self, &escape, 1);
 }
 
@@ -231,7 +232,7 @@ finish_current (AtEngine *self, const char *final)
   AtFinal result;
 
   stop_timer (self);
-  g_debug ("AT< %s (final result of “%s”)", final, command->shown);
+  qcoapd_debug ("AT< %s (final result of “%s”)", final, command->shown);
 
   at_final_parse (final, &result);
   if (command_is_cancelled (command))
@@ -260,7 +261,7 @@ on_command_timeout (gpointer user_data)
   Command *command = g_steal_pointer (&self->current);
 
   stop_timer (self);
-  g_debug ("“%s” timed out; resynchronising", command->shown);
+  qcoapd_debug ("“%s” timed out; resynchronising", command->shown);
 
   g_free (self->timed_out_command);
   self->timed_out_command = g_strdup (command->text);
@@ -378,15 +379,15 @@ on_probe_timeout (gpointer user_data)
    * messages from a server): that probe does not count towards giving up. */
   if (self->lines_during_probe > 0)
     {
-      g_debug ("Probe “%s” got no answer, but the module sent %u other lines meanwhile",
-               self->probes[self->probe_index].command, self->lines_during_probe);
+      qcoapd_debug ("Probe “%s” got no answer, but the module sent %u other lines meanwhile",
+                    self->probes[self->probe_index].command, self->lines_during_probe);
       start_timer (self, delay, on_backoff_done);
       return G_SOURCE_REMOVE;
     }
   self->failed_probes++;
-  g_debug ("Probe “%s” got no answer (%u in a row); next in %u ms",
-           self->n_probes ? self->probes[self->probe_index].command : "(none)", self->failed_probes,
-           delay);
+  qcoapd_debug ("Probe “%s” got no answer (%u in a row); next in %u ms",
+                self->n_probes ? self->probes[self->probe_index].command : "(none)",
+                self->failed_probes, delay);
   start_timer (self, delay, on_backoff_done);
   if (self->failed_probes == 1 && self->probe_filler > 0)
     write_filler (self);
@@ -432,7 +433,7 @@ end_resync (AtEngine *self)
   stop_timer (self);
   if (self->failed_probes >= AT_ENGINE_RESYNC_ATTEMPTS)
     g_message ("The modem answers again");
-  g_debug ("In step with the modem again");
+  qcoapd_debug ("In step with the modem again");
   self->sync = SYNC_OK;
   self->distrusted = FALSE;
   self->failed_probes = 0;
@@ -446,13 +447,13 @@ handle_probe_line (AtEngine *self, const char *line)
   const AtProbe *probe = self->n_probes ? &self->probes[self->probe_index] : NULL;
 
   if (self->sync != SYNC_PROBING || probe == NULL)
-    g_debug ("Dropping “%s” while waiting to probe again", line);
+    qcoapd_debug ("Dropping “%s” while waiting to probe again", line);
   else if (!self->probe_marker_seen && probe->is_marker (line))
     self->probe_marker_seen = TRUE;
   else if (at_line_is_final (line) && self->probe_marker_seen)
     end_resync (self);
   else
-    g_debug ("Dropping “%s”: a late answer, not the answer to “%s”", line, probe->command);
+    qcoapd_debug ("Dropping “%s”: a late answer, not the answer to “%s”", line, probe->command);
 }
 
 /* ---- events --------------------------------------------------------------- */
@@ -467,7 +468,7 @@ deliver_urc (AtEngine *self, const AtUrcHandler *handler, const AtEvent *event)
     }
   if (self->sync == SYNC_PROBING)
     self->lines_during_probe++;
-  g_debug ("AT< %s (unsolicited)", event->line);
+  qcoapd_debug ("AT< %s (unsolicited)", event->line);
   handler->func (event, handler->user_data);
 }
 
@@ -491,10 +492,10 @@ write_payload (AtEngine *self, Command *command)
   gsize length;
   const guint8 *data = g_bytes_get_data (command->payload, &length);
 
-  g_debug ("AT> <%" G_GSIZE_FORMAT " payload bytes>", length);
+  qcoapd_debug ("AT> <%" G_GSIZE_FORMAT " payload bytes>", length);
   command->stage = STAGE_WAIT_FINAL;
   if (!write_bytes (self, data, length))
-    g_debug ("Could not write the payload of “%s”; its timeout will end it", command->shown);
+    qcoapd_debug ("Could not write the payload of “%s”; its timeout will end it", command->shown);
 }
 
 static void
@@ -511,7 +512,7 @@ handle_prompt (AtEngine *self)
     }
   if (command == NULL || command->stage != STAGE_WAIT_PROMPT)
     {
-      g_debug ("Ignoring a prompt nobody waits for");
+      qcoapd_debug ("Ignoring a prompt nobody waits for");
       return;
     }
   if (command_is_cancelled (command))
@@ -543,7 +544,7 @@ handle_line (AtEngine *self, const AtEvent *event)
   if (command != NULL && g_str_equal (line, command->text))
     {
       command->echoed = TRUE;
-      g_debug ("AT< %s (echo)", command->shown);
+      qcoapd_debug ("AT< %s (echo)", command->shown);
     }
   else if (command != NULL && ok_before_payload (command, line))
     g_warning ("An OK came while “%s” waited to write its payload: the module never says that "
@@ -560,7 +561,7 @@ handle_line (AtEngine *self, const AtEvent *event)
   else if (command != NULL
            && (command->response == AT_RESPONSE_ANY || command_declares (command, line)))
     {
-      g_debug ("AT< %s", line);
+      qcoapd_debug ("AT< %s", line);
       g_ptr_array_add (command->lines, g_strdup (line));
     }
   else

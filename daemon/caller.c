@@ -2,6 +2,7 @@
 /* caller.c — see caller.h. */
 #include "caller.h"
 
+#include "log-level.h"
 #include "qcoap-error.h"
 
 #define BUS_NAME      "org.freedesktop.DBus"
@@ -259,7 +260,7 @@ forget (CallerRegistry *registry, Caller *caller)
 
   g_clear_handle_id (&caller->watch, g_bus_unwatch_name);
   caller->on_bus = FALSE;
-  g_debug ("%s left the bus", caller->description);
+  qcoapd_debug ("%s left the bus", caller->description);
   g_hash_table_remove (registry->callers, caller->bus_name);
   g_signal_emit (caller, signals[SIGNAL_VANISHED], 0);
 }

@@ -4,6 +4,7 @@
 
 #include <sys/random.h>
 
+#include "log-level.h"
 #include "qcoap-cmd.h"
 #include "qcoap-error.h"
 
@@ -94,7 +95,7 @@ on_coap_urc (const AtEvent *event, gpointer user_data)
   else if (pool->unclaimed.func != NULL)
     pool->unclaimed.func (&urc, pool->unclaimed.user_data);
   else
-    g_debug ("URC for client %u, which has no session: \"%s\"", urc.client_id, event->line);
+    qcoapd_debug ("URC for client %u, which has no session: \"%s\"", urc.client_id, event->line);
 }
 
 static void
@@ -183,7 +184,7 @@ on_closing_urc (const ClientPoolUrc *urc, gpointer user_data)
 
   if (urc->kind != QCOAP_URC_CLOSE)
     return;
-  g_debug ("Client ID %u: the module has closed it; it is free", closing->id);
+  qcoapd_debug ("Client ID %u: the module has closed it; it is free", closing->id);
   closing_id_release (closing);
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* failover.c — see failover.h. */
 #include "failover.h"
+#include "log-level.h"
 
 /* The delay is counted from the moment the modem went away, not in the
  * main loop's whole seconds. */
@@ -70,8 +71,8 @@ move_sessions (Failover *failover, Watch *watch)
 
       if (target == NULL)
         {
-          g_debug ("Session %s waits for its modem %s: no other modem can take it now",
-                   session_get_object_path (session), modem_unit_get_name (watch->unit));
+          qcoapd_debug ("Session %s waits for its modem %s: no other modem can take it now",
+                        session_get_object_path (session), modem_unit_get_name (watch->unit));
           continue;
         }
       modem_unit_move_session (watch->unit, target, session);

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "dtls-psk.h"
 #include "heap-trim.h"
+#include "log-level.h"
 #include "notify.h"
 #include "service.h"
 
@@ -32,9 +33,6 @@ typedef struct
 
 /* ---- logging ------------------------------------------------------------------ */
 
-/* The least severe level written: LogLevel=, or debug with --verbose. */
-static GLogLevelFlags log_threshold = G_LOG_LEVEL_INFO;
-
 /* Under systemd stderr is the journal's stream: structured fields go to
  * journald directly when it is there, plain lines otherwise. Debug messages
  * (which may contain payloads) appear only with LogLevel=debug or
@@ -42,7 +40,7 @@ static GLogLevelFlags log_threshold = G_LOG_LEVEL_INFO;
 static GLogWriterOutput
 write_log (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
 {
-  if ((level & G_LOG_LEVEL_MASK) > log_threshold)
+  if (!log_level_wants (level))
     return G_LOG_WRITER_HANDLED;
   if (notify_journal_wanted () && g_log_writer_is_journald (fileno (stderr))
       && g_log_writer_journald (level, fields, n_fields, user_data) == G_LOG_WRITER_HANDLED)
@@ -353,7 +351,7 @@ main (int argc, char **argv)
     status = 0;
   else
     {
-      log_threshold = line.verbose ? G_LOG_LEVEL_DEBUG : daemon.config.log_level;
+      log_level_set_threshold (line.verbose ? G_LOG_LEVEL_DEBUG : daemon.config.log_level);
       g_log_set_writer_func (write_log, NULL, NULL);
       dtls_psk_set_cipher_suite (daemon.config.cipher_suite);
       status = serve (&daemon, &line);

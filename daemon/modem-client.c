@@ -2,6 +2,7 @@
 /* modem-client.c — see modem-client.h. The messages: sending, requests,
  * the URCs and the one final Ack of each message. The client ID's life
  * (open, reopen, adopt, leave, close, end) is in modem-client-open.c. */
+#include "log-level.h"
 #include "modem-client-private.h"
 
 #include <sys/random.h>
@@ -640,14 +641,15 @@ handle_recv (ModemClient *self, const AtEvent *event)
                              g_get_monotonic_time (),
                              (gint64)exchange_lifetime_ms (&self->config) * 1000))
     {
-      g_debug ("Client %u: message ID %u reported again (a copy); dropped, %u so far", self->id,
-               recv->message_id, recent_messages_get_duplicates (self->recent_messages));
+      qcoapd_debug ("Client %u: message ID %u reported again (a copy); dropped, %u so far",
+                    self->id, recv->message_id,
+                    recent_messages_get_duplicates (self->recent_messages));
       return;
     }
   payload = g_bytes_new (event->payload, event->payload_length);
-  g_debug ("Client %u received %u.%02u %s, message ID %u, %zu bytes", self->id, recv->code >> 5,
-           recv->code & 31, qcoap_registry_code_name (recv->code) ?: "", recv->message_id,
-           event->payload_length);
+  qcoapd_debug ("Client %u received %u.%02u %s, message ID %u, %zu bytes", self->id,
+                recv->code >> 5, recv->code & 31, qcoap_registry_code_name (recv->code) ?: "",
+                recv->message_id, event->payload_length);
   message = message_from_recv (recv, payload);
   self->listener.received (self, message, self->listener_data);
   complete_request (self, message);
@@ -720,7 +722,7 @@ handle_line (ModemClient *self, QcoapUrcKind kind, const char *line)
                                          self->listener_data);
         break;
       default:
-        g_debug ("Client %u: unhandled URC \"%s\"", self->id, line);
+        qcoapd_debug ("Client %u: unhandled URC \"%s\"", self->id, line);
     }
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* modem.c — see modem.h. */
 #include "modem.h"
+#include "log-level.h"
 
 #include <string.h>
 
@@ -555,7 +556,7 @@ static const char *const status_reports[MODEM_N_STATUS_REPORTS]
 static void
 on_status_report (const AtEvent *event, gpointer user_data)
 {
-  g_debug ("Modem status: %s", event->line);
+  qcoapd_debug ("Modem status: %s", event->line);
 }
 
 /* The probes of the engine's resynchronisation: answers no other command

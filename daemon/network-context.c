@@ -4,6 +4,7 @@
  * configuration (AT+QICSGP), the callers waiting for one, and the
  * network's "pdpdeact". The rest of the network is in network.c. */
 #include "network-context.h"
+#include "log-level.h"
 
 #include "backoff.h"
 #include "qcoap-error.h"
@@ -335,7 +336,7 @@ network_on_qiurc (const AtEvent *event, gpointer user_data)
 
   if (!g_str_has_prefix (line, "+QIURC: \"pdpdeact\""))
     {
-      g_debug ("Ignoring \"%s\"", line);
+      qcoapd_debug ("Ignoring \"%s\"", line);
       return;
     }
   if (!network_pdpdeact_parse (line, &cid, NULL))

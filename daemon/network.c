@@ -2,6 +2,7 @@
 /* network.c — see network.h. The registration, operator and signal; the
  * data contexts are in network-context.c. */
 #include "network.h"
+#include "log-level.h"
 
 #include "network-command.h"
 #include "network-context.h"
@@ -288,7 +289,7 @@ on_query_done (Network *network, AtResponse *response, const GError *error, gpoi
 
   run->last_ok = response != NULL;
   if (error)
-    g_debug ("%s: %s", query->command, error->message);
+    qcoapd_debug ("%s: %s", query->command, error->message);
   if (line && query->take)
     query->take (network, line);
   run_next_query (network, run);

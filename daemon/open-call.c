@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* open-call.c — see open-call.h. */
 #include "open-call.h"
+#include "log-level.h"
 
 #include "client-pool.h"
 #include "qcoap-cmd.h"
@@ -213,7 +214,7 @@ wait_for_client (OpenCall *call, Caller *caller, const GError *error)
   g_set_object (&call->caller, caller);
   call->wait_source = g_timeout_add ((guint)left_ms, on_wait_over, call);
   g_queue_push_tail (&call->opener->waiting_calls, call);
-  g_debug ("%s waits for a free client ID (%s)", caller_describe (caller), error->message);
+  qcoapd_debug ("%s waits for a free client ID (%s)", caller_describe (caller), error->message);
   return TRUE;
 }
 

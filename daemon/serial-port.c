@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* serial-port.c — see serial-port.h. */
 #include "serial-port.h"
+#include "log-level.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -107,7 +108,7 @@ static void
 release_port (SerialPort *port)
 {
   if (ioctl (port->fd, TIOCNXCL) < 0)
-    g_debug ("TIOCNXCL failed on %s: %s", port->path, g_strerror (errno));
+    qcoapd_debug ("TIOCNXCL failed on %s: %s", port->path, g_strerror (errno));
   close (port->fd);
   port->fd = -1;
 }
@@ -285,7 +286,7 @@ lock_exclusively (int fd, const char *path, GError **error)
     }
   /* Further open()s by anyone but root now fail with EBUSY. */
   if (ioctl (fd, TIOCEXCL) < 0)
-    g_debug ("TIOCEXCL not supported on %s: %s", path, g_strerror (errno));
+    qcoapd_debug ("TIOCEXCL not supported on %s: %s", path, g_strerror (errno));
   return TRUE;
 }
 

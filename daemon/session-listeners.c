@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* session-listeners.c — see session-listeners.h. */
 #include "session-listeners.h"
+#include "log-level.h"
 
 #include "qcoap-error.h"
 #include "token-bucket.h"
@@ -116,8 +117,8 @@ on_listener_vanished (Caller *caller, gpointer user_data)
 {
   Listener *listener = user_data;
 
-  g_debug ("Session %u: listener (%s) left the bus", listener->owner->session_id,
-           caller_describe (caller));
+  qcoapd_debug ("Session %u: listener (%s) left the bus", listener->owner->session_id,
+                caller_describe (caller));
   session_listeners_remove (listener->owner, caller);
 }
 
@@ -132,7 +133,7 @@ add (SessionListeners *self, Caller *caller)
   listener->vanished_handler
       = g_signal_connect (caller, "vanished", G_CALLBACK (on_listener_vanished), listener);
   g_ptr_array_add (self->listeners, listener);
-  g_debug ("Session %u: %s listens", self->session_id, caller_describe (caller));
+  qcoapd_debug ("Session %u: %s listens", self->session_id, caller_describe (caller));
 }
 
 void
