@@ -18,7 +18,10 @@
  * needs a signal (a NON POST is done when the modem took it, a Request when
  * its reply came), and a session without listeners sends none.
  *
- *   bench [--json] [--quick]
+ *   bench [--json] [--quick] [--long]
+ *
+ * --long runs only the unpaced mode's long run (the CPU and memory figures
+ * and their two targets), for work on those alone.
  *
  * Paths come from the environment (run-bench.sh sets them): QCOAPD,
  * BG96_SIM, BENCH_BASELINE, BENCH_ECHO.
@@ -125,6 +128,7 @@ static struct
   GSubprocess *daemon;
   GSubprocess *echo;
   gboolean quick;
+  gboolean long_only; /* --long: the long run alone */
   guint64 idle_private_dirty_kb, idle_rss_kb;
   guint64 workloads_private_dirty_kb, workloads_rss_kb; /* after the workloads */
   guint64 warm_private_dirty_kb, warm_rss_kb;           /* after the warm-up, before the long run */
@@ -145,6 +149,7 @@ die_with_parent (gpointer user_data)
  * daemon as the unit runs it. */
 static const char *const unit_environment[][2] = {
   { "G_SLICE", "always-malloc" },
+  { "GLIBC_TUNABLES", "glibc.malloc.tcache_count=0" },
 };
 
 static GSubprocess *
@@ -620,7 +625,7 @@ run_mode (Mode *mode, gboolean measure_memory)
       g_usleep (500 * 1000);
       read_memory (pid_of (bench.daemon), &bench.idle_private_dirty_kb, &bench.idle_rss_kb);
     }
-  for (guint i = 0; i < G_N_ELEMENTS (workloads); i++)
+  for (guint i = 0; i < G_N_ELEMENTS (workloads) && !bench.long_only; i++)
     {
       const Workload *w = &workloads[i];
       WorkloadResult *r = &mode->results[i];
@@ -822,7 +827,7 @@ static void
 print_targets (Mode *modes, guint n_modes)
 {
   printf ("\ntargets:\n");
-  for (guint m = 0; m < n_modes; m++)
+  for (guint m = 0; m < n_modes && !bench.long_only; m++)
     {
       gdouble low = G_MAXDOUBLE, high = 0;
       g_autofree char *target = NULL;
@@ -849,7 +854,7 @@ print_targets (Mode *modes, guint n_modes)
               print_target (what, ratio >= 1.3, value);
             }
     }
-  for (guint m = 0; m < n_modes; m++)
+  for (guint m = 0; m < n_modes && !bench.long_only; m++)
     if (g_str_equal (modes[m].name, "unpaced"))
       {
         gdouble excess = p50_excess_us (&modes[m].results[1]);
@@ -953,6 +958,8 @@ main (int argc, char **argv)
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON instead of a table", NULL },
     { "quick", 0, 0, G_OPTION_ARG_NONE, &bench.quick, "A tenth of the messages (a smoke run)",
       NULL },
+    { "long", 0, 0, G_OPTION_ARG_NONE, &bench.long_only,
+      "Only the unpaced long run: daemon CPU and memory", NULL },
     { NULL },
   };
   Mode modes[] = {
@@ -986,13 +993,17 @@ main (int argc, char **argv)
   g_assert_no_error (error);
 
   for (guint m = 0; m < G_N_ELEMENTS (modes); m++)
-    run_mode (&modes[m], g_str_equal (modes[m].name, "unpaced"));
+    if (!bench.long_only || !modes[m].paced)
+      run_mode (&modes[m], !modes[m].paced);
 
   if (json)
     print_json (modes, G_N_ELEMENTS (modes));
   else
     {
-      print_table (modes, G_N_ELEMENTS (modes));
+      if (bench.long_only)
+        print_memory ();
+      else
+        print_table (modes, G_N_ELEMENTS (modes));
       print_targets (modes, G_N_ELEMENTS (modes));
     }
 

@@ -6,7 +6,7 @@
 # D-Bus echo floor, the daemon's CPU and memory, and the targets. Builds what
 # it needs first.
 #
-#   tests/bench/run-bench.sh [--json] [--quick]
+#   tests/bench/run-bench.sh [--json] [--quick] [--long]
 #   tests/bench/run-bench.sh --proxy [--quick]    # qcoap-proxy against the D-Bus API
 #
 # BUILD_DIR chooses the meson build directory (default: build).
