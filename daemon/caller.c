@@ -136,10 +136,16 @@ caller_remove_listening (Caller *caller)
 }
 
 gboolean
-caller_authorize (Caller *caller, uid_t owner_uid, const char *what, GError **error)
+caller_authorize (Caller *caller, uid_t owner_uid, GError **error, const char *format, ...)
 {
+  g_autofree char *what = NULL;
+  va_list args;
+
   if (caller->uid == ROOT_UID || caller->uid == owner_uid)
     return TRUE;
+  va_start (args, format);
+  what = g_strdup_vprintf (format, args);
+  va_end (args);
   g_info ("%s denied access to %s of uid %u", caller->description, what, (guint)owner_uid);
   g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_ACCESS_DENIED, "%s belongs to another user", what);
   return FALSE;

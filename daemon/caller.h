@@ -35,8 +35,10 @@ void caller_remove_listening (Caller *caller);
 Caller *caller_new_departed (const char *bus_name, uid_t uid);
 
 /* May @caller use what @owner_uid owns? Its owner and root may; anyone
- * else gets QCOAP_ERROR_ACCESS_DENIED, with @what named in the message. */
-gboolean caller_authorize (Caller *caller, uid_t owner_uid, const char *what, GError **error);
+ * else gets QCOAP_ERROR_ACCESS_DENIED, with what is refused named in the
+ * message by @format (written only then: this runs on every call). */
+gboolean caller_authorize (Caller *caller, uid_t owner_uid, GError **error, const char *format, ...)
+    G_GNUC_PRINTF (4, 5);
 
 /* The bus answers from memory: on a connection of its own the answer comes
  * at once unless the bus itself is stuck. */

@@ -367,6 +367,28 @@ check_payload (GBytes *payload, GError **error)
   return FALSE;
 }
 
+static guint8
+child_byte (GVariant *tuple, gsize index)
+{
+  g_autoptr (GVariant) child = g_variant_get_child_value (tuple, index);
+
+  return g_variant_get_byte (child);
+}
+
+void
+dbus_args_get_message (GVariant *parameters, guint8 *type, guint8 *code, GVariant **options,
+                       GVariant **payload, GVariant **flags)
+{
+  gsize index = 0;
+
+  if (type != NULL)
+    *type = child_byte (parameters, index++);
+  *code = child_byte (parameters, index++);
+  *options = g_variant_get_child_value (parameters, index++);
+  *payload = g_variant_get_child_value (parameters, index++);
+  *flags = g_variant_get_child_value (parameters, index);
+}
+
 gboolean
 dbus_args_check_message (guint8 type, guint8 code, GBytes *payload, GError **error)
 {

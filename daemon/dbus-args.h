@@ -68,6 +68,12 @@ typedef struct
 void request_flags_clear (RequestFlags *flags);
 gboolean request_flags_parse (RequestFlags *flags, GVariant *variant, GError **error);
 
+/* The message arguments of Send (y type, y code, a(qv) options, ay
+ * payload, a{sv} flags) or, with @type NULL, of Request (no type), child by
+ * child: g_variant_get () would scan a format string on every call. */
+void dbus_args_get_message (GVariant *parameters, guint8 *type, guint8 *code, GVariant **options,
+                            GVariant **payload, GVariant **flags);
+
 /* A message's type (0-3), code (one of the modem's code table) and payload
  * (at most QCOAP_MAX_PAYLOAD bytes), as Send takes them. */
 gboolean dbus_args_check_message (guint8 type, guint8 code, GBytes *payload, GError **error);

@@ -161,13 +161,14 @@ set_unsendable_error (GError **error, const char *what, const QcoapOptionInfo *i
 }
 
 /* The AT command quotes string values and has no escape, so a '"' or a line
- * break inside one would end the value or the command early. */
+ * break inside one would end the value or the command early. The message
+ * names nothing: the caller prefixes what held the text. */
 static gboolean
-check_text_is_quotable (const char *what, const char *text, gsize length, GError **error)
+check_quotable (const char *text, gsize length, GError **error)
 {
   if (!g_utf8_validate (text, length, NULL))
     {
-      g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT, "%s is not valid UTF-8", what);
+      g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT, "is not valid UTF-8");
       return FALSE;
     }
   for (gsize i = 0; i < length; i++)
@@ -177,14 +178,13 @@ check_text_is_quotable (const char *what, const char *text, gsize length, GError
       if (c == '"')
         {
           g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
-                       "%s contains a double quote, which the modem cannot carry", what);
+                       "contains a double quote, which the modem cannot carry");
           return FALSE;
         }
       if (c < 0x20 || c == 0x7f)
         {
           g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
-                       "%s contains the control character 0x%02x, which the modem cannot carry",
-                       what, c);
+                       "contains the control character 0x%02x, which the modem cannot carry", c);
           return FALSE;
         }
     }
@@ -192,51 +192,70 @@ check_text_is_quotable (const char *what, const char *text, gsize length, GError
 }
 
 static gboolean
-validate_option_at (const QcoapOption *option, int position, GError **error)
+check_text_is_quotable (const char *what, const char *text, gsize length, GError **error)
 {
-  g_autofree char *what = describe_option (option->number, position);
-  const QcoapOptionInfo *info = at_coap_option_info_lookup (option->number);
+  if (check_quotable (text, length, error))
+    return TRUE;
+  g_prefix_error (error, "%s ", what);
+  return FALSE;
+}
+
+/* Whether @option fits @info's row; the message starts after the option's
+ * name, so that the name is only written for an option that is refused. */
+static gboolean
+check_option (const QcoapOption *option, const QcoapOptionInfo *info, GError **error)
+{
   gsize length;
 
-  if (info == NULL || !info->sendable)
-    return set_unsendable_error (error, what, info);
   if (option->format != info->format)
     {
-      g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT, "%s takes %s, not %s", what,
+      g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT, "takes %s, not %s",
                    format_dbus_type (info->format), format_dbus_type (option->format));
       return FALSE;
     }
-
   if (info->format == QCOAP_OPTION_FORMAT_UINT)
     {
       length = at_coap_uint_length (option->uint_value);
-      if (length > info->max_length)
-        {
-          g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
-                       "%s: the value %u needs %zu bytes, but at most %u are allowed (largest "
-                       "value %" G_GUINT64_FORMAT ")",
-                       what, option->uint_value, length, info->max_length,
-                       (G_GUINT64_CONSTANT (1) << (8 * info->max_length)) - 1);
-          return FALSE;
-        }
-      return TRUE;
+      if (length <= info->max_length)
+        return TRUE;
+      g_set_error (
+          error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
+          "takes at most %u bytes, but the value %u needs %zu (largest value %" G_GUINT64_FORMAT
+          ")",
+          info->max_length, option->uint_value, length,
+          (G_GUINT64_CONSTANT (1) << (8 * info->max_length)) - 1);
+      return FALSE;
     }
-
   length = g_bytes_get_size (option->value);
   if (length < info->min_length || length > info->max_length)
     {
       if (info->format == QCOAP_OPTION_FORMAT_EMPTY)
         g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
-                     "%s takes no value, but %zu bytes were given", what, length);
+                     "takes no value, but %zu bytes were given", length);
       else
         g_set_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT,
-                     "%s is %zu bytes long, but must be %u to %u bytes", what, length,
-                     info->min_length, info->max_length);
+                     "is %zu bytes long, but must be %u to %u bytes", length, info->min_length,
+                     info->max_length);
       return FALSE;
     }
   if (info->format == QCOAP_OPTION_FORMAT_STRING)
-    return check_text_is_quotable (what, option_text (option, NULL), length, error);
+    return check_quotable (option_text (option, NULL), length, error);
   return TRUE;
+}
+
+static gboolean
+validate_option_at (const QcoapOption *option, int position, GError **error)
+{
+  const QcoapOptionInfo *info = at_coap_option_info_lookup (option->number);
+  g_autofree char *what = NULL;
+
+  if (info != NULL && info->sendable && check_option (option, info, error))
+    return TRUE;
+  what = describe_option (option->number, position);
+  if (info == NULL || !info->sendable)
+    return set_unsendable_error (error, what, info);
+  g_prefix_error (error, "%s ", what);
+  return FALSE;
 }
 
 gboolean

@@ -607,9 +607,8 @@ run_if_authorized (Session *session, GDBusMethodInvocation *invocation, Authoriz
                    Caller *caller)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *what = g_strdup_printf ("Session %u", session->id);
 
-  if (!caller_authorize (caller, session_get_owner_uid (session), what, &error)
+  if (!caller_authorize (caller, session_get_owner_uid (session), &error, "Session %u", session->id)
       || !check_state (session, func, &error))
     {
       dbus_args_return_error (invocation, error);
@@ -693,8 +692,8 @@ do_send (Session *session, GDBusMethodInvocation *invocation, Caller *caller)
   g_autoptr (GError) error = NULL;
   g_auto (SendFlags) flags = { 0 };
 
-  g_variant_get (g_dbus_method_invocation_get_parameters (invocation), "(yy@a(qv)@ay@a{sv})", &type,
-                 &code, &options_variant, &payload_variant, &flags_variant);
+  dbus_args_get_message (g_dbus_method_invocation_get_parameters (invocation), &type, &code,
+                         &options_variant, &payload_variant, &flags_variant);
   payload = g_variant_get_data_as_bytes (payload_variant);
   if (!dbus_args_check_message (type, code, payload, &error)
       || !(options = dbus_args_build_options (options_variant, NULL, NULL, &error))
@@ -756,8 +755,8 @@ do_request (Session *session, GDBusMethodInvocation *invocation, Caller *caller)
   g_autoptr (GError) error = NULL;
   g_auto (RequestFlags) flags = { 0 };
 
-  g_variant_get (g_dbus_method_invocation_get_parameters (invocation), "(y@a(qv)@ay@a{sv})", &code,
-                 &options_variant, &payload_variant, &flags_variant);
+  dbus_args_get_message (g_dbus_method_invocation_get_parameters (invocation), NULL, &code,
+                         &options_variant, &payload_variant, &flags_variant);
   payload = g_variant_get_data_as_bytes (payload_variant);
   if (!dbus_args_check_request (code, payload, &error)
       || !request_flags_parse (&flags, flags_variant, &error)
