@@ -301,3 +301,26 @@ at_decode_hex (const char *text, gsize length)
         = (guint8)(g_ascii_xdigit_value (text[i]) << 4 | g_ascii_xdigit_value (text[i + 1]));
   return g_bytes_new_take (g_steal_pointer (&data), length / 2);
 }
+
+void
+at_append_hex (GString *out, const guint8 *data, gsize length)
+{
+  static const char digits[] = "0123456789ABCDEF";
+
+  for (gsize i = 0; i < length; i++)
+    {
+      g_string_append_c (out, digits[data[i] >> 4]);
+      g_string_append_c (out, digits[data[i] & 0xf]);
+    }
+}
+
+char *
+at_encode_hex (GBytes *bytes)
+{
+  gsize length;
+  const guint8 *data = g_bytes_get_data (bytes, &length);
+  GString *hex = g_string_sized_new (length * 2);
+
+  at_append_hex (hex, data, length);
+  return g_string_free (hex, FALSE);
+}

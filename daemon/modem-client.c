@@ -2,12 +2,13 @@
 /* modem-client.c — see modem-client.h. The messages: sending, requests,
  * the URCs and the one final Ack of each message. The client ID's life
  * (open, reopen, adopt, leave, close, end) is in modem-client-open.c. */
-#include "log-level.h"
 #include "modem-client-private.h"
 
 #include <sys/random.h>
 
+#include "at-fields.h"
 #include "heap-trim.h"
+#include "log-level.h"
 #include "qcoap-cmd.h"
 #include "qcoap-error.h"
 #include "qcoap-registry.h"
@@ -90,27 +91,33 @@ message_from_recv (QcoapRecv *recv, GBytes *payload)
 static char *
 token_to_hex (GBytes *token)
 {
-  gsize length;
-  const guint8 *data = g_bytes_get_data (token, &length);
-  GString *hex = g_string_sized_new (length * 2);
-
-  for (gsize i = 0; i < length; i++)
-    g_string_append_printf (hex, "%02X", data[i]);
-  return g_string_free (hex, FALSE);
+  return at_encode_hex (token);
 }
+
+/* RFC 7252 5.3.1: a token an off-path attacker cannot guess, so from the
+ * kernel's random source (GLib's generator is predictable). Its bytes are
+ * fetched a block at a time: one getrandom () per message was a system
+ * call on every Send's path. */
+#define RANDOM_BLOCK 256
 
 static GBytes *
 random_token (gsize length)
 {
-  guint8 token[QCOAP_MAX_TOKEN];
+  static guint8 block[RANDOM_BLOCK];
+  static gsize used = RANDOM_BLOCK;
+  GBytes *token;
 
-  g_assert (length <= sizeof token);
-  /* RFC 7252 5.3.1: a token an off-path attacker cannot guess, so from the
-   * kernel's random source (GLib's generator is predictable). */
-  if (getrandom (token, length, 0) != (gssize)length)
-    for (gsize i = 0; i < length; i++)
-      token[i] = (guint8)g_random_int_range (0, 256);
-  return g_bytes_new (token, length);
+  g_assert (length <= QCOAP_MAX_TOKEN);
+  if (used + length > sizeof block)
+    {
+      if (getrandom (block, sizeof block, 0) != (gssize)sizeof block)
+        for (gsize i = 0; i < sizeof block; i++)
+          block[i] = (guint8)g_random_int_range (0, 256);
+      used = 0;
+    }
+  token = g_bytes_new (block + used, length);
+  used += length;
+  return token;
 }
 
 /* One line per exchange that failed, for whoever reads the journal: which
@@ -607,10 +614,15 @@ modem_client_request_finish (ModemClient *self, GAsyncResult *result, GError **e
 static void
 complete_request (ModemClient *self, const ModemClientMessage *message)
 {
-  g_autofree char *token_hex = token_to_hex (message->token);
-  PendingRequest *pending = g_hash_table_lookup (self->requests_by_token, token_hex);
+  g_autofree char *token_hex = NULL;
+  PendingRequest *pending;
   ModemClientMessage *response;
 
+  /* A Send's response (nobody waits) skips the token's text and lookup. */
+  if (g_hash_table_size (self->requests_by_token) == 0)
+    return;
+  token_hex = token_to_hex (message->token);
+  pending = g_hash_table_lookup (self->requests_by_token, token_hex);
   if (pending == NULL)
     return;
   response = g_new0 (ModemClientMessage, 1);

@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 #include <string.h>
 
+#include "at-fields.h"
 #include "qcoap-error.h"
 #include "qcoap-proto.h"
 
@@ -130,18 +131,6 @@ at_coap_cmd_close (guint client_id)
   return g_strdup_printf ("AT+QCOAPCLOSE=%u", client_id);
 }
 
-static void
-append_hex_upper (GString *out, const guint8 *data, gsize length)
-{
-  static const char digits[] = "0123456789ABCDEF";
-
-  for (gsize i = 0; i < length; i++)
-    {
-      g_string_append_c (out, digits[data[i] >> 4]);
-      g_string_append_c (out, digits[data[i] & 0xf]);
-    }
-}
-
 char *
 at_coap_cmd_header (guint client_id, guint16 message_id, GBytes *token)
 {
@@ -158,7 +147,7 @@ at_coap_cmd_header (guint client_id, guint16 message_id, GBytes *token)
 
   command = g_string_new (NULL);
   g_string_printf (command, "AT+QCOAPHEADER=%u,%u,0,%zu,\"", client_id, message_id, length);
-  append_hex_upper (command, data, length);
+  at_append_hex (command, data, length);
   g_string_append_c (command, '"');
   return g_string_free (command, FALSE);
 }
@@ -186,7 +175,7 @@ at_coap_cmd_option_add (guint client_id, guint slot, const QcoapOption *option)
   if (option->format == QCOAP_OPTION_FORMAT_STRING)
     g_string_append_len (command, (const char *)data, length);
   else
-    append_hex_upper (command, data, length);
+    at_append_hex (command, data, length);
   g_string_append_c (command, '"');
   return g_string_free (command, FALSE);
 }

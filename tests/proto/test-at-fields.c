@@ -289,6 +289,20 @@ test_hex (void)
   g_assert_false (at_parse_uint ("", 0, 42, &value));
 }
 
+/* Tokens go to the modem, and are matched against its URCs, as upper-case
+ * digits; encoding undoes decoding. */
+static void
+test_encode_hex (void)
+{
+  g_autoptr (GBytes) bytes = at_decode_hex ("0aff7C00", 8);
+  g_autoptr (GBytes) none = g_bytes_new (NULL, 0);
+  g_autofree char *hex = at_encode_hex (bytes);
+  g_autofree char *empty = at_encode_hex (none);
+
+  g_assert_cmpstr (hex, ==, "0AFF7C00");
+  g_assert_cmpstr (empty, ==, "");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -303,5 +317,6 @@ main (int argc, char **argv)
   g_test_add_func ("/at-fields/trailing-garbage", test_trailing_garbage);
   g_test_add_func ("/at-fields/check", test_check);
   g_test_add_func ("/at-fields/hex", test_hex);
+  g_test_add_func ("/at-fields/encode-hex", test_encode_hex);
   return g_test_run ();
 }
