@@ -377,7 +377,11 @@ at_coap_option_list_to_variant (GPtrArray *options)
     {
       const QcoapOption *option = g_ptr_array_index (options, i);
 
-      g_variant_builder_add (&builder, "(qv)", option->number, option_value_to_variant (option));
+      /* Child by child: a format string is parsed on every call. */
+      GVariant *entry[] = { g_variant_new_uint16 (option->number),
+                            g_variant_new_variant (option_value_to_variant (option)) };
+
+      g_variant_builder_add_value (&builder, g_variant_new_tuple (entry, G_N_ELEMENTS (entry)));
     }
   return g_variant_builder_end (&builder);
 }

@@ -312,6 +312,13 @@ bytes_variant (GBytes *bytes)
   return g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, bytes, TRUE);
 }
 
+/* The values every message sends (replies, Received, Ack) are built child
+ * by child: g_variant_new () parses its format string on every call, which
+ * cost more than building the value itself. */
+#define TUPLE(...)                                                                                 \
+  g_variant_new_tuple ((GVariant *[]){ __VA_ARGS__ },                                              \
+                       sizeof ((GVariant *[]){ __VA_ARGS__ }) / sizeof (GVariant *))
+
 static void
 on_client_received (ModemClient *client, const ModemClientMessage *message, gpointer user_data)
 {
@@ -320,10 +327,10 @@ on_client_received (ModemClient *client, const ModemClientMessage *message, gpoi
   if (!has_listeners (session) || !session_listeners_admit_received (session->listeners))
     return;
   emit_to_listeners (session, "Received",
-                     g_variant_new ("(qy@ay@a(qv)@ay)", message->message_id, message->code,
-                                    bytes_variant (message->token),
-                                    at_coap_option_list_to_variant (message->options),
-                                    bytes_variant (message->payload)));
+                     TUPLE (g_variant_new_uint16 (message->message_id),
+                            g_variant_new_byte (message->code), bytes_variant (message->token),
+                            at_coap_option_list_to_variant (message->options),
+                            bytes_variant (message->payload)));
 }
 
 static void
@@ -332,7 +339,9 @@ on_client_ack (ModemClient *client, guint8 type, guint16 message_id, int result,
   Session *session = user_data;
 
   if (has_listeners (session))
-    emit_to_listeners (session, "Ack", g_variant_new ("(yqi)", type, message_id, result));
+    emit_to_listeners (session, "Ack",
+                       TUPLE (g_variant_new_byte (type), g_variant_new_uint16 (message_id),
+                              g_variant_new_int32 (result)));
 }
 
 static void
@@ -425,9 +434,9 @@ session_open_finish (GAsyncResult *result, GError **error)
 GVariant *
 session_response_to_variant (const ModemClientMessage *response)
 {
-  return g_variant_new ("(y@a(qv)@ay)", response->code,
-                        at_coap_option_list_to_variant (response->options),
-                        bytes_variant (response->payload));
+  return TUPLE (g_variant_new_byte (response->code),
+                at_coap_option_list_to_variant (response->options),
+                bytes_variant (response->payload));
 }
 
 static void
@@ -677,7 +686,7 @@ on_send_done (GObject *source, GAsyncResult *result, gpointer user_data)
     dbus_args_return_error (invocation, error);
   else
     g_dbus_method_invocation_return_value (
-        invocation, g_variant_new ("(q@ay)", message_id, bytes_variant (token)));
+        invocation, TUPLE (g_variant_new_uint16 (message_id), bytes_variant (token)));
 }
 
 static void
