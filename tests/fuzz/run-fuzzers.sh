@@ -57,7 +57,13 @@ for target in "${targets[@]}"; do
     exit 1
   fi
 done
-meson compile -C "$builddir" "${targets[@]}" >/dev/null
+# ninja writes the compiler's errors to stdout: keep them for a failed build,
+# each line marked so that .ci/run's summary shows them.
+if ! build_log=$(meson compile -C "$builddir" "${targets[@]}" 2>&1); then
+  echo "run-fuzzers: FAIL: the fuzz targets did not build; the end of the build's output:" >&2
+  tail -n 20 <<<"$build_log" | sed 's/^/run-fuzzers:   /' >&2
+  exit 1
+fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/qcoapd-fuzz.XXXXXX")
 # Any sanitizer finding is fatal, with a stack to read.
