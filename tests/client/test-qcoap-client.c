@@ -457,6 +457,10 @@ test_command (void)
   g_autofree char *serving = NULL;
   g_autofree char *cops = NULL;
   g_autofree char *refused = NULL;
+  g_autoptr (GAsyncResult) answered = NULL;
+  g_autoptr (GAsyncResult) unknown = NULL;
+  g_autofree char *on_modem = NULL;
+  g_autofree char *missing = NULL;
 
   if (geteuid () != 0)
     {
@@ -479,6 +483,19 @@ test_command (void)
   g_assert_null (refused);
   g_assert_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT);
   g_assert_false (g_str_has_prefix (error->message, "GDBus.Error:"));
+  g_clear_error (&error);
+
+  /* On one modem's object: answered by that modem; an unknown modem is
+   * refused before anything is sent. */
+  qcoap_client_modem_command (client, "default", "AT+COPS?", 0, NULL, store_result, &answered);
+  on_modem = qcoap_client_modem_command_finish (client, wait_result (&answered), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (on_modem, "\"Fake Telecom\""));
+  qcoap_client_modem_command (client, "no-such-modem", "AT+COPS?", 0, NULL, store_result, &unknown);
+  missing = qcoap_client_modem_command_finish (client, wait_result (&unknown), &error);
+  g_assert_null (missing);
+  g_assert_error (error, QCOAP_ERROR, QCOAP_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "no-such-modem"));
 }
 
 /* Opens a session synchronously and has its handlers ask for its signals. */
