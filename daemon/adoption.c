@@ -570,8 +570,6 @@ adopter_sessions_lost (Adopter *adopter)
   adopter->lost_during_run = adopter->adoption != NULL;
 }
 
-/* What the previous run saved, or NULL: a missing, corrupt or foreign file
- * is logged and ignored. */
 void
 adoption_reserve_numbers (const SavedState *state)
 {
@@ -581,6 +579,8 @@ adoption_reserve_numbers (const SavedState *state)
     session_numbers_reserve (state->sessions[id].number);
 }
 
+/* What the previous run saved, or NULL: a missing, corrupt or foreign file
+ * is logged and ignored. */
 static SavedState *
 load_saved_state (const char *path)
 {

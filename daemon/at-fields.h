@@ -108,7 +108,8 @@ gboolean at_is_hex (const char *text, gsize length);
 /* Those digits as bytes, or NULL if at_is_hex() says no. */
 GBytes *at_decode_hex (const char *text, gsize length);
 
-/* @data as upper-case hexadecimal digits, as the modem prints tokens. */
+/* @data as upper-case hexadecimal digits, as the modem writes tokens and
+ * takes opaque option values. */
 void at_append_hex (GString *out, const guint8 *data, gsize length);
 char *at_encode_hex (GBytes *bytes);
 

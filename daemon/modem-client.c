@@ -88,12 +88,6 @@ message_from_recv (QcoapRecv *recv, GBytes *payload)
   return message;
 }
 
-static char *
-token_to_hex (GBytes *token)
-{
-  return at_encode_hex (token);
-}
-
 /* RFC 7252 5.3.1: a token an off-path attacker cannot guess, so from the
  * kernel's random source (GLib's generator is predictable). Its bytes are
  * fetched a block at a time: one getrandom () per message was a system
@@ -538,7 +532,7 @@ modem_client_unused_token (ModemClient *self, char **token_hex)
       g_clear_pointer (&token, g_bytes_unref);
       g_clear_pointer (&hex, g_free);
       token = random_token (REQUEST_TOKEN_LENGTH);
-      hex = token_to_hex (token);
+      hex = at_encode_hex (token);
     }
   while (g_hash_table_contains (self->requests_by_token, hex)
          || modem_client_ahead_holds (self, token));
@@ -555,7 +549,7 @@ take_request_header (ModemClient *self, guint16 *message_id, GBytes **token, cha
 {
   if (modem_client_ahead_take (self, message_id, token))
     {
-      *token_hex = token_to_hex (*token);
+      *token_hex = at_encode_hex (*token);
       return TRUE;
     }
   if (!client_pool_reserve_message_id (self->pool, self->id, message_id, error))
@@ -621,7 +615,7 @@ complete_request (ModemClient *self, const ModemClientMessage *message)
   /* A Send's response (nobody waits) skips the token's text and lookup. */
   if (g_hash_table_size (self->requests_by_token) == 0)
     return;
-  token_hex = token_to_hex (message->token);
+  token_hex = at_encode_hex (message->token);
   pending = g_hash_table_lookup (self->requests_by_token, token_hex);
   if (pending == NULL)
     return;
@@ -746,7 +740,7 @@ static void
 handle_unreadable (ModemClient *self, const AtEvent *event)
 {
   g_autoptr (QcoapRecv) head = at_coap_recv_parse_head (event->line, NULL);
-  g_autofree char *token_hex = head ? token_to_hex (head->token) : NULL;
+  g_autofree char *token_hex = head ? at_encode_hex (head->token) : NULL;
   PendingRequest *pending
       = token_hex ? g_hash_table_lookup (self->requests_by_token, token_hex) : NULL;
 

@@ -1161,14 +1161,20 @@ qcoap_client_request_sync (QcoapClient *self, guint8 code, const char *uri, GVar
 
 /* ---- Command ---- */
 
+/* The end of Command on the manager or on one modem's object: the two
+ * generated proxies finish it alike. */
 static void
 command_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   g_autoptr (GError) error = NULL;
   char *response = NULL;
+  gboolean done
+      = QCOAP_IS_MODEM (source)
+            ? qcoap_modem_call_command_finish (QCOAP_MODEM (source), &response, result, &error)
+            : qcoap_manager_call_command_finish (QCOAP_MANAGER (source), &response, result, &error);
 
-  if (!qcoap_manager_call_command_finish (QCOAP_MANAGER (source), &response, result, &error))
+  if (!done)
     {
       _qcoap_error_strip (error);
       g_task_return_error (task, g_steal_pointer (&error));
@@ -1237,22 +1243,6 @@ modem_for_command (QcoapClient *self, const char *name_or_path, GError **error)
   return NULL;
 }
 
-static void
-modem_command_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  g_autoptr (GError) error = NULL;
-  char *response = NULL;
-
-  if (!qcoap_modem_call_command_finish (QCOAP_MODEM (source), &response, result, &error))
-    {
-      _qcoap_error_strip (error);
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  g_task_return_pointer (task, response, g_free);
-}
-
 void
 qcoap_client_modem_command (QcoapClient *self, const char *modem, const char *command,
                             guint timeout_ms, GCancellable *cancellable,
@@ -1272,7 +1262,7 @@ qcoap_client_modem_command (QcoapClient *self, const char *modem, const char *co
       g_task_return_error (task, error);
       return;
     }
-  qcoap_modem_call_command (proxy, command, timeout_ms, cancellable, modem_command_done,
+  qcoap_modem_call_command (proxy, command, timeout_ms, cancellable, command_done,
                             g_steal_pointer (&task));
 }
 
